@@ -1,0 +1,175 @@
+#include "cli/app.hpp"
+
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "dataset/workspace.hpp"
+
+namespace ldb::cli {
+
+namespace {
+
+using K = OptionSpec::Kind;
+
+OptionSpec flag(std::vector<std::string> names, std::string key, std::string help) {
+  return OptionSpec{std::move(names), K::flag, std::move(help), std::move(key)};
+}
+OptionSpec value(std::vector<std::string> names, std::string key, std::string help) {
+  return OptionSpec{std::move(names), K::value, std::move(help), std::move(key)};
+}
+
+std::vector<OptionSpec> with_common(std::vector<OptionSpec> options) {
+  options.push_back(flag({"-q", "--quiet"}, "quiet", "print only errors"));
+  options.push_back(flag({"-v", "--verbose"}, "verbose", "explain more"));
+  options.push_back(flag({"-h", "--help"}, "help", "show this help"));
+  return options;
+}
+
+OptionSpec json_flag() { return flag({"-j", "--json"}, "json", "print JSON for scripts"); }
+OptionSpec target_flag() { return value({"-t", "--target"}, "target", "workspace folder (default: current folder)"); }
+OptionSpec format_option(std::string help) {
+  return value({"-m", "--format", "--output-format"}, "format", std::move(help));
+}
+OptionSpec param_option() { return value({"-p", "--param"}, "param", "format parameter KEY=VALUE (repeatable)"); }
+
+std::vector<Command> build_commands() {
+  std::vector<Command> c;
+  c.push_back({"init", "init [-f] PATH", "create an instance", with_common({flag({"-f", "--force"}, "force", "replace an existing instance")}), false, cmd_init});
+  c.push_back({"add-storage", "add-storage [-a true|false] [-o KEY VALUE]... PATH", "register a storage location",
+               with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)"),
+                            OptionSpec{{"-o", "--option"}, K::repeated_pair, "backend option KEY VALUE", "option"},
+                            flag({"-f", "--force"}, "force", "replace a nested location")}),
+               false, cmd_add_storage});
+  c.push_back({"storage", "storage list | storage rm PATH", "show or remove storage locations", with_common({json_flag()}), false, cmd_storage});
+  c.push_back({"index", "index [-m FORMAT] [-p K=V]... [--add-tags T,...] [--annotation-update replace|merge] PATH...",
+               "index data objects and annotations in place",
+               with_common({format_option("auto, strict-pairs, bare-pairs, tensorflow-inferred, annotation-only"), param_option(),
+                            value({"--add-tags"}, "add-tags", "tag every indexed object"),
+                            value({"--annotation-update"}, "annotation-update", "replace (default) or merge")}),
+               false, cmd_index});
+  c.push_back({"stage", "stage [-f] [-t DIR] ds:NAME[.vN] [DIR]", "make a folder a workspace for a dataset",
+               with_common({flag({"-f", "--force"}, "force", "discard uncommitted changes"), target_flag()}), false, cmd_stage});
+  c.push_back({"add", "add [OBJECTS] [FILTERS]", "add objects to the staged dataset",
+               with_common({target_flag(), format_option("format of paths indexed on the fly"), param_option(),
+                            value({"--label-version", "--annotation-version"}, "label-version", "pin this annotation version")}),
+               true, cmd_add});
+  c.push_back({"del", "del [OBJECTS] [FILTERS]", "remove objects from the staged dataset", with_common({target_flag()}), true, cmd_del});
+  c.push_back({"list", "list [-s] [-v] [OBJECTS] [FILTERS]", "list objects (default: the staged dataset)",
+               with_common({flag({"-s", "--summary"}, "summary", "print only the count"), json_flag(), target_flag()}), true, cmd_list});
+  c.push_back({"eval", "eval [-j] [OBJECTS] [FILTERS]", "print query values per object",
+               with_common({flag({"-j", "--json"}, "json", "print only the JSON values"), target_flag()}), true, cmd_eval});
+  c.push_back({"status", "status [ds:NAME]", "show the staged dataset and its uncommitted changes",
+               with_common({json_flag(), target_flag()}), false, cmd_status});
+  c.push_back({"commit", "commit [-m MSG] [ds:NAME]", "save the staged dataset as a new version",
+               with_common({value({"-m", "--message"}, "message", "commit message"), target_flag()}), false, cmd_commit});
+  c.push_back({"diff", "diff [-s] [DS1] [DS2]", "compare datasets (or the workspace)",
+               with_common({flag({"-s", "--summary"}, "summary", "print only counts"), json_flag(), target_flag()}), false, cmd_diff});
+  c.push_back({"ds", "ds list | ds del ds:NAME...", "list or delete datasets", with_common({json_flag()}), false, cmd_ds});
+  c.push_back({"log", "log ds:NAME", "show a dataset's version history", with_common({json_flag()}), false, cmd_log});
+  c.push_back({"show", "show id:HASH", "show what ldb knows of one object", with_common({json_flag()}), false, cmd_show});
+  c.push_back({"instantiate", "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [-p K=V]",
+               "write the staged dataset's files into the workspace",
+               with_common({format_option("strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only"), target_flag(),
+                            flag({"-f", "--force"}, "force", "overwrite or delete files ldb did not write"),
+                            flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
+                            flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
+                            param_option()}),
+               true, cmd_instantiate});
+  return c;
+}
+
+void print_error(const Error& e) {
+  fmt::print(stderr, "ldb: error: {}\n", e.message);
+  if (!e.hint.empty()) fmt::print(stderr, "hint: {}\n", e.hint);
+}
+
+int exit_code(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::invalid_argument: return 2;
+    case ErrorCode::internal: return 70;
+    default: return 1;
+  }
+}
+
+void print_help() {
+  fmt::print("ldb — a label database for data-centric machine learning\n\nusage: ldb COMMAND [ARGS]\n\ncommands:\n");
+  for (const auto& c : commands()) fmt::print("  {:<13} {}\n", c.name, c.summary);
+  fmt::print("\nRun 'ldb COMMAND --help' for a command's options.\n");
+}
+
+void print_command_help(const Command& c) {
+  fmt::print("usage: ldb {}\n\n{}\n\noptions:\n", c.usage, c.summary);
+  for (const auto& o : c.options) {
+    std::string names;
+    for (const auto& n : o.names) names += (names.empty() ? "" : ", ") + n;
+    fmt::print("  {:<34} {}\n", names, o.help);
+  }
+  if (c.with_filters) {
+    fmt::print("\nfilters (applied in the order given):\n");
+    for (const auto& o : filter_options()) fmt::print("  {:<34} {}\n", o.names[0], o.help);
+  }
+}
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = build_commands();
+  return table;
+}
+
+int run_cli(int argc, char** argv) {
+  // A plugin that stops reading its input must not kill ldb.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    print_help();
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    fmt::print("ldb 0.1.0\n");
+    return 0;
+  }
+  std::string name = args[0];
+  if (name == "delete") name = "del";
+  const auto& table = commands();
+  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
+  if (it == table.end()) {
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const auto& c : table) {
+      auto d = edit_distance(name, c.name);
+      if (d < best_distance) {
+        best_distance = d;
+        best = c.name;
+      }
+    }
+    print_error(Error{ErrorCode::invalid_argument, fmt::format("unknown command '{}'", name),
+                      best.empty() ? "see the commands with: ldb --help" : fmt::format("did you mean 'ldb {}'?", best)});
+    return 2;
+  }
+  auto parsed = parse_args(it->name, std::span(args).subspan(1), it->options, it->with_filters);
+  if (!parsed) {
+    print_error(parsed.error());
+    return exit_code(parsed.error());
+  }
+  if (parsed->has("help")) {
+    print_command_help(*it);
+    return 0;
+  }
+  Verbosity verbosity{parsed->has("quiet"), parsed->has("verbose")};
+  TerminalProgress progress(!verbosity.quiet && stderr_is_terminal());
+  core::ThreadPool pool;
+  auto fs = storage::make_local_file_system();
+  CommandEnv env{verbosity, progress, pool, *fs};
+  auto status = it->run(env, *parsed);
+  if (!status) {
+    progress.finish();
+    print_error(status.error());
+    return exit_code(status.error());
+  }
+  return 0;
+}
+
+}  // namespace ldb::cli

@@ -1,0 +1,188 @@
+#include "cli/args.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace ldb::cli {
+
+using dataset::FilterKind;
+
+namespace {
+
+struct FilterOption {
+  OptionSpec spec;
+  FilterKind kind;
+};
+
+const std::vector<FilterOption>& filter_table() {
+  static const std::vector<FilterOption> table = {
+      {{{"--query"}, OptionSpec::Kind::value, "JMESPath over annotations (ldb semantics)", "query"}, FilterKind::query},
+      {{{"--jquery"}, OptionSpec::Kind::value, "exact JMESPath over annotations", "jquery"}, FilterKind::jquery},
+      {{{"--file"}, OptionSpec::Kind::value, "JMESPath over file attributes", "file"}, FilterKind::file},
+      {{{"--path"}, OptionSpec::Kind::value, "keep objects with a path matching REGEX", "path"}, FilterKind::path},
+      {{{"--tag"}, OptionSpec::Kind::value, "keep objects with any of these tags", "tag"}, FilterKind::tag},
+      {{{"--no-tag"}, OptionSpec::Kind::value, "keep objects with none of these tags", "no-tag"}, FilterKind::no_tag},
+      {{{"--limit"}, OptionSpec::Kind::value, "keep the first N objects", "limit"}, FilterKind::limit},
+      {{{"--sample"}, OptionSpec::Kind::value, "keep each object with probability P", "sample"}, FilterKind::sample},
+      {{{"--sample-rate"}, OptionSpec::Kind::value, "keep each object with probability PERCENT/100", "sample-rate"},
+       FilterKind::sample},
+      {{{"--shuffle"}, OptionSpec::Kind::flag, "random order", "shuffle"}, FilterKind::shuffle},
+      {{{"--seed"}, OptionSpec::Kind::value, "seed for --sample and --shuffle", "seed"}, FilterKind::seed},
+      {{{"--sort"}, OptionSpec::Kind::value, "order by a JMESPath key", "sort"}, FilterKind::sort},
+      {{{"--sort-desc"}, OptionSpec::Kind::value, "order by a JMESPath key, descending", "sort-desc"},
+       FilterKind::sort_desc},
+      {{{"--pipe"}, OptionSpec::Kind::value, "filter through a plugin: --pipe EXEC [ARGS...]", "pipe"}, FilterKind::pipe},
+  };
+  return table;
+}
+
+const OptionSpec* find_option(std::span<const OptionSpec> options, std::string_view name) {
+  for (const auto& o : options) {
+    if (std::find(o.names.begin(), o.names.end(), name) != o.names.end()) return &o;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::span<const OptionSpec> filter_options() {
+  static const std::vector<OptionSpec> specs = [] {
+    std::vector<OptionSpec> out;
+    for (const auto& f : filter_table()) out.push_back(f.spec);
+    return out;
+  }();
+  return specs;
+}
+
+std::optional<std::string> ParsedArgs::get(std::string_view key) const {
+  auto it = values.find(std::string(key));
+  if (it == values.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::all(std::string_view key) const {
+  auto it = values.find(std::string(key));
+  return it == values.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::string> args,
+                              std::span<const OptionSpec> options, bool with_filters) {
+  ParsedArgs out;
+  bool only_positional = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (only_positional || arg.size() < 2 || arg[0] != '-' || arg == "-") {
+      out.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      only_positional = true;
+      continue;
+    }
+    // Typographic dashes pasted from documents ("—-query") mean "--".
+    for (std::string_view dash : {"\u2014-", "\u2014", "\u2013-", "\u2013"}) {
+      if (arg.starts_with(dash)) {
+        arg = "--" + arg.substr(dash.size());
+        break;
+      }
+    }
+    std::optional<std::string> inline_value;
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    auto take_value = [&](std::string_view name) -> Result<std::string> {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) {
+        return fail(ErrorCode::invalid_argument, fmt::format("{} {} needs a value", command, name),
+                    fmt::format("see: ldb {} --help", command));
+      }
+      return args[++i];
+    };
+    if (const auto* opt = find_option(options, arg)) {
+      if (opt->kind == OptionSpec::Kind::flag) {
+        if (inline_value) {
+          return fail(ErrorCode::invalid_argument, fmt::format("{} takes no value", arg), fmt::format("write just {}", arg));
+        }
+        out.values[opt->key].push_back("");
+      } else if (opt->kind == OptionSpec::Kind::value) {
+        auto v = take_value(arg);
+        if (!v) return std::unexpected(v.error());
+        out.values[opt->key].push_back(*v);
+      } else {
+        if (i + 2 >= args.size()) {
+          return fail(ErrorCode::invalid_argument, fmt::format("{} needs a key and a value", arg),
+                      fmt::format("for example: {} endpoint http://localhost:9000", arg));
+        }
+        out.values[opt->key].push_back(args[i + 1]);
+        out.values[opt->key].push_back(args[i + 2]);
+        i += 2;
+      }
+      continue;
+    }
+    if (with_filters) {
+      const auto& table = filter_table();
+      auto it = std::find_if(table.begin(), table.end(), [&](const FilterOption& f) { return f.spec.names[0] == arg; });
+      if (it != table.end()) {
+        dataset::FilterSpec spec{it->kind, "", {}};
+        if (it->spec.kind == OptionSpec::Kind::value) {
+          auto v = take_value(arg);
+          if (!v) return std::unexpected(v.error());
+          spec.value = *v;
+        }
+        if (arg == "--sample-rate") {
+          try {
+            spec.value = fmt::format("{}", std::stod(spec.value) / 100.0);
+          } catch (...) {
+            return fail(ErrorCode::invalid_argument, fmt::format("--sample-rate expects a percentage, got '{}'", spec.value),
+                        "for example: --sample-rate 10");
+          }
+        }
+        if (it->kind == FilterKind::pipe) {
+          // The plugin's arguments run up to the next ldb option.
+          while (i + 1 < args.size() && !(args[i + 1].starts_with("--") && (find_option(options, args[i + 1]) ||
+                                                                            find_option(filter_options(), args[i + 1])))) {
+            spec.args.push_back(args[++i]);
+          }
+        }
+        out.filters.push_back(std::move(spec));
+        continue;
+      }
+    }
+    // Unknown option: suggest the closest known one.
+    std::string best;
+    std::size_t best_distance = 3;
+    auto consider = [&](std::span<const OptionSpec> specs) {
+      for (const auto& o : specs) {
+        for (const auto& n : o.names) {
+          auto d = edit_distance(arg, n);
+          if (d < best_distance) {
+            best_distance = d;
+            best = n;
+          }
+        }
+      }
+    };
+    consider(options);
+    if (with_filters) consider(filter_options());
+    return fail(ErrorCode::invalid_argument, fmt::format("unknown option '{}' for ldb {}", arg, command),
+                best.empty() ? fmt::format("see: ldb {} --help", command) : fmt::format("did you mean {}?", best));
+  }
+  return out;
+}
+
+}  // namespace ldb::cli

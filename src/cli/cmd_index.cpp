@@ -1,0 +1,98 @@
+// ldb index.
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/index_options.hpp"
+#include "dataset/sources.hpp"
+#include "core/paths.hpp"
+#include "index/indexer.hpp"
+
+namespace ldb::cli {
+
+Result<index::IndexOptions> index_options_from(const ParsedArgs& args) {
+  index::IndexOptions options;
+  if (auto f = args.get("format")) {
+    auto format = index::parse_format(*f);
+    if (!format) return std::unexpected(format.error());
+    options.format = *format;
+  }
+  for (const auto& p : args.all("param")) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ErrorCode::invalid_argument, fmt::format("-p expects KEY=VALUE, got '{}'", p),
+                  "for example: -p label-key=class");
+    }
+    options.params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  if (auto tags = args.get("add-tags")) {
+    std::string_view rest = *tags;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto tag = rest.substr(0, comma);
+      if (!tag.empty()) {
+        LDB_TRY(validate_tag(tag));
+        options.ingest.add_tags.emplace_back(tag);
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (auto mode = args.get("annotation-update")) {
+    if (*mode == "replace") {
+      options.ingest.update = store::AnnotationUpdate::replace;
+    } else if (*mode == "merge") {
+      options.ingest.update = store::AnnotationUpdate::merge;
+    } else {
+      return fail(ErrorCode::invalid_argument, fmt::format("--annotation-update expects replace or merge, got '{}'", *mode),
+                  "for example: --annotation-update merge");
+    }
+  }
+  return options;
+}
+
+Status validate_tag(std::string_view tag) {
+  for (char c : tag) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) {
+      return fail(ErrorCode::invalid_argument, fmt::format("tag '{}' has an illegal character", tag),
+                  "tags use only letters, digits, '_' and '-'");
+    }
+  }
+  return {};
+}
+
+Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
+  if (args.positional.empty()) {
+    return fail(ErrorCode::invalid_argument, "ldb index needs at least one path", "usage: ldb index [-m FORMAT] PATH...");
+  }
+  auto options = index_options_from(args);
+  if (!options) return std::unexpected(options.error());
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  std::vector<std::string> paths;
+  for (const auto& raw : args.positional) {
+    if (core::protocol_of(raw) != "file") {
+      return fail(ErrorCode::unsupported, fmt::format("'{}': {}:// storage is not supported yet", raw, core::protocol_of(raw)),
+                  "copy the data to a local or shared disk and index it there");
+    }
+    auto expanded = dataset::expand_local_path(env.fs, raw);
+    if (!expanded) return std::unexpected(expanded.error());
+    for (auto& p : *expanded) {
+      LDB_TRY(dataset::check_location(ctx, p));
+      paths.push_back(std::move(p));
+    }
+  }
+  auto report = index::index_paths(*instance->store, env.fs, env.pool, env.progress, paths, *options);
+  if (!report) return std::unexpected(report.error());
+  if (!env.verbosity.quiet) {
+    out_line(fmt::format("Format: {}", index::format_name(report->format_used)));
+    out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));
+    out_line(fmt::format("Annotations:  {} found, {} new", report->annotations_found, report->new_annotations));
+    if (env.verbosity.verbose) out_line(fmt::format("Unchanged files not re-read: {}", report->skipped_unchanged));
+  }
+  return {};
+}
+
+}  // namespace ldb::cli

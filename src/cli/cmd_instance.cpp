@@ -1,0 +1,126 @@
+// ldb init, add-storage, storage list/rm.
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "core/paths.hpp"
+
+namespace ldb::cli {
+
+namespace {
+
+Result<bool> parse_bool(std::string_view flag, std::string_view text) {
+  if (text == "true" || text == "yes" || text == "1") return true;
+  if (text == "false" || text == "no" || text == "0") return false;
+  return fail(ErrorCode::invalid_argument, fmt::format("{} expects true or false, got '{}'", flag, text),
+              fmt::format("for example: {} true", flag));
+}
+
+Status expect_positional(const ParsedArgs& args, std::size_t n, std::string_view usage) {
+  if (args.positional.size() != n) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("expected {} argument{}, got {}", n, n == 1 ? "" : "s", args.positional.size()),
+                fmt::format("usage: ldb {}", usage));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status cmd_init(CommandEnv& env, const ParsedArgs& args) {
+  LDB_TRY(expect_positional(args, 1, "init [-f] PATH"));
+  auto dir = core::normalize_local_path(args.positional[0]);
+  LDB_TRY(init_instance(dir, args.has("force"), false));
+  if (!env.verbosity.quiet) out_line(fmt::format("Initialized ldb instance at {}", dir));
+  return {};
+}
+
+Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
+  LDB_TRY(expect_positional(args, 1, "add-storage [-a true|false] [-o KEY VALUE]... PATH"));
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  std::string raw = args.positional[0];
+  if (core::protocol_of(raw) != "file") {
+    return fail(ErrorCode::unsupported, fmt::format("'{}': {}:// storage is not supported yet", raw, core::protocol_of(raw)),
+                "register a local or shared-disk folder");
+  }
+  store::StorageLocation location;
+  location.prefix = core::normalize_local_path(raw);
+  if (auto ra = args.get("read-add")) {
+    auto b = parse_bool("-a", *ra);
+    if (!b) return std::unexpected(b.error());
+    location.read_add = *b;
+  }
+  auto opts = args.all("option");
+  for (std::size_t i = 0; i + 1 < opts.size(); i += 2) location.options.emplace_back(opts[i], opts[i + 1]);
+  // It must be listable and readable.
+  auto listed = env.fs.list(location.prefix);
+  if (!listed) return std::unexpected(listed.error());
+  auto existing = instance->store->storage_locations();
+  if (!existing) return std::unexpected(existing.error());
+  for (const auto& loc : *existing) {
+    if (loc.prefix == location.prefix) {
+      return fail(ErrorCode::already_exists, fmt::format("storage location '{}' is already registered", loc.prefix),
+                  "see them with: ldb storage list");
+    }
+    if (core::path_is_within(location.prefix, loc.prefix)) {
+      return fail(ErrorCode::conflict,
+                  fmt::format("'{}' is inside the registered storage location '{}'", location.prefix, loc.prefix),
+                  "it is already covered; nothing to do");
+    }
+    if (core::path_is_within(loc.prefix, location.prefix) && !args.has("force")) {
+      return fail(ErrorCode::conflict,
+                  fmt::format("'{}' contains the registered storage location '{}'", location.prefix, loc.prefix),
+                  "pass -f to replace the nested location with this one");
+    }
+    if (location.read_add && loc.read_add && !core::path_is_within(loc.prefix, location.prefix)) {
+      return fail(ErrorCode::conflict, fmt::format("'{}' is already the read-add location", loc.prefix),
+                  "there can be only one; remove it first with: ldb storage rm");
+    }
+  }
+  for (const auto& loc : *existing) {
+    if (core::path_is_within(loc.prefix, location.prefix)) LDB_TRY(instance->store->remove_storage_location(loc.prefix));
+  }
+  LDB_TRY(instance->store->add_storage_location(location));
+  if (!env.verbosity.quiet) {
+    out_line(fmt::format("Added storage location {}{}", location.prefix, location.read_add ? " (read-add)" : ""));
+  }
+  return {};
+}
+
+Status cmd_storage(CommandEnv& env, const ParsedArgs& args) {
+  (void)env;
+  if (args.positional.empty()) {
+    return fail(ErrorCode::invalid_argument, "ldb storage needs a subcommand", "usage: ldb storage list | ldb storage rm PATH");
+  }
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  const auto& sub = args.positional[0];
+  if (sub == "list" || sub == "ls") {
+    auto locations = instance->store->storage_locations();
+    if (!locations) return std::unexpected(locations.error());
+    if (args.has("json")) {
+      auto arr = nlohmann::json::array();
+      for (const auto& l : *locations) {
+        nlohmann::json opts = nlohmann::json::object();
+        for (const auto& [k, v] : l.options) opts[k] = v;
+        arr.push_back({{"path", l.prefix}, {"read_add", l.read_add}, {"options", opts}});
+      }
+      out_line(arr.dump(2));
+      return {};
+    }
+    for (const auto& l : *locations) out_line(fmt::format("{}{}", l.prefix, l.read_add ? "  (read-add)" : ""));
+    return {};
+  }
+  if (sub == "rm" || sub == "remove") {
+    if (args.positional.size() != 2) {
+      return fail(ErrorCode::invalid_argument, "ldb storage rm needs one location", "usage: ldb storage rm PATH");
+    }
+    return instance->store->remove_storage_location(core::normalize_local_path(args.positional[1]));
+  }
+  return fail(ErrorCode::invalid_argument, fmt::format("unknown storage subcommand '{}'", sub),
+              "usage: ldb storage list | ldb storage rm PATH");
+}
+
+}  // namespace ldb::cli

@@ -1,0 +1,133 @@
+// ldb instantiate: write the staged dataset's files into the workspace.
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/paths.hpp"
+#include "formats/instantiate.hpp"
+
+namespace ldb::cli {
+
+namespace {
+
+constexpr std::string_view k_manifest_file = "instantiated";
+
+Result<std::vector<std::pair<std::string, std::string>>> parse_params(const ParsedArgs& args) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : args.all("param")) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ErrorCode::invalid_argument, fmt::format("-p expects KEY=VALUE, got '{}'", p),
+                  "for example: -p single-file=true");
+    }
+    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  return out;
+}
+
+// Members to write: the annotation and a readable source path for each object.
+Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const dataset::Selection& selection) {
+  std::vector<core::Md5> hashes;
+  hashes.reserve(selection.size());
+  for (const auto& r : selection) hashes.push_back(r.hash);
+  auto infos = ctx.store.objects_info(hashes);
+  if (!infos) return std::unexpected(infos.error());
+  auto annotations = ctx.store.annotations(selection);
+  if (!annotations) return std::unexpected(annotations.error());
+  auto locations = ctx.store.storage_locations();
+  if (!locations) return std::unexpected(locations.error());
+  std::vector<formats::Member> out;
+  out.reserve(selection.size());
+  for (std::size_t i = 0; i < selection.size(); ++i) {
+    const auto& info = (*infos)[i];
+    if (info.paths.empty()) {
+      return fail(ErrorCode::not_found, fmt::format("object id:{} has no known path", info.hash.hex()),
+                  "index the storage that holds it again: ldb index <path>");
+    }
+    // Prefer a path that still exists; storage is meant to be immutable, but disks move.
+    std::string source = info.paths.front();
+    for (const auto& p : info.paths) {
+      if (ctx.fs.stat(p)) {
+        source = p;
+        break;
+      }
+    }
+    std::string relative;
+    for (const auto& loc : *locations) {
+      if (core::path_is_within(source, loc.prefix)) relative = core::relative_to(source, loc.prefix);
+    }
+    if (relative.empty()) relative = source.starts_with('/') ? source.substr(1) : source;
+    out.push_back(formats::Member{info.hash, selection[i].annotation_version, std::move((*annotations)[i]), source,
+                                  std::move(relative), info.size});
+  }
+  return out;
+}
+
+}  // namespace
+
+Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
+  formats::Options options;
+  if (auto f = args.get("format")) {
+    auto format = formats::parse_format(*f);
+    if (!format) return std::unexpected(format.error());
+    options.format = *format;
+  }
+  auto params = parse_params(args);
+  if (!params) return std::unexpected(params.error());
+  options.params = std::move(*params);
+  options.annotations_only = args.has("annotations-only");
+  options.preserve_paths = args.has("preserve-paths");
+  options.force = args.has("force") ? formats::Overwrite::yes : formats::Overwrite::no;
+
+  // The target is -t DIR, else the workspace; the objects are those named, else the staged dataset.
+  std::optional<dataset::Workspace> ws;
+  if (args.positional.empty() || !args.get("target")) {
+    auto found = args.get("target") ? dataset::Workspace::open(core::normalize_local_path(*args.get("target")))
+                                    : dataset::Workspace::find(std::filesystem::current_path());
+    if (!found) return std::unexpected(found.error());
+    ws = std::move(*found);
+  }
+  std::filesystem::path target = args.get("target") ? std::filesystem::path(core::normalize_local_path(*args.get("target")))
+                                                    : ws->root();
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  std::vector<std::string> defaults;
+  if (args.positional.empty()) defaults.push_back("ws:" + ws->root().string());
+  auto selection = select_objects(ctx, args, "instantiate", defaults, NoObjects::use_default);
+  if (!selection) return std::unexpected(selection.error());
+  auto members = build_members(ctx, *selection);
+  if (!members) return std::unexpected(members.error());
+
+  std::error_code ec;
+  std::filesystem::create_directories(target / dataset::k_workspace_dir, ec);
+  if (ec) {
+    return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", target.string(), ec.message()),
+                "check that the target folder is writable");
+  }
+  auto manifest_path = target / dataset::k_workspace_dir / k_manifest_file;
+  std::vector<formats::ManifestEntry> previous;
+  if (std::filesystem::exists(manifest_path, ec)) {
+    auto text = storage::read_local_file(manifest_path);
+    if (!text) return std::unexpected(text.error());
+    auto parsed = formats::parse_manifest(*text, manifest_path.string());
+    if (!parsed) return std::unexpected(parsed.error());
+    previous = std::move(*parsed);
+  }
+  options.checkpoint = [&](std::span<const formats::ManifestEntry> planned) {
+    return storage::write_file_atomic(manifest_path, formats::serialize_manifest(planned));
+  };
+  auto result = formats::instantiate(env.fs, env.pool, env.progress, target, *members, previous, options);
+  env.progress.finish();
+  if (!result) return std::unexpected(result.error());
+  LDB_TRY(storage::write_file_atomic(manifest_path, formats::serialize_manifest(result->manifest)));
+  print_warnings(env, ctx);
+  if (env.verbosity.quiet) return {};
+  for (const auto& w : result->report.warnings) warn(w);
+  const auto& r = result->report;
+  out_line(fmt::format("Instantiated {} data objects and {} annotation files in '{}' ({} written, {} unchanged, {} removed)",
+                       r.data_files, r.annotation_files, target.string(), r.written, r.unchanged, r.removed));
+  return {};
+}
+
+}  // namespace ldb::cli

@@ -1,0 +1,218 @@
+// ldb list, eval, diff: looking at selections.
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "dataset/collection_ops.hpp"
+#include "dataset/operations.hpp"
+#include "dataset/sources.hpp"
+
+namespace ldb::cli {
+
+namespace {
+
+// The staged dataset as an object-list identifier ("ws:DIR"), for commands
+// whose default source is the workspace.
+Result<std::vector<std::string>> workspace_source(const ParsedArgs& args) {
+  auto ws = current_workspace(args);
+  if (!ws) return std::unexpected(ws.error());
+  return std::vector<std::string>{"ws:" + ws->root().string()};
+}
+
+Result<std::vector<std::string>> default_source_for(const ParsedArgs& args) {
+  if (!args.positional.empty()) return std::vector<std::string>{};
+  return workspace_source(args);
+}
+
+std::string pretty_json(std::string_view compact) {
+  try {
+    return nlohmann::json::parse(compact).dump(2);
+  } catch (const nlohmann::json::exception&) {
+    return std::string(compact);
+  }
+}
+
+}  // namespace
+
+Status cmd_list(CommandEnv& env, const ParsedArgs& args) {
+  auto defaults = default_source_for(args);
+  if (!defaults) return std::unexpected(defaults.error());
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  auto selection = select_objects(ctx, args, "list", *defaults, NoObjects::use_default);
+  if (!selection) return std::unexpected(selection.error());
+  print_warnings(env, ctx);
+  if (args.has("summary")) {
+    if (args.has("json")) {
+      out_line(nlohmann::json{{"objects", selection->size()}}.dump());
+    } else {
+      out_line(fmt::format("{}", selection->size()));
+    }
+    return {};
+  }
+  std::vector<core::Md5> hashes;
+  hashes.reserve(selection->size());
+  for (const auto& r : *selection) hashes.push_back(r.hash);
+  auto infos = ctx.store.objects_info(hashes);
+  if (!infos) return std::unexpected(infos.error());
+  if (args.has("json")) {
+    auto arr = nlohmann::json::array();
+    for (std::size_t i = 0; i < selection->size(); ++i) {
+      const auto& info = (*infos)[i];
+      arr.push_back({{"id", "id:" + info.hash.hex()},
+                     {"annotation_version", (*selection)[i].annotation_version},
+                     {"path", info.paths.empty() ? "" : info.paths.front()},
+                     {"paths", info.paths},
+                     {"size", info.size},
+                     {"tags", info.tags}});
+    }
+    out_line(arr.dump(2));
+    return {};
+  }
+  std::string out;
+  out += fmt::format("{:<35} {:>6}  {}\n", "Data Object Hash", "Annot.", "Data Object Path");
+  for (std::size_t i = 0; i < selection->size(); ++i) {
+    const auto& info = (*infos)[i];
+    auto version = (*selection)[i].annotation_version;
+    out += fmt::format("id:{} {:>6}  {}\n", info.hash.hex(), version ? fmt::format("{}", version) : "-",
+                       info.paths.empty() ? "" : info.paths.front());
+    if (env.verbosity.verbose) {
+      for (std::size_t p = 1; p < info.paths.size(); ++p) out += fmt::format("{:<42}  {}\n", "", info.paths[p]);
+    }
+  }
+  fmt::print("{}", out);
+  return {};
+}
+
+Status cmd_eval(CommandEnv& env, const ParsedArgs& args) {
+  auto defaults = default_source_for(args);
+  if (!defaults) return std::unexpected(defaults.error());
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  // A trailing --query/--jquery/--file is printed instead of filtering.
+  ParsedArgs filtering = args;
+  std::optional<dataset::FilterSpec> shown;
+  if (!filtering.filters.empty()) {
+    auto kind = filtering.filters.back().kind;
+    if (kind == dataset::FilterKind::query || kind == dataset::FilterKind::jquery || kind == dataset::FilterKind::file) {
+      shown = filtering.filters.back();
+      filtering.filters.pop_back();
+      LDB_TRY(dataset::validate_filters(std::span(&*shown, 1)));
+    }
+  }
+  auto selection = select_objects(ctx, filtering, "eval", *defaults, NoObjects::use_default);
+  if (!selection) return std::unexpected(selection.error());
+  print_warnings(env, ctx);
+  const bool values_only = args.has("json");
+  std::vector<dataset::Evaluation> results;
+  if (shown) {
+    auto evaluated = dataset::evaluate_each(ctx, *selection, *shown);
+    if (!evaluated) return std::unexpected(evaluated.error());
+    results = std::move(*evaluated);
+  } else {
+    auto annotations = ctx.store.annotations(*selection);
+    if (!annotations) return std::unexpected(annotations.error());
+    for (std::size_t i = 0; i < selection->size(); ++i) {
+      results.push_back({(*selection)[i], true, (*annotations)[i].empty() ? "null" : (*annotations)[i]});
+    }
+  }
+  std::size_t failed = 0;
+  std::string first_error;
+  for (const auto& r : results) {
+    if (!r.ok) {
+      if (!failed) first_error = r.json;
+      ++failed;
+      if (!values_only) out_line(fmt::format("id:{}\nerror: {}", r.ref.hash.hex(), r.json));
+      continue;
+    }
+    if (values_only) {
+      out_line(r.json);
+    } else {
+      out_line(fmt::format("id:{}\n{}", r.ref.hash.hex(), pretty_json(r.json)));
+    }
+  }
+  if (failed) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("the expression could not be evaluated on {} of {} objects: {}", failed, results.size(),
+                            first_error),
+                "check the expression's functions and argument types");
+  }
+  return {};
+}
+
+Status cmd_diff(CommandEnv& env, const ParsedArgs& args) {
+  if (args.positional.size() > 2) {
+    return fail(ErrorCode::invalid_argument, "ldb diff compares at most two datasets", "usage: ldb diff [-s] [DS1] [DS2]");
+  }
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  auto resolve = [&](const std::string& ident) { return dataset::resolve_sources(ctx, std::span(&ident, 1), {}); };
+  store::Collection from, to;
+  if (args.positional.size() == 2) {
+    auto a = resolve(args.positional[0]);
+    if (!a) return std::unexpected(a.error());
+    auto b = resolve(args.positional[1]);
+    if (!b) return std::unexpected(b.error());
+    from = std::move(*a);
+    to = std::move(*b);
+  } else {
+    auto ws = current_workspace(args);
+    if (!ws) return std::unexpected(ws.error());
+    to = ws->state().members;
+    if (args.positional.size() == 1) {
+      auto a = resolve(args.positional[0]);
+      if (!a) return std::unexpected(a.error());
+      from = std::move(*a);
+    } else {
+      const auto& s = ws->state();
+      if (!s.dataset_name.empty() && s.parent_version) {
+        auto members = dataset::dataset_members(ctx, {s.dataset_name, s.parent_version});
+        if (!members) return std::unexpected(members.error());
+        from = std::move(*members);
+      }
+    }
+  }
+  auto d = dataset::diff(from, to);
+  if (args.has("summary")) {
+    if (args.has("json")) {
+      out_line(nlohmann::json{{"added", d.added.size()}, {"deleted", d.deleted.size()}, {"modified", d.modified.size()}}.dump());
+    } else {
+      out_line(fmt::format("Added: {}\nDeleted: {}\nModified: {}", d.added.size(), d.deleted.size(), d.modified.size()));
+    }
+    return {};
+  }
+  // Paths make the lines readable; one lookup for every object shown.
+  std::vector<core::Md5> hashes;
+  for (const auto& r : d.added) hashes.push_back(r.hash);
+  for (const auto& r : d.deleted) hashes.push_back(r.hash);
+  for (const auto& [a, b] : d.modified) hashes.push_back(a.hash);
+  auto infos = ctx.store.objects_info(hashes);
+  if (!infos) return std::unexpected(infos.error());
+  auto path_of = [&](std::size_t i) { return (*infos)[i].paths.empty() ? std::string() : (*infos)[i].paths.front(); };
+  if (args.has("json")) {
+    nlohmann::json j = {{"added", nlohmann::json::array()}, {"deleted", nlohmann::json::array()}, {"modified", nlohmann::json::array()}};
+    std::size_t i = 0;
+    for (const auto& r : d.added) j["added"].push_back({{"id", "id:" + r.hash.hex()}, {"annotation_version", r.annotation_version}, {"path", path_of(i++)}});
+    for (const auto& r : d.deleted) j["deleted"].push_back({{"id", "id:" + r.hash.hex()}, {"annotation_version", r.annotation_version}, {"path", path_of(i++)}});
+    for (const auto& [a, b] : d.modified) {
+      j["modified"].push_back({{"id", "id:" + a.hash.hex()}, {"from_version", a.annotation_version}, {"to_version", b.annotation_version}, {"path", path_of(i++)}});
+    }
+    out_line(j.dump(2));
+    return {};
+  }
+  std::string out;
+  std::size_t i = 0;
+  for (const auto& r : d.added) out += fmt::format("+ id:{}  v{}  {}\n", r.hash.hex(), r.annotation_version, path_of(i++));
+  for (const auto& r : d.deleted) out += fmt::format("- id:{}  v{}  {}\n", r.hash.hex(), r.annotation_version, path_of(i++));
+  for (const auto& [a, b] : d.modified) {
+    out += fmt::format("m id:{}  v{} -> v{}  {}\n", a.hash.hex(), a.annotation_version, b.annotation_version, path_of(i++));
+  }
+  fmt::print("{}", out);
+  return {};
+}
+
+}  // namespace ldb::cli

@@ -1,0 +1,242 @@
+// ldb stage, add, del, status, commit: the workspace's staged dataset.
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/index_options.hpp"
+#include "core/paths.hpp"
+#include "dataset/operations.hpp"
+
+namespace ldb::cli {
+
+dataset::Context make_context(CommandEnv& env, Instance& instance) {
+  return dataset::Context{*instance.store, env.fs, env.pool, env.progress, instance.settings, instance.dir, {}};
+}
+
+void print_warnings(const CommandEnv& env, const dataset::Context& ctx) {
+  if (env.verbosity.quiet) return;
+  for (const auto& w : ctx.warnings) warn(w);
+}
+
+Result<dataset::Workspace> current_workspace(const ParsedArgs& args) {
+  if (auto t = args.get("target")) return dataset::Workspace::open(core::normalize_local_path(*t));
+  return dataset::Workspace::find(std::filesystem::current_path());
+}
+
+// Objects named on the command line, filtered. With no object list and a
+// filter, `default_source` is used; with neither, an error.
+Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArgs& args, std::string_view command,
+                                          const std::vector<std::string>& default_source, NoObjects no_objects) {
+  LDB_TRY(dataset::validate_filters(args.filters));
+  auto identifiers = args.positional;
+  if (identifiers.empty()) {
+    if (args.filters.empty() && no_objects == NoObjects::need_filter) {
+      return fail(ErrorCode::invalid_argument, fmt::format("ldb {} needs objects or a filter", command),
+                  fmt::format("for example: ldb {} /data/images or ldb {} --query 'class == `cat`'", command, command));
+    }
+    identifiers = default_source;
+  }
+  auto index_options = index_options_from(args);
+  if (!index_options) return std::unexpected(index_options.error());
+  auto sources = dataset::resolve_sources(ctx, identifiers, dataset::SourceOptions{*index_options});
+  if (!sources) return std::unexpected(sources.error());
+  return dataset::apply_filters(ctx, std::move(*sources), args.filters);
+}
+
+namespace {
+
+std::string dataset_label(const dataset::WorkspaceState& s) {
+  return s.dataset_name.empty() ? std::string("an unnamed dataset") : "ds:" + s.dataset_name;
+}
+
+Result<std::uint32_t> parse_version(std::string_view text) {
+  std::uint32_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v == 0) {
+    return fail(ErrorCode::invalid_argument, fmt::format("--label-version expects a version number, got '{}'", text),
+                "annotation versions start at 1; see them with: ldb show id:HASH");
+  }
+  return v;
+}
+
+}  // namespace
+
+Status cmd_stage(CommandEnv& env, const ParsedArgs& args) {
+  if (args.positional.empty() || args.positional.size() > 2) {
+    return fail(ErrorCode::invalid_argument, "ldb stage needs one dataset", "usage: ldb stage [-f] [-t DIR] ds:NAME[.vN] [DIR]");
+  }
+  auto ref = dataset::parse_dataset_ref(args.positional[0]);
+  if (!ref) return std::unexpected(ref.error());
+  if (ref->name == "root") {
+    return fail(ErrorCode::invalid_argument, "ds:root is the index, not a dataset that can be staged",
+                "stage a named dataset and add from the index: ldb stage ds:NAME; ldb add ds:root --query ...");
+  }
+  std::string dir = args.positional.size() == 2 ? args.positional[1] : args.get("target").value_or(".");
+  auto root = core::normalize_local_path(dir);
+  auto instance = open_instance(CreateIfMissing::yes);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  auto ws = dataset::stage(ctx, root, *ref, args.has("force") ? dataset::Force::yes : dataset::Force::no);
+  if (!ws) return std::unexpected(ws.error());
+  if (!env.verbosity.quiet) {
+    const auto& s = ws->state();
+    if (s.parent_version) {
+      out_line(fmt::format("Staged ds:{}.v{} ({} objects) in '{}'", s.dataset_name, s.parent_version, s.members.size(), root));
+    } else {
+      out_line(fmt::format("Staged new dataset ds:{} in '{}'", s.dataset_name, root));
+    }
+  }
+  return {};
+}
+
+Status cmd_add(CommandEnv& env, const ParsedArgs& args) {
+  auto ws = current_workspace(args);
+  if (!ws) return std::unexpected(ws.error());
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  auto selection = select_objects(ctx, args, "add", {"ds:root"}, NoObjects::need_filter);
+  if (!selection) return std::unexpected(selection.error());
+  auto incoming = dataset::normalize(std::move(*selection));
+  auto pinned = dataset::Pinned::no;
+  if (auto lv = args.get("label-version")) {
+    auto version = parse_version(*lv);
+    if (!version) return std::unexpected(version.error());
+    std::vector<core::Md5> hashes;
+    for (const auto& r : incoming) hashes.push_back(r.hash);
+    auto infos = ctx.store.objects_info(hashes);
+    if (!infos) return std::unexpected(infos.error());
+    for (std::size_t i = 0; i < incoming.size(); ++i) {
+      if ((*infos)[i].current_version < *version) {
+        return fail(ErrorCode::not_found,
+                    fmt::format("object id:{} has no annotation version {} (it has {})", incoming[i].hash.hex(), *version,
+                                (*infos)[i].current_version),
+                    fmt::format("see its versions with: ldb show id:{}", incoming[i].hash.hex()));
+      }
+      incoming[i].annotation_version = *version;
+    }
+    pinned = dataset::Pinned::yes;
+  }
+  auto& state = ws->state();
+  auto before = state.members;
+  state.members = dataset::merge(state.members, incoming, pinned);
+  auto change = dataset::diff(before, state.members);
+  LDB_TRY(ws->save());
+  print_warnings(env, ctx);
+  if (!env.verbosity.quiet) {
+    out_line(fmt::format("Added {} objects to {}: {} new, {} with another annotation version", incoming.size(),
+                         dataset_label(state), change.added.size(), change.modified.size()));
+  }
+  return {};
+}
+
+Status cmd_del(CommandEnv& env, const ParsedArgs& args) {
+  auto ws = current_workspace(args);
+  if (!ws) return std::unexpected(ws.error());
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  auto selection = select_objects(ctx, args, "del", {"ds:root"}, NoObjects::need_filter);
+  if (!selection) return std::unexpected(selection.error());
+  auto removing = dataset::normalize(std::move(*selection));
+  auto& state = ws->state();
+  auto before = state.members.size();
+  state.members = dataset::subtract(state.members, removing);
+  LDB_TRY(ws->save());
+  print_warnings(env, ctx);
+  if (!env.verbosity.quiet) {
+    out_line(fmt::format("Deleted {} objects from {}", before - state.members.size(), dataset_label(state)));
+  }
+  return {};
+}
+
+Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  const bool json = args.has("json");
+  if (!args.positional.empty()) {
+    auto ref = dataset::parse_dataset_ref(args.positional[0]);
+    if (!ref) return std::unexpected(ref.error());
+    auto v = ctx.store.dataset_version(ref->name, ref->version);
+    if (!v) return std::unexpected(v.error());
+    if (json) {
+      out_line(nlohmann::json{{"dataset", v->name}, {"version", v->version}, {"objects", v->num_objects},
+                              {"annotations", v->num_annotations}}.dump(2));
+    } else {
+      out_line(fmt::format("Dataset ds:{}.v{}: {} objects, {} annotations", v->name, v->version, v->num_objects,
+                           v->num_annotations));
+    }
+    return {};
+  }
+  auto ws = current_workspace(args);
+  if (!ws) return std::unexpected(ws.error());
+  auto changes = dataset::uncommitted_changes(ctx, *ws);
+  if (!changes) return std::unexpected(changes.error());
+  const auto& s = ws->state();
+  auto annotations = std::count_if(s.members.begin(), s.members.end(),
+                                   [](const store::ObjectRef& r) { return r.annotation_version != 0; });
+  if (json) {
+    out_line(nlohmann::json{{"dataset", s.dataset_name},
+                            {"version", s.parent_version},
+                            {"workspace", ws->root().string()},
+                            {"objects", s.members.size()},
+                            {"annotations", annotations},
+                            {"uncommitted", {{"added", changes->added.size()},
+                                             {"deleted", changes->deleted.size()},
+                                             {"modified", changes->modified.size()}}}}
+                 .dump(2));
+    return {};
+  }
+  std::string name = s.dataset_name.empty() ? "(unnamed)" : "ds:" + s.dataset_name;
+  out_line(fmt::format("Dataset {}{}, {} objects, {} annotations", name,
+                       s.parent_version ? fmt::format(".v{}", s.parent_version) : std::string(" (new, not committed)"),
+                       s.members.size(), annotations));
+  out_line(fmt::format("Workspace: {}", ws->root().string()));
+  if (changes->size() == 0 && (s.parent_version != 0 || s.members.empty())) {
+    out_line("No uncommitted changes");
+  } else {
+    out_line(fmt::format("Uncommitted changes: {} added, {} deleted, {} annotation versions changed",
+                         changes->added.size(), changes->deleted.size(), changes->modified.size()));
+  }
+  return {};
+}
+
+Status cmd_commit(CommandEnv& env, const ParsedArgs& args) {
+  auto ws = current_workspace(args);
+  if (!ws) return std::unexpected(ws.error());
+  auto instance = open_instance(CreateIfMissing::no);
+  if (!instance) return std::unexpected(instance.error());
+  auto ctx = make_context(env, *instance);
+  std::optional<std::string> rename;
+  if (args.positional.size() > 1) {
+    return fail(ErrorCode::invalid_argument, "ldb commit takes at most one dataset", "usage: ldb commit [-m MSG] [ds:NAME]");
+  }
+  if (args.positional.size() == 1) {
+    auto ref = dataset::parse_dataset_ref(args.positional[0]);
+    if (!ref) return std::unexpected(ref.error());
+    if (ref->version) {
+      return fail(ErrorCode::invalid_argument, "commit creates the next version; a version number cannot be given",
+                  fmt::format("write: ldb commit ds:{}", ref->name));
+    }
+    rename = ref->name;
+  }
+  auto outcome = dataset::commit(ctx, *ws, args.get("message").value_or(""), rename);
+  if (!outcome) return std::unexpected(outcome.error());
+  if (env.verbosity.quiet) return {};
+  if (!outcome->committed) {
+    out_line(fmt::format("Nothing to commit: ds:{}.v{} already holds these {} objects", outcome->version.name,
+                         outcome->version.version, outcome->version.num_objects));
+  } else {
+    out_line(fmt::format("Committed ds:{}.v{} ({} objects, {} annotations)", outcome->version.name,
+                         outcome->version.version, outcome->version.num_objects, outcome->version.num_annotations));
+  }
+  return {};
+}
+
+}  // namespace ldb::cli

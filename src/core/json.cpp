@@ -1,0 +1,94 @@
+#include "core/json.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace ldb::core {
+
+void append_json_string(std::string_view s, std::string& out) {
+  out.push_back('"');
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (u < 0x20) {
+          out += fmt::format("\\u{:04x}", u);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_canonical(simdjson::dom::element element, std::string& out) {
+  using simdjson::dom::element_type;
+  switch (element.type()) {
+    case element_type::NULL_VALUE: out += "null"; break;
+    case element_type::BOOL: out += bool(element.get_bool()) ? "true" : "false"; break;
+    case element_type::INT64: fmt::format_to(std::back_inserter(out), "{}", int64_t(element.get_int64())); break;
+    case element_type::UINT64: fmt::format_to(std::back_inserter(out), "{}", uint64_t(element.get_uint64())); break;
+    case element_type::DOUBLE: {
+      double d = element.get_double();
+      // Integral doubles keep a fraction marker so that 1.0 and 1 stay distinct
+      // the way the source wrote them is not recoverable; fmt's shortest form is.
+      fmt::format_to(std::back_inserter(out), "{}", d);
+      break;
+    }
+    case element_type::STRING: append_json_string(std::string_view(element.get_string()), out); break;
+    case element_type::ARRAY: {
+      out.push_back('[');
+      bool first = true;
+      for (auto child : element.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_canonical(child, out);
+      }
+      out.push_back(']');
+      break;
+    }
+    case element_type::OBJECT: {
+      std::vector<std::pair<std::string_view, simdjson::dom::element>> fields;
+      for (auto field : element.get_object()) fields.emplace_back(field.key, field.value);
+      std::stable_sort(fields.begin(), fields.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : fields) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(key, out);
+        out.push_back(':');
+        append_canonical(value, out);
+      }
+      out.push_back('}');
+      break;
+    }
+  }
+}
+
+Result<std::string> canonical_json(std::string_view text, std::string_view origin) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::padded_string padded(text);
+  simdjson::dom::element root;
+  if (auto err = parser.parse(padded).get(root); err) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("malformed JSON in '{}': {}", origin, simdjson::error_message(err)),
+                "fix or remove the file, then run the command again");
+  }
+  std::string out;
+  out.reserve(text.size());
+  append_canonical(root, out);
+  return out;
+}
+
+}  // namespace ldb::core

@@ -1,0 +1,30 @@
+#pragma once
+// Canonical JSON: the one textual form in which ldb stores an annotation, so
+// that equal content has equal bytes and an equal content hash. Object keys are
+// sorted (by UTF-8 bytes), there is no insignificant white space, strings are
+// escaped minimally, integers print as integers and other numbers in the shortest
+// form that reads back to the same double.
+
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "core/error.hpp"
+
+namespace ldb::core {
+
+// Parses `text` (any JSON value) and returns its canonical form. `origin` names
+// the source in the error (e.g. a file path). invalid_argument on malformed JSON
+// or nesting deeper than k_max_json_depth.
+Result<std::string> canonical_json(std::string_view text, std::string_view origin);
+
+// Appends the canonical form of an already parsed element.
+void append_canonical(simdjson::dom::element element, std::string& out);
+
+// Appends `s` as a JSON string literal (quotes included).
+void append_json_string(std::string_view s, std::string& out);
+
+inline constexpr std::size_t k_max_json_depth = 1024;
+
+}  // namespace ldb::core

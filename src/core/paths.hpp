@@ -1,0 +1,34 @@
+#pragma once
+// Path helpers shared by storage, index and dataset code. Local paths are kept
+// absolute and lexically normalized ("/a/b/../c" -> "/a/c", no trailing slash).
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace ldb::core {
+
+// Absolute, lexically normalized form of a local path (relative to the cwd).
+std::string normalize_local_path(std::string_view path);
+
+// True when `path` equals `prefix` or lies below it (component-wise).
+bool path_is_within(std::string_view path, std::string_view prefix);
+
+// True when any component of `relative` starts with '.' (hidden files and folders).
+bool has_hidden_component(std::string_view relative);
+
+// True when the text contains shell glob characters (* ? [).
+bool is_glob(std::string_view text);
+
+// fnmatch-style match of a whole path against a glob ('*' does not cross '/').
+bool glob_match(std::string_view pattern, std::string_view path);
+
+// `path` relative to `base` (which must contain it), '/'-separated.
+std::string relative_to(std::string_view path, std::string_view base);
+
+// Splits "s3://bucket/key" into protocol "s3"; plain paths are "file".
+std::string_view protocol_of(std::string_view path);
+
+}  // namespace ldb::core

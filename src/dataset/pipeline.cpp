@@ -1,0 +1,351 @@
+#include "dataset/pipeline.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <mutex>
+#include <random>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+#include <simdjson.h>
+
+#include "core/json.hpp"
+#include "core/paths.hpp"
+#include "dataset/pipe_plugin.hpp"
+#include "query/expression.hpp"
+
+namespace ldb::dataset {
+
+namespace {
+
+Result<double> parse_number(std::string_view flag, std::string_view text) {
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return fail(ErrorCode::invalid_argument, fmt::format("{} expects a number, got '{}'", flag, text),
+                fmt::format("for example: {} 10", flag));
+  }
+  return v;
+}
+
+Result<std::uint64_t> parse_count(std::string_view flag, std::string_view text) {
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return fail(ErrorCode::invalid_argument, fmt::format("{} expects a whole number, got '{}'", flag, text),
+                fmt::format("for example: {} 100", flag));
+  }
+  return v;
+}
+
+std::vector<std::string> split_tags(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+query::Dialect dialect_of(FilterKind kind) {
+  return kind == FilterKind::jquery ? query::Dialect::jmespath : query::Dialect::ldb;
+}
+
+std::string iso_time(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+  return buf;
+}
+
+// The documents a query filter reads: annotations for --query/--jquery, file
+// attributes for --file. "" means the object has no annotation.
+Result<std::vector<std::string>> documents_for(Context& ctx, const Selection& selection, FilterKind kind) {
+  if (kind == FilterKind::file) return file_attributes_json(ctx, selection);
+  return ctx.store.annotations(selection);
+}
+
+
+// Runs fn(index, element-or-null) for each document on the pool, one simdjson
+// parser per worker. A document that is "" is passed as JSON null.
+template <class Fn>
+void for_each_document(core::ThreadPool& pool, const std::vector<std::string>& docs, Fn&& fn) {
+  std::vector<simdjson::dom::parser> parsers(pool.size());
+  pool.parallel_for(docs.size(), 256, [&](std::size_t begin, std::size_t end, unsigned worker) {
+    auto& parser = parsers[worker];
+    for (std::size_t i = begin; i < end; ++i) {
+      std::string_view text = docs[i].empty() ? std::string_view("null") : std::string_view(docs[i]);
+      simdjson::dom::element element;
+      if (parser.parse(text.data(), text.size(), true).get(element)) {
+        fn(i, std::optional<simdjson::dom::element>());
+      } else {
+        fn(i, std::optional<simdjson::dom::element>(element));
+      }
+    }
+  });
+}
+
+Result<Selection> apply_query(Context& ctx, Selection selection, const FilterSpec& spec) {
+  auto expr = query::Expression::parse(spec.value, dialect_of(spec.kind));
+  if (!expr) return std::unexpected(expr.error());
+  auto docs = documents_for(ctx, selection, spec.kind);
+  if (!docs) return std::unexpected(docs.error());
+  std::vector<char> keep(selection.size(), 0);
+  std::vector<char> errored(selection.size(), 0);
+  std::mutex why_mutex;
+  std::string first_why;
+  const bool ldb_dialect = spec.kind != FilterKind::jquery;
+  for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+    if (!doc) {
+      errored[i] = 1;
+      return;
+    }
+    // In ldb semantics an object without an annotation has no keys at all.
+    if (ldb_dialect && spec.kind != FilterKind::file && (*docs)[i].empty()) return;
+    std::string why;
+    auto outcome = expr->test(*doc, &why);
+    if (outcome == query::Expression::Outcome::match) {
+      keep[i] = 1;
+    } else if (outcome == query::Expression::Outcome::error) {
+      errored[i] = 1;
+      std::lock_guard lock(why_mutex);
+      if (first_why.empty()) first_why = why;
+    }
+  });
+  Selection out;
+  std::size_t errors = 0;
+  for (std::size_t i = 0; i < selection.size(); ++i) {
+    if (keep[i]) out.push_back(selection[i]);
+    errors += errored[i] ? 1 : 0;
+  }
+  if (errors) {
+    ctx.warnings.push_back(fmt::format("{} object{} skipped: '{}' could not be evaluated on them ({})", errors,
+                                       errors == 1 ? " was" : "s were", spec.value,
+                                       first_why.empty() ? "invalid document" : first_why));
+  }
+  return out;
+}
+
+Result<Selection> apply_sort(Context& ctx, Selection selection, const FilterSpec& spec) {
+  auto expr = query::Expression::parse(spec.value, query::Dialect::ldb);
+  if (!expr) return std::unexpected(expr.error());
+  auto docs = ctx.store.annotations(selection);
+  if (!docs) return std::unexpected(docs.error());
+  std::vector<std::optional<query::SortKey>> keys(selection.size());
+  for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+    if (!doc || (*docs)[i].empty()) return;
+    auto key = expr->sort_key(*doc);
+    if (key) keys[i] = std::move(*key);
+  });
+  std::vector<std::size_t> order(selection.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const bool desc = spec.kind == FilterKind::sort_desc;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    // Objects without a key go last, in their previous order.
+    if (!keys[a] || !keys[b]) return keys[a].has_value() && !keys[b].has_value();
+    return desc ? *keys[b] < *keys[a] : *keys[a] < *keys[b];
+  });
+  std::size_t unsorted = static_cast<std::size_t>(std::count_if(keys.begin(), keys.end(), [](const auto& k) { return !k; }));
+  if (unsorted) {
+    ctx.warnings.push_back(fmt::format("{} object{} no sort key for '{}' and went last", unsorted,
+                                       unsorted == 1 ? " has" : "s have", spec.value));
+  }
+  Selection out;
+  out.reserve(selection.size());
+  for (auto i : order) out.push_back(selection[i]);
+  return out;
+}
+
+Result<Selection> apply_path(Context& ctx, Selection selection, const FilterSpec& spec) {
+  RE2 re(spec.value, RE2::Quiet);
+  if (!re.ok()) {
+    return fail(ErrorCode::invalid_argument, fmt::format("--path: invalid regular expression '{}': {}", spec.value, re.error()),
+                "--path takes an RE2 regular expression, e.g. --path 'cats/.*\\.jpg$'");
+  }
+  std::vector<core::Md5> hashes;
+  hashes.reserve(selection.size());
+  for (const auto& r : selection) hashes.push_back(r.hash);
+  auto infos = ctx.store.objects_info(hashes);
+  if (!infos) return std::unexpected(infos.error());
+  Selection out;
+  for (std::size_t i = 0; i < selection.size(); ++i) {
+    const auto& paths = (*infos)[i].paths;
+    if (std::any_of(paths.begin(), paths.end(), [&](const std::string& p) { return RE2::PartialMatch(p, re); })) {
+      out.push_back(selection[i]);
+    }
+  }
+  return out;
+}
+
+Result<Selection> apply_tags(Context& ctx, Selection selection, const FilterSpec& spec) {
+  auto wanted = split_tags(spec.value);
+  std::vector<core::Md5> hashes;
+  hashes.reserve(selection.size());
+  for (const auto& r : selection) hashes.push_back(r.hash);
+  auto infos = ctx.store.objects_info(hashes);
+  if (!infos) return std::unexpected(infos.error());
+  Selection out;
+  for (std::size_t i = 0; i < selection.size(); ++i) {
+    const auto& tags = (*infos)[i].tags;
+    bool any = std::any_of(wanted.begin(), wanted.end(),
+                           [&](const std::string& t) { return std::binary_search(tags.begin(), tags.end(), t); });
+    if (any == (spec.kind == FilterKind::tag)) out.push_back(selection[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status validate_filters(std::span<const FilterSpec> filters) {
+  for (const auto& f : filters) {
+    switch (f.kind) {
+      case FilterKind::query:
+      case FilterKind::jquery:
+      case FilterKind::file:
+      case FilterKind::sort:
+      case FilterKind::sort_desc: {
+        auto expr = query::Expression::parse(f.value, dialect_of(f.kind));
+        if (!expr) return std::unexpected(expr.error());
+        break;
+      }
+      case FilterKind::path: {
+        RE2 re(f.value, RE2::Quiet);
+        if (!re.ok()) {
+          return fail(ErrorCode::invalid_argument, fmt::format("--path: invalid regular expression '{}': {}", f.value, re.error()),
+                      "--path takes an RE2 regular expression, e.g. --path 'cats/.*\\.jpg$'");
+        }
+        break;
+      }
+      case FilterKind::limit: {
+        auto n = parse_count("--limit", f.value);
+        if (!n) return std::unexpected(n.error());
+        break;
+      }
+      case FilterKind::seed: {
+        auto n = parse_count("--seed", f.value);
+        if (!n) return std::unexpected(n.error());
+        break;
+      }
+      case FilterKind::sample: {
+        auto p = parse_number("--sample", f.value);
+        if (!p) return std::unexpected(p.error());
+        if (*p < 0 || *p > 1) {
+          return fail(ErrorCode::invalid_argument, fmt::format("--sample expects a probability from 0 to 1, got {}", f.value),
+                      "for 10% write --sample 0.1 (or --sample-rate 10)");
+        }
+        break;
+      }
+      case FilterKind::tag:
+      case FilterKind::no_tag:
+        if (split_tags(f.value).empty()) {
+          return fail(ErrorCode::invalid_argument, "--tag/--no-tag needs at least one tag", "for example: --tag training,val");
+        }
+        break;
+      case FilterKind::shuffle:
+      case FilterKind::pipe: break;
+    }
+  }
+  return {};
+}
+
+Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<const FilterSpec> filters) {
+  LDB_TRY(validate_filters(filters));
+  std::mt19937_64 rng{std::random_device{}()};
+  for (const auto& f : filters) {
+    Result<Selection> next = Selection{};
+    switch (f.kind) {
+      case FilterKind::query:
+      case FilterKind::jquery:
+      case FilterKind::file: next = apply_query(ctx, std::move(selection), f); break;
+      case FilterKind::sort:
+      case FilterKind::sort_desc: next = apply_sort(ctx, std::move(selection), f); break;
+      case FilterKind::path: next = apply_path(ctx, std::move(selection), f); break;
+      case FilterKind::tag:
+      case FilterKind::no_tag: next = apply_tags(ctx, std::move(selection), f); break;
+      case FilterKind::limit: {
+        auto n = *parse_count("--limit", f.value);
+        if (selection.size() > n) selection.resize(n);
+        next = std::move(selection);
+        break;
+      }
+      case FilterKind::seed: rng.seed(*parse_count("--seed", f.value)); next = std::move(selection); break;
+      case FilterKind::sample: {
+        double p = *parse_number("--sample", f.value);
+        std::bernoulli_distribution keep(p);
+        Selection out;
+        for (const auto& r : selection) {
+          if (keep(rng)) out.push_back(r);
+        }
+        next = std::move(out);
+        break;
+      }
+      case FilterKind::shuffle: std::shuffle(selection.begin(), selection.end(), rng); next = std::move(selection); break;
+      case FilterKind::pipe: next = run_pipe_plugin(ctx, std::move(selection), f.value, f.args); break;
+    }
+    if (!next) return std::unexpected(next.error());
+    selection = std::move(*next);
+  }
+  return selection;
+}
+
+Result<std::vector<Evaluation>> evaluate_each(Context& ctx, const Selection& selection, const FilterSpec& spec) {
+  auto expr = query::Expression::parse(spec.value, dialect_of(spec.kind));
+  if (!expr) return std::unexpected(expr.error());
+  auto docs = documents_for(ctx, selection, spec.kind);
+  if (!docs) return std::unexpected(docs.error());
+  std::vector<Evaluation> out(selection.size());
+  for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+    out[i].ref = selection[i];
+    if (!doc) {
+      out[i].ok = false;
+      out[i].json = "invalid JSON document";
+      return;
+    }
+    auto value = expr->evaluate_json(*doc);
+    if (value) {
+      out[i].json = std::move(*value);
+    } else {
+      out[i].ok = false;
+      out[i].json = value.error().message;
+    }
+  });
+  return out;
+}
+
+Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Selection& selection) {
+  std::vector<core::Md5> hashes;
+  hashes.reserve(selection.size());
+  for (const auto& r : selection) hashes.push_back(r.hash);
+  auto infos = ctx.store.objects_info(hashes);
+  if (!infos) return std::unexpected(infos.error());
+  std::vector<std::string> out;
+  out.reserve(infos->size());
+  for (const auto& info : *infos) {
+    std::string doc = "{\"fs\":{\"path\":";
+    core::append_json_string(info.paths.empty() ? "" : info.paths.front(), doc);
+    doc += fmt::format(",\"size\":{},\"mtime\":\"{}\",\"protocol\":", info.size, iso_time(info.mtime_ns / 1000000000));
+    core::append_json_string(info.paths.empty() ? "file" : core::protocol_of(info.paths.front()), doc);
+    doc += "},\"alternate_paths\":[";
+    for (std::size_t i = 1; i < info.paths.size(); ++i) {
+      if (i > 1) doc.push_back(',');
+      core::append_json_string(info.paths[i], doc);
+    }
+    doc += "],\"tags\":[";
+    for (std::size_t i = 0; i < info.tags.size(); ++i) {
+      if (i) doc.push_back(',');
+      core::append_json_string(info.tags[i], doc);
+    }
+    doc += fmt::format("],\"first_indexed\":\"{}\",\"last_indexed\":\"{}\"}}", iso_time(info.first_indexed),
+                       iso_time(info.last_indexed));
+    out.push_back(std::move(doc));
+  }
+  return out;
+}
+
+}  // namespace ldb::dataset

@@ -1,0 +1,45 @@
+#pragma once
+// Object lists: turning command-line identifiers into a collection.
+// `id:HASH` (full or unique prefix of 8+ hex digits), `ds:NAME`, `ds:NAME.vN`,
+// `ds:root`, `ws:DIR`, and local paths (file, folder, shell glob). A path
+// contributes the objects found there with the annotations found there,
+// indexing them first when auto-indexing is on.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "dataset/context.hpp"
+#include "index/indexer.hpp"
+#include "store/types.hpp"
+
+namespace ldb::dataset {
+
+struct DatasetRef {
+  std::string name;
+  std::uint32_t version = 0;  // 0 = latest
+};
+
+// Parses "ds:NAME" or "ds:NAME.vN" (validating the name). invalid_argument otherwise.
+Result<DatasetRef> parse_dataset_ref(std::string_view text);
+
+struct SourceOptions {
+  index::IndexOptions index;  // how paths are read when they are indexed on the fly
+};
+
+// Resolves each identifier and unites the results (duplicates: newest annotation version wins).
+Result<store::Collection> resolve_sources(Context& ctx, std::span<const std::string> identifiers,
+                                          const SourceOptions& options);
+
+// Resolves one `id:` identifier to an object hash.
+Result<core::Md5> resolve_object_id(store::Store& store, std::string_view identifier);
+
+// Expands a local path or glob to absolute normalized paths (a glob to the
+// matching files and folders); not_found when nothing matches.
+Result<std::vector<std::string>> expand_local_path(storage::FileSystem& fs, std::string_view path);
+
+// not_found/invalid_argument unless `path` lies in a registered storage location
+// (or the instance may read any location).
+Status check_location(Context& ctx, std::string_view path);
+
+}  // namespace ldb::dataset

@@ -1,0 +1,450 @@
+// Instantiation reconciles three views of the target folder: the plan (what
+// the format says must be there), the manifest (what ldb wrote last time) and
+// the disk (what is there now). Every file on disk is classified as ours
+// (listed in the manifest and untouched, or already holding exactly the planned
+// bytes) or foreign (unknown, or an ldb file the user changed). Foreign files
+// stop the run unless -f; ours are kept when they already match the plan,
+// removed when the plan no longer has them, rewritten otherwise. Size and mtime
+// decide "untouched" cheaply; only files whose size and mtime disagree with the
+// manifest (or files the manifest lacks, e.g. after a crash) are hashed. Removal
+// happens before writing so that a stale file never blocks a folder the plan
+// needs; writes go to a temporary name and are renamed, so a killed run leaves
+// only complete files, which the next run recognizes by content.
+
+#include "formats/instantiate.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "formats/layout.hpp"
+
+namespace ldb::formats {
+namespace {
+
+namespace fs_std = std::filesystem;
+
+// Temporary files of generated content start with this (hidden, so never
+// mistaken for user files); leftovers of a killed run are deleted by the scan.
+constexpr std::string_view k_temp_prefix = ".ldb-tmp-";
+constexpr std::size_t k_hash_buffer_bytes = 1 << 20;
+
+struct DiskFile {
+  std::string path;  // relative to the target
+  bool regular = false;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+Error io_error(std::string_view what, const fs_std::path& path, int err) {
+  return Error{ErrorCode::io, fmt::format("cannot {} '{}': {}", what, path.string(), std::strerror(err)),
+               "check the folder's permissions and free space, then run instantiate again"};
+}
+
+Result<DiskFile> stat_file(const fs_std::path& path, std::string relative) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) return std::unexpected(io_error("stat", path, errno));
+  DiskFile file;
+  file.path = std::move(relative);
+  file.regular = S_ISREG(st.st_mode);
+  file.size = static_cast<std::uint64_t>(st.st_size);
+  file.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return file;
+}
+
+// Every non-folder entry below `target` (symlinks are entries, never followed),
+// skipping hidden files and folders; deletes leftover temporary files.
+Result<std::vector<DiskFile>> scan_target(const fs_std::path& target) {
+  std::vector<DiskFile> files;
+  std::error_code ec;
+  fs_std::recursive_directory_iterator it(target, ec);
+  if (ec) return std::unexpected(io_error("list", target, ec.value()));
+  for (; it != fs_std::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) return std::unexpected(io_error("list", target, ec.value()));
+    const fs_std::path& path = it->path();
+    std::string name = path.filename().string();
+    bool is_folder = it->is_directory(ec) && !it->is_symlink(ec);
+    if (name.starts_with('.')) {
+      if (is_folder) {
+        it.disable_recursion_pending();
+      } else if (name.starts_with(k_temp_prefix)) {
+        fs_std::remove(path, ec);
+      }
+      continue;
+    }
+    if (is_folder) continue;
+    auto file = stat_file(path, path.lexically_relative(target).generic_string());
+    if (!file) return std::unexpected(file.error());
+    files.push_back(std::move(*file));
+  }
+  std::sort(files.begin(), files.end(), [](const DiskFile& a, const DiskFile& b) { return a.path < b.path; });
+  return files;
+}
+
+Result<core::Md5> hash_local_file(const fs_std::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(io_error("read", path, errno));
+  core::Md5Hasher hasher;
+  std::string buffer(k_hash_buffer_bytes, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return std::unexpected(io_error("read", path, err));
+    }
+    if (n == 0) break;
+    hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+  }
+  ::close(fd);
+  return hasher.finish();
+}
+
+// Writes `content` to `dest` through a temporary file in the same folder.
+Status write_generated(const fs_std::path& dest, std::string_view content) {
+  fs_std::path temp = dest.parent_path() / (std::string(k_temp_prefix) + dest.filename().string());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::unexpected(io_error("create", temp, errno));
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return std::unexpected(io_error("write", temp, err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    return std::unexpected(io_error("write", temp, err));
+  }
+  if (::rename(temp.c_str(), dest.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    return std::unexpected(io_error("rename into", dest, err));
+  }
+  return {};
+}
+
+// What the reconciliation decided for one file on disk.
+enum class Verdict { keep, rewrite, remove, foreign_planned, foreign_unplanned };
+
+struct Judged {
+  Verdict verdict = Verdict::keep;
+  bool modified = false;  // foreign because the user changed an ldb file
+};
+
+// Classifies one file on disk (may hash it; runs on pool workers).
+Result<Judged> judge(const fs_std::path& target, const DiskFile& disk, const ManifestEntry* record,
+                     const PlannedFile* planned) {
+  std::optional<core::Md5> content;
+  auto content_hash = [&]() -> Result<core::Md5> {
+    if (!content) {
+      auto hash = hash_local_file(target / disk.path);
+      if (!hash) return std::unexpected(hash.error());
+      content = *hash;
+    }
+    return *content;
+  };
+  auto holds = [&](std::uint64_t size, const core::Md5& md5) -> Result<bool> {
+    if (!disk.regular || disk.size != size) return false;
+    auto hash = content_hash();
+    if (!hash) return std::unexpected(hash.error());
+    return *hash == md5;
+  };
+
+  bool ours = false;
+  bool pending = false;
+  core::Md5 ours_md5;
+  if (record != nullptr && record->mtime_ns == k_pending_mtime) {
+    // Checkpointed by a run that did not finish: ldb's file, possibly torn.
+    ours = true;
+    pending = true;
+  } else if (record != nullptr) {
+    if (disk.regular && disk.size == record->size && disk.mtime_ns == record->mtime_ns) {
+      ours = true;
+    } else {
+      auto same = holds(record->size, record->md5);
+      if (!same) return std::unexpected(same.error());
+      ours = *same;
+    }
+    ours_md5 = record->md5;
+  }
+  if (!ours && planned != nullptr) {
+    // Already exactly what the plan wants (a run killed after writing it, or the
+    // same bytes put there by hand): adopt it.
+    auto same = holds(planned->size, planned->md5);
+    if (!same) return std::unexpected(same.error());
+    if (*same) {
+      ours = true;
+      ours_md5 = planned->md5;
+    }
+  }
+  if (!ours) {
+    return Judged{planned != nullptr ? Verdict::foreign_planned : Verdict::foreign_unplanned, record != nullptr};
+  }
+  if (planned == nullptr) return Judged{Verdict::remove, false};
+  if (pending) {
+    auto same = holds(planned->size, planned->md5);
+    if (!same) return std::unexpected(same.error());
+    return Judged{*same ? Verdict::keep : Verdict::rewrite, false};
+  }
+  if (ours_md5 == planned->md5 && disk.size == planned->size) return Judged{Verdict::keep, false};
+  return Judged{Verdict::rewrite, false};
+}
+
+Error conflict_error(const fs_std::path& target, const std::vector<std::string>& unknown,
+                     const std::vector<std::string>& modified) {
+  std::string what;
+  if (!unknown.empty()) {
+    what = fmt::format("{} file(s) that ldb did not write (first: '{}')", unknown.size(), unknown.front());
+  }
+  if (!modified.empty()) {
+    if (!what.empty()) what += " and ";
+    what += fmt::format("{} file(s) changed since ldb wrote them (first: '{}')", modified.size(),
+                        modified.front());
+  }
+  return Error{ErrorCode::conflict, fmt::format("'{}' holds {}", target.string(), what),
+               "move them away, or pass -f to delete them and instantiate exactly the dataset"};
+}
+
+// Removes `relative` and then every folder of it that this leaves empty. Only
+// the folders named by `relative` itself are candidates, never `target`.
+void remove_and_prune(const fs_std::path& target, std::string_view relative, std::error_code& ec) {
+  fs_std::remove(target / relative, ec);
+  if (ec) return;
+  std::error_code ignored;
+  for (std::size_t slash = relative.rfind('/'); slash != std::string_view::npos && slash > 0;
+       slash = relative.rfind('/', slash - 1)) {
+    fs_std::path folder = target / relative.substr(0, slash);
+    if (!fs_std::is_empty(folder, ignored) || ignored) break;
+    fs_std::remove(folder, ignored);
+    if (ignored) break;
+  }
+}
+
+// Collects the first error reported by any worker and tells the others to stop.
+class FirstError {
+ public:
+  void set(Error error) {
+    std::lock_guard lock(m_mutex);
+    if (!m_error) m_error = std::move(error);
+    m_failed.store(true, std::memory_order_relaxed);
+  }
+  bool failed() const { return m_failed.load(std::memory_order_relaxed); }
+  std::optional<Error> take() { return std::move(m_error); }
+
+ private:
+  std::mutex m_mutex;
+  std::optional<Error> m_error;
+  std::atomic<bool> m_failed{false};
+};
+
+}  // namespace
+
+Result<Format> parse_format(std::string_view name) {
+  if (name == "strict-pairs" || name == "strict") return Format::strict_pairs;
+  if (name == "bare-pairs" || name == "bare") return Format::bare_pairs;
+  if (name == "tensorflow-inferred" || name == "infer") return Format::tensorflow_inferred;
+  if (name == "annotation-only" || name == "annot") return Format::annotation_only;
+  constexpr std::string_view k_valid =
+      "strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), annotation-only (annot)";
+  if (name == "coco" || name == "yolo" || name == "voc" || name == "label-studio") {
+    return fail(ErrorCode::unsupported, fmt::format("instantiate format '{}' is not supported yet", name),
+                fmt::format("use one of: {}", k_valid));
+  }
+  return fail(ErrorCode::invalid_argument, fmt::format("unknown instantiate format '{}'", name),
+              fmt::format("use one of: {}", k_valid));
+}
+
+std::string_view format_name(Format format) {
+  switch (format) {
+    case Format::strict_pairs: return "strict-pairs";
+    case Format::bare_pairs: return "bare-pairs";
+    case Format::tensorflow_inferred: return "tensorflow-inferred";
+    case Format::annotation_only: return "annotation-only";
+  }
+  return "unknown";
+}
+
+Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,
+                                      core::Progress& progress, const fs_std::path& target_folder,
+                                      std::span<const Member> members,
+                                      std::span<const ManifestEntry> previous_manifest,
+                                      const Options& options) {
+  auto plan = build_plan(members, options);
+  if (!plan) return std::unexpected(plan.error());
+  std::error_code ec;
+  fs_std::path target = fs_std::absolute(target_folder, ec).lexically_normal();
+  if (ec) return std::unexpected(io_error("resolve", target_folder, ec.value()));
+  if (target.filename().empty()) target = target.parent_path();  // "ws/" -> "ws"
+  if (!fs_std::is_directory(target, ec)) {
+    return fail(ErrorCode::not_found, fmt::format("instantiate target '{}' is not a folder", target.string()),
+                "create it first, or stage a workspace there: ldb stage ds:NAME -t DIR");
+  }
+
+  std::unordered_map<std::string_view, const ManifestEntry*> manifest;
+  for (const auto& entry : previous_manifest) manifest.emplace(entry.path, &entry);
+  std::unordered_map<std::string_view, const PlannedFile*> planned;
+  for (const auto& file : plan->files) planned.emplace(file.path, &file);
+
+  auto disk = scan_target(target);
+  if (!disk) return std::unexpected(disk.error());
+
+  // Classify every file on disk (hashing where size and mtime cannot decide).
+  std::vector<Judged> verdicts(disk->size());
+  FirstError first_error;
+  pool.parallel_for(disk->size(), 16, [&](std::size_t begin, std::size_t end, unsigned) {
+    for (std::size_t i = begin; i < end && !first_error.failed(); ++i) {
+      const DiskFile& file = (*disk)[i];
+      auto record = manifest.find(file.path);
+      auto plan_it = planned.find(file.path);
+      auto verdict = judge(target, file, record == manifest.end() ? nullptr : record->second,
+                           plan_it == planned.end() ? nullptr : plan_it->second);
+      if (!verdict) {
+        first_error.set(std::move(verdict).error());
+        return;
+      }
+      verdicts[i] = *verdict;
+    }
+  });
+  if (auto error = first_error.take()) return std::unexpected(std::move(*error));
+
+  std::vector<std::string> unknown;
+  std::vector<std::string> modified;
+  for (std::size_t i = 0; i < disk->size(); ++i) {
+    Verdict verdict = verdicts[i].verdict;
+    if (verdict == Verdict::foreign_planned || verdict == Verdict::foreign_unplanned) {
+      (verdicts[i].modified ? modified : unknown).push_back((*disk)[i].path);
+    }
+  }
+  if ((!unknown.empty() || !modified.empty()) && options.force == Overwrite::no) {
+    return std::unexpected(conflict_error(target, unknown, modified));
+  }
+
+  InstantiateResult result;
+  Report& report = result.report;
+  report.data_files = plan->data_files;
+  report.annotation_files = plan->annotation_files;
+  report.skipped = plan->skipped;
+  report.warnings = std::move(plan->warnings);
+
+  // Remove stale (and, with -f, unknown) files first, keep what already matches.
+  std::unordered_map<std::string_view, const DiskFile*> kept;
+  for (std::size_t i = 0; i < disk->size(); ++i) {
+    const DiskFile& file = (*disk)[i];
+    switch (verdicts[i].verdict) {
+      case Verdict::keep:
+        kept.emplace(file.path, &file);
+        break;
+      case Verdict::remove:
+      case Verdict::foreign_unplanned:
+        remove_and_prune(target, file.path, ec);
+        if (ec) return std::unexpected(io_error("remove", target / file.path, ec.value()));
+        ++report.removed;
+        break;
+      case Verdict::rewrite:
+      case Verdict::foreign_planned:
+        if (!file.regular) {
+          // A symlink (or other entry) where a file goes: never write through it.
+          fs_std::remove(target / file.path, ec);
+          if (ec) return std::unexpected(io_error("remove", target / file.path, ec.value()));
+        }
+        break;
+    }
+  }
+
+  // Folders first (sequentially: concurrent creation of one folder races).
+  std::set<std::string_view> folders;
+  std::vector<const PlannedFile*> to_write;
+  for (const auto& file : plan->files) {
+    if (kept.contains(file.path)) continue;
+    to_write.push_back(&file);
+    std::size_t slash = file.path.rfind('/');
+    if (slash != std::string::npos) folders.insert(std::string_view(file.path).substr(0, slash));
+  }
+  for (std::string_view folder : folders) {
+    fs_std::create_directories(target / folder, ec);
+    if (ec) return std::unexpected(io_error("create folder", target / folder, ec.value()));
+  }
+
+  if (options.checkpoint) {
+    std::vector<ManifestEntry> intent;
+    intent.reserve(plan->files.size());
+    for (const auto& file : plan->files) {
+      auto it = kept.find(file.path);
+      intent.push_back(ManifestEntry{file.path, file.size,
+                                     it != kept.end() ? it->second->mtime_ns : k_pending_mtime, file.md5});
+    }
+    LDB_TRY(options.checkpoint(intent));
+  }
+
+  progress.start("instantiating", plan->files.size());
+  progress.advance(plan->files.size() - to_write.size());
+  std::vector<ManifestEntry> written(to_write.size());
+  pool.parallel_for(to_write.size(), 1, [&](std::size_t begin, std::size_t end, unsigned) {
+    for (std::size_t i = begin; i < end && !first_error.failed(); ++i) {
+      const PlannedFile& file = *to_write[i];
+      fs_std::path dest = target / file.path;
+      Status status = file.kind == PlannedFile::Kind::data ? fs.copy_to(file.source, dest)
+                                                           : write_generated(dest, file.content);
+      if (!status) {
+        // Never leave a torn file under the final name.
+        std::error_code ignored;
+        fs_std::remove(dest, ignored);
+        first_error.set(std::move(status).error());
+        return;
+      }
+      auto stat = stat_file(dest, file.path);
+      if (!stat) {
+        first_error.set(std::move(stat).error());
+        return;
+      }
+      if (stat->size != file.size) {
+        std::error_code ignored;
+        fs_std::remove(dest, ignored);
+        first_error.set(Error{ErrorCode::corruption,
+                              fmt::format("'{}' (id:{}) is {} bytes, but {} bytes were indexed", file.source,
+                                          file.object.hex(), stat->size, file.size),
+                              fmt::format("storage is expected not to change; re-index it: ldb index {}",
+                                          file.source)});
+        return;
+      }
+      written[i] = ManifestEntry{file.path, file.size, stat->mtime_ns, file.md5};
+      progress.advance(1);
+    }
+  });
+  progress.finish();
+  if (auto error = first_error.take()) return std::unexpected(std::move(*error));
+  report.written = to_write.size();
+  report.unchanged = plan->files.size() - to_write.size();
+
+  result.manifest.reserve(plan->files.size());
+  std::size_t next_written = 0;
+  for (const auto& file : plan->files) {
+    if (auto it = kept.find(file.path); it != kept.end()) {
+      result.manifest.push_back(ManifestEntry{file.path, file.size, it->second->mtime_ns, file.md5});
+    } else {
+      result.manifest.push_back(std::move(written[next_written++]));
+    }
+  }
+  return result;
+}
+
+}  // namespace ldb::formats

@@ -1,0 +1,105 @@
+#pragma once
+// Instantiation: writing a dataset's data files and annotations into a
+// workspace folder in one of the instantiate formats, so that the folder holds
+// exactly the dataset. The caller (dataset layer) resolves members to source
+// paths and annotation JSON; this layer plans file names, reconciles the plan
+// with what the folder holds (via the manifest of the previous run), removes
+// stale files and copies the rest in parallel.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/progress.hpp"
+#include "core/thread_pool.hpp"
+#include "formats/manifest.hpp"
+#include "storage/file_system.hpp"
+
+namespace ldb::formats {
+
+enum class Format { strict_pairs, bare_pairs, tensorflow_inferred, annotation_only };
+
+// Parses an instantiate format name or alias: strict-pairs|strict, bare-pairs|bare,
+// tensorflow-inferred|infer, annotation-only|annot. unsupported for the formats
+// not written yet (coco, yolo, voc, label-studio); invalid_argument listing the
+// valid names for anything else.
+Result<Format> parse_format(std::string_view name);
+
+// The canonical name of a format ("strict-pairs", ...).
+std::string_view format_name(Format format);
+
+// One dataset member to write.
+struct Member {
+  core::Md5 hash;
+  std::uint32_t annotation_version = 0;
+  std::string annotation_json;   // canonical JSON of the pinned version, "" when none
+  std::string source_path;       // where the data object lives, readable through the FileSystem
+  std::string storage_relative;  // source_path below its storage location, '/'-separated (--preserve-paths)
+  std::uint64_t size = 0;        // bytes of the data object
+};
+
+enum class Overwrite { no, yes };
+
+struct Options {
+  Format format = Format::strict_pairs;
+  // --annotations-only: pair formats write their annotation files and no data.
+  bool annotations_only = false;
+  // --preserve-paths: name files by storage_relative instead of "<stem>-<md5>".
+  bool preserve_paths = false;
+  // -f: files the folder holds that ldb did not write (or that were changed
+  // since ldb wrote them) are deleted or overwritten instead of stopping.
+  Overwrite force = Overwrite::no;
+  // -p K=V: label-key=K and base-label=L (tensorflow-inferred), single-file=true|false
+  // (annotation-only).
+  std::vector<std::pair<std::string, std::string>> params;
+  // When set, called once after stale files are removed and before anything is
+  // written, with the manifest as it will be if the run completes, files still
+  // to write marked k_pending_mtime. Persisting it makes a run killed at any
+  // point restartable even when a copy was torn. An error stops the run.
+  std::function<Status(std::span<const ManifestEntry>)> checkpoint;
+};
+
+struct Report {
+  std::uint64_t written = 0;           // files copied or generated this run
+  std::uint64_t unchanged = 0;         // files already present with the right content
+  std::uint64_t removed = 0;           // stale ldb files (and, with -f, unknown files) deleted
+  std::uint64_t data_files = 0;        // data files in the result
+  std::uint64_t annotation_files = 0;  // annotation files in the result
+  std::uint64_t skipped = 0;           // members the format has no file for (e.g. strict-pairs without annotation)
+  std::vector<std::string> warnings;   // one line each, for the CLI to print
+};
+
+struct InstantiateResult {
+  Report report;
+  // Every file now written by ldb below the target, sorted by path; store it as
+  // .ldb_workspace/instantiated (serialize_manifest) for the next run.
+  std::vector<ManifestEntry> manifest;
+};
+
+// Writes exactly `members` into `target` (an existing local folder) in the chosen
+// format. `previous_manifest` is what the last run wrote (empty the first time).
+// Files listed there but not planned now are removed. Files below `target` that
+// the manifest does not list (hidden files and folders, .ldb_workspace included,
+// are never looked at) are unknown: conflict naming the first one, unless
+// Options::force, which deletes them or writes over them. A file already holding
+// the planned bytes is left alone even when the manifest lacks it, so a run
+// interrupted half way is cheap to repeat. Each file appears under its final name
+// only when complete (temporary name, then rename). Data is read through
+// fs.copy_to on the pool's workers; progress is reported as "instantiating".
+// Errors: invalid_argument (bad option, parameter, label or hostile path),
+// conflict (unknown files), io / not_found (reading sources, writing target),
+// corruption (a source whose size differs from the indexed size).
+Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,
+                                      core::Progress& progress, const std::filesystem::path& target,
+                                      std::span<const Member> members,
+                                      std::span<const ManifestEntry> previous_manifest,
+                                      const Options& options);
+
+}  // namespace ldb::formats

@@ -1,0 +1,338 @@
+#include "formats/layout.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "formats/naming.hpp"
+
+namespace ldb::formats {
+namespace {
+
+constexpr std::string_view k_single_file_name = "dataset.json";
+
+struct Params {
+  std::vector<std::string> label_key{"label"};
+  bool has_base_label = false;
+  std::string base_label;
+  bool single_file = false;
+};
+
+std::string subject_of(const core::Md5& hash) { return fmt::format("object id:{}", hash.hex()); }
+
+Status unknown_param(Format format, std::string_view key, std::string_view valid) {
+  return fail(ErrorCode::invalid_argument,
+              fmt::format("unknown parameter '{}' for format {}", key, format_name(format)),
+              valid.empty() ? fmt::format("{} takes no -p parameters", format_name(format))
+                            : fmt::format("valid parameters for {}: {}", format_name(format), valid));
+}
+
+Result<Params> parse_params(const Options& options) {
+  Params params;
+  for (const auto& [key, value] : options.params) {
+    switch (options.format) {
+      case Format::strict_pairs:
+      case Format::bare_pairs:
+        return std::unexpected(unknown_param(options.format, key, "").error());
+      case Format::tensorflow_inferred:
+        if (key == "label-key") {
+          params.label_key.clear();
+          std::size_t start = 0;
+          while (start <= value.size()) {
+            std::size_t dot = value.find('.', start);
+            if (dot == std::string::npos) dot = value.size();
+            if (dot == start) {
+              return fail(ErrorCode::invalid_argument, fmt::format("label-key '{}' has an empty key", value),
+                          "give a key or a dotted path of keys, e.g. -p label-key=label or "
+                          "-p label-key=meta.class");
+            }
+            params.label_key.push_back(value.substr(start, dot - start));
+            start = dot + 1;
+          }
+        } else if (key == "base-label") {
+          params.has_base_label = true;
+          params.base_label = value;
+        } else {
+          return std::unexpected(unknown_param(options.format, key, "label-key, base-label").error());
+        }
+        break;
+      case Format::annotation_only:
+        if (key != "single-file") {
+          return std::unexpected(unknown_param(options.format, key, "single-file").error());
+        }
+        if (value == "true") {
+          params.single_file = true;
+        } else if (value == "false") {
+          params.single_file = false;
+        } else {
+          return fail(ErrorCode::invalid_argument,
+                      fmt::format("single-file must be true or false, not '{}'", value),
+                      "use -p single-file=true");
+        }
+        break;
+    }
+  }
+  if (options.format == Format::tensorflow_inferred && options.annotations_only) {
+    return fail(ErrorCode::invalid_argument, "--annotations-only does not apply to tensorflow-inferred",
+                "tensorflow-inferred writes data files in class folders and no annotation files; "
+                "use -m annotation-only for annotations alone");
+  }
+  if (options.preserve_paths &&
+      (options.format == Format::tensorflow_inferred || params.single_file)) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("--preserve-paths does not apply to {}{}", format_name(options.format),
+                            params.single_file ? " with single-file=true" : ""),
+                "its file layout is fixed by the format; drop --preserve-paths");
+  }
+  return params;
+}
+
+// Collects planned files and refuses two files on one path.
+class PlanBuilder {
+ public:
+  bool is_free(const std::string& path) const { return !m_claimed.contains(path); }
+
+  Status add(PlannedFile file) {
+    auto [it, inserted] = m_claimed.emplace(file.path, file.object);
+    if (!inserted) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("{} and {} would both be instantiated as '{}'", subject_of(it->second),
+                              subject_of(file.object), file.path),
+                  "remove one of them from the dataset, or instantiate with another format");
+    }
+    m_files.push_back(std::move(file));
+    return {};
+  }
+
+  std::vector<PlannedFile> take() { return std::move(m_files); }
+
+ private:
+  std::unordered_map<std::string, core::Md5> m_claimed;
+  std::vector<PlannedFile> m_files;
+};
+
+PlannedFile data_file(const Member& member, std::string path) {
+  PlannedFile file;
+  file.path = std::move(path);
+  file.kind = PlannedFile::Kind::data;
+  file.source = member.source_path;
+  file.size = member.size;
+  file.md5 = member.hash;
+  file.object = member.hash;
+  return file;
+}
+
+PlannedFile annotation_file(const core::Md5& object, std::string path, std::string content) {
+  PlannedFile file;
+  file.path = std::move(path);
+  file.kind = PlannedFile::Kind::annotation;
+  file.size = content.size();
+  file.md5 = core::md5_of(content);
+  file.object = object;
+  file.content = std::move(content);
+  return file;
+}
+
+// {"annotation": A, "ldb_meta": {"data_object_id": HASH}} in canonical form.
+std::string annotation_only_json(const Member& member) {
+  return fmt::format(R"({{"annotation":{},"ldb_meta":{{"data_object_id":"{}"}}}})", member.annotation_json,
+                     member.hash.hex());
+}
+
+// Names a member's files: "<dir>/<stem>" and the data extension. Flat names are
+// "<stem>-<md5>" in the target; --preserve-paths keeps the storage-relative
+// path and falls back to the flat name in the same folder when that path is
+// taken by an earlier member.
+struct Names {
+  std::string data;
+  std::string annotation;
+};
+
+Result<Names> name_member(const Member& member, const Options& options, bool wants_data,
+                          bool wants_annotation, const PlanBuilder& builder) {
+  std::string subject = subject_of(member.hash);
+  if (member.source_path.empty()) {
+    return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
+                "re-index the object so that ldb knows where it lives");
+  }
+  std::string_view base = base_name_of(member.source_path);
+  std::string folder;
+  if (options.preserve_paths) {
+    LDB_TRY(check_relative_path(member.storage_relative, subject));
+    std::string_view relative = member.storage_relative;
+    std::size_t slash = relative.rfind('/');
+    if (slash != std::string_view::npos) folder = std::string(relative.substr(0, slash + 1));
+    base = relative.substr(slash == std::string_view::npos ? 0 : slash + 1);
+    NameParts parts = split_name(base);
+    Names preserved{folder + std::string(base), folder + parts.stem + ".json"};
+    bool free = (!wants_data || builder.is_free(preserved.data)) &&
+                (!wants_annotation || builder.is_free(preserved.annotation)) &&
+                !(wants_data && wants_annotation && preserved.data == preserved.annotation);
+    if (free) return preserved;
+  }
+  std::string stem = folder + flat_stem(base, member.hash);
+  return Names{stem + safe_extension(split_name(base).ext), stem + ".json"};
+}
+
+Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t>& order,
+                  const Options& options, PlanBuilder& builder, Plan& plan) {
+  bool strict = options.format == Format::strict_pairs;
+  for (std::size_t index : order) {
+    const Member& member = members[index];
+    bool has_annotation = !member.annotation_json.empty();
+    bool wants_data = !options.annotations_only;
+    if ((strict || options.annotations_only) && !has_annotation) {
+      ++plan.skipped;
+      continue;
+    }
+    auto names = name_member(member, options, wants_data, has_annotation, builder);
+    if (!names) return std::unexpected(names.error());
+    if (wants_data) {
+      LDB_TRY(check_relative_path(names->data, subject_of(member.hash)));
+      LDB_TRY(builder.add(data_file(member, names->data)));
+      ++plan.data_files;
+    }
+    if (has_annotation) {
+      LDB_TRY(check_relative_path(names->annotation, subject_of(member.hash)));
+      LDB_TRY(builder.add(annotation_file(member.hash, names->annotation, pretty_json(member.annotation_json))));
+      ++plan.annotation_files;
+    }
+  }
+  if (plan.skipped > 0) {
+    plan.warnings.push_back(
+        strict && !options.annotations_only
+            ? fmt::format("{} object(s) without an annotation were not instantiated: strict-pairs writes "
+                          "complete pairs only (use -m bare-pairs to include them)",
+                          plan.skipped)
+            : fmt::format("{} object(s) without an annotation have no annotation file", plan.skipped));
+  }
+  return {};
+}
+
+Status plan_inferred(std::span<const Member> members, const std::vector<std::size_t>& order,
+                     const Params& params, PlanBuilder& builder, Plan& plan) {
+  simdjson::dom::parser parser;
+  for (std::size_t index : order) {
+    const Member& member = members[index];
+    std::string subject = subject_of(member.hash);
+    if (member.source_path.empty()) {
+      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
+                  "re-index the object so that ldb knows where it lives");
+    }
+    auto folders = label_folders(parser, member.annotation_json, params.label_key,
+                                 params.has_base_label ? &params.base_label : nullptr, subject);
+    if (!folders) return std::unexpected(folders.error());
+    std::string path;
+    for (const auto& folder : *folders) path += folder + "/";
+    std::string_view base = base_name_of(member.source_path);
+    path += flat_stem(base, member.hash) + safe_extension(split_name(base).ext);
+    LDB_TRY(check_relative_path(path, subject));
+    LDB_TRY(builder.add(data_file(member, std::move(path))));
+    ++plan.data_files;
+  }
+  return {};
+}
+
+Status plan_annotation_only(std::span<const Member> members, const std::vector<std::size_t>& order,
+                            const Options& options, const Params& params, PlanBuilder& builder, Plan& plan) {
+  std::string array = "[";
+  std::uint64_t count = 0;
+  for (std::size_t index : order) {
+    const Member& member = members[index];
+    if (member.annotation_json.empty()) {
+      ++plan.skipped;
+      continue;
+    }
+    if (params.single_file) {
+      if (count > 0) array.push_back(',');
+      array += annotation_only_json(member);
+      ++count;
+      continue;
+    }
+    auto names = name_member(member, options, false, true, builder);
+    if (!names) return std::unexpected(names.error());
+    LDB_TRY(check_relative_path(names->annotation, subject_of(member.hash)));
+    LDB_TRY(builder.add(
+        annotation_file(member.hash, names->annotation, pretty_json(annotation_only_json(member)))));
+    ++plan.annotation_files;
+  }
+  if (params.single_file && count > 0) {
+    array.push_back(']');
+    LDB_TRY(builder.add(annotation_file(core::Md5{}, std::string(k_single_file_name), pretty_json(array))));
+    plan.annotation_files = 1;
+  }
+  if (plan.skipped > 0) {
+    plan.warnings.push_back(
+        fmt::format("{} object(s) without an annotation have no annotation-only entry", plan.skipped));
+  }
+  return {};
+}
+
+// A file may not sit where another planned file needs a folder ("a" and "a/b").
+Status check_folders(const std::vector<PlannedFile>& files) {
+  std::unordered_set<std::string_view> paths;
+  for (const auto& file : files) paths.insert(file.path);
+  for (const auto& file : files) {
+    std::string_view path = file.path;
+    for (std::size_t slash = path.find('/'); slash != std::string_view::npos; slash = path.find('/', slash + 1)) {
+      if (paths.contains(path.substr(0, slash))) {
+        return fail(ErrorCode::invalid_argument,
+                    fmt::format("'{}' would be both a file and the folder of '{}'", path.substr(0, slash), path),
+                    "remove one of the objects from the dataset, or instantiate without --preserve-paths");
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Plan> build_plan(std::span<const Member> members, const Options& options) {
+  auto params = parse_params(options);
+  if (!params) return std::unexpected(params.error());
+
+  // A fixed order makes names (and --preserve-paths fallbacks) independent of
+  // the order the caller lists members in.
+  std::vector<std::size_t> order(members.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (options.preserve_paths && members[a].storage_relative != members[b].storage_relative) {
+      return members[a].storage_relative < members[b].storage_relative;
+    }
+    return members[a].hash < members[b].hash;
+  });
+  std::vector<std::size_t> by_hash = order;
+  std::sort(by_hash.begin(), by_hash.end(), [&](std::size_t a, std::size_t b) { return members[a].hash < members[b].hash; });
+  for (std::size_t i = 1; i < by_hash.size(); ++i) {
+    if (members[by_hash[i]].hash == members[by_hash[i - 1]].hash) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("{} is listed twice among the members to instantiate", subject_of(members[by_hash[i]].hash)),
+                  "a dataset holds each object once; this is a bug in the caller");
+    }
+  }
+
+  Plan plan;
+  PlanBuilder builder;
+  switch (options.format) {
+    case Format::strict_pairs:
+    case Format::bare_pairs:
+      LDB_TRY(plan_pairs(members, order, options, builder, plan));
+      break;
+    case Format::tensorflow_inferred:
+      LDB_TRY(plan_inferred(members, order, *params, builder, plan));
+      break;
+    case Format::annotation_only:
+      LDB_TRY(plan_annotation_only(members, order, options, *params, builder, plan));
+      break;
+  }
+  plan.files = builder.take();
+  std::sort(plan.files.begin(), plan.files.end(),
+            [](const PlannedFile& a, const PlannedFile& b) { return a.path < b.path; });
+  LDB_TRY(check_folders(plan.files));
+  return plan;
+}
+
+}  // namespace ldb::formats

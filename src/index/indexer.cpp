@@ -1,0 +1,227 @@
+// index_paths: scan, plan, decide per file what must be (re)read, do that
+// work in parallel, then write everything with one Store::ingest call.
+//
+// Work results go into slots pre-sized to the plan, one per item, so workers
+// never share a buffer and the output order is the plan's (sorted by path)
+// whatever the scheduling. Errors are kept per item and the first one in path
+// order is reported, so a run fails the same way every time.
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "core/json.hpp"
+#include "index/indexer.hpp"
+#include "index/known_paths.hpp"
+#include "index/plan.hpp"
+#include "index/scan.hpp"
+
+namespace ldb::index {
+
+namespace {
+
+constexpr std::size_t k_chunk = 32;
+
+struct Work {
+  const store::KnownPath* known = nullptr;
+  bool hash = false;             // hash the data file
+  bool read_annotation = false;  // read and parse the annotation file
+  bool ingest = false;           // pass to Store::ingest
+};
+
+struct Outcome {
+  core::Md5 hash;
+  std::string canonical_json;
+  std::optional<Error> error;
+  bool malformed_annotation = false;  // the error is the annotation's invalid JSON
+};
+
+ParallelLoop loop_on(core::ThreadPool& pool) {
+  return [&pool](std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
+    pool.parallel_for(n, k_chunk, [&](std::size_t begin, std::size_t end, unsigned) { body(begin, end); });
+  };
+}
+
+// Decides the work per item. Derived annotations of unchanged files are
+// compared with the stored content in one Store::annotations call.
+Result<std::vector<Work>> decide_work(store::Store& store, const Plan& plan, const KnownPaths& known_paths,
+                                      const IndexOptions& options) {
+  bool tagging = !options.ingest.add_tags.empty();
+  std::vector<Work> work(plan.items.size());
+  std::vector<std::size_t> derived_candidates;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const auto& item = plan.items[i];
+    Work& w = work[i];
+    w.known = known_paths.find(item.data->info.path);
+    bool same_data = w.known && data_unchanged(*w.known, item.data->info);
+    w.hash = !same_data;
+    if (same_data && item.source == AnnotationSource::derived && w.known->annotation_path.empty() &&
+        w.known->annotation_version != 0) {
+      derived_candidates.push_back(i);  // settled below
+      continue;
+    }
+    bool same_annotation = same_data && annotation_file_unchanged(*w.known, item);
+    w.ingest = !(same_data && same_annotation) || tagging;
+    w.read_annotation = w.ingest && item.source == AnnotationSource::file;
+  }
+  if (!derived_candidates.empty()) {
+    std::vector<store::ObjectRef> refs;
+    refs.reserve(derived_candidates.size());
+    for (auto i : derived_candidates) refs.push_back({work[i].known->hash, work[i].known->annotation_version});
+    auto stored = store.annotations(refs);
+    if (!stored) return std::unexpected(std::move(stored).error());
+    for (std::size_t k = 0; k < derived_candidates.size(); ++k) {
+      std::size_t i = derived_candidates[k];
+      work[i].ingest = (*stored)[k] != plan.items[i].derived_json || tagging;
+    }
+  }
+  return work;
+}
+
+// Hashes and reads in parallel; returns the first error in path order
+// (malformed annotations are collected instead with BadAnnotation::skip).
+std::vector<Outcome> run_work(storage::FileSystem& fs, core::ThreadPool& pool, core::Progress& progress,
+                              const Plan& plan, const std::vector<Work>& work) {
+  std::vector<Outcome> outcomes(plan.items.size());
+  std::uint64_t total = 0;
+  for (const auto& w : work) total += (w.hash || w.read_annotation) ? 1 : 0;
+  progress.start("indexing", total);
+  pool.parallel_for(plan.items.size(), k_chunk, [&](std::size_t begin, std::size_t end, unsigned) {
+    std::uint64_t done = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& item = plan.items[i];
+      const Work& w = work[i];
+      Outcome& out = outcomes[i];
+      if (w.hash) {
+        auto hash = fs.hash(item.data->info.path);
+        if (!hash) {
+          out.error = std::move(hash).error();
+          continue;
+        }
+        out.hash = *hash;
+      } else if (w.known) {
+        out.hash = w.known->hash;
+      }
+      if (w.read_annotation) {
+        const auto& path = item.annotation_file->info.path;
+        auto text = fs.read(path);
+        auto canonical = text ? core::canonical_json(*text, path) : std::unexpected(std::move(text).error());
+        if (!canonical) {
+          out.malformed_annotation = canonical.error().code == ErrorCode::invalid_argument;
+          out.error = std::move(canonical).error();
+          continue;
+        }
+        out.canonical_json = std::move(*canonical);
+      }
+      if (w.hash || w.read_annotation) ++done;
+    }
+    progress.advance(done);
+  });
+  progress.finish();
+  return outcomes;
+}
+
+std::optional<store::FoundAnnotation> found_annotation(const PlannedItem& item, Outcome& outcome) {
+  switch (item.source) {
+    case AnnotationSource::none:
+      return std::nullopt;
+    case AnnotationSource::file: {
+      const auto& file = item.annotation_file->info;
+      return store::FoundAnnotation{file.path, file.size, file.mtime_ns, std::move(outcome.canonical_json)};
+    }
+    case AnnotationSource::derived:
+      return store::FoundAnnotation{"", 0, 0, item.derived_json};
+  }
+  return std::nullopt;
+}
+
+Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
+                                core::Progress& progress, const Scan& scan, Plan& plan,
+                                const IndexOptions& options) {
+  auto known_paths = KnownPaths::load(store, scan.roots);
+  if (!known_paths) return std::unexpected(std::move(known_paths).error());
+  auto work = decide_work(store, plan, *known_paths, options);
+  if (!work) return std::unexpected(std::move(work).error());
+  auto outcomes = run_work(fs, pool, progress, plan, *work);
+
+  IndexReport report;
+  report.format_used = plan.format;
+  report.skipped = std::move(plan.skipped);
+  std::vector<store::IndexedFile> files;
+  store::Collection refs;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const auto& item = plan.items[i];
+    const Work& w = (*work)[i];
+    Outcome& outcome = outcomes[i];
+    if (outcome.error) {
+      if (outcome.malformed_annotation && options.bad_annotation == BadAnnotation::skip) {
+        report.skipped.push_back(std::move(*outcome.error));
+        continue;
+      }
+      return std::unexpected(std::move(*outcome.error));
+    }
+    ++report.data_objects_found;
+    if (item.source != AnnotationSource::none) ++report.annotations_found;
+    if (!w.hash) ++report.skipped_unchanged;
+    if (!w.ingest) {
+      refs.push_back({w.known->hash, w.known->annotation_version});
+      continue;
+    }
+    const auto& data = item.data->info;
+    files.push_back(store::IndexedFile{data.path, data.size, data.mtime_ns, outcome.hash,
+                                       found_annotation(item, outcome)});
+  }
+  if (!files.empty()) {
+    auto ingested = store.ingest(files, options.ingest);
+    if (!ingested) return std::unexpected(std::move(ingested).error());
+    report.new_objects = ingested->new_objects;
+    report.new_annotations = ingested->new_annotations;
+    refs.insert(refs.end(), ingested->refs.begin(), ingested->refs.end());
+  }
+  report.refs = newest_per_hash(std::move(refs));
+  return report;
+}
+
+Result<IndexReport> index_annotation_only(store::Store& store, Plan& plan, const IndexOptions& options) {
+  LDB_TRY(check_objects_indexed(store, plan.annotation_only));
+  IndexReport report;
+  report.format_used = plan.format;
+  report.skipped = std::move(plan.skipped);
+  std::vector<store::IndexedFile> files;
+  for (auto& file : plan.annotation_only) {
+    const auto& info = file.file->info;
+    for (auto& entry : file.entries) {
+      // An empty path tells the store: an annotation for an existing object.
+      files.push_back(store::IndexedFile{
+          "", 0, 0, entry.object,
+          store::FoundAnnotation{info.path, info.size, info.mtime_ns, std::move(entry.canonical_json)}});
+    }
+  }
+  report.annotations_found = files.size();
+  if (files.empty()) return report;
+  auto ingested = store.ingest(files, options.ingest);
+  if (!ingested) return std::unexpected(std::move(ingested).error());
+  report.new_objects = ingested->new_objects;
+  report.new_annotations = ingested->new_annotations;
+  report.refs = newest_per_hash(ingested->refs);
+  return report;
+}
+
+}  // namespace
+
+Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
+                                core::Progress& progress, std::span<const std::string> paths,
+                                const IndexOptions& options) {
+  if (paths.empty()) {
+    return fail(ErrorCode::invalid_argument, "no paths to index", "give one or more files or folders");
+  }
+  auto scan = scan_paths(fs, paths, progress);
+  if (!scan) return std::unexpected(std::move(scan).error());
+  auto plan = make_plan(fs, *scan, options, loop_on(pool));
+  if (!plan) return std::unexpected(std::move(plan).error());
+  if (plan->format == Format::annotation_only) return index_annotation_only(store, *plan, options);
+  return index_pairs(store, fs, pool, progress, *scan, *plan, options);
+}
+
+}  // namespace ldb::index

@@ -1,0 +1,101 @@
+#pragma once
+// The indexer: walks storage paths, pairs data files with their annotations in
+// one of the ingest formats (SPEC section 5), hashes and parses in parallel,
+// and records everything in the store with ONE Store::ingest call (one
+// transaction: the index lands whole or not at all).
+//
+// Formats:
+// - strict-pairs: `x.jpg` + `x.json` side by side (the annotation is the data
+//   path with its last extension replaced by ".json"); only complete pairs are
+//   indexed; a lone .json is ignored. Every non-.json regular file is data.
+// - bare-pairs: as strict, plus data files without an annotation.
+// - tensorflow-inferred: the annotation comes from the folders between the
+//   indexed root and the file: `root/cat/1.png` -> {"label":"cat"},
+//   `root/animal/cat/1.png` -> {"label":{"animal":"cat"}}. As in the original
+//   LDB, `-p label-key=a.b` replaces the key path ["label"] by ["a","b"]
+//   (-> {"a":{"b":"cat"}}), and `-p base-label=L` labels files directly in the
+//   root with L; without base-label those files are skipped (not indexed).
+//   JSON files under the root are an error in this format.
+// - annotation-only: files `{"annotation": ANY, "ldb_meta": {"data_object_id":
+//   "<md5>"}}`, or one file holding an array of those (instantiate's
+//   `-p single-file=true`), annotating objects that are already indexed.
+// - auto: annotation-only when there are .json files, none of which pairs with
+//   a data file, and all are annotation-only; else strict-pairs when a pair
+//   exists; else (no .json) tensorflow-inferred when every data file sits in a
+//   subfolder of its root; else bare-pairs.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "core/thread_pool.hpp"
+#include "storage/file_system.hpp"
+#include "store/store.hpp"
+
+namespace ldb::index {
+
+enum class Format { auto_detect, strict_pairs, bare_pairs, tensorflow_inferred, annotation_only };
+
+// Parses a format name or alias: auto, strict-pairs|strict, bare-pairs|bare,
+// tensorflow-inferred|infer, annotation-only|annot (auto-detect also accepted).
+// invalid_argument listing the valid names for an unknown one; unsupported for
+// coco, yolo, voc and label-studio (not implemented yet).
+Result<Format> parse_format(std::string_view name);
+
+// The canonical name of a format ("strict-pairs", ...).
+std::string_view format_name(Format format);
+
+// What to do with an annotation file that is not valid JSON.
+enum class BadAnnotation {
+  fail,  // the whole index fails naming the file; nothing is written
+  skip,  // the file's pair is left out, the error is kept in IndexReport::skipped
+};
+
+struct IndexOptions {
+  Format format = Format::auto_detect;
+  std::vector<std::pair<std::string, std::string>> params;  // -p K=V: label-key, base-label (infer)
+  store::IngestOptions ingest;                               // annotation-update mode, add-tags
+  BadAnnotation bad_annotation = BadAnnotation::fail;
+};
+
+struct IndexReport {
+  Format format_used = Format::auto_detect;
+  std::uint64_t data_objects_found = 0;  // data files found (paths)
+  std::uint64_t new_objects = 0;
+  std::uint64_t annotations_found = 0;
+  std::uint64_t new_annotations = 0;
+  std::uint64_t skipped_unchanged = 0;  // data files whose hash was not recomputed
+  // The objects found under the paths with the annotation version found there:
+  // sorted by hash, one per hash; when one object was found at several paths
+  // with different annotations, the highest version wins.
+  store::Collection refs;
+  // With BadAnnotation::skip: one error per annotation file left out, by path.
+  std::vector<Error> skipped;
+};
+
+// Indexes `paths` (files or folders; globs already expanded by the caller)
+// into the store in one Store::ingest call. Hashing and JSON parsing run on
+// `pool`. Data files whose path, size and mtime match store.known_paths_under
+// are not hashed again; their annotation file is not re-read when its path,
+// size and mtime match too. Progress phases: "scanning", "indexing".
+// Errors (nothing written): not_found for a missing path, invalid_argument for
+// a bad format parameter or malformed annotation, not_found for an
+// annotation-only file naming an unindexed object, io for unreadable files.
+Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
+                                core::Progress& progress, std::span<const std::string> paths,
+                                const IndexOptions& options);
+
+// Without writing anything: the objects found under `paths` as the store
+// already knows them (for instances where auto-indexing is off), sorted by
+// hash with the newest version winning. not_found naming the first file that
+// was never indexed, conflict naming the first file whose data or annotation
+// changed since; both hint "run: ldb index <path>".
+Result<store::Collection> resolve_indexed(store::Store& store, storage::FileSystem& fs,
+                                          std::span<const std::string> paths, const IndexOptions& options);
+
+}  // namespace ldb::index

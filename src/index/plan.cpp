@@ -1,0 +1,147 @@
+#include "index/plan.hpp"
+
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "index/infer.hpp"
+
+namespace ldb::index {
+
+namespace {
+
+bool has_pairs(const Scan& scan) {
+  for (const auto& data : scan.data) {
+    if (find_file(scan.json, annotation_path_for(data.info.path))) return true;
+  }
+  return false;
+}
+
+bool all_in_subfolders(const Scan& scan) {
+  for (const auto& data : scan.data) {
+    if (relative_folder(data.info.path, scan.roots[data.root]).empty()) return false;
+  }
+  return true;
+}
+
+std::vector<PlannedItem> plan_pairs(const Scan& scan, Format format) {
+  std::vector<PlannedItem> items;
+  items.reserve(scan.data.size());
+  for (const auto& data : scan.data) {
+    const ScannedFile* annotation = find_file(scan.json, annotation_path_for(data.info.path));
+    if (annotation) {
+      items.push_back(PlannedItem{&data, AnnotationSource::file, annotation, {}});
+    } else if (format == Format::bare_pairs) {
+      items.push_back(PlannedItem{&data, AnnotationSource::none, nullptr, {}});
+    }
+  }
+  return items;
+}
+
+Result<std::vector<PlannedItem>> plan_inferred(const Scan& scan, const IndexOptions& options) {
+  if (!scan.json.empty()) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("JSON files are not expected in format tensorflow-inferred: found {} (first: '{}')",
+                            scan.json.size(), scan.json.front().info.path),
+                "remove the JSON files, or index with -m strict-pairs or -m bare-pairs");
+  }
+  auto params = parse_infer_params(options.params);
+  if (!params) return std::unexpected(std::move(params).error());
+  std::vector<PlannedItem> items;
+  items.reserve(scan.data.size());
+  for (const auto& data : scan.data) {
+    auto annotation = inferred_annotation(relative_folder(data.info.path, scan.roots[data.root]), *params);
+    if (!annotation) continue;  // directly in the root without a base label: not indexed
+    items.push_back(PlannedItem{&data, AnnotationSource::derived, nullptr, std::move(*annotation)});
+  }
+  return items;
+}
+
+// Reads every .json file as annotation-only. Results in file order.
+std::vector<Result<AnnotationOnlyParse>> read_annotation_only(storage::FileSystem& fs, const Scan& scan,
+                                                              const ParallelLoop& loop) {
+  std::vector<Result<AnnotationOnlyParse>> parsed(scan.json.size(), AnnotationOnlyParse{});
+  loop(scan.json.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& path = scan.json[i].info.path;
+      auto text = fs.read(path);
+      parsed[i] = text ? parse_annotation_only(*text, path) : std::unexpected(std::move(text).error());
+    }
+  });
+  return parsed;
+}
+
+// Reading errors are io/not_found; invalid_argument means the JSON is malformed.
+bool is_malformed_json(const Error& error) { return error.code == ErrorCode::invalid_argument; }
+
+}  // namespace
+
+Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
+                       const ParallelLoop& loop) {
+  Plan plan;
+  Format format = options.format;
+  bool detected = format == Format::auto_detect;
+  std::vector<Result<AnnotationOnlyParse>> parsed;
+  if (detected) {
+    if (!scan.json.empty() && !has_pairs(scan)) {
+      parsed = read_annotation_only(fs, scan, loop);
+      const Error* first_shape_error = nullptr;
+      for (const auto& result : parsed) {
+        if (!result) {
+          if (options.bad_annotation == BadAnnotation::skip && is_malformed_json(result.error())) continue;
+          return std::unexpected(result.error());
+        }
+        if (result->shape_error && !first_shape_error) first_shape_error = &*result->shape_error;
+      }
+      if (!first_shape_error) {
+        format = Format::annotation_only;
+      } else if (!scan.data.empty()) {
+        format = Format::bare_pairs;
+      } else {
+        Error error = *first_shape_error;
+        error.hint = "no data files were found beside the JSON files, so they must be annotation-only; " +
+                     error.hint + " (or choose the format with -m FORMAT)";
+        return std::unexpected(std::move(error));
+      }
+    } else if (!scan.json.empty()) {
+      format = Format::strict_pairs;
+    } else {
+      format = !scan.data.empty() && all_in_subfolders(scan) ? Format::tensorflow_inferred : Format::bare_pairs;
+    }
+  }
+  plan.format = format;
+  LDB_TRY(check_params(format, options.params, detected));
+
+  switch (format) {
+    case Format::auto_detect:
+    case Format::strict_pairs:
+    case Format::bare_pairs:
+      plan.items = plan_pairs(scan, format);
+      break;
+    case Format::tensorflow_inferred: {
+      auto items = plan_inferred(scan, options);
+      if (!items) return std::unexpected(std::move(items).error());
+      plan.items = std::move(*items);
+      break;
+    }
+    case Format::annotation_only: {
+      if (parsed.empty()) parsed = read_annotation_only(fs, scan, loop);
+      for (std::size_t i = 0; i < parsed.size(); ++i) {
+        auto& result = parsed[i];
+        if (!result) {
+          if (options.bad_annotation == BadAnnotation::skip && is_malformed_json(result.error())) {
+            plan.skipped.push_back(std::move(result).error());
+            continue;
+          }
+          return std::unexpected(std::move(result).error());
+        }
+        if (result->shape_error) return std::unexpected(std::move(*result->shape_error));
+        plan.annotation_only.push_back(AnnotationOnlyFile{&scan.json[i], std::move(result->entries)});
+      }
+      break;
+    }
+  }
+  return plan;
+}
+
+}  // namespace ldb::index

@@ -1,0 +1,51 @@
+#pragma once
+// From a Scan to a plan: which data files are indexed with which annotation,
+// in the format asked for or detected. Shared by index_paths and
+// resolve_indexed; reading annotation-only files (needed to detect that
+// format) runs through a caller-supplied parallel loop.
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "index/annotation_only.hpp"
+#include "index/indexer.hpp"
+#include "index/scan.hpp"
+
+namespace ldb::index {
+
+enum class AnnotationSource { none, file, derived };
+
+struct PlannedItem {
+  const ScannedFile* data = nullptr;
+  AnnotationSource source = AnnotationSource::none;
+  const ScannedFile* annotation_file = nullptr;  // when source == file
+  std::string derived_json;                     // when source == derived (canonical)
+};
+
+struct AnnotationOnlyFile {
+  const ScannedFile* file = nullptr;
+  std::vector<AnnotationOnlyEntry> entries;
+};
+
+struct Plan {
+  Format format = Format::auto_detect;
+  std::vector<PlannedItem> items;                   // pairs and inferred formats, sorted by data path
+  std::vector<AnnotationOnlyFile> annotation_only;  // annotation-only format, sorted by file path
+  std::vector<Error> skipped;                       // BadAnnotation::skip: files left out
+};
+
+// Calls body(begin, end) over chunks covering [0, n), possibly in parallel.
+using ParallelLoop = std::function<void(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body)>;
+
+// Chooses the format (auto-detection per index/indexer.hpp), checks the
+// format parameters, and pairs files. Errors name the offending file.
+Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
+                       const ParallelLoop& loop);
+
+// Parameters allowed for a format; invalid_argument naming an unknown one.
+Status check_params(Format format, std::span<const std::pair<std::string, std::string>> params, bool detected);
+
+}  // namespace ldb::index

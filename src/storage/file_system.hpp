@@ -1,0 +1,63 @@
+#pragma once
+// The FileSystem seam: every read of storage (walk, stat, read, hash) and every
+// write of files (instantiation, read-add copies) goes through it. Local storage
+// is the first backend; S3/GCS/Azure/HTTP sit behind the same interface, and
+// tests wrap it to inject faults (ENOSPC, vanished files, torn writes).
+// Implementations are thread-safe: workers call them concurrently.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+
+namespace ldb::storage {
+
+struct FileInfo {
+  std::string path;           // absolute, normalized ("/data/a.jpg", "s3://b/k")
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;  // modification time, ns since the epoch
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // "file", "s3", ...
+  virtual std::string_view protocol() const = 0;
+
+  // All regular files at or below `root` (a file or a folder), sorted by path.
+  // Names starting with '.' are skipped (hidden files and folders), as are
+  // FIFOs, sockets and devices. Symlinks are followed; loops are detected and
+  // skipped. not_found when root does not exist.
+  virtual Result<std::vector<FileInfo>> list(std::string_view root) = 0;
+
+  // Size and mtime of one file; not_found / io.
+  virtual Result<FileInfo> stat(std::string_view path) = 0;
+
+  // The whole content of one file.
+  virtual Result<std::string> read(std::string_view path) = 0;
+
+  // MD5 of the file's bytes, streamed (no whole-file buffer).
+  virtual Result<core::Md5> hash(std::string_view path) = 0;
+
+  // Copies `path` to the local file `dest` (parent folders must exist). The copy
+  // is written to a temporary name beside dest and renamed into place.
+  virtual Status copy_to(std::string_view path, const std::filesystem::path& dest) = 0;
+};
+
+// The local-disk backend.
+std::unique_ptr<FileSystem> make_local_file_system();
+
+// Writes `data` to `dest` through a temporary file in the same folder, fsyncs it
+// and renames it into place, so readers see the old file or the new one.
+Status write_file_atomic(const std::filesystem::path& dest, std::string_view data);
+
+// Reads a whole local file.
+Result<std::string> read_local_file(const std::filesystem::path& path);
+
+}  // namespace ldb::storage

@@ -1,0 +1,257 @@
+// The local-disk FileSystem. Listing uses opendir/readdir plus one fstatat per
+// entry (following symlinks), which is all a walk needs: no per-file
+// std::filesystem objects. Each folder is read completely and closed before
+// its subfolders are visited, so the walk holds one descriptor at a time
+// however deep the tree. Symlink loops are detected by keeping the
+// (device, inode) of the folders on the current descent path.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/paths.hpp"
+#include "storage/file_system.hpp"
+#include "storage/posix_file.hpp"
+
+namespace ldb::storage {
+
+namespace {
+
+constexpr std::size_t k_hash_buffer_size = 128 * 1024;
+
+std::int64_t mtime_ns_of(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+FileInfo info_of(std::string path, const struct stat& st) {
+  return FileInfo{std::move(path), static_cast<std::uint64_t>(st.st_size), mtime_ns_of(st)};
+}
+
+std::string join(std::string_view dir, std::string_view name) {
+  std::string out;
+  out.reserve(dir.size() + 1 + name.size());
+  out += dir;
+  if (out.empty() || out.back() != '/') out.push_back('/');
+  out += name;
+  return out;
+}
+
+struct DirId {
+  dev_t dev;
+  ino_t ino;
+  bool operator==(const DirId&) const = default;
+};
+
+class Walker {
+ public:
+  explicit Walker(std::vector<FileInfo>& out) : m_out(out) {}
+
+  Status walk(const std::string& dir, const struct stat& dir_stat) {
+    DirId id{dir_stat.st_dev, dir_stat.st_ino};
+    if (std::find(m_ancestors.begin(), m_ancestors.end(), id) != m_ancestors.end()) {
+      return {};  // a symlink leading back to a folder being walked: a loop
+    }
+    m_ancestors.push_back(id);
+    std::vector<std::pair<std::string, struct stat>> subdirs;
+    {
+      DIR* handle = ::opendir(dir.c_str());
+      if (handle == nullptr) return std::unexpected(errno_error(errno, "list the folder", dir));
+      int dir_fd = ::dirfd(handle);
+      errno = 0;
+      while (struct dirent* entry = ::readdir(handle)) {
+        const char* name = entry->d_name;
+        if (name[0] == '.') continue;  // ".", "..", and hidden entries
+        struct stat st;
+        if (::fstatat(dir_fd, name, &st, 0) != 0) {
+          int err = errno;
+          if (err == ENOENT || err == ELOOP) continue;  // dangling symlink or vanished entry
+          std::string path = join(dir, name);
+          ::closedir(handle);
+          return std::unexpected(errno_error(err, "read", path));
+        }
+        if (S_ISREG(st.st_mode)) {
+          m_out.push_back(info_of(join(dir, name), st));
+        } else if (S_ISDIR(st.st_mode)) {
+          subdirs.emplace_back(join(dir, name), st);
+        }
+        // FIFOs, sockets and devices are not data files.
+        errno = 0;
+      }
+      int err = errno;
+      ::closedir(handle);
+      if (err != 0) return std::unexpected(errno_error(err, "list the folder", dir));
+    }
+    for (const auto& [path, st] : subdirs) LDB_TRY(walk(path, st));
+    m_ancestors.pop_back();
+    return {};
+  }
+
+ private:
+  std::vector<FileInfo>& m_out;
+  std::vector<DirId> m_ancestors;
+};
+
+// Opens a file for reading; not_found/io errors name the path.
+Result<FileDescriptor> open_for_reading(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(errno_error(errno, "read", path));
+  return FileDescriptor(fd);
+}
+
+Result<std::string> read_whole(const std::string& path) {
+  auto fd = open_for_reading(path);
+  if (!fd) return std::unexpected(std::move(fd).error());
+  struct stat st;
+  if (::fstat(fd->get(), &st) != 0) return std::unexpected(errno_error(errno, "read", path));
+  if (S_ISDIR(st.st_mode)) {
+    return fail(ErrorCode::invalid_argument, fmt::format("'{}' is a folder, not a file", path),
+                "pass the path of a file");
+  }
+  std::string out;
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t filled = 0;
+  for (;;) {
+    if (filled == out.size()) out.resize(out.size() + 4096);  // the file grew, or has no size (procfs)
+    ssize_t n = ::read(fd->get(), out.data() + filled, out.size() - filled);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(errno_error(errno, "read", path));
+    }
+    if (n == 0) break;
+    filled += static_cast<std::size_t>(n);
+  }
+  out.resize(filled);
+  return out;
+}
+
+// Copies from `in` to `out`: copy_file_range, then sendfile, then read/write.
+Status copy_bytes(int in, int out, const std::string& source, const std::string& dest) {
+  bool try_copy_range = true;
+  bool try_sendfile = true;
+  for (;;) {
+    if (try_copy_range) {
+      ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+      if (n > 0) continue;
+      if (n == 0) return {};
+      if (errno == EINTR) continue;
+      if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
+        return std::unexpected(errno_error(errno, "copy to", dest));
+      }
+      try_copy_range = false;
+    }
+    if (try_sendfile) {
+      ssize_t n = ::sendfile(out, in, nullptr, 1 << 30);
+      if (n > 0) continue;
+      if (n == 0) return {};
+      if (errno == EINTR) continue;
+      if (errno != EINVAL && errno != ENOSYS) return std::unexpected(errno_error(errno, "copy to", dest));
+      try_sendfile = false;
+    }
+    std::array<char, 64 * 1024> buffer;
+    for (;;) {
+      ssize_t n = ::read(in, buffer.data(), buffer.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return std::unexpected(errno_error(errno, "read", source));
+      }
+      if (n == 0) return {};
+      LDB_TRY(write_all(out, std::string_view(buffer.data(), static_cast<std::size_t>(n)), dest));
+    }
+  }
+}
+
+class LocalFileSystem final : public FileSystem {
+ public:
+  std::string_view protocol() const override { return "file"; }
+
+  Result<std::vector<FileInfo>> list(std::string_view root) override {
+    std::string path = core::normalize_local_path(root);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return std::unexpected(errno_error(errno, "list", path));
+    std::vector<FileInfo> out;
+    if (S_ISREG(st.st_mode)) {
+      out.push_back(info_of(std::move(path), st));
+      return out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("'{}' is neither a file nor a folder (a FIFO, socket or device)", path),
+                  "pass a regular file or a folder");
+    }
+    Walker walker(out);
+    LDB_TRY(walker.walk(path, st));
+    std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
+    return out;
+  }
+
+  Result<FileInfo> stat(std::string_view path_text) override {
+    std::string path(path_text);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return std::unexpected(errno_error(errno, "read", path));
+    if (!S_ISREG(st.st_mode)) {
+      return fail(ErrorCode::invalid_argument, fmt::format("'{}' is not a regular file", path),
+                  "pass the path of a file");
+    }
+    return info_of(std::move(path), st);
+  }
+
+  Result<std::string> read(std::string_view path) override { return read_whole(std::string(path)); }
+
+  Result<core::Md5> hash(std::string_view path_text) override {
+    std::string path(path_text);
+    auto fd = open_for_reading(path);
+    if (!fd) return std::unexpected(std::move(fd).error());
+    ::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    thread_local core::Md5Hasher hasher;
+    thread_local std::unique_ptr<char[]> buffer(new char[k_hash_buffer_size]);
+    for (;;) {
+      ssize_t n = ::read(fd->get(), buffer.get(), k_hash_buffer_size);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        hasher.finish();  // discard the partial digest so the next file starts clean
+        return std::unexpected(errno_error(err, "read", path));
+      }
+      if (n == 0) break;
+      hasher.update(std::string_view(buffer.get(), static_cast<std::size_t>(n)));
+    }
+    return hasher.finish();
+  }
+
+  Status copy_to(std::string_view source_text, const std::filesystem::path& dest) override {
+    std::string source(source_text);
+    auto in = open_for_reading(source);
+    if (!in) return std::unexpected(std::move(in).error());
+    auto temp = TempFile::create_beside(dest);
+    if (!temp) return std::unexpected(std::move(temp).error());
+    LDB_TRY(copy_bytes(in->get(), temp->fd(), source, dest.string()));
+    return temp->commit(Sync::no);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FileSystem> make_local_file_system() { return std::make_unique<LocalFileSystem>(); }
+
+Status write_file_atomic(const std::filesystem::path& dest, std::string_view data) {
+  auto temp = TempFile::create_beside(dest);
+  if (!temp) return std::unexpected(std::move(temp).error());
+  LDB_TRY(write_all(temp->fd(), data, dest.string()));
+  return temp->commit(Sync::yes);
+}
+
+Result<std::string> read_local_file(const std::filesystem::path& path) { return read_whole(path.string()); }
+
+}  // namespace ldb::storage

@@ -1,0 +1,129 @@
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "store/sqlite_store.hpp"
+
+// Schema of the instance database. docs/store-format.md describes it; change
+// both in the same commit. Version 1 is the first schema.
+
+namespace ldb::store {
+
+namespace {
+
+constexpr std::string_view k_schema_v1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE objects(
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  first_indexed INTEGER NOT NULL,
+  last_indexed INTEGER NOT NULL,
+  current_version INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE paths(
+  path TEXT PRIMARY KEY,
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  annotation_path TEXT NOT NULL DEFAULT '',
+  annotation_size INTEGER NOT NULL DEFAULT 0,
+  annotation_mtime_ns INTEGER NOT NULL DEFAULT 0,
+  annotation_version INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX paths_by_object ON paths(object_id);
+CREATE TABLE annotation_contents(
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  json TEXT NOT NULL
+);
+CREATE TABLE annotation_versions(
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  version INTEGER NOT NULL,
+  content_id INTEGER NOT NULL REFERENCES annotation_contents(id),
+  indexed_at INTEGER NOT NULL,
+  PRIMARY KEY(object_id, version)
+) WITHOUT ROWID;
+CREATE INDEX annotation_versions_by_content ON annotation_versions(object_id, content_id);
+CREATE TABLE tags(
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  tag TEXT NOT NULL,
+  PRIMARY KEY(object_id, tag)
+) WITHOUT ROWID;
+CREATE TABLE collections(
+  hash BLOB PRIMARY KEY,
+  members BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE datasets(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created INTEGER NOT NULL
+);
+CREATE TABLE dataset_versions(
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  parent INTEGER NOT NULL,
+  collection_hash BLOB NOT NULL REFERENCES collections(hash),
+  message TEXT NOT NULL,
+  author TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  num_objects INTEGER NOT NULL,
+  num_annotations INTEGER NOT NULL,
+  PRIMARY KEY(dataset_id, version)
+) WITHOUT ROWID;
+CREATE TABLE storage_locations(
+  prefix TEXT PRIMARY KEY,
+  read_add INTEGER NOT NULL,
+  options TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+Result<int> read_schema_version(Database& db) {
+  auto stmt = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!stmt) {
+    // No meta table: not a database this (or any) ldb created completely.
+    if (stmt.error().code != ErrorCode::internal) return std::unexpected(stmt.error());
+    return fail(ErrorCode::corruption,
+                fmt::format("the instance database has no schema version ({})", stmt.error().message),
+                "restore the instance from a backup");
+  }
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return fail(ErrorCode::corruption, "the instance database has no schema version", "restore the instance from a backup");
+  auto text = stmt->column_text(0);
+  int version = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return fail(ErrorCode::corruption, fmt::format("the instance schema version '{}' is not a number", text),
+                "restore the instance from a backup");
+  }
+  return version;
+}
+
+}  // namespace
+
+Status create_schema(Database& db) {
+  auto txn = Transaction::begin(db);
+  if (!txn) return std::unexpected(txn.error());
+  LDB_TRY(db.exec(k_schema_v1));
+  LDB_TRY(db.exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema_version', '{}')", k_schema_version)));
+  return txn->commit();
+}
+
+Status migrate_schema(Database& db) {
+  auto version = read_schema_version(db);
+  if (!version) return std::unexpected(version.error());
+  if (*version == k_schema_version) return {};
+  if (*version > k_schema_version) {
+    return fail(ErrorCode::unsupported,
+                fmt::format("the instance uses schema version {}, newer than this ldb understands ({})", *version,
+                            k_schema_version),
+                "upgrade ldb to use this instance");
+  }
+  // Migrations from older schema versions go here, one step per version, each
+  // in its own transaction. Version 1 is the first schema, so there are none yet.
+  return fail(ErrorCode::corruption, fmt::format("unknown instance schema version {}", *version),
+              "restore the instance from a backup");
+}
+
+}  // namespace ldb::store

@@ -1,0 +1,162 @@
+#include "store/sqlite.hpp"
+
+#include <fmt/format.h>
+
+namespace ldb::store {
+
+namespace {
+constexpr int k_busy_timeout_ms = 10000;
+}
+
+Result<Database> Database::open(const std::filesystem::path& file, Create create) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (create == Create::yes) flags |= SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return fail(ErrorCode::io, fmt::format("cannot open instance database '{}': {}", file.string(), msg),
+                "check that the instance folder exists and is readable and writable");
+  }
+  Database out(db);
+  sqlite3_busy_timeout(db, k_busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+  LDB_TRY(out.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  return out;
+}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    if (m_db) sqlite3_close_v2(m_db);
+    m_db = std::exchange(other.m_db, nullptr);
+  }
+  return *this;
+}
+
+Database::~Database() {
+  if (m_db) sqlite3_close_v2(m_db);
+}
+
+Error Database::error(int rc, std::string_view what) const {
+  int primary = rc & 0xff;
+  std::string detail = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return Error{ErrorCode::conflict,
+                 fmt::format("the instance is busy: another ldb process held its lock for over {} s ({})",
+                             k_busy_timeout_ms / 1000, what),
+                 "wait for the other command to finish, then run this one again"};
+  }
+  if (primary == SQLITE_FULL) {
+    return Error{ErrorCode::io, fmt::format("disk full while writing the instance ({})", what),
+                 "free some disk space, then run the command again; nothing was changed"};
+  }
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    return Error{ErrorCode::corruption, fmt::format("the instance database is damaged ({}): {}", what, detail),
+                 "restore the instance from a backup"};
+  }
+  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR ||
+      primary == SQLITE_PERM) {
+    return Error{ErrorCode::io, fmt::format("cannot write the instance database ({}): {}", what, detail),
+                 "check the permissions and free space of the instance folder"};
+  }
+  return Error{ErrorCode::internal, fmt::format("database error ({}): {}", what, detail), ""};
+}
+
+Status Database::exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string text(sql);
+  int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) return std::unexpected(error(rc, text.substr(0, 40)));
+  return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(error(rc, std::string(sql.substr(0, 60))));
+  return Statement(this, stmt);
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
+
+Statement::~Statement() {
+  if (m_stmt) sqlite3_finalize(m_stmt);
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(m_stmt, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  // A default-constructed string_view has a null data(), which SQLite would
+  // bind as NULL; text columns are NOT NULL, so bind an empty string instead.
+  sqlite3_bind_text(m_stmt, index, text.data() ? text.data() : "", static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes) {
+  sqlite3_bind_blob(m_stmt, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(m_stmt, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  int rc = sqlite3_step(m_stmt);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  std::string sql = sqlite3_sql(m_stmt) ? sqlite3_sql(m_stmt) : "";
+  auto err = m_db->error(rc, sql.substr(0, 60));
+  sqlite3_reset(m_stmt);
+  return std::unexpected(std::move(err));
+}
+
+Status Statement::run() {
+  for (;;) {
+    auto row = step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+  }
+  reset();
+  return {};
+}
+
+void Statement::reset() { sqlite3_reset(m_stmt); }
+
+std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(m_stmt, index); }
+
+std::string_view Statement::column_text(int index) const {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, index));
+  return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, index))) : std::string_view();
+}
+
+std::string_view Statement::column_blob(int index) const {
+  auto* p = static_cast<const char*>(sqlite3_column_blob(m_stmt, index));
+  return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, index))) : std::string_view();
+}
+
+bool Statement::column_is_null(int index) const { return sqlite3_column_type(m_stmt, index) == SQLITE_NULL; }
+
+Result<Transaction> Transaction::begin(Database& db) {
+  LDB_TRY(db.exec("BEGIN IMMEDIATE"));
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  if (m_db) (void)m_db->exec("ROLLBACK");
+}
+
+Status Transaction::commit() {
+  auto st = m_db->exec("COMMIT");
+  if (!st) return st;
+  m_db = nullptr;
+  return {};
+}
+
+}  // namespace ldb::store

@@ -1,0 +1,61 @@
+#pragma once
+// The SQLite implementation of Store (internal to src/store). Split across
+// sqlite_store.cpp (open, schema, migrations, storage locations, datasets) and
+// sqlite_objects.cpp (ingest, objects, annotations, tags).
+
+#include <unordered_map>
+
+#include "store/sqlite.hpp"
+#include "store/store.hpp"
+
+namespace ldb::store {
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(Database db) : m_db(std::move(db)) {}
+
+  Result<std::vector<StorageLocation>> storage_locations() override;
+  Status add_storage_location(const StorageLocation& location) override;
+  Status remove_storage_location(std::string_view prefix) override;
+
+  Result<std::vector<KnownPath>> known_paths_under(std::string_view prefix) override;
+  Result<IngestResult> ingest(std::span<const IndexedFile> files, const IngestOptions& options) override;
+
+  Result<std::vector<Md5>> objects_with_prefix(std::string_view hex_prefix, std::size_t limit) override;
+  Result<ObjectInfo> object_info(const Md5& hash) override;
+  Result<Collection> root_collection() override;
+  Result<Collection> current_versions(std::span<const Md5> hashes) override;
+  Result<std::vector<std::string>> annotations(std::span<const ObjectRef> refs) override;
+  Result<std::vector<Md5>> annotation_hashes(std::span<const ObjectRef> refs) override;
+  Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) override;
+  Result<std::uint64_t> update_tags(std::span<const Md5> hashes, std::span<const std::string> add,
+                                    std::span<const std::string> remove) override;
+
+  Result<Collection> collection(const Md5& collection_hash) override;
+  Result<std::vector<DatasetSummary>> datasets() override;
+  Result<DatasetVersion> dataset_version(std::string_view name, std::uint32_t version) override;
+  Result<std::vector<DatasetVersion>> dataset_log(std::string_view name) override;
+  Result<DatasetVersion> commit_dataset(std::string_view name, const Collection& members, std::uint32_t parent,
+                                        std::string_view message, std::string_view author) override;
+  Status delete_dataset(std::string_view name) override;
+  Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const Md5& hash) override;
+
+  Database& db() { return m_db; }
+
+ private:
+  Result<std::int64_t> object_id(const Md5& hash);
+  // Fills paths, tags and versions of an ObjectInfo whose row is known.
+  Status fill_object_details(std::int64_t id, ObjectInfo& info);
+  Result<std::vector<DatasetVersion>> read_versions(std::string_view where_sql, std::string_view name,
+                                                    std::uint32_t version);
+
+  Database m_db;
+};
+
+// Creates the schema in an empty database / migrates an older one.
+Status create_schema(Database& db);
+Status migrate_schema(Database& db);
+
+std::int64_t unix_now();
+
+}  // namespace ldb::store

@@ -1,0 +1,101 @@
+#pragma once
+// The instance store: objects, their paths, annotation versions, tags,
+// datasets, dataset versions, collections and storage locations.
+//
+// Store is an interface so that a PostgreSQL implementation can later serve a
+// team that outgrows a shared disk; the embedded default is SQLite in WAL mode
+// (store/sqlite_store.cpp). Every method that writes does so in one
+// transaction: it lands whole or not at all. A store object is used by one
+// thread at a time; open one per process.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "store/types.hpp"
+
+namespace ldb::store {
+
+// Schema version written by this build; older stores are migrated on open.
+inline constexpr int k_schema_version = 1;
+
+// The file name of the database inside an instance folder.
+inline constexpr std::string_view k_database_file = "ldb.sqlite";
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- storage locations -------------------------------------------------
+  virtual Result<std::vector<StorageLocation>> storage_locations() = 0;
+  // Adds a location. Callers validate nesting rules; this only persists.
+  // already_exists when the prefix is registered.
+  virtual Status add_storage_location(const StorageLocation& location) = 0;
+  // not_found when the prefix is not registered.
+  virtual Status remove_storage_location(std::string_view prefix) = 0;
+
+  // --- indexing -----------------------------------------------------------
+  // Paths recorded at or below `prefix` (a file or folder), sorted by path.
+  virtual Result<std::vector<KnownPath>> known_paths_under(std::string_view prefix) = 0;
+  // Records files found by an index run in one transaction: new objects, every
+  // path, new annotation versions (only for content the object has not had),
+  // and tags. Returns, per file, the object and the annotation version matching
+  // what was found with it.
+  virtual Result<IngestResult> ingest(std::span<const IndexedFile> files, const IngestOptions& options) = 0;
+
+  // --- objects ------------------------------------------------------------
+  // Objects whose hash starts with `hex_prefix` (at most `limit`).
+  virtual Result<std::vector<Md5>> objects_with_prefix(std::string_view hex_prefix, std::size_t limit) = 0;
+  // not_found when the object is not indexed.
+  virtual Result<ObjectInfo> object_info(const Md5& hash) = 0;
+  // Every indexed object with its current annotation version, sorted by hash.
+  virtual Result<Collection> root_collection() = 0;
+  // Current annotation version of each hash (0 if none); not_found for an unknown hash.
+  virtual Result<Collection> current_versions(std::span<const Md5> hashes) = 0;
+  // Canonical annotation JSON for each ref, in order; "" where version is 0 or missing.
+  virtual Result<std::vector<std::string>> annotations(std::span<const ObjectRef> refs) = 0;
+  // The content hash of each ref's annotation (zero Md5 where none), in order.
+  virtual Result<std::vector<Md5>> annotation_hashes(std::span<const ObjectRef> refs) = 0;
+  // Object info (paths, tags, size, times) for each hash, in order.
+  virtual Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) = 0;
+  // Adds and removes tags on objects; returns how many objects changed.
+  virtual Result<std::uint64_t> update_tags(std::span<const Md5> hashes, std::span<const std::string> add,
+                                            std::span<const std::string> remove) = 0;
+
+  // --- collections and datasets --------------------------------------------
+  virtual Result<Collection> collection(const Md5& collection_hash) = 0;
+  virtual Result<std::vector<DatasetSummary>> datasets() = 0;
+  // version 0 = latest. not_found when the dataset or version does not exist.
+  virtual Result<DatasetVersion> dataset_version(std::string_view name, std::uint32_t version) = 0;
+  // All versions of a dataset, oldest first; not_found for an unknown dataset.
+  virtual Result<std::vector<DatasetVersion>> dataset_log(std::string_view name) = 0;
+  // Saves `members` (sorted, unique hashes) as the next version of `name`
+  // (creating the dataset), recording parent/message/author/time. Returns the
+  // saved version. One transaction; concurrent commits each get their own version.
+  virtual Result<DatasetVersion> commit_dataset(std::string_view name, const Collection& members,
+                                                std::uint32_t parent, std::string_view message,
+                                                std::string_view author) = 0;
+  // Deletes every version of a dataset; not_found when unknown.
+  virtual Status delete_dataset(std::string_view name) = 0;
+  // Every (dataset, version) whose collection holds the object.
+  virtual Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const Md5& hash) = 0;
+};
+
+// Creates a new, empty instance store in `instance_dir` (which must exist).
+Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir);
+// Opens the store of an existing instance, migrating an older schema.
+// not_found when there is none; corruption when it cannot be read.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir);
+
+// Binary form of a collection (what is content-addressed): per member 16 bytes
+// of hash then the version as 4 bytes little-endian.
+std::string serialize_collection(const Collection& members);
+Result<Collection> deserialize_collection(std::string_view bytes);
+Md5 collection_hash(const Collection& members);
+
+}  // namespace ldb::store

@@ -1,0 +1,115 @@
+#pragma once
+// Value types shared by the instance store and the layers above it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/hash.hpp"
+
+namespace ldb::store {
+
+using core::Md5;
+
+// A dataset member: an object and the annotation version pinned with it
+// (0 = the object has no annotation).
+struct ObjectRef {
+  Md5 hash;
+  std::uint32_t annotation_version = 0;
+
+  auto operator<=>(const ObjectRef&) const = default;
+  bool operator==(const ObjectRef&) const = default;
+};
+
+// Membership of a dataset version: sorted by hash, one entry per object.
+using Collection = std::vector<ObjectRef>;
+
+enum class AnnotationUpdate { replace, merge };
+
+// An annotation found beside (or for) a data file during indexing.
+struct FoundAnnotation {
+  std::string path;            // the annotation file ("" when derived, e.g. from a folder name)
+  std::uint64_t size = 0;      // of the annotation file, for cheap re-index checks
+  std::int64_t mtime_ns = 0;
+  std::string canonical_json;  // core::canonical_json form
+};
+
+// A data file found and hashed during indexing.
+struct IndexedFile {
+  std::string path;  // absolute, normalized
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  Md5 hash;
+  std::optional<FoundAnnotation> annotation;
+};
+
+// What the store knows of a path from an earlier index run. A re-index may skip
+// hashing the data file when size and mtime match, and skip re-reading the
+// annotation when its path, size and mtime match too.
+struct KnownPath {
+  std::string path;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  Md5 hash;
+  std::string annotation_path;
+  std::uint64_t annotation_size = 0;
+  std::int64_t annotation_mtime_ns = 0;
+  std::uint32_t annotation_version = 0;  // the version whose content was found at this path
+};
+
+struct IngestOptions {
+  AnnotationUpdate update = AnnotationUpdate::replace;
+  std::vector<std::string> add_tags;
+};
+
+struct IngestResult {
+  // One per input file, in input order: the object and the annotation version
+  // that corresponds to the annotation found with it (0 = none found).
+  std::vector<ObjectRef> refs;
+  std::uint64_t new_objects = 0;
+  std::uint64_t new_annotations = 0;  // annotation versions created
+};
+
+struct StorageLocation {
+  std::string prefix;                 // normalized absolute path or URL prefix
+  bool read_add = false;
+  std::vector<std::pair<std::string, std::string>> options;  // non-secret backend options
+};
+
+struct AnnotationVersionInfo {
+  std::uint32_t version = 0;
+  std::int64_t indexed_at = 0;  // unix seconds
+  Md5 content_hash;
+};
+
+struct ObjectInfo {
+  Md5 hash;
+  std::uint64_t size = 0;
+  std::int64_t first_indexed = 0;  // unix seconds
+  std::int64_t last_indexed = 0;
+  std::uint32_t current_version = 0;  // 0 = no annotation
+  std::vector<std::string> paths;     // every path it was seen at, sorted
+  std::int64_t mtime_ns = 0;          // of the first path
+  std::vector<std::string> tags;      // sorted
+  std::vector<AnnotationVersionInfo> versions;
+};
+
+struct DatasetVersion {
+  std::string name;
+  std::uint32_t version = 0;
+  std::uint32_t parent = 0;  // the version the workspace started from (0 = none)
+  Md5 collection_hash;
+  std::string message;
+  std::string author;
+  std::int64_t time = 0;  // unix seconds
+  std::uint64_t num_objects = 0;
+  std::uint64_t num_annotations = 0;  // members with an annotation
+};
+
+struct DatasetSummary {
+  std::string name;
+  DatasetVersion latest;
+};
+
+}  // namespace ldb::store
