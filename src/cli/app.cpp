@@ -86,11 +86,18 @@ void print_error(const Error& e) {
 }
 
 int exit_code(const Error& e) {
+  // Documented in the README; scripts may rely on them.
   switch (e.code) {
     case ErrorCode::invalid_argument: return 2;
+    case ErrorCode::not_found: return 3;
+    case ErrorCode::conflict: return 4;
+    case ErrorCode::io: return 5;
+    case ErrorCode::corruption: return 6;
+    case ErrorCode::unsupported: return 7;
+    case ErrorCode::already_exists: return 8;
     case ErrorCode::internal: return 70;
-    default: return 1;
   }
+  return 1;
 }
 
 void print_help() {

@@ -84,13 +84,28 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
       paths.push_back(std::move(p));
     }
   }
+  // A malformed annotation file is reported and left out; the rest of the
+  // run is indexed and the command still exits non-zero.
+  options->bad_annotation = index::BadAnnotation::skip;
   auto report = index::index_paths(*instance->store, env.fs, env.pool, env.progress, paths, *options);
+  env.progress.finish();
   if (!report) return std::unexpected(report.error());
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Format: {}", index::format_name(report->format_used)));
     out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));
     out_line(fmt::format("Annotations:  {} found, {} new", report->annotations_found, report->new_annotations));
     if (env.verbosity.verbose) out_line(fmt::format("Unchanged files not re-read: {}", report->skipped_unchanged));
+    if (!report->skipped.empty()) out_line(fmt::format("Skipped:      {} malformed annotation files", report->skipped.size()));
+  }
+  if (!report->skipped.empty()) {
+    for (std::size_t i = 0; i + 1 < report->skipped.size(); ++i) {
+      fmt::print(stderr, "ldb: error: {}\n", report->skipped[i].message);
+    }
+    auto last = report->skipped.back();
+    if (report->skipped.size() > 1) {
+      last.message = fmt::format("{} (and {} more malformed annotation files above)", last.message, report->skipped.size() - 1);
+    }
+    return std::unexpected(std::move(last));
   }
   return {};
 }
