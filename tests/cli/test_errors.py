@@ -2,8 +2,10 @@
 line, a non-zero exit, no partial state) and output that stays whole when piped."""
 
 import os
+import pty
+import subprocess
 
-from ldbtest import LdbTestCase, files_under, main, make_pairs, write_file, write_json
+from ldbtest import LDB_BIN, LdbTestCase, files_under, main, make_pairs, write_file, write_json
 
 
 class UsageErrorTest(LdbTestCase):
@@ -175,6 +177,43 @@ class PipedOutputTest(LdbTestCase):
         r = self.ldb("instantiate")
         self.assertEqual(r.err, "", r.describe())
         self.assertEqual(self.ok("instantiate", "-q"), "")
+
+    def test_progress_shows_on_a_terminal(self):
+        make_pairs(os.path.join(self.data, "a"), 5)
+        self.use_init_instance()
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run([LDB_BIN, "index", os.path.join(self.data, "a")], cwd=self.ws, env=self.env,
+                                  stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, timeout=30)
+        finally:
+            os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        self.assertEqual(proc.returncode, 0)
+        self.assertIn(b"Data objects: 5 found, 5 new", proc.stdout)
+        self.assertIn(b"\r", shown)
+        self.assertRegex(shown.decode(errors="replace"), r"\d+/\d+ \(100%\)")
+        # -q silences it.
+        master, slave = pty.openpty()
+        try:
+            subprocess.run([LDB_BIN, "index", "-q", os.path.join(self.data, "a")], cwd=self.ws, env=self.env,
+                           stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, timeout=30)
+        finally:
+            os.close(slave)
+        try:
+            quiet = os.read(master, 4096)
+        except OSError:
+            quiet = b""
+        os.close(master)
+        self.assertEqual(quiet, b"")
 
 
 if __name__ == "__main__":
