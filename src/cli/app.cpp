@@ -82,7 +82,14 @@ std::vector<Command> build_commands() {
 
 void print_error(const Error& e) {
   fmt::print(stderr, "ldb: error: {}\n", e.message);
-  if (!e.hint.empty()) fmt::print(stderr, "hint: {}\n", e.hint);
+  if (e.hint.empty()) return;
+  // Continuation lines (e.g. a query with a caret under it) line up with the
+  // text after "hint: ".
+  std::string hint = e.hint;
+  for (std::size_t pos = hint.find('\n'); pos != std::string::npos; pos = hint.find('\n', pos + 7)) {
+    hint.insert(pos + 1, "      ");
+  }
+  fmt::print(stderr, "hint: {}\n", hint);
 }
 
 int exit_code(const Error& e) {

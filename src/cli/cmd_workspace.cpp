@@ -41,7 +41,8 @@ Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArg
   }
   auto index_options = index_options_from(args);
   if (!index_options) return std::unexpected(index_options.error());
-  auto sources = dataset::resolve_sources(ctx, identifiers, dataset::SourceOptions{*index_options});
+  auto mode = command == "add" ? dataset::PathMode::index_first : dataset::PathMode::indexed_first;
+  auto sources = dataset::resolve_sources(ctx, identifiers, dataset::SourceOptions{*index_options, mode});
   if (!sources) return std::unexpected(sources.error());
   return dataset::apply_filters(ctx, std::move(*sources), args.filters);
 }

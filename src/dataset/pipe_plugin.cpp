@@ -1,6 +1,8 @@
 #include "dataset/pipe_plugin.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <cstring>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -125,6 +128,14 @@ Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<
                 "check that the plugin file is executable");
   }
   std::thread writer([&] {
+    // A plugin that exits without reading all its input must give this thread
+    // EPIPE, not a SIGPIPE that kills the process. SIGPIPE from write() is
+    // directed at the writing thread; blocked here, it is discarded when the
+    // thread ends.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
     std::string_view rest = input;
     while (!rest.empty()) {
       ssize_t n = write(in_pipe[1], rest.data(), rest.size());
@@ -156,6 +167,7 @@ Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<
   std::unordered_map<core::Md5, store::ObjectRef> by_hash;
   for (const auto& r : selection) by_hash.emplace(r.hash, r);
   std::vector<store::ObjectRef> out;
+  std::unordered_set<core::Md5> printed;
   std::size_t pos = 0;
   while (pos < output.size()) {
     auto nl = output.find('\n', pos);
@@ -166,6 +178,7 @@ Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<
     if (line.starts_with("id:")) line.remove_prefix(3);
     if (line.empty()) continue;
     auto hash = core::Md5::from_hex(line);
+    if (hash && printed.contains(*hash)) continue;  // each object at most once
     auto it = hash ? by_hash.find(*hash) : by_hash.end();
     if (it == by_hash.end()) {
       return fail(ErrorCode::invalid_argument,
@@ -173,7 +186,7 @@ Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<
                   "a pipe plugin prints only hashes it received, one a line");
     }
     out.push_back(it->second);
-    by_hash.erase(it);  // each object at most once
+    printed.insert(it->first);
   }
   return out;
 }

@@ -235,7 +235,7 @@ Status validate_filters(std::span<const FilterSpec> filters) {
       case FilterKind::sample: {
         auto p = parse_number("--sample", f.value);
         if (!p) return std::unexpected(p.error());
-        if (*p < 0 || *p > 1) {
+        if (!(*p >= 0 && *p <= 1)) {  // also rejects nan
           return fail(ErrorCode::invalid_argument, fmt::format("--sample expects a probability from 0 to 1, got {}", f.value),
                       "for 10% write --sample 0.1 (or --sample-rate 10)");
         }
@@ -256,7 +256,17 @@ Status validate_filters(std::span<const FilterSpec> filters) {
 
 Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<const FilterSpec> filters) {
   LDB_TRY(validate_filters(filters));
+  // The first --seed seeds everything, wherever it stands (`--sample 0.5
+  // --seed 7` is reproducible too); a later --seed re-seeds at its place.
   std::mt19937_64 rng{std::random_device{}()};
+  const FilterSpec* first_seed = nullptr;
+  for (const auto& f : filters) {
+    if (f.kind == FilterKind::seed) {
+      first_seed = &f;
+      rng.seed(*parse_count("--seed", f.value));
+      break;
+    }
+  }
   for (const auto& f : filters) {
     Result<Selection> next = Selection{};
     switch (f.kind) {
@@ -274,7 +284,10 @@ Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<con
         next = std::move(selection);
         break;
       }
-      case FilterKind::seed: rng.seed(*parse_count("--seed", f.value)); next = std::move(selection); break;
+      case FilterKind::seed:
+        if (&f != first_seed) rng.seed(*parse_count("--seed", f.value));
+        next = std::move(selection);
+        break;
       case FilterKind::sample: {
         double p = *parse_number("--sample", f.value);
         std::bernoulli_distribution keep(p);

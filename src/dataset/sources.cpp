@@ -117,6 +117,12 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
       paths.push_back(std::move(p));
     }
   }
+  if (ctx.settings.auto_index && options.mode == PathMode::indexed_first) {
+    auto known = index::resolve_indexed(ctx.store, ctx.fs, paths, options.index);
+    if (known || (known.error().code != ErrorCode::not_found && known.error().code != ErrorCode::conflict)) {
+      return known;
+    }
+  }
   if (ctx.settings.auto_index) {
     auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, paths, options.index);
     if (!report) return std::unexpected(report.error());

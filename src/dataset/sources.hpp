@@ -23,8 +23,15 @@ struct DatasetRef {
 // Parses "ds:NAME" or "ds:NAME.vN" (validating the name). invalid_argument otherwise.
 Result<DatasetRef> parse_dataset_ref(std::string_view text);
 
+// How a path in an object list is read when auto-indexing is on. `add`
+// indexes first (new or changed files land in the index); commands that only
+// look (list, eval, del, instantiate) use what is indexed at unchanged paths
+// and index only what is new or changed.
+enum class PathMode { index_first, indexed_first };
+
 struct SourceOptions {
   index::IndexOptions index;  // how paths are read when they are indexed on the fly
+  PathMode mode = PathMode::indexed_first;
 };
 
 // Resolves each identifier and unites the results (duplicates: newest annotation version wins).

@@ -73,6 +73,8 @@ Result<Workspace> Workspace::open(const std::filesystem::path& root) {
 Result<Workspace> Workspace::find(const std::filesystem::path& start) {
   std::error_code ec;
   auto dir = std::filesystem::absolute(start, ec).lexically_normal();
+  // "a/b/.." normalizes to "a/": drop the trailing separator so root() is "a".
+  if (!dir.has_filename() && dir.has_relative_path()) dir = dir.parent_path();
   for (auto cur = dir;; cur = cur.parent_path()) {
     if (exists(cur)) return open(cur);
     if (cur == cur.root_path() || cur.empty()) break;

@@ -24,7 +24,12 @@ std::string index_hint(const Scan& scan, const ScannedFile& file) {
 
 void serial_loop(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) { body(0, n); }
 
-Result<store::Collection> resolve_pairs(store::Store& store, const Scan& scan, const Plan& plan) {
+Result<store::Collection> resolve_pairs(store::Store& store, const Scan& scan, const Plan& plan,
+                                        const IndexOptions& options) {
+  // With an explicit format or parameters the label must match what they
+  // derive; plain auto takes whatever was indexed at an unchanged path (it may
+  // have been indexed with -p label-key=... that auto cannot know).
+  const bool compare_derived = options.format != Format::auto_detect || !options.params.empty();
   auto known_paths = KnownPaths::load(store, scan.roots);
   if (!known_paths) return std::unexpected(std::move(known_paths).error());
   store::Collection refs;
@@ -41,7 +46,7 @@ Result<store::Collection> resolve_pairs(store::Store& store, const Scan& scan, c
                   index_hint(scan, *item.data));
     }
     if (item.source == AnnotationSource::derived) {
-      derived.push_back(i);
+      if (compare_derived) derived.push_back(i);
     } else if (!annotation_file_unchanged(*known, item)) {
       std::string what = item.source == AnnotationSource::file
                              ? fmt::format("the annotation '{}'", item.annotation_file->info.path)
@@ -121,7 +126,7 @@ Result<store::Collection> resolve_indexed(store::Store& store, storage::FileSyst
   auto plan = make_plan(fs, *scan, strict_options, serial_loop);
   if (!plan) return std::unexpected(std::move(plan).error());
   if (plan->format == Format::annotation_only) return resolve_annotation_only(store, *scan, *plan);
-  return resolve_pairs(store, *scan, *plan);
+  return resolve_pairs(store, *scan, *plan, options);
 }
 
 }  // namespace ldb::index

@@ -65,6 +65,11 @@ Result<Scan> scan_paths(storage::FileSystem& fs, std::span<const std::string> pa
     auto listed = fs.list(root);
     if (!listed) return std::unexpected(std::move(listed).error());
     auto root_index = static_cast<std::uint32_t>(scan.roots.size());
+    // A path naming one data file brings its annotation beside it, as the
+    // folder holding both would.
+    if (listed->size() == 1 && listed->front().path == root && !is_json_path(root)) {
+      if (auto sibling = fs.stat(annotation_path_for(root))) listed->push_back(std::move(*sibling));
+    }
     scan.roots.push_back(std::move(root));
     for (auto& info : *listed) {
       auto& bucket = is_json_path(info.path) ? scan.json : scan.data;

@@ -5,7 +5,7 @@ import os
 import pty
 import subprocess
 
-from ldbtest import LDB_BIN, LdbTestCase, files_under, main, make_pairs, write_file, write_json
+from ldbtest import LDB_BIN, LdbTestCase, main, make_pairs, write_file, write_json
 
 
 class UsageErrorTest(LdbTestCase):
@@ -48,7 +48,7 @@ class UsageErrorTest(LdbTestCase):
         self.stage("ds:x")
         self.ok("add", os.path.join(self.data, "a"))
         self.ok("commit")
-        self.fails("list", "ds:nope", rc=1, contains="ds:nope")
+        self.fails("list", "ds:nope", rc=3, contains="ds:nope")
         self.fails("log", "ds:nope", contains="ds:nope")
         self.fails("diff", "ds:nope", contains="ds:nope")
         self.fails("status", "ds:nope", contains="ds:nope")
@@ -118,19 +118,27 @@ class MalformedAnnotationTest(LdbTestCase):
         write_file(os.path.join(folder, "bad.json"), '{"class": "cat",')
         return os.path.join(folder, "bad.json")
 
-    def test_index_names_the_file_and_writes_nothing(self):
+    def test_index_names_the_file_and_indexes_the_rest(self):
+        # Issue A: a malformed annotation is named, the rest of the run lands
+        # and is counted, and the command exits non-zero.
         self.use_init_instance()
         make_pairs(os.path.join(self.data, "ok"), 2, prefix="ok")
         self.ok("index", os.path.join(self.data, "ok"))
-        before = self.listing("ds:root")
         bad = self.write_bad_folder(os.path.join(self.data, "mixed"))
-        self.fails("index", os.path.join(self.data, "mixed"), contains=[bad, "JSON"])
-        self.assertEqual(self.listing("ds:root"), before)
-        self.assertEqual(self.count("ds:root"), 2)
-        # Fixing the file makes the next run work.
+        r = self.ldb("index", os.path.join(self.data, "mixed"))
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertTrue(r.err.startswith("ldb: error: "), r.describe())
+        self.assertIn(bad, r.err)
+        self.assertIn("JSON", r.err)
+        self.assertIn("hint: ", r.err)
+        self.assertEqual(self.index_counts(r.out)["objects_new"], 3, r.describe())
+        self.assertIn("Skipped:      1 malformed annotation files", r.out)
+        self.assertEqual(self.count("ds:root"), 5)
+        # Fixing the file makes the next run pick up the one left out.
         write_json(bad, {"class": "cat"})
         out = self.ok("index", os.path.join(self.data, "mixed"))
-        self.assertEqual(self.index_counts(out)["objects_new"], 4)
+        self.assertEqual(self.index_counts(out)["objects_new"], 1)
+        self.assertEqual(self.count("ds:root"), 6)
 
     def test_quickstart_add_leaves_workspace_and_index_unchanged(self):
         make_pairs(os.path.join(self.data, "ok"), 2, prefix="ok")

@@ -165,6 +165,18 @@ class InstantiateClassFoldersTest(LdbTestCase):
         self.assertEqual(self.index_counts(out), {"format": "tensorflow-inferred", "objects_found": 4, "objects_new": 0,
                                                   "annotations_found": 4, "annotations_new": 0})
 
+    def test_quickstart_add_workspace_records_edited_annotation(self):
+        pairs = make_pairs(os.path.join(self.data, "a"), 3)
+        self.stage("ds:x")
+        self.ok("add", os.path.join(self.data, "a"))
+        self.ok("instantiate")
+        write_json(os.path.join(self.ws, f"img1-{pairs[1]}.json"), {"n": 1, "tag": "edited"})
+        out = self.ok("add", ".")
+        self.assertEqual(out, "Added 3 objects to ds:x: 0 new, 1 with another annotation version\n")
+        self.assertEqual(self.versions(), {pairs[0]: 1, pairs[1]: 2, pairs[2]: 1})
+        self.assertEqual(self.annotation(pairs[1]), {"n": 1, "tag": "edited"})
+        self.assertEqual(self.ok_json("show", "--json", "id:" + pairs[1])["current_annotation_version"], 2)
+
     def test_quickstart_instantiate_preserve_paths_uses_full_path(self):
         hashes = make_pairs(os.path.join(self.data, "q"), 2)
         self.stage("ds:q")

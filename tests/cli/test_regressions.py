@@ -1,13 +1,13 @@
-"""Failing end-to-end tests for bugs found in the current binary and reported to
-the lead. NOT registered with ctest: run `LDB_BIN=... python3 test_pending_bugs.py`.
-When a bug is fixed, move its test into the matching registered file."""
+"""Regression tests for bugs found by the end-to-end suite: --seed placement,
+a single data file path taking its annotation, read-only commands not
+re-indexing folders, the caret under a query error, and command suggestions."""
 
 import os
 
-from ldbtest import LdbTestCase, main, make_class_folders, make_pairs
+from ldbtest import LdbTestCase, main, make_class_folders, make_pairs, write_json
 
 
-class SeedPositionBug(LdbTestCase):
+class SeedPosition(LdbTestCase):
     """`--sample P --seed S` (seed written after the sample, as users type it)
     is not reproducible: --seed only affects filters after it."""
 
@@ -28,7 +28,7 @@ class SeedPositionBug(LdbTestCase):
             self.assertEqual(r, runs[0])
 
 
-class SingleDataFilePathBug(LdbTestCase):
+class SingleDataFilePath(LdbTestCase):
     """A path naming one data file (`x.png`) ignores its sibling `x.json`."""
 
     def test_quickstart_add_of_one_file_takes_its_annotation(self):
@@ -46,7 +46,7 @@ class SingleDataFilePathBug(LdbTestCase):
         self.assertEqual(sorted(self.ids(os.path.join(self.data, "a", "*.png"))), sorted(hashes))
 
 
-class ReadCommandReindexesBug(LdbTestCase):
+class ReadCommandsDoNotReindex(LdbTestCase):
     """In a QuickStart instance, `ldb list FOLDER` re-indexes FOLDER with the
     auto format and default parameters: after `add -m infer -p label-key=animal`,
     a plain `list` of the folder writes annotation version 2 {"label": ...}
@@ -71,7 +71,7 @@ class ReadCommandReindexesBug(LdbTestCase):
         self.assertEqual(self.count(root), 2)
 
 
-class CaretAlignmentBug(LdbTestCase):
+class CaretAlignment(LdbTestCase):
     """The caret under a query syntax error is 6 columns left of the error:
     the hint's second line is printed without the width of 'hint: '."""
 
@@ -88,7 +88,7 @@ class CaretAlignmentBug(LdbTestCase):
         self.assertEqual(caret_line.index("^") - expr_start, 7, r.describe())
 
 
-class TransposedCommandSuggestionBug(LdbTestCase):
+class TransposedCommandSuggestion(LdbTestCase):
     """`ldb lsit` suggests 'ldb init' (edit distance ties at 2); a swapped pair
     of letters should count as one edit (Damerau), suggesting 'ldb list'."""
 
