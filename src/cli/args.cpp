@@ -90,6 +90,15 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
   bool only_positional = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
+    // Typographic dashes pasted from documents ("—-query") mean "--".
+    if (!only_positional) {
+      for (std::string_view dash : {"\u2014-", "\u2014", "\u2013-", "\u2013"}) {
+        if (arg.starts_with(dash) && arg.size() > dash.size()) {
+          arg = "--" + arg.substr(dash.size());
+          break;
+        }
+      }
+    }
     if (only_positional || arg.size() < 2 || arg[0] != '-' || arg == "-") {
       out.positional.push_back(arg);
       continue;
@@ -97,13 +106,6 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
     if (arg == "--") {
       only_positional = true;
       continue;
-    }
-    // Typographic dashes pasted from documents ("—-query") mean "--".
-    for (std::string_view dash : {"\u2014-", "\u2014", "\u2013-", "\u2013"}) {
-      if (arg.starts_with(dash)) {
-        arg = "--" + arg.substr(dash.size());
-        break;
-      }
     }
     std::optional<std::string> inline_value;
     if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {

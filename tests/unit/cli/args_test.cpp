@@ -1,0 +1,110 @@
+#include "cli/args.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace ldb::cli {
+namespace {
+
+using dataset::FilterKind;
+
+std::vector<OptionSpec> options() {
+  return {
+      OptionSpec{{"-s", "--summary"}, OptionSpec::Kind::flag, "count", "summary"},
+      OptionSpec{{"-m", "--format", "--output-format"}, OptionSpec::Kind::value, "format", "format"},
+      OptionSpec{{"-o", "--option"}, OptionSpec::Kind::repeated_pair, "pair", "option"},
+  };
+}
+
+Result<ParsedArgs> parse(std::vector<std::string> args, bool filters = true) {
+  auto specs = options();
+  return parse_args("list", args, specs, filters);
+}
+
+TEST(ArgsTest, FiltersKeepCommandLineOrderAcrossFlags) {
+  auto r = parse({"ds:root", "--limit", "5", "--query", "a == `1`", "--tag", "x", "--limit", "2"});
+  ASSERT_OK(r);
+  ASSERT_EQ(r->filters.size(), 4u);
+  EXPECT_EQ(r->filters[0].kind, FilterKind::limit);
+  EXPECT_EQ(r->filters[0].value, "5");
+  EXPECT_EQ(r->filters[1].kind, FilterKind::query);
+  EXPECT_EQ(r->filters[1].value, "a == `1`");
+  EXPECT_EQ(r->filters[2].kind, FilterKind::tag);
+  EXPECT_EQ(r->filters[3].value, "2");
+  EXPECT_EQ(r->positional, std::vector<std::string>{"ds:root"});
+}
+
+TEST(ArgsTest, ValuesFlagsAliasesAndInlineValues) {
+  auto r = parse({"-s", "--output-format=coco", "-o", "endpoint", "http://x", "--", "--not-an-option"});
+  ASSERT_OK(r);
+  EXPECT_TRUE(r->has("summary"));
+  EXPECT_EQ(r->get("format"), "coco");
+  EXPECT_EQ(r->all("option"), (std::vector<std::string>{"endpoint", "http://x"}));
+  EXPECT_EQ(r->positional, std::vector<std::string>{"--not-an-option"});
+}
+
+TEST(ArgsTest, SampleRateIsAPercentage) {
+  auto r = parse({"--sample-rate", "10"});
+  ASSERT_OK(r);
+  ASSERT_EQ(r->filters.size(), 1u);
+  EXPECT_EQ(r->filters[0].kind, FilterKind::sample);
+  EXPECT_EQ(r->filters[0].value, "0.1");
+  auto bad = parse({"--sample-rate", "ten"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("percentage"), std::string::npos);
+}
+
+TEST(ArgsTest, PipeTakesArgumentsUpToTheNextLdbOption) {
+  auto r = parse({"--pipe", "clip", "dog dance", "--top", "3", "--limit", "100"});
+  ASSERT_OK(r);
+  ASSERT_EQ(r->filters.size(), 2u);
+  EXPECT_EQ(r->filters[0].kind, FilterKind::pipe);
+  EXPECT_EQ(r->filters[0].value, "clip");
+  EXPECT_EQ(r->filters[0].args, (std::vector<std::string>{"dog dance", "--top", "3"}));
+  EXPECT_EQ(r->filters[1].kind, FilterKind::limit);
+}
+
+TEST(ArgsTest, TypographicDashesFromDocumentsMeanTwoHyphens) {
+  auto r = parse({"\u2014-query", "class == `cat`"});
+  ASSERT_OK(r);
+  ASSERT_EQ(r->filters.size(), 1u);
+  EXPECT_EQ(r->filters[0].kind, FilterKind::query);
+}
+
+TEST(ArgsTest, UnknownOptionSuggestsTheClosest) {
+  auto r = parse({"--limt", "3"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(r.error().hint, "did you mean --limit?");
+  auto far = parse({"--zzzzzzzz"});
+  ASSERT_FALSE(far);
+  EXPECT_EQ(far.error().hint, "see: ldb list --help");
+}
+
+TEST(ArgsTest, FiltersAreUnknownWhereACommandTakesNone) {
+  auto r = parse({"--query", "a"}, false);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("--query"), std::string::npos);
+}
+
+TEST(ArgsTest, MissingValuesAreErrors) {
+  auto r = parse({"--limit"});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("needs a value"), std::string::npos);
+  auto flag = parse({"--summary=yes"});
+  ASSERT_FALSE(flag);
+  auto pair = parse({"-o", "endpoint"});
+  ASSERT_FALSE(pair);
+}
+
+TEST(ArgsTest, EditDistanceCountsTranspositionsAsOne) {
+  EXPECT_EQ(edit_distance("list", "list"), 0u);
+  EXPECT_EQ(edit_distance("lsit", "list"), 1u);
+  EXPECT_EQ(edit_distance("lst", "list"), 1u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("init", "list"), 3u);
+}
+
+}  // namespace
+}  // namespace ldb::cli
