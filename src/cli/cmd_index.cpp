@@ -10,6 +10,19 @@
 
 namespace ldb::cli {
 
+Result<std::vector<std::pair<std::string, std::string>>> format_params_from(const ParsedArgs& args) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : args.all("param")) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ErrorCode::invalid_argument, fmt::format("-p expects KEY=VALUE, got '{}'", p),
+                  "for example: -p label-key=class");
+    }
+    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  return out;
+}
+
 Result<index::IndexOptions> index_options_from(const ParsedArgs& args) {
   index::IndexOptions options;
   if (auto f = args.get("format")) {
@@ -17,14 +30,9 @@ Result<index::IndexOptions> index_options_from(const ParsedArgs& args) {
     if (!format) return std::unexpected(format.error());
     options.format = *format;
   }
-  for (const auto& p : args.all("param")) {
-    auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return fail(ErrorCode::invalid_argument, fmt::format("-p expects KEY=VALUE, got '{}'", p),
-                  "for example: -p label-key=class");
-    }
-    options.params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
+  auto params = format_params_from(args);
+  if (!params) return std::unexpected(params.error());
+  options.params = std::move(*params);
   if (auto tags = args.get("add-tags")) {
     std::string_view rest = *tags;
     while (!rest.empty()) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/index_options.hpp"
 #include "core/paths.hpp"
 #include "formats/instantiate.hpp"
 
@@ -11,19 +12,6 @@ namespace ldb::cli {
 namespace {
 
 constexpr std::string_view k_manifest_file = "instantiated";
-
-Result<std::vector<std::pair<std::string, std::string>>> parse_params(const ParsedArgs& args) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& p : args.all("param")) {
-    auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return fail(ErrorCode::invalid_argument, fmt::format("-p expects KEY=VALUE, got '{}'", p),
-                  "for example: -p single-file=true");
-    }
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
-  return out;
-}
 
 // Members to write: the annotation and a readable source path for each object.
 Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const dataset::Selection& selection) {
@@ -72,23 +60,29 @@ Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
     if (!format) return std::unexpected(format.error());
     options.format = *format;
   }
-  auto params = parse_params(args);
+  auto params = format_params_from(args);
   if (!params) return std::unexpected(params.error());
   options.params = std::move(*params);
   options.annotations_only = args.has("annotations-only");
   options.preserve_paths = args.has("preserve-paths");
   options.force = args.has("force") ? formats::Overwrite::yes : formats::Overwrite::no;
 
-  // The target is -t DIR, else the workspace; the objects are those named, else the staged dataset.
+  // The target is -t DIR, else the workspace. The objects are those named,
+  // else the staged dataset of the target (when it is a workspace) or of the
+  // workspace the command runs in.
+  std::optional<std::string> target_arg = args.get("target");
+  if (target_arg) target_arg = core::normalize_local_path(*target_arg);
   std::optional<dataset::Workspace> ws;
-  if (args.positional.empty() || !args.get("target")) {
-    auto found = args.get("target") ? dataset::Workspace::open(core::normalize_local_path(*args.get("target")))
-                                    : dataset::Workspace::find(std::filesystem::current_path());
+  if (target_arg && dataset::Workspace::exists(*target_arg)) {
+    auto opened = dataset::Workspace::open(*target_arg);
+    if (!opened) return std::unexpected(opened.error());
+    ws = std::move(*opened);
+  } else if (!target_arg || args.positional.empty()) {
+    auto found = dataset::Workspace::find(std::filesystem::current_path());
     if (!found) return std::unexpected(found.error());
     ws = std::move(*found);
   }
-  std::filesystem::path target = args.get("target") ? std::filesystem::path(core::normalize_local_path(*args.get("target")))
-                                                    : ws->root();
+  std::filesystem::path target = target_arg ? std::filesystem::path(*target_arg) : ws->root();
   auto instance = open_instance(CreateIfMissing::no);
   if (!instance) return std::unexpected(instance.error());
   auto ctx = make_context(env, *instance);

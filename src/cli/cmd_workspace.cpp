@@ -130,8 +130,8 @@ Status cmd_add(CommandEnv& env, const ParsedArgs& args) {
   LDB_TRY(ws->save());
   print_warnings(env, ctx);
   if (!env.verbosity.quiet) {
-    out_line(fmt::format("Added {} objects to {}: {} new, {} with another annotation version", incoming.size(),
-                         dataset_label(state), change.added.size(), change.modified.size()));
+    out_line(fmt::format("Added {} objects to {} ({} selected, {} with another annotation version)", change.added.size(),
+                         dataset_label(state), incoming.size(), change.modified.size()));
   }
   return {};
 }

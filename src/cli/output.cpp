@@ -3,9 +3,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 
 #include <fmt/format.h>
+
+#include "core/time.hpp"
 
 namespace ldb::cli {
 
@@ -51,23 +52,9 @@ void TerminalProgress::draw(bool force) {
   m_drawn = true;
 }
 
-std::string human_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+std::string human_time(std::int64_t seconds) { return core::format_utc(seconds, "%Y-%m-%d %H:%M:%S"); }
 
-std::string iso_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso_time(std::int64_t seconds) { return core::format_utc(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 void out_line(std::string_view text) { fmt::print("{}\n", text); }
 void warn(std::string_view text) { fmt::print(stderr, "ldb: warning: {}\n", text); }

@@ -76,18 +76,24 @@ void append_canonical(simdjson::dom::element element, std::string& out) {
   }
 }
 
-Result<std::string> canonical_json(std::string_view text, std::string_view origin) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::padded_string padded(text);
+Result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, std::string_view text,
+                                          std::string_view origin) {
   simdjson::dom::element root;
-  if (auto err = parser.parse(padded).get(root); err) {
+  if (auto err = parser.parse(text.data(), text.size(), true).get(root); err) {
     return fail(ErrorCode::invalid_argument,
                 fmt::format("malformed JSON in '{}': {}", origin, simdjson::error_message(err)),
                 "fix or remove the file, then run the command again");
   }
+  return root;
+}
+
+Result<std::string> canonical_json(std::string_view text, std::string_view origin) {
+  thread_local simdjson::dom::parser parser;
+  auto root = parse_json(parser, text, origin);
+  if (!root) return std::unexpected(root.error());
   std::string out;
   out.reserve(text.size());
-  append_canonical(root, out);
+  append_canonical(*root, out);
   return out;
 }
 

@@ -19,6 +19,11 @@ namespace ldb::core {
 // or nesting deeper than k_max_json_depth.
 Result<std::string> canonical_json(std::string_view text, std::string_view origin);
 
+// Parses `text` with `parser` (the element lives as long as the parser's next
+// parse). invalid_argument naming `origin` on malformed JSON or too deep nesting.
+Result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, std::string_view text,
+                                          std::string_view origin);
+
 // Appends the canonical form of an already parsed element.
 void append_canonical(simdjson::dom::element element, std::string& out);
 

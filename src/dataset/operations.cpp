@@ -92,7 +92,10 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
       return CommitOutcome{false, *latest};
     }
   }
+  // The version the workspace started from is the parent, if it still exists
+  // (the dataset may have been deleted, and its history restarted, since).
   std::uint32_t parent = (name == state.dataset_name) ? state.parent_version : 0;
+  if (!latest || parent > latest->version) parent = 0;
   auto saved = ctx.store.commit_dataset(name, state.members, parent, message, current_author());
   if (!saved) return std::unexpected(saved.error());
   state.dataset_name = name;

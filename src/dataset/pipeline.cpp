@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <mutex>
 #include <random>
 
@@ -12,6 +11,7 @@
 
 #include "core/json.hpp"
 #include "core/paths.hpp"
+#include "core/time.hpp"
 #include "dataset/pipe_plugin.hpp"
 #include "query/expression.hpp"
 
@@ -53,15 +53,6 @@ std::vector<std::string> split_tags(std::string_view text) {
 
 query::Dialect dialect_of(FilterKind kind) {
   return kind == FilterKind::jquery ? query::Dialect::jmespath : query::Dialect::ldb;
-}
-
-std::string iso_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-  return buf;
 }
 
 // The documents a query filter reads: annotations for --query/--jquery, file
@@ -162,16 +153,20 @@ Result<Selection> apply_sort(Context& ctx, Selection selection, const FilterSpec
   return out;
 }
 
+Result<std::vector<store::ObjectInfo>> infos_for(Context& ctx, const Selection& selection) {
+  std::vector<core::Md5> hashes;
+  hashes.reserve(selection.size());
+  for (const auto& r : selection) hashes.push_back(r.hash);
+  return ctx.store.objects_info(hashes);
+}
+
 Result<Selection> apply_path(Context& ctx, Selection selection, const FilterSpec& spec) {
   RE2 re(spec.value, RE2::Quiet);
   if (!re.ok()) {
     return fail(ErrorCode::invalid_argument, fmt::format("--path: invalid regular expression '{}': {}", spec.value, re.error()),
                 "--path takes an RE2 regular expression, e.g. --path 'cats/.*\\.jpg$'");
   }
-  std::vector<core::Md5> hashes;
-  hashes.reserve(selection.size());
-  for (const auto& r : selection) hashes.push_back(r.hash);
-  auto infos = ctx.store.objects_info(hashes);
+  auto infos = infos_for(ctx, selection);
   if (!infos) return std::unexpected(infos.error());
   Selection out;
   for (std::size_t i = 0; i < selection.size(); ++i) {
@@ -185,10 +180,7 @@ Result<Selection> apply_path(Context& ctx, Selection selection, const FilterSpec
 
 Result<Selection> apply_tags(Context& ctx, Selection selection, const FilterSpec& spec) {
   auto wanted = split_tags(spec.value);
-  std::vector<core::Md5> hashes;
-  hashes.reserve(selection.size());
-  for (const auto& r : selection) hashes.push_back(r.hash);
-  auto infos = ctx.store.objects_info(hashes);
+  auto infos = infos_for(ctx, selection);
   if (!infos) return std::unexpected(infos.error());
   Selection out;
   for (std::size_t i = 0; i < selection.size(); ++i) {
@@ -332,17 +324,14 @@ Result<std::vector<Evaluation>> evaluate_each(Context& ctx, const Selection& sel
 }
 
 Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Selection& selection) {
-  std::vector<core::Md5> hashes;
-  hashes.reserve(selection.size());
-  for (const auto& r : selection) hashes.push_back(r.hash);
-  auto infos = ctx.store.objects_info(hashes);
+  auto infos = infos_for(ctx, selection);
   if (!infos) return std::unexpected(infos.error());
   std::vector<std::string> out;
   out.reserve(infos->size());
   for (const auto& info : *infos) {
     std::string doc = "{\"fs\":{\"path\":";
     core::append_json_string(info.paths.empty() ? "" : info.paths.front(), doc);
-    doc += fmt::format(",\"size\":{},\"mtime\":\"{}\",\"protocol\":", info.size, iso_time(info.mtime_ns / 1000000000));
+    doc += fmt::format(",\"size\":{},\"mtime\":\"{}\",\"protocol\":", info.size, core::iso_utc(info.mtime_ns / 1000000000));
     core::append_json_string(info.paths.empty() ? "file" : core::protocol_of(info.paths.front()), doc);
     doc += "},\"alternate_paths\":[";
     for (std::size_t i = 1; i < info.paths.size(); ++i) {
@@ -354,8 +343,8 @@ Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Select
       if (i) doc.push_back(',');
       core::append_json_string(info.tags[i], doc);
     }
-    doc += fmt::format("],\"first_indexed\":\"{}\",\"last_indexed\":\"{}\"}}", iso_time(info.first_indexed),
-                       iso_time(info.last_indexed));
+    doc += fmt::format("],\"first_indexed\":\"{}\",\"last_indexed\":\"{}\"}}", core::iso_utc(info.first_indexed),
+                       core::iso_utc(info.last_indexed));
     out.push_back(std::move(doc));
   }
   return out;

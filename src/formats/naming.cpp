@@ -185,7 +185,7 @@ Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser,
     return fail(ErrorCode::invalid_argument,
                 fmt::format("{} has no label at key '{}' in its annotation", subject, key_text),
                 "tensorflow-inferred needs a label for every object: remove unlabeled objects "
-                "(e.g. ldb del --jquery '" + key_text + " == null') or choose the key with -p label-key=KEY");
+                "(e.g. ldb del --jquery '" + key_text + " == `null`') or choose the key with -p label-key=KEY");
   };
   if (annotation_json.empty()) return missing();
   simdjson::dom::element label;

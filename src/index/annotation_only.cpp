@@ -46,13 +46,9 @@ Result<AnnotationOnlyEntry> read_entry(simdjson::dom::element element, std::stri
 
 Result<AnnotationOnlyParse> parse_annotation_only(std::string_view text, std::string_view origin) {
   thread_local simdjson::dom::parser parser;
-  simdjson::padded_string padded(text);
-  simdjson::dom::element root;
-  if (auto err = parser.parse(padded).get(root); err) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("malformed JSON in '{}': {}", origin, simdjson::error_message(err)),
-                "fix or remove the file, then run the command again");
-  }
+  auto parsed = core::parse_json(parser, text, origin);
+  if (!parsed) return std::unexpected(parsed.error());
+  simdjson::dom::element root = *parsed;
   AnnotationOnlyParse out;
   simdjson::dom::array array;
   if (root.get_array().get(array) == simdjson::SUCCESS) {

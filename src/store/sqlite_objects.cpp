@@ -89,7 +89,9 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
   if (!txn) return std::unexpected(txn.error());
   const auto now = unix_now();
 
-  auto sel_obj = m_db.prepare("SELECT id, current_version FROM objects WHERE hash = ?");
+  auto sel_obj = m_db.prepare(
+      "SELECT id, current_version, (SELECT COALESCE(MAX(version), 0) FROM annotation_versions "
+      "WHERE object_id = objects.id) FROM objects WHERE hash = ?");
   auto ins_obj = m_db.prepare(
       "INSERT INTO objects(hash, size, first_indexed, last_indexed, current_version) VALUES(?, ?, ?, ?, 0)");
   auto touch_obj = m_db.prepare("UPDATE objects SET last_indexed = ?, current_version = ? WHERE id = ?");
@@ -108,14 +110,16 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       "annotation_path = excluded.annotation_path, annotation_size = excluded.annotation_size, "
       "annotation_mtime_ns = excluded.annotation_mtime_ns, annotation_version = excluded.annotation_version");
   auto ins_tag = m_db.prepare("INSERT OR IGNORE INTO tags(object_id, tag) VALUES(?, ?)");
-  for (auto* s : {&sel_obj, &ins_obj, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version, &cur_json,
+  auto sel_path = m_db.prepare("SELECT object_id, annotation_version FROM paths WHERE path = ?");
+  for (auto* s : {&sel_path, &sel_obj, &ins_obj, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version, &cur_json,
                   &upsert_path, &ins_tag}) {
     if (!*s) return std::unexpected(s->error());
   }
 
   struct ObjectState {
     std::int64_t id;
-    std::uint32_t current;
+    std::uint32_t current;  // may be older than newest after an undone edit
+    std::uint32_t newest;
   };
   std::unordered_map<Md5, ObjectState> objects;
   IngestResult result;
@@ -129,7 +133,8 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       if (!row) return std::unexpected(row.error());
       ObjectState state{};
       if (*row) {
-        state = {sel_obj->column_int(0), static_cast<std::uint32_t>(sel_obj->column_int(1))};
+        state = {sel_obj->column_int(0), static_cast<std::uint32_t>(sel_obj->column_int(1)),
+                 static_cast<std::uint32_t>(sel_obj->column_int(2))};
         sel_obj->reset();
       } else {
         sel_obj->reset();
@@ -139,7 +144,7 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
             .bind(3, now)
             .bind(4, now);
         LDB_TRY(ins_obj->run());
-        state = {m_db.last_insert_rowid(), 0};
+        state = {m_db.last_insert_rowid(), 0, 0};
         ++result.new_objects;
       }
       it = objects.emplace(file.hash, state).first;
@@ -184,12 +189,25 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       if (*row) {
         version = static_cast<std::uint32_t>(sel_version->column_int(0));
         sel_version->reset();
+        // Content the object had before. It becomes current again when it
+        // was put back where another version had been found (an edit that
+        // was undone), or given explicitly by an annotation-only file.
+        bool reverted = file.path.empty();
+        if (!reverted) {
+          sel_path->bind(1, file.path);
+          auto prev = sel_path->step();
+          if (!prev) return std::unexpected(prev.error());
+          reverted = *prev && sel_path->column_int(0) == object.id &&
+                     sel_path->column_int(1) != 0 && static_cast<std::uint32_t>(sel_path->column_int(1)) != version;
+          sel_path->reset();
+        }
+        if (reverted) object.current = version;
       } else {
         sel_version->reset();
-        version = object.current + 1;
+        version = object.newest + 1;
         ins_version->bind(1, object.id).bind(2, static_cast<std::int64_t>(version)).bind(3, content_id).bind(4, now);
         LDB_TRY(ins_version->run());
-        object.current = version;
+        object.current = object.newest = version;
         ++result.new_annotations;
       }
     }
@@ -345,34 +363,34 @@ constexpr std::string_view k_annotation_lookup =
     "JOIN annotation_contents c ON c.id = v.content_id WHERE o.hash = ? AND v.version = ?";
 }
 
-Result<std::vector<std::string>> SqliteStore::annotations(std::span<const ObjectRef> refs) {
-  auto stmt = m_db.prepare(k_annotation_lookup);
+namespace {
+
+// Looks up each ref's annotation row and keeps what `read` takes from it
+// (the JSON text or the content hash); refs without one keep T{}.
+template <class T, class Read>
+Result<std::vector<T>> lookup_annotations(Database& db, std::span<const ObjectRef> refs, Read read) {
+  auto stmt = db.prepare(k_annotation_lookup);
   if (!stmt) return std::unexpected(stmt.error());
-  std::vector<std::string> out(refs.size());
+  std::vector<T> out(refs.size());
   for (std::size_t i = 0; i < refs.size(); ++i) {
     if (refs[i].annotation_version == 0) continue;
     stmt->bind_blob(1, refs[i].hash.bytes).bind(2, static_cast<std::int64_t>(refs[i].annotation_version));
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
-    if (*row) out[i] = std::string(stmt->column_text(0));
+    if (*row) out[i] = read(*stmt);
     stmt->reset();
   }
   return out;
 }
 
+}  // namespace
+
+Result<std::vector<std::string>> SqliteStore::annotations(std::span<const ObjectRef> refs) {
+  return lookup_annotations<std::string>(m_db, refs, [](const Statement& s) { return std::string(s.column_text(0)); });
+}
+
 Result<std::vector<Md5>> SqliteStore::annotation_hashes(std::span<const ObjectRef> refs) {
-  auto stmt = m_db.prepare(k_annotation_lookup);
-  if (!stmt) return std::unexpected(stmt.error());
-  std::vector<Md5> out(refs.size());
-  for (std::size_t i = 0; i < refs.size(); ++i) {
-    if (refs[i].annotation_version == 0) continue;
-    stmt->bind_blob(1, refs[i].hash.bytes).bind(2, static_cast<std::int64_t>(refs[i].annotation_version));
-    auto row = stmt->step();
-    if (!row) return std::unexpected(row.error());
-    if (*row) out[i] = md5_from_blob(stmt->column_blob(1));
-    stmt->reset();
-  }
-  return out;
+  return lookup_annotations<Md5>(m_db, refs, [](const Statement& s) { return md5_from_blob(s.column_blob(1)); });
 }
 
 Result<std::uint64_t> SqliteStore::update_tags(std::span<const Md5> hashes, std::span<const std::string> add,

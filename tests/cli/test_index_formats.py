@@ -259,7 +259,7 @@ class AutoIndexOffTest(LdbTestCase):
         self.assertEqual(self.count(), 0)
         self.assertEqual(self.count("ds:root"), 0)
         self.ok("index", folder)
-        self.assertEqual(self.ok("add", folder), "Added 2 objects to ds:x: 2 new, 0 with another annotation version\n")
+        self.assertEqual(self.ok("add", folder), "Added 2 objects to ds:x (2 selected, 0 with another annotation version)\n")
         # A changed annotation must be indexed first, too.
         write_json(os.path.join(folder, "img0.json"), {"n": "changed"})
         r = self.fails("add", folder, contains="changed since it was indexed")

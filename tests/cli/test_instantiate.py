@@ -172,7 +172,7 @@ class InstantiateClassFoldersTest(LdbTestCase):
         self.ok("instantiate")
         write_json(os.path.join(self.ws, f"img1-{pairs[1]}.json"), {"n": 1, "tag": "edited"})
         out = self.ok("add", ".")
-        self.assertEqual(out, "Added 3 objects to ds:x: 0 new, 1 with another annotation version\n")
+        self.assertEqual(out, "Added 0 objects to ds:x (3 selected, 1 with another annotation version)\n")
         self.assertEqual(self.versions(), {pairs[0]: 1, pairs[1]: 2, pairs[2]: 1})
         self.assertEqual(self.annotation(pairs[1]), {"n": 1, "tag": "edited"})
         self.assertEqual(self.ok_json("show", "--json", "id:" + pairs[1])["current_annotation_version"], 2)

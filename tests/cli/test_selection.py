@@ -22,7 +22,7 @@ class ObjectListTest(LdbTestCase):
         self.assertEqual(self.ids("id:" + h[:12].upper()), [h])
         self.assertEqual(sorted(self.ids("id:" + self.a[0], "id:" + self.b[0][:10])), sorted([self.a[0], self.b[0]]))
         self.assertEqual(self.ok_json("show", "--json", "id:" + h[:9])["id"], "id:" + h)
-        self.assertEqual(self.ok("add", "id:" + h[:8]), "Added 1 objects to ds:x: 1 new, 0 with another annotation version\n")
+        self.assertEqual(self.ok("add", "id:" + h[:8]), "Added 1 objects to ds:x (1 selected, 0 with another annotation version)\n")
 
     def test_id_errors(self):
         h = self.a[0]
@@ -83,7 +83,7 @@ class ObjectListTest(LdbTestCase):
         self.fails("add", rc=2, contains="needs objects or a filter")
         self.fails("del", rc=2, contains="needs objects or a filter")
         # With only a filter, add works on ds:root.
-        self.assertEqual(self.ok("add", "--path", "/b/"), "Added 3 objects to ds:x: 3 new, 0 with another annotation version\n")
+        self.assertEqual(self.ok("add", "--path", "/b/"), "Added 3 objects to ds:x (3 selected, 0 with another annotation version)\n")
         self.assertEqual(self.ok("del", "--path", "b1"), "Deleted 1 objects from ds:x\n")
         self.assertEqual(sorted(self.ids()), sorted([self.b[0], self.b[2]]))
 
@@ -161,7 +161,7 @@ class FilterTest(LdbTestCase):
         self.assertEqual(self.count("ds:root", "--no-tag", "hard,other"), 39)
         self.assertEqual(self.count("ds:root", "--tag", "other"), 0)
         out = self.ok("add", "--tag", "hard")
-        self.assertEqual(out, "Added 1 objects to ds:x: 1 new, 0 with another annotation version\n")
+        self.assertEqual(out, "Added 1 objects to ds:x (1 selected, 0 with another annotation version)\n")
 
     def test_eval_prints_a_trailing_query(self):
         h = self.hashes[4]

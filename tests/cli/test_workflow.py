@@ -41,7 +41,7 @@ class QuickStartTest(LdbTestCase):
         before = files_under(self.data)
         self.stage("ds:x")
         out = self.ok("add", os.path.join(self.data, "pets"))
-        self.assertEqual(out, "Added 21 objects to ds:x: 21 new, 0 with another annotation version\n")
+        self.assertEqual(out, "Added 21 objects to ds:x (21 selected, 0 with another annotation version)\n")
         self.assertEqual(files_under(self.data), before)
         self.assertLess(folder_size(self.instance), 2_000_000)
         for rel in files_under(self.instance, skip_hidden=False):
@@ -58,10 +58,10 @@ class QuickStartTest(LdbTestCase):
         numerals = make_numerals(self.data, 6)
         self.stage("ds:numerals")
         out = self.ok("add", os.path.join(self.data, "input"))
-        self.assertEqual(out, "Added 6 objects to ds:numerals: 6 new, 0 with another annotation version\n")
+        self.assertEqual(out, "Added 6 objects to ds:numerals (6 selected, 0 with another annotation version)\n")
         self.assertEqual(set(self.versions().values()), {1})
         out = self.ok("add", os.path.join(self.data, "output"), "--query", "class != inference.class")
-        self.assertEqual(out, "Added 3 objects to ds:numerals: 0 new, 3 with another annotation version\n")
+        self.assertEqual(out, "Added 0 objects to ds:numerals (3 selected, 3 with another annotation version)\n")
         versions = self.versions()
         self.assertEqual(len(versions), 6)
         for h in numerals["wrong"]:
@@ -104,7 +104,7 @@ class SeedWorkflowTest(LdbTestCase):
         self.assertEqual(self.index_counts(out), {"format": "strict-pairs", "objects_found": 4, "objects_new": 4,
                                                   "annotations_found": 4, "annotations_new": 4})
         out = self.ok("add", "--tag", "reviewed", "--limit", "2")
-        self.assertEqual(out, "Added 2 objects to ds:x: 2 new, 0 with another annotation version\n")
+        self.assertEqual(out, "Added 2 objects to ds:x (2 selected, 0 with another annotation version)\n")
         self.assertEqual(self.count(), 8)
         added = set(self.ids()) - set(numerals["hashes"])
         self.assertEqual(len(added), 2)
@@ -289,7 +289,7 @@ class WorkspaceCommandsTest(LdbTestCase):
         os.makedirs(ws2)
         self.ok("stage", "ds:y", cwd=ws2)
         out = self.ok("add", "ws:" + self.ws, "--limit", "2", cwd=ws2)
-        self.assertEqual(out, "Added 2 objects to ds:y: 2 new, 0 with another annotation version\n")
+        self.assertEqual(out, "Added 2 objects to ds:y (2 selected, 0 with another annotation version)\n")
         self.assertEqual(self.count("ws:" + ws2), 2)
         self.assertEqual(self.count("ws:" + self.ws), 5)
 

@@ -97,13 +97,14 @@ TEST_F(IngestTest, AnnotationVersions) {
   EXPECT_EQ(third.refs[0], (ObjectRef{hash, 2}));
   EXPECT_EQ(third.new_annotations, 0u);
 
-  // Going back to OLD content (spelled differently, same canonical form): the
-  // ref points to version 1 and current stays the newest.
+  // Going back to OLD content at the same path (spelled differently, same
+  // canonical form): an undone edit. No new version; the ref points to
+  // version 1, which is current again.
   auto fourth = ingest({file("/d/img.jpg", "img", a_reordered)});
   EXPECT_EQ(fourth.refs[0], (ObjectRef{hash, 1}));
   EXPECT_EQ(fourth.new_annotations, 0u);
   auto object = info(hash);
-  EXPECT_EQ(object.current_version, 2u);
+  EXPECT_EQ(object.current_version, 1u);
   ASSERT_EQ(object.versions.size(), 2u);
   EXPECT_EQ(object.versions[0].version, 1u);
   EXPECT_EQ(object.versions[1].version, 2u);
@@ -114,13 +115,32 @@ TEST_F(IngestTest, AnnotationVersions) {
   EXPECT_EQ(annotation(hash, 2), canonical(b));
   auto root = store().root_collection();
   ASSERT_OK(root);
-  EXPECT_EQ(*root, (Collection{{hash, 2}}));
+  EXPECT_EQ(*root, (Collection{{hash, 1}}));
 
   // The path remembers which version was found at it last.
   auto known = store().known_paths_under("/d/img.jpg");
   ASSERT_OK(known);
   ASSERT_EQ(known->size(), 1u);
   EXPECT_EQ(known->front().annotation_version, 1u);
+
+  // New content after the undo is version 3, not a second version 2.
+  const std::string c = R"({"label":"horse"})";
+  auto fifth = ingest({file("/d/img.jpg", "img", c)});
+  EXPECT_EQ(fifth.refs[0], (ObjectRef{hash, 3}));
+  EXPECT_EQ(info(hash).current_version, 3u);
+}
+
+TEST_F(IngestTest, OldContentAtAnotherPathDoesNotChangeCurrent) {
+  // The seed's input/output layout: the same image under input/ with {class}
+  // and under output/ with {class, inference}. Re-reading input/ must not
+  // make its older annotation current again.
+  const auto hash = core::md5_of("img");
+  ingest({file("/s/input/1.jpg", "img", R"({"class":"i"})")});
+  ingest({file("/s/output/1.jpg", "img", R"({"class":"i","inference":{"class":"ii"}})")});
+  EXPECT_EQ(info(hash).current_version, 2u);
+  auto again = ingest({file("/s/input/1.jpg", "img", R"({"class":"i"})")});
+  EXPECT_EQ(again.refs[0], (ObjectRef{hash, 1}));
+  EXPECT_EQ(info(hash).current_version, 2u);
 }
 
 TEST_F(IngestTest, VersionsWithinOneBatch) {
