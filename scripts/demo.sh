@@ -5,18 +5,30 @@
 # Everything it creates lives under build/demo/ (removed and re-made each run).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+echo "== installing dependencies (apt-get, first run only)"
 "$root/scripts/install-deps.sh"
+echo "== building ldb (a few minutes the first time)"
 "$root/scripts/build.sh" "$root/build" -DLDB_BUILD_TESTS=OFF >/dev/null
 ldb="$root/build/src/cli/ldb"
 
 demo="$root/build/demo"
 rm -rf "$demo"
 mkdir -p "$demo"
+echo "== generating 200 numeral images with annotations in $demo/storage"
 python3 "$root/scripts/make_numerals.py" "$demo/storage" 200
 
 export LDB_DIR="$demo/instance"
 export HOME="$demo/home"   # keep the demo away from your own ~/.ldb
-run() { echo; echo "\$ ldb $*"; "$ldb" "$@"; }
+# Echo each command with its quoting, so it can be copied and pasted.
+run() {
+  local shown=""
+  for a in "$@"; do
+    if [[ "$a" =~ ^[A-Za-z0-9_./:=@,+-]+$ ]]; then shown+=" $a"; else shown+=" '${a//\'/\'\\\'\'}'"; fi
+  done
+  echo
+  echo "\$ ldb${shown}"
+  "$ldb" "$@"
+}
 
 run init "$LDB_DIR"
 run add-storage "$demo/storage"

@@ -22,7 +22,7 @@ Result<Database> Database::open(const std::filesystem::path& file, Create create
   Database out(db);
   sqlite3_busy_timeout(db, k_busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
-  LDB_TRY(out.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  LDB_TRY(out.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"));
   return out;
 }
 
@@ -142,6 +142,17 @@ std::string_view Statement::column_blob(int index) const {
 }
 
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(m_stmt, index) == SQLITE_NULL; }
+
+Result<ReadTransaction> ReadTransaction::begin(Database& db) {
+  // Inside a write transaction already (or autocommit off): nothing to do.
+  if (!sqlite3_get_autocommit(db.handle())) return ReadTransaction(nullptr);
+  LDB_TRY(db.exec("BEGIN"));
+  return ReadTransaction(&db);
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (m_db) (void)m_db->exec("COMMIT");
+}
 
 Result<Transaction> Transaction::begin(Database& db) {
   LDB_TRY(db.exec("BEGIN IMMEDIATE"));

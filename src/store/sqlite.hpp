@@ -72,6 +72,21 @@ class Statement {
   sqlite3_stmt* m_stmt;
 };
 
+// A read snapshot (BEGIN ... COMMIT) around a method that runs many
+// statements: one consistent view of the instance (a concurrent commit is
+// seen whole or not at all) and one file lock instead of one per statement.
+class ReadTransaction {
+ public:
+  static Result<ReadTransaction> begin(Database& db);
+  ReadTransaction(ReadTransaction&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
+  ReadTransaction& operator=(ReadTransaction&&) = delete;
+  ~ReadTransaction();
+
+ private:
+  explicit ReadTransaction(Database* db) : m_db(db) {}
+  Database* m_db;
+};
+
 // A write transaction (BEGIN IMMEDIATE ... COMMIT). Rolls back in the
 // destructor unless committed, so every early error return leaves no trace.
 class Transaction {

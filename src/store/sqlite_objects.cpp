@@ -256,64 +256,58 @@ Result<std::vector<Md5>> SqliteStore::objects_with_prefix(std::string_view hex_p
   return out;
 }
 
-Status SqliteStore::fill_object_details(std::int64_t id, ObjectInfo& info) {
+Result<std::vector<ObjectInfo>> SqliteStore::objects_info(std::span<const Md5> hashes) {
+  auto snapshot = ReadTransaction::begin(m_db);
+  if (!snapshot) return std::unexpected(snapshot.error());
+  auto object = m_db.prepare(
+      "SELECT id, size, first_indexed, last_indexed, current_version FROM objects WHERE hash = ?");
   auto paths = m_db.prepare("SELECT path, mtime_ns FROM paths WHERE object_id = ? ORDER BY path");
-  if (!paths) return std::unexpected(paths.error());
-  paths->bind(1, id);
-  for (;;) {
-    auto row = paths->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    if (info.paths.empty()) info.mtime_ns = paths->column_int(1);
-    info.paths.emplace_back(paths->column_text(0));
-  }
   auto tags = m_db.prepare("SELECT tag FROM tags WHERE object_id = ? ORDER BY tag");
-  if (!tags) return std::unexpected(tags.error());
-  tags->bind(1, id);
-  for (;;) {
-    auto row = tags->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    info.tags.emplace_back(tags->column_text(0));
-  }
   auto versions = m_db.prepare(
       "SELECT v.version, v.indexed_at, c.hash FROM annotation_versions v JOIN annotation_contents c "
       "ON c.id = v.content_id WHERE v.object_id = ? ORDER BY v.version");
-  if (!versions) return std::unexpected(versions.error());
-  versions->bind(1, id);
-  for (;;) {
-    auto row = versions->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    info.versions.push_back(AnnotationVersionInfo{static_cast<std::uint32_t>(versions->column_int(0)),
-                                                  versions->column_int(1), md5_from_blob(versions->column_blob(2))});
+  for (auto* stmt : {&object, &paths, &tags, &versions}) {
+    if (!*stmt) return std::unexpected(stmt->error());
   }
-  return {};
-}
-
-Result<std::vector<ObjectInfo>> SqliteStore::objects_info(std::span<const Md5> hashes) {
-  auto stmt = m_db.prepare(
-      "SELECT id, size, first_indexed, last_indexed, current_version FROM objects WHERE hash = ?");
-  if (!stmt) return std::unexpected(stmt.error());
+  // Runs `stmt` for one object id, calling `take` per row.
+  auto each_row = [](Statement& stmt, std::int64_t id, auto take) -> Status {
+    stmt.bind(1, id);
+    for (;;) {
+      auto row = stmt.step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      take(stmt);
+    }
+    stmt.reset();
+    return {};
+  };
   std::vector<ObjectInfo> out;
   out.reserve(hashes.size());
   for (const auto& hash : hashes) {
-    stmt->bind_blob(1, hash.bytes);
-    auto row = stmt->step();
+    object->bind_blob(1, hash.bytes);
+    auto row = object->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) {
-      stmt->reset();
+      object->reset();
       return std::unexpected(unknown_object(hash));
     }
     ObjectInfo info;
     info.hash = hash;
-    auto id = stmt->column_int(0);
-    info.size = static_cast<std::uint64_t>(stmt->column_int(1));
-    info.first_indexed = stmt->column_int(2);
-    info.last_indexed = stmt->column_int(3);
-    info.current_version = static_cast<std::uint32_t>(stmt->column_int(4));
-    stmt->reset();
-    LDB_TRY(fill_object_details(id, info));
+    auto id = object->column_int(0);
+    info.size = static_cast<std::uint64_t>(object->column_int(1));
+    info.first_indexed = object->column_int(2);
+    info.last_indexed = object->column_int(3);
+    info.current_version = static_cast<std::uint32_t>(object->column_int(4));
+    object->reset();
+    LDB_TRY(each_row(*paths, id, [&](const Statement& r) {
+      if (info.paths.empty()) info.mtime_ns = r.column_int(1);
+      info.paths.emplace_back(r.column_text(0));
+    }));
+    LDB_TRY(each_row(*tags, id, [&](const Statement& r) { info.tags.emplace_back(r.column_text(0)); }));
+    LDB_TRY(each_row(*versions, id, [&](const Statement& r) {
+      info.versions.push_back(AnnotationVersionInfo{static_cast<std::uint32_t>(r.column_int(0)), r.column_int(1),
+                                                    md5_from_blob(r.column_blob(2))});
+    }));
     out.push_back(std::move(info));
   }
   return out;
@@ -339,6 +333,8 @@ Result<Collection> SqliteStore::root_collection() {
 }
 
 Result<Collection> SqliteStore::current_versions(std::span<const Md5> hashes) {
+  auto snapshot = ReadTransaction::begin(m_db);
+  if (!snapshot) return std::unexpected(snapshot.error());
   auto stmt = m_db.prepare("SELECT current_version FROM objects WHERE hash = ?");
   if (!stmt) return std::unexpected(stmt.error());
   Collection out;
@@ -366,12 +362,38 @@ constexpr std::string_view k_annotation_lookup =
 namespace {
 
 // Looks up each ref's annotation row and keeps what `read` takes from it
-// (the JSON text or the content hash); refs without one keep T{}.
+// (the JSON text or the content hash); refs without one keep T{}. Many refs
+// (a query over ds:root) are served by one scan of every annotation version
+// instead of a B-tree lookup each.
 template <class T, class Read>
 Result<std::vector<T>> lookup_annotations(Database& db, std::span<const ObjectRef> refs, Read read) {
+  constexpr std::size_t k_scan_threshold = 20000;
+  auto snapshot = ReadTransaction::begin(db);
+  if (!snapshot) return std::unexpected(snapshot.error());
+  std::vector<T> out(refs.size());
+  if (refs.size() >= k_scan_threshold) {
+    std::unordered_map<Md5, std::size_t> position;
+    position.reserve(refs.size());
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      if (refs[i].annotation_version != 0) position.emplace(refs[i].hash, i);
+    }
+    auto scan = db.prepare(
+        "SELECT c.json, c.hash, o.hash, v.version FROM annotation_versions v "
+        "JOIN objects o ON o.id = v.object_id JOIN annotation_contents c ON c.id = v.content_id");
+    if (!scan) return std::unexpected(scan.error());
+    for (;;) {
+      auto row = scan->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      auto it = position.find(md5_from_blob(scan->column_blob(2)));
+      if (it != position.end() && refs[it->second].annotation_version == scan->column_int(3)) {
+        out[it->second] = read(*scan);
+      }
+    }
+    return out;
+  }
   auto stmt = db.prepare(k_annotation_lookup);
   if (!stmt) return std::unexpected(stmt.error());
-  std::vector<T> out(refs.size());
   for (std::size_t i = 0; i < refs.size(); ++i) {
     if (refs[i].annotation_version == 0) continue;
     stmt->bind_blob(1, refs[i].hash.bytes).bind(2, static_cast<std::int64_t>(refs[i].annotation_version));

@@ -44,8 +44,6 @@ class SqliteStore final : public Store {
 
  private:
   Result<std::int64_t> object_id(const Md5& hash);
-  // Fills paths, tags and versions of an ObjectInfo whose row is known.
-  Status fill_object_details(std::int64_t id, ObjectInfo& info);
   Result<std::vector<DatasetVersion>> read_versions(std::string_view where_sql, std::string_view name,
                                                     std::uint32_t version);
 
