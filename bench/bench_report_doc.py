@@ -41,8 +41,10 @@ def _data(report) -> list:
 def _how(report) -> list:
     p = report["parameters"]
     return [
-        "- Wall time is measured around the child; CPU time (user + sys) and peak RSS come from `os.wait4` "
-        "on the child, which includes every process it waited for (pipelines, xargs' md5sum processes).",
+        "- Every command runs under `bench/rusage_run.c` (compiled by the harness), which forks it, times it "
+        "(monotonic clock) and reads CPU time (user + sys) and peak RSS from `wait4`: they include every "
+        "process the command waited for (pipelines, xargs' md5sum processes). Peak RSS is that of the "
+        "largest single process, not a sum.",
         "- Baselines: the page cache is warmed first (every file read once, untimed); `find` and `md5sum` run "
         f"once untimed, then {p['repeat']} times; `cp -r` runs {p['repeat']} times into a fresh target. "
         "The median is reported.",

@@ -1,15 +1,18 @@
 """Measuring one child process: wall time, CPU time (user + sys) and peak RSS.
 
-CPU time and peak RSS come from os.wait4() on the child, which on Linux covers
-the child and every descendant it waited for (a shell pipeline, xargs and its
-md5sum processes), so `sh -c 'a | b'` is measured as a whole.
+Wall time, CPU time and peak RSS come from bench/rusage_run.c, which forks the
+command and wait4()s it: on Linux that covers the command and every descendant
+it waited for (a shell pipeline, xargs and its md5sum processes), so
+`sh -c 'a | b'` is measured as a whole. (Measuring from Python directly would
+report no peak RSS below the harness's own, inherited through fork.)
 """
 
 import os
+import signal
 import statistics
 import subprocess
+import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 
 
@@ -74,37 +77,64 @@ class Measurement:
         }
 
 
+_HELPER = None
+
+
+def helper() -> str:
+    """Compiles bench/rusage_run.c once (with cc) into a cache folder and returns its path."""
+    global _HELPER
+    if _HELPER is None:
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rusage_run.c")
+        cache = os.path.join(os.environ.get("XDG_CACHE_HOME", "/tmp"), "ldb-bench-helper")
+        os.makedirs(cache, exist_ok=True)
+        binary = os.path.join(cache, "rusage_run")
+        if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
+            subprocess.run(["cc", "-O2", "-o", binary + ".tmp", source], check=True)
+            os.replace(binary + ".tmp", binary)
+        _HELPER = binary
+    return _HELPER
+
+
 def run_once(argv, cwd=None, env=None, timeout=600.0, capture=True) -> Run:
-    """Runs argv (a list; use ["sh", "-c", ...] for pipelines) and measures it.
-    stdout/stderr are captured to temporary files (not pipes, so that a chatty
-    child never blocks and reading does not add to its wall time)."""
-    import tempfile
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                 stdout=out if capture else subprocess.DEVNULL, stderr=err)
-        timed_out = threading.Event()
+    """Runs argv (a list; use ["sh", "-c", ...] for pipelines) under bench/rusage_run
+    and measures it. stdout/stderr go to temporary files (not pipes, so that a
+    chatty child never blocks and reading does not add to its wall time). On
+    timeout the whole process group (made for this run) is killed."""
+    with tempfile.NamedTemporaryFile(prefix="ldb-bench-rusage-", delete=False) as usage_file:
+        usage_path = usage_file.name
+    try:
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            child = subprocess.Popen([helper(), usage_path, *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=out if capture else subprocess.DEVNULL, stderr=err,
+                                     start_new_session=True)
+            timed_out = threading.Event()
 
-        def kill():
-            timed_out.set()
+            def kill():
+                timed_out.set()
+                try:
+                    os.killpg(child.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
             try:
-                child.kill()
-            except ProcessLookupError:
-                pass
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)  # already reaped
-        out.seek(0)
-        err.seek(0)
-        return Run(wall=wall, user=usage.ru_utime, sys=usage.ru_stime, maxrss_kb=usage.ru_maxrss,
-                   returncode=child.returncode, stdout=out.read().decode(errors="replace"),
-                   stderr=err.read().decode(errors="replace"), timed_out=timed_out.is_set())
+                returncode = child.wait()
+            finally:
+                timer.cancel()
+            out.seek(0)
+            err.seek(0)
+            with open(usage_path) as f:
+                fields = f.read().split()
+            if len(fields) == 4:
+                wall, user, sys_, maxrss = float(fields[0]), float(fields[1]), float(fields[2]), int(fields[3])
+            else:  # killed before it could write
+                wall, user, sys_, maxrss = float(timeout), 0.0, 0.0, 0
+            return Run(wall=wall, user=user, sys=sys_, maxrss_kb=maxrss, returncode=returncode,
+                       stdout=out.read().decode(errors="replace"), stderr=err.read().decode(errors="replace"),
+                       timed_out=timed_out.is_set())
+    finally:
+        os.unlink(usage_path)
 
 
 def measure(name, argv, repeat=1, warmup=0, cwd=None, env=None, timeout=600.0, before_each=None,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/hash_index.hpp"
 #include "core/json.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -372,10 +373,12 @@ Result<std::vector<T>> lookup_annotations(Database& db, std::span<const ObjectRe
   if (!snapshot) return std::unexpected(snapshot.error());
   std::vector<T> out(refs.size());
   if (refs.size() >= k_scan_threshold) {
-    std::unordered_map<Md5, std::size_t> position;
-    position.reserve(refs.size());
+    // One sequential scan of every version (rows come in object id order, so
+    // the joined lookups stay cache-friendly) and a flat hash index to place
+    // each row; cheaper than a scan in hash order, which seeks at random.
+    core::HashIndex position(refs.size());
     for (std::size_t i = 0; i < refs.size(); ++i) {
-      if (refs[i].annotation_version != 0) position.emplace(refs[i].hash, i);
+      if (refs[i].annotation_version != 0) position.insert(refs[i].hash, static_cast<std::uint32_t>(i));
     }
     auto scan = db.prepare(
         "SELECT c.json, c.hash, o.hash, v.version FROM annotation_versions v "
@@ -385,10 +388,8 @@ Result<std::vector<T>> lookup_annotations(Database& db, std::span<const ObjectRe
       auto row = scan->step();
       if (!row) return std::unexpected(row.error());
       if (!*row) break;
-      auto it = position.find(md5_from_blob(scan->column_blob(2)));
-      if (it != position.end() && refs[it->second].annotation_version == scan->column_int(3)) {
-        out[it->second] = read(*scan);
-      }
+      auto i = position.find(md5_from_blob(scan->column_blob(2)));
+      if (i && refs[*i].annotation_version == scan->column_int(3)) out[*i] = read(*scan);
     }
     return out;
   }
