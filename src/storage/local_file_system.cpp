@@ -119,18 +119,23 @@ Result<std::string> read_whole(const std::string& path) {
     return fail(ErrorCode::invalid_argument, fmt::format("'{}' is a folder, not a file", path),
                 "pass the path of a file");
   }
+  // One byte more than the size, so that a whole file comes in one read and
+  // the short count says it ended (on Linux a regular file reads short only
+  // at its end); no second read just to see end-of-file.
   std::string out;
-  out.resize(static_cast<std::size_t>(st.st_size));
+  out.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t filled = 0;
   for (;;) {
     if (filled == out.size()) out.resize(out.size() + 4096);  // the file grew, or has no size (procfs)
-    ssize_t n = ::read(fd->get(), out.data() + filled, out.size() - filled);
+    std::size_t wanted = out.size() - filled;
+    ssize_t n = ::read(fd->get(), out.data() + filled, wanted);
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::unexpected(errno_error(errno, "read", path));
     }
     if (n == 0) break;
     filled += static_cast<std::size_t>(n);
+    if (S_ISREG(st.st_mode) && static_cast<std::size_t>(n) < wanted) break;
   }
   out.resize(filled);
   return out;
@@ -213,7 +218,6 @@ class LocalFileSystem final : public FileSystem {
     std::string path(path_text);
     auto fd = open_for_reading(path);
     if (!fd) return std::unexpected(std::move(fd).error());
-    ::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     thread_local core::Md5Hasher hasher;
     thread_local std::unique_ptr<char[]> buffer(new char[k_hash_buffer_size]);
     for (;;) {
@@ -226,6 +230,9 @@ class LocalFileSystem final : public FileSystem {
       }
       if (n == 0) break;
       hasher.update(std::string_view(buffer.get(), static_cast<std::size_t>(n)));
+      // A short read of a regular file is its end: most data files fit in
+      // one buffer, and this saves a second read per file.
+      if (static_cast<std::size_t>(n) < k_hash_buffer_size) break;
     }
     return hasher.finish();
   }

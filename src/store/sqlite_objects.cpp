@@ -94,10 +94,10 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       "SELECT id, current_version, (SELECT COALESCE(MAX(version), 0) FROM annotation_versions "
       "WHERE object_id = objects.id) FROM objects WHERE hash = ?");
   auto ins_obj = m_db.prepare(
-      "INSERT INTO objects(hash, size, first_indexed, last_indexed, current_version) VALUES(?, ?, ?, ?, 0)");
+      "INSERT INTO objects(hash, size, first_indexed, last_indexed, current_version) VALUES(?, ?, ?, ?, ?)");
   auto touch_obj = m_db.prepare("UPDATE objects SET last_indexed = ?, current_version = ? WHERE id = ?");
   auto sel_content = m_db.prepare("SELECT id FROM annotation_contents WHERE hash = ?");
-  auto ins_content = m_db.prepare("INSERT INTO annotation_contents(hash, json) VALUES(?, ?)");
+  auto ins_content = m_db.prepare("INSERT OR IGNORE INTO annotation_contents(hash, json) VALUES(?, ?)");
   auto sel_version = m_db.prepare("SELECT version FROM annotation_versions WHERE object_id = ? AND content_id = ?");
   auto ins_version = m_db.prepare(
       "INSERT INTO annotation_versions(object_id, version, content_id, indexed_at) VALUES(?, ?, ?, ?)");
@@ -117,10 +117,14 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
     if (!*s) return std::unexpected(s->error());
   }
 
+  // Per object touched by this batch. Its row is updated once at the end
+  // (last_indexed, current version), not once per file.
   struct ObjectState {
     std::int64_t id;
     std::uint32_t current;  // may be older than newest after an undone edit
     std::uint32_t newest;
+    std::uint32_t stored_current;  // what the row holds now
+    bool created;                  // inserted by this batch (last_indexed already now)
   };
   std::unordered_map<Md5, ObjectState> objects;
   IngestResult result;
@@ -134,18 +138,22 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       if (!row) return std::unexpected(row.error());
       ObjectState state{};
       if (*row) {
-        state = {sel_obj->column_int(0), static_cast<std::uint32_t>(sel_obj->column_int(1)),
-                 static_cast<std::uint32_t>(sel_obj->column_int(2))};
+        auto current = static_cast<std::uint32_t>(sel_obj->column_int(1));
+        state = {sel_obj->column_int(0), current, static_cast<std::uint32_t>(sel_obj->column_int(2)), current, false};
         sel_obj->reset();
       } else {
         sel_obj->reset();
         if (file.path.empty()) return std::unexpected(unknown_object(file.hash));
+        // A new object with an annotation gets version 1 below; insert it
+        // with that current version to save an update.
+        std::uint32_t current = file.annotation ? 1 : 0;
         ins_obj->bind_blob(1, file.hash.bytes)
             .bind(2, static_cast<std::int64_t>(file.size))
             .bind(3, now)
-            .bind(4, now);
+            .bind(4, now)
+            .bind(5, static_cast<std::int64_t>(current));
         LDB_TRY(ins_obj->run());
-        state = {m_db.last_insert_rowid(), 0, 0};
+        state = {m_db.last_insert_rowid(), 0, 0, current, true};
         ++result.new_objects;
       }
       it = objects.emplace(file.hash, state).first;
@@ -171,22 +179,27 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
         }
       }
       auto content_hash = core::md5_of(json);
-      sel_content->bind_blob(1, content_hash.bytes);
-      auto row = sel_content->step();
-      if (!row) return std::unexpected(row.error());
+      // Most content is new: try the insert, look the row up only when it exists.
+      ins_content->bind_blob(1, content_hash.bytes).bind(2, json);
+      LDB_TRY(ins_content->run());
       std::int64_t content_id;
-      if (*row) {
+      if (sqlite3_changes(m_db.handle()) > 0) {
+        content_id = m_db.last_insert_rowid();
+      } else {
+        sel_content->bind_blob(1, content_hash.bytes);
+        auto found = sel_content->step();
+        if (!found) return std::unexpected(found.error());
+        if (!*found) return fail(ErrorCode::internal, "annotation content vanished during ingest");
         content_id = sel_content->column_int(0);
         sel_content->reset();
-      } else {
-        sel_content->reset();
-        ins_content->bind_blob(1, content_hash.bytes).bind(2, json);
-        LDB_TRY(ins_content->run());
-        content_id = m_db.last_insert_rowid();
       }
-      sel_version->bind(1, object.id).bind(2, content_id);
-      row = sel_version->step();
-      if (!row) return std::unexpected(row.error());
+      // An object without versions (new in this batch) cannot have this content.
+      Result<bool> row = false;
+      if (object.newest != 0) {
+        sel_version->bind(1, object.id).bind(2, content_id);
+        row = sel_version->step();
+        if (!row) return std::unexpected(row.error());
+      }
       if (*row) {
         version = static_cast<std::uint32_t>(sel_version->column_int(0));
         sel_version->reset();
@@ -212,9 +225,6 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
         ++result.new_annotations;
       }
     }
-    touch_obj->bind(1, now).bind(2, static_cast<std::int64_t>(object.current)).bind(3, object.id);
-    LDB_TRY(touch_obj->run());
-
     if (!file.path.empty()) {
       const auto* a = file.annotation ? &*file.annotation : nullptr;
       upsert_path->bind(1, file.path)
@@ -232,6 +242,11 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       LDB_TRY(ins_tag->run());
     }
     result.refs.push_back(ObjectRef{file.hash, version});
+  }
+  for (const auto& [hash, object] : objects) {
+    if (object.created && object.current == object.stored_current) continue;
+    touch_obj->bind(1, now).bind(2, static_cast<std::int64_t>(object.current)).bind(3, object.id);
+    LDB_TRY(touch_obj->run());
   }
   LDB_TRY(txn->commit());
   return result;
