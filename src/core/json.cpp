@@ -39,6 +39,9 @@ void append_canonical(simdjson::dom::element element, std::string& out) {
     case element_type::UINT64: fmt::format_to(std::back_inserter(out), "{}", uint64_t(element.get_uint64())); break;
     case element_type::DOUBLE: {
       double d = element.get_double();
+      // -0.0 would print as "-0", which reads back as the integer 0: print the
+      // zero it equals so that canonical text stays canonical when re-read.
+      if (d == 0.0) d = 0.0;
       // Integral doubles keep a fraction marker so that 1.0 and 1 stay distinct
       // the way the source wrote them is not recoverable; fmt's shortest form is.
       fmt::format_to(std::back_inserter(out), "{}", d);

@@ -263,9 +263,11 @@ Result<Format> parse_format(std::string_view name) {
   if (name == "bare-pairs" || name == "bare") return Format::bare_pairs;
   if (name == "tensorflow-inferred" || name == "infer") return Format::tensorflow_inferred;
   if (name == "annotation-only" || name == "annot") return Format::annotation_only;
+  if (name == "coco") return Format::coco;
+  if (name == "yolo") return Format::yolo;
   constexpr std::string_view k_valid =
-      "strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), annotation-only (annot)";
-  if (name == "coco" || name == "yolo" || name == "voc" || name == "label-studio") {
+      "strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), annotation-only (annot), coco, yolo";
+  if (name == "voc" || name == "label-studio") {
     return fail(ErrorCode::unsupported, fmt::format("instantiate format '{}' is not supported yet", name),
                 fmt::format("use one of: {}", k_valid));
   }
@@ -279,6 +281,8 @@ std::string_view format_name(Format format) {
     case Format::bare_pairs: return "bare-pairs";
     case Format::tensorflow_inferred: return "tensorflow-inferred";
     case Format::annotation_only: return "annotation-only";
+    case Format::coco: return "coco";
+    case Format::yolo: return "yolo";
   }
   return "unknown";
 }

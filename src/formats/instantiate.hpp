@@ -24,11 +24,11 @@
 
 namespace ldb::formats {
 
-enum class Format { strict_pairs, bare_pairs, tensorflow_inferred, annotation_only };
+enum class Format { strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo };
 
 // Parses an instantiate format name or alias: strict-pairs|strict, bare-pairs|bare,
-// tensorflow-inferred|infer, annotation-only|annot. unsupported for the formats
-// not written yet (coco, yolo, voc, label-studio); invalid_argument listing the
+// tensorflow-inferred|infer, annotation-only|annot, coco, yolo. unsupported for the formats
+// not written yet (voc, label-studio); invalid_argument listing the
 // valid names for anything else.
 Result<Format> parse_format(std::string_view name);
 

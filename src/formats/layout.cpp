@@ -7,12 +7,16 @@
 
 #include <fmt/format.h>
 
+#include "formats/coco_writer.hpp"
+#include "formats/yolo_writer.hpp"
 #include "formats/naming.hpp"
 
 namespace ldb::formats {
 namespace {
 
 constexpr std::string_view k_single_file_name = "dataset.json";
+constexpr std::string_view k_coco_file_name = "annotations.json";
+constexpr std::string_view k_coco_images_folder = "images/";
 
 struct Params {
   std::vector<std::string> label_key{"label"};
@@ -73,6 +77,9 @@ Result<Params> parse_params(const Options& options) {
                       "use -p single-file=true");
         }
         break;
+      case Format::coco:
+      case Format::yolo:
+        return std::unexpected(unknown_param(options.format, key, "").error());
     }
   }
   if (options.format == Format::tensorflow_inferred && options.annotations_only) {
@@ -81,7 +88,8 @@ Result<Params> parse_params(const Options& options) {
                 "use -m annotation-only for annotations alone");
   }
   if (options.preserve_paths &&
-      (options.format == Format::tensorflow_inferred || params.single_file)) {
+      (options.format == Format::tensorflow_inferred || options.format == Format::coco ||
+       options.format == Format::yolo || params.single_file)) {
     return fail(ErrorCode::invalid_argument,
                 fmt::format("--preserve-paths does not apply to {}{}", format_name(options.format),
                             params.single_file ? " with single-file=true" : ""),
@@ -271,6 +279,89 @@ Status plan_annotation_only(std::span<const Member> members, const std::vector<s
   return {};
 }
 
+// COCO: images/<stem>-<md5>.<ext> and one annotations.json naming them
+// (formats/coco_writer.hpp); members without an annotation are left out.
+Status plan_coco(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
+                 PlanBuilder& builder, Plan& plan) {
+  std::vector<CocoImageEntry> images;
+  for (std::size_t index : order) {
+    const Member& member = members[index];
+    std::string subject = subject_of(member.hash);
+    if (member.annotation_json.empty()) {
+      ++plan.skipped;
+      continue;
+    }
+    if (member.source_path.empty()) {
+      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
+                  "re-index the object so that ldb knows where it lives");
+    }
+    std::string_view base = base_name_of(member.source_path);
+    std::string name = flat_stem(base, member.hash) + safe_extension(split_name(base).ext);
+    if (!options.annotations_only) {
+      std::string path = std::string(k_coco_images_folder) + name;
+      LDB_TRY(check_relative_path(path, subject));
+      LDB_TRY(builder.add(data_file(member, std::move(path))));
+      ++plan.data_files;
+    }
+    images.push_back(CocoImageEntry{&member, std::move(name)});
+  }
+  auto coco = coco_annotations(images);
+  if (!coco) return std::unexpected(std::move(coco).error());
+  LDB_TRY(builder.add(annotation_file(core::Md5{}, std::string(k_coco_file_name), std::move(coco->json))));
+  plan.annotation_files = 1;
+  plan.warnings.insert(plan.warnings.end(), coco->warnings.begin(), coco->warnings.end());
+  if (plan.skipped > 0) {
+    plan.warnings.push_back(fmt::format(
+        "{} object(s) without an annotation were not instantiated: a COCO image needs one", plan.skipped));
+  }
+  return {};
+}
+
+// images/<name> and labels/<stem>.txt per member with an annotation, plus data.yaml.
+Status plan_yolo(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
+                 PlanBuilder& builder, Plan& plan) {
+  std::vector<YoloImageEntry> images;
+  std::vector<std::string> stems;
+  for (std::size_t index : order) {
+    const Member& member = members[index];
+    std::string subject = subject_of(member.hash);
+    if (member.annotation_json.empty()) {
+      ++plan.skipped;
+      continue;
+    }
+    if (member.source_path.empty()) {
+      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
+                  "re-index the object so that ldb knows where it lives");
+    }
+    std::string_view base = base_name_of(member.source_path);
+    std::string stem = flat_stem(base, member.hash);
+    if (!options.annotations_only) {
+      std::string path = "images/" + stem + safe_extension(split_name(base).ext);
+      LDB_TRY(check_relative_path(path, subject));
+      LDB_TRY(builder.add(data_file(member, std::move(path))));
+      ++plan.data_files;
+    }
+    images.push_back(YoloImageEntry{&member});
+    stems.push_back(std::move(stem));
+  }
+  auto yolo = yolo_labels(images);
+  if (!yolo) return std::unexpected(std::move(yolo).error());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    std::string path = "labels/" + stems[i] + ".txt";
+    LDB_TRY(check_relative_path(path, subject_of(images[i].member->hash)));
+    LDB_TRY(builder.add(annotation_file(images[i].member->hash, std::move(path), std::move(yolo->labels[i]))));
+    ++plan.annotation_files;
+  }
+  LDB_TRY(builder.add(annotation_file(core::Md5{}, "data.yaml", std::move(yolo->data_yaml))));
+  ++plan.annotation_files;
+  plan.warnings.insert(plan.warnings.end(), yolo->warnings.begin(), yolo->warnings.end());
+  if (plan.skipped > 0) {
+    plan.warnings.push_back(fmt::format(
+        "{} object(s) without an annotation were not instantiated: a YOLO image needs a label file", plan.skipped));
+  }
+  return {};
+}
+
 // A file may not sit where another planned file needs a folder ("a" and "a/b").
 Status check_folders(const std::vector<PlannedFile>& files) {
   std::unordered_set<std::string_view> paths;
@@ -326,6 +417,12 @@ Result<Plan> build_plan(std::span<const Member> members, const Options& options)
       break;
     case Format::annotation_only:
       LDB_TRY(plan_annotation_only(members, order, options, *params, builder, plan));
+      break;
+    case Format::coco:
+      LDB_TRY(plan_coco(members, order, options, builder, plan));
+      break;
+    case Format::yolo:
+      LDB_TRY(plan_yolo(members, order, options, builder, plan));
       break;
   }
   plan.files = builder.take();

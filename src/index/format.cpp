@@ -25,9 +25,11 @@ constexpr std::array k_format_names{
     FormatName{"infer", Format::tensorflow_inferred},
     FormatName{"annotation-only", Format::annotation_only},
     FormatName{"annot", Format::annotation_only},
+    FormatName{"coco", Format::coco},
+    FormatName{"yolo", Format::yolo},
 };
 
-constexpr std::array<std::string_view, 4> k_later_formats{"coco", "yolo", "voc", "label-studio"};
+constexpr std::array<std::string_view, 2> k_later_formats{"voc", "label-studio"};
 
 }  // namespace
 
@@ -38,12 +40,12 @@ Result<Format> parse_format(std::string_view name) {
   for (auto later : k_later_formats) {
     if (later == name) {
       return fail(ErrorCode::unsupported, fmt::format("format '{}' is not supported yet", name),
-                  "use one of: auto, strict-pairs, bare-pairs, tensorflow-inferred, annotation-only");
+                  "use one of: auto, strict-pairs, bare-pairs, tensorflow-inferred, annotation-only, coco, yolo");
     }
   }
   return fail(ErrorCode::invalid_argument, fmt::format("unknown format '{}'", name),
               "valid formats: auto, strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), "
-              "annotation-only (annot)");
+              "annotation-only (annot), coco, yolo");
 }
 
 std::string_view format_name(Format format) {
@@ -53,6 +55,8 @@ std::string_view format_name(Format format) {
     case Format::bare_pairs: return "bare-pairs";
     case Format::tensorflow_inferred: return "tensorflow-inferred";
     case Format::annotation_only: return "annotation-only";
+    case Format::coco: return "coco";
+    case Format::yolo: return "yolo";
   }
   return "auto";
 }

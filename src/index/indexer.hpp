@@ -22,7 +22,14 @@
 // - auto: annotation-only when there are .json files, none of which pairs with
 //   a data file, and all are annotation-only; else strict-pairs when a pair
 //   exists; else (no .json) tensorflow-inferred when every data file sits in a
-//   subfolder of its root; else bare-pairs.
+//   subfolder of its root; else bare-pairs. Before those rules: coco when
+//   there is no pair and every .json file is a COCO file (index/coco.hpp).
+// - coco: every .json file is a COCO detection file; each image it lists is
+//   indexed with its annotations as its ldb annotation (index/coco.hpp).
+//   Data files no COCO file names are not indexed.
+// - yolo: Ultralytics layout, images/ + labels/*.txt + data.yaml or
+//   classes.txt (index/yolo.hpp); auto picks it, when there is no pair,
+//   for a root holding images/, labels/ and a names file.
 
 #include <cstdint>
 #include <span>
@@ -39,12 +46,12 @@
 
 namespace ldb::index {
 
-enum class Format { auto_detect, strict_pairs, bare_pairs, tensorflow_inferred, annotation_only };
+enum class Format { auto_detect, strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo };
 
 // Parses a format name or alias: auto, strict-pairs|strict, bare-pairs|bare,
-// tensorflow-inferred|infer, annotation-only|annot (auto-detect also accepted).
+// tensorflow-inferred|infer, annotation-only|annot, coco, yolo (auto-detect also accepted).
 // invalid_argument listing the valid names for an unknown one; unsupported for
-// coco, yolo, voc and label-studio (not implemented yet).
+// voc and label-studio (not implemented yet).
 Result<Format> parse_format(std::string_view name);
 
 // The canonical name of a format ("strict-pairs", ...).

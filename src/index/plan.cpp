@@ -1,9 +1,12 @@
 #include "index/plan.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <fmt/format.h>
 
+#include "index/coco.hpp"
+#include "index/yolo.hpp"
 #include "index/infer.hpp"
 
 namespace ldb::index {
@@ -74,6 +77,67 @@ std::vector<Result<AnnotationOnlyParse>> read_annotation_only(storage::FileSyste
 // Reading errors are io/not_found; invalid_argument means the JSON is malformed.
 bool is_malformed_json(const Error& error) { return error.code == ErrorCode::invalid_argument; }
 
+// Reads every .json file's text. Results in file order.
+std::vector<Result<std::string>> read_json_texts(storage::FileSystem& fs, const Scan& scan, const ParallelLoop& loop) {
+  std::vector<Result<std::string>> texts(scan.json.size(), std::string());
+  loop(scan.json.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) texts[i] = fs.read(scan.json[i].info.path);
+  });
+  return texts;
+}
+
+bool all_coco(const std::vector<Result<std::string>>& texts) {
+  for (const auto& text : texts) {
+    if (!text || !is_coco_json(*text)) return false;
+  }
+  return !texts.empty();
+}
+
+// Every image of every COCO file, sorted by data path; an image file named by
+// two COCO files is an error naming both.
+Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, const IndexOptions& options,
+                 Plan& plan) {
+  if (scan.json.empty()) {
+    return fail(ErrorCode::not_found, "no COCO file (.json) was found under the paths given",
+                "index the folder that holds the COCO annotation file and its images");
+  }
+  struct Found {
+    PlannedItem item;
+    const ScannedFile* json = nullptr;
+  };
+  std::vector<Found> found;
+  auto exists = [&](std::string_view path) { return find_file(scan.data, path) != nullptr; };
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const ScannedFile& json = scan.json[i];
+    auto images = texts[i] ? parse_coco(*texts[i], json.info.path, exists)
+                           : Result<std::vector<CocoImage>>(std::unexpected(std::move(texts[i]).error()));
+    if (!images) {
+      if (options.bad_annotation == BadAnnotation::skip && is_malformed_json(images.error())) {
+        plan.skipped.push_back(std::move(images).error());
+        continue;
+      }
+      return std::unexpected(std::move(images).error());
+    }
+    for (auto& image : *images) {
+      const ScannedFile* data = find_file(scan.data, image.data_path);
+      found.push_back(Found{PlannedItem{data, AnnotationSource::derived, nullptr, std::move(image.canonical_json)}, &json});
+    }
+  }
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.item.data->info.path < b.item.data->info.path; });
+  for (std::size_t i = 1; i < found.size(); ++i) {
+    if (found[i].item.data == found[i - 1].item.data) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("'{}' is an image of both '{}' and '{}'", found[i].item.data->info.path,
+                              found[i - 1].json->info.path, found[i].json->info.path),
+                  "index the COCO files separately, or remove the image from one of them");
+    }
+  }
+  plan.items.reserve(found.size());
+  for (auto& entry : found) plan.items.push_back(std::move(entry.item));
+  return {};
+}
+
 }  // namespace
 
 Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
@@ -82,7 +146,13 @@ Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOpt
   Format format = options.format;
   bool detected = format == Format::auto_detect;
   std::vector<Result<AnnotationOnlyParse>> parsed;
-  if (detected) {
+  std::vector<Result<std::string>> json_texts;
+  if (detected && !scan.json.empty() && !has_pairs(scan)) {
+    json_texts = read_json_texts(fs, scan, loop);
+    if (all_coco(json_texts)) format = Format::coco;
+  }
+  if (format == Format::auto_detect && !has_pairs(scan) && looks_like_yolo(scan)) format = Format::yolo;
+  if (format == Format::auto_detect) {
     if (!scan.json.empty() && !has_pairs(scan)) {
       parsed = read_annotation_only(fs, scan, loop);
       const Error* first_shape_error = nullptr;
@@ -138,6 +208,17 @@ Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOpt
         if (result->shape_error) return std::unexpected(std::move(*result->shape_error));
         plan.annotation_only.push_back(AnnotationOnlyFile{&scan.json[i], std::move(result->entries)});
       }
+      break;
+    }
+    case Format::coco:
+      if (json_texts.empty()) json_texts = read_json_texts(fs, scan, loop);
+      LDB_TRY(plan_coco(scan, json_texts, options, plan));
+      break;
+    case Format::yolo: {
+      auto yolo = plan_yolo(fs, scan, options, loop);
+      if (!yolo) return std::unexpected(std::move(yolo).error());
+      plan.items = std::move(yolo->items);
+      plan.skipped = std::move(yolo->skipped);
       break;
     }
   }

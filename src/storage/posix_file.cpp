@@ -74,7 +74,8 @@ Result<TempFile> TempFile::create_beside(const std::filesystem::path& dest) {
   std::string base = dir.empty() ? std::string() : dir.string() + "/";
   std::string name = dest.filename().string();
   for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string path = fmt::format("{}.{}.ldb-tmp-{}-{}-{:x}", base, name, ::getpid(), counter.fetch_add(1),
+    static const pid_t pid = ::getpid();
+    std::string path = fmt::format("{}.{}.ldb-tmp-{}-{}-{:x}", base, name, pid, counter.fetch_add(1),
                                    random() & 0xffffff);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) return TempFile(FileDescriptor(fd), std::move(path), dest);

@@ -82,10 +82,12 @@ TEST(ParseFormat, NamesAndAliases) {
   EXPECT_EQ(*parse_format("tensorflow-inferred"), Format::tensorflow_inferred);
   EXPECT_EQ(*parse_format("annot"), Format::annotation_only);
   EXPECT_EQ(format_name(Format::annotation_only), "annotation-only");
-  auto coco = parse_format("coco");
-  ASSERT_FALSE(coco);
-  EXPECT_EQ(coco.error().code, ErrorCode::unsupported);
-  EXPECT_NE(coco.error().message.find("not supported yet"), std::string::npos);
+  EXPECT_EQ(*parse_format("coco"), Format::coco);
+  EXPECT_EQ(format_name(Format::coco), "coco");
+  auto voc = parse_format("voc");
+  ASSERT_FALSE(voc);
+  EXPECT_EQ(voc.error().code, ErrorCode::unsupported);
+  EXPECT_NE(voc.error().message.find("not supported yet"), std::string::npos);
   auto bad = parse_format("pairs");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::invalid_argument);

@@ -18,6 +18,7 @@ TEST(FormatTest, NamesAndAliases) {
   EXPECT_EQ(parse_format("infer").value(), Format::tensorflow_inferred);
   EXPECT_EQ(parse_format("annotation-only").value(), Format::annotation_only);
   EXPECT_EQ(parse_format("annot").value(), Format::annotation_only);
+  EXPECT_EQ(parse_format("coco").value(), Format::coco);
   for (auto f : {Format::auto_detect, Format::strict_pairs, Format::bare_pairs, Format::tensorflow_inferred,
                  Format::annotation_only}) {
     EXPECT_EQ(parse_format(format_name(f)).value(), f);
@@ -34,7 +35,7 @@ TEST(FormatTest, UnknownFormatListsValidNames) {
 }
 
 TEST(FormatTest, LaterFormatsAreUnsupportedYet) {
-  for (auto name : {"coco", "yolo", "voc", "label-studio"}) {
+  for (auto name : {"voc", "label-studio"}) {
     auto r = parse_format(name);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::unsupported);

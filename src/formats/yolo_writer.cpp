@@ -1,0 +1,334 @@
+// Two passes: the first reads every annotation into plain objects (so that the
+// class table and the box-or-polygon decision see the whole dataset), the
+// second writes the label lines. Ultralytics reads a label file as polygons
+// when any line has more than six fields, so box and polygon lines cannot be
+// mixed safely: polygons are written only when every object has one.
+
+#include "formats/yolo_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/json.hpp"
+
+namespace ldb::formats {
+
+namespace {
+
+constexpr std::string_view k_shape_hint =
+    "YOLO output needs annotations in ldb's detection shape ({\"image\": {\"width\", \"height\"}, "
+    "\"objects\": [{\"category\", \"bbox\": [x, y, w, h]}]}); index the data with -m coco, yolo, voc or "
+    "label-studio, or instantiate with another format";
+constexpr std::int64_t k_max_class_id = 1'000'000;
+
+struct Object {
+  std::string category;
+  std::optional<std::int64_t> category_id;
+  std::array<double, 4> bbox{};            // absolute x, y, w, h
+  std::vector<std::vector<double>> polygons;  // absolute x1, y1, ...
+  bool rle = false;
+};
+
+struct Image {
+  double width = 0;
+  double height = 0;
+  std::vector<Object> objects;
+};
+
+std::string subject_of(const Member& member) { return fmt::format("object id:{}", member.hash.hex()); }
+
+std::unexpected<Error> shape_error(const Member& member, std::string_view what) {
+  return fail(ErrorCode::invalid_argument, fmt::format("{}: {}", subject_of(member), what), std::string(k_shape_hint));
+}
+
+std::optional<double> number_of(simdjson::dom::element element) {
+  if (!element.is_number()) return std::nullopt;
+  double value = 0;
+  if (element.get_double().get(value) != simdjson::SUCCESS || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+std::optional<double> field_number(simdjson::dom::object object, std::string_view key) {
+  simdjson::dom::element element;
+  if (object.at_key(key).get(element) != simdjson::SUCCESS) return std::nullopt;
+  return number_of(element);
+}
+
+double polygon_area(const std::vector<double>& points) {
+  double twice = 0;
+  std::size_t n = points.size() / 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t j = (i + 1) % n;
+    twice += points[2 * i] * points[2 * j + 1] - points[2 * j] * points[2 * i + 1];
+  }
+  return std::abs(twice) / 2;
+}
+
+Result<Object> read_object(const Member& member, std::size_t index, simdjson::dom::element element) {
+  simdjson::dom::object object;
+  if (element.get_object().get(object) != simdjson::SUCCESS) {
+    return shape_error(member, fmt::format("objects[{}] is not an object", index));
+  }
+  Object out;
+  simdjson::dom::element value;
+  if (object.at_key("category_id").get(value) == simdjson::SUCCESS) {
+    std::int64_t id = 0;
+    if (value.get_int64().get(id) == simdjson::SUCCESS && id >= 0 && id <= k_max_class_id) out.category_id = id;
+  }
+  if (object.at_key("category").get(value) == simdjson::SUCCESS) {
+    std::string_view name;
+    if (value.get_string().get(name) != simdjson::SUCCESS || name.empty()) {
+      return shape_error(member, fmt::format("objects[{}].category is not a non-empty string", index));
+    }
+    out.category = std::string(name);
+  } else if (out.category_id) {
+    out.category = std::to_string(*out.category_id);
+  } else {
+    return shape_error(member, fmt::format("objects[{}] has neither category nor category_id", index));
+  }
+  if (object.at_key("segmentation").get(value) == simdjson::SUCCESS) {
+    simdjson::dom::array polygons;
+    if (value.get_array().get(polygons) == simdjson::SUCCESS) {
+      for (auto polygon_element : polygons) {
+        simdjson::dom::array coords;
+        if (polygon_element.get_array().get(coords) != simdjson::SUCCESS) {
+          return shape_error(member, fmt::format("objects[{}].segmentation holds a non-array", index));
+        }
+        std::vector<double> points;
+        for (auto coord : coords) {
+          auto number = number_of(coord);
+          if (!number) return shape_error(member, fmt::format("objects[{}].segmentation holds a non-number", index));
+          points.push_back(*number);
+        }
+        if (points.size() >= 6 && points.size() % 2 == 0) out.polygons.push_back(std::move(points));
+      }
+    } else if (value.is_object()) {
+      out.rle = true;
+    }
+  }
+  if (object.at_key("bbox").get(value) == simdjson::SUCCESS) {
+    simdjson::dom::array box;
+    std::size_t count = 0;
+    if (value.get_array().get(box) == simdjson::SUCCESS) {
+      for (auto coord : box) {
+        auto number = number_of(coord);
+        if (!number || count >= 4) {
+          count = 5;
+          break;
+        }
+        out.bbox[count++] = *number;
+      }
+    }
+    if (count != 4) return shape_error(member, fmt::format("objects[{}].bbox is not [x, y, w, h]", index));
+  } else if (!out.polygons.empty()) {
+    double min_x = INFINITY, min_y = INFINITY, max_x = -INFINITY, max_y = -INFINITY;
+    for (const auto& polygon : out.polygons) {
+      for (std::size_t i = 0; i < polygon.size(); i += 2) {
+        min_x = std::min(min_x, polygon[i]);
+        max_x = std::max(max_x, polygon[i]);
+        min_y = std::min(min_y, polygon[i + 1]);
+        max_y = std::max(max_y, polygon[i + 1]);
+      }
+    }
+    out.bbox = {min_x, min_y, max_x - min_x, max_y - min_y};
+  } else {
+    return shape_error(member, fmt::format("objects[{}] has no bbox and no polygon", index));
+  }
+  return out;
+}
+
+Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
+  auto parsed = core::parse_json(parser, member.annotation_json, subject_of(member));
+  if (!parsed) return std::unexpected(std::move(parsed).error());
+  simdjson::dom::object root;
+  simdjson::dom::array objects;
+  if (parsed->get_object().get(root) != simdjson::SUCCESS ||
+      root.at_key("objects").get_array().get(objects) != simdjson::SUCCESS) {
+    return shape_error(member, "the annotation has no \"objects\" array");
+  }
+  Image image;
+  simdjson::dom::object info;
+  if (root.at_key("image").get_object().get(info) == simdjson::SUCCESS) {
+    image.width = field_number(info, "width").value_or(0);
+    image.height = field_number(info, "height").value_or(0);
+  }
+  std::size_t index = 0;
+  for (auto element : objects) {
+    auto object = read_object(member, index++, element);
+    if (!object) return std::unexpected(std::move(object).error());
+    image.objects.push_back(std::move(*object));
+  }
+  if (!image.objects.empty() && (!(image.width > 0) || !(image.height > 0))) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("{}: the annotation has no positive image.width and image.height, which YOLO needs "
+                            "to normalize its boxes",
+                            subject_of(member)),
+                "index the images with a reader that records the image size (coco, yolo, voc, label-studio)");
+  }
+  return image;
+}
+
+struct Classes {
+  std::map<std::string, std::size_t, std::less<>> index_of;
+  std::vector<std::string> names;
+  std::vector<std::string> warnings;
+};
+
+Classes class_table(const std::vector<Image>& images) {
+  std::map<std::string, std::optional<std::int64_t>, std::less<>> id_of_name;
+  bool consistent = true;
+  bool any_id = false;
+  std::map<std::int64_t, std::string> name_of_id;
+  for (const auto& image : images) {
+    for (const auto& object : image.objects) {
+      any_id = any_id || object.category_id.has_value();
+      auto [it, inserted] = id_of_name.emplace(object.category, object.category_id);
+      if (!object.category_id || it->second != object.category_id) {
+        consistent = false;
+        continue;
+      }
+      auto [id_it, id_inserted] = name_of_id.emplace(*object.category_id, object.category);
+      if (id_it->second != object.category) consistent = false;
+    }
+  }
+  Classes classes;
+  if (consistent && !name_of_id.empty()) {
+    std::int64_t max_id = name_of_id.rbegin()->first;
+    std::size_t gaps = 0;
+    for (std::int64_t id = 0; id <= max_id; ++id) {
+      auto it = name_of_id.find(id);
+      if (it == name_of_id.end()) ++gaps;
+      classes.names.push_back(it == name_of_id.end() ? std::to_string(id) : it->second);
+    }
+    for (const auto& [id, name] : name_of_id) classes.index_of.emplace(name, static_cast<std::size_t>(id));
+    if (gaps > 0) {
+      classes.warnings.push_back(fmt::format(
+          "{} class index(es) between 0 and {} have no object in the dataset; data.yaml names them by number",
+          gaps, max_id));
+    }
+    return classes;
+  }
+  for (const auto& [name, id] : id_of_name) {
+    classes.index_of.emplace(name, classes.names.size());
+    classes.names.push_back(name);
+  }
+  if (any_id) {
+    classes.warnings.push_back(fmt::format(
+        "category ids do not map one to one to category names (or some objects lack one): the {} classes are "
+        "numbered 0..{} in name order",
+        classes.names.size(), classes.names.size() - 1));
+  }
+  return classes;
+}
+
+double clamp01(double value) { return std::clamp(value, 0.0, 1.0); }
+
+std::string yaml_string(std::string_view s) {
+  std::string out;
+  core::append_json_string(s, out);  // a JSON string is a YAML double-quoted scalar
+  return out;
+}
+
+}  // namespace
+
+Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
+  simdjson::dom::parser parser;
+  std::vector<Image> images;
+  images.reserve(entries.size());
+  for (const auto& entry : entries) {
+    auto image = read_image(parser, *entry.member);
+    if (!image) return std::unexpected(std::move(image).error());
+    images.push_back(std::move(*image));
+  }
+  Classes classes = class_table(images);
+  YoloOutput out;
+  out.warnings = std::move(classes.warnings);
+
+  bool polygons_mode = true;
+  std::size_t objects = 0, with_polygon = 0, rle = 0, several = 0, clipped = 0, dropped = 0;
+  for (const auto& image : images) {
+    for (const auto& object : image.objects) {
+      ++objects;
+      if (object.polygons.empty()) polygons_mode = false;
+      if (!object.polygons.empty()) ++with_polygon;
+      if (object.rle) ++rle;
+    }
+  }
+  polygons_mode = polygons_mode && objects > 0;
+
+  for (const auto& image : images) {
+    std::string text;
+    for (const auto& object : image.objects) {
+      std::size_t class_index = classes.index_of.at(object.category);
+      if (polygons_mode) {
+        const auto* best = &object.polygons.front();
+        if (object.polygons.size() > 1) {
+          ++several;
+          for (const auto& polygon : object.polygons) {
+            if (polygon_area(polygon) > polygon_area(*best)) best = &polygon;
+          }
+        }
+        fmt::format_to(std::back_inserter(text), "{}", class_index);
+        for (std::size_t i = 0; i < best->size(); i += 2) {
+          fmt::format_to(std::back_inserter(text), " {:.6f} {:.6f}", clamp01((*best)[i] / image.width),
+                         clamp01((*best)[i + 1] / image.height));
+        }
+        text.push_back('\n');
+        continue;
+      }
+      auto [x, y, w, h] = object.bbox;
+      double x0 = std::max(x, 0.0), y0 = std::max(y, 0.0);
+      double x1 = std::min(x + w, image.width), y1 = std::min(y + h, image.height);
+      if (!(x1 > x0) || !(y1 > y0)) {
+        ++dropped;
+        continue;
+      }
+      if (x0 - x > 1e-3 || y0 - y > 1e-3 || x + w - x1 > 1e-3 || y + h - y1 > 1e-3) ++clipped;
+      fmt::format_to(std::back_inserter(text), "{} {:.6f} {:.6f} {:.6f} {:.6f}\n", class_index,
+                     (x0 + x1) / 2 / image.width, (y0 + y1) / 2 / image.height, (x1 - x0) / image.width,
+                     (y1 - y0) / image.height);
+    }
+    out.labels.push_back(std::move(text));
+  }
+
+  if (!polygons_mode && with_polygon > 0) {
+    out.warnings.push_back(fmt::format(
+        "{} polygon segmentation(s) were written as boxes: YOLO label files cannot mix boxes and polygons, "
+        "and {} object(s) have no polygon",
+        with_polygon, objects - with_polygon));
+  }
+  if (rle > 0) {
+    out.warnings.push_back(fmt::format(
+        "{} RLE segmentation mask(s) were dropped (YOLO holds boxes and polygons only); their boxes were written",
+        rle));
+  }
+  if (several > 0) {
+    out.warnings.push_back(fmt::format(
+        "{} object(s) have several polygons; YOLO holds one per object, the largest was kept", several));
+  }
+  if (clipped > 0) out.warnings.push_back(fmt::format("{} box(es) were clipped to their image", clipped));
+  if (dropped > 0) {
+    out.warnings.push_back(fmt::format("{} box(es) lying outside their image (or empty) were dropped", dropped));
+  }
+
+  std::string yaml = "# YOLO dataset written by ldb instantiate\npath: .\ntrain: images\nval: images\n";
+  fmt::format_to(std::back_inserter(yaml), "nc: {}\n", classes.names.size());
+  if (classes.names.empty()) {
+    yaml += "names: {}\n";
+  } else {
+    yaml += "names:\n";
+    for (std::size_t i = 0; i < classes.names.size(); ++i) {
+      fmt::format_to(std::back_inserter(yaml), "  {}: {}\n", i, yaml_string(classes.names[i]));
+    }
+  }
+  out.data_yaml = std::move(yaml);
+  out.names = std::move(classes.names);
+  return out;
+}
+
+}  // namespace ldb::formats
