@@ -79,23 +79,12 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
   auto instance = open_instance(CreateIfMissing::no);
   if (!instance) return std::unexpected(instance.error());
   auto ctx = make_context(env, *instance);
-  std::vector<std::string> paths;
-  for (const auto& raw : args.positional) {
-    if (core::protocol_of(raw) != "file") {
-      return fail(ErrorCode::unsupported, fmt::format("'{}': {}:// storage is not supported yet", raw, core::protocol_of(raw)),
-                  "copy the data to a local or shared disk and index it there");
-    }
-    auto expanded = dataset::expand_local_path(env.fs, raw);
-    if (!expanded) return std::unexpected(expanded.error());
-    for (auto& p : *expanded) {
-      LDB_TRY(dataset::check_location(ctx, p));
-      paths.push_back(std::move(p));
-    }
-  }
+  auto paths = dataset::expand_storage_paths(ctx, args.positional);
+  if (!paths) return std::unexpected(paths.error());
   // A malformed annotation file is reported and left out; the rest of the
   // run is indexed and the command still exits non-zero.
   options->bad_annotation = index::BadAnnotation::skip;
-  auto report = index::index_paths(*instance->store, env.fs, env.pool, env.progress, paths, *options);
+  auto report = index::index_paths(*instance->store, env.fs, env.pool, env.progress, *paths, *options);
   env.progress.finish();
   if (!report) return std::unexpected(report.error());
   if (!env.verbosity.quiet) {

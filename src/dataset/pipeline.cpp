@@ -343,8 +343,14 @@ Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Select
       if (i) doc.push_back(',');
       core::append_json_string(info.tags[i], doc);
     }
-    doc += fmt::format("],\"first_indexed\":\"{}\",\"last_indexed\":\"{}\"}}", core::iso_utc(info.first_indexed),
+    doc += fmt::format("],\"first_indexed\":\"{}\",\"last_indexed\":\"{}\"", core::iso_utc(info.first_indexed),
                        core::iso_utc(info.last_indexed));
+    if (info.image) {
+      doc += fmt::format(",\"image\":{{\"width\":{},\"height\":{},\"format\":", info.image->width, info.image->height);
+      core::append_json_string(info.image->format, doc);
+      doc.push_back('}');
+    }
+    doc.push_back('}');
     out.push_back(std::move(doc));
   }
   return out;

@@ -99,10 +99,7 @@ Status check_location(Context& ctx, std::string_view path) {
               "register it first: ldb add-storage <prefix>");
 }
 
-namespace {
-
-Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::string> raw_paths,
-                                        const SourceOptions& options) {
+Result<std::vector<std::string>> expand_storage_paths(Context& ctx, std::span<const std::string> raw_paths) {
   std::vector<std::string> paths;
   for (const auto& raw : raw_paths) {
     auto protocol = core::protocol_of(raw);
@@ -117,18 +114,27 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
       paths.push_back(std::move(p));
     }
   }
+  return paths;
+}
+
+namespace {
+
+Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::string> raw_paths,
+                                        const SourceOptions& options) {
+  auto paths = expand_storage_paths(ctx, raw_paths);
+  if (!paths) return std::unexpected(paths.error());
   if (ctx.settings.auto_index && options.mode == PathMode::indexed_first) {
-    auto known = index::resolve_indexed(ctx.store, ctx.fs, paths, options.index);
+    auto known = index::resolve_indexed(ctx.store, ctx.fs, *paths, options.index);
     if (known || (known.error().code != ErrorCode::not_found && known.error().code != ErrorCode::conflict)) {
       return known;
     }
   }
   if (ctx.settings.auto_index) {
-    auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, paths, options.index);
+    auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, *paths, options.index);
     if (!report) return std::unexpected(report.error());
     return std::move(report->refs);
   }
-  return index::resolve_indexed(ctx.store, ctx.fs, paths, options.index);
+  return index::resolve_indexed(ctx.store, ctx.fs, *paths, options.index);
 }
 
 }  // namespace

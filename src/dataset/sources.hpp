@@ -45,6 +45,10 @@ Result<core::Md5> resolve_object_id(store::Store& store, std::string_view identi
 // matching files and folders); not_found when nothing matches.
 Result<std::vector<std::string>> expand_local_path(storage::FileSystem& fs, std::string_view path);
 
+// Expands paths and globs given on the command line and checks that each lies
+// in readable storage (check_location); unsupported for cloud URLs for now.
+Result<std::vector<std::string>> expand_storage_paths(Context& ctx, std::span<const std::string> raw_paths);
+
 // not_found/invalid_argument unless `path` lies in a registered storage location
 // (or the instance may read any location).
 Status check_location(Context& ctx, std::string_view path);
