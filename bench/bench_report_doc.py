@@ -2,7 +2,7 @@
 
 import time
 
-from bench_report import ORIGINAL, TARGET_SIZE, _fmt, _ok, _workload, per_object_table, size_table
+from bench_report import ORIGINAL, TARGET_SIZE, _fmt, _ok, _workload, per_object_table, short_symbol, size_table
 
 
 def _machine(report) -> list:
@@ -17,6 +17,23 @@ def _machine(report) -> list:
         f"- Run on {time.strftime('%Y-%m-%d %H:%M', time.localtime(report['started']))}; "
         f"total harness time {report['seconds'] / 60:.1f} min.",
     ]
+
+
+def _contention(report) -> list:
+    """Flags sizes where the md5sum baseline (2 processes) could not use its 2 cores."""
+    lines = []
+    for size in report["sizes"]:
+        b = size["baselines"]["md5sum"]
+        if not _ok(b) or b["wall"] <= 0:
+            continue
+        parallelism = b["cpu"] / b["wall"]
+        if parallelism < 1.5:
+            lines.append(
+                f"- **Contention at {size['count']} objects:** the md5sum baseline (`xargs -P2`) used "
+                f"{b['cpu']:.3f} s of CPU in {b['wall']:.3f} s of wall time, i.e. {parallelism:.2f} cores of 2 — "
+                "it waited for a CPU. Wall-time ratios against it flatter ldb; the targets table therefore also "
+                "shows the CPU-time ratio and notes where the two verdicts differ.")
+    return lines
 
 
 def _data(report) -> list:
@@ -102,16 +119,20 @@ def _original(report) -> list:
 
 
 def _profiles(report) -> list:
-    missed = [t for t in report["targets"] if t["result"] == "MISS"]
+    missed = [t for t in report["targets"]
+              if t["result"] == "MISS" or "would MISS" in t.get("note", "")]
     if not missed:
         return ["Every measured target passed; nothing to profile."]
-    lines = ["For every missed target, the ldb command was re-run under `perf record` (flat profile, self "
-             "samples, no call graph) on a fresh instance at the profile size, after the same preceding steps. "
-             "The top functions by self cost are listed as perf reports them; they say where time goes, not why.",
+    lines = ["For every missed target, the ldb command was re-run under `perf record` (cpu-clock sampling, "
+             "flat profile by self samples, no call graph: the Release build has no frame pointers) on a fresh "
+             "instance at the profile size, after the same preceding steps; short read-only commands run in a "
+             "loop under one perf session to collect enough samples. The top functions by self cost are listed "
+             "as perf reports them (kernel functions marked); they say where time goes, not why.",
              ""]
     profiles = report.get("profiles", {})
     for t in missed:
-        lines.append(f"### MISS: {t['target']} — measured {t['measured']}")
+        kind = "MISS" if t["result"] == "MISS" else "MISS by CPU-time ratio only"
+        lines.append(f"### {kind}: {t['target']} — measured {t['measured']}")
         lines.append("")
         if not t.get("workloads"):
             lines.append(_non_cpu_note(t, report))
@@ -122,12 +143,14 @@ def _profiles(report) -> list:
             if not p:
                 lines.append(f"- `{name}`: no profile (perf not available or the command failed).")
                 continue
-            lines.append(f"`{name}` at {p['size']} objects ({_fmt(p['wall'])} s under perf): `{p['command']}`")
+            loops = f", the command run {p['loops']} times in a loop" if p.get("loops", 1) > 1 else ""
+            lines.append(f"`{name}` at {p['size']} objects ({p.get('samples', '?')} samples{loops}): "
+                         f"`{p['command']}`")
             lines.append("")
             lines.append("| self % | object | function |")
             lines.append("| ---: | --- | --- |")
             for pct, dso, sym in p["top"]:
-                lines.append(f"| {pct:.1f} | {dso} | `{sym}` |")
+                lines.append(f"| {pct:.1f} | {dso} | `{short_symbol(sym)}` |")
             lines.append("")
             if p.get("dsos"):
                 lines.append("By object file (`--sort dso`): " +
@@ -189,11 +212,13 @@ def render(report) -> str:
            "## Reproduce", "", "From the repository root, after a Release build with benchmarks:", "", "```sh",
            "cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DLDB_BUILD_BENCHMARKS=ON "
            "-DLDB_BUILD_TESTS=OFF && ninja -C build-release -j2",
-           _reproduce_command(report), "```", "",
+           _reproduce_command(report)] + [_reproduce_command({"command": c}) + "   # profile added afterwards"
+                                           for c in report.get("supplementary", [])] + ["```", "",
            "Generated data is cached under the work folder (`--work`, default `/tmp/ldb-bench`) by its "
            "parameters, so a second run skips generation. Raw results are written as JSON next to it.", "",
            "## Machine", ""]
     out += _machine(report)
+    out += _contention(report)
     out += ["", "## Data", ""] + _data(report)
     out += ["", "## How it is measured", ""] + _how(report)
     for size in report["sizes"]:

@@ -162,13 +162,38 @@ def baselines(data: str, work: str, count: int, repeat: int, timeout: float) -> 
     return results
 
 
-def ldb_workloads(session: Session, repeat: int, only=None) -> dict:
-    """The ldb workloads in order on a fresh instance. With `only` (a set of
-    names), the others still run (they build the state) but the caller may
-    ignore them. Returns name -> Measurement plus extra facts under '_facts'."""
+class _Done(Exception):
+    pass
+
+
+def ldb_workloads(session: Session, repeat: int, until=None) -> dict:
+    """The ldb workloads in order on a fresh instance. Returns name ->
+    Measurement plus extra facts under '_facts'. With `until` (a set of names),
+    stops as soon as all of them have run (for the profile pass)."""
     s = session
-    r = {}
+    r = _Tracked(until)
+    try:
+        return _workloads(s, repeat, r)
+    except _Done:
+        return dict(r)
+
+
+class _Tracked(dict):
+    """A dict that raises _Done once every name in `until` has been stored."""
+
+    def __init__(self, until):
+        super().__init__()
+        self.until = set(until) if until else None
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        if self.until is not None and self.until <= set(self):
+            raise _Done()
+
+
+def _workloads(s: Session, repeat: int, r: dict) -> dict:
     facts = {}
+    r["startup"] = s.run("startup", ["--version"], repeat=repeat, note="process start-up and exit only")
     r["init"] = s.run("init", ["init", s.instance])
     r["add-storage"] = s.run("add-storage", ["add-storage", s.data])
     r["index"] = s.run("index", ["index", s.data])
@@ -204,8 +229,8 @@ def ldb_workloads(session: Session, repeat: int, only=None) -> dict:
     facts["instance_breakdown"] = sorted(
         ((name, du_bytes(os.path.join(s.instance, name))) for name in os.listdir(s.instance)),
         key=lambda item: -item[1])[:6] if os.path.isdir(s.instance) else []
-    r["_facts"] = facts
-    return r
+    dict.__setitem__(r, "_facts", facts)
+    return dict(r)
 
 
 def run_size(count: int, args, work: str) -> dict:
@@ -228,12 +253,33 @@ def run_size(count: int, args, work: str) -> dict:
     return result
 
 
+# Read-only workloads are repeated under one perf session so that short commands
+# (status takes milliseconds) still give enough samples.
+PERF_LOOPS = {"status": 50, "status-staged": 50, "startup": 50, "query": 5, "diff": 5, "reindex": 3}
+PERF_FREQUENCY = "4999"
+
+
 def perf_wrapper(targets: set, out_dir: str):
     def wrap(name, argv):
         if name not in targets:
             return argv
-        return ["perf", "record", "-F", "1999", "-o", os.path.join(out_dir, f"{name}.perf.data"), "--", *argv]
+        record = ["perf", "record", "-F", PERF_FREQUENCY, "-o", os.path.join(out_dir, f"{name}.perf.data"), "--"]
+        loops = PERF_LOOPS.get(name, 1)
+        if loops == 1:
+            return [*record, *argv]
+        return [*record, "sh", "-c", f'for i in $(seq {loops}); do "$@" > /dev/null || exit 1; done', "sh", *argv]
     return wrap
+
+
+def perf_samples(path: str) -> int:
+    """The number of samples in a perf.data file (from perf report's header)."""
+    stats = run_once(["perf", "report", "-i", path, "--stdio", "--sort", "dso"], timeout=300)
+    for line in stats.stdout.splitlines():
+        if line.startswith("# Samples:"):
+            token = line.split()[2]
+            scale = {"K": 1e3, "M": 1e6}.get(token[-1], 1)
+            return int(float(token.rstrip("KM")) * scale)
+    return 0
 
 
 def perf_dsos(path: str, limit: int = 5) -> list:
@@ -282,17 +328,22 @@ def profile(missed: set, size: int, args, work: str) -> dict:
     os.makedirs(out_dir)
     log(f"profiling {sorted(missed)} at {size} objects with perf")
     session = Session(args.ldb, work, size, data, args.timeout, wrap=perf_wrapper(missed, out_dir))
-    workloads = ldb_workloads(session, 1)
-    workloads.pop("_facts")
+    workloads = ldb_workloads(session, 1, until=missed)
+    workloads.pop("_facts", None)
     profiles = {}
     for name in sorted(missed):
         path = os.path.join(out_dir, f"{name}.perf.data")
         m = workloads.get(name)
         if m is None or not os.path.exists(path):
             continue
+        loops = PERF_LOOPS.get(name, 1)
+        where, _, plain = m.command.rpartition(") ") if m.command.startswith("(in ") else ("", "", m.command)
+        where = where + ") " if where else ""
+        command = m.command if loops == 1 else f'{where}sh -c "for i in $(seq {loops}); do {plain}; done"'
         profiles[name] = {
-            "command": f"perf record -F 1999 -o {name}.perf.data -- {m.command}   (then: perf report -i "
+            "command": f"perf record -F {PERF_FREQUENCY} -o {name}.perf.data -- {command}   (then: perf report -i "
                        f"{name}.perf.data --stdio --no-children --sort dso,symbol)",
+            "samples": perf_samples(path), "loops": loops,
             "size": size, "wall": m.wall if m.runs else None, "top": perf_top(path),
             "dsos": perf_dsos(path)}
     if not args.keep:
@@ -336,11 +387,34 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per command")
     parser.add_argument("--max-minutes", type=float, default=15,
                         help="budget for one size above 100000, estimated from the previous size")
-    parser.add_argument("--profile-size", type=int, default=10_000, help="size at which misses are profiled")
+    parser.add_argument("--profile-size", type=int, default=0,
+                        help="size at which misses are profiled (default: the size of the verdicts, 100000)")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--micro-min-time", type=float, default=0.2, help="--benchmark_min_time, seconds")
     parser.add_argument("--keep", action="store_true", help="keep instances and workspaces under --work")
+    parser.add_argument("--render-only", metavar="RESULTS_JSON",
+                        help="measure nothing: re-evaluate the targets and re-write --out from a results file")
+    parser.add_argument("--profile", metavar="WORKLOADS",
+                        help="with --render-only: also profile these workloads (comma-separated names, e.g. "
+                             "reindex,status) at --profile-size and store them in the results file")
     args = parser.parse_args(argv)
+    if args.render_only:
+        with open(args.render_only) as f:
+            report = json.load(f)
+        report["targets"] = bench_report.evaluate(report)
+        if args.profile:
+            size = args.profile_size or max(t["size"] for t in report["targets"] if t["size"] <= LARGE_SIZE)
+            report.setdefault("profiles", {}).update(
+                profile(set(args.profile.split(",")), size, args, os.path.abspath(args.work)))
+            report.setdefault("supplementary", []).append(
+                "python3 bench/run_bench.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+            with open(args.render_only, "w") as f:
+                json.dump(report, f, indent=2)
+        print(bench_report.render_tables(report))
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write(bench_report_doc.render(report))
+        return 0
 
     args.ldb = os.path.abspath(args.ldb)
     if not os.access(args.ldb, os.X_OK):
@@ -383,7 +457,8 @@ def main(argv=None) -> int:
     targets = bench_report.evaluate(report)
     report["targets"] = targets
     missed = {w for t in targets for w in t.get("workloads", []) if t["result"] == "MISS"}
-    report["profiles"] = {} if args.no_profile else profile(missed, args.profile_size, args, work)
+    profile_size = args.profile_size or max((t["size"] for t in targets if t["size"] <= LARGE_SIZE), default=0)
+    report["profiles"] = {} if args.no_profile or not profile_size else profile(missed, profile_size, args, work)
     report["micro"] = micro_benchmarks(bench_dir, args.micro_min_time)
     report["load_end"] = read_loadavg()
     report["seconds"] = time.time() - report["started"]
