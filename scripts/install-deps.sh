@@ -8,6 +8,9 @@ packages=(
   libsqlite3-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libfmt-dev
   libre2-dev libtomlplusplus-dev libcurl4-openssl-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # Test-only: tests/cli/test_torchvision.py loads instantiated class folders
+  # with torchvision.datasets.ImageFolder (large: PyTorch comes with it).
+  python3-torchvision
 )
 if [[ "${1:-}" == "--with-fuzz" ]]; then
   packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)

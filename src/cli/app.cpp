@@ -45,7 +45,7 @@ std::vector<Command> build_commands() {
   c.push_back({"storage", "storage list | storage rm PATH", "show or remove storage locations", with_common({json_flag()}), false, cmd_storage});
   c.push_back({"index", "index [-m FORMAT] [-p K=V]... [--add-tags T,...] [--annotation-update replace|merge] PATH...",
                "index data objects and annotations in place",
-               with_common({format_option("auto, strict-pairs, bare-pairs, tensorflow-inferred, annotation-only, coco, yolo"), param_option(),
+               with_common({format_option("auto, strict-pairs, bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"), param_option(),
                             value({"--add-tags"}, "add-tags", "tag every indexed object"),
                             value({"--annotation-update"}, "annotation-update", "replace (default) or merge")}),
                false, cmd_index});
@@ -71,7 +71,7 @@ std::vector<Command> build_commands() {
   c.push_back({"show", "show id:HASH", "show what ldb knows of one object", with_common({json_flag()}), false, cmd_show});
   c.push_back({"instantiate", "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [-p K=V]",
                "write the staged dataset's files into the workspace",
-               with_common({format_option("strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo"), target_flag(),
+               with_common({format_option("strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"), target_flag(),
                             flag({"-f", "--force"}, "force", "overwrite or delete files ldb did not write"),
                             flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
                             flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),

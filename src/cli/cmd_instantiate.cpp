@@ -12,6 +12,7 @@ namespace ldb::cli {
 namespace {
 
 constexpr std::string_view k_manifest_file = "instantiated";
+constexpr std::string_view k_plain_manifest_file = ".ldb_instantiated";
 
 // Members to write: the annotation and a readable source path for each object.
 Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const dataset::Selection& selection) {
@@ -93,13 +94,17 @@ Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
   auto members = build_members(ctx, *selection);
   if (!members) return std::unexpected(members.error());
 
+  // A workspace keeps the manifest in .ldb_workspace/; a plain -t folder in a
+  // hidden file, so that the folder holds no extra directory (torchvision's
+  // ImageFolder would take .ldb_workspace/ for a class).
   std::error_code ec;
-  std::filesystem::create_directories(target / dataset::k_workspace_dir, ec);
+  std::filesystem::create_directories(target, ec);
   if (ec) {
     return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", target.string(), ec.message()),
                 "check that the target folder is writable");
   }
-  auto manifest_path = target / dataset::k_workspace_dir / k_manifest_file;
+  auto manifest_path = dataset::Workspace::exists(target) ? target / dataset::k_workspace_dir / k_manifest_file
+                                                          : target / k_plain_manifest_file;
   std::vector<formats::ManifestEntry> previous;
   if (std::filesystem::exists(manifest_path, ec)) {
     auto text = storage::read_local_file(manifest_path);

@@ -48,6 +48,34 @@ std::string relative_to(std::string_view path, std::string_view base) {
   return std::string(path);
 }
 
+std::string_view folder_of(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash + 1);
+}
+
+std::optional<std::string> contained_name(std::string_view name) {
+  if (name.find('\0') != std::string_view::npos) return std::nullopt;
+  std::string out;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t slash = name.find('/', start);
+    if (slash == std::string_view::npos) slash = name.size();
+    std::string_view part = name.substr(start, slash - start);
+    start = slash + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") return std::nullopt;
+    if (!out.empty()) out.push_back('/');
+    out.append(part);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> contained_relative_name(std::string_view name) {
+  if (!name.empty() && name.front() == '/') return std::nullopt;
+  return contained_name(name);
+}
+
 std::string_view protocol_of(std::string_view path) {
   auto pos = path.find("://");
   if (pos == std::string_view::npos) return "file";

@@ -3,6 +3,7 @@
 // absolute and lexically normalized ("/a/b/../c" -> "/a/c", no trailing slash).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,19 @@ bool glob_match(std::string_view pattern, std::string_view path);
 
 // `path` relative to `base` (which must contain it), '/'-separated.
 std::string relative_to(std::string_view path, std::string_view base);
+
+// The folder part of a '/'-separated path, with its trailing slash ("" for none).
+std::string_view folder_of(std::string_view path);
+
+// A relative file name from an annotation (COCO file_name, VOC filename, a
+// Label Studio URI) with "." and empty components removed; nullopt when it is
+// empty, has a ".." component or a NUL byte, i.e. when it could name a file
+// outside the folder it is resolved against. Callers refuse absolute names
+// themselves where the format has no meaning for them.
+std::optional<std::string> contained_name(std::string_view name);
+
+// contained_name, refusing absolute names too (COCO file_name, VOC filename).
+std::optional<std::string> contained_relative_name(std::string_view name);
 
 // Splits "s3://bucket/key" into protocol "s3"; plain paths are "file".
 std::string_view protocol_of(std::string_view path);

@@ -265,12 +265,11 @@ Result<Format> parse_format(std::string_view name) {
   if (name == "annotation-only" || name == "annot") return Format::annotation_only;
   if (name == "coco") return Format::coco;
   if (name == "yolo") return Format::yolo;
+  if (name == "label-studio") return Format::label_studio;
+  if (name == "voc") return Format::voc;
   constexpr std::string_view k_valid =
-      "strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), annotation-only (annot), coco, yolo";
-  if (name == "voc" || name == "label-studio") {
-    return fail(ErrorCode::unsupported, fmt::format("instantiate format '{}' is not supported yet", name),
-                fmt::format("use one of: {}", k_valid));
-  }
+      "strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), annotation-only (annot), coco, yolo, "
+      "label-studio, voc";
   return fail(ErrorCode::invalid_argument, fmt::format("unknown instantiate format '{}'", name),
               fmt::format("use one of: {}", k_valid));
 }
@@ -283,6 +282,8 @@ std::string_view format_name(Format format) {
     case Format::annotation_only: return "annotation-only";
     case Format::coco: return "coco";
     case Format::yolo: return "yolo";
+    case Format::label_studio: return "label-studio";
+    case Format::voc: return "voc";
   }
   return "unknown";
 }

@@ -24,11 +24,10 @@
 
 namespace ldb::formats {
 
-enum class Format { strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo };
+enum class Format { strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo, label_studio, voc };
 
 // Parses an instantiate format name or alias: strict-pairs|strict, bare-pairs|bare,
-// tensorflow-inferred|infer, annotation-only|annot, coco, yolo. unsupported for the formats
-// not written yet (voc, label-studio); invalid_argument listing the
+// tensorflow-inferred|infer, annotation-only|annot, coco, yolo, label-studio, voc. invalid_argument listing the
 // valid names for anything else.
 Result<Format> parse_format(std::string_view name);
 

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "formats/coco_writer.hpp"
+#include "formats/label_studio_writer.hpp"
+#include "formats/voc_writer.hpp"
 #include "formats/yolo_writer.hpp"
 #include "formats/naming.hpp"
 
@@ -79,6 +81,8 @@ Result<Params> parse_params(const Options& options) {
         break;
       case Format::coco:
       case Format::yolo:
+      case Format::label_studio:
+      case Format::voc:
         return std::unexpected(unknown_param(options.format, key, "").error());
     }
   }
@@ -89,7 +93,8 @@ Result<Params> parse_params(const Options& options) {
   }
   if (options.preserve_paths &&
       (options.format == Format::tensorflow_inferred || options.format == Format::coco ||
-       options.format == Format::yolo || params.single_file)) {
+       options.format == Format::yolo || options.format == Format::label_studio || options.format == Format::voc ||
+       params.single_file)) {
     return fail(ErrorCode::invalid_argument,
                 fmt::format("--preserve-paths does not apply to {}{}", format_name(options.format),
                             params.single_file ? " with single-file=true" : ""),
@@ -362,6 +367,85 @@ Status plan_yolo(std::span<const Member> members, const std::vector<std::size_t>
   return {};
 }
 
+// Pascal VOC: JPEGImages/<stem>-<md5>.<ext> and Annotations/<stem>-<md5>.xml
+// per member with an annotation (formats/voc_writer.hpp).
+Status plan_voc(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
+                PlanBuilder& builder, Plan& plan) {
+  std::vector<VocImageEntry> images;
+  std::vector<std::string> stems;
+  for (std::size_t index : order) {
+    const Member& member = members[index];
+    std::string subject = subject_of(member.hash);
+    if (member.annotation_json.empty()) {
+      ++plan.skipped;
+      continue;
+    }
+    if (member.source_path.empty()) {
+      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
+                  "re-index the object so that ldb knows where it lives");
+    }
+    std::string_view base = base_name_of(member.source_path);
+    std::string stem = flat_stem(base, member.hash);
+    std::string name = stem + safe_extension(split_name(base).ext);
+    if (!options.annotations_only) {
+      std::string path = "JPEGImages/" + name;
+      LDB_TRY(check_relative_path(path, subject));
+      LDB_TRY(builder.add(data_file(member, std::move(path))));
+      ++plan.data_files;
+    }
+    images.push_back(VocImageEntry{&member, std::move(name)});
+    stems.push_back(std::move(stem));
+  }
+  auto voc = voc_annotations(images);
+  if (!voc) return std::unexpected(std::move(voc).error());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    std::string path = "Annotations/" + stems[i] + ".xml";
+    LDB_TRY(check_relative_path(path, subject_of(images[i].member->hash)));
+    LDB_TRY(builder.add(annotation_file(images[i].member->hash, std::move(path), std::move(voc->xml[i]))));
+    ++plan.annotation_files;
+  }
+  plan.warnings.insert(plan.warnings.end(), voc->warnings.begin(), voc->warnings.end());
+  if (plan.skipped > 0) {
+    plan.warnings.push_back(fmt::format(
+        "{} object(s) without an annotation were not instantiated: a VOC image needs an annotation", plan.skipped));
+  }
+  return {};
+}
+
+// Label Studio: images/<stem>-<md5>.<ext> and one annotations.json whose
+// tasks name them ("images/<name>", relative to the JSON); with
+// --annotations-only the tasks name the source paths. Members without an
+// annotation become tasks to label.
+Status plan_label_studio(std::span<const Member> members, const std::vector<std::size_t>& order,
+                         const Options& options, PlanBuilder& builder, Plan& plan) {
+  std::vector<LabelStudioEntry> entries;
+  for (std::size_t index : order) {
+    const Member& member = members[index];
+    std::string subject = subject_of(member.hash);
+    if (member.source_path.empty()) {
+      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
+                  "re-index the object so that ldb knows where it lives");
+    }
+    if (options.annotations_only) {
+      entries.push_back(LabelStudioEntry{&member, member.source_path});
+      continue;
+    }
+    std::string_view base = base_name_of(member.source_path);
+    std::string path = std::string(k_coco_images_folder) + flat_stem(base, member.hash) +
+                       safe_extension(split_name(base).ext);
+    LDB_TRY(check_relative_path(path, subject));
+    entries.push_back(LabelStudioEntry{&member, path});
+    LDB_TRY(builder.add(data_file(member, std::move(path))));
+    ++plan.data_files;
+  }
+  auto tasks = label_studio_tasks(entries);
+  if (!tasks) return std::unexpected(std::move(tasks).error());
+  LDB_TRY(builder.add(annotation_file(core::Md5{}, std::string(k_coco_file_name), std::move(tasks->json))));
+  plan.annotation_files = 1;
+  plan.warnings.insert(plan.warnings.end(), tasks->warnings.begin(), tasks->warnings.end());
+  return {};
+}
+
 // A file may not sit where another planned file needs a folder ("a" and "a/b").
 Status check_folders(const std::vector<PlannedFile>& files) {
   std::unordered_set<std::string_view> paths;
@@ -423,6 +507,12 @@ Result<Plan> build_plan(std::span<const Member> members, const Options& options)
       break;
     case Format::yolo:
       LDB_TRY(plan_yolo(members, order, options, builder, plan));
+      break;
+    case Format::label_studio:
+      LDB_TRY(plan_label_studio(members, order, options, builder, plan));
+      break;
+    case Format::voc:
+      LDB_TRY(plan_voc(members, order, options, builder, plan));
       break;
   }
   plan.files = builder.take();

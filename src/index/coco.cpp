@@ -4,6 +4,7 @@
 // through core::append_canonical, so a value's text is the same whichever
 // reader or writer last touched it.
 
+#include "core/paths.hpp"
 #include "index/coco.hpp"
 
 #include <optional>
@@ -65,32 +66,6 @@ Result<simdjson::dom::array> top_array(element root, std::string_view key, std::
   }
   if (!value->is_array()) return malformed(file, fmt::format("\"{}\"", key), "must be an array");
   return simdjson::dom::array(value->get_array());
-}
-
-// The folder part of a '/'-separated path, with its trailing slash ("" for none).
-std::string_view folder_of(std::string_view path) {
-  std::size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash + 1);
-}
-
-// file_name without "." and empty components; nullopt when it is absolute or
-// has a ".." component (it would leave the JSON's folder).
-std::optional<std::string> contained_name(std::string_view name) {
-  if (name.empty() || name.front() == '/' || name.find('\0') != std::string_view::npos) return std::nullopt;
-  std::string out;
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    std::size_t slash = name.find('/', start);
-    if (slash == std::string_view::npos) slash = name.size();
-    std::string_view part = name.substr(start, slash - start);
-    start = slash + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") return std::nullopt;
-    if (!out.empty()) out.push_back('/');
-    out.append(part);
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
 }
 
 Status check_bbox(element bbox, std::string_view file, std::string_view entry) {
@@ -219,13 +194,13 @@ Status read_image(element image, std::size_t index, std::string_view file, const
   auto name = field(image, "file_name");
   if (!name || !name->is_string()) return malformed(file, entry, "\"file_name\" must be a string");
   std::string_view file_name = name->get_string();
-  auto relative = contained_name(file_name);
+  auto relative = core::contained_relative_name(file_name);
   if (!relative) {
     return fail(ErrorCode::invalid_argument,
                 fmt::format("'{}': {}: file_name '{}' leaves the folder of the COCO file", file, entry, file_name),
                 "file names must be relative to the JSON's folder (or its images/ folder), without '..'");
   }
-  std::string folder(folder_of(file));
+  std::string folder(core::folder_of(file));
   std::string direct = folder + *relative;
   std::string under_images = folder + "images/" + *relative;
   if (file_exists(direct)) {

@@ -27,9 +27,9 @@ constexpr std::array k_format_names{
     FormatName{"annot", Format::annotation_only},
     FormatName{"coco", Format::coco},
     FormatName{"yolo", Format::yolo},
+    FormatName{"voc", Format::voc},
+    FormatName{"label-studio", Format::label_studio},
 };
-
-constexpr std::array<std::string_view, 2> k_later_formats{"voc", "label-studio"};
 
 }  // namespace
 
@@ -37,15 +37,9 @@ Result<Format> parse_format(std::string_view name) {
   for (const auto& entry : k_format_names) {
     if (entry.name == name) return entry.format;
   }
-  for (auto later : k_later_formats) {
-    if (later == name) {
-      return fail(ErrorCode::unsupported, fmt::format("format '{}' is not supported yet", name),
-                  "use one of: auto, strict-pairs, bare-pairs, tensorflow-inferred, annotation-only, coco, yolo");
-    }
-  }
   return fail(ErrorCode::invalid_argument, fmt::format("unknown format '{}'", name),
               "valid formats: auto, strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), "
-              "annotation-only (annot), coco, yolo");
+              "annotation-only (annot), coco, yolo, voc, label-studio");
 }
 
 std::string_view format_name(Format format) {
@@ -57,6 +51,8 @@ std::string_view format_name(Format format) {
     case Format::annotation_only: return "annotation-only";
     case Format::coco: return "coco";
     case Format::yolo: return "yolo";
+    case Format::voc: return "voc";
+    case Format::label_studio: return "label-studio";
   }
   return "auto";
 }
@@ -64,8 +60,10 @@ std::string_view format_name(Format format) {
 Status check_params(Format format, std::span<const std::pair<std::string, std::string>> params, bool detected) {
   for (const auto& [key, value] : params) {
     if (format == Format::tensorflow_inferred && (key == "label-key" || key == "base-label")) continue;
-    std::string_view valid =
-        format == Format::tensorflow_inferred ? "label-key, base-label" : "none";
+    if (format == Format::label_studio && key == "data-key") continue;
+    std::string_view valid = format == Format::tensorflow_inferred ? "label-key, base-label"
+                             : format == Format::label_studio      ? "data-key"
+                                                                   : "none";
     return fail(ErrorCode::invalid_argument,
                 fmt::format("parameter '{}' does not apply to format '{}'{}", key, format_name(format),
                             detected ? " (auto-detected)" : ""),

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/json.hpp"
+#include "index/image_header.hpp"
 #include "index/indexer.hpp"
 #include "index/known_paths.hpp"
 #include "index/plan.hpp"
@@ -22,6 +23,9 @@ namespace ldb::index {
 namespace {
 
 constexpr std::size_t k_chunk = 32;
+// Bytes kept from the hashing reads for the image header: enough for the
+// JPEG frame header after a full-size EXIF segment in nearly every photo.
+constexpr std::size_t k_image_head_bytes = 64 * 1024;
 
 struct Work {
   const store::KnownPath* known = nullptr;
@@ -32,10 +36,20 @@ struct Work {
 
 struct Outcome {
   core::Md5 hash;
+  std::optional<store::ImageInfo> image;  // when hashed and the bytes are a known image
   std::string canonical_json;
   std::optional<Error> error;
   bool malformed_annotation = false;  // the error is the annotation's invalid JSON
 };
+
+// The image attributes of a file whose first bytes are `head`; nothing when
+// they are not a known image or its header is damaged or past the head.
+std::optional<store::ImageInfo> image_info(std::string_view head, std::string_view path) {
+  auto header = read_image_header(head, path);
+  if (!header) return std::nullopt;
+  return store::ImageInfo{header->display_width(), header->display_height(),
+                          std::string(image_format_name(header->format))};
+}
 
 ParallelLoop loop_on(core::ThreadPool& pool) {
   return [&pool](std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
@@ -55,14 +69,17 @@ Result<std::vector<Work>> decide_work(store::Store& store, const Plan& plan, con
     Work& w = work[i];
     w.known = known_paths.find(item.data->info.path);
     bool same_data = w.known && data_unchanged(*w.known, item.data->info);
-    w.hash = !same_data;
-    if (same_data && item.source == AnnotationSource::derived && w.known->annotation_path.empty() &&
+    // Objects indexed before image attributes existed are hashed again once
+    // to read their header.
+    bool probe = same_data && w.known->image_unprobed;
+    w.hash = !same_data || probe;
+    if (same_data && !probe && item.source == AnnotationSource::derived && w.known->annotation_path.empty() &&
         w.known->annotation_version != 0) {
       derived_candidates.push_back(i);  // settled below
       continue;
     }
     bool same_annotation = same_data && annotation_file_unchanged(*w.known, item);
-    w.ingest = !(same_data && same_annotation) || tagging;
+    w.ingest = !(same_data && same_annotation) || tagging || probe;
     w.read_annotation = w.ingest && item.source == AnnotationSource::file;
   }
   if (!derived_candidates.empty()) {
@@ -94,12 +111,13 @@ std::vector<Outcome> run_work(storage::FileSystem& fs, core::ThreadPool& pool, c
       const Work& w = work[i];
       Outcome& out = outcomes[i];
       if (w.hash) {
-        auto hash = fs.hash(item.data->info.path);
-        if (!hash) {
-          out.error = std::move(hash).error();
+        auto hashed = fs.hash_with_head(item.data->info.path, k_image_head_bytes);
+        if (!hashed) {
+          out.error = std::move(hashed).error();
           continue;
         }
-        out.hash = *hash;
+        out.hash = hashed->hash;
+        out.image = image_info(hashed->head, item.data->info.path);
       } else if (w.known) {
         out.hash = w.known->hash;
       }
@@ -170,7 +188,7 @@ Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, co
     }
     const auto& data = item.data->info;
     files.push_back(store::IndexedFile{data.path, data.size, data.mtime_ns, outcome.hash,
-                                       found_annotation(item, outcome)});
+                                       found_annotation(item, outcome), w.hash, std::move(outcome.image)});
   }
   if (!files.empty()) {
     auto ingested = store.ingest(files, options.ingest);

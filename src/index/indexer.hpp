@@ -30,6 +30,14 @@
 // - yolo: Ultralytics layout, images/ + labels/*.txt + data.yaml or
 //   classes.txt (index/yolo.hpp); auto picks it, when there is no pair,
 //   for a root holding images/, labels/ and a names file.
+// - voc: Pascal VOC, one .xml per image (index/voc.hpp); auto picks it, when
+//   there is no pair and no .json file, when every .xml file has the root
+//   element <annotation>.
+// - label-studio: every .json file is a Label Studio export, an array of
+//   tasks (index/label_studio.hpp); each task's data file is indexed with the
+//   task as its annotation; -p data-key=K names the data key. auto picks it,
+//   when there is no pair, when every .json file is an array of tasks with
+//   "data" objects.
 
 #include <cstdint>
 #include <span>
@@ -46,12 +54,14 @@
 
 namespace ldb::index {
 
-enum class Format { auto_detect, strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo };
+enum class Format {
+  auto_detect, strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo, voc, label_studio
+};
 
 // Parses a format name or alias: auto, strict-pairs|strict, bare-pairs|bare,
-// tensorflow-inferred|infer, annotation-only|annot, coco, yolo (auto-detect also accepted).
-// invalid_argument listing the valid names for an unknown one; unsupported for
-// voc and label-studio (not implemented yet).
+// tensorflow-inferred|infer, annotation-only|annot, coco, yolo, voc, label-studio
+// (auto-detect also accepted). invalid_argument listing the valid names for an
+// unknown one.
 Result<Format> parse_format(std::string_view name);
 
 // The canonical name of a format ("strict-pairs", ...).

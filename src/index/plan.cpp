@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include "index/coco.hpp"
+#include "index/label_studio.hpp"
 #include "index/yolo.hpp"
+#include "index/voc.hpp"
 #include "index/infer.hpp"
 
 namespace ldb::index {
@@ -93,6 +95,13 @@ bool all_coco(const std::vector<Result<std::string>>& texts) {
   return !texts.empty();
 }
 
+bool all_label_studio(const std::vector<Result<std::string>>& texts) {
+  for (const auto& text : texts) {
+    if (!text || !is_label_studio_json(*text)) return false;
+  }
+  return !texts.empty();
+}
+
 // Every image of every COCO file, sorted by data path; an image file named by
 // two COCO files is an error naming both.
 Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, const IndexOptions& options,
@@ -150,6 +159,12 @@ Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOpt
   if (detected && !scan.json.empty() && !has_pairs(scan)) {
     json_texts = read_json_texts(fs, scan, loop);
     if (all_coco(json_texts)) format = Format::coco;
+    else if (all_label_studio(json_texts)) format = Format::label_studio;
+  }
+  VocFiles voc_files;
+  if (format == Format::auto_detect && scan.json.empty() && !has_pairs(scan)) {
+    voc_files = read_voc_files(fs, scan, loop);
+    if (all_voc(voc_files)) format = Format::voc;
   }
   if (format == Format::auto_detect && !has_pairs(scan) && looks_like_yolo(scan)) format = Format::yolo;
   if (format == Format::auto_detect) {
@@ -219,6 +234,22 @@ Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOpt
       if (!yolo) return std::unexpected(std::move(yolo).error());
       plan.items = std::move(yolo->items);
       plan.skipped = std::move(yolo->skipped);
+      break;
+    }
+    case Format::voc: {
+      if (voc_files.files.empty()) voc_files = read_voc_files(fs, scan, loop);
+      auto voc = plan_voc(scan, voc_files, options, loop);
+      if (!voc) return std::unexpected(std::move(voc).error());
+      plan.items = std::move(voc->items);
+      plan.skipped = std::move(voc->skipped);
+      break;
+    }
+    case Format::label_studio: {
+      if (json_texts.empty()) json_texts = read_json_texts(fs, scan, loop);
+      auto tasks = plan_label_studio(fs, scan, json_texts, options, loop);
+      if (!tasks) return std::unexpected(std::move(tasks).error());
+      plan.items = std::move(tasks->items);
+      plan.skipped = std::move(tasks->skipped);
       break;
     }
   }

@@ -77,6 +77,11 @@ Result<core::Md5> FaultInjectingFileSystem::hash(std::string_view path) {
   return m_inner.hash(path);
 }
 
+Result<HashedFile> FaultInjectingFileSystem::hash_with_head(std::string_view path, std::size_t head_size) {
+  if (auto fault = check(Operation::hash, path)) return std::unexpected(fault->error);
+  return m_inner.hash_with_head(path, head_size);
+}
+
 Status FaultInjectingFileSystem::copy_to(std::string_view path, const std::filesystem::path& dest) {
   auto fault = check(Operation::copy_to, path);
   if (!fault) return m_inner.copy_to(path, dest);

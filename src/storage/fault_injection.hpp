@@ -52,6 +52,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   Result<FileInfo> stat(std::string_view path) override;
   Result<std::string> read(std::string_view path) override;
   Result<core::Md5> hash(std::string_view path) override;
+  // Recorded and faulted as Operation::hash.
+  Result<HashedFile> hash_with_head(std::string_view path, std::size_t head_size) override;
   Status copy_to(std::string_view path, const std::filesystem::path& dest) override;
 
  private:

@@ -17,6 +17,12 @@
 
 namespace ldb::storage {
 
+// A file's MD5 and its first bytes, taken from the same streamed reads.
+struct HashedFile {
+  core::Md5 hash;
+  std::string head;  // the first min(head_size, file size) bytes
+};
+
 struct FileInfo {
   std::string path;           // absolute, normalized ("/data/a.jpg", "s3://b/k")
   std::uint64_t size = 0;
@@ -44,6 +50,11 @@ class FileSystem {
 
   // MD5 of the file's bytes, streamed (no whole-file buffer).
   virtual Result<core::Md5> hash(std::string_view path) = 0;
+
+  // Like hash(), and also keeps the file's first `head_size` bytes from the
+  // same reads (the indexer sniffs image headers there without reading the
+  // file twice). Errors as hash().
+  virtual Result<HashedFile> hash_with_head(std::string_view path, std::size_t head_size) = 0;
 
   // Copies `path` to the local file `dest` (parent folders must exist). The copy
   // is written to a temporary name beside dest and renamed into place.

@@ -215,11 +215,18 @@ class LocalFileSystem final : public FileSystem {
   Result<std::string> read(std::string_view path) override { return read_whole(std::string(path)); }
 
   Result<core::Md5> hash(std::string_view path_text) override {
+    auto hashed = hash_with_head(path_text, 0);
+    if (!hashed) return std::unexpected(std::move(hashed).error());
+    return hashed->hash;
+  }
+
+  Result<HashedFile> hash_with_head(std::string_view path_text, std::size_t head_size) override {
     std::string path(path_text);
     auto fd = open_for_reading(path);
     if (!fd) return std::unexpected(std::move(fd).error());
     thread_local core::Md5Hasher hasher;
     thread_local std::unique_ptr<char[]> buffer(new char[k_hash_buffer_size]);
+    HashedFile out;
     for (;;) {
       ssize_t n = ::read(fd->get(), buffer.get(), k_hash_buffer_size);
       if (n < 0) {
@@ -229,12 +236,15 @@ class LocalFileSystem final : public FileSystem {
         return std::unexpected(errno_error(err, "read", path));
       }
       if (n == 0) break;
-      hasher.update(std::string_view(buffer.get(), static_cast<std::size_t>(n)));
+      std::string_view chunk(buffer.get(), static_cast<std::size_t>(n));
+      hasher.update(chunk);
+      if (out.head.size() < head_size) out.head += chunk.substr(0, head_size - out.head.size());
       // A short read of a regular file is its end: most data files fit in
       // one buffer, and this saves a second read per file.
       if (static_cast<std::size_t>(n) < k_hash_buffer_size) break;
     }
-    return hasher.finish();
+    out.hash = hasher.finish();
+    return out;
   }
 
   Status copy_to(std::string_view source_text, const std::filesystem::path& dest) override {

@@ -1,17 +1,20 @@
 #include <charconv>
+#include <iterator>
 
 #include <fmt/format.h>
 
 #include "store/sqlite_store.hpp"
 
 // Schema of the instance database. docs/store-format.md describes it; change
-// both in the same commit. Version 1 is the first schema.
+// both in the same commit. Version 1 is the first schema; version 2 added the
+// image attributes of objects (image_width, image_height, image_format).
 
 namespace ldb::store {
 
 namespace {
 
-constexpr std::string_view k_schema_v1 = R"sql(
+// The schema of new instances (the current version).
+constexpr std::string_view k_schema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE objects(
   id INTEGER PRIMARY KEY,
@@ -19,7 +22,10 @@ CREATE TABLE objects(
   size INTEGER NOT NULL,
   first_indexed INTEGER NOT NULL,
   last_indexed INTEGER NOT NULL,
-  current_version INTEGER NOT NULL DEFAULT 0
+  current_version INTEGER NOT NULL DEFAULT 0,
+  image_width INTEGER,
+  image_height INTEGER,
+  image_format TEXT
 );
 CREATE TABLE paths(
   path TEXT PRIMARY KEY,
@@ -78,6 +84,16 @@ CREATE TABLE storage_locations(
 ) WITHOUT ROWID;
 )sql";
 
+// Steps from version N to N+1, indexed by N - 1. Each runs in its own write
+// transaction together with the update of meta.schema_version.
+constexpr std::string_view k_migration_1_to_2 = R"sql(
+ALTER TABLE objects ADD COLUMN image_width INTEGER;
+ALTER TABLE objects ADD COLUMN image_height INTEGER;
+ALTER TABLE objects ADD COLUMN image_format TEXT;
+)sql";
+constexpr std::string_view k_migrations[] = {k_migration_1_to_2};
+static_assert(std::size(k_migrations) == k_schema_version - 1, "one migration step per schema version");
+
 Result<int> read_schema_version(Database& db) {
   auto stmt = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
   if (!stmt) {
@@ -105,7 +121,7 @@ Result<int> read_schema_version(Database& db) {
 Status create_schema(Database& db) {
   auto txn = Transaction::begin(db);
   if (!txn) return std::unexpected(txn.error());
-  LDB_TRY(db.exec(k_schema_v1));
+  LDB_TRY(db.exec(k_schema));
   LDB_TRY(db.exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema_version', '{}')", k_schema_version)));
   return txn->commit();
 }
@@ -120,10 +136,25 @@ Status migrate_schema(Database& db) {
                             k_schema_version),
                 "upgrade ldb to use this instance");
   }
-  // Migrations from older schema versions go here, one step per version, each
-  // in its own transaction. Version 1 is the first schema, so there are none yet.
-  return fail(ErrorCode::corruption, fmt::format("unknown instance schema version {}", *version),
-              "restore the instance from a backup");
+  if (*version < 1) {
+    return fail(ErrorCode::corruption, fmt::format("unknown instance schema version {}", *version),
+                "restore the instance from a backup");
+  }
+  // One step per version, each in its own transaction: an interrupted
+  // migration leaves a consistent intermediate version to resume from.
+  for (int from = *version; from < k_schema_version; ++from) {
+    auto txn = Transaction::begin(db);
+    if (!txn) return std::unexpected(txn.error());
+    // Another process may have migrated while this one waited for the lock.
+    auto current = read_schema_version(db);
+    if (!current) return std::unexpected(current.error());
+    if (*current > from) continue;
+    LDB_TRY(db.exec(k_migrations[from - 1]));
+    LDB_TRY(db.exec(
+        fmt::format("UPDATE meta SET value = '{}' WHERE key = 'schema_version'", from + 1)));
+    LDB_TRY(txn->commit());
+  }
+  return {};
 }
 
 }  // namespace ldb::store

@@ -52,6 +52,7 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
   Statement& bind_blob(int index, std::string_view bytes);
+  Statement& bind_null(int index);
 
   // Steps once: true when a row is available, false when done.
   Result<bool> step();

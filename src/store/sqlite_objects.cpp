@@ -43,6 +43,24 @@ Result<std::string> merge_annotations(std::string_view current, std::string_view
   }
 }
 
+// Binds a file's image attributes to parameters first..first+2 (width,
+// height, format): NULLs when its header was not examined, NULL sizes and
+// format '' when it was and the bytes are not a known image.
+void bind_image(Statement& stmt, int first, const IndexedFile& file) {
+  if (file.image_probed && file.image) {
+    stmt.bind(first, static_cast<std::int64_t>(file.image->width))
+        .bind(first + 1, static_cast<std::int64_t>(file.image->height))
+        .bind(first + 2, std::string_view(file.image->format));
+    return;
+  }
+  stmt.bind_null(first).bind_null(first + 1);
+  if (file.image_probed) {
+    stmt.bind(first + 2, std::string_view(""));
+  } else {
+    stmt.bind_null(first + 2);
+  }
+}
+
 }  // namespace
 
 Result<std::int64_t> SqliteStore::object_id(const Md5& hash) {
@@ -60,7 +78,7 @@ Result<std::vector<KnownPath>> SqliteStore::known_paths_under(std::string_view p
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   auto stmt = m_db.prepare(
       "SELECT p.path, p.size, p.mtime_ns, o.hash, p.annotation_path, p.annotation_size, p.annotation_mtime_ns, "
-      "p.annotation_version FROM paths p JOIN objects o ON o.id = p.object_id "
+      "p.annotation_version, o.image_format IS NULL FROM paths p JOIN objects o ON o.id = p.object_id "
       "WHERE p.path = ?1 OR (p.path >= ?2 AND p.path < ?3) ORDER BY p.path");
   if (!stmt) return std::unexpected(stmt.error());
   std::string lo = base == "/" ? "/" : base + "/";
@@ -80,6 +98,7 @@ Result<std::vector<KnownPath>> SqliteStore::known_paths_under(std::string_view p
     k.annotation_size = static_cast<std::uint64_t>(stmt->column_int(5));
     k.annotation_mtime_ns = stmt->column_int(6);
     k.annotation_version = static_cast<std::uint32_t>(stmt->column_int(7));
+    k.image_unprobed = stmt->column_int(8) != 0;
     out.push_back(std::move(k));
   }
   return out;
@@ -94,7 +113,9 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       "SELECT id, current_version, (SELECT COALESCE(MAX(version), 0) FROM annotation_versions "
       "WHERE object_id = objects.id) FROM objects WHERE hash = ?");
   auto ins_obj = m_db.prepare(
-      "INSERT INTO objects(hash, size, first_indexed, last_indexed, current_version) VALUES(?, ?, ?, ?, ?)");
+      "INSERT INTO objects(hash, size, first_indexed, last_indexed, current_version, image_width, image_height, "
+      "image_format) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+  auto set_image = m_db.prepare("UPDATE objects SET image_width = ?, image_height = ?, image_format = ? WHERE id = ?");
   auto touch_obj = m_db.prepare("UPDATE objects SET last_indexed = ?, current_version = ? WHERE id = ?");
   auto sel_content = m_db.prepare("SELECT id FROM annotation_contents WHERE hash = ?");
   auto ins_content = m_db.prepare("INSERT OR IGNORE INTO annotation_contents(hash, json) VALUES(?, ?)");
@@ -112,7 +133,7 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       "annotation_mtime_ns = excluded.annotation_mtime_ns, annotation_version = excluded.annotation_version");
   auto ins_tag = m_db.prepare("INSERT OR IGNORE INTO tags(object_id, tag) VALUES(?, ?)");
   auto sel_path = m_db.prepare("SELECT object_id, annotation_version FROM paths WHERE path = ?");
-  for (auto* s : {&sel_path, &sel_obj, &ins_obj, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version, &cur_json,
+  for (auto* s : {&sel_path, &sel_obj, &ins_obj, &set_image, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version, &cur_json,
                   &upsert_path, &ins_tag}) {
     if (!*s) return std::unexpected(s->error());
   }
@@ -152,6 +173,7 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
             .bind(3, now)
             .bind(4, now)
             .bind(5, static_cast<std::int64_t>(current));
+        bind_image(*ins_obj, 6, file);
         LDB_TRY(ins_obj->run());
         state = {m_db.last_insert_rowid(), 0, 0, current, true};
         ++result.new_objects;
@@ -159,6 +181,11 @@ Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, con
       it = objects.emplace(file.hash, state).first;
     }
     auto& object = it->second;
+    if (file.image_probed && !object.created) {
+      bind_image(*set_image, 1, file);
+      set_image->bind(4, object.id);
+      LDB_TRY(set_image->run());
+    }
 
     std::uint32_t version = 0;
     if (file.annotation) {
@@ -276,7 +303,8 @@ Result<std::vector<ObjectInfo>> SqliteStore::objects_info(std::span<const Md5> h
   auto snapshot = ReadTransaction::begin(m_db);
   if (!snapshot) return std::unexpected(snapshot.error());
   auto object = m_db.prepare(
-      "SELECT id, size, first_indexed, last_indexed, current_version FROM objects WHERE hash = ?");
+      "SELECT id, size, first_indexed, last_indexed, current_version, image_width, image_height, image_format "
+      "FROM objects WHERE hash = ?");
   auto paths = m_db.prepare("SELECT path, mtime_ns FROM paths WHERE object_id = ? ORDER BY path");
   auto tags = m_db.prepare("SELECT tag FROM tags WHERE object_id = ? ORDER BY tag");
   auto versions = m_db.prepare(
@@ -314,6 +342,10 @@ Result<std::vector<ObjectInfo>> SqliteStore::objects_info(std::span<const Md5> h
     info.first_indexed = object->column_int(2);
     info.last_indexed = object->column_int(3);
     info.current_version = static_cast<std::uint32_t>(object->column_int(4));
+    if (!object->column_is_null(7) && !object->column_text(7).empty()) {
+      info.image = ImageInfo{static_cast<std::uint32_t>(object->column_int(5)),
+                             static_cast<std::uint32_t>(object->column_int(6)), std::string(object->column_text(7))};
+    }
     object->reset();
     LDB_TRY(each_row(*paths, id, [&](const Statement& r) {
       if (info.paths.empty()) info.mtime_ns = r.column_int(1);

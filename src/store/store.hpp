@@ -22,7 +22,7 @@
 namespace ldb::store {
 
 // Schema version written by this build; older stores are migrated on open.
-inline constexpr int k_schema_version = 1;
+inline constexpr int k_schema_version = 2;
 
 // The file name of the database inside an instance folder.
 inline constexpr std::string_view k_database_file = "ldb.sqlite";

@@ -35,6 +35,17 @@ struct FoundAnnotation {
   std::string canonical_json;  // core::canonical_json form
 };
 
+// Size and format of an object whose bytes are a known image (JPEG, PNG,
+// GIF, BMP, WebP), read from its header. Width and height are as displayed
+// (after the EXIF orientation's rotation).
+struct ImageInfo {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::string format;  // "jpeg", "png", "gif", "bmp", "webp"
+
+  bool operator==(const ImageInfo&) const = default;
+};
+
 // A data file found and hashed during indexing.
 struct IndexedFile {
   std::string path;  // absolute, normalized
@@ -42,6 +53,10 @@ struct IndexedFile {
   std::int64_t mtime_ns = 0;
   Md5 hash;
   std::optional<FoundAnnotation> annotation;
+  // Whether the file's header was examined (it is whenever the file was
+  // hashed); when false, ingest leaves the object's image attributes alone.
+  bool image_probed = false;
+  std::optional<ImageInfo> image;  // when probed: set iff the bytes are a known image
 };
 
 // What the store knows of a path from an earlier index run. A re-index may skip
@@ -56,6 +71,9 @@ struct KnownPath {
   std::uint64_t annotation_size = 0;
   std::int64_t annotation_mtime_ns = 0;
   std::uint32_t annotation_version = 0;  // the version whose content was found at this path
+  // The object was indexed before image attributes were recorded (schema 1):
+  // a re-index hashes the file again once to read its header.
+  bool image_unprobed = false;
 };
 
 struct IngestOptions {
@@ -93,6 +111,7 @@ struct ObjectInfo {
   std::int64_t mtime_ns = 0;          // of the first path
   std::vector<std::string> tags;      // sorted
   std::vector<AnnotationVersionInfo> versions;
+  std::optional<ImageInfo> image;     // when its bytes are a known image
 };
 
 struct DatasetVersion {

@@ -126,3 +126,23 @@ TEST(ProtocolOfTest, Schemes) {
 
 }  // namespace
 }  // namespace ldb::core
+
+namespace ldb::core {
+namespace {
+
+TEST(ContainedNameTest, KeepsNamesInsideTheFolder) {
+  EXPECT_EQ(folder_of("a/b/c.json"), "a/b/");
+  EXPECT_EQ(folder_of("c.json"), "");
+  EXPECT_EQ(contained_name("./images//x.jpg"), "images/x.jpg");
+  EXPECT_EQ(contained_name("/abs/x.jpg"), "abs/x.jpg");
+  EXPECT_EQ(contained_relative_name("/abs/x.jpg"), std::nullopt);
+  EXPECT_EQ(contained_relative_name("a/x.jpg"), "a/x.jpg");
+  EXPECT_EQ(contained_name("../x.jpg"), std::nullopt);
+  EXPECT_EQ(contained_name("a/../../x.jpg"), std::nullopt);
+  EXPECT_EQ(contained_name(""), std::nullopt);
+  EXPECT_EQ(contained_name("./"), std::nullopt);
+  EXPECT_EQ(contained_name(std::string_view("a\0b", 3)), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ldb::core

@@ -34,12 +34,11 @@ TEST(FormatTest, UnknownFormatListsValidNames) {
   EXPECT_NE(r.error().hint.find("annotation-only"), std::string::npos);
 }
 
-TEST(FormatTest, LaterFormatsAreUnsupportedYet) {
-  for (auto name : {"voc", "label-studio"}) {
+TEST(FormatTest, DetectionFormatsParseAndKeepTheirNames) {
+  for (std::string_view name : {"coco", "yolo", "voc", "label-studio"}) {
     auto r = parse_format(name);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::unsupported);
-    EXPECT_EQ(r.error().message, fmt::format("format '{}' is not supported yet", name));
+    ASSERT_OK(r);
+    EXPECT_EQ(format_name(*r), name);
   }
 }
 

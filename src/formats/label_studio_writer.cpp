@@ -1,0 +1,214 @@
+// The Label Studio writer assembles every task as text (the original task's
+// members copied through core::append_canonical, or a new task from the
+// detection shape), then canonicalizes and pretty-prints the array once, so
+// the output is deterministic whatever the key order of the input.
+
+#include "formats/label_studio_writer.hpp"
+
+#include <optional>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/json.hpp"
+#include "formats/naming.hpp"
+
+namespace ldb::formats {
+namespace {
+
+using simdjson::dom::element;
+
+constexpr std::string_view k_shape_hint =
+    "instantiate -m label-studio needs Label Studio tasks or annotations in ldb's detection shape (as indexed "
+    "with -m label-studio, coco, yolo or voc); use -m bare-pairs for other annotations";
+
+std::unexpected<Error> not_shape(const Member& member, std::string_view problem) {
+  return fail(ErrorCode::invalid_argument,
+              fmt::format("object id:{}: its annotation cannot be written as a Label Studio task: {}",
+                          member.hash.hex(), problem),
+              std::string(k_shape_hint));
+}
+
+std::optional<element> field(element object, std::string_view key) {
+  element value;
+  if (object.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
+  return value;
+}
+
+bool is_number(element e) { return e.is_int64() || e.is_uint64() || e.is_double(); }
+
+double number_of(element e) {
+  if (e.is_int64()) return static_cast<double>(std::int64_t(e.get_int64()));
+  if (e.is_uint64()) return static_cast<double>(std::uint64_t(e.get_uint64()));
+  return e.get_double();
+}
+
+void append_number(double value, std::string& out) {
+  if (value == 0) value = 0;  // no "-0"
+  out += fmt::format("{}", value);
+}
+
+// "data-object-info":{"md5":...,"path_key":...}
+void append_object_info(const Member& member, std::string_view path_key, std::string& out) {
+  out += fmt::format("\"data-object-info\":{{\"md5\":\"{}\",\"path_key\":", member.hash.hex());
+  core::append_json_string(path_key, out);
+  out += "}";
+}
+
+bool is_label_studio_task(element root) {
+  auto source = field(root, "source_format");
+  auto data = field(root, "data");
+  return source && source->is_string() && std::string_view(source->get_string()) == "label-studio" && data &&
+         data->is_object();
+}
+
+// The original task with the data URI replaced and ldb's keys removed.
+std::string original_task(element root, const LabelStudioEntry& entry) {
+  element data = *field(root, "data");
+  std::string path_key = "image";
+  if (auto info = field(data, "data-object-info"); info && info->is_object()) {
+    if (auto key = field(*info, "path_key"); key && key->is_string()) path_key = std::string(std::string_view(key->get_string()));
+  }
+  std::string text = "{";
+  for (auto [key, value] : root.get_object()) {
+    if (key == "image" || key == "objects" || key == "source_format") continue;
+    core::append_json_string(key, text);
+    text.push_back(':');
+    if (key != "data") {
+      core::append_canonical(value, text);
+      text.push_back(',');
+      continue;
+    }
+    text.push_back('{');
+    for (auto [data_key, data_value] : data.get_object()) {
+      if (data_key == "data-object-info" || data_key == path_key) continue;
+      core::append_json_string(data_key, text);
+      text.push_back(':');
+      core::append_canonical(data_value, text);
+      text.push_back(',');
+    }
+    core::append_json_string(path_key, text);
+    text.push_back(':');
+    core::append_json_string(entry.data_uri, text);
+    text.push_back(',');
+    append_object_info(*entry.member, path_key, text);
+    text += "},";
+  }
+  text.back() = '}';
+  return text;
+}
+
+struct Counts {
+  std::uint64_t shapes_as_boxes = 0;
+};
+
+// A new task from the detection shape: rectangles in percent.
+Result<std::string> converted_task(element root, const LabelStudioEntry& entry, Counts& counts) {
+  const Member& member = *entry.member;
+  auto image = field(root, "image");
+  auto objects = field(root, "objects");
+  if (!image || !image->is_object() || !objects || !objects->is_array()) {
+    return not_shape(member, "it has no \"image\" object and \"objects\" array");
+  }
+  double width = 0, height = 0;
+  if (auto w = field(*image, "width"); w && is_number(*w)) width = number_of(*w);
+  if (auto h = field(*image, "height"); h && is_number(*h)) height = number_of(*h);
+  std::string results;
+  std::size_t index = 0;
+  for (auto object : objects->get_array()) {
+    std::string entry_name = fmt::format("objects[{}]", index++);
+    if (!object.is_object()) return not_shape(member, entry_name + " is not an object");
+    std::string category;
+    if (auto name = field(object, "category"); name && name->is_string()) {
+      category = std::string(std::string_view(name->get_string()));
+    } else if (auto id = field(object, "category_id"); id && id->is_int64()) {
+      category = fmt::format("{}", std::int64_t(id->get_int64()));
+    } else {
+      return not_shape(member, entry_name + " has no string \"category\" (nor an integer \"category_id\")");
+    }
+    auto bbox = field(object, "bbox");
+    double box[4];
+    std::size_t count = 0;
+    if (bbox && bbox->is_array()) {
+      for (auto number : bbox->get_array()) {
+        if (!is_number(number) || count == 4) {
+          count = 5;
+          break;
+        }
+        box[count++] = number_of(number);
+      }
+    }
+    if (count != 4) return not_shape(member, entry_name + " has no \"bbox\" of 4 numbers [x, y, w, h]");
+    if (!(width > 0) || !(height > 0)) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("object id:{}: its image has no positive width and height, needed for percent "
+                              "coordinates", member.hash.hex()),
+                  "index the images with a reader that records the image size (coco, yolo, voc, label-studio)");
+    }
+    if (field(object, "segmentation")) ++counts.shapes_as_boxes;
+    if (!results.empty()) results.push_back(',');
+    results += fmt::format(
+        "{{\"from_name\":\"label\",\"id\":\"ldb-{}\",\"image_rotation\":0,\"original_height\":{},"
+        "\"original_width\":{},\"to_name\":\"image\",\"type\":\"rectanglelabels\",\"value\":{{\"height\":",
+        index, height, width);
+    append_number(box[3] / height * 100.0, results);
+    results += ",\"rectanglelabels\":[";
+    core::append_json_string(category, results);
+    results += "],\"rotation\":0,\"width\":";
+    append_number(box[2] / width * 100.0, results);
+    results += ",\"x\":";
+    append_number(box[0] / width * 100.0, results);
+    results += ",\"y\":";
+    append_number(box[1] / height * 100.0, results);
+    results += "}}";
+  }
+  std::string text = "{\"annotations\":[{\"result\":[" + results + "]}],\"data\":{";
+  append_object_info(member, "image", text);
+  text += ",\"image\":";
+  core::append_json_string(entry.data_uri, text);
+  text += "}}";
+  return text;
+}
+
+}  // namespace
+
+Result<LabelStudioOutput> label_studio_tasks(std::span<const LabelStudioEntry> entries) {
+  simdjson::dom::parser parser;
+  Counts counts;
+  std::string array = "[";
+  for (const auto& entry : entries) {
+    const Member& member = *entry.member;
+    if (array.size() > 1) array.push_back(',');
+    if (member.annotation_json.empty()) {
+      array += "{\"data\":{";
+      append_object_info(member, "image", array);
+      array += ",\"image\":";
+      core::append_json_string(entry.data_uri, array);
+      array += "}}";
+      continue;
+    }
+    auto root = core::parse_json(parser, member.annotation_json, fmt::format("object id:{}", member.hash.hex()));
+    if (!root) return std::unexpected(std::move(root).error());
+    if (!root->is_object()) return not_shape(member, "it is not a JSON object");
+    if (is_label_studio_task(*root)) {
+      array += original_task(*root, entry);
+      continue;
+    }
+    auto task = converted_task(*root, entry, counts);
+    if (!task) return std::unexpected(std::move(task).error());
+    array += *task;
+  }
+  array.push_back(']');
+  auto canonical = core::canonical_json(array, "annotations.json");
+  if (!canonical) return std::unexpected(std::move(canonical).error());
+  LabelStudioOutput output;
+  output.json = pretty_json(*canonical);
+  if (counts.shapes_as_boxes > 0) {
+    output.warnings.push_back(fmt::format(
+        "{} object(s) with a segmentation (polygon or RLE) were written as rectangles: only their bbox is kept",
+        counts.shapes_as_boxes));
+  }
+  return output;
+}
+
+}  // namespace ldb::formats

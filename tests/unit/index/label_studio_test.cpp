@@ -1,0 +1,224 @@
+#include "index/label_studio.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/json.hpp"
+#include "test_support.hpp"
+
+namespace ldb::index {
+namespace {
+
+FileExists files(std::set<std::string> paths) {
+  return [paths = std::move(paths)](std::string_view path) { return paths.contains(std::string(path)); };
+}
+
+constexpr std::string_view k_json_path = "/d/ls/export.json";
+
+core::Md5 md5_of_text(std::string_view text) { return core::md5_of(text); }
+
+Error parse_error(std::string_view text, const FileExists& exists = files({"/d/ls/a.png"}),
+                  std::string_view data_key = "") {
+  auto r = parse_label_studio(text, k_json_path, data_key, exists);
+  EXPECT_FALSE(r) << "expected an error";
+  if (r) return Error{};
+  EXPECT_FALSE(r.error().hint.empty());
+  EXPECT_NE(r.error().message.find(k_json_path), std::string::npos) << r.error().message;
+  return r.error();
+}
+
+std::string read_testdata(std::string_view name) {
+  std::ifstream in(fmt::format("{}/label-studio/{}", LDB_TESTDATA_DIR, name));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+TEST(LabelStudioTest, DetectsExports) {
+  EXPECT_TRUE(is_label_studio_json(R"([{"data":{"image":"a.png"}}])"));
+  EXPECT_TRUE(is_label_studio_json(read_testdata("yolo-data_obb.json")));
+  EXPECT_FALSE(is_label_studio_json("[]"));
+  EXPECT_FALSE(is_label_studio_json(R"([{"data":"a.png"}])"));
+  EXPECT_FALSE(is_label_studio_json(R"([{"annotation":{},"ldb_meta":{"data_object_id":"x"}}])"));
+  EXPECT_FALSE(is_label_studio_json(R"({"images":[],"annotations":[],"categories":[]})"));
+  EXPECT_FALSE(is_label_studio_json("[{"));
+}
+
+TEST(LabelStudioTest, ResolvesEveryKindOfLocalUri) {
+  std::string text = R"([
+    {"id":1,"data":{"image":"a.png"}},
+    {"id":2,"data":{"image":"/data/local-files/?d=sub/b%20c.png"}},
+    {"id":3,"data":{"image":"file:///d/ls/sub/d.png"}},
+    {"id":4,"data":{"image":"/data/upload/7/e.png"}},
+    {"id":5,"data":{"image":"/f.png"}},
+    {"id":"x","data":{"text":"not a file","image":"/d/ls/g.png"}}])";
+  auto tasks = parse_label_studio(text, k_json_path, "",
+                                  files({"/d/ls/a.png", "/d/ls/sub/b c.png", "/d/ls/sub/d.png", "/d/ls/e.png",
+                                         "/d/ls/f.png", "/d/ls/g.png"}));
+  ASSERT_OK(tasks);
+  std::vector<std::string> paths;
+  for (const auto& task : *tasks) paths.push_back(task.data_path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"/d/ls/a.png", "/d/ls/sub/b c.png", "/d/ls/sub/d.png", "/d/ls/e.png",
+                                             "/d/ls/f.png", "/d/ls/g.png"}));
+  EXPECT_EQ((*tasks)[0].name, "task id 1");
+  EXPECT_EQ((*tasks)[5].name, "task id 'x'");
+  EXPECT_EQ((*tasks)[5].path_key, "image");  // "text" does not resolve to a file
+  EXPECT_FALSE((*tasks)[0].has_original_size);
+}
+
+TEST(LabelStudioTest, EscapingUrisAreRefused) {
+  for (std::string_view uri : {"../a.png", "sub/../../a.png", "file:///etc/passwd", "/data/local-files/?d=..%2Fx",
+                               "/../../etc/passwd", ""}) {
+    std::string text = fmt::format(R"([{{"id":9,"data":{{"image":"{}"}}}}])", uri);
+    Error error = parse_error(text, files({"/d/a.png", "/etc/passwd", "/d/x", "/d/ls/a.png"}), "image");
+    EXPECT_EQ(error.code, ErrorCode::invalid_argument) << uri;
+    EXPECT_NE(error.message.find("task id 9"), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("leaves the folder"), std::string::npos) << error.message;
+  }
+}
+
+TEST(LabelStudioTest, UrlsAndMissingFilesAreNamedByTask) {
+  Error url = parse_error(R"([{"id":4,"data":{"image":"https://host/a.png"}}])");
+  EXPECT_EQ(url.code, ErrorCode::unsupported);
+  EXPECT_NE(url.message.find("task id 4"), std::string::npos);
+  EXPECT_NE(url.message.find("URL"), std::string::npos);
+  Error missing = parse_error(R"([{"id":5,"data":{"image":"b.png"}}])");
+  EXPECT_EQ(missing.code, ErrorCode::not_found);
+  EXPECT_NE(missing.message.find("task id 5"), std::string::npos);
+  Error key = parse_error(R"([{"id":6,"data":{"image":"a.png"}}])", files({"/d/ls/a.png"}), "img");
+  EXPECT_NE(key.message.find("data.img must be a string"), std::string::npos);
+}
+
+TEST(LabelStudioTest, MalformedTasksAreNamed) {
+  EXPECT_NE(parse_error("{}").message.find("not a JSON array"), std::string::npos);
+  EXPECT_NE(parse_error("[3]").message.find("tasks[0]"), std::string::npos);
+  EXPECT_NE(parse_error(R"([{"id":2,"data":[]}])").message.find("task id 2"), std::string::npos);
+  EXPECT_NE(parse_error(R"([{"id":2,"data":{"image":"a.png"},"objects":[]}])").message.find("\"objects\""),
+            std::string::npos);
+  Error twice = parse_error(R"([{"id":1,"data":{"image":"a.png"}},{"id":2,"data":{"image":"./a.png"}}])");
+  EXPECT_NE(twice.message.find("also the file of task id 1"), std::string::npos) << twice.message;
+}
+
+LabelStudioTask one_task(std::string_view text) {
+  auto tasks = parse_label_studio(text, k_json_path, "", files({"/d/ls/a.png"}));
+  EXPECT_TRUE(tasks.has_value() && tasks->size() == 1);
+  return tasks ? (*tasks)[0] : LabelStudioTask{};
+}
+
+TEST(LabelStudioTest, AnnotationKeepsTheTaskAndAddsObjects) {
+  LabelStudioTask task = one_task(R"([{"id":1,"data":{"image":"a.png","data-object-info":{"md5":"old"}},
+    "annotations":[
+      {"was_cancelled":true,"result":[{"type":"rectanglelabels","original_width":200,"original_height":100,
+        "value":{"x":0,"y":0,"width":10,"height":10,"rectanglelabels":["skipped"]}}]},
+      {"result":[
+        {"type":"rectanglelabels","original_width":200,"original_height":100,
+         "value":{"x":10,"y":20,"width":50,"height":25,"rotation":0,"rectanglelabels":["cat","pet"]}},
+        {"type":"choices","value":{"choices":["indoor"]}},
+        {"type":"polygonlabels","original_width":200,"original_height":100,
+         "value":{"points":[[0,0],[50,0],[50,100]],"polygonlabels":["dog"]}}]}]}])");
+  EXPECT_TRUE(task.has_original_size);
+  core::Md5 md5 = md5_of_text("a");
+  auto annotation = label_studio_annotation(task, md5, std::nullopt, k_json_path);
+  ASSERT_OK(annotation);
+  EXPECT_EQ(*annotation, core::canonical_json(*annotation, "x").value());
+  EXPECT_NE(annotation->find(fmt::format(R"("data":{{"data-object-info":{{"md5":"{}","path_key":"image"}},"image":"a.png"}})",
+                                         md5.hex())),
+            std::string::npos)
+      << *annotation;
+  EXPECT_NE(annotation->find(R"("image":{"file_name":"a.png","height":100,"width":200})"), std::string::npos);
+  EXPECT_NE(annotation->find(R"("objects":[{"bbox":[20,20,100,25],"category":"cat"},)"
+                             R"({"bbox":[20,20,100,25],"category":"pet"},)"
+                             R"({"bbox":[0,0,100,100],"category":"dog","segmentation":[[0,0,100,0,100,100]]}])"),
+            std::string::npos)
+      << *annotation;
+  EXPECT_NE(annotation->find(R"("source_format":"label-studio")"), std::string::npos);
+  EXPECT_NE(annotation->find(R"("was_cancelled":true)"), std::string::npos);  // the task is kept whole
+}
+
+TEST(LabelStudioTest, RotatedRectangleGetsCorners) {
+  LabelStudioTask task = one_task(R"([{"id":1,"data":{"image":"a.png"},"annotations":[{"result":[
+        {"type":"rectanglelabels","original_width":100,"original_height":100,
+         "value":{"x":10,"y":10,"width":20,"height":10,"rotation":90,"rectanglelabels":["r"]}}]}]}])");
+  auto annotation = label_studio_annotation(task, md5_of_text("a"), std::nullopt, k_json_path);
+  ASSERT_OK(annotation);
+  simdjson::dom::parser parser;
+  auto root = core::parse_json(parser, *annotation, "x");
+  ASSERT_OK(root);
+  simdjson::dom::element object = (*root)["objects"].at(0);
+  std::vector<double> bbox, corners;
+  for (auto n : object["bbox"].get_array()) bbox.push_back(n.get_double().value_unsafe());
+  for (auto n : object["segmentation"].at(0).get_array()) {
+    corners.push_back(n.is_int64() ? double(n.get_int64().value_unsafe()) : n.get_double().value_unsafe());
+  }
+  // Clockwise about (10, 10): width runs down, height runs left.
+  std::vector<double> expected_corners{10, 10, 10, 30, 0, 30, 0, 10};
+  ASSERT_EQ(corners.size(), 8u);
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_NEAR(corners[i], expected_corners[i], 1e-9) << i;
+  std::vector<double> expected_bbox{0, 10, 10, 20};
+  ASSERT_EQ(bbox.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(bbox[i], expected_bbox[i], 1e-9) << i;
+  EXPECT_EQ(double(object["rotation"].get_int64().value_unsafe()), 90);
+}
+
+TEST(LabelStudioTest, SizeComesFromTheHeaderWhenResultsLackIt) {
+  LabelStudioTask task = one_task(R"([{"id":3,"data":{"image":"a.png"},"annotations":[{"result":[
+        {"type":"rectanglelabels","value":{"x":50,"y":50,"width":50,"height":50,"rectanglelabels":["c"]}}]}]}])");
+  EXPECT_FALSE(task.has_original_size);
+  auto unknown = label_studio_annotation(task, md5_of_text("a"), std::nullopt, k_json_path);
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("task id 3: annotations[0].result[0]: the image size is unknown"),
+            std::string::npos)
+      << unknown.error().message;
+  auto sized = label_studio_annotation(task, md5_of_text("a"), LabelStudioImageSize{40, 20}, k_json_path);
+  ASSERT_OK(sized);
+  EXPECT_NE(sized->find(R"("bbox":[20,10,20,10])"), std::string::npos) << *sized;
+}
+
+TEST(LabelStudioTest, MalformedResultsAreNamed) {
+  for (std::string_view result : {R"(3)", R"({"value":{}})", R"({"type":"rectanglelabels"})",
+                                  R"({"type":"rectanglelabels","original_width":10,"original_height":10,
+                                      "value":{"x":"1","y":0,"width":1,"height":1,"rectanglelabels":["a"]}})",
+                                  R"({"type":"polygonlabels","original_width":10,"original_height":10,
+                                      "value":{"points":[[0,0],[1]],"polygonlabels":["a"]}})",
+                                  R"({"type":"polygonlabels","original_width":-1,"original_height":10,
+                                      "value":{"points":[],"polygonlabels":["a"]}})",
+                                  R"({"type":"rectanglelabels","original_width":10,"original_height":10,
+                                      "value":{"x":1,"y":0,"width":1,"height":1,"rectanglelabels":[1]}})"}) {
+    LabelStudioTask task = one_task(fmt::format(R"([{{"id":8,"data":{{"image":"a.png"}},
+        "annotations":[{{"result":[{}]}}]}}])", result));
+    auto annotation = label_studio_annotation(task, md5_of_text("a"), std::nullopt, k_json_path);
+    ASSERT_FALSE(annotation) << result;
+    EXPECT_EQ(annotation.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(annotation.error().message.find("task id 8: annotations[0].result[0]"), std::string::npos)
+        << annotation.error().message;
+    EXPECT_FALSE(annotation.error().hint.empty());
+  }
+}
+
+TEST(LabelStudioTest, RealExportsConvertEveryRegion) {
+  struct Case {
+    std::string_view file;
+    std::size_t tasks;
+    std::size_t first_objects;
+  };
+  for (auto [file, count, objects] : {Case{"yolo-data.json", 2, 2}, Case{"yolo-data_obb.json", 3, 23},
+                                      Case{"yolo-data_polygons.json", 1, 1}, Case{"json_min-data.json", 1, 1}}) {
+    std::string text = read_testdata(file);
+    auto tasks = parse_label_studio(text, k_json_path, "", [](std::string_view) { return true; });
+    ASSERT_OK(tasks);
+    ASSERT_EQ(tasks->size(), count) << file;
+    auto annotation = label_studio_annotation((*tasks)[0], md5_of_text(file), std::nullopt, k_json_path);
+    ASSERT_OK(annotation);
+    simdjson::dom::parser parser;
+    auto root = core::parse_json(parser, *annotation, file);
+    ASSERT_OK(root);
+    EXPECT_EQ((*root)["objects"].get_array().size(), objects) << file;
+  }
+}
+
+}  // namespace
+}  // namespace ldb::index

@@ -1,0 +1,90 @@
+// Image attributes of objects (schema 2): what ingest records from the
+// indexer's header probe and what objects_info and known_paths_under report.
+
+#include <gtest/gtest.h>
+
+#include "store_test_support.hpp"
+
+namespace ldb::store::testing {
+namespace {
+
+class ObjectImagesTest : public StoreTest {};
+
+IndexedFile probed(std::string path, std::string_view content, std::optional<ImageInfo> image) {
+  IndexedFile f = file(std::move(path), content);
+  f.image_probed = true;
+  f.image = std::move(image);
+  return f;
+}
+
+std::string raw_format(const std::filesystem::path& instance, const Md5& hash) {
+  return std::to_string(raw_int(instance, "SELECT CASE WHEN image_format IS NULL THEN -1 ELSE length(image_format) END "
+                                         "FROM objects WHERE hex(hash) = upper('" + hash.hex() + "')"));
+}
+
+TEST_F(ObjectImagesTest, IngestThenObjectsInfoRoundTrip) {
+  auto photo = probed("/d/photo.jpg", "jpeg bytes", ImageInfo{640, 480, "jpeg"});
+  auto icon = probed("/d/icon.png", "png bytes", ImageInfo{16, 32, "png"});
+  auto text = probed("/d/notes.txt", "plain text", std::nullopt);
+  ingest({photo, icon, text});
+  std::vector<Md5> hashes{icon.hash, text.hash, photo.hash};
+  auto infos = store().objects_info(hashes);
+  ASSERT_OK(infos);
+  ASSERT_EQ(infos->size(), 3u);
+  EXPECT_EQ((*infos)[0].image, (ImageInfo{16, 32, "png"}));
+  EXPECT_FALSE((*infos)[1].image.has_value());
+  EXPECT_EQ((*infos)[2].image, (ImageInfo{640, 480, "jpeg"}));
+  EXPECT_EQ(info(photo.hash).image, (ImageInfo{640, 480, "jpeg"}));
+  // Probed and not an image is '' (known), not NULL (never probed).
+  EXPECT_EQ(raw_format(dir(), text.hash), "0");
+  EXPECT_EQ(raw_format(dir(), photo.hash), "4");
+}
+
+TEST_F(ObjectImagesTest, UnprobedNewObjectIsNullAndReportedAsUnprobed) {
+  ingest({file("/d/a.bin", "unprobed bytes")});
+  EXPECT_EQ(raw_format(dir(), core::md5_of("unprobed bytes")), "-1");
+  auto known = store().known_paths_under("/d");
+  ASSERT_OK(known);
+  ASSERT_EQ(known->size(), 1u);
+  EXPECT_TRUE(known->front().image_unprobed);
+  EXPECT_FALSE(info(core::md5_of("unprobed bytes")).image.has_value());
+}
+
+TEST_F(ObjectImagesTest, ProbedObjectsAreNotReportedAsUnprobed) {
+  ingest({probed("/d/a.png", "a", ImageInfo{1, 1, "png"}), probed("/d/b.txt", "b", std::nullopt)});
+  auto known = store().known_paths_under("/d");
+  ASSERT_OK(known);
+  ASSERT_EQ(known->size(), 2u);
+  EXPECT_FALSE((*known)[0].image_unprobed);
+  EXPECT_FALSE((*known)[1].image_unprobed);
+}
+
+TEST_F(ObjectImagesTest, IngestWithoutProbeKeepsTheRecordedImage) {
+  auto photo = probed("/d/photo.jpg", "jpeg bytes", ImageInfo{640, 480, "jpeg"});
+  ingest({photo});
+  // A later run that only re-read the annotation (the data file unchanged).
+  ingest({file("/d/photo.jpg", "jpeg bytes", R"({"label": "cat"})")});
+  auto got = info(photo.hash);
+  EXPECT_EQ(got.current_version, 1u);
+  EXPECT_EQ(got.image, (ImageInfo{640, 480, "jpeg"}));
+}
+
+TEST_F(ObjectImagesTest, ProbeOfAnExistingObjectReplacesItsAttributes) {
+  auto first = file("/d/a.webp", "same bytes");
+  ingest({first});
+  ingest({probed("/d/a.webp", "same bytes", ImageInfo{10, 20, "webp"})});
+  EXPECT_EQ(info(first.hash).image, (ImageInfo{10, 20, "webp"}));
+  ingest({probed("/d/a.webp", "same bytes", std::nullopt)});
+  EXPECT_FALSE(info(first.hash).image.has_value());
+  EXPECT_EQ(raw_format(dir(), first.hash), "0");
+}
+
+TEST_F(ObjectImagesTest, SameBytesAtTwoPathsInOneBatch) {
+  ingest({probed("/d/a.gif", "gif bytes", ImageInfo{5, 6, "gif"}), probed("/e/a.gif", "gif bytes", ImageInfo{5, 6, "gif"})});
+  auto got = info(core::md5_of("gif bytes"));
+  EXPECT_EQ(got.paths.size(), 2u);
+  EXPECT_EQ(got.image, (ImageInfo{5, 6, "gif"}));
+}
+
+}  // namespace
+}  // namespace ldb::store::testing

@@ -1,0 +1,231 @@
+// Migrating instance databases of older schema versions: a database built
+// with the version 1 DDL (kept here verbatim, as schema.cpp no longer has it)
+// opens, gains the version 2 columns, keeps its rows, and ends up with the
+// same objects table as a new instance.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+#include "store_test_support.hpp"
+#include "test_support.hpp"
+
+namespace ldb::store {
+namespace {
+
+using ldb::testing::TempDir;
+
+// The schema of version 1, as ldb created it before image attributes.
+constexpr const char* k_schema_v1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE objects(
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  first_indexed INTEGER NOT NULL,
+  last_indexed INTEGER NOT NULL,
+  current_version INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE paths(
+  path TEXT PRIMARY KEY,
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  annotation_path TEXT NOT NULL DEFAULT '',
+  annotation_size INTEGER NOT NULL DEFAULT 0,
+  annotation_mtime_ns INTEGER NOT NULL DEFAULT 0,
+  annotation_version INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX paths_by_object ON paths(object_id);
+CREATE TABLE annotation_contents(
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  json TEXT NOT NULL
+);
+CREATE TABLE annotation_versions(
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  version INTEGER NOT NULL,
+  content_id INTEGER NOT NULL REFERENCES annotation_contents(id),
+  indexed_at INTEGER NOT NULL,
+  PRIMARY KEY(object_id, version)
+) WITHOUT ROWID;
+CREATE INDEX annotation_versions_by_content ON annotation_versions(object_id, content_id);
+CREATE TABLE tags(
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  tag TEXT NOT NULL,
+  PRIMARY KEY(object_id, tag)
+) WITHOUT ROWID;
+CREATE TABLE collections(
+  hash BLOB PRIMARY KEY,
+  members BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE datasets(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created INTEGER NOT NULL
+);
+CREATE TABLE dataset_versions(
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  parent INTEGER NOT NULL,
+  collection_hash BLOB NOT NULL REFERENCES collections(hash),
+  message TEXT NOT NULL,
+  author TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  num_objects INTEGER NOT NULL,
+  num_annotations INTEGER NOT NULL,
+  PRIMARY KEY(dataset_id, version)
+) WITHOUT ROWID;
+CREATE TABLE storage_locations(
+  prefix TEXT PRIMARY KEY,
+  read_add INTEGER NOT NULL,
+  options TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES('schema_version', '1');
+)sql";
+
+// Runs SQL through a raw connection, creating the database file if needed.
+void raw_exec(const std::filesystem::path& instance, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((instance / k_database_file).c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  std::string message = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+std::string raw_text(const std::filesystem::path& instance, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open((instance / k_database_file).c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  std::string out = "<none>";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto* text = sqlite3_column_text(stmt, 0);
+    out = text ? reinterpret_cast<const char*>(text) : "<null>";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+// "name type notnull default" of every column of `table`, in order.
+std::vector<std::string> columns(const std::filesystem::path& instance, const std::string& table) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open((instance / k_database_file).c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  std::vector<std::string> out;
+  std::string sql = "PRAGMA table_info(" + table + ")";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      auto text = [&](int i) {
+        const auto* t = sqlite3_column_text(stmt, i);
+        return std::string(t ? reinterpret_cast<const char*>(t) : "-");
+      };
+      out.push_back(text(1) + " " + text(2) + " " + text(3) + " " + text(4));
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+// A version 1 instance holding one object seen at /data/a.png, with no annotation.
+void create_v1_instance(const std::filesystem::path& instance) {
+  raw_exec(instance, k_schema_v1);
+  raw_exec(instance,
+           "INSERT INTO objects(hash, size, first_indexed, last_indexed, current_version) "
+           "VALUES(x'00112233445566778899aabbccddeeff', 5, 100, 200, 0);"
+           "INSERT INTO paths(path, object_id, size, mtime_ns) VALUES('/data/a.png', 1, 5, 7);");
+}
+
+Md5 v1_object() { return Md5::from_hex("00112233445566778899aabbccddeeff").value(); }
+
+TEST(SchemaMigrationTest, CurrentVersionIsTwo) { EXPECT_EQ(k_schema_version, 2); }
+
+TEST(SchemaMigrationTest, Version1OpensAndGetsImageColumns) {
+  TempDir dir;
+  create_v1_instance(dir.path());
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_OK(opened);
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  auto cols = columns(dir.path(), "objects");
+  ASSERT_EQ(cols.size(), 9u);
+  EXPECT_EQ(cols[6], "image_width INTEGER 0 -");
+  EXPECT_EQ(cols[7], "image_height INTEGER 0 -");
+  EXPECT_EQ(cols[8], "image_format TEXT 0 -");
+
+  // The old rows are intact and have no image attributes yet.
+  auto info = (*opened)->object_info(v1_object());
+  ASSERT_OK(info);
+  EXPECT_EQ(info->size, 5u);
+  EXPECT_EQ(info->first_indexed, 100);
+  EXPECT_EQ(info->paths, std::vector<std::string>{"/data/a.png"});
+  EXPECT_FALSE(info->image.has_value());
+  EXPECT_EQ(raw_text(dir.path(), "SELECT image_format FROM objects"), "<null>");
+}
+
+TEST(SchemaMigrationTest, MigratedObjectsAreMarkedUnprobedUntilIngestedWithAHeader) {
+  TempDir dir;
+  create_v1_instance(dir.path());
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_OK(opened);
+  auto& store = **opened;
+  auto known = store.known_paths_under("/data");
+  ASSERT_OK(known);
+  ASSERT_EQ(known->size(), 1u);
+  EXPECT_TRUE(known->front().image_unprobed);
+
+  IndexedFile again;
+  again.path = "/data/a.png";
+  again.size = 5;
+  again.mtime_ns = 7;
+  again.hash = v1_object();
+  again.image_probed = true;
+  again.image = ImageInfo{3, 2, "png"};
+  ASSERT_OK(store.ingest(std::span<const IndexedFile>(&again, 1), {}));
+  known = store.known_paths_under("/data");
+  ASSERT_OK(known);
+  EXPECT_FALSE(known->front().image_unprobed);
+  auto info = store.object_info(v1_object());
+  ASSERT_OK(info);
+  EXPECT_EQ(info->image, (ImageInfo{3, 2, "png"}));
+}
+
+TEST(SchemaMigrationTest, MigratedTableMatchesANewInstance) {
+  TempDir migrated, fresh;
+  create_v1_instance(migrated.path());
+  ASSERT_OK(open_sqlite_store(migrated.path()));
+  ASSERT_OK(create_sqlite_store(fresh.path()));
+  EXPECT_EQ(columns(migrated.path(), "objects"), columns(fresh.path(), "objects"));
+  EXPECT_EQ(columns(migrated.path(), "paths"), columns(fresh.path(), "paths"));
+}
+
+TEST(SchemaMigrationTest, SecondOpenDoesNothing) {
+  TempDir dir;
+  create_v1_instance(dir.path());
+  ASSERT_OK(open_sqlite_store(dir.path()));
+  ASSERT_OK(open_sqlite_store(dir.path()));
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(columns(dir.path(), "objects").size(), 9u);
+}
+
+TEST(SchemaMigrationTest, FailedStepChangesNothing) {
+  TempDir dir;
+  create_v1_instance(dir.path());
+  // A damaged version 1 database that already has one of the new columns:
+  // the step fails at its last ALTER, and none of it lands.
+  raw_exec(dir.path(), "ALTER TABLE objects ADD COLUMN image_format TEXT");
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(columns(dir.path(), "objects").size(), 7u);
+}
+
+}  // namespace
+}  // namespace ldb::store
