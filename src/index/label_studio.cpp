@@ -108,7 +108,8 @@ Result<std::string> resolve_uri(std::string_view uri, std::string_view folder, c
   std::string absolute = core::normalize_local_path(path);
   std::string_view base = folder;
   if (base.size() > 1) base.remove_suffix(1);
-  if (core::path_is_within(absolute, base) && exists(absolute)) return absolute;
+  // Strictly below the folder: "file:///set/b/.." names the folder itself.
+  if (absolute != base && core::path_is_within(absolute, base) && exists(absolute)) return absolute;
   if (uri.starts_with("file://")) return leaves();
   auto relative = core::contained_name(path.substr(1));
   if (!relative) return leaves();

@@ -81,6 +81,15 @@ TEST(LabelStudioTest, EscapingUrisAreRefused) {
   }
 }
 
+// Found by fuzz_label_studio: "file:///d/ls/b./../" normalises to the
+// export's folder itself, which was taken for a data file.
+TEST(LabelStudioTest, RegressionFileUriNamingTheFolderItself) {
+  std::string text = R"([{"id":1,"data":{"image":"file:///d/ls/b./../"}}])";
+  Error error = parse_error(text, [](std::string_view) { return true; }, "image");
+  EXPECT_EQ(error.code, ErrorCode::invalid_argument);
+  EXPECT_NE(error.message.find("task id 1"), std::string::npos) << error.message;
+}
+
 TEST(LabelStudioTest, UrlsAndMissingFilesAreNamedByTask) {
   Error url = parse_error(R"([{"id":4,"data":{"image":"https://host/a.png"}}])");
   EXPECT_EQ(url.code, ErrorCode::unsupported);
