@@ -5,6 +5,7 @@
 // are printed in fmt's shortest round-trip form.
 
 #include "formats/coco_writer.hpp"
+#include "formats/detection_shape.hpp"
 
 #include <algorithm>
 #include <array>
@@ -42,41 +43,17 @@ struct Image {
   std::vector<Object> objects;
 };
 
-constexpr std::string_view k_shape_hint =
-    "instantiate -m coco needs annotations in ldb's detection shape (as indexed with -m coco, yolo, voc or "
-    "label-studio); use -m bare-pairs for other annotations";
-
 std::unexpected<Error> not_shape(const Member& member, std::string_view problem) {
-  return fail(ErrorCode::invalid_argument,
-              fmt::format("object id:{}: its annotation is not in the detection shape: {}", member.hash.hex(),
-                          problem),
-              std::string(k_shape_hint));
+  return shape::not_in_shape(member, "coco", problem);
 }
 
-std::optional<element> field(element object, std::string_view key) {
-  element value;
-  if (object.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
-  return value;
-}
+using shape::field;
+using shape::is_number;
 
-bool is_number(element e) { return e.is_int64() || e.is_uint64() || e.is_double(); }
+// Callers check is_number first.
+double number_of(element e) { return *shape::number(e); }
 
-double number_of(element e) {
-  if (e.is_int64()) return static_cast<double>(std::int64_t(e.get_int64()));
-  if (e.is_uint64()) return static_cast<double>(std::uint64_t(e.get_uint64()));
-  return e.get_double();
-}
-
-std::optional<std::int64_t> integer_of(element e) {
-  if (e.is_int64()) return std::int64_t(e.get_int64());
-  if (e.is_double()) {
-    double d = e.get_double();
-    if (d >= -9.0e15 && d <= 9.0e15 && static_cast<double>(static_cast<std::int64_t>(d)) == d) {
-      return static_cast<std::int64_t>(d);
-    }
-  }
-  return std::nullopt;
-}
+std::optional<std::int64_t> integer_of(element e) { return shape::integer(e); }
 
 Result<Object> read_object(element value, std::size_t index, const Member& member) {
   std::string entry = fmt::format("objects[{}]", index);

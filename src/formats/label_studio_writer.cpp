@@ -4,6 +4,7 @@
 // the output is deterministic whatever the key order of the input.
 
 #include "formats/label_studio_writer.hpp"
+#include "formats/detection_shape.hpp"
 
 #include <optional>
 
@@ -29,19 +30,11 @@ std::unexpected<Error> not_shape(const Member& member, std::string_view problem)
               std::string(k_shape_hint));
 }
 
-std::optional<element> field(element object, std::string_view key) {
-  element value;
-  if (object.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
-  return value;
-}
+using shape::field;
+using shape::is_number;
 
-bool is_number(element e) { return e.is_int64() || e.is_uint64() || e.is_double(); }
-
-double number_of(element e) {
-  if (e.is_int64()) return static_cast<double>(std::int64_t(e.get_int64()));
-  if (e.is_uint64()) return static_cast<double>(std::uint64_t(e.get_uint64()));
-  return e.get_double();
-}
+// Callers check is_number first.
+double number_of(element e) { return *shape::number(e); }
 
 void append_number(double value, std::string& out) {
   if (value == 0) value = 0;  // no "-0"

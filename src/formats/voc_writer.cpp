@@ -3,6 +3,7 @@
 // COCO and YOLO there is nothing to decide over the whole dataset.
 
 #include "formats/voc_writer.hpp"
+#include "formats/detection_shape.hpp"
 
 #include <array>
 #include <cmath>
@@ -18,35 +19,13 @@ namespace {
 
 using simdjson::dom::element;
 
-constexpr std::string_view k_shape_hint =
-    "instantiate -m voc needs annotations in ldb's detection shape (as indexed with -m coco, yolo, voc or "
-    "label-studio); use -m bare-pairs for other annotations";
-
 std::unexpected<Error> not_shape(const Member& member, std::string_view problem) {
-  return fail(ErrorCode::invalid_argument,
-              fmt::format("object id:{}: its annotation is not in the detection shape: {}", member.hash.hex(),
-                          problem),
-              std::string(k_shape_hint));
+  return shape::not_in_shape(member, "voc", problem);
 }
 
-std::optional<element> field(element object, std::string_view key) {
-  element value;
-  if (object.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
-  return value;
-}
-
-std::optional<double> number_of(element e) {
-  if (e.is_int64()) return static_cast<double>(std::int64_t(e.get_int64()));
-  if (e.is_uint64()) return static_cast<double>(std::uint64_t(e.get_uint64()));
-  if (e.is_double()) return double(e.get_double());
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> integer_of(element e) {
-  auto value = number_of(e);
-  if (!value || *value < -9.0e15 || *value > 9.0e15 || std::floor(*value) != *value) return std::nullopt;
-  return static_cast<std::int64_t>(*value);
-}
+using shape::field;
+std::optional<double> number_of(element e) { return shape::number(e); }
+std::optional<std::int64_t> integer_of(element e) { return shape::integer(e); }
 
 double rounded(double value) {
   double r = std::round(value * 1e6) / 1e6;
