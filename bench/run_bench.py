@@ -106,8 +106,9 @@ def du_bytes(folder: str) -> int:
 class Session:
     """One fresh ldb instance, its HOME and workspaces, for one size."""
 
-    def __init__(self, ldb: str, work: str, count: int, data: str, timeout: float, wrap=None):
+    def __init__(self, ldb: str, work: str, count: int, data: str, timeout: float, wrap=None, skip=frozenset()):
         self.ldb = ldb
+        self.skip = skip  # workload names not run at this size
         self.data = data
         self.count = count
         self.timeout = timeout
@@ -143,7 +144,7 @@ def _quote(arg: str) -> str:
     return f"'{arg}'" if any(c in arg for c in " <>*|&;") else arg
 
 
-def baselines(data: str, work: str, count: int, repeat: int, timeout: float) -> dict:
+def baselines(data: str, work: str, count: int, repeat: int, timeout: float, skip=frozenset()) -> dict:
     log("warming the page cache (cat every file once, untimed)")
     run_once(["sh", "-c", f"find '{data}' -type f -print0 | xargs -0 cat > /dev/null"], timeout=timeout)
     results = {}
@@ -153,10 +154,17 @@ def baselines(data: str, work: str, count: int, repeat: int, timeout: float) -> 
         "md5sum", ["sh", "-c", f"find '{data}' -type f -name '*.jpg' -print0 | xargs -0 -P2 -n 1000 md5sum > /dev/null"],
         repeat=repeat, warmup=1, timeout=timeout, note="data files only, 2 processes")
     copy = os.path.join(work, f"cp-{count}")
+    if "cp" in skip:
+        log("  baseline cp -r skipped at this size (--skip-large)")
+        return _log_baselines(results)
     results["cp"] = measure("cp -r", ["sh", "-c", f"cp -r '{data}' '{copy}'"], repeat=repeat,
                             timeout=timeout, before_each=lambda: shutil.rmtree(copy, ignore_errors=True),
                             note="data + annotation files")
     shutil.rmtree(copy, ignore_errors=True)
+    return _log_baselines(results)
+
+
+def _log_baselines(results: dict) -> dict:
     for m in results.values():
         log(f"  baseline {m.name}: {m.wall:.3f} s wall, {m.cpu:.3f} s CPU" if m.ok else f"  {m.name} FAILED {m.error}")
     return results
@@ -213,17 +221,24 @@ def _workloads(s: Session, repeat: int, r: dict) -> dict:
     if r["diff"].ok:
         facts["diff_lines"] = len(r["diff"].runs[-1].stdout.splitlines())
     r["stage2"] = s.run("stage2", ["stage", "ds:bench.v1", s.ws2])
-    r["instantiate"] = s.run("instantiate", ["instantiate"], cwd=s.ws2, note="into an empty workspace")
-    facts["instantiated_files"] = sum(
-        len(files) for top, dirs, files in os.walk(s.ws2) if ".ldb_workspace" not in top)
-    r["reinstantiate"] = s.run("reinstantiate", ["instantiate"], cwd=s.ws2, note="again, nothing changed")
+    if "instantiate" not in s.skip:
+        r["instantiate"] = s.run("instantiate", ["instantiate"], cwd=s.ws2, note="into an empty workspace")
+        facts["instantiated_files"] = sum(
+            len(files) for top, dirs, files in os.walk(s.ws2) if ".ldb_workspace" not in top)
+    if "reinstantiate" not in s.skip and "instantiate" not in s.skip:
+        r["reinstantiate"] = s.run("reinstantiate", ["instantiate"], cwd=s.ws2, note="again, nothing changed")
     help_text = run_once([s.ldb, "instantiate", "--help"], env=s.env)
     facts["link_mode"] = "--link" in (help_text.stdout + help_text.stderr)
-    if facts["link_mode"]:
+    if facts["link_mode"] and "instantiate-link" not in s.skip:
         ws3 = os.path.join(s.root, "ws-link")
         os.makedirs(ws3)
         s.run("stage3", ["stage", "ds:bench.v1", ws3])
-        r["instantiate-link"] = s.run("instantiate-link", ["instantiate", "--link"], cwd=ws3)
+        r["instantiate-link"] = s.run("instantiate-link", ["instantiate", "--link"], cwd=ws3,
+                                      note="hard links (read-only) into an empty workspace")
+        facts["linked_files"] = sum(len(files) for top, dirs, files in os.walk(ws3) if ".ldb_workspace" not in top)
+        # Link mode made the storage files read-only (shared inodes); give the
+        # cached data back its write permission so later runs can regenerate it.
+        run_once(["chmod", "-R", "u+w", s.data])
     facts["instance_bytes"] = du_bytes(s.instance)
     facts["instance_files"] = count_files(s.instance) if os.path.isdir(s.instance) else 0
     facts["instance_breakdown"] = sorted(
@@ -238,16 +253,18 @@ def run_size(count: int, args, work: str) -> dict:
     started = time.perf_counter()
     data, summary, gen_seconds = generate(work, count, args)
     log(f"size {count}: baselines (load {load_start})")
-    base = baselines(data, work, count, args.repeat, args.timeout)
+    skip = frozenset(w for w in args.skip_large.split(",") if w) if count > LARGE_SIZE else frozenset()
+    base = baselines(data, work, count, args.repeat, args.timeout, skip)
     log(f"size {count}: ldb workloads")
-    session = Session(args.ldb, work, count, data, args.timeout)
+    session = Session(args.ldb, work, count, data, args.timeout, skip=skip)
     workloads = ldb_workloads(session, args.repeat)
     facts = workloads.pop("_facts")
     elapsed = time.perf_counter() - started
     result = {"count": count, "data": data, "run_root": session.root, "summary": summary, "generation_seconds": gen_seconds,
               "baselines": {k: v.to_json() for k, v in base.items()},
               "ldb": {k: v.to_json() for k, v in workloads.items()}, "facts": facts,
-              "seconds": elapsed, "load_start": load_start, "load_end": read_loadavg()}
+              "seconds": elapsed, "load_start": load_start, "load_end": read_loadavg(),
+              "skipped_workloads": sorted(skip)}
     if not args.keep:
         shutil.rmtree(session.root, ignore_errors=True)
     return result
@@ -392,6 +409,11 @@ def main(argv=None) -> int:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--micro-min-time", type=float, default=0.2, help="--benchmark_min_time, seconds")
     parser.add_argument("--keep", action="store_true", help="keep instances and workspaces under --work")
+    parser.add_argument("--skip-large", default="cp,instantiate,reinstantiate,instantiate-link",
+                        help="comma-separated baselines/workloads not run above 100000 objects (copying millions "
+                             "of files takes tens of minutes; their targets are stated at 100k)")
+    parser.add_argument("--analysis", metavar="MARKDOWN",
+                        help="a markdown file included verbatim as the report's Analysis section")
     parser.add_argument("--render-only", metavar="RESULTS_JSON",
                         help="measure nothing: re-evaluate the targets and re-write --out from a results file")
     parser.add_argument("--profile", metavar="WORKLOADS",
@@ -402,6 +424,8 @@ def main(argv=None) -> int:
         with open(args.render_only) as f:
             report = json.load(f)
         report["targets"] = bench_report.evaluate(report)
+        if args.analysis:
+            report["analysis"] = read_analysis(args.analysis)
         if args.profile:
             size = args.profile_size or max(t["size"] for t in report["targets"] if t["size"] <= LARGE_SIZE)
             report.setdefault("profiles", {}).update(
@@ -456,6 +480,8 @@ def main(argv=None) -> int:
 
     targets = bench_report.evaluate(report)
     report["targets"] = targets
+    if args.analysis:
+        report["analysis"] = read_analysis(args.analysis)
     missed = {w for t in targets for w in t.get("workloads", []) if t["result"] == "MISS"}
     profile_size = args.profile_size or max((t["size"] for t in targets if t["size"] <= LARGE_SIZE), default=0)
     report["profiles"] = {} if args.no_profile or not profile_size else profile(missed, profile_size, args, work)
@@ -474,6 +500,11 @@ def main(argv=None) -> int:
         log(f"wrote {args.out}")
     log(f"raw results in {json_path}; total {report['seconds'] / 60:.1f} min")
     return 0
+
+
+def read_analysis(path: str) -> dict:
+    with open(path) as f:
+        return {"path": os.path.relpath(os.path.abspath(path), os.path.dirname(HERE)), "text": f.read()}
 
 
 def gen_estimate(previous: dict, count: int) -> float:

@@ -82,25 +82,22 @@ void for_each_document(core::ThreadPool& pool, const std::vector<std::string>& d
   });
 }
 
-Result<Selection> apply_query(Context& ctx, Selection selection, const FilterSpec& spec) {
-  auto expr = query::Expression::parse(spec.value, dialect_of(spec.kind));
-  if (!expr) return std::unexpected(expr.error());
-  auto docs = documents_for(ctx, selection, spec.kind);
-  if (!docs) return std::unexpected(docs.error());
-  std::vector<char> keep(selection.size(), 0);
-  std::vector<char> errored(selection.size(), 0);
+// What a query filter decided for each object of the selection.
+struct QueryOutcomes {
+  std::vector<char> keep;
+  std::vector<char> errored;
   std::mutex why_mutex;
   std::string first_why;
-  const bool ldb_dialect = spec.kind != FilterKind::jquery;
-  for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+
+  explicit QueryOutcomes(std::size_t n) : keep(n, 0), errored(n, 0) {}
+
+  void record(std::size_t i, const query::Expression& expr, std::optional<simdjson::dom::element> doc) {
     if (!doc) {
       errored[i] = 1;
       return;
     }
-    // In ldb semantics an object without an annotation has no keys at all.
-    if (ldb_dialect && spec.kind != FilterKind::file && (*docs)[i].empty()) return;
     std::string why;
-    auto outcome = expr->test(*doc, &why);
+    auto outcome = expr.test(*doc, &why);
     if (outcome == query::Expression::Outcome::match) {
       keep[i] = 1;
     } else if (outcome == query::Expression::Outcome::error) {
@@ -108,17 +105,85 @@ Result<Selection> apply_query(Context& ctx, Selection selection, const FilterSpe
       std::lock_guard lock(why_mutex);
       if (first_why.empty()) first_why = why;
     }
+  }
+};
+
+// Evaluates an annotation query while reading: every worker takes the next
+// batch from the store's cursor under a lock, then parses and tests it, so
+// reading one batch overlaps evaluating another and no per-object string is
+// built. Objects without an annotation are left out in the ldb dialect and
+// tested against null in --jquery (standard JMESPath).
+Status query_annotations(Context& ctx, const Selection& selection, const query::Expression& expr, bool jmespath,
+                         QueryOutcomes& outcomes) {
+  constexpr std::size_t k_batch_rows = 512;
+  auto cursor = ctx.store.scan_annotations(selection);
+  if (!cursor) return std::unexpected(cursor.error());
+  std::vector<char> seen(jmespath ? selection.size() : 0, 0);
+  std::mutex read_mutex;
+  bool finished = false;
+  Status failure;
+  ctx.pool.parallel_for(ctx.pool.size(), 1, [&](std::size_t, std::size_t, unsigned) {
+    store::AnnotationBatch batch;
+    simdjson::dom::parser parser;
+    for (;;) {
+      {
+        std::lock_guard lock(read_mutex);
+        if (finished) return;
+        auto more = (*cursor)->next(batch, k_batch_rows);
+        if (!more) {
+          failure = std::unexpected(more.error());
+          finished = true;
+          return;
+        }
+        if (!*more) finished = true;
+      }
+      for (std::size_t row = 0; row < batch.size(); ++row) {
+        std::string_view text = batch.json(row);
+        std::size_t i = batch.position(row);
+        if (jmespath) seen[i] = 1;
+        simdjson::dom::element element;
+        if (parser.parse(text.data(), text.size(), true).get(element)) {
+          outcomes.record(i, expr, std::nullopt);
+        } else {
+          outcomes.record(i, expr, element);
+        }
+      }
+    }
   });
+  if (!failure) return failure;
+  if (jmespath) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element null_document = parser.parse(std::string_view("null")).value_unsafe();
+    for (std::size_t i = 0; i < selection.size(); ++i) {
+      if (!seen[i]) outcomes.record(i, expr, null_document);
+    }
+  }
+  return {};
+}
+
+Result<Selection> apply_query(Context& ctx, Selection selection, const FilterSpec& spec) {
+  auto expr = query::Expression::parse(spec.value, dialect_of(spec.kind));
+  if (!expr) return std::unexpected(expr.error());
+  QueryOutcomes outcomes(selection.size());
+  if (spec.kind == FilterKind::file) {
+    auto docs = documents_for(ctx, selection, spec.kind);
+    if (!docs) return std::unexpected(docs.error());
+    for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+      outcomes.record(i, *expr, doc);
+    });
+  } else {
+    LDB_TRY(query_annotations(ctx, selection, *expr, spec.kind == FilterKind::jquery, outcomes));
+  }
   Selection out;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < selection.size(); ++i) {
-    if (keep[i]) out.push_back(selection[i]);
-    errors += errored[i] ? 1 : 0;
+    if (outcomes.keep[i]) out.push_back(selection[i]);
+    errors += outcomes.errored[i] ? 1 : 0;
   }
   if (errors) {
     ctx.warnings.push_back(fmt::format("{} object{} skipped: '{}' could not be evaluated on them ({})", errors,
                                        errors == 1 ? " was" : "s were", spec.value,
-                                       first_why.empty() ? "invalid document" : first_why));
+                                       outcomes.first_why.empty() ? "invalid document" : outcomes.first_why));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // index_paths: scan, plan, decide per file what must be (re)read, do that
-// work in parallel, then write everything with one Store::ingest call.
+// work in parallel and write the results in path order to one ingest session
+// (one transaction) while the rest is still being hashed.
 //
 // Work results go into slots pre-sized to the plan, one per item, so workers
 // never share a buffer and the output order is the plan's (sorted by path)
@@ -7,6 +8,8 @@
 // order is reported, so a run fails the same way every time.
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -96,48 +99,30 @@ Result<std::vector<Work>> decide_work(store::Store& store, const Plan& plan, con
   return work;
 }
 
-// Hashes and reads in parallel; returns the first error in path order
-// (malformed annotations are collected instead with BadAnnotation::skip).
-std::vector<Outcome> run_work(storage::FileSystem& fs, core::ThreadPool& pool, core::Progress& progress,
-                              const Plan& plan, const std::vector<Work>& work) {
-  std::vector<Outcome> outcomes(plan.items.size());
-  std::uint64_t total = 0;
-  for (const auto& w : work) total += (w.hash || w.read_annotation) ? 1 : 0;
-  progress.start("indexing", total);
-  pool.parallel_for(plan.items.size(), k_chunk, [&](std::size_t begin, std::size_t end, unsigned) {
-    std::uint64_t done = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      const auto& item = plan.items[i];
-      const Work& w = work[i];
-      Outcome& out = outcomes[i];
-      if (w.hash) {
-        auto hashed = fs.hash_with_head(item.data->info.path, k_image_head_bytes);
-        if (!hashed) {
-          out.error = std::move(hashed).error();
-          continue;
-        }
-        out.hash = hashed->hash;
-        out.image = image_info(hashed->head, item.data->info.path);
-      } else if (w.known) {
-        out.hash = w.known->hash;
-      }
-      if (w.read_annotation) {
-        const auto& path = item.annotation_file->info.path;
-        auto text = fs.read(path);
-        auto canonical = text ? core::canonical_json(*text, path) : std::unexpected(std::move(text).error());
-        if (!canonical) {
-          out.malformed_annotation = canonical.error().code == ErrorCode::invalid_argument;
-          out.error = std::move(canonical).error();
-          continue;
-        }
-        out.canonical_json = std::move(*canonical);
-      }
-      if (w.hash || w.read_annotation) ++done;
+// Hashes and reads what item i needs (its Work) into `out`.
+void run_item(storage::FileSystem& fs, const PlannedItem& item, const Work& w, Outcome& out) {
+  if (w.hash) {
+    auto hashed = fs.hash_with_head(item.data->info.path, k_image_head_bytes);
+    if (!hashed) {
+      out.error = std::move(hashed).error();
+      return;
     }
-    progress.advance(done);
-  });
-  progress.finish();
-  return outcomes;
+    out.hash = hashed->hash;
+    out.image = image_info(hashed->head, item.data->info.path);
+  } else if (w.known) {
+    out.hash = w.known->hash;
+  }
+  if (w.read_annotation) {
+    const auto& path = item.annotation_file->info.path;
+    auto text = fs.read(path);
+    auto canonical = text ? core::canonical_json(*text, path) : std::unexpected(std::move(text).error());
+    if (!canonical) {
+      out.malformed_annotation = canonical.error().code == ErrorCode::invalid_argument;
+      out.error = std::move(canonical).error();
+      return;
+    }
+    out.canonical_json = std::move(*canonical);
+  }
 }
 
 std::optional<store::FoundAnnotation> found_annotation(const PlannedItem& item, Outcome& outcome) {
@@ -154,6 +139,164 @@ std::optional<store::FoundAnnotation> found_annotation(const PlannedItem& item, 
   return std::nullopt;
 }
 
+// The hashing and the store writes of index_pairs, overlapped: workers hash
+// chunks of the plan in parallel and, whenever a worker finishes a chunk and
+// no other worker is writing, it writes every finished chunk at the front of
+// the plan to the ingest session (in path order). The session is one
+// transaction committed at the end; any error discards it whole.
+class IngestPipeline {
+ public:
+  IngestPipeline(store::Store& store, storage::FileSystem& fs, const Plan& plan, const std::vector<Work>& work,
+                 const IndexOptions& options, IndexReport& report)
+      : m_store(store),
+        m_fs(fs),
+        m_plan(plan),
+        m_work(work),
+        m_options(options),
+        m_report(report),
+        m_outcomes(plan.items.size()),
+        m_chunks((plan.items.size() + k_chunk - 1) / k_chunk),
+        m_hashed(m_chunks, 0) {}
+
+  // Runs everything on the pool; then the caller commits.
+  Status run(core::ThreadPool& pool, core::Progress& progress) {
+    std::uint64_t total = 0;
+    for (const auto& w : m_work) total += (w.hash || w.read_annotation) ? 1 : 0;
+    progress.start("indexing", total);
+    pool.parallel_for(pool.size(), 1, [&](std::size_t, std::size_t, unsigned) { work_loop(progress); });
+    progress.finish();
+    write_finished(Wait::yes);  // chunks finished after the last worker looked
+    if (m_failure) return std::unexpected(std::move(*m_failure));
+    return {};
+  }
+
+  // Commits the session (when anything was written) and completes the report.
+  Status commit() {
+    if (m_session) {
+      auto ingested = m_session->commit();
+      if (!ingested) return std::unexpected(std::move(ingested).error());
+      m_report.new_objects = ingested->new_objects;
+      m_report.new_annotations = ingested->new_annotations;
+      m_refs.insert(m_refs.end(), ingested->refs.begin(), ingested->refs.end());
+    }
+    m_report.refs = newest_per_hash(std::move(m_refs));
+    return {};
+  }
+
+ private:
+  enum class Wait { no, yes };
+
+  void work_loop(core::Progress& progress) {
+    for (;;) {
+      std::size_t chunk;
+      {
+        std::lock_guard lock(m_state_mutex);
+        if (m_stop || m_next_chunk == m_chunks) return;
+        chunk = m_next_chunk++;
+      }
+      std::uint64_t done = 0;
+      std::size_t end = std::min(m_plan.items.size(), (chunk + 1) * k_chunk);
+      for (std::size_t i = chunk * k_chunk; i < end; ++i) {
+        run_item(m_fs, m_plan.items[i], m_work[i], m_outcomes[i]);
+        if (m_work[i].hash || m_work[i].read_annotation) ++done;
+      }
+      progress.advance(done);
+      {
+        std::lock_guard lock(m_state_mutex);
+        m_hashed[chunk] = 1;
+      }
+      write_finished(Wait::no);
+    }
+  }
+
+  // Writes the finished chunks at the front of the plan, unless another
+  // worker is writing (Wait::no) — it will take these too.
+  void write_finished(Wait wait) {
+    std::unique_lock writing(m_write_mutex, std::defer_lock);
+    if (wait == Wait::yes) {
+      writing.lock();
+    } else if (!writing.try_lock()) {
+      return;
+    }
+    for (;;) {
+      std::size_t chunk;
+      {
+        std::lock_guard lock(m_state_mutex);
+        if (m_stop || m_written == m_chunks || !m_hashed[m_written]) return;
+        chunk = m_written;
+      }
+      auto written = write_chunk(chunk);
+      std::lock_guard lock(m_state_mutex);
+      if (!written) {
+        m_failure = std::move(written).error();
+        m_stop = true;
+        return;
+      }
+      ++m_written;
+    }
+  }
+
+  // Passes one chunk's files to the session (begun on the first file that
+  // needs writing: a re-index of unchanged files writes nothing). Errors stop
+  // the run: the first in path order, as chunks are written in order.
+  Status write_chunk(std::size_t chunk) {
+    std::size_t end = std::min(m_plan.items.size(), (chunk + 1) * k_chunk);
+    m_files.clear();
+    for (std::size_t i = chunk * k_chunk; i < end; ++i) {
+      const auto& item = m_plan.items[i];
+      const Work& w = m_work[i];
+      Outcome& outcome = m_outcomes[i];
+      if (outcome.error) {
+        if (outcome.malformed_annotation && m_options.bad_annotation == BadAnnotation::skip) {
+          m_report.skipped.push_back(std::move(*outcome.error));
+          continue;
+        }
+        return std::unexpected(std::move(*outcome.error));
+      }
+      ++m_report.data_objects_found;
+      if (item.source != AnnotationSource::none) ++m_report.annotations_found;
+      if (!w.hash) ++m_report.skipped_unchanged;
+      if (!w.ingest) {
+        m_refs.push_back({w.known->hash, w.known->annotation_version});
+        continue;
+      }
+      const auto& data = item.data->info;
+      m_files.push_back(store::IndexedFile{data.path, data.size, data.mtime_ns, outcome.hash,
+                                           found_annotation(item, outcome), w.hash, std::move(outcome.image)});
+    }
+    if (m_files.empty()) return {};
+    if (!m_session) {
+      auto session = m_store.begin_ingest(m_options.ingest);
+      if (!session) return std::unexpected(std::move(session).error());
+      m_session = std::move(*session);
+    }
+    LDB_TRY(m_session->add(m_files));
+    m_files.clear();
+    return {};
+  }
+
+  store::Store& m_store;
+  storage::FileSystem& m_fs;
+  const Plan& m_plan;
+  const std::vector<Work>& m_work;
+  const IndexOptions& m_options;
+  IndexReport& m_report;
+  std::vector<Outcome> m_outcomes;  // one slot per plan item
+  const std::size_t m_chunks;
+
+  std::mutex m_state_mutex;  // guards the fields below up to m_failure
+  std::vector<char> m_hashed;
+  std::size_t m_next_chunk = 0;
+  std::size_t m_written = 0;
+  bool m_stop = false;
+  std::optional<Error> m_failure;
+
+  std::mutex m_write_mutex;  // held by the one worker writing; guards the fields below
+  std::unique_ptr<store::IngestSession> m_session;
+  std::vector<store::IndexedFile> m_files;
+  store::Collection m_refs;
+};
+
 Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
                                 core::Progress& progress, const Scan& scan, Plan& plan,
                                 const IndexOptions& options) {
@@ -161,43 +304,13 @@ Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, co
   if (!known_paths) return std::unexpected(std::move(known_paths).error());
   auto work = decide_work(store, plan, *known_paths, options);
   if (!work) return std::unexpected(std::move(work).error());
-  auto outcomes = run_work(fs, pool, progress, plan, *work);
 
   IndexReport report;
   report.format_used = plan.format;
   report.skipped = std::move(plan.skipped);
-  std::vector<store::IndexedFile> files;
-  store::Collection refs;
-  for (std::size_t i = 0; i < plan.items.size(); ++i) {
-    const auto& item = plan.items[i];
-    const Work& w = (*work)[i];
-    Outcome& outcome = outcomes[i];
-    if (outcome.error) {
-      if (outcome.malformed_annotation && options.bad_annotation == BadAnnotation::skip) {
-        report.skipped.push_back(std::move(*outcome.error));
-        continue;
-      }
-      return std::unexpected(std::move(*outcome.error));
-    }
-    ++report.data_objects_found;
-    if (item.source != AnnotationSource::none) ++report.annotations_found;
-    if (!w.hash) ++report.skipped_unchanged;
-    if (!w.ingest) {
-      refs.push_back({w.known->hash, w.known->annotation_version});
-      continue;
-    }
-    const auto& data = item.data->info;
-    files.push_back(store::IndexedFile{data.path, data.size, data.mtime_ns, outcome.hash,
-                                       found_annotation(item, outcome), w.hash, std::move(outcome.image)});
-  }
-  if (!files.empty()) {
-    auto ingested = store.ingest(files, options.ingest);
-    if (!ingested) return std::unexpected(std::move(ingested).error());
-    report.new_objects = ingested->new_objects;
-    report.new_annotations = ingested->new_annotations;
-    refs.insert(refs.end(), ingested->refs.begin(), ingested->refs.end());
-  }
-  report.refs = newest_per_hash(std::move(refs));
+  IngestPipeline pipeline(store, fs, plan, *work, options, report);
+  LDB_TRY(pipeline.run(pool, progress));
+  LDB_TRY(pipeline.commit());
   return report;
 }
 

@@ -172,13 +172,12 @@ Value compare(const Node& node, const Value& current, Context& ctx) {
   }
   // Ordering is defined on numbers only; anything else compares to null.
   if (left.kind() != Kind::number || right.kind() != Kind::number) return Value();
-  double a = left.as_number();
-  double b = right.as_number();
+  std::partial_ordering order = compare_numbers(left, right);
   switch (node.comparator) {
-    case Comparator::lt: return Value::boolean(a < b);
-    case Comparator::lte: return Value::boolean(a <= b);
-    case Comparator::gt: return Value::boolean(a > b);
-    case Comparator::gte: return Value::boolean(a >= b);
+    case Comparator::lt: return Value::boolean(order < 0);
+    case Comparator::lte: return Value::boolean(order <= 0);
+    case Comparator::gt: return Value::boolean(order > 0);
+    case Comparator::gte: return Value::boolean(order >= 0);
     default: return Value();
   }
 }

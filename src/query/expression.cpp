@@ -117,6 +117,22 @@ Result<SortKey> Expression::sort_key(simdjson::dom::element document) const {
   return key;
 }
 
+std::string Expression::quoting_note() const {
+  const std::string& text = m_ast->text;
+  for (const Node& node : m_ast->nodes) {
+    if (node.kind != NodeKind::comparator) continue;
+    for (const Node* operand : node.children) {
+      if (operand->kind != NodeKind::field || operand->offset >= text.size() || text[operand->offset] != '"') continue;
+      // Columns count characters from 1, as in syntax errors.
+      std::size_t column = 1;
+      for (std::size_t i = 0; i < operand->offset; ++i) column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+      return fmt::format("\"{0}\" at column {1} is a key, not a string: for the text {0} write '{0}' (or `\"{0}\"`)",
+                         operand->name, column);
+    }
+  }
+  return "";
+}
+
 const std::string& Expression::text() const { return m_ast->text; }
 Dialect Expression::dialect() const { return m_ast->dialect; }
 

@@ -72,6 +72,11 @@ class Expression {
   // Errors as evaluate_json, plus invalid_argument for any other result type.
   Result<SortKey> sort_key(simdjson::dom::element document) const;
 
+  // A note for a likely quoting mistake, or "" when there is none: a double-
+  // quoted name compared with something (`class == "i"`) is a key in JMESPath,
+  // not the string i. Callers show it when the query selected nothing.
+  std::string quoting_note() const;
+
   // The expression text as given.
   const std::string& text() const;
   Dialect dialect() const;

@@ -44,7 +44,7 @@ std::optional<Kind> check_elements(const Node& call, std::size_t argument, const
 
 // Orders two values of the same kind, numbers or strings.
 bool less(const Value& a, const Value& b) {
-  if (a.kind() == Kind::number) return a.as_number() < b.as_number();
+  if (a.kind() == Kind::number) return compare_numbers(a, b) < 0;
   return a.as_string() < b.as_string();
 }
 

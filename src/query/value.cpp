@@ -26,8 +26,8 @@ Value Value::from_element(simdjson::dom::element element) {
   switch (element.type()) {
     case element_type::NULL_VALUE: return Value();
     case element_type::BOOL: return boolean(element.get_bool().value_unsafe());
-    case element_type::INT64: return number(static_cast<double>(element.get_int64().value_unsafe()));
-    case element_type::UINT64: return number(static_cast<double>(element.get_uint64().value_unsafe()));
+    case element_type::INT64: return integer(element.get_int64().value_unsafe());
+    case element_type::UINT64: return unsigned_integer(element.get_uint64().value_unsafe());
     case element_type::DOUBLE: return number(element.get_double().value_unsafe());
     case element_type::STRING: return string(element.get_string().value_unsafe());
     case element_type::ARRAY: return Value(Storage(std::in_place_index<4>, element));
@@ -38,7 +38,8 @@ Value Value::from_element(simdjson::dom::element element) {
 
 Kind Value::kind() const {
   static constexpr Kind k_kinds[] = {Kind::null,  Kind::boolean, Kind::number, Kind::string, Kind::array,
-                                     Kind::object, Kind::array,  Kind::object, Kind::expref};
+                                     Kind::object, Kind::array,  Kind::object, Kind::expref, Kind::number,
+                                     Kind::number};
   return k_kinds[m_v.index()];
 }
 
@@ -122,7 +123,7 @@ bool equals(const Value& a, const Value& b, Budget& budget) {
   switch (kind) {
     case Kind::null: return true;
     case Kind::boolean: return a.as_bool() == b.as_bool();
-    case Kind::number: return a.as_number() == b.as_number();
+    case Kind::number: return compare_numbers(a, b) == std::partial_ordering::equivalent;
     case Kind::string: return a.as_string() == b.as_string();
     case Kind::expref: return a.as_expref() == b.as_expref();
     case Kind::array: {
@@ -166,6 +167,72 @@ bool equals(const Value& a, const Value& b, Budget& budget) {
     }
   }
   return false;
+}
+
+namespace {
+
+// Orders an int64 against a double without rounding either: a double at or
+// beyond +-2^63 is outside int64's range; inside it, compare whole parts as
+// integers and let the fraction break a tie.
+std::partial_ordering compare_int_double(std::int64_t i, double d) {
+  if (std::isnan(d)) return std::partial_ordering::unordered;
+  if (d >= 9223372036854775808.0) return std::partial_ordering::less;
+  if (d < -9223372036854775808.0) return std::partial_ordering::greater;
+  double whole = std::trunc(d);
+  auto w = static_cast<std::int64_t>(whole);
+  if (i != w) return i < w ? std::partial_ordering::less : std::partial_ordering::greater;
+  double fraction = d - whole;
+  if (fraction > 0) return std::partial_ordering::less;
+  if (fraction < 0) return std::partial_ordering::greater;
+  return std::partial_ordering::equivalent;
+}
+
+std::partial_ordering compare_uint_double(std::uint64_t u, double d) {
+  if (std::isnan(d)) return std::partial_ordering::unordered;
+  if (d < 0) return std::partial_ordering::greater;
+  if (d >= 18446744073709551616.0) return std::partial_ordering::less;
+  double whole = std::trunc(d);
+  auto w = static_cast<std::uint64_t>(whole);
+  if (u != w) return u < w ? std::partial_ordering::less : std::partial_ordering::greater;
+  return d > whole ? std::partial_ordering::less : std::partial_ordering::equivalent;
+}
+
+std::partial_ordering compare_int_uint(std::int64_t i, std::uint64_t u) {
+  if (i < 0) return std::partial_ordering::less;
+  return static_cast<std::uint64_t>(i) <=> u;
+}
+
+std::partial_ordering reverse(std::partial_ordering o) { return 0 <=> o; }
+
+}  // namespace
+
+std::partial_ordering compare_numbers(const Value& a, const Value& b) {
+  const bool a_int = a.is_exact_integer();
+  const bool b_int = b.is_exact_integer();
+  if (!a_int && !b_int) return a.as_number() <=> b.as_number();
+  if (a_int && b_int) {
+    const bool a_unsigned = a.is_unsigned_integer();
+    const bool b_unsigned = b.is_unsigned_integer();
+    if (!a_unsigned && !b_unsigned) return a.as_int64() <=> b.as_int64();
+    if (a_unsigned && b_unsigned) return a.as_uint64() <=> b.as_uint64();
+    return a_unsigned ? reverse(compare_int_uint(b.as_int64(), a.as_uint64())) : compare_int_uint(a.as_int64(), b.as_uint64());
+  }
+  if (a_int) {
+    return a.is_unsigned_integer() ? compare_uint_double(a.as_uint64(), b.as_number())
+                                   : compare_int_double(a.as_int64(), b.as_number());
+  }
+  return reverse(b.is_unsigned_integer() ? compare_uint_double(b.as_uint64(), a.as_number())
+                                         : compare_int_double(b.as_int64(), a.as_number()));
+}
+
+void append_number_value(const Value& v, std::string& out) {
+  if (v.is_unsigned_integer()) {
+    fmt::format_to(std::back_inserter(out), "{}", v.as_uint64());
+  } else if (v.is_exact_integer()) {
+    fmt::format_to(std::back_inserter(out), "{}", v.as_int64());
+  } else {
+    append_number(v.as_number(), out);
+  }
 }
 
 void append_number(double d, std::string& out) {
@@ -236,7 +303,7 @@ bool append_json(const Value& v, std::string& out, Budget& budget, std::size_t m
   switch (v.kind()) {
     case Kind::null: out += "null"; return true;
     case Kind::boolean: out += v.as_bool() ? "true" : "false"; return true;
-    case Kind::number: append_number(v.as_number(), out); return true;
+    case Kind::number: append_number_value(v, out); return true;
     case Kind::string: core::append_json_string(v.as_string(), out); return true;
     case Kind::expref: out += "null"; return true;
     case Kind::array: {

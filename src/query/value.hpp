@@ -7,6 +7,7 @@
 // never allocate. A Value is valid only while the document, the Arena and the
 // parsed expression it points into are alive.
 
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -43,13 +44,29 @@ class Value {
   static Value array(const OwnedArray* a) { return Value(Storage(std::in_place_index<6>, a)); }
   static Value object(const OwnedObject* o) { return Value(Storage(std::in_place_index<7>, o)); }
   static Value expref(const Node* n) { return Value(Storage(std::in_place_index<8>, n)); }
-  // Refers to a document element (numbers are converted to double).
+  // Exact integers (from documents and JSON literals): they print with every
+  // digit and compare exactly with each other and with doubles.
+  static Value integer(std::int64_t i) { return Value(Storage(std::in_place_index<9>, i)); }
+  static Value unsigned_integer(std::uint64_t u) { return Value(Storage(std::in_place_index<10>, u)); }
+  // Refers to a document element (integers stay exact, see integer()).
   static Value from_element(simdjson::dom::element element);
 
   Kind kind() const;
   bool is_null() const { return m_v.index() == 0; }
   bool as_bool() const { return std::get<1>(m_v); }
-  double as_number() const { return std::get<2>(m_v); }
+  // Any number as a double (integers beyond 2^53 round; compare with compare_numbers).
+  double as_number() const {
+    switch (m_v.index()) {
+      case 9: return static_cast<double>(std::get<9>(m_v));
+      case 10: return static_cast<double>(std::get<10>(m_v));
+      default: return std::get<2>(m_v);
+    }
+  }
+  // True for a number held as an exact integer (integer() or unsigned_integer()).
+  bool is_exact_integer() const { return m_v.index() == 9 || m_v.index() == 10; }
+  bool is_unsigned_integer() const { return m_v.index() == 10; }
+  std::int64_t as_int64() const { return std::get<9>(m_v); }
+  std::uint64_t as_uint64() const { return std::get<10>(m_v); }
   std::string_view as_string() const { return std::get<3>(m_v); }
   const Node* as_expref() const { return std::get<8>(m_v); }
 
@@ -64,7 +81,8 @@ class Value {
 
  private:
   using Storage = std::variant<std::monostate, bool, double, std::string_view, simdjson::dom::element,
-                               simdjson::dom::element, const OwnedArray*, const OwnedObject*, const Node*>;
+                               simdjson::dom::element, const OwnedArray*, const OwnedObject*, const Node*,
+                               std::int64_t, std::uint64_t>;
   explicit Value(Storage v) : m_v(v) {}
   Storage m_v;
 };
@@ -149,6 +167,10 @@ std::optional<Value> find_member(const Value& object, std::string_view key);
 // Copies an array Value's elements into `out` (appending).
 void append_elements(const Value& array, OwnedArray& out);
 
+// Orders two numbers (Kind::number) exactly, whatever mix of int64, uint64 and
+// double they hold: 9007199254740993 > 9007199254740992.0. unordered for NaN.
+std::partial_ordering compare_numbers(const Value& a, const Value& b);
+
 // Deep JMESPath equality (objects compare regardless of member order; 1 == 1.0;
 // true != 1). Spends budget per visited node; returns false once it is exhausted.
 bool equals(const Value& a, const Value& b, Budget& budget);
@@ -157,6 +179,10 @@ bool equals(const Value& a, const Value& b, Budget& budget);
 // Integral numbers below 2^53 print without a fraction; non-finite numbers print
 // as null. Returns false when the budget or `max_bytes` is exceeded.
 bool append_json(const Value& v, std::string& out, Budget& budget, std::size_t max_bytes);
+
+// Appends a number Value (Kind::number) the way append_json prints it:
+// exact integers with every digit, doubles as append_number.
+void append_number_value(const Value& v, std::string& out);
 
 // Appends a number the way append_json prints it.
 void append_number(double d, std::string& out);

@@ -187,5 +187,67 @@ class InstantiateClassFoldersTest(LdbTestCase):
         self.assertEqual(file_md5(os.path.join(self.ws, rel, "img1.png")), hashes[1])
 
 
+
+class InstantiateLinkTest(LdbTestCase):
+    """instantiate --link: hard links to storage, read-only, with the manifest logic of copies."""
+
+    expected_pair_names = InstantiateTest.expected_pair_names
+
+    def setUp(self):
+        super().setUp()
+        self.use_init_instance()
+        self.pairs = make_pairs(os.path.join(self.data, "a"), 3, annotation=lambda i: {"n": i, "tag": f"t{i}"})
+        self.ok("index", os.path.join(self.data, "a"))
+        self.stage("ds:x")
+
+    def test_link_mode_hard_links_read_only_files(self):
+        self.ok("add", os.path.join(self.data, "a"))
+        out = self.ok("instantiate", "--link")
+        self.assertEqual(out, f"Instantiated 3 data objects and 3 annotation files in '{self.ws}' "
+                              "(6 written, 0 unchanged, 0 removed)\n")
+        self.assertEqual(files_under(self.ws), self.expected_pair_names())
+        for i, h in enumerate(self.pairs):
+            linked = os.path.join(self.ws, f"img{i}-{h}.png")
+            source = os.path.join(self.data, "a", f"img{i}.png")
+            self.assertTrue(os.path.samefile(linked, source))
+            self.assertEqual(os.stat(linked).st_mode & 0o222, 0, "the link is read-only")
+            self.assertEqual(os.stat(source).st_mode & 0o222, 0, "so is storage: the inode is shared")
+            annotation = os.path.join(self.ws, f"img{i}-{h}.json")
+            self.assertEqual(os.stat(annotation).st_nlink, 1)
+        # A re-run links nothing; a deleted member's link goes, storage stays.
+        self.assertIn("(0 written, 6 unchanged, 0 removed)", self.ok("instantiate", "--link"))
+        self.ok("del", "id:" + self.pairs[1])
+        self.assertIn("(0 written, 4 unchanged, 2 removed)", self.ok("instantiate", "--link"))
+        self.assertEqual(file_md5(os.path.join(self.data, "a", "img1.png")), self.pairs[1])
+        # -f replaces a user's file at a planned name with the link.
+        victim = os.path.join(self.ws, f"img0-{self.pairs[0]}.png")
+        os.unlink(victim)
+        write_file(victim, b"user bytes")
+        self.fails("instantiate", "--link", contains="changed since ldb wrote them")
+        self.assertIn("(1 written, 3 unchanged, 0 removed)", self.ok("instantiate", "--link", "-f"))
+        self.assertTrue(os.path.samefile(victim, os.path.join(self.data, "a", "img0.png")))
+
+    def test_link_mode_help_documents_read_only_storage(self):
+        out = self.ok("instantiate", "--help")
+        self.assertIn("--link", out)
+        self.assertIn("storage files", out)
+
+    def test_link_mode_across_file_systems_fails_cleanly(self):
+        shm = "/dev/shm"
+        if not os.path.isdir(shm) or not os.access(shm, os.W_OK) or os.stat(shm).st_dev == os.stat(self.ws).st_dev:
+            self.skipTest("no writable second file system at /dev/shm")
+        far = os.path.join(shm, f"ldb-cli-link-{os.getpid()}")
+        os.makedirs(far, exist_ok=True)
+        self.addCleanup(lambda: __import__("shutil").rmtree(far, ignore_errors=True))
+        make_pairs(far, 1, prefix="far", annotation=lambda i: {"far": i})
+        self.ok("add-storage", far)
+        self.ok("index", far)
+        self.ok("add", far)
+        r = self.fails("instantiate", "--link", contains=("cannot hard-link", "far0.png", "another file system",
+                                                          "without --link"))
+        self.assertEqual(files_under(self.ws), [], r.describe())
+        self.assertIn("written", self.ok("instantiate"))
+
+
 if __name__ == "__main__":
     main()

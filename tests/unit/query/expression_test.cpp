@@ -186,5 +186,19 @@ TEST(ExpressionTest, EvaluatesConcurrentlyFromManyThreads) {
   EXPECT_EQ(matches.load(), 4 * 200 * 21);
 }
 
+TEST(ExpressionTest, QuotingNoteFlagsADoubleQuotedNameInAComparison) {
+  auto note = [](std::string_view text, Dialect dialect = Dialect::ldb) {
+    auto e = Expression::parse(text, dialect);
+    EXPECT_TRUE(e.has_value()) << text;
+    return e ? e->quoting_note() : std::string("unparsed");
+  };
+  EXPECT_EQ(note(R"(class == "i")"), R"("i" at column 10 is a key, not a string: for the text i write 'i' (or `"i"`))");
+  EXPECT_NE(note(R"("é" != "x" && a)", Dialect::jmespath).find(R"("é" at column 1)"), std::string::npos);
+  EXPECT_EQ(note("class == 'i'"), "");
+  EXPECT_EQ(note(R"(class == `"i"`)"), "");
+  EXPECT_EQ(note(R"(a."b c")"), "");  // a quoted key outside a comparison is fine
+  EXPECT_EQ(note("length(objects) > `2`"), "");
+}
+
 }  // namespace
 }  // namespace ldb::query

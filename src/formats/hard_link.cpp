@@ -1,0 +1,97 @@
+#include "formats/hard_link.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/paths.hpp"
+
+namespace ldb::formats {
+
+namespace {
+
+namespace fs_std = std::filesystem;
+
+constexpr std::string_view k_link_temp_prefix = ".ldb-tmp-";
+constexpr std::string_view k_drop_link_hint = "instantiate without --link to copy the files instead";
+
+std::unexpected<Error> cannot_link(std::string_view source, std::string_view why) {
+  return std::unexpected(Error{ErrorCode::unsupported,
+                               fmt::format("cannot hard-link '{}' into the workspace: {}", source, why),
+                               std::string(k_drop_link_hint)});
+}
+
+}  // namespace
+
+Status check_linkable(const fs_std::path& target, std::span<const std::string* const> sources) {
+  struct stat target_st{};
+  if (::stat(target.c_str(), &target_st) != 0) {
+    return fail(ErrorCode::io, fmt::format("cannot stat '{}': {}", target.string(), std::strerror(errno)),
+                "check that the target folder exists and is readable");
+  }
+  // One stat per source folder: files of a folder share its device.
+  std::set<std::string_view> checked;
+  for (const std::string* source : sources) {
+    if (core::protocol_of(*source) != "file" || !source->starts_with('/')) {
+      return cannot_link(*source, "it is not a local file (hard links need local storage)");
+    }
+    std::string_view folder = std::string_view(*source).substr(0, std::max<std::size_t>(1, source->rfind('/')));
+    if (!checked.insert(folder).second) continue;
+    struct stat st{};
+    std::string folder_path(folder);
+    if (::stat(folder_path.c_str(), &st) != 0) {
+      return fail(ErrorCode::io, fmt::format("cannot stat '{}': {}", folder_path, std::strerror(errno)),
+                  "check that the storage is mounted and readable, or re-index it");
+    }
+    if (st.st_dev != target_st.st_dev) {
+      return cannot_link(*source, fmt::format("it is on another file system than '{}'", target.string()));
+    }
+  }
+  return {};
+}
+
+Status link_read_only(std::string_view source, const fs_std::path& dest) {
+  std::string source_path(source);
+  struct stat st{};
+  if (::stat(source_path.c_str(), &st) != 0) {
+    int err = errno;
+    return fail(err == ENOENT ? ErrorCode::not_found : ErrorCode::io,
+                fmt::format("cannot read '{}': {}", source_path, std::strerror(err)),
+                fmt::format("storage is expected not to change; re-index it: ldb index {}", source_path));
+  }
+  // Write permission off the shared inode first, so the workspace file is
+  // never writable, not even for a moment.
+  mode_t read_only = st.st_mode & 07777 & ~static_cast<mode_t>(S_IWUSR | S_IWGRP | S_IWOTH);
+  if (read_only != (st.st_mode & 07777) && ::chmod(source_path.c_str(), read_only) != 0) {
+    int err = errno;
+    return cannot_link(source_path, fmt::format("cannot make it read-only: {}", std::strerror(err)));
+  }
+  fs_std::path temp = dest.parent_path() / (std::string(k_link_temp_prefix) + dest.filename().string());
+  ::unlink(temp.c_str());  // a leftover of a killed run
+  if (::link(source_path.c_str(), temp.c_str()) != 0) {
+    int err = errno;
+    if (err == EXDEV) return cannot_link(source_path, "the workspace is on another file system than the storage");
+    if (err == EPERM || err == EMLINK || err == ENOTSUP) {
+      return cannot_link(source_path, fmt::format("the file system refuses: {}", std::strerror(err)));
+    }
+    return fail(ErrorCode::io, fmt::format("cannot link '{}' to '{}': {}", source_path, temp.string(), std::strerror(err)),
+                "check the folder's permissions and free space, then run instantiate again");
+  }
+  int renamed = ::rename(temp.c_str(), dest.c_str());
+  int err = errno;
+  // rename() does nothing when dest already is a link to the same inode, which
+  // leaves the temporary name behind: remove it in every case.
+  ::unlink(temp.c_str());
+  if (renamed != 0) {
+    return fail(ErrorCode::io, fmt::format("cannot rename into '{}': {}", dest.string(), std::strerror(err)),
+                "check the folder's permissions and free space, then run instantiate again");
+  }
+  return {};
+}
+
+}  // namespace ldb::formats
