@@ -1,12 +1,26 @@
 #include "store/sqlite.hpp"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 namespace ldb::store {
 
 namespace {
 constexpr int k_busy_timeout_ms = 10000;
+
+// How long a write waits for another process's lock: 10 s, or
+// $LDB_BUSY_TIMEOUT_MS (a whole number of milliseconds, for tests and for
+// users who prefer to fail fast or wait longer).
+int busy_timeout_ms() {
+  const char* env = std::getenv("LDB_BUSY_TIMEOUT_MS");
+  if (!env || !*env) return k_busy_timeout_ms;
+  char* end = nullptr;
+  long value = std::strtol(env, &end, 10);
+  if (*end != '\0' || value < 0 || value > 3600L * 1000) return k_busy_timeout_ms;
+  return static_cast<int>(value);
 }
+}  // namespace
 
 Result<Database> Database::open(const std::filesystem::path& file, Create create) {
   sqlite3* db = nullptr;
@@ -20,7 +34,7 @@ Result<Database> Database::open(const std::filesystem::path& file, Create create
                 "check that the instance folder exists and is readable and writable");
   }
   Database out(db);
-  sqlite3_busy_timeout(db, k_busy_timeout_ms);
+  sqlite3_busy_timeout(db, busy_timeout_ms());
   sqlite3_extended_result_codes(db, 1);
   LDB_TRY(out.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"));
   return out;
@@ -43,8 +57,8 @@ Error Database::error(int rc, std::string_view what) const {
   std::string detail = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return Error{ErrorCode::conflict,
-                 fmt::format("the instance is busy: another ldb process held its lock for over {} s ({})",
-                             k_busy_timeout_ms / 1000, what),
+                 fmt::format("the instance is busy: another ldb process held its lock for over {:g} s ({})",
+                             busy_timeout_ms() / 1000.0, what),
                  "wait for the other command to finish, then run this one again"};
   }
   if (primary == SQLITE_FULL) {

@@ -1,0 +1,357 @@
+"""Crash safety: ldb is killed with SIGKILL at random moments while it runs
+index, add, del, commit, instantiate and ds del. After every kill:
+
+- `ldb fsck` passes (the instance and the workspace are readable and consistent);
+- what the command changes is exactly as before it or as after it
+  (`list --json`, `log --json`, `ds list --json`), never in between;
+- for instantiate, every file in the folder is one the manifest accounts for;
+- running the command again completes it, and then the state is the "after" one.
+
+The kill delays come from a seeded random generator (LDB_CRASH_SEED), so a run
+can be repeated; where in the program a delay lands also depends on the
+machine's speed. Each command family runs in its own instance; two families run
+at a time. LDB_CRASH_KILLS (per command, default 40) and LDB_CRASH_FILES
+(workload size, default 1200) scale the test. The figures are printed at the
+end (docs/reliability.md records them).
+"""
+
+import concurrent.futures
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from ldbtest import LDB_BIN, data_bytes, files_under, md5, write_file
+
+SEED = int(os.environ.get("LDB_CRASH_SEED", "20261121"))
+KILLS = int(os.environ.get("LDB_CRASH_KILLS", "40"))
+FILES = int(os.environ.get("LDB_CRASH_FILES", "1200"))
+TIMEOUT = 120
+
+
+class Failure(Exception):
+    pass
+
+
+class Family:
+    """One command's kill loop in its own HOME, instance, data and workspace."""
+
+    name = ""
+
+    def __init__(self, root: str, seed: int):
+        self.root = os.path.join(root, self.name.replace(" ", "_"))
+        self.home = os.path.join(self.root, "home")
+        self.data = os.path.join(self.root, "data")
+        self.ws = os.path.join(self.root, "ws")
+        self.inst = os.path.join(self.root, "instance")
+        for d in (self.home, self.data, self.ws):
+            os.makedirs(d)
+        self.env = {k: v for k, v in os.environ.items() if k != "LDB_DIR"}
+        self.env.update({"HOME": self.home, "LDB_DIR": self.inst})
+        self.rng = random.Random(seed)
+        self.kills = {}          # command -> kills that landed while it ran
+        self.completed = {}      # command -> runs that finished before their kill time
+        self.duration = {}       # command -> seconds of the last uninterrupted run
+
+    # ---- running ldb ------------------------------------------------------------
+
+    def run(self, *args, cwd=None, expect=0):
+        t0 = time.monotonic()
+        p = subprocess.run([LDB_BIN, *args], cwd=cwd or self.ws, env=self.env, capture_output=True, text=True,
+                           timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+        if expect is not None and p.returncode != expect:
+            raise Failure(f"ldb {' '.join(args)} exited {p.returncode}\nstdout: {p.stdout[-2000:]}\n"
+                          f"stderr: {p.stderr[-2000:]}")
+        return p.stdout, time.monotonic() - t0
+
+    def out(self, *args, **kw):
+        return self.run(*args, **kw)[0]
+
+    def json(self, *args, **kw):
+        return json.loads(self.out(*args, **kw))
+
+    def timed(self, label, *args, **kw):
+        """Runs to completion, remembering how long it took (the kill window)."""
+        out, seconds = self.run(*args, **kw)
+        self.duration[label] = seconds
+        return out
+
+    def kill_during(self, label, *args, cwd=None) -> bool:
+        """Starts ldb and SIGKILLs it after a random part of its usual run time.
+        True when the kill landed; False when it had already exited (it must
+        then have succeeded)."""
+        delay = self.rng.uniform(0.0, 0.95 * self.duration[label])
+        p = subprocess.Popen([LDB_BIN, *args], cwd=cwd or self.ws, env=self.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            p.communicate(timeout=TIMEOUT)
+            self.kills[label] = self.kills.get(label, 0) + 1
+            return True
+        _, err = p.communicate(timeout=TIMEOUT)
+        if p.returncode != 0:
+            raise Failure(f"ldb {' '.join(args)} (not killed) exited {p.returncode}: {err.decode(errors='replace')}")
+        self.completed[label] = self.completed.get(label, 0) + 1
+        return False
+
+    def fsck(self, context):
+        p = subprocess.run([LDB_BIN, "fsck"], cwd=self.ws, env=self.env, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        if p.returncode != 0:
+            raise Failure(f"fsck failed after {context}:\n{p.stdout}{p.stderr}")
+
+    def expect_one_of(self, observed, before, after, context):
+        if observed == after:
+            return "after"
+        if observed == before:
+            return "before"
+        raise Failure(f"{context}: state is neither before nor after the command\n"
+                      f"observed: {str(observed)[:600]}\nbefore: {str(before)[:600]}\nafter: {str(after)[:600]}")
+
+    # ---- shared setup -------------------------------------------------------------
+
+    def make_pairs(self, folder, count, round_=0):
+        hashes = []
+        for i in range(count):
+            content = data_bytes(f"{self.name}{i}")
+            write_file(os.path.join(folder, f"img{i}.png"), content)
+            write_file(os.path.join(folder, f"img{i}.json"), json.dumps({"n": i, "round": round_}))
+            hashes.append(md5(content))
+        return hashes
+
+    def init(self, files):
+        self.out("init", self.inst)
+        self.out("add-storage", self.data)
+        self.folder = os.path.join(self.data, "pairs")
+        self.hashes = self.make_pairs(self.folder, files)
+        self.timed("index", "index", self.folder)
+
+    def root_versions(self):
+        return {e["id"][3:]: e["annotation_version"] for e in self.json("list", "--json", "ds:root")}
+
+    def staged(self):
+        return {e["id"][3:]: e["annotation_version"] for e in self.json("list", "--json")}
+
+    def loop(self, kills, step):
+        """Calls step(i) until `kills` kills have landed for this family's main
+        command (at most 4 * kills attempts)."""
+        attempts = 0
+        while sum(self.kills.values()) < kills and attempts < 4 * kills:
+            step(attempts)
+            attempts += 1
+
+
+class IndexFamily(Family):
+    name = "index"
+
+    def go(self, kills):
+        self.init(FILES)
+        expected = {h: 1 for h in self.hashes}
+
+        def step(i):
+            # New annotation content everywhere: the run has every file to read.
+            for k in range(len(self.hashes)):
+                write_file(os.path.join(self.folder, f"img{k}.json"), json.dumps({"n": k, "round": i + 1}))
+            before = dict(expected)
+            after = {h: v + 1 for h, v in expected.items()}
+            killed = self.kill_during("index", "index", self.folder)
+            self.fsck(f"index kill {i}")
+            seen = self.expect_one_of(self.root_versions(), before, after, f"index kill {i}")
+            if seen == "before":
+                self.assertion(killed, "index finished but changed nothing")
+                self.timed("index", "index", self.folder)
+                self.expect_one_of(self.root_versions(), after, after, f"index rerun {i}")
+            expected.clear()
+            expected.update(after)
+
+        self.loop(kills, step)
+
+    def assertion(self, ok, message):
+        if not ok:
+            raise Failure(message)
+
+
+class AddDelFamily(Family):
+    name = "add and del"
+
+    def go(self, kills):
+        self.init(FILES)
+        self.out("stage", "ds:crash")
+        everything = {h: 1 for h in self.hashes}
+        self.timed("add", "add", self.folder)
+        self.timed("del", "del", self.folder)
+
+        def step(i):
+            command = "add" if i % 2 == 0 else "del"
+            before, after = ({}, everything) if command == "add" else (everything, {})
+            self.kill_during(command, command, self.folder)
+            self.fsck(f"{command} kill {i}")
+            if self.expect_one_of(self.staged(), before, after, f"{command} kill {i}") == "before":
+                self.out(command, self.folder)
+                self.expect_one_of(self.staged(), after, after, f"{command} rerun {i}")
+
+        self.loop(kills, step)
+
+
+class CommitFamily(Family):
+    name = "commit"
+
+    def go(self, kills):
+        self.init(FILES)
+        self.out("stage", "ds:crash")
+        self.out("add", self.folder)
+        self.timed("commit", "commit", "-m", "v1")
+
+        def log():
+            return [(e["version"], e["message"]) for e in self.json("log", "--json", "ds:crash")]
+
+        def step(i):
+            # Toggle one object so there is something to commit.
+            h = self.hashes[i % len(self.hashes)]
+            self.out("del" if (i // len(self.hashes)) % 2 == 0 else "add", "id:" + h)
+            before = log()
+            after = [(before[0][0] + 1, f"kill {i}")] + before
+            self.kill_during("commit", "commit", "-m", f"kill {i}")
+            self.fsck(f"commit kill {i}")
+            self.expect_one_of(log(), before, after, f"commit kill {i}")
+            # Whether or not the version landed, running the command again
+            # completes it: the workspace then tracks the new version.
+            self.out("commit", "-m", f"kill {i}")
+            self.expect_one_of(log(), after, after, f"commit rerun {i}")
+            status = self.json("status", "--json")
+            if status["version"] != after[0][0] or any(status["uncommitted"].values()):
+                raise Failure(f"commit rerun {i}: workspace does not track v{after[0][0]}: {status}")
+
+        self.loop(kills, step)
+
+
+class InstantiateFamily(Family):
+    name = "instantiate"
+
+    def go(self, kills):
+        # Fewer objects: each run copies two files per object.
+        files = max(FILES // 3, 20)
+        self.init(files)
+        self.out("stage", "ds:crash")
+        self.out("add", self.folder)
+        half = "n < `%d`" % (files // 2)
+        self.timed("instantiate", "instantiate")
+
+        def expected_files(hashes):
+            names = []
+            for i, h in enumerate(self.hashes):
+                if h in hashes:
+                    names += [f"img{i}-{h}.json", f"img{i}-{h}.png"]
+            return sorted(names)
+
+        def manifest_paths():
+            path = os.path.join(self.ws, ".ldb_workspace", "instantiated")
+            with open(path) as f:
+                lines = f.read().splitlines()
+            return {line.split(" ", 3)[3] for line in lines[1:] if line}
+
+        def step(i):
+            # Alternate between everything and half, so each run writes or removes files.
+            if i % 2 == 0:
+                self.out("del", "--query", half)
+            else:
+                self.out("add", self.folder)
+            staged = set(self.staged())
+            self.kill_during("instantiate", "instantiate")
+            self.fsck(f"instantiate kill {i}")
+            # Every visible file is one ldb wrote or was about to write.
+            stray = set(files_under(self.ws)) - manifest_paths()
+            if stray:
+                raise Failure(f"instantiate kill {i}: files the manifest does not account for: {sorted(stray)[:5]}")
+            # Running it again (no -f: ldb must know its own partial files) completes it.
+            self.out("instantiate")
+            got = files_under(self.ws)
+            if got != expected_files(staged):
+                raise Failure(f"instantiate rerun {i}: folder differs from the dataset "
+                              f"({len(got)} files, {len(expected_files(staged))} expected)")
+            for name in got:
+                if name.endswith(".png"):
+                    with open(os.path.join(self.ws, name), "rb") as f:
+                        if md5(f.read()) != name[-36:-4]:
+                            raise Failure(f"instantiate rerun {i}: {name} is torn")
+            leftovers = [n for n in os.listdir(self.ws) if ".ldb-tmp-" in n]
+            if leftovers:
+                raise Failure(f"instantiate rerun {i}: temporary files left behind: {leftovers[:3]}")
+
+        self.loop(kills, step)
+
+
+class DsDelFamily(Family):
+    name = "ds del"
+
+    def go(self, kills):
+        self.init(max(FILES // 10, 20))
+        self.out("stage", "ds:base")
+        self.out("add", self.folder)
+        self.out("commit", "-m", "base")
+
+        def names():
+            return sorted(d["name"] for d in self.json("ds", "list", "--json"))
+
+        def step(i):
+            name = f"gone{i}"
+            self.out("commit", "-m", f"to delete {i}", f"ds:{name}")
+            before = names()
+            after = sorted(set(before) - {name})
+            if "ds del" not in self.duration:
+                self.timed("ds del", "ds", "del", f"ds:{name}")
+                return
+            self.kill_during("ds del", "ds", "del", f"ds:{name}")
+            self.fsck(f"ds del kill {i}")
+            if self.expect_one_of(names(), before, after, f"ds del kill {i}") == "before":
+                self.out("ds", "del", f"ds:{name}")
+                self.expect_one_of(names(), after, after, f"ds del rerun {i}")
+
+        self.loop(kills, step)
+
+
+class CrashSafetyTest(unittest.TestCase):
+    def test_sigkill_at_random_moments(self):
+        if not LDB_BIN or not os.access(LDB_BIN, os.X_OK):
+            self.fail(f"LDB_BIN must name the ldb executable (got {LDB_BIN!r})")
+        tmp = tempfile.mkdtemp(prefix="ldb-crash-")
+        families = [cls(tmp, SEED + n) for n, cls in
+                    enumerate([IndexFamily, AddDelFamily, CommitFamily, InstantiateFamily, DsDelFamily])]
+        quotas = {"index": KILLS, "add and del": 2 * KILLS, "commit": KILLS, "instantiate": KILLS, "ds del": KILLS}
+        started = time.monotonic()
+        errors = {}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {pool.submit(f.go, quotas[f.name]): f for f in families}
+            for future in concurrent.futures.as_completed(futures):
+                family = futures[future]
+                try:
+                    future.result()
+                except Exception as e:  # noqa: BLE001 - every family reports
+                    errors[family.name] = f"{type(e).__name__}: {e}"
+        elapsed = time.monotonic() - started
+        total = 0
+        report = [f"seed {SEED}, {FILES} files, {elapsed:.0f} s"]
+        for f in families:
+            for label in sorted(set(f.kills) | set(f.completed)):
+                report.append(f"  {label:<12} kills {f.kills.get(label, 0):>4}   finished before the kill "
+                              f"{f.completed.get(label, 0):>3}   usual run {f.duration.get(label, 0):.2f} s")
+                total += f.kills.get(label, 0)
+        report.append(f"  total kills {total}, failures {len(errors)}")
+        sys.stderr.write("\n" + "\n".join(report) + "\n")
+        if errors or os.environ.get("LDB_KEEP_TMP"):
+            sys.stderr.write(f"kept {tmp}\n")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertEqual(errors, {})
+        self.assertGreaterEqual(total, 5 * KILLS)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
