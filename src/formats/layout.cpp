@@ -190,8 +190,34 @@ Result<Names> name_member(const Member& member, const Options& options, bool wan
   return Names{stem + safe_extension(split_name(base).ext), stem + ".json"};
 }
 
+// Places the files a member's transforms wrote beside its plain copy, whose
+// name without extension is `stem` (may include folders).
+Status add_transform_outputs(const Member& member, std::string_view stem,
+                             std::span<const std::vector<TransformOutput>> transform_outputs, std::size_t index,
+                             PlanBuilder& builder, Plan& plan) {
+  if (transform_outputs.empty()) return {};
+  const auto& outputs = transform_outputs[index];
+  for (const auto& output : outputs) {
+    auto same_transform = std::count_if(outputs.begin(), outputs.end(),
+                                        [&](const TransformOutput& o) { return o.transform == output.transform; });
+    PlannedFile file;
+    file.path = transform_output_name(stem, output, same_transform == 1);
+    file.kind = PlannedFile::Kind::local;
+    file.source = output.local_path.string();
+    file.size = output.size;
+    file.md5 = output.md5;
+    file.object = member.hash;
+    LDB_TRY(check_relative_path(file.path, fmt::format("output '{}' of transform '{}' on {}", output.file_name,
+                                                       output.transform, subject_of(member.hash))));
+    LDB_TRY(builder.add(std::move(file)));
+    ++plan.data_files;
+  }
+  return {};
+}
+
 Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t>& order,
-                  const Options& options, PlanBuilder& builder, Plan& plan) {
+                  const Options& options, std::span<const std::vector<TransformOutput>> transform_outputs,
+                  PlanBuilder& builder, Plan& plan) {
   bool strict = options.format == Format::strict_pairs;
   for (std::size_t index : order) {
     const Member& member = members[index];
@@ -201,18 +227,22 @@ Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t
       ++plan.skipped;
       continue;
     }
-    auto names = name_member(member, options, wants_data, has_annotation, builder);
+    const bool self = has_self(member);
+    auto names = name_member(member, options, wants_data && self, has_annotation && self, builder);
     if (!names) return std::unexpected(names.error());
-    if (wants_data) {
+    if (wants_data && self) {
       LDB_TRY(check_relative_path(names->data, subject_of(member.hash)));
       LDB_TRY(builder.add(data_file(member, names->data)));
       ++plan.data_files;
     }
-    if (has_annotation) {
+    if (has_annotation && self) {
       LDB_TRY(check_relative_path(names->annotation, subject_of(member.hash)));
       LDB_TRY(builder.add(annotation_file(member.hash, names->annotation, pretty_json(member.annotation_json))));
       ++plan.annotation_files;
     }
+    std::string_view stem = names->annotation;
+    stem.remove_suffix(std::string_view(".json").size());
+    LDB_TRY(add_transform_outputs(member, stem, transform_outputs, index, builder, plan));
   }
   if (plan.skipped > 0) {
     plan.warnings.push_back(
@@ -226,7 +256,8 @@ Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t
 }
 
 Status plan_inferred(std::span<const Member> members, const std::vector<std::size_t>& order,
-                     const Params& params, PlanBuilder& builder, Plan& plan) {
+                     const Params& params, std::span<const std::vector<TransformOutput>> transform_outputs,
+                     PlanBuilder& builder, Plan& plan) {
   simdjson::dom::parser parser;
   for (std::size_t index : order) {
     const Member& member = members[index];
@@ -241,7 +272,10 @@ Status plan_inferred(std::span<const Member> members, const std::vector<std::siz
     std::string path;
     for (const auto& folder : *folders) path += folder + "/";
     std::string_view base = base_name_of(member.source_path);
-    path += flat_stem(base, member.hash) + safe_extension(split_name(base).ext);
+    path += flat_stem(base, member.hash);
+    LDB_TRY(add_transform_outputs(member, path, transform_outputs, index, builder, plan));
+    if (!has_self(member)) continue;
+    path += safe_extension(split_name(base).ext);
     LDB_TRY(check_relative_path(path, subject));
     LDB_TRY(builder.add(data_file(member, std::move(path))));
     ++plan.data_files;
@@ -465,7 +499,8 @@ Status check_folders(const std::vector<PlannedFile>& files) {
 
 }  // namespace
 
-Result<Plan> build_plan(std::span<const Member> members, const Options& options) {
+Result<Plan> build_plan(std::span<const Member> members, const Options& options,
+                        std::span<const std::vector<TransformOutput>> transform_outputs) {
   auto params = parse_params(options);
   if (!params) return std::unexpected(params.error());
 
@@ -494,10 +529,10 @@ Result<Plan> build_plan(std::span<const Member> members, const Options& options)
   switch (options.format) {
     case Format::strict_pairs:
     case Format::bare_pairs:
-      LDB_TRY(plan_pairs(members, order, options, builder, plan));
+      LDB_TRY(plan_pairs(members, order, options, transform_outputs, builder, plan));
       break;
     case Format::tensorflow_inferred:
-      LDB_TRY(plan_inferred(members, order, *params, builder, plan));
+      LDB_TRY(plan_inferred(members, order, *params, transform_outputs, builder, plan));
       break;
     case Format::annotation_only:
       LDB_TRY(plan_annotation_only(members, order, options, *params, builder, plan));

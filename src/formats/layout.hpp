@@ -11,14 +11,17 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "formats/instantiate.hpp"
+#include "formats/transform_runner.hpp"
 
 namespace ldb::formats {
 
 struct PlannedFile {
-  enum class Kind { data, annotation };
+  // data: an object copied through the FileSystem; annotation: generated
+  // content; local: a local file (a transform's output) copied as it is.
+  enum class Kind { data, annotation, local };
   std::string path;  // relative to the target, '/'-separated, checked by check_relative_path
   Kind kind = Kind::data;
-  std::string source;   // data: the object's source path
+  std::string source;   // data: the object's source path; local: the file's local path
   std::string content;  // annotation: the bytes to write
   std::uint64_t size = 0;
   core::Md5 md5;     // of the bytes the file must hold
@@ -37,6 +40,11 @@ struct Plan {
 // invalid_argument for unknown parameters, options the format cannot honour,
 // hostile relative paths, missing or unusable labels, and two files that would
 // land on one path.
-Result<Plan> build_plan(std::span<const Member> members, const Options& options);
+// `transform_outputs`, when not empty, holds per member (same order) the files
+// its transforms wrote; they are placed beside the member's plain copy
+// (formats::transform_output_name), and a member without "self" among its
+// transforms gets only them.
+Result<Plan> build_plan(std::span<const Member> members, const Options& options,
+                        std::span<const std::vector<TransformOutput>> transform_outputs = {});
 
 }  // namespace ldb::formats

@@ -7,7 +7,9 @@
 
 // Schema of the instance database. docs/store-format.md describes it; change
 // both in the same commit. Version 1 is the first schema; version 2 added the
-// image attributes of objects (image_width, image_height, image_format).
+// image attributes of objects (image_width, image_height, image_format);
+// version 3 added transform sets (transform_sets, transform_assignments,
+// dataset_versions.transforms_hash).
 
 namespace ldb::store {
 
@@ -75,7 +77,16 @@ CREATE TABLE dataset_versions(
   time INTEGER NOT NULL,
   num_objects INTEGER NOT NULL,
   num_annotations INTEGER NOT NULL,
+  transforms_hash BLOB REFERENCES transform_assignments(hash),
   PRIMARY KEY(dataset_id, version)
+) WITHOUT ROWID;
+CREATE TABLE transform_sets(
+  id INTEGER PRIMARY KEY,
+  commands TEXT NOT NULL UNIQUE
+);
+CREATE TABLE transform_assignments(
+  hash BLOB PRIMARY KEY,
+  members BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE storage_locations(
   prefix TEXT PRIMARY KEY,
@@ -91,7 +102,18 @@ ALTER TABLE objects ADD COLUMN image_width INTEGER;
 ALTER TABLE objects ADD COLUMN image_height INTEGER;
 ALTER TABLE objects ADD COLUMN image_format TEXT;
 )sql";
-constexpr std::string_view k_migrations[] = {k_migration_1_to_2};
+constexpr std::string_view k_migration_2_to_3 = R"sql(
+CREATE TABLE transform_sets(
+  id INTEGER PRIMARY KEY,
+  commands TEXT NOT NULL UNIQUE
+);
+CREATE TABLE transform_assignments(
+  hash BLOB PRIMARY KEY,
+  members BLOB NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE dataset_versions ADD COLUMN transforms_hash BLOB REFERENCES transform_assignments(hash);
+)sql";
+constexpr std::string_view k_migrations[] = {k_migration_1_to_2, k_migration_2_to_3};
 static_assert(std::size(k_migrations) == k_schema_version - 1, "one migration step per schema version");
 
 Result<int> read_schema_version(Database& db) {

@@ -1,7 +1,9 @@
 // Migrating instance databases of older schema versions: a database built
 // with the version 1 DDL (kept here verbatim, as schema.cpp no longer has it)
 // opens, gains the version 2 columns, keeps its rows, and ends up with the
-// same objects table as a new instance.
+// same objects table as a new instance; a version 2 database (version 1 plus
+// the 1->2 step, also verbatim) gains the version 3 transform tables and keeps
+// its datasets.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -9,6 +11,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "store/store.hpp"
 #include "store_test_support.hpp"
@@ -146,14 +150,14 @@ void create_v1_instance(const std::filesystem::path& instance) {
 
 Md5 v1_object() { return Md5::from_hex("00112233445566778899aabbccddeeff").value(); }
 
-TEST(SchemaMigrationTest, CurrentVersionIsTwo) { EXPECT_EQ(k_schema_version, 2); }
+TEST(SchemaMigrationTest, CurrentVersionIsThree) { EXPECT_EQ(k_schema_version, 3); }
 
 TEST(SchemaMigrationTest, Version1OpensAndGetsImageColumns) {
   TempDir dir;
   create_v1_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   auto cols = columns(dir.path(), "objects");
   ASSERT_EQ(cols.size(), 9u);
   EXPECT_EQ(cols[6], "image_width INTEGER 0 -");
@@ -211,8 +215,84 @@ TEST(SchemaMigrationTest, SecondOpenDoesNothing) {
   create_v1_instance(dir.path());
   ASSERT_OK(open_sqlite_store(dir.path()));
   ASSERT_OK(open_sqlite_store(dir.path()));
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(columns(dir.path(), "objects").size(), 9u);
+}
+
+// A version 2 instance: the version 1 DDL plus the 1->2 step as it was, with
+// one committed dataset version (ds:cats.v1 holding the one object).
+void create_v2_instance(const std::filesystem::path& instance) {
+  create_v1_instance(instance);
+  raw_exec(instance,
+           "ALTER TABLE objects ADD COLUMN image_width INTEGER;"
+           "ALTER TABLE objects ADD COLUMN image_height INTEGER;"
+           "ALTER TABLE objects ADD COLUMN image_format TEXT;"
+           "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+  Collection members{{v1_object(), 0}};
+  std::string blob = serialize_collection(members);
+  std::string hex;
+  for (unsigned char c : blob) hex += fmt::format("{:02x}", c);
+  std::string collection = collection_hash(members).hex();
+  raw_exec(instance, fmt::format("INSERT INTO collections(hash, members) VALUES(x'{}', x'{}');"
+                                 "INSERT INTO datasets(id, name, created) VALUES(1, 'cats', 50);"
+                                 "INSERT INTO dataset_versions VALUES(1, 1, 0, x'{}', 'first', 'ann', 60, 1, 0);",
+                                 collection, hex, collection));
+}
+
+TEST(SchemaMigrationTest, Version2OpensAndGetsTransformTables) {
+  TempDir dir;
+  create_v2_instance(dir.path());
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_OK(opened);
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  auto cols = columns(dir.path(), "dataset_versions");
+  ASSERT_EQ(cols.size(), 10u);
+  EXPECT_EQ(cols[9], "transforms_hash BLOB 0 -");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT COUNT(*) FROM transform_sets"), "0");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT COUNT(*) FROM transform_assignments"), "0");
+
+  // The old version is intact: its members all have the default {self}.
+  auto& store = **opened;
+  auto v1 = store.dataset_version("cats", 1);
+  ASSERT_OK(v1);
+  EXPECT_EQ(v1->message, "first");
+  EXPECT_EQ(v1->transforms_hash, Md5{});
+  auto transforms = store.transform_assignments(v1->transforms_hash);
+  ASSERT_OK(transforms);
+  EXPECT_TRUE(transforms->empty());
+  auto members = store.collection(v1->collection_hash);
+  ASSERT_OK(members);
+  EXPECT_EQ(*members, (Collection{{v1_object(), 0}}));
+
+  // And the migrated instance records transform sets.
+  TransformAssignments rotated{{v1_object(), {R"(["rotate","90"])", "self"}}};
+  auto v2 = store.commit_dataset_with_transforms("cats", *members, rotated, 1, "rotate", "ann");
+  ASSERT_OK(v2);
+  auto back = store.transform_assignments(v2->transforms_hash);
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, rotated);
+}
+
+TEST(SchemaMigrationTest, MigratedVersion2MatchesANewInstance) {
+  TempDir migrated, fresh;
+  create_v2_instance(migrated.path());
+  ASSERT_OK(open_sqlite_store(migrated.path()));
+  ASSERT_OK(create_sqlite_store(fresh.path()));
+  for (const char* table : {"dataset_versions", "transform_sets", "transform_assignments", "objects"}) {
+    EXPECT_EQ(columns(migrated.path(), table), columns(fresh.path(), table)) << table;
+  }
+}
+
+TEST(SchemaMigrationTest, FailedVersion3StepChangesNothing) {
+  TempDir dir;
+  create_v2_instance(dir.path());
+  // A damaged version 2 database that already has the new column: the step
+  // fails at its ALTER, after creating its tables, and none of it lands.
+  raw_exec(dir.path(), "ALTER TABLE dataset_versions ADD COLUMN transforms_hash BLOB");
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'transform_sets'"), "<none>");
 }
 
 TEST(SchemaMigrationTest, FailedStepChangesNothing) {

@@ -1,0 +1,167 @@
+#include "cli/transforms.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "dataset/pipe_plugin.hpp"
+#include "storage/file_system.hpp"
+
+namespace ldb::cli {
+
+namespace {
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::string configured_list(const TransformConfig& config) {
+  std::vector<std::string> names{std::string(store::k_self_transform)};
+  for (const auto& [name, run] : config.runs) names.push_back(name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// A file-name-safe name for a command no configured transform has: its
+// program's base name.
+std::string fallback_name(const std::vector<std::string>& run) {
+  std::string base = std::filesystem::path(run.front()).filename().string();
+  std::string out;
+  for (char c : base) out.push_back(valid_name(std::string_view(&c, 1)) ? c : '_');
+  return out.empty() ? std::string("transform") : out;
+}
+
+}  // namespace
+
+std::string transform_command(std::span<const std::string> run) {
+  return nlohmann::json(std::vector<std::string>(run.begin(), run.end())).dump();
+}
+
+Result<TransformConfig> read_transform_config(const std::filesystem::path& instance_dir) {
+  TransformConfig config;
+  auto file = instance_dir / "config";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return config;
+  auto text = storage::read_local_file(file);
+  if (!text) return std::unexpected(text.error());
+  toml::table root;
+  try {
+    root = toml::parse(*text, file.string());
+  } catch (const toml::parse_error& err) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("config file '{}' line {}: {}", file.string(), err.source().begin.line, err.description()),
+                "fix the TOML syntax in that file");
+  }
+  const auto* transforms = root["transform"].as_table();
+  if (transforms == nullptr) {
+    if (root.contains("transform")) {
+      return fail(ErrorCode::invalid_argument, fmt::format("config file '{}': 'transform' is not a table", file.string()),
+                  "declare each transform as [transform.NAME] with run = [\"program\", \"arg\", ...]");
+    }
+    return config;
+  }
+  for (const auto& [key, node] : *transforms) {
+    std::string name(key.str());
+    auto bad = [&](std::string_view why) {
+      return fail(ErrorCode::invalid_argument, fmt::format("config file '{}': transform '{}' {}", file.string(), name, why),
+                  fmt::format("declare it as [transform.{}] with run = [\"program\", \"arg\", ...]", valid_name(name) ? name : "NAME"));
+    };
+    if (!valid_name(name)) return bad("has a name with characters other than letters, digits, '_' and '-'");
+    if (name == store::k_self_transform) return bad("uses the reserved name of the plain copy");
+    const auto* table = node.as_table();
+    const auto* run = table ? (*table)["run"].as_array() : nullptr;
+    if (run == nullptr || run->empty()) return bad("needs a non-empty run array");
+    std::vector<std::string> argv;
+    for (const auto& element : *run) {
+      auto word = element.value<std::string>();
+      if (!word) return bad("has a run element that is not a string");
+      argv.push_back(*word);
+    }
+    if (argv.front().empty()) return bad("has an empty program name");
+    auto command = transform_command(argv);
+    auto [it, inserted] = config.names.emplace(command, name);
+    if (!inserted) {
+      return bad(fmt::format("has the same run command as transform '{}'", it->second));
+    }
+    config.runs.emplace(name, std::move(argv));
+  }
+  return config;
+}
+
+Result<store::TransformSet> resolve_transform_names(const TransformConfig& config,
+                                                    std::span<const std::string> lists) {
+  store::TransformSet out;
+  for (const auto& list : lists) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      auto comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      std::string name = list.substr(start, comma - start);
+      start = comma + 1;
+      if (name.empty()) continue;
+      if (name == store::k_self_transform) {
+        out.emplace_back(store::k_self_transform);
+        continue;
+      }
+      auto it = config.runs.find(name);
+      if (it == config.runs.end()) {
+        return fail(ErrorCode::invalid_argument, fmt::format("unknown transform '{}'", name),
+                    fmt::format("configured transforms: {}; add one to the instance config as "
+                                "[transform.{}] run = [\"program\", \"arg\"]",
+                                configured_list(config), valid_name(name) ? name : "NAME"));
+      }
+      out.push_back(transform_command(it->second));
+    }
+  }
+  if (out.empty()) {
+    return fail(ErrorCode::invalid_argument, "no transform names given", "for example: ldb transform -a rotate,self");
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string transform_display_name(const TransformConfig& config, const std::string& command) {
+  if (command == store::k_self_transform) return command;
+  auto it = config.names.find(command);
+  return it != config.names.end() ? it->second : command;
+}
+
+Result<std::vector<formats::MemberTransform>> member_transforms(const TransformConfig& config,
+                                                                const std::filesystem::path& instance_dir,
+                                                                const store::TransformSet& set) {
+  std::vector<formats::MemberTransform> out;
+  for (const auto& command : set) {
+    if (command == store::k_self_transform) {
+      out.push_back(formats::MemberTransform{std::string(store::k_self_transform), {}});
+      continue;
+    }
+    std::vector<std::string> run;
+    try {
+      run = nlohmann::json::parse(command).get<std::vector<std::string>>();
+    } catch (const nlohmann::json::exception&) {
+      run.clear();
+    }
+    if (run.empty()) {
+      return fail(ErrorCode::corruption, fmt::format("the recorded transform command '{}' is malformed", command),
+                  "reset the members' transforms: ldb transform -s self");
+    }
+    auto named = config.names.find(command);
+    std::string name = named != config.names.end() ? named->second : fallback_name(run);
+    auto exe = dataset::find_plugin(instance_dir, run.front());
+    if (!exe) {
+      return fail(ErrorCode::not_found, fmt::format("the program '{}' of transform '{}' was not found", run.front(), name),
+                  fmt::format("transform programs are looked up in {} and then on PATH",
+                              (instance_dir / "custom_code" / "ldb_user_filters").string()));
+    }
+    run.front() = exe->string();
+    out.push_back(formats::MemberTransform{std::move(name), std::move(run)});
+  }
+  return out;
+}
+
+}  // namespace ldb::cli
