@@ -1,0 +1,311 @@
+#include "dataset/workspace_files.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/json.hpp"
+#include "core/paths.hpp"
+#include "dataset/collection_ops.hpp"
+#include "dataset/read_add.hpp"
+#include "dataset/sources.hpp"
+#include "index/image_header.hpp"
+#include "index/plan.hpp"
+#include "index/scan.hpp"
+
+namespace ldb::dataset {
+
+namespace {
+
+constexpr std::size_t k_image_head_bytes = 64 * 1024;
+constexpr std::size_t k_chunk = 16;
+
+struct Found {
+  const index::ScannedFile* data = nullptr;
+  const index::ScannedFile* annotation = nullptr;  // the .json beside it, if any
+  core::Md5 hash;
+  std::optional<store::ImageInfo> image;
+  bool derived = false;        // the annotation comes from a shared file (COCO, YOLO, ...)
+  std::string canonical_json;  // when annotation or derived
+  std::optional<Error> error;
+};
+
+std::optional<store::ImageInfo> image_info(std::string_view head, std::string_view path) {
+  auto header = index::read_image_header(head, path);
+  if (!header) return std::nullopt;
+  return store::ImageInfo{header->display_width(), header->display_height(),
+                          std::string(index::image_format_name(header->format))};
+}
+
+std::uint32_t staged_version(const store::Collection& staged, const core::Md5& hash, bool& is_staged) {
+  auto it = std::lower_bound(staged.begin(), staged.end(), hash,
+                             [](const store::ObjectRef& r, const core::Md5& h) { return r.hash < h; });
+  is_staged = it != staged.end() && it->hash == hash;
+  return is_staged ? it->annotation_version : 0;
+}
+
+// Pairs the workspace's files as `index` would (auto-detection: pairs, COCO,
+// YOLO, VOC, Label Studio), except that data files without an annotation are
+// kept (bare pairs), and that layouts whose annotations cannot round-trip
+// (class folders, annotation-only files) are read as bare pairs: their data
+// files keep the versions they had.
+Result<index::Plan> plan_workspace(Context& ctx, const index::Scan& scan) {
+  index::ParallelLoop loop = [&ctx](std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
+    ctx.pool.parallel_for(n, k_chunk, [&](std::size_t begin, std::size_t end, unsigned) { body(begin, end); });
+  };
+  index::IndexOptions options;
+  auto plan = index::make_plan(ctx.fs, scan, options, loop);
+  if (!plan) return plan;
+  using F = index::Format;
+  if (plan->format == F::strict_pairs || plan->format == F::tensorflow_inferred || plan->format == F::annotation_only ||
+      plan->format == F::auto_detect) {
+    options.format = F::bare_pairs;
+    plan = index::make_plan(ctx.fs, scan, options, loop);
+  }
+  return plan;
+}
+
+// Hashes every planned data file and reads its annotation, on the pool.
+Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan) {
+  std::vector<Found> found(plan.items.size());
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    found[i].data = plan.items[i].data;
+    if (plan.items[i].source == index::AnnotationSource::file) found[i].annotation = plan.items[i].annotation_file;
+    if (plan.items[i].source == index::AnnotationSource::derived) {
+      found[i].derived = true;
+      found[i].canonical_json = plan.items[i].derived_json;
+    }
+  }
+  ctx.progress.start("reading workspace", found.size());
+  ctx.pool.parallel_for(found.size(), k_chunk, [&](std::size_t begin, std::size_t end, unsigned) {
+    for (std::size_t i = begin; i < end; ++i) {
+      auto& f = found[i];
+      auto hashed = ctx.fs.hash_with_head(f.data->info.path, k_image_head_bytes);
+      if (!hashed) {
+        f.error = hashed.error();
+        continue;
+      }
+      f.hash = hashed->hash;
+      f.image = image_info(hashed->head, f.data->info.path);
+      if (f.annotation) {
+        auto text = ctx.fs.read(f.annotation->info.path);
+        auto canonical = text ? core::canonical_json(*text, f.annotation->info.path)
+                              : std::unexpected(std::move(text).error());
+        if (!canonical) {
+          f.error = canonical.error();
+          continue;
+        }
+        f.canonical_json = std::move(*canonical);
+      }
+    }
+    ctx.progress.advance(end - begin);
+  });
+  ctx.progress.finish();
+  for (const auto& f : found) {
+    if (f.error) return std::unexpected(*f.error);
+  }
+  return found;
+}
+
+// What a detection layout (COCO, YOLO, VOC, Label Studio) carries of an
+// annotation: each object's category, box and segmentation. Numbers are
+// rounded to 1/1000 since YOLO stores boxes relative to the image size. nullopt
+// when the annotation has no "objects" array.
+std::optional<nlohmann::json> detection_projection(const nlohmann::json& annotation) {
+  if (!annotation.is_object()) return std::nullopt;
+  auto objects = annotation.find("objects");
+  if (objects == annotation.end() || !objects->is_array()) return std::nullopt;
+  std::function<nlohmann::json(const nlohmann::json&)> rounded = [&](const nlohmann::json& v) -> nlohmann::json {
+    if (v.is_number()) return std::llround(v.get<double>() * 1000.0);
+    if (v.is_array()) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& e : v) out.push_back(rounded(e));
+      return out;
+    }
+    return v;
+  };
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& object : *objects) {
+    nlohmann::json kept = nlohmann::json::object();
+    if (object.is_object()) {
+      for (const char* key : {"category", "bbox", "segmentation"}) {
+        if (auto it = object.find(key); it != object.end()) kept[key] = rounded(*it);
+      }
+    }
+    out.push_back(std::move(kept));
+  }
+  return out;
+}
+
+// A detection layout cannot carry all of an annotation (a `class` key, the
+// original file name, ...): its annotation read back counts as edited only
+// when the objects differ, and the edit keeps the rest of the stored
+// annotation. Returns the annotation to record, or "" when nothing changed.
+// Annotations without objects compare whole.
+Result<std::string> derived_edit(const std::string& stored, const std::string& derived) {
+  if (stored.empty()) return derived;
+  auto old_json = nlohmann::json::parse(stored, nullptr, false);
+  auto new_json = nlohmann::json::parse(derived, nullptr, false);
+  auto old_objects = detection_projection(old_json);
+  auto new_objects = detection_projection(new_json);
+  if (!old_objects || !new_objects) return stored == derived ? std::string() : derived;
+  if (*old_objects == *new_objects) return std::string();
+  old_json["objects"] = new_json["objects"];
+  return core::canonical_json(old_json.dump(), "the edited annotation");
+}
+
+store::FoundAnnotation annotation_at(const std::string& path, const storage::FileInfo& info, std::string json) {
+  return store::FoundAnnotation{path, info.size, info.mtime_ns, std::move(json)};
+}
+
+}  // namespace
+
+Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws) {
+  std::string root = ws.root().string();
+  std::vector<std::string> roots{root};
+  auto scan = index::scan_paths(ctx.fs, roots, ctx.progress);
+  if (!scan) return std::unexpected(scan.error());
+  auto plan = plan_workspace(ctx, *scan);
+  if (!plan) return std::unexpected(plan.error());
+  auto found = read_files(ctx, *plan);
+  if (!found) return std::unexpected(found.error());
+
+  WorkspaceFiles out;
+  out.data_files = found->size();
+  const auto& staged = ws.state().members;
+  std::vector<store::ObjectRef> members;       // decided without writing
+  std::vector<store::IndexedFile> to_ingest;   // edited annotations and new objects
+  std::vector<std::size_t> known_with_json;    // indexes into *found, compared below
+  std::vector<store::ObjectRef> compare_with;  // the version each is compared with
+  std::vector<std::size_t> unknown;            // data files ldb never indexed
+
+  for (std::size_t i = 0; i < found->size(); ++i) {
+    const auto& f = (*found)[i];
+    auto match = ctx.store.objects_with_prefix(f.hash.hex(), 1);
+    if (!match) return std::unexpected(match.error());
+    if (match->empty() || match->front() != f.hash) {
+      unknown.push_back(i);
+      continue;
+    }
+    bool is_staged = false;
+    std::uint32_t version = staged_version(staged, f.hash, is_staged);
+    if (!is_staged) {
+      auto current = ctx.store.current_versions(std::span(&f.hash, 1));
+      if (!current) return std::unexpected(current.error());
+      version = current->front().annotation_version;
+    }
+    if (!f.annotation && !f.derived) {
+      members.push_back({f.hash, version});
+      continue;
+    }
+    known_with_json.push_back(i);
+    compare_with.push_back({f.hash, version});
+  }
+
+  // An annotation file equal to the version it is compared with changes nothing.
+  auto previous = ctx.store.annotations(compare_with);
+  if (!previous) return std::unexpected(previous.error());
+  for (std::size_t k = 0; k < known_with_json.size(); ++k) {
+    auto& f = (*found)[known_with_json[k]];
+    if (f.derived && compare_with[k].annotation_version != 0) {
+      auto edit = derived_edit((*previous)[k], f.canonical_json);
+      if (!edit) return std::unexpected(edit.error());
+      f.canonical_json = std::move(*edit);
+    }
+    if (compare_with[k].annotation_version != 0 &&
+        ((*previous)[k] == f.canonical_json || (f.derived && f.canonical_json.empty()))) {
+      members.push_back(compare_with[k]);
+      continue;
+    }
+    ++out.edited_annotations;
+    store::IndexedFile file;
+    file.hash = f.hash;
+    file.size = f.data->info.size;
+    file.annotation = store::FoundAnnotation{"", 0, 0, std::move(f.canonical_json)};
+    to_ingest.push_back(std::move(file));
+  }
+
+  // New data files: to the read-add location, else in place where allowed.
+  std::optional<CopiedFiles> copied;
+  if (!unknown.empty()) {
+    auto read_add = find_read_add_location(ctx);
+    if (!read_add) return std::unexpected(read_add.error());
+    std::vector<std::string> data_paths(unknown.size()), json_paths(unknown.size());
+    if (*read_add) {
+      std::vector<CopyRequest> requests;
+      for (auto i : unknown) {
+        const auto& f = (*found)[i];
+        requests.push_back({f.data->info.path, core::relative_to(f.data->info.path, root)});
+        // A shared annotation file (COCO, ...) stays behind; the annotation goes with the ingest.
+        if (f.annotation) requests.push_back({f.annotation->info.path, core::relative_to(f.annotation->info.path, root)});
+      }
+      auto done = copy_to_read_add(ctx, (*read_add)->prefix, requests);
+      if (!done) return std::unexpected(done.error());
+      copied = std::move(*done);
+      out.copied_to = copied->folder;
+      std::size_t next = 0;
+      for (std::size_t k = 0; k < unknown.size(); ++k) {
+        data_paths[k] = copied->paths[next++];
+        if ((*found)[unknown[k]].annotation) json_paths[k] = copied->paths[next++];
+      }
+    } else {
+      auto allowed = check_location(ctx, root);
+      if (!allowed) {
+        return fail(ErrorCode::invalid_argument,
+                    fmt::format("'{}' is a new data file and there is no read-add storage location to copy it to",
+                                (*found)[unknown.front()].data->info.path),
+                    outside_storage_hint());
+      }
+      for (std::size_t k = 0; k < unknown.size(); ++k) {
+        const auto& f = (*found)[unknown[k]];
+        data_paths[k] = f.data->info.path;
+        if (f.annotation) json_paths[k] = f.annotation->info.path;
+      }
+    }
+    for (std::size_t k = 0; k < unknown.size(); ++k) {
+      auto& f = (*found)[unknown[k]];
+      store::IndexedFile file;
+      file.path = data_paths[k];
+      file.size = f.data->info.size;
+      file.mtime_ns = f.data->info.mtime_ns;
+      file.hash = f.hash;
+      file.image_probed = true;
+      file.image = f.image;
+      if (copied) {
+        // The copy's own size and mtime, so a later re-index skips it cheaply.
+        auto st = ctx.fs.stat(file.path);
+        if (st) file.mtime_ns = st->mtime_ns;
+      }
+      if (f.derived) {
+        file.annotation = store::FoundAnnotation{"", 0, 0, std::move(f.canonical_json)};
+      } else if (f.annotation) {
+        storage::FileInfo info = f.annotation->info;
+        if (copied) {
+          auto st = ctx.fs.stat(json_paths[k]);
+          if (st) info = *st;
+        }
+        file.annotation = annotation_at(json_paths[k], info, std::move(f.canonical_json));
+      }
+      to_ingest.push_back(std::move(file));
+    }
+  }
+
+  if (!to_ingest.empty()) {
+    auto ingested = ctx.store.ingest(to_ingest, {});
+    if (!ingested) {
+      if (copied) discard_copies(*copied);
+      return std::unexpected(ingested.error());
+    }
+    out.new_objects = ingested->new_objects;
+    out.new_annotations = ingested->new_annotations;
+    members.insert(members.end(), ingested->refs.begin(), ingested->refs.end());
+  }
+  out.members = normalize(std::move(members));
+  return out;
+}
+
+}  // namespace ldb::dataset

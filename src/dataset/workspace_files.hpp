@@ -1,0 +1,49 @@
+#pragma once
+// A workspace's own files as a source of objects (`ldb add .`, `ldb sync`):
+// the round trip after `instantiate`, where the user edits annotation files,
+// deletes data files and copies new ones in.
+//
+// The workspace's layout is detected as `index` does (pairs `x.png` +
+// `x.json`, COCO, YOLO, VOC, Label Studio); a data file without an annotation
+// is kept with the annotation version it had, and class folders and
+// annotation-only files are read as bare pairs (their annotations do not
+// round-trip). Workspace files are ephemeral, so they are read as a source,
+// never recorded as storage:
+// - a data file of an indexed object keeps the staged annotation version (or
+//   the current one, when the object is not staged) when its .json is
+//   unchanged; an edited .json is recorded as the object's annotation — a new
+//   version, or the older version it equals — without recording a path; in a
+//   detection layout (COCO, YOLO, VOC, Label Studio), which cannot carry every
+//   key of an annotation, only a change of the objects (category, box,
+//   segmentation) is an edit, and it keeps the annotation's other keys;
+// - a data file ldb never indexed is copied, with its .json, to the read-add
+//   location (dataset/read_add.hpp) and indexed there; without one it is
+//   indexed in place when the instance may read the workspace (QuickStart's
+//   read_any_location, or a workspace inside registered storage), else the
+//   whole call fails with a hint naming `ldb add-storage -a true`.
+// Everything lands in one Store::ingest call.
+
+#include <cstdint>
+#include <string>
+
+#include "dataset/context.hpp"
+#include "dataset/workspace.hpp"
+
+namespace ldb::dataset {
+
+struct WorkspaceFiles {
+  store::Collection members;           // one per object found, with the version its files say
+  std::uint64_t data_files = 0;        // data files read
+  std::uint64_t edited_annotations = 0;  // .json files that differ from the version compared with
+  std::uint64_t new_annotations = 0;   // annotation versions created
+  std::uint64_t new_objects = 0;       // data files ldb had not indexed
+  std::string copied_to;               // folder below the read-add location ("" when nothing was copied)
+};
+
+// Reads the files below `ws.root()` (hidden files and folders skipped). Errors:
+// invalid_argument for a malformed .json (naming it) or for new data files
+// that cannot be stored (with the add-storage hint); io/not_found from reading
+// or copying. On error nothing is written and copies are removed.
+Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws);
+
+}  // namespace ldb::dataset

@@ -1,0 +1,131 @@
+#include "dataset/workspace_files.hpp"
+
+#include <string>
+#include <vector>
+
+#include "dataset/collection_ops.hpp"
+#include "dataset/read_add.hpp"
+#include "dataset_fixture.hpp"
+
+namespace ldb::dataset {
+namespace {
+
+using testing::DatasetFixture;
+
+// A workspace holding what instantiate wrote for a (pinned at v1 while v2 is
+// current), b and c (no annotation).
+class WorkspaceFilesTest : public DatasetFixture {
+ protected:
+  void SetUp() override {
+    m_a = write_pair("w/a", "object a", R"({"n":1})");
+    m_b = write_pair("w/b", "object b", R"({"n":2})");
+    m_c = write_pair("w/c", "object c", "");
+    index({"w"});
+    m_dir.write("data/w/a.json", R"({"n":100})");
+    index({"w"});
+    ASSERT_EQ(current_version(m_a), 2u);
+    m_dir.write("ws/a-x.jpg", "object a");
+    m_dir.write("ws/a-x.json", R"({"n": 1})");
+    m_dir.write("ws/b-x.jpg", "object b");
+    m_dir.write("ws/b-x.json", R"({"n":2})");
+    m_dir.write("ws/c-x.jpg", "object c");
+    m_dir.write("ws/.ldb_instantiated", "hidden files are never read");
+    auto ws = Workspace::create(m_ws, WorkspaceState{"w", 0, m_instance.string(), normalize({{m_a, 1}, {m_b, 1}, {m_c, 0}})});
+    ASSERT_OK(ws);
+  }
+  Workspace workspace() { return Workspace::open(m_ws).value(); }
+  std::size_t paths_of(const core::Md5& h) { return db().object_info(h)->paths.size(); }
+
+  std::filesystem::path m_ws = m_dir.path() / "ws";
+  core::Md5 m_a, m_b, m_c;
+};
+
+TEST_F(WorkspaceFilesTest, UnchangedFilesKeepTheStagedVersions) {
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_a, 1}, {m_b, 1}, {m_c, 0}}));
+  EXPECT_EQ(files->data_files, 3u);
+  EXPECT_EQ(files->edited_annotations, 0u);
+  EXPECT_EQ(files->new_objects, 0u);
+  EXPECT_EQ(current_version(m_a), 2u);  // pinning v1 in the workspace did not revert the object
+}
+
+TEST_F(WorkspaceFilesTest, EditsBecomeVersionsWithoutRecordingWorkspacePaths) {
+  m_dir.write("ws/b-x.json", R"({"n":2,"fixed":true})");
+  m_dir.write("ws/a-x.json", R"({"n":100})");  // equals a's version 2
+  std::filesystem::remove(m_ws / "c-x.jpg");
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_a, 2}, {m_b, 2}}));
+  EXPECT_EQ(files->edited_annotations, 2u);
+  EXPECT_EQ(files->new_annotations, 1u);
+  EXPECT_EQ(current_version(m_b), 2u);
+  EXPECT_EQ(paths_of(m_a), 1u);
+  EXPECT_EQ(paths_of(m_b), 1u);
+}
+
+TEST_F(WorkspaceFilesTest, NewFilesGoToTheReadAddLocation) {
+  auto readadd = m_dir.path() / "readadd";
+  std::filesystem::create_directories(readadd);
+  ASSERT_OK(db().add_storage_location({readadd.string(), true, {}}));
+  m_dir.write("ws/sub/new.jpg", "brand new");
+  m_dir.write("ws/sub/new.json", R"({"new":1})");
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_OK(files);
+  auto h = core::md5_of("brand new");
+  EXPECT_EQ(files->members, normalize({{m_a, 1}, {m_b, 1}, {m_c, 0}, {h, 1}}));
+  EXPECT_EQ(files->new_objects, 1u);
+  ASSERT_TRUE(files->copied_to.starts_with((readadd / k_read_add_folder).string() + "/")) << files->copied_to;
+  auto info = db().object_info(h);
+  ASSERT_OK(info);
+  EXPECT_EQ(info->paths, (std::vector<std::string>{files->copied_to + "/sub/new.jpg"}));
+  EXPECT_TRUE(std::filesystem::exists(files->copied_to + "/sub/new.json"));
+  EXPECT_EQ(db().annotations(std::vector<store::ObjectRef>{{h, 1}})->front(), R"({"new":1})");
+}
+
+TEST_F(WorkspaceFilesTest, NewFileWithoutAnyPlaceFailsAndRecordsNothing) {
+  ctx().settings.read_any_location = false;
+  m_dir.write("ws/b-x.json", R"({"n":2,"edited":1})");
+  m_dir.write("ws/new.jpg", "brand new");
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_FALSE(files.has_value());
+  EXPECT_EQ(files.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(files.error().message.find("new.jpg"), std::string::npos);
+  EXPECT_NE(files.error().hint.find("ldb add-storage -a true"), std::string::npos);
+  EXPECT_EQ(current_version(m_b), 1u);
+  EXPECT_EQ(db().root_collection()->size(), 3u);
+}
+
+TEST_F(WorkspaceFilesTest, ReadAnyLocationIndexesNewFilesInPlace) {
+  m_dir.write("ws/new.jpg", "brand new");
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_OK(files);
+  EXPECT_TRUE(files->copied_to.empty());
+  EXPECT_EQ(db().object_info(core::md5_of("brand new"))->paths, (std::vector<std::string>{(m_ws / "new.jpg").string()}));
+}
+
+TEST_F(WorkspaceFilesTest, MalformedAnnotationIsNamed) {
+  m_dir.write("ws/b-x.json", "{not json");
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_FALSE(files.has_value());
+  EXPECT_EQ(files.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(files.error().message.find("b-x.json"), std::string::npos) << files.error().message;
+}
+
+TEST_F(WorkspaceFilesTest, CopiesAreUndoneOnError) {
+  auto readadd = m_dir.path() / "readadd";
+  std::filesystem::create_directories(readadd);
+  ASSERT_OK(db().add_storage_location({readadd.string(), true, {}}));
+  std::vector<CopyRequest> requests{{(m_ws / "a-x.jpg").string(), "a.jpg"}, {(m_ws / "missing.jpg").string(), "m.jpg"}};
+  auto copied = copy_to_read_add(ctx(), readadd.string(), requests);
+  ASSERT_FALSE(copied.has_value());
+  EXPECT_TRUE(std::filesystem::is_empty(readadd / k_read_add_folder));
+  std::vector<CopyRequest> escaping{{(m_ws / "a-x.jpg").string(), "../a.jpg"}};
+  copied = copy_to_read_add(ctx(), readadd.string(), escaping);
+  ASSERT_FALSE(copied.has_value());
+  EXPECT_EQ(copied.error().code, ErrorCode::invalid_argument);
+  EXPECT_TRUE(std::filesystem::is_empty(readadd / k_read_add_folder));
+}
+
+}  // namespace
+}  // namespace ldb::dataset
