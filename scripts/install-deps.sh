@@ -12,15 +12,36 @@ packages=(
   # with torchvision.datasets.ImageFolder (large: PyTorch comes with it).
   python3-torchvision
 )
+# Test-only: node and npm run the S3 and Azure test servers (see below); a
+# node that already brings its own npm is left alone.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--with-fuzz" ]]; then
   packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
 fi
+
+# Test-only servers for tests/cli/test_s3.py and test_azure.py, from npm (no
+# Debian package exists): s3rver and Azurite, installed into a cache folder
+# outside the repository. The tests skip (saying why) when they are missing.
+install_test_servers() {
+  local dir="${LDB_TEST_SERVERS_DIR:-$HOME/.cache/ldb-test-servers}"
+  if [[ -x "$dir/node_modules/.bin/s3rver" && -x "$dir/node_modules/.bin/azurite-blob" ]]; then
+    return 0
+  fi
+  mkdir -p "$dir"
+  echo "installing test servers (s3rver, azurite) from npm into $dir" >&2
+  if ! npm install --no-audit --no-fund --loglevel=error --prefix "$dir" s3rver@3.7.1 azurite@3.37.0 >&2; then
+    echo "warning: could not install the npm test servers; the S3 and Azure server tests will be skipped" >&2
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
+  install_test_servers
   exit 0
 fi
 sudo=""
@@ -28,3 +49,4 @@ if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 echo "installing: ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_test_servers

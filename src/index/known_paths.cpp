@@ -25,6 +25,9 @@ const store::KnownPath* KnownPaths::find(std::string_view path) const {
 }
 
 bool data_unchanged(const store::KnownPath& known, const storage::FileInfo& file) {
+  // An object store that reports the MD5 (S3's single-part ETag) decides by
+  // content: a re-upload of the same bytes is unchanged, new bytes are not.
+  if (file.content_md5) return known.size == file.size && known.hash == *file.content_md5;
   return known.size == file.size && known.mtime_ns == file.mtime_ns;
 }
 

@@ -28,7 +28,8 @@ class KnownPaths {
   std::unordered_map<std::string_view, std::size_t> m_by_path;
 };
 
-// Same size and mtime as when indexed.
+// Same size and mtime as when indexed; or, when the backend reports the
+// object's MD5 (FileInfo::content_md5), same size and MD5.
 bool data_unchanged(const store::KnownPath& known, const storage::FileInfo& file);
 
 // The annotation source of `item` is what was recorded (same file, size and

@@ -3,16 +3,14 @@
 #include <algorithm>
 
 #include "core/paths.hpp"
+#include "storage/url.hpp"
 
 namespace ldb::index {
 
 namespace {
 
 std::string normalize_root(std::string_view path) {
-  if (core::protocol_of(path) == "file") return core::normalize_local_path(path);
-  std::string out(path);
-  while (!out.empty() && out.back() == '/' && !out.ends_with("://")) out.pop_back();
-  return out;
+  return storage::normalize_storage_path(path);
 }
 
 void sort_unique(std::vector<ScannedFile>& files) {

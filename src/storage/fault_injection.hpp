@@ -55,6 +55,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   // Recorded and faulted as Operation::hash.
   Result<HashedFile> hash_with_head(std::string_view path, std::size_t head_size) override;
   Status copy_to(std::string_view path, const std::filesystem::path& dest) override;
+  // Forwarded unrecorded (no fault applies to writes).
+  Status write(std::string_view path, std::string_view data) override { return m_inner.write(path, data); }
 
  private:
   // Records the call and returns the fault that applies to it, if any.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ struct FileInfo {
   std::string path;           // absolute, normalized ("/data/a.jpg", "s3://b/k")
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;  // modification time, ns since the epoch
+  // The MD5 of the bytes when the backend knows it without reading them (an
+  // S3 single-part ETag, an Azure Content-MD5); never set for local files.
+  std::optional<core::Md5> content_md5;
 };
 
 class FileSystem {
@@ -59,6 +63,19 @@ class FileSystem {
   // Copies `path` to the local file `dest` (parent folders must exist). The copy
   // is written to a temporary name beside dest and renamed into place.
   virtual Status copy_to(std::string_view path, const std::filesystem::path& dest) = 0;
+
+  // Like copy_to for an object whose MD5 is known: backends with a local
+  // cache serve it from there and fill it (verified against `hash`); others
+  // just copy.
+  virtual Status copy_object_to(std::string_view path, const core::Md5& hash, const std::filesystem::path& dest) {
+    (void)hash;
+    return copy_to(path, dest);
+  }
+
+  // Writes `data` as the file or object at `path` (a read-add location's new
+  // objects), replacing it atomically where the backend allows. unsupported
+  // for backends that cannot write (https).
+  virtual Status write(std::string_view path, std::string_view data) = 0;
 };
 
 // The local-disk backend.

@@ -256,6 +256,14 @@ class LocalFileSystem final : public FileSystem {
     LDB_TRY(copy_bytes(in->get(), temp->fd(), source, dest.string()));
     return temp->commit(Sync::no);
   }
+
+  Status write(std::string_view path, std::string_view data) override {
+    std::filesystem::path dest(std::string{path});
+    std::error_code ec;
+    std::filesystem::create_directories(dest.parent_path(), ec);
+    if (ec) return std::unexpected(errno_error(ec.value(), "create the folder of", std::string(path)));
+    return write_file_atomic(dest, data);
+  }
 };
 
 }  // namespace

@@ -323,11 +323,41 @@ TEST_F(SourcesTest, MissingPathIsNotFound) {
   EXPECT_EQ(c.error().code, ErrorCode::not_found);
 }
 
-TEST_F(SourcesTest, CloudPathsAreUnsupported) {
-  auto c = resolve({"s3://bucket/prefix"});
+TEST_F(SourcesTest, CloudPathsAreNormalizedAndCheckedAgainstStorage) {
+  // aws:// is s3:// and a trailing slash goes; outside registered storage it is refused by name.
+  ctx().settings.read_any_location = false;
+  auto c = resolve({"aws://bucket/prefix/"});
   ASSERT_FALSE(c.has_value());
-  EXPECT_EQ(c.error().code, ErrorCode::unsupported);
-  EXPECT_NE(c.error().message.find("s3://bucket/prefix"), std::string::npos);
+  EXPECT_EQ(c.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(c.error().message.find("'s3://bucket/prefix' is not inside a registered storage location"),
+            std::string::npos)
+      << c.error().message;
+}
+
+TEST_F(SourcesTest, AddCopiesPathsOutsideStorageToTheReadAddLocation) {
+  ctx().settings.read_any_location = false;
+  ctx().settings.auto_index = false;  // ldb indexes its own copies anyway
+  SourceOptions add{{}, PathMode::index_first};
+  std::vector<std::string> folder{data("cats")};
+  auto refused = resolve_sources(ctx(), folder, add);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().hint.find("ldb add-storage -a true"), std::string::npos) << refused.error().hint;
+
+  auto readadd = m_dir.path() / "readadd";
+  std::filesystem::create_directories(readadd);
+  ASSERT_OK(db().add_storage_location(store::StorageLocation{readadd.string(), true, {}}));
+  auto copied = resolve_sources(ctx(), folder, add);
+  ASSERT_OK(copied);
+  EXPECT_EQ(copied->size(), 2u);
+  ASSERT_EQ(ctx().notes.size(), 1u);
+  auto info = db().object_info(m_cat1);
+  ASSERT_OK(info);
+  ASSERT_EQ(info->paths.size(), 1u);
+  EXPECT_TRUE(info->paths[0].starts_with((readadd / "ldb-add").string() + "/")) << info->paths[0];
+  EXPECT_TRUE(info->paths[0].ends_with("/cats/1.jpg")) << info->paths[0];
+  EXPECT_EQ(info->current_version, 1u);  // the annotation came along
+  // Commands that only look (list, del) still refuse the path.
+  EXPECT_FALSE(resolve(folder).has_value());
 }
 
 TEST_F(SourcesTest, ResolveObjectIdDirectly) {
