@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/storage_settings.hpp"
 #include "dataset/workspace.hpp"
 
 namespace ldb::cli {
@@ -69,14 +70,50 @@ std::vector<Command> build_commands() {
   c.push_back({"ds", "ds list | ds del ds:NAME...", "list or delete datasets", with_common({json_flag()}), false, cmd_ds});
   c.push_back({"log", "log ds:NAME", "show a dataset's version history", with_common({json_flag()}), false, cmd_log});
   c.push_back({"show", "show id:HASH", "show what ldb knows of one object", with_common({json_flag()}), false, cmd_show});
-  c.push_back({"instantiate", "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [-p K=V]",
+  c.push_back({"instantiate", "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [--link] [--apply EXEC ARGS...] [-p K=V]",
                "write the staged dataset's files into the workspace",
                with_common({format_option("strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"), target_flag(),
                             flag({"-f", "--force"}, "force", "overwrite or delete files ldb did not write"),
                             flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
                             flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
+                            OptionSpec{{"--apply"}, K::command, "instantiate to a temporary folder and run EXEC ARGS... on it", "apply"},
+                            flag({"--link"}, "link",
+                                 "hard-link data files instead of copying them (same file system only); the links are "
+                                 "made read-only, and so are the storage files, as they share the inode"),
                             param_option()}),
                true, cmd_instantiate});
+  c.push_back({"get", "get OBJECTS [FILTERS] [-t DIR] [-m FORMAT] [-f] [--annotations-only] [--preserve-paths] [--link] [-p K=V]",
+               "stage (unnamed if new), add and instantiate objects in one step",
+               with_common({target_flag(), format_option("instantiate format: strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"),
+                            flag({"-f", "--force"}, "force", "overwrite or delete files ldb did not write"),
+                            flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
+                            flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
+                            flag({"--link"}, "link", "hard-link data files instead of copying them (same file system only)"),
+                            param_option()}),
+               true, cmd_get});
+  c.push_back({"pull", "pull [OBJECTS] [FILTERS] [-v N]", "move staged members to the current (or given) annotation version",
+               {value({"-v", "--version"}, "version", "annotation version to move to (where the object has it)"),
+                target_flag(), flag({"-q", "--quiet"}, "quiet", "print only errors"),
+                flag({"-h", "--help"}, "help", "show this help")},
+               true, cmd_pull});
+  c.push_back({"sync", "sync [OBJECTS]", "make the staged dataset equal the objects (default: the workspace's files)",
+               with_common({target_flag()}), false, cmd_sync});
+  c.push_back({"tag", "tag [OBJECTS] [FILTERS] -a T,... -r T,...", "add or remove tags on objects",
+               with_common({value({"-a", "--add"}, "add", "tags to add (comma-separated, repeatable)"),
+                            value({"-r", "--remove"}, "remove", "tags to remove (comma-separated, repeatable)"), target_flag()}),
+               true, cmd_tag});
+  c.push_back({"unindex", "unindex OBJECTS [FILTERS]", "remove objects no saved dataset holds from the index",
+               with_common({target_flag()}), true, cmd_unindex});
+  c.push_back({"transform", "transform [OBJECTS] [FILTERS] -a|-r|-s NAME,...", "add, remove or set the staged members' transforms",
+               with_common({value({"-a", "--add"}, "add", "transforms to add (comma-separated, repeatable)"),
+                            value({"-r", "--remove"}, "remove", "transforms to remove (comma-separated, repeatable)"),
+                            value({"-s", "--set"}, "set", "the transforms to have (comma-separated, repeatable)"),
+                            target_flag()}),
+               true, cmd_transform});
+  c.push_back({"completion", "completion -s bash|zsh", "print a shell completion script",
+               with_common({value({"-s", "--shell"}, "shell", "bash or zsh")}), false, cmd_completion});
+  c.push_back({"fsck", "fsck [-t DIR] [--json]", "check the instance (and workspace) for damage",
+               with_common({json_flag(), target_flag()}), false, cmd_fsck});
   return c;
 }
 
@@ -175,8 +212,10 @@ int run_cli(int argc, char** argv) {
   Verbosity verbosity{parsed->has("quiet"), parsed->has("verbose")};
   TerminalProgress progress(!verbosity.quiet && stderr_is_terminal());
   core::ThreadPool pool;
-  auto fs = storage::make_local_file_system();
-  CommandEnv env{verbosity, progress, pool, *fs};
+  // Local paths go to the local backend; s3:// and gs:// to theirs, with the
+  // options of the registered location (loaded on first use).
+  storage::RoutingFileSystem fs(storage::make_local_file_system(), storage_settings_loader());
+  CommandEnv env{verbosity, progress, pool, fs};
   auto status = it->run(env, *parsed);
   if (!status) {
     progress.finish();

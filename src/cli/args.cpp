@@ -1,6 +1,7 @@
 #include "cli/args.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -42,6 +43,43 @@ const OptionSpec* find_option(std::span<const OptionSpec> options, std::string_v
     if (std::find(o.names.begin(), o.names.end(), name) != o.names.end()) return &o;
   }
   return nullptr;
+}
+
+bool is_operator_word(std::string_view word) {
+  for (std::string_view op : {"==", "!=", "<", "<=", ">", ">=", "&&", "||", "|"}) {
+    if (word == op) return true;
+  }
+  for (std::string_view op : {"==", "!=", "&&", "||", "<=", ">="}) {
+    if (word.starts_with(op)) return true;
+  }
+  return false;
+}
+
+bool is_plain_name(std::string_view word) {
+  if (word.empty() || !(std::isalpha(static_cast<unsigned char>(word[0])) || word[0] == '_')) return false;
+  return std::all_of(word.begin(), word.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// `--query class == "i"` unquoted reaches us as the words `class`, `==`, `i`:
+// the shell split the expression and dropped the quotes. Say so and show the
+// quoted form instead of treating `==` as an object path.
+Status check_split_expression(std::string_view option, std::string_view value, std::span<const std::string> rest) {
+  if (rest.empty() || !is_operator_word(rest.front())) return {};
+  std::string joined(value);
+  std::string shown(value);
+  bool after_comparison = false;
+  for (const auto& word : rest) {
+    if (word.starts_with("-") && word.size() > 1 && !std::isdigit(static_cast<unsigned char>(word[1]))) break;
+    joined += " " + word;
+    // A bare word compared against was most likely a quoted string the shell
+    // unquoted ("i"); ldb writes a string literal as 'i'.
+    bool quote = after_comparison && is_plain_name(word) && word != "true" && word != "false" && word != "null";
+    shown += " " + (quote ? "'" + word + "'" : word);
+    after_comparison = is_operator_word(word) && word != "&&" && word != "||" && word != "|";
+  }
+  return fail(ErrorCode::invalid_argument,
+              fmt::format("{} got '{}' and then stray words: the shell split the expression '{}'", option, value, joined),
+              fmt::format("quote the whole expression as one argument: {} \"{}\"", option, shown));
 }
 
 }  // namespace
@@ -130,6 +168,15 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
         auto v = take_value(arg);
         if (!v) return std::unexpected(v.error());
         out.values[opt->key].push_back(*v);
+      } else if (opt->kind == OptionSpec::Kind::command) {
+        auto v = take_value(arg);
+        if (!v) return std::unexpected(v.error());
+        auto& words = out.values[opt->key];
+        words.push_back(*v);
+        while (i + 1 < args.size() && !(args[i + 1].starts_with("-") && (find_option(options, args[i + 1]) ||
+                                                                         (with_filters && find_option(filter_options(), args[i + 1]))))) {
+          words.push_back(args[++i]);
+        }
       } else {
         if (i + 2 >= args.size()) {
           return fail(ErrorCode::invalid_argument, fmt::format("{} needs a key and a value", arg),
@@ -150,6 +197,9 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
           auto v = take_value(arg);
           if (!v) return std::unexpected(v.error());
           spec.value = *v;
+          if (it->kind == FilterKind::query || it->kind == FilterKind::jquery || it->kind == FilterKind::file) {
+            LDB_TRY(check_split_expression(arg, spec.value, args.subspan(i + 1)));
+          }
         }
         if (arg == "--sample-rate") {
           try {

@@ -17,7 +17,9 @@ namespace ldb::cli {
 
 struct OptionSpec {
   std::vector<std::string> names;  // e.g. {"-m", "--format", "--output-format"}; names[0]... canonical is the last long one
-  enum class Kind { flag, value, repeated_pair } kind = Kind::flag;
+  // command: a value and every following argument up to the next option this
+  // command knows (--apply EXEC ARGS...); values holds them all, in order.
+  enum class Kind { flag, value, repeated_pair, command } kind = Kind::flag;
   std::string help;
   std::string key;  // canonical key used to look the option up
 };

@@ -9,6 +9,8 @@
 #include "cli/commands.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/sources.hpp"
+#include "dataset/transform_sets.hpp"
+#include "cli/transforms.hpp"
 
 namespace ldb::cli {
 
@@ -29,7 +31,7 @@ Status cmd_ds(CommandEnv& env, const ParsedArgs& args) {
         arr.push_back({{"name", d.name}, {"version", d.latest.version}, {"objects", d.latest.num_objects},
                        {"annotations", d.latest.num_annotations}, {"time", iso_time(d.latest.time)}});
       }
-      out_line(arr.dump(2));
+      out_line(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return {};
     }
     std::string out = fmt::format("{:<30} {:>8} {:>10}  {}\n", "Dataset", "Version", "Objects", "Committed");
@@ -81,26 +83,33 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
   if (!versions) return std::unexpected(versions.error());
   struct Entry {
     store::DatasetVersion v;
-    std::size_t added = 0, deleted = 0, modified = 0;
+    std::size_t added = 0, deleted = 0, modified = 0, transforms_changed = 0;
   };
   std::vector<Entry> entries;
   for (const auto& v : *versions) {
     Entry e{v};
     auto members = store.collection(v.collection_hash);
     if (!members) return std::unexpected(members.error());
+    auto transforms = store.transform_assignments(v.transforms_hash);
+    if (!transforms) return std::unexpected(transforms.error());
     store::Collection parent;
+    store::TransformAssignments parent_transforms;
     if (v.parent) {
       auto it = std::find_if(versions->begin(), versions->end(), [&](const auto& p) { return p.version == v.parent; });
       if (it != versions->end()) {
         auto pm = store.collection(it->collection_hash);
         if (!pm) return std::unexpected(pm.error());
         parent = std::move(*pm);
+        auto pt = store.transform_assignments(it->transforms_hash);
+        if (!pt) return std::unexpected(pt.error());
+        parent_transforms = std::move(*pt);
       }
     }
-    auto d = dataset::diff(parent, *members);
+    auto d = dataset::diff(parent, *members, parent_transforms, *transforms);
     e.added = d.added.size();
     e.deleted = d.deleted.size();
     e.modified = d.modified.size();
+    e.transforms_changed = d.retransformed.size();
     entries.push_back(std::move(e));
   }
   if (args.has("json")) {
@@ -109,9 +118,10 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
       const auto& v = it->v;
       arr.push_back({{"version", v.version}, {"parent", v.parent}, {"time", iso_time(v.time)}, {"author", v.author},
                      {"message", v.message}, {"objects", v.num_objects}, {"annotations", v.num_annotations},
-                     {"added", it->added}, {"deleted", it->deleted}, {"modified", it->modified}});
+                     {"added", it->added}, {"deleted", it->deleted}, {"modified", it->modified},
+                     {"transforms_changed", it->transforms_changed}});
     }
-    out_line(arr.dump(2));
+    out_line(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return {};
   }
   std::string out;
@@ -119,8 +129,9 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
     const auto& v = it->v;
     out += fmt::format("ds:{}.v{}{}\n", v.name, v.version, v.parent ? fmt::format(" (parent v{})", v.parent) : "");
     out += fmt::format("Date:    {}\nAuthor:  {}\n", human_time(v.time), v.author);
-    out += fmt::format("Objects: {} ({} annotations), +{} -{} m{}\n", v.num_objects, v.num_annotations, it->added,
-                       it->deleted, it->modified);
+    out += fmt::format("Objects: {} ({} annotations), +{} -{} m{}{}\n", v.num_objects, v.num_annotations, it->added,
+                       it->deleted, it->modified,
+                       it->transforms_changed ? fmt::format(" t{}", it->transforms_changed) : std::string());
     out += fmt::format("\n    {}\n\n", v.message.empty() ? "(no message)" : v.message);
   }
   fmt::print("{}", out);
@@ -141,6 +152,29 @@ Status cmd_show(CommandEnv& env, const ParsedArgs& args) {
   if (!info) return std::unexpected(info.error());
   auto holders = store.datasets_containing(*hash);
   if (!holders) return std::unexpected(holders.error());
+  // The object's transform set in each version holding it, where not {self}.
+  std::map<std::string, std::vector<std::string>> transforms;
+  TransformConfig transform_config;
+  bool config_read = false;
+  for (const auto& [name, version] : *holders) {
+    auto v = store.dataset_version(name, version);
+    if (!v) return std::unexpected(v.error());
+    if (v->transforms_hash == core::Md5{}) continue;
+    auto assigned = store.transform_assignments(v->transforms_hash);
+    if (!assigned) return std::unexpected(assigned.error());
+    auto set = dataset::transform_set_of(*assigned, *hash);
+    if (set.size() == 1 && set.front() == store::k_self_transform) continue;
+    if (!config_read) {
+      auto config = read_transform_config(instance->dir);
+      if (!config) return std::unexpected(config.error());
+      transform_config = std::move(*config);
+      config_read = true;
+    }
+    std::vector<std::string> names;
+    for (const auto& command : set) names.push_back(transform_display_name(transform_config, command));
+    std::sort(names.begin(), names.end());
+    transforms[fmt::format("ds:{}.v{}", name, version)] = std::move(names);
+  }
   if (args.has("json")) {
     auto versions = nlohmann::json::array();
     for (const auto& v : info->versions) {
@@ -156,8 +190,9 @@ Status cmd_show(CommandEnv& env, const ParsedArgs& args) {
                             {"last_indexed", iso_time(info->last_indexed)},
                             {"current_annotation_version", info->current_version},
                             {"annotation_versions", versions},
-                            {"datasets", datasets}}
-                 .dump(2));
+                            {"datasets", datasets},
+                            {"dataset_transforms", transforms}}
+                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return {};
   }
   std::string out = fmt::format("id:{}\nSize:   {} bytes\nIndexed: {} (first), {} (last)\n", info->hash.hex(), info->size,
@@ -172,7 +207,12 @@ Status cmd_show(CommandEnv& env, const ParsedArgs& args) {
   }
   out += "Datasets:\n";
   if (holders->empty()) out += "  (none)\n";
-  for (const auto& [name, version] : *holders) out += fmt::format("  ds:{}.v{}\n", name, version);
+  for (const auto& [name, version] : *holders) {
+    auto label = fmt::format("ds:{}.v{}", name, version);
+    auto it = transforms.find(label);
+    out += it == transforms.end() ? fmt::format("  {}\n", label)
+                                  : fmt::format("  {}  transforms: {}\n", label, fmt::join(it->second, ", "));
+  }
   fmt::print("{}", out);
   return {};
 }

@@ -1,10 +1,14 @@
 // ldb init, add-storage, storage list/rm.
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "core/paths.hpp"
+#include "storage/routing_file_system.hpp"
+#include "storage/url.hpp"
 
 namespace ldb::cli {
 
@@ -41,12 +45,8 @@ Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
   auto instance = open_instance(CreateIfMissing::no);
   if (!instance) return std::unexpected(instance.error());
   std::string raw = args.positional[0];
-  if (core::protocol_of(raw) != "file") {
-    return fail(ErrorCode::unsupported, fmt::format("'{}': {}:// storage is not supported yet", raw, core::protocol_of(raw)),
-                "register a local or shared-disk folder");
-  }
   store::StorageLocation location;
-  location.prefix = core::normalize_local_path(raw);
+  location.prefix = storage::normalize_storage_path(raw);
   if (auto ra = args.get("read-add")) {
     auto b = parse_bool("-a", *ra);
     if (!b) return std::unexpected(b.error());
@@ -54,35 +54,76 @@ Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
   }
   auto opts = args.all("option");
   for (std::size_t i = 0; i + 1 < opts.size(); i += 2) location.options.emplace_back(opts[i], opts[i + 1]);
-  // It must be listable and readable.
-  auto listed = env.fs.list(location.prefix);
+  if (location.read_add && storage::is_url(location.prefix)) {
+    // add copies new files with local file operations (dataset/read_add.cpp).
+    return fail(ErrorCode::unsupported,
+                fmt::format("'{}' cannot be the read-add location: it must be a local or shared-disk folder",
+                            location.prefix),
+                "register the cloud location without -a, and a local folder with -a true");
+  }
+  // It must be listable and readable, through a backend made with the new
+  // location's own options (secrets among them are refused there).
+  auto backend = storage::make_backend(location.prefix, location.options, storage::HttpSettings{});
+  if (!backend) return std::unexpected(backend.error());
+  auto listed = (*backend)->list(location.prefix);
   if (!listed) return std::unexpected(listed.error());
+  if (!listed->empty()) {
+    // Read a sample (the smallest file) so that an unreadable location is refused now.
+    auto smallest = std::min_element(listed->begin(), listed->end(),
+                                     [](const storage::FileInfo& a, const storage::FileInfo& b) { return a.size < b.size; });
+    auto sample = (*backend)->read(smallest->path);
+    if (!sample) {
+      return fail(ErrorCode::io, fmt::format("cannot read '{}' in '{}': {}", smallest->path, location.prefix,
+                                             sample.error().message),
+                  "check the permissions (or credentials) of the storage location");
+    }
+  }
+  const bool force = args.has("force");
   auto existing = instance->store->storage_locations();
   if (!existing) return std::unexpected(existing.error());
+  std::vector<std::string> replaced;
+  const store::StorageLocation* other_read_add = nullptr;
   for (const auto& loc : *existing) {
     if (loc.prefix == location.prefix) {
-      return fail(ErrorCode::already_exists, fmt::format("storage location '{}' is already registered", loc.prefix),
-                  "see them with: ldb storage list");
+      // Re-registering a location changes its read-add mark or options.
+      if (!args.has("read-add") && opts.empty()) {
+        return fail(ErrorCode::already_exists, fmt::format("storage location '{}' is already registered", loc.prefix),
+                    "see them with: ldb storage list; change its read-add mark with: ldb add-storage -a true|false PATH");
+      }
+      if (!args.has("read-add")) location.read_add = loc.read_add;
+      continue;
     }
     if (core::path_is_within(location.prefix, loc.prefix)) {
       return fail(ErrorCode::conflict,
                   fmt::format("'{}' is inside the registered storage location '{}'", location.prefix, loc.prefix),
                   "it is already covered; nothing to do");
     }
-    if (core::path_is_within(loc.prefix, location.prefix) && !args.has("force")) {
-      return fail(ErrorCode::conflict,
-                  fmt::format("'{}' contains the registered storage location '{}'", location.prefix, loc.prefix),
-                  "pass -f to replace the nested location with this one");
+    if (core::path_is_within(loc.prefix, location.prefix)) {
+      if (!force) {
+        return fail(ErrorCode::conflict,
+                    fmt::format("'{}' contains the registered storage location '{}'", location.prefix, loc.prefix),
+                    "pass -f to replace the nested location with this one");
+      }
+      replaced.push_back(loc.prefix);
+      continue;
     }
-    if (location.read_add && loc.read_add && !core::path_is_within(loc.prefix, location.prefix)) {
-      return fail(ErrorCode::conflict, fmt::format("'{}' is already the read-add location", loc.prefix),
-                  "there can be only one; remove it first with: ldb storage rm");
-    }
+    if (loc.read_add) other_read_add = &loc;
   }
-  for (const auto& loc : *existing) {
-    if (core::path_is_within(loc.prefix, location.prefix)) LDB_TRY(instance->store->remove_storage_location(loc.prefix));
+  if (location.read_add && core::protocol_of(location.prefix) != "file") {
+    return fail(ErrorCode::unsupported,
+                fmt::format("'{}': a read-add location must be a local or shared-disk folder", location.prefix),
+                "register the cloud location without -a true, and a local folder as the read-add location");
   }
-  LDB_TRY(instance->store->add_storage_location(location));
+  // At most one read-add location; -f moves the mark (the other stays registered, read-only).
+  if (location.read_add && other_read_add && !force) {
+    return fail(ErrorCode::conflict, fmt::format("'{}' is already the read-add location", other_read_add->prefix),
+                "there can be only one: pass -f to make this one the read-add location instead (the other stays "
+                "registered, read-only)");
+  }
+  LDB_TRY(instance->store->put_storage_location(location, replaced));
+  for (const auto& r : replaced) {
+    if (!env.verbosity.quiet) out_line(fmt::format("Replaced nested storage location {}", r));
+  }
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Added storage location {}{}", location.prefix, location.read_add ? " (read-add)" : ""));
   }
@@ -107,7 +148,7 @@ Status cmd_storage(CommandEnv& env, const ParsedArgs& args) {
         for (const auto& [k, v] : l.options) opts[k] = v;
         arr.push_back({{"path", l.prefix}, {"read_add", l.read_add}, {"options", opts}});
       }
-      out_line(arr.dump(2));
+      out_line(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return {};
     }
     for (const auto& l : *locations) out_line(fmt::format("{}{}", l.prefix, l.read_add ? "  (read-add)" : ""));
@@ -117,7 +158,7 @@ Status cmd_storage(CommandEnv& env, const ParsedArgs& args) {
     if (args.positional.size() != 2) {
       return fail(ErrorCode::invalid_argument, "ldb storage rm needs one location", "usage: ldb storage rm PATH");
     }
-    return instance->store->remove_storage_location(core::normalize_local_path(args.positional[1]));
+    return instance->store->remove_storage_location(storage::normalize_storage_path(args.positional[1]));
   }
   return fail(ErrorCode::invalid_argument, fmt::format("unknown storage subcommand '{}'", sub),
               "usage: ldb storage list | ldb storage rm PATH");

@@ -34,8 +34,9 @@ Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const 
                   "index the storage that holds it again: ldb index <path>");
     }
     // Prefer a path that still exists; storage is meant to be immutable, but disks move.
+    // One path needs no check (a cached cloud object is then read without a request).
     std::string source = info.paths.front();
-    for (const auto& p : info.paths) {
+    for (const auto& p : info.paths.size() > 1 ? info.paths : std::vector<std::string>{}) {
       if (ctx.fs.stat(p)) {
         source = p;
         break;
@@ -54,20 +55,21 @@ Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const 
 
 }  // namespace
 
-Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
-  formats::Options options;
-  if (auto f = args.get("format")) {
-    auto format = formats::parse_format(*f);
-    if (!format) return std::unexpected(format.error());
-    options.format = *format;
-  }
-  auto params = format_params_from(args);
-  if (!params) return std::unexpected(params.error());
-  options.params = std::move(*params);
-  options.annotations_only = args.has("annotations-only");
-  options.preserve_paths = args.has("preserve-paths");
-  options.force = args.has("force") ? formats::Overwrite::yes : formats::Overwrite::no;
+std::filesystem::path instantiated_manifest_path(const std::filesystem::path& target) {
+  return dataset::Workspace::exists(target) ? target / dataset::k_workspace_dir / k_manifest_file
+                                            : target / k_plain_manifest_file;
+}
 
+Result<std::vector<formats::ManifestEntry>> read_instantiated_manifest(const std::filesystem::path& target) {
+  auto manifest_path = instantiated_manifest_path(target);
+  std::error_code ec;
+  if (!std::filesystem::exists(manifest_path, ec)) return std::vector<formats::ManifestEntry>{};
+  auto text = storage::read_local_file(manifest_path);
+  if (!text) return std::unexpected(text.error());
+  return formats::parse_manifest(*text, manifest_path.string());
+}
+
+Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
   // The target is -t DIR, else the workspace. The objects are those named,
   // else the staged dataset of the target (when it is a workspace) or of the
   // workspace the command runs in.
@@ -91,8 +93,29 @@ Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
   if (args.positional.empty()) defaults.push_back("ws:" + ws->root().string());
   auto selection = select_objects(ctx, args, "instantiate", defaults, NoObjects::use_default);
   if (!selection) return std::unexpected(selection.error());
-  auto members = build_members(ctx, *selection);
+  return instantiate_selection(env, args, ctx, target, *selection);
+}
+
+Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::Context& ctx,
+                             const std::filesystem::path& target, const dataset::Selection& selection) {
+  formats::Options options;
+  if (auto f = args.get("format")) {
+    auto format = formats::parse_format(*f);
+    if (!format) return std::unexpected(format.error());
+    options.format = *format;
+  }
+  auto params = format_params_from(args);
+  if (!params) return std::unexpected(params.error());
+  options.params = std::move(*params);
+  options.annotations_only = args.has("annotations-only");
+  options.preserve_paths = args.has("preserve-paths");
+  options.force = args.has("force") ? formats::Overwrite::yes : formats::Overwrite::no;
+  options.data_files = args.has("link") ? formats::DataFiles::hard_link : formats::DataFiles::copy;
+  auto built = build_members(ctx, selection);
+  if (!built) return std::unexpected(built.error());
+  auto members = with_transforms(ctx, args, target, std::move(*built));
   if (!members) return std::unexpected(members.error());
+  if (args.has("apply")) return instantiate_and_apply(env, ctx, options, target, *members, args.all("apply"));
 
   // A workspace keeps the manifest in .ldb_workspace/; a plain -t folder in a
   // hidden file, so that the folder holds no extra directory (torchvision's
@@ -103,20 +126,13 @@ Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
     return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", target.string(), ec.message()),
                 "check that the target folder is writable");
   }
-  auto manifest_path = dataset::Workspace::exists(target) ? target / dataset::k_workspace_dir / k_manifest_file
-                                                          : target / k_plain_manifest_file;
-  std::vector<formats::ManifestEntry> previous;
-  if (std::filesystem::exists(manifest_path, ec)) {
-    auto text = storage::read_local_file(manifest_path);
-    if (!text) return std::unexpected(text.error());
-    auto parsed = formats::parse_manifest(*text, manifest_path.string());
-    if (!parsed) return std::unexpected(parsed.error());
-    previous = std::move(*parsed);
-  }
+  auto manifest_path = instantiated_manifest_path(target);
+  auto previous = read_instantiated_manifest(target);
+  if (!previous) return std::unexpected(previous.error());
   options.checkpoint = [&](std::span<const formats::ManifestEntry> planned) {
     return storage::write_file_atomic(manifest_path, formats::serialize_manifest(planned));
   };
-  auto result = formats::instantiate(env.fs, env.pool, env.progress, target, *members, previous, options);
+  auto result = formats::instantiate(env.fs, env.pool, env.progress, target, *members, *previous, options);
   env.progress.finish();
   if (!result) return std::unexpected(result.error());
   LDB_TRY(storage::write_file_atomic(manifest_path, formats::serialize_manifest(result->manifest)));

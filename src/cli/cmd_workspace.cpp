@@ -9,6 +9,8 @@
 #include "cli/index_options.hpp"
 #include "core/paths.hpp"
 #include "dataset/operations.hpp"
+#include "dataset/pipe_plugin.hpp"
+#include "query/expression.hpp"
 
 namespace ldb::cli {
 
@@ -19,6 +21,7 @@ dataset::Context make_context(CommandEnv& env, Instance& instance) {
 void print_warnings(const CommandEnv& env, const dataset::Context& ctx) {
   if (env.verbosity.quiet) return;
   for (const auto& w : ctx.warnings) warn(w);
+  for (const auto& n : ctx.notes) out_line(n);
 }
 
 Result<dataset::Workspace> current_workspace(const ParsedArgs& args) {
@@ -30,10 +33,12 @@ Result<dataset::Workspace> current_workspace(const ParsedArgs& args) {
 // filter, `default_source` is used; with neither, an error.
 Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArgs& args, std::string_view command,
                                           const std::vector<std::string>& default_source, NoObjects no_objects) {
-  LDB_TRY(dataset::validate_filters(args.filters));
+  auto filters = dataset::expand_plugin_sorts(ctx.instance_dir, args.filters);
+  if (!filters) return std::unexpected(filters.error());
+  LDB_TRY(dataset::validate_filters(*filters));
   auto identifiers = args.positional;
   if (identifiers.empty()) {
-    if (args.filters.empty() && no_objects == NoObjects::need_filter) {
+    if (filters->empty() && no_objects == NoObjects::need_filter) {
       return fail(ErrorCode::invalid_argument, fmt::format("ldb {} needs objects or a filter", command),
                   fmt::format("for example: ldb {} /data/images or ldb {} --query 'class == `cat`'", command, command));
     }
@@ -41,10 +46,23 @@ Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArg
   }
   auto index_options = index_options_from(args);
   if (!index_options) return std::unexpected(index_options.error());
-  auto mode = command == "add" ? dataset::PathMode::index_first : dataset::PathMode::indexed_first;
+  // Commands that put objects into the staged dataset read paths as `add` does.
+  auto mode = (command == "add" || command == "sync" || command == "get") ? dataset::PathMode::index_first
+                                                                          : dataset::PathMode::indexed_first;
   auto sources = dataset::resolve_sources(ctx, identifiers, dataset::SourceOptions{*index_options, mode});
   if (!sources) return std::unexpected(sources.error());
-  return dataset::apply_filters(ctx, std::move(*sources), args.filters);
+  const bool had_objects = !sources->empty();
+  auto selected = dataset::apply_filters(ctx, std::move(*sources), *filters);
+  if (selected && selected->empty() && had_objects) {
+    // `--query 'class == "i"'` selecting nothing is most often a quoting slip.
+    for (const auto& f : *filters) {
+      if (f.kind != dataset::FilterKind::query && f.kind != dataset::FilterKind::jquery) continue;
+      auto expr = query::Expression::parse(f.value, f.kind == dataset::FilterKind::query ? query::Dialect::ldb
+                                                                                          : query::Dialect::jmespath);
+      if (expr && !expr->quoting_note().empty()) ctx.warnings.push_back(expr->quoting_note());
+    }
+  }
+  return selected;
 }
 
 namespace {
@@ -168,7 +186,7 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
     if (!v) return std::unexpected(v.error());
     if (json) {
       out_line(nlohmann::json{{"dataset", v->name}, {"version", v->version}, {"objects", v->num_objects},
-                              {"annotations", v->num_annotations}}.dump(2));
+                              {"annotations", v->num_annotations}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
       out_line(fmt::format("Dataset ds:{}.v{}: {} objects, {} annotations", v->name, v->version, v->num_objects,
                            v->num_annotations));
@@ -183,15 +201,17 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
   auto annotations = std::count_if(s.members.begin(), s.members.end(),
                                    [](const store::ObjectRef& r) { return r.annotation_version != 0; });
   if (json) {
-    out_line(nlohmann::json{{"dataset", s.dataset_name},
-                            {"version", s.parent_version},
-                            {"workspace", ws->root().string()},
-                            {"objects", s.members.size()},
-                            {"annotations", annotations},
-                            {"uncommitted", {{"added", changes->added.size()},
-                                             {"deleted", changes->deleted.size()},
-                                             {"modified", changes->modified.size()}}}}
-                 .dump(2));
+    nlohmann::json status{{"dataset", s.dataset_name},
+                          {"version", s.parent_version},
+                          {"workspace", ws->root().string()},
+                          {"objects", s.members.size()},
+                          {"annotations", annotations},
+                          {"uncommitted", {{"added", changes->added.size()},
+                                           {"deleted", changes->deleted.size()},
+                                           {"modified", changes->modified.size()}}}};
+    // Listed only when there are some: the output without transforms stays as it was.
+    if (!changes->retransformed.empty()) status["uncommitted"]["transforms_changed"] = changes->retransformed.size();
+    out_line(status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return {};
   }
   std::string name = s.dataset_name.empty() ? "(unnamed)" : "ds:" + s.dataset_name;
@@ -202,8 +222,11 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
   if (changes->size() == 0 && (s.parent_version != 0 || s.members.empty())) {
     out_line("No uncommitted changes");
   } else {
-    out_line(fmt::format("Uncommitted changes: {} added, {} deleted, {} annotation versions changed",
-                         changes->added.size(), changes->deleted.size(), changes->modified.size()));
+    out_line(fmt::format("Uncommitted changes: {} added, {} deleted, {} annotation versions changed{}",
+                         changes->added.size(), changes->deleted.size(), changes->modified.size(),
+                         changes->retransformed.empty()
+                             ? std::string()
+                             : fmt::format(", {} transform sets changed", changes->retransformed.size())));
   }
   return {};
 }

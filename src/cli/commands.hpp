@@ -12,6 +12,8 @@
 #include "dataset/context.hpp"
 #include "dataset/pipeline.hpp"
 #include "dataset/workspace.hpp"
+#include "formats/instantiate.hpp"
+#include "formats/manifest.hpp"
 #include "storage/file_system.hpp"
 
 namespace ldb::cli {
@@ -53,6 +55,15 @@ enum class NoObjects { need_filter, use_default };
 Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArgs& args, std::string_view command,
                                           const std::vector<std::string>& default_source, NoObjects no_objects);
 
+// Instantiates `selection` into `target` with the instantiate options of
+// `args` (-m, -p, -f, --annotations-only, --preserve-paths), keeping the
+// manifest of what ldb wrote there (cmd_instantiate.cpp).
+Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::Context& ctx,
+                             const std::filesystem::path& target, const dataset::Selection& selection);
+// Where instantiate keeps the manifest for `target`, and its entries (empty when none).
+std::filesystem::path instantiated_manifest_path(const std::filesystem::path& target);
+Result<std::vector<formats::ManifestEntry>> read_instantiated_manifest(const std::filesystem::path& target);
+
 Status cmd_init(CommandEnv&, const ParsedArgs&);
 Status cmd_add_storage(CommandEnv&, const ParsedArgs&);
 Status cmd_storage(CommandEnv&, const ParsedArgs&);
@@ -69,5 +80,30 @@ Status cmd_ds(CommandEnv&, const ParsedArgs&);
 Status cmd_log(CommandEnv&, const ParsedArgs&);
 Status cmd_show(CommandEnv&, const ParsedArgs&);
 Status cmd_instantiate(CommandEnv&, const ParsedArgs&);
+Status cmd_tag(CommandEnv&, const ParsedArgs&);
+Status cmd_pull(CommandEnv&, const ParsedArgs&);
+Status cmd_sync(CommandEnv&, const ParsedArgs&);
+Status cmd_get(CommandEnv&, const ParsedArgs&);
+Status cmd_unindex(CommandEnv&, const ParsedArgs&);
+Status cmd_completion(CommandEnv&, const ParsedArgs&);
+Status cmd_fsck(CommandEnv&, const ParsedArgs&);
+Status cmd_transform(CommandEnv&, const ParsedArgs&);
+
+// Gives each member the transforms its dataset assigns it (cli/cmd_transform.cpp):
+// those of the datasets named on the command line, else of the staged dataset
+// of `target` (or of the current workspace). Errors: an unknown or malformed
+// transform program, a bad instance config.
+Result<std::vector<formats::Member>> with_transforms(dataset::Context& ctx, const ParsedArgs& args,
+                                                     const std::filesystem::path& target,
+                                                     std::vector<formats::Member> members);
+
+// instantiate --apply EXEC ARGS...: instantiates `members` into a new
+// temporary folder, runs EXEC (looked up like a pipe plugin) in its own folder
+// with [tmp_dir, final_dir] as JSON on stdin, and removes the temporary folder
+// whatever happens. invalid_argument when the program fails (naming it and its
+// exit status), not_found when it is not installed.
+Status instantiate_and_apply(CommandEnv& env, dataset::Context& ctx, const formats::Options& options,
+                             const std::filesystem::path& final_dir, std::span<const formats::Member> members,
+                             std::span<const std::string> apply);
 
 }  // namespace ldb::cli

@@ -72,4 +72,31 @@ Diff diff(const Collection& from, const Collection& to) {
   return d;
 }
 
+Diff diff(const Collection& from, const Collection& to, const store::TransformAssignments& from_transforms,
+          const store::TransformAssignments& to_transforms) {
+  Diff d = diff(from, to);
+  if (from_transforms.empty() && to_transforms.empty()) return d;
+  const store::TransformSet self{std::string(store::k_self_transform)};
+  auto set_in = [&](const store::TransformAssignments& transforms, const core::Md5& hash) -> const store::TransformSet& {
+    auto it = std::lower_bound(transforms.begin(), transforms.end(), hash,
+                               [](const store::MemberTransforms& m, const core::Md5& h) { return m.hash < h; });
+    return it != transforms.end() && it->hash == hash ? it->transforms : self;
+  };
+  auto ia = from.begin(), ib = to.begin();
+  while (ia != from.end() && ib != to.end()) {
+    if (ia->hash < ib->hash) {
+      ++ia;
+    } else if (ib->hash < ia->hash) {
+      ++ib;
+    } else {
+      const auto& before = set_in(from_transforms, ia->hash);
+      const auto& after = set_in(to_transforms, ib->hash);
+      if (before != after) d.retransformed.push_back(TransformChange{*ib, before, after});
+      ++ia;
+      ++ib;
+    }
+  }
+  return d;
+}
+
 }  // namespace ldb::dataset

@@ -25,12 +25,26 @@ Collection subtract(const Collection& a, const Collection& b);
 // Members of a whose object is also in b, with a's version.
 Collection intersect(const Collection& a, const Collection& b);
 
+// An object in both collections whose transform set changed.
+struct TransformChange {
+  ObjectRef ref;  // as in `to`
+  store::TransformSet from;
+  store::TransformSet to;
+};
+
 struct Diff {
   std::vector<ObjectRef> added;     // in `to` only
   std::vector<ObjectRef> deleted;   // in `from` only
   std::vector<std::pair<ObjectRef, ObjectRef>> modified;  // same object, other version (from, to)
-  std::size_t size() const { return added.size() + deleted.size() + modified.size(); }
+  std::vector<TransformChange> retransformed;  // same object, other transform set (transform-aware diff only)
+  std::size_t size() const { return added.size() + deleted.size() + modified.size() + retransformed.size(); }
 };
 Diff diff(const Collection& from, const Collection& to);
+
+// diff() that also lists objects in both whose transform set changed
+// (assignments sorted by hash; absent = {self}). An object may be both
+// modified and retransformed.
+Diff diff(const Collection& from, const Collection& to, const store::TransformAssignments& from_transforms,
+          const store::TransformAssignments& to_transforms);
 
 }  // namespace ldb::dataset

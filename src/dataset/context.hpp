@@ -27,6 +27,7 @@ struct Context {
   Settings settings;
   std::filesystem::path instance_dir;
   std::vector<std::string> warnings;  // collected for the CLI to print
+  std::vector<std::string> notes;     // things done on the way (e.g. files copied to read-add storage), for stdout
 };
 
 }  // namespace ldb::dataset

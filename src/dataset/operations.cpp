@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "dataset/transform_sets.hpp"
+
 namespace ldb::dataset {
 
 Result<store::Collection> dataset_members(Context& ctx, const DatasetRef& ref) {
@@ -15,24 +17,42 @@ Result<store::Collection> dataset_members(Context& ctx, const DatasetRef& ref) {
 
 namespace {
 
-// The members of the version a workspace started from (empty for a new dataset).
-Result<store::Collection> parent_members(Context& ctx, const Workspace& ws) {
+struct VersionContent {
+  store::Collection members;
+  store::TransformAssignments transforms;
+};
+
+// The members (and their transform sets) of the version a workspace started
+// from (empty for a new dataset).
+Result<VersionContent> parent_content(Context& ctx, const Workspace& ws) {
   const auto& s = ws.state();
-  if (s.dataset_name.empty() || s.parent_version == 0) return store::Collection{};
-  auto members = dataset_members(ctx, DatasetRef{s.dataset_name, s.parent_version});
-  if (!members && members.error().code == ErrorCode::not_found) {
+  if (s.dataset_name.empty() || s.parent_version == 0) return VersionContent{};
+  auto version = ctx.store.dataset_version(s.dataset_name, s.parent_version);
+  if (!version && version.error().code == ErrorCode::not_found) {
     // The dataset was deleted since staging: everything staged is new.
-    return store::Collection{};
+    return VersionContent{};
   }
-  return members;
+  if (!version) return std::unexpected(version.error());
+  auto members = ctx.store.collection(version->collection_hash);
+  if (!members) return std::unexpected(members.error());
+  auto transforms = ctx.store.transform_assignments(version->transforms_hash);
+  if (!transforms) return std::unexpected(transforms.error());
+  return VersionContent{std::move(*members), std::move(*transforms)};
 }
 
 }  // namespace
 
+Result<store::TransformAssignments> dataset_transforms(Context& ctx, const DatasetRef& ref) {
+  auto version = ctx.store.dataset_version(ref.name, ref.version);
+  if (!version) return std::unexpected(version.error());
+  return ctx.store.transform_assignments(version->transforms_hash);
+}
+
 Result<Diff> uncommitted_changes(Context& ctx, const Workspace& ws) {
-  auto parent = parent_members(ctx, ws);
+  auto parent = parent_content(ctx, ws);
   if (!parent) return std::unexpected(parent.error());
-  return diff(*parent, ws.state().members);
+  const auto& s = ws.state();
+  return diff(parent->members, s.members, parent->transforms, prune_transforms(s.members, s.transforms));
 }
 
 Result<Workspace> stage(Context& ctx, const std::filesystem::path& dir, const DatasetRef& ref, Force force) {
@@ -60,8 +80,11 @@ Result<Workspace> stage(Context& ctx, const std::filesystem::path& dir, const Da
   if (version) {
     auto members = ctx.store.collection(version->collection_hash);
     if (!members) return std::unexpected(members.error());
+    auto transforms = ctx.store.transform_assignments(version->transforms_hash);
+    if (!transforms) return std::unexpected(transforms.error());
     state.parent_version = version->version;
     state.members = std::move(*members);
+    state.transforms = std::move(*transforms);
   } else if (version.error().code != ErrorCode::not_found || ref.version != 0) {
     return std::unexpected(version.error());
   }
@@ -77,12 +100,13 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
                 "name it when committing: ldb commit ds:NAME");
   }
   LDB_TRY(validate_dataset_name(name));
+  state.transforms = prune_transforms(state.members, std::move(state.transforms));
   auto latest = ctx.store.dataset_version(name, 0);
   if (!latest && latest.error().code != ErrorCode::not_found) return std::unexpected(latest.error());
   if (latest) {
     auto members = ctx.store.collection(latest->collection_hash);
     if (!members) return std::unexpected(members.error());
-    if (*members == state.members) {
+    if (*members == state.members && latest->transforms_hash == store::transform_assignments_hash(state.transforms)) {
       // Already saved: the workspace now tracks that version.
       if (state.dataset_name != name || state.parent_version != latest->version) {
         state.dataset_name = name;
@@ -96,7 +120,8 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
   // (the dataset may have been deleted, and its history restarted, since).
   std::uint32_t parent = (name == state.dataset_name) ? state.parent_version : 0;
   if (!latest || parent > latest->version) parent = 0;
-  auto saved = ctx.store.commit_dataset(name, state.members, parent, message, current_author());
+  auto saved = ctx.store.commit_dataset_with_transforms(name, state.members, state.transforms, parent, message,
+                                                       current_author());
   if (!saved) return std::unexpected(saved.error());
   state.dataset_name = name;
   state.parent_version = saved->version;

@@ -1,23 +1,20 @@
 #include "dataset/pipe_plugin.hpp"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "core/json.hpp"
-
-extern char** environ;
+#include "core/process.hpp"
+#include "query/expression.hpp"
 
 namespace ldb::dataset {
 
@@ -59,6 +56,64 @@ std::optional<std::filesystem::path> find_plugin(const std::filesystem::path& in
     dirs.remove_prefix(colon + 1);
   }
   return std::nullopt;
+}
+
+Result<std::vector<std::string>> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c != '\'' && c != '"') {
+      word += c;
+      continue;
+    }
+    const std::size_t open = i;
+    for (++i; i < text.size() && text[i] != c; ++i) {
+      if (c == '"' && text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\')) ++i;
+      word += text[i];
+    }
+    if (i >= text.size()) {
+      return fail(ErrorCode::invalid_argument, fmt::format("unterminated {} quote at position {} in '{}'", c, open + 1, text),
+                  fmt::format("close the quote, e.g. CLIP {}dog dance{}", c, c));
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path& instance_dir,
+                                                    std::span<const FilterSpec> filters) {
+  std::vector<FilterSpec> out(filters.begin(), filters.end());
+  for (auto& f : out) {
+    if (f.kind != FilterKind::sort) continue;
+    auto first_end = f.value.find_first_of(" \t\n");
+    std::string_view first = std::string_view(f.value).substr(0, first_end);
+    const bool looks_like_name = !first.empty() && first.find_first_of("'\"`[]{}()|&!<>=@,*") == std::string_view::npos;
+    if (!looks_like_name) continue;
+    if (find_plugin(instance_dir, first)) {
+      auto words = split_words(f.value);
+      if (!words) return std::unexpected(words.error());
+      f = FilterSpec{FilterKind::pipe, words->front(), std::vector<std::string>(words->begin() + 1, words->end())};
+      continue;
+    }
+    // A plain key such as `--sort score` is a sort key; only something that is
+    // not an expression but starts like a command is taken for a missing plugin.
+    if (first_end != std::string::npos && !query::Expression::parse(f.value, query::Dialect::ldb)) {
+      return fail(ErrorCode::not_found,
+                  fmt::format("--sort '{}': no plugin named '{}' is installed, and it is not a query expression", f.value, first),
+                  fmt::format("plugins are looked up in {} and then on PATH; a sort key is JMESPath, e.g. --sort inference.confidence",
+                              (instance_dir / "custom_code" / "ldb_user_filters").string()));
+    }
+  }
+  return out;
 }
 
 Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<store::ObjectRef> selection,
@@ -103,67 +158,16 @@ Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<
   }
   input.push_back(']');
 
-  int in_pipe[2], out_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0) {
-    return fail(ErrorCode::io, fmt::format("cannot create pipes for plugin '{}': {}", name, std::strerror(errno)));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  std::vector<std::string> argv_storage{exe->string()};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, exe->c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  if (rc != 0) {
-    close(in_pipe[1]);
-    close(out_pipe[0]);
-    return fail(ErrorCode::invalid_argument, fmt::format("cannot run plugin '{}': {}", exe->string(), std::strerror(rc)),
+  auto run = core::run_program(*exe, args, input, core::StdoutMode::capture);
+  if (!run) {
+    return fail(ErrorCode::invalid_argument, fmt::format("plugin '{}': {}", name, run.error().message),
                 "check that the plugin file is executable");
   }
-  std::thread writer([&] {
-    // A plugin that exits without reading all its input must give this thread
-    // EPIPE, not a SIGPIPE that kills the process. SIGPIPE from write() is
-    // directed at the writing thread; blocked here, it is discarded when the
-    // thread ends.
-    sigset_t pipe_signal;
-    sigemptyset(&pipe_signal);
-    sigaddset(&pipe_signal, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
-    std::string_view rest = input;
-    while (!rest.empty()) {
-      ssize_t n = write(in_pipe[1], rest.data(), rest.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // the plugin stopped reading
-      rest.remove_prefix(static_cast<std::size_t>(n));
-    }
-    close(in_pipe[1]);
-  });
-  std::string output;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(out_pipe[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    output.append(buf, static_cast<std::size_t>(n));
-  }
-  close(out_pipe[0]);
-  writer.join();
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("plugin '{}' failed ({})", name,
-                            WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status)) : "killed by a signal"),
+  if (!run->succeeded()) {
+    return fail(ErrorCode::invalid_argument, fmt::format("plugin '{}' failed ({})", name, run->describe()),
                 "run the plugin by hand to see its error output");
   }
+  const std::string& output = run->output;
   std::unordered_map<core::Md5, store::ObjectRef> by_hash;
   for (const auto& r : selection) by_hash.emplace(r.hash, r);
   std::vector<store::ObjectRef> out;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "dataset/context.hpp"
+#include "dataset/pipeline.hpp"
 #include "store/types.hpp"
 
 namespace ldb::dataset {
@@ -22,5 +23,19 @@ std::optional<std::filesystem::path> find_plugin(const std::filesystem::path& in
 // order. invalid_argument when it is not found, fails, or prints an unknown hash.
 Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<store::ObjectRef> selection,
                                                       std::string_view name, std::span<const std::string> args);
+
+// Splits a plugin command written as one argument into words the way a shell
+// would for simple cases: blanks separate words, '...' and "..." group (no
+// escapes inside '...'; \" and \\ inside "..."). invalid_argument on an
+// unterminated quote.
+Result<std::vector<std::string>> split_words(std::string_view text);
+
+// The seeds' shorthand `--sort 'CLIP "dog dance"'`: a --sort whose first word
+// names an installed plugin becomes `--pipe CLIP "dog dance"`; any other --sort
+// stays a JMESPath sort key. A --sort that is neither (it does not parse as an
+// expression and its first word is a name) fails naming the plugin and where
+// plugins are looked up.
+Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path& instance_dir,
+                                                    std::span<const FilterSpec> filters);
 
 }  // namespace ldb::dataset

@@ -6,8 +6,12 @@
 #include <fmt/format.h>
 
 #include "core/paths.hpp"
+#include "storage/url.hpp"
 #include "dataset/collection_ops.hpp"
+#include "dataset/read_add.hpp"
 #include "dataset/workspace.hpp"
+#include "dataset/workspace_files.hpp"
+#include "index/scan.hpp"
 
 namespace ldb::dataset {
 
@@ -58,8 +62,8 @@ Result<core::Md5> resolve_object_id(store::Store& store, std::string_view identi
 }
 
 Result<std::vector<std::string>> expand_local_path(storage::FileSystem& fs, std::string_view path) {
-  if (!core::is_glob(path)) return std::vector<std::string>{core::normalize_local_path(path)};
-  std::string pattern = core::normalize_local_path(path);
+  if (!core::is_glob(path)) return std::vector<std::string>{storage::normalize_storage_path(path)};
+  std::string pattern = storage::normalize_storage_path(path);
   // The longest leading folder without glob characters is where to look.
   auto first_glob = pattern.find_first_of("*?[");
   auto slash = pattern.rfind('/', first_glob);
@@ -96,17 +100,13 @@ Status check_location(Context& ctx, std::string_view path) {
     if (core::path_is_within(path, loc.prefix)) return {};
   }
   return fail(ErrorCode::invalid_argument, fmt::format("'{}' is not inside a registered storage location", path),
-              "register it first: ldb add-storage <prefix>");
+              "register it first: ldb add-storage <prefix> (or, for ldb add, a read-add location new files are "
+              "copied to: ldb add-storage -a true DIR)");
 }
 
 Result<std::vector<std::string>> expand_storage_paths(Context& ctx, std::span<const std::string> raw_paths) {
   std::vector<std::string> paths;
   for (const auto& raw : raw_paths) {
-    auto protocol = core::protocol_of(raw);
-    if (protocol != "file") {
-      return fail(ErrorCode::unsupported, fmt::format("'{}': {}:// storage is not supported yet", raw, protocol),
-                  "copy the data to a local or shared disk and index it there");
-    }
     auto expanded = expand_local_path(ctx.fs, raw);
     if (!expanded) return std::unexpected(expanded.error());
     for (auto& p : *expanded) {
@@ -119,17 +119,104 @@ Result<std::vector<std::string>> expand_storage_paths(Context& ctx, std::span<co
 
 namespace {
 
+// `add` of local paths outside every storage location: copied to the
+// read-add location (when there is one) and indexed there. Returns the copies
+// (empty when every path may be read in place).
+Result<std::optional<CopiedFiles>> copy_outside_paths(Context& ctx, std::vector<std::string>& paths) {
+  std::vector<std::size_t> outside;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    auto inside = check_location(ctx, paths[i]);
+    if (inside) continue;
+    // Only local files are copied; a cloud path must lie in registered storage.
+    if (core::protocol_of(paths[i]) != "file") return std::unexpected(inside.error());
+    outside.push_back(i);
+  }
+  if (outside.empty()) return std::optional<CopiedFiles>();
+  auto read_add = find_read_add_location(ctx);
+  if (!read_add) return std::unexpected(read_add.error());
+  if (!*read_add) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("'{}' is not inside a registered storage location", paths[outside.front()]),
+                outside_storage_hint());
+  }
+  // Each path keeps its own name below the new folder (a folder's files keep
+  // their layout, so their annotations still pair).
+  std::vector<CopyRequest> requests;
+  std::vector<std::pair<std::size_t, std::string>> renamed;  // path index, name below the new folder
+  for (auto i : outside) {
+    auto listed = ctx.fs.list(paths[i]);
+    if (!listed) return std::unexpected(listed.error());
+    // A data file named alone brings its annotation, as indexing it in place would.
+    if (listed->size() == 1 && listed->front().path == paths[i] && !index::is_json_path(paths[i])) {
+      if (auto sibling = ctx.fs.stat(index::annotation_path_for(paths[i]))) listed->push_back(std::move(*sibling));
+    }
+    std::string base(core::folder_of(paths[i]));
+    for (const auto& f : *listed) {
+      auto relative = core::relative_to(f.path, base);
+      if (core::has_hidden_component(relative)) continue;
+      requests.push_back({f.path, relative});
+    }
+    renamed.emplace_back(i, core::relative_to(paths[i], base));
+  }
+  auto copied = copy_to_read_add(ctx, (*read_add)->prefix, requests);
+  if (!copied) return std::unexpected(copied.error());
+  for (const auto& [i, name] : renamed) paths[i] = copied->folder + "/" + name;
+  return std::optional<CopiedFiles>(std::move(*copied));
+}
+
 Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::string> raw_paths,
                                         const SourceOptions& options) {
+  if (options.mode == PathMode::index_first) {
+    // add: a workspace folder is read as a source (dataset/workspace_files.hpp);
+    // a path outside storage goes to the read-add location.
+    std::vector<store::ObjectRef> refs;
+    std::vector<std::string> plain;
+    for (const auto& raw : raw_paths) {
+      if (core::protocol_of(raw) == "file" && !core::is_glob(raw) && Workspace::exists(core::normalize_local_path(raw))) {
+        auto ws = Workspace::open(core::normalize_local_path(raw));
+        if (!ws) return std::unexpected(ws.error());
+        auto files = read_workspace_files(ctx, *ws);
+        if (!files) return std::unexpected(files.error());
+        refs.insert(refs.end(), files->members.begin(), files->members.end());
+        if (!files->copied_to.empty()) {
+          ctx.notes.push_back(fmt::format("Copied {} new data objects to '{}'", files->new_objects, files->copied_to));
+        }
+      } else {
+        plain.push_back(raw);
+      }
+    }
+    if (!plain.empty()) {
+      std::vector<std::string> paths;
+      for (const auto& raw : plain) {
+        auto expanded = expand_local_path(ctx.fs, raw);
+        if (!expanded) return std::unexpected(expanded.error());
+        paths.insert(paths.end(), expanded->begin(), expanded->end());
+      }
+      auto copied = copy_outside_paths(ctx, paths);
+      if (!copied) return std::unexpected(copied.error());
+      // ldb made the copies, so it indexes them whatever core.auto_index says.
+      auto found = [&]() -> Result<store::Collection> {
+        if (!ctx.settings.auto_index && !*copied) return index::resolve_indexed(ctx.store, ctx.fs, paths, options.index);
+        auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, paths, options.index);
+        if (!report) return std::unexpected(report.error());
+        return std::move(report->refs);
+      }();
+      if (!found) {
+        if (*copied) discard_copies(**copied);
+        return std::unexpected(found.error());
+      }
+      if (*copied) ctx.notes.push_back(fmt::format("Copied new files to '{}'", (*copied)->folder));
+      refs.insert(refs.end(), found->begin(), found->end());
+    }
+    return normalize(std::move(refs));
+  }
   auto paths = expand_storage_paths(ctx, raw_paths);
   if (!paths) return std::unexpected(paths.error());
-  if (ctx.settings.auto_index && options.mode == PathMode::indexed_first) {
+  if (ctx.settings.auto_index) {
     auto known = index::resolve_indexed(ctx.store, ctx.fs, *paths, options.index);
     if (known || (known.error().code != ErrorCode::not_found && known.error().code != ErrorCode::conflict)) {
       return known;
     }
-  }
-  if (ctx.settings.auto_index) {
     auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, *paths, options.index);
     if (!report) return std::unexpected(report.error());
     return std::move(report->refs);

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include "core/hash.hpp"
+#include "dataset/transform_sets.hpp"
 #include "storage/file_system.hpp"
 #include "store/store.hpp"
 
@@ -12,15 +16,32 @@ namespace {
 
 constexpr std::string_view k_staged_file = "staged";
 constexpr int k_format_version = 1;
+// Written when a member has transforms other than {self}: an ldb that does not
+// know transform sets refuses the file rather than silently dropping them.
+constexpr int k_transforms_format_version = 2;
 
 std::string encode(const WorkspaceState& state) {
+  // The member count and MD5 of the collection let open() tell a torn or
+  // truncated file from a smaller dataset (a cut at a member boundary still
+  // decodes).
+  auto collection = store::serialize_collection(state.members);
   nlohmann::json header = {{"format", k_format_version},
                            {"dataset", state.dataset_name},
                            {"parent_version", state.parent_version},
-                           {"instance", state.instance}};
-  std::string out = header.dump();
+                           {"instance", state.instance},
+                           {"members", state.members.size()},
+                           {"md5", core::md5_of(collection).hex()}};
+  auto transforms = prune_transforms(state.members, state.transforms);
+  if (!transforms.empty()) {
+    header["format"] = k_transforms_format_version;
+    auto& by_object = header["transforms"] = nlohmann::json::object();
+    for (const auto& entry : transforms) by_object[entry.hash.hex()] = entry.transforms;
+  }
+  // An instance path that is not UTF-8 is stored with U+FFFD rather than
+  // letting nlohmann throw.
+  std::string out = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out.push_back('\n');
-  out += store::serialize_collection(state.members);
+  out += collection;
   return out;
 }
 
@@ -32,21 +53,48 @@ Result<WorkspaceState> decode(std::string_view bytes, const std::filesystem::pat
   auto nl = bytes.find('\n');
   if (nl == std::string_view::npos) return corrupt("no header line");
   WorkspaceState state;
+  std::optional<std::uint64_t> expected_members;
+  std::string expected_md5;
   try {
     auto header = nlohmann::json::parse(bytes.substr(0, nl));
-    if (header.value("format", 0) != k_format_version) return corrupt("unknown format version");
+    int format = header.value("format", 0);
+    if (format != k_format_version && format != k_transforms_format_version) return corrupt("unknown format version");
     state.dataset_name = header.at("dataset").get<std::string>();
     state.parent_version = header.at("parent_version").get<std::uint32_t>();
     state.instance = header.value("instance", "");
+    if (header.contains("members")) expected_members = header.at("members").get<std::uint64_t>();
+    expected_md5 = header.value("md5", "");
+    if (header.contains("transforms")) {
+      for (const auto& [hex, commands] : header.at("transforms").items()) {
+        auto hash = core::Md5::from_hex(hex);
+        if (!hash) return corrupt(fmt::format("'{}' is not an object hash", hex));
+        auto set = commands.get<store::TransformSet>();
+        std::sort(set.begin(), set.end());
+        set.erase(std::unique(set.begin(), set.end()), set.end());
+        if (set.empty()) return corrupt(fmt::format("id:{} has an empty transform set", hex));
+        state.transforms.push_back(store::MemberTransforms{*hash, std::move(set)});
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     return corrupt(e.what());
   }
-  auto members = store::deserialize_collection(bytes.substr(nl + 1));
+  auto body = bytes.substr(nl + 1);
+  auto members = store::deserialize_collection(body);
   if (!members) return corrupt(members.error().message);
+  if (expected_members && *expected_members != members->size()) {
+    return corrupt(fmt::format("it holds {} of its {} staged members (a torn or truncated write)", members->size(),
+                               *expected_members));
+  }
+  if (!expected_md5.empty() && core::md5_of(body).hex() != expected_md5) {
+    return corrupt("its staged members do not match their checksum");
+  }
   state.members = std::move(*members);
   for (std::size_t i = 1; i < state.members.size(); ++i) {
     if (!(state.members[i - 1].hash < state.members[i].hash)) return corrupt("members are not sorted");
   }
+  std::sort(state.transforms.begin(), state.transforms.end(),
+            [](const store::MemberTransforms& a, const store::MemberTransforms& b) { return a.hash < b.hash; });
+  state.transforms = prune_transforms(state.members, std::move(state.transforms));
   return state;
 }
 
@@ -107,7 +155,11 @@ Status validate_dataset_name(std::string_view name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) {
       return fail(ErrorCode::invalid_argument,
-                  fmt::format("dataset name '{}' has an illegal character '{}'", name, c),
+                  // A byte of a multi-byte character or a control character
+                  // is shown as hex, so the message stays valid UTF-8.
+                  fmt::format("dataset name '{}' has an illegal character {}", name,
+                              c >= 0x20 && c < 0x7f ? fmt::format("'{}'", c)
+                                                    : fmt::format("(byte 0x{:02X})", static_cast<unsigned char>(c))),
                   "dataset names use only letters, digits, '_' and '-'");
     }
   }

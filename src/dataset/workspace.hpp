@@ -23,6 +23,9 @@ struct WorkspaceState {
   std::uint32_t parent_version = 0;  // the committed version it started from; 0 = none
   std::string instance;              // the instance it was staged from
   store::Collection members;
+  // Members whose transform set is not the default {self}, sorted by hash.
+  // Entries for objects that are not members are dropped when saved.
+  store::TransformAssignments transforms;
 };
 
 class Workspace {

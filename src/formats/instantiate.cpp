@@ -25,9 +25,11 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
+#include "formats/hard_link.hpp"
 #include "formats/layout.hpp"
 
 namespace ldb::formats {
@@ -78,7 +80,9 @@ Result<std::vector<DiskFile>> scan_target(const fs_std::path& target) {
     if (name.starts_with('.')) {
       if (is_folder) {
         it.disable_recursion_pending();
-      } else if (name.starts_with(k_temp_prefix)) {
+      } else if (name.find(k_temp_prefix) != std::string::npos) {
+        // ".ldb-tmp-NAME" (generated content) or ".NAME.ldb-tmp-PID-..."
+        // (FileSystem::copy_to, write_file_atomic) left by a killed run.
         fs_std::remove(path, ec);
       }
       continue;
@@ -133,6 +137,24 @@ Status write_generated(const fs_std::path& dest, std::string_view content) {
     int err = errno;
     ::unlink(temp.c_str());
     return std::unexpected(io_error("write", temp, err));
+  }
+  if (::rename(temp.c_str(), dest.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    return std::unexpected(io_error("rename into", dest, err));
+  }
+  return {};
+}
+
+// Copies a local file (a transform's output) to `dest` through a temporary
+// file in the same folder.
+Status copy_local(const fs_std::path& source, const fs_std::path& dest) {
+  fs_std::path temp = dest.parent_path() / (std::string(k_temp_prefix) + dest.filename().string());
+  std::error_code ec;
+  fs_std::copy_file(source, temp, fs_std::copy_options::overwrite_existing, ec);
+  if (ec) {
+    fs_std::remove(temp, ec);
+    return std::unexpected(io_error("copy into", dest, ec ? ec.value() : EIO));
   }
   if (::rename(temp.c_str(), dest.c_str()) != 0) {
     int err = errno;
@@ -293,8 +315,6 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
                                       std::span<const Member> members,
                                       std::span<const ManifestEntry> previous_manifest,
                                       const Options& options) {
-  auto plan = build_plan(members, options);
-  if (!plan) return std::unexpected(plan.error());
   std::error_code ec;
   fs_std::path target = fs_std::absolute(target_folder, ec).lexically_normal();
   if (ec) return std::unexpected(io_error("resolve", target_folder, ec.value()));
@@ -303,6 +323,12 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     return fail(ErrorCode::not_found, fmt::format("instantiate target '{}' is not a folder", target.string()),
                 "create it first, or stage a workspace there: ldb stage ds:NAME -t DIR");
   }
+  // Transforms run before anything below the target changes, so a failing
+  // one leaves the folder as it was. Their outputs live until this returns.
+  auto transform_runs = run_transforms(fs, pool, progress, members, options);
+  if (!transform_runs) return std::unexpected(transform_runs.error());
+  auto plan = build_plan(members, options, transform_runs->outputs);
+  if (!plan) return std::unexpected(plan.error());
 
   std::unordered_map<std::string_view, const ManifestEntry*> manifest;
   for (const auto& entry : previous_manifest) manifest.emplace(entry.path, &entry);
@@ -349,6 +375,19 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
   report.annotation_files = plan->annotation_files;
   report.skipped = plan->skipped;
   report.warnings = std::move(plan->warnings);
+
+  if (options.data_files == DataFiles::hard_link) {
+    // Before anything changes: every data file still to write must be linkable.
+    std::unordered_set<std::string_view> keep;
+    for (std::size_t i = 0; i < disk->size(); ++i) {
+      if (verdicts[i].verdict == Verdict::keep) keep.insert((*disk)[i].path);
+    }
+    std::vector<const std::string*> sources;
+    for (const auto& file : plan->files) {
+      if (file.kind == PlannedFile::Kind::data && !keep.contains(file.path)) sources.push_back(&file.source);
+    }
+    LDB_TRY(check_linkable(target, sources));
+  }
 
   // Remove stale (and, with -f, unknown) files first, keep what already matches.
   std::unordered_map<std::string_view, const DiskFile*> kept;
@@ -407,8 +446,10 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     for (std::size_t i = begin; i < end && !first_error.failed(); ++i) {
       const PlannedFile& file = *to_write[i];
       fs_std::path dest = target / file.path;
-      Status status = file.kind == PlannedFile::Kind::data ? fs.copy_to(file.source, dest)
-                                                           : write_generated(dest, file.content);
+      Status status = file.kind == PlannedFile::Kind::annotation ? write_generated(dest, file.content)
+                      : file.kind == PlannedFile::Kind::local      ? copy_local(file.source, dest)
+                      : options.data_files == DataFiles::hard_link ? link_read_only(file.source, dest)
+                                                                   : fs.copy_object_to(file.source, file.md5, dest);
       if (!status) {
         // Never leave a torn file under the final name.
         std::error_code ignored;

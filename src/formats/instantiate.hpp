@@ -34,6 +34,14 @@ Result<Format> parse_format(std::string_view name);
 // The canonical name of a format ("strict-pairs", ...).
 std::string_view format_name(Format format);
 
+// A transform of a member: its name (used in output file names and messages)
+// and its command line, argv[0] the program's path. An empty command is the
+// plain copy ("self").
+struct MemberTransform {
+  std::string name;
+  std::vector<std::string> command;
+};
+
 // One dataset member to write.
 struct Member {
   core::Md5 hash;
@@ -42,9 +50,17 @@ struct Member {
   std::string source_path;       // where the data object lives, readable through the FileSystem
   std::string storage_relative;  // source_path below its storage location, '/'-separated (--preserve-paths)
   std::uint64_t size = 0;        // bytes of the data object
+  // What to write for it (formats/transform_runner.hpp): empty means the plain
+  // copy alone. Without a plain copy among them, only transform outputs are written.
+  std::vector<MemberTransform> transforms;
 };
 
 enum class Overwrite { no, yes };
+
+// How data files get into the target: copied (the default), or hard-linked to
+// the storage files (--link) and made read-only — the storage files then are
+// read-only too, as a hard link shares their inode.
+enum class DataFiles { copy, hard_link };
 
 struct Options {
   Format format = Format::strict_pairs;
@@ -55,6 +71,9 @@ struct Options {
   // -f: files the folder holds that ldb did not write (or that were changed
   // since ldb wrote them) are deleted or overwritten instead of stopping.
   Overwrite force = Overwrite::no;
+  // --link: hard links instead of copies (local storage on the target's file
+  // system only; checked before anything changes, see check_linkable).
+  DataFiles data_files = DataFiles::copy;
   // -p K=V: label-key=K and base-label=L (tensorflow-inferred), single-file=true|false
   // (annotation-only).
   std::vector<std::pair<std::string, std::string>> params;
@@ -94,7 +113,9 @@ struct InstantiateResult {
 // fs.copy_to on the pool's workers; progress is reported as "instantiating".
 // Errors: invalid_argument (bad option, parameter, label or hostile path),
 // conflict (unknown files), io / not_found (reading sources, writing target),
-// corruption (a source whose size differs from the indexed size).
+// corruption (a source whose size differs from the indexed size), unsupported
+// (DataFiles::hard_link with a source that cannot be linked: nothing is changed
+// when the up-front check finds it).
 Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,
                                       core::Progress& progress, const std::filesystem::path& target,
                                       std::span<const Member> members,

@@ -116,6 +116,27 @@ Status SqliteStore::remove_storage_location(std::string_view prefix) {
   return txn->commit();
 }
 
+Status SqliteStore::put_storage_location(const StorageLocation& location, std::span<const std::string> replaced) {
+  auto txn = Transaction::begin(m_db);
+  if (!txn) return std::unexpected(txn.error());
+  auto del = m_db.prepare("DELETE FROM storage_locations WHERE prefix = ?");
+  if (!del) return std::unexpected(del.error());
+  for (const auto& prefix : replaced) {
+    del->bind(1, prefix);
+    LDB_TRY(del->run());
+    if (sqlite3_changes(m_db.handle()) == 0) {
+      return fail(ErrorCode::not_found, fmt::format("storage location '{}' is not registered", prefix),
+                  "see them with: ldb storage list");
+    }
+  }
+  if (location.read_add) LDB_TRY(m_db.exec("UPDATE storage_locations SET read_add = 0"));
+  auto put = m_db.prepare("INSERT OR REPLACE INTO storage_locations(prefix, read_add, options) VALUES(?, ?, ?)");
+  if (!put) return std::unexpected(put.error());
+  put->bind(1, location.prefix).bind(2, location.read_add ? 1 : 0).bind(3, encode_options(location.options));
+  LDB_TRY(put->run());
+  return txn->commit();
+}
+
 // --- collections and datasets ---------------------------------------------
 
 Result<Collection> SqliteStore::collection(const Md5& hash) {
@@ -134,7 +155,7 @@ Result<Collection> SqliteStore::collection(const Md5& hash) {
 namespace {
 constexpr std::string_view k_version_columns =
     "SELECT d.name, v.version, v.parent, v.collection_hash, v.message, v.author, v.time, v.num_objects, "
-    "v.num_annotations FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id ";
+    "v.num_annotations, v.transforms_hash FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id ";
 
 DatasetVersion read_version_row(const Statement& stmt) {
   DatasetVersion v;
@@ -148,6 +169,10 @@ DatasetVersion read_version_row(const Statement& stmt) {
   v.time = stmt.column_int(6);
   v.num_objects = static_cast<std::uint64_t>(stmt.column_int(7));
   v.num_annotations = static_cast<std::uint64_t>(stmt.column_int(8));
+  auto transforms = stmt.column_blob(9);
+  if (transforms.size() == 16) {
+    std::copy(transforms.begin(), transforms.end(), reinterpret_cast<char*>(v.transforms_hash.bytes.data()));
+  }
   return v;
 }
 }  // namespace
@@ -208,11 +233,14 @@ Result<std::vector<DatasetVersion>> SqliteStore::dataset_log(std::string_view na
   return rows;
 }
 
-Result<DatasetVersion> SqliteStore::commit_dataset(std::string_view name, const Collection& members,
-                                                   std::uint32_t parent, std::string_view message,
-                                                   std::string_view author) {
+Result<DatasetVersion> SqliteStore::commit_dataset_with_transforms(std::string_view name, const Collection& members,
+                                                                   const TransformAssignments& transforms,
+                                                                   std::uint32_t parent, std::string_view message,
+                                                                   std::string_view author) {
   auto txn = Transaction::begin(m_db);
   if (!txn) return std::unexpected(txn.error());
+  auto transforms_hash = put_transform_assignments(members, transforms);
+  if (!transforms_hash) return std::unexpected(transforms_hash.error());
   auto blob = serialize_collection(members);
   auto hash = core::md5_of(blob);
   auto put = m_db.prepare("INSERT OR IGNORE INTO collections(hash, members) VALUES(?, ?)");
@@ -238,6 +266,7 @@ Result<DatasetVersion> SqliteStore::commit_dataset(std::string_view name, const 
   v.version = static_cast<std::uint32_t>(id_stmt->column_int(1) + 1);
   v.parent = parent;
   v.collection_hash = hash;
+  v.transforms_hash = *transforms_hash;
   v.message = std::string(message);
   v.author = std::string(author);
   v.time = now;
@@ -247,7 +276,7 @@ Result<DatasetVersion> SqliteStore::commit_dataset(std::string_view name, const 
 
   auto ins = m_db.prepare(
       "INSERT INTO dataset_versions(dataset_id, version, parent, collection_hash, message, author, time, "
-      "num_objects, num_annotations) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "num_objects, num_annotations, transforms_hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return std::unexpected(ins.error());
   ins->bind(1, dataset_id)
       .bind(2, static_cast<std::int64_t>(v.version))
@@ -258,6 +287,11 @@ Result<DatasetVersion> SqliteStore::commit_dataset(std::string_view name, const 
       .bind(7, now)
       .bind(8, static_cast<std::int64_t>(v.num_objects))
       .bind(9, static_cast<std::int64_t>(v.num_annotations));
+  if (v.transforms_hash == Md5{}) {
+    ins->bind_null(10);
+  } else {
+    ins->bind_blob(10, v.transforms_hash.bytes);
+  }
   LDB_TRY(ins->run());
   LDB_TRY(txn->commit());
   return v;
@@ -276,6 +310,9 @@ Status SqliteStore::delete_dataset(std::string_view name) {
   }
   // Collections no dataset version refers to any more are garbage.
   LDB_TRY(m_db.exec("DELETE FROM collections WHERE hash NOT IN (SELECT collection_hash FROM dataset_versions)"));
+  LDB_TRY(m_db.exec(
+      "DELETE FROM transform_assignments WHERE hash NOT IN "
+      "(SELECT transforms_hash FROM dataset_versions WHERE transforms_hash IS NOT NULL)"));
   return txn->commit();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The SQLite implementation of Store (internal to src/store). Split across
 // sqlite_store.cpp (open, schema, migrations, storage locations, datasets) and
-// sqlite_objects.cpp (ingest, objects, annotations, tags).
+// sqlite_objects.cpp (ingest, objects, annotations, tags) and sqlite_remove.cpp
+// (unindexing objects).
 
 #include <unordered_map>
 
@@ -17,9 +18,11 @@ class SqliteStore final : public Store {
   Result<std::vector<StorageLocation>> storage_locations() override;
   Status add_storage_location(const StorageLocation& location) override;
   Status remove_storage_location(std::string_view prefix) override;
+  Status put_storage_location(const StorageLocation& location, std::span<const std::string> replaced) override;
 
   Result<std::vector<KnownPath>> known_paths_under(std::string_view prefix) override;
   Result<IngestResult> ingest(std::span<const IndexedFile> files, const IngestOptions& options) override;
+  Result<std::unique_ptr<IngestSession>> begin_ingest(const IngestOptions& options) override;
 
   Result<std::vector<Md5>> objects_with_prefix(std::string_view hex_prefix, std::size_t limit) override;
   Result<ObjectInfo> object_info(const Md5& hash) override;
@@ -27,9 +30,11 @@ class SqliteStore final : public Store {
   Result<Collection> current_versions(std::span<const Md5> hashes) override;
   Result<std::vector<std::string>> annotations(std::span<const ObjectRef> refs) override;
   Result<std::vector<Md5>> annotation_hashes(std::span<const ObjectRef> refs) override;
+  Result<std::unique_ptr<AnnotationCursor>> scan_annotations(std::span<const ObjectRef> refs) override;
   Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) override;
   Result<std::uint64_t> update_tags(std::span<const Md5> hashes, std::span<const std::string> add,
                                     std::span<const std::string> remove) override;
+  Result<RemovalOutcome> remove_objects(std::span<const Md5> hashes) override;
 
   Result<Collection> collection(const Md5& collection_hash) override;
   Result<std::vector<DatasetSummary>> datasets() override;
@@ -37,6 +42,10 @@ class SqliteStore final : public Store {
   Result<std::vector<DatasetVersion>> dataset_log(std::string_view name) override;
   Result<DatasetVersion> commit_dataset(std::string_view name, const Collection& members, std::uint32_t parent,
                                         std::string_view message, std::string_view author) override;
+  Result<DatasetVersion> commit_dataset_with_transforms(std::string_view name, const Collection& members,
+                                                        const TransformAssignments& transforms, std::uint32_t parent,
+                                                        std::string_view message, std::string_view author) override;
+  Result<TransformAssignments> transform_assignments(const Md5& transforms_hash) override;
   Status delete_dataset(std::string_view name) override;
   Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const Md5& hash) override;
 
@@ -44,6 +53,9 @@ class SqliteStore final : public Store {
 
  private:
   Result<std::int64_t> object_id(const Md5& hash);
+  // Validates and stores the transform sets of `members` inside the caller's
+  // transaction; returns their hash (zero for none).
+  Result<Md5> put_transform_assignments(const Collection& members, const TransformAssignments& transforms);
   Result<std::vector<DatasetVersion>> read_versions(std::string_view where_sql, std::string_view name,
                                                     std::uint32_t version);
 
@@ -55,5 +67,8 @@ Status create_schema(Database& db);
 Status migrate_schema(Database& db);
 
 std::int64_t unix_now();
+
+// not_found naming the object, with the hint to index it.
+Error unknown_object(const Md5& hash);
 
 }  // namespace ldb::store

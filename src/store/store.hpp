@@ -17,12 +17,14 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "store/annotation_cursor.hpp"
+#include "store/ingest_session.hpp"
 #include "store/types.hpp"
 
 namespace ldb::store {
 
 // Schema version written by this build; older stores are migrated on open.
-inline constexpr int k_schema_version = 2;
+inline constexpr int k_schema_version = 3;
 
 // The file name of the database inside an instance folder.
 inline constexpr std::string_view k_database_file = "ldb.sqlite";
@@ -38,6 +40,11 @@ class Store {
   virtual Status add_storage_location(const StorageLocation& location) = 0;
   // not_found when the prefix is not registered.
   virtual Status remove_storage_location(std::string_view prefix) = 0;
+  // In one transaction: removes the `replaced` prefixes, then registers
+  // `location` (replacing a registration of the same prefix); when
+  // location.read_add, every other location loses its read-add mark. Callers
+  // validate nesting rules. not_found when a replaced prefix is not registered.
+  virtual Status put_storage_location(const StorageLocation& location, std::span<const std::string> replaced) = 0;
 
   // --- indexing -----------------------------------------------------------
   // Paths recorded at or below `prefix` (a file or folder), sorted by path.
@@ -47,6 +54,10 @@ class Store {
   // and tags. Returns, per file, the object and the annotation version matching
   // what was found with it.
   virtual Result<IngestResult> ingest(std::span<const IndexedFile> files, const IngestOptions& options) = 0;
+  // The same as ingest() in steps: add batches to the returned session, then
+  // commit it (one transaction for the whole). The default buffers the files
+  // and calls ingest() at commit; SqliteStore writes each batch as it comes.
+  virtual Result<std::unique_ptr<IngestSession>> begin_ingest(const IngestOptions& options);
 
   // --- objects ------------------------------------------------------------
   // Objects whose hash starts with `hex_prefix` (at most `limit`).
@@ -61,11 +72,22 @@ class Store {
   virtual Result<std::vector<std::string>> annotations(std::span<const ObjectRef> refs) = 0;
   // The content hash of each ref's annotation (zero Md5 where none), in order.
   virtual Result<std::vector<Md5>> annotation_hashes(std::span<const ObjectRef> refs) = 0;
+  // A cursor over the annotations of `refs` (which must outlive it) in one read
+  // snapshot, for evaluating queries while reading. No other method of this
+  // store may be called while the cursor is alive. The default reads
+  // everything with annotations() first; SqliteStore streams.
+  virtual Result<std::unique_ptr<AnnotationCursor>> scan_annotations(std::span<const ObjectRef> refs);
   // Object info (paths, tags, size, times) for each hash, in order.
   virtual Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) = 0;
   // Adds and removes tags on objects; returns how many objects changed.
   virtual Result<std::uint64_t> update_tags(std::span<const Md5> hashes, std::span<const std::string> add,
                                             std::span<const std::string> remove) = 0;
+  // Removes objects from the index with their paths, annotation versions and
+  // tags (annotation contents no other object uses go too), in one
+  // transaction — unless a saved dataset version holds one of them: then
+  // nothing changes and the outcome names the versions. not_found for an
+  // unknown hash (nothing removed).
+  virtual Result<RemovalOutcome> remove_objects(std::span<const Md5> hashes) = 0;
 
   // --- collections and datasets --------------------------------------------
   virtual Result<Collection> collection(const Md5& collection_hash) = 0;
@@ -80,6 +102,16 @@ class Store {
   virtual Result<DatasetVersion> commit_dataset(std::string_view name, const Collection& members,
                                                 std::uint32_t parent, std::string_view message,
                                                 std::string_view author) = 0;
+  // commit_dataset that also records the members' transform sets (`transforms`:
+  // sorted by hash, each hash a member, no set equal to {self}; anything else
+  // is invalid_argument). The saved version's transforms_hash names them.
+  virtual Result<DatasetVersion> commit_dataset_with_transforms(std::string_view name, const Collection& members,
+                                                                const TransformAssignments& transforms,
+                                                                std::uint32_t parent, std::string_view message,
+                                                                std::string_view author) = 0;
+  // The transform sets a DatasetVersion::transforms_hash names; empty for the
+  // zero hash. corruption when the instance lacks them.
+  virtual Result<TransformAssignments> transform_assignments(const Md5& transforms_hash) = 0;
   // Deletes every version of a dataset; not_found when unknown.
   virtual Status delete_dataset(std::string_view name) = 0;
   // Every (dataset, version) whose collection holds the object.
@@ -97,5 +129,12 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& in
 std::string serialize_collection(const Collection& members);
 Result<Collection> deserialize_collection(std::string_view bytes);
 Md5 collection_hash(const Collection& members);
+
+// Canonical text of transform assignments (what transforms_hash is the MD5
+// of; independent of the instance): a JSON array of [hex hash, [command, ...]]
+// with "self" for k_self_transform. "" for none.
+std::string serialize_transform_assignments(const TransformAssignments& transforms);
+// The zero hash for none, else the MD5 of serialize_transform_assignments.
+Md5 transform_assignments_hash(const TransformAssignments& transforms);
 
 }  // namespace ldb::store

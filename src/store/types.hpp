@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/hash.hpp"
@@ -124,6 +125,38 @@ struct DatasetVersion {
   std::int64_t time = 0;  // unix seconds
   std::uint64_t num_objects = 0;
   std::uint64_t num_annotations = 0;  // members with an annotation
+  // Content hash of the members' transform sets (serialize_transform_assignments);
+  // the zero hash when every member has the default {self}.
+  Md5 transforms_hash;
+};
+
+// The transform every member has unless it is given others: a plain copy.
+inline constexpr std::string_view k_self_transform = "self";
+
+// A member's transforms, each named by its command: the canonical JSON array
+// of a configured `run` (e.g. ["rotate","90"]), or k_self_transform. Sorted,
+// unique, never empty. Commands, not config names, so that renaming a
+// transform in the config does not change what a dataset means.
+using TransformSet = std::vector<std::string>;
+
+struct MemberTransforms {
+  Md5 hash;
+  TransformSet transforms;
+
+  bool operator==(const MemberTransforms&) const = default;
+};
+
+// The transform sets of the members that do not have the default {self},
+// sorted by hash. Members absent here have {self}.
+using TransformAssignments = std::vector<MemberTransforms>;
+
+// What Store::remove_objects did. When a saved dataset version holds one of
+// the objects, nothing is removed: `held_by` lists every such version (sorted
+// by name, then version) and `held` the objects concerned (sorted).
+struct RemovalOutcome {
+  std::uint64_t removed = 0;  // objects removed from the index
+  std::vector<std::pair<std::string, std::uint32_t>> held_by;
+  std::vector<Md5> held;
 };
 
 struct DatasetSummary {

@@ -14,6 +14,7 @@ std::vector<OptionSpec> options() {
       OptionSpec{{"-s", "--summary"}, OptionSpec::Kind::flag, "count", "summary"},
       OptionSpec{{"-m", "--format", "--output-format"}, OptionSpec::Kind::value, "format", "format"},
       OptionSpec{{"-o", "--option"}, OptionSpec::Kind::repeated_pair, "pair", "option"},
+      OptionSpec{{"--apply"}, OptionSpec::Kind::command, "run", "apply"},
   };
 }
 
@@ -53,6 +54,21 @@ TEST(ArgsTest, SampleRateIsAPercentage) {
   auto bad = parse({"--sample-rate", "ten"});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("percentage"), std::string::npos);
+}
+
+TEST(ArgsTest, CommandOptionTakesArgumentsUpToTheNextOption) {
+  auto r = parse({"ds:a", "--apply", "resize", "224", "-x", "--format", "bare", "--limit", "3"});
+  ASSERT_OK(r);
+  EXPECT_EQ(r->all("apply"), (std::vector<std::string>{"resize", "224", "-x"}));
+  EXPECT_EQ(r->get("format"), "bare");
+  EXPECT_EQ(r->positional, std::vector<std::string>{"ds:a"});
+  ASSERT_EQ(r->filters.size(), 1u);
+  auto bare = parse({"--apply", "run.sh"});
+  ASSERT_OK(bare);
+  EXPECT_EQ(bare->all("apply"), std::vector<std::string>{"run.sh"});
+  auto missing = parse({"--apply"});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("needs a value"), std::string::npos);
 }
 
 TEST(ArgsTest, PipeTakesArgumentsUpToTheNextLdbOption) {
@@ -96,6 +112,23 @@ TEST(ArgsTest, MissingValuesAreErrors) {
   ASSERT_FALSE(flag);
   auto pair = parse({"-o", "endpoint"});
   ASSERT_FALSE(pair);
+}
+
+TEST(ArgsTest, AnExpressionSplitByTheShellIsExplainedWithTheQuotedForm) {
+  // `ldb list --query class == "i"` as the shell passes it.
+  auto r = parse({"--query", "class", "==", "i", "-s"});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("the shell split the expression 'class == i'"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().hint, "quote the whole expression as one argument: --query \"class == 'i'\"");
+  auto keys = parse({"ds:root", "--query", "class", "!=", "inference.class"});
+  ASSERT_FALSE(keys);
+  EXPECT_NE(keys.error().hint.find("--query \"class != inference.class\""), std::string::npos) << keys.error().hint;
+  auto numbers = parse({"--jquery", "a", "<", "-1", "--limit", "3"});
+  ASSERT_FALSE(numbers);
+  EXPECT_NE(numbers.error().hint.find("--jquery \"a < -1\""), std::string::npos) << numbers.error().hint;
+  // Quoted expressions and objects after them are fine.
+  ASSERT_OK(parse({"--query", "class == 'i'", "ds:root"}));
+  ASSERT_OK(parse({"--file", "fs.size", "ds:root"}));
 }
 
 TEST(ArgsTest, EditDistanceCountsTranspositionsAsOne) {

@@ -262,5 +262,61 @@ TEST_F(PipePluginTest, PipeFilterInThePipeline) {
   EXPECT_EQ(numbers(*out), (V{2, 1}));
 }
 
+TEST(SplitWordsTest, BlanksSeparateAndQuotesGroup) {
+  auto words = split_words(R"(CLIP "dog dance"  'a b' x\y "say \"hi\"")");
+  ASSERT_OK(words);
+  EXPECT_EQ(*words, (std::vector<std::string>{"CLIP", "dog dance", "a b", "x\\y", "say \"hi\""}));
+  auto adjacent = split_words(R"(a"b c"d '')");
+  ASSERT_OK(adjacent);
+  EXPECT_EQ(*adjacent, (std::vector<std::string>{"ab cd", ""}));
+  auto empty = split_words("   ");
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST(SplitWordsTest, UnterminatedQuoteIsAnError) {
+  auto words = split_words(R"(CLIP "dog dance)");
+  ASSERT_FALSE(words);
+  EXPECT_NE(words.error().message.find("unterminated"), std::string::npos);
+  EXPECT_NE(words.error().message.find("position 6"), std::string::npos);
+}
+
+TEST_F(PipePluginTest, SortNamingAnInstalledPluginBecomesAPipe) {
+  skip_without_python();
+  write_plugin("CLIP", python("for h, data, ann in reversed(items): print(h)"));
+  std::vector<FilterSpec> filters{{FilterKind::sort, R"(CLIP "dog dance")", {}}, {FilterKind::sort, "class", {}},
+                                  {FilterKind::sort_desc, "class", {}}};
+  auto expanded = expand_plugin_sorts(m_instance, filters);
+  ASSERT_OK(expanded);
+  ASSERT_EQ(expanded->size(), 3u);
+  EXPECT_EQ((*expanded)[0].kind, FilterKind::pipe);
+  EXPECT_EQ((*expanded)[0].value, "CLIP");
+  EXPECT_EQ((*expanded)[0].args, std::vector<std::string>{"dog dance"});
+  EXPECT_EQ((*expanded)[1].kind, FilterKind::sort);
+  EXPECT_EQ((*expanded)[1].value, "class");
+  EXPECT_EQ((*expanded)[2].kind, FilterKind::sort_desc);
+  std::vector<FilterSpec> plugin_then_limit{{FilterKind::sort, R"(CLIP "dog dance")", {}}, {FilterKind::limit, "2", {}}};
+  auto sorted = expand_plugin_sorts(m_instance, plugin_then_limit);
+  ASSERT_OK(sorted);
+  auto out = apply_filters(ctx(), m_selection, *sorted);
+  ASSERT_OK(out);
+  EXPECT_EQ(numbers(*out), (V{3, 2}));
+}
+
+TEST_F(PipePluginTest, SortNamingAMissingPluginSaysWherePluginsAreLookedUp) {
+  std::vector<FilterSpec> filters{{FilterKind::sort, R"(CLIPX "dog dance")", {}}};
+  auto expanded = expand_plugin_sorts(m_instance, filters);
+  ASSERT_FALSE(expanded);
+  EXPECT_EQ(expanded.error().code, ErrorCode::not_found);
+  EXPECT_NE(expanded.error().message.find("'CLIPX'"), std::string::npos);
+  EXPECT_NE(expanded.error().hint.find(plugin_dir().string()), std::string::npos);
+  // A key that merely is not a plugin stays a sort key, expressions too.
+  std::vector<FilterSpec> keys{{FilterKind::sort, "CLIPX", {}}, {FilterKind::sort, "a || b", {}}};
+  auto kept = expand_plugin_sorts(m_instance, keys);
+  ASSERT_OK(kept);
+  EXPECT_EQ((*kept)[0].kind, FilterKind::sort);
+  EXPECT_EQ((*kept)[1].value, "a || b");
+}
+
 }  // namespace
 }  // namespace ldb::dataset

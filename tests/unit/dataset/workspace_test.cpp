@@ -144,7 +144,7 @@ TEST_F(WorkspaceTest, HeaderMissingField) {
 }
 
 TEST_F(WorkspaceTest, UnknownFormatVersion) {
-  expect_corruption(open_with(R"({"format":2,"dataset":"a","parent_version":0})" "\n"), "unknown format version");
+  expect_corruption(open_with(R"({"format":3,"dataset":"a","parent_version":0})" "\n"), "unknown format version");
 }
 
 TEST_F(WorkspaceTest, TruncatedMembers) {

@@ -138,6 +138,9 @@ class FakeStore final : public store::Store {
   Result<std::vector<store::StorageLocation>> storage_locations() override { return unsupported(); }
   Status add_storage_location(const store::StorageLocation&) override { return unsupported(); }
   Status remove_storage_location(std::string_view) override { return unsupported(); }
+  Status put_storage_location(const store::StorageLocation&, std::span<const std::string>) override {
+    return unsupported();
+  }
   Result<store::ObjectInfo> object_info(const core::Md5&) override { return unsupported(); }
   Result<store::Collection> root_collection() override { return unsupported(); }
   Result<std::vector<core::Md5>> annotation_hashes(std::span<const store::ObjectRef>) override {
@@ -147,6 +150,7 @@ class FakeStore final : public store::Store {
                                     std::span<const std::string>) override {
     return unsupported();
   }
+  Result<store::RemovalOutcome> remove_objects(std::span<const core::Md5>) override { return unsupported(); }
   Result<store::Collection> collection(const core::Md5&) override { return unsupported(); }
   Result<std::vector<store::DatasetSummary>> datasets() override { return unsupported(); }
   Result<store::DatasetVersion> dataset_version(std::string_view, std::uint32_t) override { return unsupported(); }
@@ -155,6 +159,12 @@ class FakeStore final : public store::Store {
                                                std::string_view, std::string_view) override {
     return unsupported();
   }
+  Result<store::DatasetVersion> commit_dataset_with_transforms(std::string_view, const store::Collection&,
+                                                               const store::TransformAssignments&, std::uint32_t,
+                                                               std::string_view, std::string_view) override {
+    return unsupported();
+  }
+  Result<store::TransformAssignments> transform_assignments(const core::Md5&) override { return unsupported(); }
   Status delete_dataset(std::string_view) override { return unsupported(); }
   Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const core::Md5&) override {
     return unsupported();
