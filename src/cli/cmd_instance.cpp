@@ -54,12 +54,10 @@ Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
   }
   auto opts = args.all("option");
   for (std::size_t i = 0; i + 1 < opts.size(); i += 2) location.options.emplace_back(opts[i], opts[i + 1]);
-  if (location.read_add && storage::is_url(location.prefix)) {
-    // add copies new files with local file operations (dataset/read_add.cpp).
+  if (location.read_add && (core::protocol_of(location.prefix) == "https" || core::protocol_of(location.prefix) == "http")) {
     return fail(ErrorCode::unsupported,
-                fmt::format("'{}' cannot be the read-add location: it must be a local or shared-disk folder",
-                            location.prefix),
-                "register the cloud location without -a, and a local folder with -a true");
+                fmt::format("'{}' cannot be the read-add location: ldb cannot write to an http(s) location", location.prefix),
+                "register it without -a, and make a local folder or a bucket the read-add location");
   }
   // It must be listable and readable, through a backend made with the new
   // location's own options (secrets among them are refused there).
@@ -108,11 +106,6 @@ Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
       continue;
     }
     if (loc.read_add) other_read_add = &loc;
-  }
-  if (location.read_add && core::protocol_of(location.prefix) != "file") {
-    return fail(ErrorCode::unsupported,
-                fmt::format("'{}': a read-add location must be a local or shared-disk folder", location.prefix),
-                "register the cloud location without -a true, and a local folder as the read-add location");
   }
   // At most one read-add location; -f moves the mark (the other stays registered, read-only).
   if (location.read_add && other_read_add && !force) {

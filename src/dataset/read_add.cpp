@@ -25,14 +25,50 @@ std::string outside_storage_hint() {
          "(ldb add-storage -a true DIR)";
 }
 
-Result<CopiedFiles> copy_to_read_add(Context& ctx, std::string_view prefix, std::span<const CopyRequest> requests) {
-  if (core::protocol_of(prefix) != "file") {
-    return fail(ErrorCode::unsupported, fmt::format("'{}': ldb copies new files only to a local read-add location", prefix),
-                "make a local or shared-disk folder the read-add location: ldb add-storage -f -a true DIR");
+namespace {
+
+// A cloud read-add location (s3://, gs://, az://): each file is uploaded with
+// one PUT below a new unique prefix. Object stores have no folders to create
+// and uploads are whole or absent, so nothing is half-written.
+Result<CopiedFiles> upload_to_read_add(Context& ctx, std::string_view prefix, std::string_view unique,
+                                       std::span<const CopyRequest> requests) {
+  CopiedFiles copied;
+  copied.folder = fmt::format("{}/{}/{}", prefix, k_read_add_folder, unique);
+  for (const auto& request : requests) {
+    auto relative = core::contained_relative_name(request.relative);
+    if (!relative) {
+      return fail(ErrorCode::invalid_argument, fmt::format("'{}' cannot be copied as '{}'", request.source, request.relative),
+                  "file names must stay inside the folder they are copied to");
+    }
+    auto dest = fmt::format("{}/{}", copied.folder, *relative);
+    auto data = ctx.fs.read(request.source);
+    if (!data) return std::unexpected(data.error());
+    auto written = ctx.fs.write(dest, *data);
+    if (!written) {
+      auto e = written.error();
+      if (!copied.paths.empty()) {
+        e.hint += fmt::format(" ({} file(s) already uploaded to {} are not indexed; you may delete them)",
+                              copied.paths.size(), copied.folder);
+      }
+      return std::unexpected(std::move(e));
+    }
+    copied.paths.push_back(std::move(dest));
   }
+  return copied;
+}
+
+}  // namespace
+
+Result<CopiedFiles> copy_to_read_add(Context& ctx, std::string_view prefix, std::span<const CopyRequest> requests) {
   std::random_device device;
   std::uniform_int_distribution<std::uint32_t> dist;
   auto stamp = core::format_utc(static_cast<std::int64_t>(std::time(nullptr)), "%Y%m%dT%H%M%SZ");
+  const auto protocol = core::protocol_of(prefix);
+  if (protocol == "http" || protocol == "https") {
+    return fail(ErrorCode::unsupported, fmt::format("'{}': ldb cannot write to an http(s) location", prefix),
+                "make a local folder or a bucket the read-add location: ldb add-storage -f -a true DIR");
+  }
+  if (protocol != "file") return upload_to_read_add(ctx, prefix, fmt::format("{}-{:08x}", stamp, dist(device)), requests);
   CopiedFiles copied;
   std::filesystem::path folder;
   std::error_code ec;
@@ -71,7 +107,9 @@ Result<CopiedFiles> copy_to_read_add(Context& ctx, std::string_view prefix, std:
 }
 
 void discard_copies(const CopiedFiles& copied) {
-  if (copied.folder.empty()) return;
+  // Uploaded objects stay: the FileSystem seam has no delete, and an object
+  // below its own ldb-add/<unique>/ prefix that is not indexed harms nothing.
+  if (copied.folder.empty() || core::protocol_of(copied.folder) != "file") return;
   std::error_code ec;
   std::filesystem::remove_all(copied.folder, ec);
 }

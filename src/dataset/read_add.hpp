@@ -35,10 +35,13 @@ struct CopiedFiles {
 
 // Copies each request into a new unique folder below `prefix` (each file is
 // written to a temporary name and renamed). On any error the folder is removed
-// again and the error (io naming the file) returned.
+// again and the error (io naming the file) returned. A bucket prefix (s3://,
+// gs://, az://) gets one upload per file instead; uploads already made when a
+// later one fails stay (not indexed) and the error's hint names them.
 Result<CopiedFiles> copy_to_read_add(Context& ctx, std::string_view prefix, std::span<const CopyRequest> requests);
 
-// Removes a folder made by copy_to_read_add (when what follows the copy fails).
+// Removes a folder made by copy_to_read_add (when what follows the copy fails);
+// uploads to a bucket stay, unindexed, below their own unique prefix.
 void discard_copies(const CopiedFiles& copied);
 
 // The hint given when a local path outside registered storage cannot be used.

@@ -61,6 +61,10 @@ class S3Standin:
         etag = f"{hashlib.md5(digest.encode()).hexdigest()}-2" if multipart else digest
         self.buckets[bucket][key] = _Object(data, etag)
 
+    def keys(self, bucket):
+        with self.lock:
+            return list(self.buckets.get(bucket, {}))
+
     def requests_for(self, method=None, key_part=""):
         with self.lock:
             return [r for r in self.requests if (method is None or r[0] == method) and key_part in r[2]]

@@ -191,9 +191,34 @@ class S3StandinTests(S3Case):
         self.fails("add-storage", "s3://nobucket/data", "-o", "endpoint", self.endpoint,
                    contains=["bucket 'nobucket' does not exist", "s3://nobucket/data"], rc=3)
 
-    def test_a_cloud_read_add_location_is_refused(self):
+    def test_a_bucket_as_the_read_add_location(self):
+        # A local pair outside every storage location is uploaded below
+        # ldb-add/<unique>/ in the bucket, indexed there and added.
         self.upload_pairs("bucket", "data", 1)
-        self.fails("add-storage", "-a", "true", "s3://bucket/data", "-o", "endpoint", self.endpoint,
+        self.add_storage("s3://bucket/data", "-a", "true")
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        content = data_bytes("uploaded")
+        with open(os.path.join(outside, "new.png"), "wb") as f:
+            f.write(content)
+        with open(os.path.join(outside, "new.json"), "w") as f:
+            json.dump({"n": 99}, f)
+        self.ok("stage", "ds:up", self.ws)
+        self.ok("add", os.path.join(outside, "new.png"))
+        keys = sorted(k for k in self.server.keys("bucket") if "/ldb-add/" in k)
+        self.assertEqual(len(keys), 2, keys)
+        self.assertTrue(all(k.startswith("data/ldb-add/") for k in keys), keys)
+        self.assertEqual([k.rsplit("/", 1)[1] for k in keys], ["new.json", "new.png"])
+        listed = self.ok_json("list", "--json")
+        self.assertEqual([e["id"][3:] for e in listed], [md5(content)])
+        self.assertTrue(listed[0]["path"].startswith("s3://bucket/data/ldb-add/"), listed[0])
+        self.assertEqual(self.ok("eval", "-j", "id:" + md5(content)).strip(), '{"n":99}')
+        self.ok("commit")
+        self.ok("instantiate")
+        self.assertEqual(data_hashes(self.ws), [md5(content)])
+
+    def test_an_https_read_add_location_is_refused(self):
+        self.fails("add-storage", "-a", "true", "https://example.invalid/data",
                    contains="cannot be the read-add location", rc=7)
         self.assertEqual(self.ok("storage", "list"), "")
 
