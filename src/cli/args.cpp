@@ -74,12 +74,25 @@ Status check_split_expression(std::string_view option, std::string_view value, s
     // A bare word compared against was most likely a quoted string the shell
     // unquoted ("i"); ldb writes a string literal as 'i'.
     bool quote = after_comparison && is_plain_name(word) && word != "true" && word != "false" && word != "null";
-    shown += " " + (quote ? "'" + word + "'" : word);
+    // `"cat"` kept by the shell is a key in JMESPath; the string is 'cat'.
+    bool quoted_key = after_comparison && word.size() >= 2 && word.front() == '"' && word.back() == '"' &&
+                      word.find('"', 1) == word.size() - 1;
+    shown += " " + (quote ? "'" + word + "'" : quoted_key ? "'" + word.substr(1, word.size() - 2) + "'" : word);
     after_comparison = is_operator_word(word) && word != "&&" && word != "||" && word != "|";
+  }
+  // Double quotes when nothing in them is special to the shell (backticks,
+  // $, \ and " are); single quotes otherwise, with ' written as '\''.
+  std::string quoted;
+  if (shown.find_first_of("`$\\\"") == std::string::npos) {
+    quoted = "\"" + shown + "\"";
+  } else {
+    quoted = "'";
+    for (char c : shown) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
   }
   return fail(ErrorCode::invalid_argument,
               fmt::format("{} got '{}' and then stray words: the shell split the expression '{}'", option, value, joined),
-              fmt::format("quote the whole expression as one argument: {} \"{}\"", option, shown));
+              fmt::format("quote the whole expression as one argument: {} {}", option, quoted));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // ldb instantiate: write the staged dataset's files into the workspace.
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -69,6 +71,21 @@ Result<std::vector<formats::ManifestEntry>> read_instantiated_manifest(const std
   return formats::parse_manifest(*text, manifest_path.string());
 }
 
+Result<std::vector<std::string>> untouched_instantiated_files(const std::filesystem::path& target) {
+  auto manifest = read_instantiated_manifest(target);
+  if (!manifest) return std::unexpected(manifest.error());
+  std::vector<std::string> out;
+  for (const auto& entry : *manifest) {
+    if (entry.mtime_ns == formats::k_pending_mtime) continue;
+    auto path = (target / entry.path).string();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const std::int64_t mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    if (static_cast<std::uint64_t>(st.st_size) == entry.size && mtime_ns == entry.mtime_ns) out.push_back(std::move(path));
+  }
+  return out;
+}
+
 Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
   // The target is -t DIR, else the workspace. The objects are those named,
   // else the staged dataset of the target (when it is a workspace) or of the
@@ -111,6 +128,19 @@ Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::C
   options.preserve_paths = args.has("preserve-paths");
   options.force = args.has("force") ? formats::Overwrite::yes : formats::Overwrite::no;
   options.data_files = args.has("link") ? formats::DataFiles::hard_link : formats::DataFiles::copy;
+  // Instantiating may delete or replace files in the target (stale files; with
+  // -f, the user's): never one that is an indexed object's storage path, which
+  // may be its only copy.
+  auto stored_here = ctx.store.known_paths_under(target.string());
+  if (!stored_here) return std::unexpected(stored_here.error());
+  for (const auto& known : *stored_here) {
+    std::error_code exists_ec;
+    if (!std::filesystem::exists(known.path, exists_ec)) continue;
+    return fail(ErrorCode::conflict,
+                fmt::format("'{}' is the storage path of indexed object id:{}; instantiating into '{}' could delete it",
+                            known.path, known.hash.hex(), target.string()),
+                "instantiate into another folder (-t DIR), or move the file into storage and index it there");
+  }
   auto built = build_members(ctx, selection);
   if (!built) return std::unexpected(built.error());
   auto members = with_transforms(ctx, args, target, std::move(*built));

@@ -74,7 +74,9 @@ Status cmd_sync(CommandEnv& env, const ParsedArgs& args) {
   std::uint64_t edited = 0, copied = 0;
   if (args.positional.empty()) {
     // The workspace's own files, as `ldb add .` reads them.
-    auto files = dataset::read_workspace_files(ctx, *ws);
+    auto untouched = untouched_instantiated_files(ws->root());
+    if (!untouched) return std::unexpected(untouched.error());
+    auto files = dataset::read_workspace_files(ctx, *ws, *untouched);
     if (!files) return std::unexpected(files.error());
     wanted = std::move(files->members);
     edited = files->edited_annotations;

@@ -49,7 +49,9 @@ Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArg
   // Commands that put objects into the staged dataset read paths as `add` does.
   auto mode = (command == "add" || command == "sync" || command == "get") ? dataset::PathMode::index_first
                                                                           : dataset::PathMode::indexed_first;
-  auto sources = dataset::resolve_sources(ctx, identifiers, dataset::SourceOptions{*index_options, mode});
+  dataset::SourceOptions source_options{*index_options, mode, {}};
+  source_options.untouched_files = [](const dataset::Workspace& ws) { return untouched_instantiated_files(ws.root()); };
+  auto sources = dataset::resolve_sources(ctx, identifiers, source_options);
   if (!sources) return std::unexpected(sources.error());
   const bool had_objects = !sources->empty();
   auto selected = dataset::apply_filters(ctx, std::move(*sources), *filters);

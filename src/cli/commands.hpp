@@ -63,6 +63,9 @@ Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::C
 // Where instantiate keeps the manifest for `target`, and its entries (empty when none).
 std::filesystem::path instantiated_manifest_path(const std::filesystem::path& target);
 Result<std::vector<formats::ManifestEntry>> read_instantiated_manifest(const std::filesystem::path& target);
+// Absolute paths of the files below `target` that are still exactly as the last
+// instantiate wrote them (same size and modification time as its manifest records).
+Result<std::vector<std::string>> untouched_instantiated_files(const std::filesystem::path& target);
 
 Status cmd_init(CommandEnv&, const ParsedArgs&);
 Status cmd_add_storage(CommandEnv&, const ParsedArgs&);

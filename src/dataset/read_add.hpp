@@ -17,6 +17,11 @@ namespace ldb::dataset {
 // The name of the folder below the read-add location that copies go to.
 inline constexpr std::string_view k_read_add_folder = "ldb-add";
 
+// The folder inside the instance that takes new workspace files when no
+// read-add location is registered but the instance may read any location
+// (QuickStart): `<instance>/read-add/ldb-add/<unique>/`.
+inline constexpr std::string_view k_implicit_read_add_folder = "read-add";
+
 // The registered read-add location, or nullopt when there is none.
 Result<std::optional<store::StorageLocation>> find_read_add_location(Context& ctx);
 

@@ -175,7 +175,13 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
       if (core::protocol_of(raw) == "file" && !core::is_glob(raw) && Workspace::exists(core::normalize_local_path(raw))) {
         auto ws = Workspace::open(core::normalize_local_path(raw));
         if (!ws) return std::unexpected(ws.error());
-        auto files = read_workspace_files(ctx, *ws);
+        std::vector<std::string> untouched;
+        if (options.untouched_files) {
+          auto listed = options.untouched_files(*ws);
+          if (!listed) return std::unexpected(listed.error());
+          untouched = std::move(*listed);
+        }
+        auto files = read_workspace_files(ctx, *ws, untouched);
         if (!files) return std::unexpected(files.error());
         refs.insert(refs.end(), files->members.begin(), files->members.end());
         if (!files->copied_to.empty()) {

@@ -5,11 +5,13 @@
 // contributes the objects found there with the annotations found there,
 // indexing them first when auto-indexing is on.
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "dataset/context.hpp"
+#include "dataset/workspace.hpp"
 #include "index/indexer.hpp"
 #include "store/types.hpp"
 
@@ -32,6 +34,10 @@ enum class PathMode { index_first, indexed_first };
 struct SourceOptions {
   index::IndexOptions index;  // how paths are read when they are indexed on the fly
   PathMode mode = PathMode::indexed_first;
+  // For a workspace read as a source (`ldb add .`): the absolute paths of its
+  // files still as instantiate wrote them (see read_workspace_files). Unset:
+  // none are known.
+  std::function<Result<std::vector<std::string>>(const Workspace&)> untouched_files;
 };
 
 // Resolves each identifier and unites the results (duplicates: newest annotation version wins).

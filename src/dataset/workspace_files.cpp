@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <optional>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -164,7 +165,7 @@ store::FoundAnnotation annotation_at(const std::string& path, const storage::Fil
 
 }  // namespace
 
-Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws) {
+Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, std::span<const std::string> untouched) {
   std::string root = ws.root().string();
   std::vector<std::string> roots{root};
   auto scan = index::scan_paths(ctx.fs, roots, ctx.progress);
@@ -173,6 +174,19 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws) {
   if (!plan) return std::unexpected(plan.error());
   auto found = read_files(ctx, *plan);
   if (!found) return std::unexpected(found.error());
+  const std::unordered_set<std::string> untouched_set(untouched.begin(), untouched.end());
+  // In a shared-file layout the annotations come from the files that are not
+  // data files (annotations.json, labels/*.txt, ...): untouched when all are.
+  bool shared_files_untouched = !untouched_set.empty();
+  {
+    std::unordered_set<std::string> data_paths;
+    for (const auto& f : *found) data_paths.insert(f.data->info.path);
+    for (const auto* files : {&scan->data, &scan->json}) {
+      for (const auto& file : *files) {
+        if (!data_paths.contains(file.info.path) && !untouched_set.contains(file.info.path)) shared_files_untouched = false;
+      }
+    }
+  }
 
   WorkspaceFiles out;
   out.data_files = found->size();
@@ -211,6 +225,12 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws) {
   if (!previous) return std::unexpected(previous.error());
   for (std::size_t k = 0; k < known_with_json.size(); ++k) {
     auto& f = (*found)[known_with_json[k]];
+    const bool as_written = f.derived ? shared_files_untouched
+                                      : (f.annotation && untouched_set.contains(f.annotation->info.path));
+    if (as_written && compare_with[k].annotation_version != 0) {
+      members.push_back(compare_with[k]);
+      continue;
+    }
     if (f.derived && compare_with[k].annotation_version != 0) {
       auto edit = derived_edit((*previous)[k], f.canonical_json);
       if (!edit) return std::unexpected(edit.error());
@@ -235,36 +255,36 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws) {
     auto read_add = find_read_add_location(ctx);
     if (!read_add) return std::unexpected(read_add.error());
     std::vector<std::string> data_paths(unknown.size()), json_paths(unknown.size());
+    // Without a read-add location, an instance that may read any location
+    // (QuickStart) keeps the new files in a folder of its own: indexed where
+    // they are, in the workspace, they would be lost to the next
+    // `instantiate -f`, which owns the workspace's files.
+    std::string destination;
     if (*read_add) {
-      std::vector<CopyRequest> requests;
-      for (auto i : unknown) {
-        const auto& f = (*found)[i];
-        requests.push_back({f.data->info.path, core::relative_to(f.data->info.path, root)});
-        // A shared annotation file (COCO, ...) stays behind; the annotation goes with the ingest.
-        if (f.annotation) requests.push_back({f.annotation->info.path, core::relative_to(f.annotation->info.path, root)});
-      }
-      auto done = copy_to_read_add(ctx, (*read_add)->prefix, requests);
-      if (!done) return std::unexpected(done.error());
-      copied = std::move(*done);
-      out.copied_to = copied->folder;
-      std::size_t next = 0;
-      for (std::size_t k = 0; k < unknown.size(); ++k) {
-        data_paths[k] = copied->paths[next++];
-        if ((*found)[unknown[k]].annotation) json_paths[k] = copied->paths[next++];
-      }
+      destination = (*read_add)->prefix;
+    } else if (check_location(ctx, root)) {
+      destination = (ctx.instance_dir / k_implicit_read_add_folder).string();
     } else {
-      auto allowed = check_location(ctx, root);
-      if (!allowed) {
-        return fail(ErrorCode::invalid_argument,
-                    fmt::format("'{}' is a new data file and there is no read-add storage location to copy it to",
-                                (*found)[unknown.front()].data->info.path),
-                    outside_storage_hint());
-      }
-      for (std::size_t k = 0; k < unknown.size(); ++k) {
-        const auto& f = (*found)[unknown[k]];
-        data_paths[k] = f.data->info.path;
-        if (f.annotation) json_paths[k] = f.annotation->info.path;
-      }
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("'{}' is a new data file and there is no read-add storage location to copy it to",
+                              (*found)[unknown.front()].data->info.path),
+                  outside_storage_hint());
+    }
+    std::vector<CopyRequest> requests;
+    for (auto i : unknown) {
+      const auto& f = (*found)[i];
+      requests.push_back({f.data->info.path, core::relative_to(f.data->info.path, root)});
+      // A shared annotation file (COCO, ...) stays behind; the annotation goes with the ingest.
+      if (f.annotation) requests.push_back({f.annotation->info.path, core::relative_to(f.annotation->info.path, root)});
+    }
+    auto done = copy_to_read_add(ctx, destination, requests);
+    if (!done) return std::unexpected(done.error());
+    copied = std::move(*done);
+    out.copied_to = copied->folder;
+    std::size_t next = 0;
+    for (std::size_t k = 0; k < unknown.size(); ++k) {
+      data_paths[k] = copied->paths[next++];
+      if ((*found)[unknown[k]].annotation) json_paths[k] = copied->paths[next++];
     }
     for (std::size_t k = 0; k < unknown.size(); ++k) {
       auto& f = (*found)[unknown[k]];

@@ -17,13 +17,16 @@
 //   key of an annotation, only a change of the objects (category, box,
 //   segmentation) is an edit, and it keeps the annotation's other keys;
 // - a data file ldb never indexed is copied, with its .json, to the read-add
-//   location (dataset/read_add.hpp) and indexed there; without one it is
-//   indexed in place when the instance may read the workspace (QuickStart's
-//   read_any_location, or a workspace inside registered storage), else the
-//   whole call fails with a hint naming `ldb add-storage -a true`.
+//   location (dataset/read_add.hpp) and indexed there; without one it goes to
+//   the instance's own read-add/ folder when the instance may read the
+//   workspace (QuickStart's read_any_location, or a workspace inside
+//   registered storage) — never indexed in the workspace, whose files the next
+//   `instantiate -f` may delete — else the whole call fails with a hint naming
+//   `ldb add-storage -a true`.
 // Everything lands in one Store::ingest call.
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "dataset/context.hpp"
@@ -44,6 +47,11 @@ struct WorkspaceFiles {
 // invalid_argument for a malformed .json (naming it) or for new data files
 // that cannot be stored (with the add-storage hint); io/not_found from reading
 // or copying. On error nothing is written and copies are removed.
-Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws);
+// `untouched`: absolute paths of files still as instantiate wrote them. Their
+// annotations are not edits, so a member keeps its staged version even when
+// `pull` moved it past what the (stale) file holds; in a shared-file layout
+// (COCO, YOLO, ...) that holds when every non-data file is untouched.
+Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws,
+                                            std::span<const std::string> untouched = {});
 
 }  // namespace ldb::dataset

@@ -196,7 +196,9 @@ Status Checker::object_checks(CheckReport& report) {
   for (const auto& [id, entry] : current) {
     auto it = max_version.find(id);
     std::int64_t expected = it == max_version.end() ? 0 : it->second;
-    if (entry.second != expected) {
+    // Any existing version may be current: an annotation file put back to
+    // earlier content makes that version current again.
+    if (entry.second > expected || (expected > 0 && entry.second < 1)) {
       problem("current_version", fmt::format("object id:{}", entry.first.hex()),
               fmt::format("records current annotation version {} but has {} version(s)", entry.second, expected));
     }

@@ -99,17 +99,43 @@ class RoundTripTest(LdbTestCase):
 
 
 class ReadAnyLocationTest(LdbTestCase):
-    def test_quickstart_indexes_new_workspace_files_in_place(self):
+    def test_quickstart_keeps_new_workspace_files_in_the_instance(self):
         pets = os.path.join(self.data, "pets")
-        hashes = make_pairs(pets, 2)
+        make_pairs(pets, 2)
         self.stage("ds:q")
         self.ok("add", pets)
         self.ok("instantiate")
         write_pair(self.ws, "new", data_bytes("qs new"), {"n": 5})
         h = md5(data_bytes("qs new"))
-        self.assertEqual(self.ok("add", "."), "Added 1 objects to ds:q (3 selected, 0 with another annotation version)\n")
-        self.assertEqual(self.ok_json("show", "--json", "id:" + h)["paths"], [os.path.join(self.ws, "new.png")])
+        out = self.ok("add", ".")
+        self.assertIn("Added 1 objects to ds:q (3 selected, 0 with another annotation version)\n", out)
+        paths = self.ok_json("show", "--json", "id:" + h)["paths"]
+        self.assertEqual(len(paths), 1)
+        kept = os.path.join(self.instance, "read-add", "ldb-add")
+        self.assertTrue(paths[0].startswith(kept + os.sep), paths)
+        self.assertEqual(os.path.basename(paths[0]), "new.png")
+        self.ok("commit")
+        # instantiate -f replaces the user's copy with its own name for the
+        # object; the object itself is safe in the instance.
+        self.ok("instantiate", "-f")
+        self.assertFalse(os.path.exists(os.path.join(self.ws, "new.png")))
+        self.assertIn(f"new-{h}.png", files_under(self.ws))
+        with open(paths[0], "rb") as f:
+            self.assertEqual(f.read(), data_bytes("qs new"))
+        self.assertEqual(self.annotation(h), {"n": 5})
 
+    def test_instantiate_never_deletes_a_storage_path(self):
+        pets = os.path.join(self.data, "pets")
+        make_pairs(pets, 1)
+        self.stage("ds:q")
+        self.ok("add", pets)
+        # A file indexed where it lies, inside the workspace.
+        inside = write_pair(self.ws, "mine", data_bytes("indexed in the workspace"), {"n": 9})
+        self.ok("index", inside)
+        for args in (("instantiate",), ("instantiate", "-f")):
+            self.fails(*args, rc=4, contains=["is the storage path of indexed object",
+                                              os.path.join(self.ws, "mine.png")])
+            self.assertTrue(os.path.exists(inside))
 
 class AddStorageTest(LdbTestCase):
     def setUp(self):

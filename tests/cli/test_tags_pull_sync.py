@@ -70,6 +70,26 @@ class PullTest(LdbTestCase):
         self.assertEqual(out, "Pulled 2 objects of ds:x to annotation version 1 (2 already there)\n")
         self.assertEqual(set(self.versions().values()), {1})
 
+    def test_sync_after_pull_keeps_the_pulled_versions(self):
+        # The workspace was instantiated before the pull, so its .json files
+        # hold version 1: unedited, they are not edits, and nothing is reverted.
+        self.ok("instantiate")
+        self.ok("pull")
+        out = self.ok("sync")
+        self.assertIn("0 added, 0 deleted, 0 with another annotation version", out)
+        v = self.versions()
+        self.assertEqual([v[h] for h in self.hashes], [2, 2, 1, 1])
+        self.assertEqual(self.versions("ds:root"), v)
+        self.ok("add", ".")
+        self.assertEqual(self.versions(), v)
+        self.ok("fsck")
+        # A real edit still counts.
+        name = next(n for n in os.listdir(self.ws) if n.endswith(".json") and n.startswith("img2"))
+        write_json(os.path.join(self.ws, name), {"n": 2, "edited": "in the workspace"})
+        self.ok("add", ".")
+        self.assertEqual(self.versions()[self.hashes[2]], 2)
+        self.ok("fsck")
+
     def test_pull_version_some_objects_lack(self):
         out = self.ok("pull", "-v", "2")
         self.assertEqual(out, "Pulled 2 objects of ds:x to annotation version 2 (0 already there)\n"

@@ -126,6 +126,14 @@ TEST(ArgsTest, AnExpressionSplitByTheShellIsExplainedWithTheQuotedForm) {
   auto numbers = parse({"--jquery", "a", "<", "-1", "--limit", "3"});
   ASSERT_FALSE(numbers);
   EXPECT_NE(numbers.error().hint.find("--jquery \"a < -1\""), std::string::npos) << numbers.error().hint;
+  // Words the shell left quoted: "cat" is a key, so the hint shows 'cat'.
+  auto kept = parse({"--query", "class", "==", "\"cat\""});
+  ASSERT_FALSE(kept);
+  EXPECT_EQ(kept.error().hint, "quote the whole expression as one argument: --query \"class == 'cat'\"");
+  // Backticks would run a command inside double quotes: single quotes then.
+  auto literal = parse({"--query", "class", "==", "`it's`"});
+  ASSERT_FALSE(literal);
+  EXPECT_EQ(literal.error().hint, "quote the whole expression as one argument: --query 'class == `it'\\''s`'");
   // Quoted expressions and objects after them are fine.
   ASSERT_OK(parse({"--query", "class == 'i'", "ds:root"}));
   ASSERT_OK(parse({"--file", "fs.size", "ds:root"}));

@@ -96,12 +96,30 @@ TEST_F(WorkspaceFilesTest, NewFileWithoutAnyPlaceFailsAndRecordsNothing) {
   EXPECT_EQ(db().root_collection()->size(), 3u);
 }
 
-TEST_F(WorkspaceFilesTest, ReadAnyLocationIndexesNewFilesInPlace) {
+TEST_F(WorkspaceFilesTest, ReadAnyLocationKeepsNewFilesInTheInstance) {
+  // Not in the workspace, whose files the next `instantiate -f` may delete.
   m_dir.write("ws/new.jpg", "brand new");
   auto files = read_workspace_files(ctx(), workspace());
   ASSERT_OK(files);
-  EXPECT_TRUE(files->copied_to.empty());
-  EXPECT_EQ(db().object_info(core::md5_of("brand new"))->paths, (std::vector<std::string>{(m_ws / "new.jpg").string()}));
+  auto kept = (ctx().instance_dir / k_implicit_read_add_folder / k_read_add_folder).string();
+  EXPECT_TRUE(files->copied_to.starts_with(kept + "/")) << files->copied_to;
+  auto info = db().object_info(core::md5_of("brand new"));
+  ASSERT_OK(info);
+  EXPECT_EQ(info->paths, (std::vector<std::string>{files->copied_to + "/new.jpg"}));
+  EXPECT_EQ(*storage::read_local_file(info->paths.front()), "brand new");
+}
+
+TEST_F(WorkspaceFilesTest, UntouchedAnnotationFilesAreNotEdits) {
+  // A .json still as instantiate wrote it keeps the staged version, even when
+  // its content is another version's (the staged one moved on by `pull`).
+  m_dir.write("ws/a-x.json", R"({"edited":"but recorded as untouched"})");
+  std::vector<std::string> untouched{(m_ws / "a-x.json").string()};
+  auto files = read_workspace_files(ctx(), workspace(), untouched);
+  ASSERT_OK(files);
+  EXPECT_EQ(files->edited_annotations, 0u);
+  auto edited = read_workspace_files(ctx(), workspace());
+  ASSERT_OK(edited);
+  EXPECT_EQ(edited->edited_annotations, 1u);
 }
 
 TEST_F(WorkspaceFilesTest, MalformedAnnotationIsNamed) {

@@ -160,6 +160,18 @@ TEST_F(CheckTest, WrongCurrentVersionIsReported) {
   EXPECT_TRUE(has(found, "object id:" + c.hex(), "records current annotation version 5 but has 1")) << describe(found);
 }
 
+TEST_F(CheckTest, AnEarlierCurrentVersionIsHealthy) {
+  // a.json put back to its first content makes version 1 current again.
+  ingest({file("/d/a.jpg", "a", R"({"v":1})")});
+  auto current = store().current_versions(std::vector<Md5>{core::md5_of("a")});
+  ASSERT_OK(current);
+  ASSERT_EQ(current->front().annotation_version, 1u);
+  auto found = problems();
+  EXPECT_TRUE(found.empty()) << describe(found);
+  damage("UPDATE objects SET current_version = 0 WHERE hash = " + hex_blob(core::md5_of("a")));
+  EXPECT_TRUE(has(problems(), "object id:" + core::md5_of("a").hex(), "records current annotation version 0"));
+}
+
 TEST_F(CheckTest, AlteredAnnotationContentIsReported) {
   damage(R"(UPDATE annotation_contents SET json = '{"v":9}' WHERE json = '{"v":3}')");
   auto found = problems();
