@@ -14,20 +14,6 @@ namespace {
 
 constexpr std::string_view k_instance_marker = "ldb.sqlite";
 
-Result<toml::table> read_toml(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return toml::table{};
-  auto text = storage::read_local_file(file);
-  if (!text) return std::unexpected(text.error());
-  try {
-    return toml::parse(*text, file.string());
-  } catch (const toml::parse_error& err) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("config file '{}' line {}: {}", file.string(), err.source().begin.line, err.description()),
-                "fix the TOML syntax in that file");
-  }
-}
-
 dataset::Settings read_settings(const toml::table& config) {
   dataset::Settings s;
   s.auto_index = config["core"]["auto_index"].value_or(false);
@@ -53,6 +39,20 @@ Status write_user_config_if_absent(const std::filesystem::path& instance_dir) {
 }
 
 }  // namespace
+
+Result<toml::table> read_toml(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return toml::table{};
+  auto text = storage::read_local_file(file);
+  if (!text) return std::unexpected(text.error());
+  try {
+    return toml::parse(*text, file.string());
+  } catch (const toml::parse_error& err) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("config file '{}' line {}: {}", file.string(), err.source().begin.line, err.description()),
+                "fix the TOML syntax in that file");
+  }
+}
 
 std::filesystem::path user_config_dir() {
   const char* home = std::getenv("HOME");

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <toml++/toml.h>
+
 #include "dataset/context.hpp"
 #include "store/store.hpp"
 
@@ -31,6 +33,10 @@ Result<Instance> open_instance(CreateIfMissing create);
 // a non-empty folder that is not an instance is refused. `quickstart` writes a
 // config with auto_index and read_any_location on.
 Status init_instance(const std::filesystem::path& dir, bool force, bool quickstart);
+
+// Parses the TOML config file `file`; a missing file is an empty table. A
+// syntax error is invalid_argument naming the file and line.
+Result<toml::table> read_toml(const std::filesystem::path& file);
 
 // ~/.ldb (or $HOME/.ldb).
 std::filesystem::path user_config_dir();

@@ -6,18 +6,14 @@
 #include <toml++/toml.h>
 
 #include "cli/instance.hpp"
+#include "storage/backend_options.hpp"
 
 namespace ldb::cli {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
 Result<long> env_number(const char* name, long fallback) {
-  std::string text = env(name);
+  std::string text = storage::env_or_empty(name);
   if (text.empty()) return fallback;
   char* end = nullptr;
   long value = std::strtol(text.c_str(), &end, 10);
@@ -26,20 +22,6 @@ Result<long> env_number(const char* name, long fallback) {
                 fmt::format("for example: export {}=30", name));
   }
   return value;
-}
-
-Result<toml::table> read_config(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return toml::table{};
-  auto text = storage::read_local_file(file);
-  if (!text) return std::unexpected(text.error());
-  try {
-    return toml::parse(*text, file.string());
-  } catch (const toml::parse_error& err) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("config file '{}' line {}: {}", file.string(), err.source().begin.line, err.description()),
-                "fix the TOML syntax in that file");
-  }
 }
 
 Result<storage::StorageSettings> load() {
@@ -60,17 +42,17 @@ Result<storage::StorageSettings> load() {
     auto locations = instance->store->storage_locations();
     if (!locations) return std::unexpected(locations.error());
     for (auto& location : *locations) settings.locations.push_back({location.prefix, location.options});
-    auto config = read_config(instance->dir / "config");
+    auto config = read_toml(instance->dir / "config");
     if (!config) return std::unexpected(config.error());
     cache_dir = (*config)["core"]["cache_dir"].value_or(std::string());
     if (auto size = (*config)["core"]["cache_size"].value<std::string>()) cache_size = *size;
     if (auto size = (*config)["core"]["cache_size"].value<std::int64_t>()) cache_size = std::to_string(*size);
   }
-  if (auto value = env("LDB_CACHE_DIR"); !value.empty()) cache_dir = value;
-  if (auto value = env("LDB_CACHE_SIZE"); !value.empty()) cache_size = value;
+  if (auto value = storage::env_or_empty("LDB_CACHE_DIR"); !value.empty()) cache_dir = value;
+  if (auto value = storage::env_or_empty("LDB_CACHE_SIZE"); !value.empty()) cache_size = value;
   if (cache_dir.empty()) {
-    std::string base = env("XDG_CACHE_HOME");
-    cache_dir = base.empty() ? (std::filesystem::path(env("HOME")) / ".cache").string() : base;
+    std::string base = storage::env_or_empty("XDG_CACHE_HOME");
+    cache_dir = base.empty() ? (std::filesystem::path(storage::env_or_empty("HOME")) / ".cache").string() : base;
     cache_dir = (std::filesystem::path(cache_dir) / "ldb" / "objects").string();
   }
   if (cache_dir != "none") settings.cache_dir = cache_dir;

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "cli/instance.hpp"
 #include "dataset/pipe_plugin.hpp"
-#include "storage/file_system.hpp"
 
 namespace ldb::cli {
 
@@ -44,18 +44,9 @@ std::string transform_command(std::span<const std::string> run) {
 Result<TransformConfig> read_transform_config(const std::filesystem::path& instance_dir) {
   TransformConfig config;
   auto file = instance_dir / "config";
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return config;
-  auto text = storage::read_local_file(file);
-  if (!text) return std::unexpected(text.error());
-  toml::table root;
-  try {
-    root = toml::parse(*text, file.string());
-  } catch (const toml::parse_error& err) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("config file '{}' line {}: {}", file.string(), err.source().begin.line, err.description()),
-                "fix the TOML syntax in that file");
-  }
+  auto parsed = read_toml(file);
+  if (!parsed) return std::unexpected(parsed.error());
+  const toml::table& root = *parsed;
   const auto* transforms = root["transform"].as_table();
   if (transforms == nullptr) {
     if (root.contains("transform")) {

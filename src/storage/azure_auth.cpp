@@ -8,25 +8,15 @@
 #include <fmt/format.h>
 
 #include "storage/crypto.hpp"
+#include "storage/url.hpp"
 
 namespace ldb::storage {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string field(const std::vector<std::pair<std::string, std::string>>& fields, std::string_view name) {
   for (const auto& [k, v] : fields) {
-    if (lower(k) == lower(name)) return v;
+    if (ascii_lower(k) == ascii_lower(name)) return v;
   }
   return {};
 }
@@ -52,8 +42,8 @@ Result<AzureConfig> make_azure_config(const BackendOptions& options, std::string
   config.location = std::string(location);
   config.http = http_settings_from(options, http_defaults);
   config.anonymous = option_flag(options, "anon", false);
-  auto connection = parse_connection_string(env("AZURE_STORAGE_CONNECTION_STRING"));
-  config.account = option_value(options, "account").value_or(env("AZURE_STORAGE_ACCOUNT"));
+  auto connection = parse_connection_string(env_or_empty("AZURE_STORAGE_CONNECTION_STRING"));
+  config.account = option_value(options, "account").value_or(env_or_empty("AZURE_STORAGE_ACCOUNT"));
   if (config.account.empty()) config.account = field(connection, "AccountName");
   config.endpoint = option_value(options, "endpoint").value_or(field(connection, "BlobEndpoint"));
   if (config.account.empty()) {
@@ -69,9 +59,9 @@ Result<AzureConfig> make_azure_config(const BackendOptions& options, std::string
   while (config.endpoint.ends_with('/')) config.endpoint.pop_back();
   if (config.anonymous) return config;
   std::string key = field(connection, "AccountKey");
-  if (key.empty()) key = env("AZURE_STORAGE_KEY");
+  if (key.empty()) key = env_or_empty("AZURE_STORAGE_KEY");
   std::string sas = field(connection, "SharedAccessSignature");
-  if (sas.empty()) sas = env("AZURE_STORAGE_SAS_TOKEN");
+  if (sas.empty()) sas = env_or_empty("AZURE_STORAGE_SAS_TOKEN");
   if (!sas.empty() && sas.front() == '?') sas.erase(0, 1);
   if (!key.empty()) {
     auto decoded = base64_decode(key, "the Azure account key (AZURE_STORAGE_KEY or the connection string's AccountKey)");
@@ -92,7 +82,7 @@ std::string azure_string_to_sign(const std::string& method, const HeaderList& he
                                  const std::vector<std::pair<std::string, std::string>>& query) {
   auto header = [&](std::string_view name) -> std::string {
     for (const auto& [k, v] : headers) {
-      if (lower(k) == name) return v;
+      if (ascii_lower(k) == name) return v;
     }
     return {};
   };
@@ -107,14 +97,14 @@ std::string azure_string_to_sign(const std::string& method, const HeaderList& he
   }
   std::vector<std::pair<std::string, std::string>> ms;
   for (const auto& [k, v] : headers) {
-    std::string name = lower(k);
+    std::string name = ascii_lower(k);
     if (name.starts_with("x-ms-")) ms.emplace_back(name, v);
   }
   std::sort(ms.begin(), ms.end());
   for (const auto& [k, v] : ms) out += k + ":" + v + "\n";
   out += "/" + account + (encoded_path.empty() ? "/" : encoded_path);
   std::vector<std::pair<std::string, std::string>> params;
-  for (const auto& [k, v] : query) params.emplace_back(lower(k), v);
+  for (const auto& [k, v] : query) params.emplace_back(ascii_lower(k), v);
   std::sort(params.begin(), params.end());
   for (std::size_t i = 0; i < params.size();) {
     std::string line = "\n" + params[i].first + ":" + params[i].second;

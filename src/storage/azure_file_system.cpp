@@ -3,10 +3,7 @@
 
 #include "storage/azure_file_system.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -14,7 +11,8 @@
 #include "core/paths.hpp"
 #include "storage/crypto.hpp"
 #include "storage/http_client.hpp"
-#include "storage/posix_file.hpp"
+#include "storage/object_store_file_system.hpp"
+#include "storage/object_transfer.hpp"
 #include "storage/url.hpp"
 #include "storage/xml_scan.hpp"
 
@@ -24,16 +22,7 @@ namespace {
 
 constexpr const char* k_api_version = "2021-08-06";
 
-std::optional<core::Md5> md5_of_base64(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  auto raw = base64_decode(text, "Content-MD5");
-  if (!raw || raw->size() != 16) return std::nullopt;
-  core::Md5 out;
-  std::copy(raw->begin(), raw->end(), reinterpret_cast<char*>(out.bytes.data()));
-  return out;
-}
-
-class AzureFileSystem final : public FileSystem {
+class AzureFileSystem final : public ObjectStoreFileSystem {
  public:
   explicit AzureFileSystem(AzureConfig config) : m_config(std::move(config)) {
     auto scheme_end = m_config.endpoint.find("://");
@@ -81,117 +70,8 @@ class AzureFileSystem final : public FileSystem {
     return out;
   }
 
-  Result<FileInfo> stat(std::string_view path) override {
-    auto url = parse_blob(path);
-    if (!url) return std::unexpected(url.error());
-    auto response = send("HEAD", url->bucket, url->key, {}, {}, "", nullptr, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    FileInfo info;
-    info.path = std::string(path);
-    info.size = std::strtoull(response->header("content-length").value_or("0").c_str(), nullptr, 10);
-    info.mtime_ns = parse_timestamp(response->header("last-modified").value_or("")).value_or(0) * 1'000'000'000;
-    info.content_md5 = md5_of_base64(response->header("content-md5").value_or(""));
-    return info;
-  }
-
-  Result<std::string> read(std::string_view path) override {
-    auto url = parse_blob(path);
-    if (!url) return std::unexpected(url.error());
-    auto response = send("GET", url->bucket, url->key, {}, {}, "", nullptr, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    return std::move(response->body);
-  }
-
-  Result<core::Md5> hash(std::string_view path) override {
-    auto hashed = hash_with_head(path, 0);
-    if (!hashed) return std::unexpected(hashed.error());
-    return hashed->hash;
-  }
-
-  Result<HashedFile> hash_with_head(std::string_view path, std::size_t head_size) override {
-    auto url = parse_blob(path);
-    if (!url) return std::unexpected(url.error());
-    HashedFile out;
-    if (head_size == 0) {
-      auto info = stat(path);
-      if (!info) return std::unexpected(info.error());
-      if (info->content_md5) {
-        out.hash = *info->content_md5;
-        return out;
-      }
-    } else {
-      HeaderList headers{{"x-ms-range", fmt::format("bytes=0-{}", head_size - 1)}};
-      auto response = send("GET", url->bucket, url->key, {}, headers, "", nullptr, path);
-      if (!response) return std::unexpected(response.error());
-      if (response->status == 416) {
-        out.hash = core::md5_of("");
-        return out;
-      }
-      if (response->status != 200 && response->status != 206) {
-        return std::unexpected(answer_error(*response, path, *url));
-      }
-      out.head = std::move(response->body);
-      std::uint64_t total = out.head.size();
-      if (auto range = response->header("content-range")) {
-        auto slash = range->rfind('/');
-        if (slash != std::string::npos) total = std::strtoull(range->c_str() + slash + 1, nullptr, 10);
-      }
-      if (total == out.head.size()) {
-        out.hash = core::md5_of(out.head);
-        return out;
-      }
-      // On a ranged read Content-MD5 is the range's; the blob's own is x-ms-blob-content-md5.
-      if (auto md5 = md5_of_base64(response->header("x-ms-blob-content-md5").value_or(""))) {
-        out.hash = *md5;
-        return out;
-      }
-    }
-    core::Md5Hasher hasher;
-    std::string head;
-    BodySink sink{[&](std::string_view chunk) {
-                    hasher.update(chunk);
-                    if (head.size() < head_size) head += chunk.substr(0, head_size - head.size());
-                    return true;
-                  },
-                  [&] {
-                    hasher.finish();
-                    head.clear();
-                  }};
-    auto response = send("GET", url->bucket, url->key, {}, {}, "", &sink, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    out.hash = hasher.finish();
-    out.head = std::move(head);
-    return out;
-  }
-
-  Status copy_to(std::string_view path, const std::filesystem::path& dest) override {
-    auto url = parse_blob(path);
-    if (!url) return std::unexpected(url.error());
-    auto temp = TempFile::create_beside(dest);
-    if (!temp) return std::unexpected(std::move(temp).error());
-    std::optional<Error> write_error;
-    BodySink sink{[&](std::string_view chunk) {
-                    auto written = write_all(temp->fd(), chunk, dest.string());
-                    if (!written) write_error = written.error();
-                    return written.has_value();
-                  },
-                  [&] {
-                    if (::ftruncate(temp->fd(), 0) != 0 || ::lseek(temp->fd(), 0, SEEK_SET) != 0) {
-                      write_error = errno_error(errno, "rewind", dest.string());
-                    }
-                  }};
-    auto response = send("GET", url->bucket, url->key, {}, {}, "", &sink, path);
-    if (write_error) return std::unexpected(*write_error);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    return temp->commit(Sync::no);
-  }
-
   Status write(std::string_view path, std::string_view data) override {
-    auto url = parse_blob(path);
+    auto url = parse_object(path);
     if (!url) return std::unexpected(url.error());
     core::Md5 md5 = core::md5_of(data);
     HeaderList headers{
@@ -207,7 +87,7 @@ class AzureFileSystem final : public FileSystem {
   }
 
  private:
-  Result<ObjectUrl> parse_blob(std::string_view path) const {
+  Result<ObjectUrl> parse_object(std::string_view path) const override {
     auto url = parse_object_url(path);
     if (!url) return std::unexpected(url.error());
     if (url->key.empty()) {
@@ -215,6 +95,22 @@ class AzureFileSystem final : public FileSystem {
                   "give the blob's full path: az://container/name");
     }
     return url;
+  }
+
+  Result<HttpResponse> send_object(std::string method, const ObjectUrl& url, HeaderList headers, BodySink* sink,
+                                   std::string_view subject) override {
+    return send(std::move(method), url.bucket, url.key, {}, std::move(headers), "", sink, subject);
+  }
+
+  std::optional<core::Md5> head_md5(const HttpResponse& head) const override {
+    return md5_of_base64(head.header("content-md5").value_or(""));
+  }
+
+  std::string_view range_header() const override { return "x-ms-range"; }
+
+  // On a ranged read Content-MD5 is the range's; the blob's own is x-ms-blob-content-md5.
+  std::optional<core::Md5> stated_md5(const HttpResponse& ranged) const override {
+    return md5_of_base64(ranged.header("x-ms-blob-content-md5").value_or(""));
   }
 
   Result<HttpResponse> send(std::string method, std::string_view container, std::string_view blob,
@@ -245,7 +141,7 @@ class AzureFileSystem final : public FileSystem {
     return http_perform(m_config.http, build, sink, subject);
   }
 
-  Error answer_error(const HttpResponse& response, std::string_view subject, const ObjectUrl& url) const {
+  Error answer_error(const HttpResponse& response, std::string_view subject, const ObjectUrl& url) const override {
     std::string code = response.header("x-ms-error-code").value_or(xml_text(response.body, "Code").value_or(""));
     std::string where = fmt::format("(storage location '{}', endpoint {})", m_config.location,
                                     url_origin(m_config.endpoint));
@@ -258,16 +154,11 @@ class AzureFileSystem final : public FileSystem {
                    "it may have been deleted or moved; index the location again: ldb index <path>"};
     }
     if (response.status == 403 || response.status == 401) {
-      std::string reason = code.empty() ? "access denied" : fmt::format("access denied ({})", code);
-      return Error{ErrorCode::io, fmt::format("{} reading '{}' {}", reason, subject, where),
-                   "check AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_CONNECTION_STRING and the "
-                   "account name"};
+      return access_denied_error(code, subject, where,
+                                 "check AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_CONNECTION_STRING "
+                                 "and the account name");
     }
-    std::string detail = code.empty() ? "" : fmt::format(" ({})", code);
-    return Error{ErrorCode::io,
-                 fmt::format("the server answered HTTP {}{} for '{}' {}", response.status, detail, subject, where),
-                 response.status >= 500 ? "the server is failing; try again later"
-                                        : "check the path and the location's options: ldb storage list --json"};
+    return server_answer_error(response, code, subject, where);
   }
 
   AzureConfig m_config;

@@ -12,11 +12,6 @@ namespace ldb::storage {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
 std::string trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
@@ -24,8 +19,8 @@ std::string trim(std::string_view text) {
 }
 
 std::filesystem::path home_file(const char* env_name, std::string_view relative) {
-  if (auto value = env(env_name); !value.empty()) return value;
-  return std::filesystem::path(env("HOME")) / relative;
+  if (auto value = env_or_empty(env_name); !value.empty()) return value;
+  return std::filesystem::path(env_or_empty("HOME")) / relative;
 }
 
 std::optional<bool> parse_flag(std::string_view text) {
@@ -74,6 +69,11 @@ std::vector<std::string_view> allowed_keys(std::string_view protocol) {
 }
 
 }  // namespace
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? std::string(value) : std::string();
+}
 
 std::optional<std::string> option_value(const BackendOptions& options, std::string_view key) {
   for (auto it = options.rbegin(); it != options.rend(); ++it) {
@@ -191,21 +191,22 @@ Result<AwsCredentials> find_aws_credentials(std::string_view protocol, const Bac
     }
     return found;
   }
-  if (protocol == "gs" && !env("GS_ACCESS_KEY_ID").empty()) {
-    return AwsCredentials{env("GS_ACCESS_KEY_ID"), env("GS_SECRET_ACCESS_KEY"), ""};
+  if (protocol == "gs" && !env_or_empty("GS_ACCESS_KEY_ID").empty()) {
+    return AwsCredentials{env_or_empty("GS_ACCESS_KEY_ID"), env_or_empty("GS_SECRET_ACCESS_KEY"), ""};
   }
-  if (!env("AWS_ACCESS_KEY_ID").empty()) {
-    return AwsCredentials{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+  if (!env_or_empty("AWS_ACCESS_KEY_ID").empty()) {
+    return AwsCredentials{env_or_empty("AWS_ACCESS_KEY_ID"), env_or_empty("AWS_SECRET_ACCESS_KEY"),
+                          env_or_empty("AWS_SESSION_TOKEN")};
   }
-  std::string profile = env("AWS_PROFILE");
+  std::string profile = env_or_empty("AWS_PROFILE");
   return credentials_from_profile(profile.empty() ? "default" : profile);
 }
 
 std::string find_aws_region(const BackendOptions& options) {
   if (auto region = option_value(options, "region")) return *region;
-  if (auto region = env("AWS_REGION"); !region.empty()) return region;
-  if (auto region = env("AWS_DEFAULT_REGION"); !region.empty()) return region;
-  std::string profile = option_value(options, "profile").value_or(env("AWS_PROFILE"));
+  if (auto region = env_or_empty("AWS_REGION"); !region.empty()) return region;
+  if (auto region = env_or_empty("AWS_DEFAULT_REGION"); !region.empty()) return region;
+  std::string profile = option_value(options, "profile").value_or(env_or_empty("AWS_PROFILE"));
   if (profile.empty()) profile = "default";
   std::string section = profile == "default" ? profile : "profile " + profile;
   for (const auto& [k, v] : read_ini_section(home_file("AWS_CONFIG_FILE", ".aws/config"), section)) {

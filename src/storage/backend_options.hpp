@@ -21,6 +21,9 @@ namespace ldb::storage {
 
 using BackendOptions = std::vector<std::pair<std::string, std::string>>;
 
+// The value of the environment variable `name`; "" when it is unset.
+std::string env_or_empty(const char* name);
+
 // The value of option `key` (the last one given wins).
 std::optional<std::string> option_value(const BackendOptions& options, std::string_view key);
 

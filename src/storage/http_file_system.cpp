@@ -1,32 +1,18 @@
 #include "storage/http_file_system.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "core/paths.hpp"
-#include "storage/crypto.hpp"
 #include "storage/http_client.hpp"
-#include "storage/posix_file.hpp"
+#include "storage/object_transfer.hpp"
 #include "storage/url.hpp"
-#include "storage/xml_scan.hpp"
 
 namespace ldb::storage {
 
 namespace {
-
-std::optional<core::Md5> md5_of_base64(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  auto raw = base64_decode(text, "Content-MD5");
-  if (!raw || raw->size() != 16) return std::nullopt;
-  core::Md5 out;
-  std::copy(raw->begin(), raw->end(), reinterpret_cast<char*>(out.bytes.data()));
-  return out;
-}
 
 std::string trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -98,19 +84,11 @@ class HttpFileSystem final : public FileSystem {
       return fail(ErrorCode::not_found, fmt::format("'{}' is a folder on the server, not a file", path),
                   fmt::format("HTTP has no listing: list the URLs to index in {}/{}", path, k_http_manifest_name));
     }
-    FileInfo info;
-    info.path = url;
-    info.size = std::strtoull(response->header("content-length").value_or("0").c_str(), nullptr, 10);
-    info.mtime_ns = parse_timestamp(response->header("last-modified").value_or("")).value_or(0) * 1'000'000'000;
-    info.content_md5 = md5_of_base64(response->header("content-md5").value_or(""));
-    return info;
+    return file_info_from_headers(*response, url, md5_of_base64(response->header("content-md5").value_or("")));
   }
 
   Result<std::string> read(std::string_view path) override {
-    auto response = get(std::string(path), {}, nullptr, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path));
-    return std::move(response->body);
+    return read_object(object_get(path), answer_for(path));
   }
 
   Result<core::Md5> hash(std::string_view path) override {
@@ -119,43 +97,13 @@ class HttpFileSystem final : public FileSystem {
     return hashed->hash;
   }
 
+  // A plain server states no MD5 to trust: the body is always streamed.
   Result<HashedFile> hash_with_head(std::string_view path, std::size_t head_size) override {
-    core::Md5Hasher hasher;
-    std::string head;
-    BodySink sink{[&](std::string_view chunk) {
-                    hasher.update(chunk);
-                    if (head.size() < head_size) head += chunk.substr(0, head_size - head.size());
-                    return true;
-                  },
-                  [&] {
-                    hasher.finish();
-                    head.clear();
-                  }};
-    auto response = get(std::string(path), {}, &sink, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path));
-    return HashedFile{hasher.finish(), std::move(head)};
+    return hash_object_streaming(object_get(path), answer_for(path), head_size);
   }
 
   Status copy_to(std::string_view path, const std::filesystem::path& dest) override {
-    auto temp = TempFile::create_beside(dest);
-    if (!temp) return std::unexpected(std::move(temp).error());
-    std::optional<Error> write_error;
-    BodySink sink{[&](std::string_view chunk) {
-                    auto written = write_all(temp->fd(), chunk, dest.string());
-                    if (!written) write_error = written.error();
-                    return written.has_value();
-                  },
-                  [&] {
-                    if (::ftruncate(temp->fd(), 0) != 0 || ::lseek(temp->fd(), 0, SEEK_SET) != 0) {
-                      write_error = errno_error(errno, "rewind", dest.string());
-                    }
-                  }};
-    auto response = get(std::string(path), {}, &sink, path);
-    if (write_error) return std::unexpected(*write_error);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path));
-    return temp->commit(Sync::no);
+    return download_object(object_get(path), answer_for(path), dest);
   }
 
   Status write(std::string_view path, std::string_view data) override {
@@ -167,6 +115,17 @@ class HttpFileSystem final : public FileSystem {
  private:
   Result<HttpResponse> get(const std::string& url, HeaderList headers, BodySink* sink, std::string_view subject) {
     return send("GET", url, std::move(headers), sink, subject);
+  }
+
+  // One GET of the URL `path`, for the shared transfers (object_transfer.hpp).
+  ObjectGet object_get(std::string_view path) {
+    return [this, path](HeaderList headers, BodySink* sink) {
+      return get(std::string(path), std::move(headers), sink, path);
+    };
+  }
+
+  AnswerError answer_for(std::string_view path) const {
+    return [this, path](const HttpResponse& response) { return answer_error(response, path); };
   }
 
   Result<HttpResponse> send(std::string method, const std::string& url, HeaderList headers, BodySink* sink,

@@ -4,17 +4,15 @@
 
 #include "storage/s3_file_system.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "core/paths.hpp"
 #include "storage/crypto.hpp"
-#include "storage/posix_file.hpp"
+#include "storage/object_store_file_system.hpp"
+#include "storage/object_transfer.hpp"
 #include "storage/url.hpp"
 #include "storage/xml_scan.hpp"
 
@@ -23,11 +21,6 @@ namespace ldb::storage {
 namespace {
 
 constexpr std::string_view k_empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
 
 // The MD5 in an ETag when it is a plain one ("\"<32 hex>\""); multipart
 // uploads ("...-3") and other forms give nothing.
@@ -59,7 +52,7 @@ Target s3_target(const S3Config& config, std::string_view bucket, std::string_vi
   return {config.endpoint + path, host, path};
 }
 
-class S3FileSystem final : public FileSystem {
+class S3FileSystem final : public ObjectStoreFileSystem {
  public:
   explicit S3FileSystem(S3Config config) : m_config(std::move(config)) {}
 
@@ -109,111 +102,6 @@ class S3FileSystem final : public FileSystem {
     return out;
   }
 
-  Result<FileInfo> stat(std::string_view path) override {
-    auto url = parse_object(path);
-    if (!url) return std::unexpected(url.error());
-    auto response = send("HEAD", url->bucket, url->key, {}, {}, "", nullptr, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    return info_from_headers(*response, std::string(path));
-  }
-
-  Result<std::string> read(std::string_view path) override {
-    auto url = parse_object(path);
-    if (!url) return std::unexpected(url.error());
-    auto response = send("GET", url->bucket, url->key, {}, {}, "", nullptr, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    return std::move(response->body);
-  }
-
-  Result<core::Md5> hash(std::string_view path) override {
-    auto hashed = hash_with_head(path, 0);
-    if (!hashed) return std::unexpected(hashed.error());
-    return hashed->hash;
-  }
-
-  Result<HashedFile> hash_with_head(std::string_view path, std::size_t head_size) override {
-    auto url = parse_object(path);
-    if (!url) return std::unexpected(url.error());
-    HashedFile out;
-    if (head_size == 0) {
-      auto info = stat(path);
-      if (!info) return std::unexpected(info.error());
-      if (info->content_md5) {
-        out.hash = *info->content_md5;
-        return out;
-      }
-    } else {
-      // One ranged GET gives the head and the whole object's ETag.
-      HeaderList headers{{"range", fmt::format("bytes=0-{}", head_size - 1)}};
-      auto response = send("GET", url->bucket, url->key, {}, headers, "", nullptr, path);
-      if (!response) return std::unexpected(response.error());
-      if (response->status == 416) {  // an empty object: no byte 0
-        out.hash = core::md5_of("");
-        return out;
-      }
-      if (response->status != 200 && response->status != 206) {
-        return std::unexpected(answer_error(*response, path, *url));
-      }
-      out.head = std::move(response->body);
-      std::uint64_t total = out.head.size();
-      if (auto range = response->header("content-range")) {
-        auto slash = range->rfind('/');
-        if (slash != std::string::npos) total = std::strtoull(range->c_str() + slash + 1, nullptr, 10);
-      }
-      if (total == out.head.size()) {
-        out.hash = core::md5_of(out.head);
-        return out;
-      }
-      if (auto md5 = md5_of_etag(response->header("etag").value_or(""))) {
-        out.hash = *md5;
-        return out;
-      }
-    }
-    // A multipart ETag is not an MD5: stream the object through the hasher.
-    core::Md5Hasher hasher;
-    std::string head;
-    BodySink sink{[&](std::string_view chunk) {
-                    hasher.update(chunk);
-                    if (head.size() < head_size) head += chunk.substr(0, head_size - head.size());
-                    return true;
-                  },
-                  [&] {
-                    hasher.finish();
-                    head.clear();
-                  }};
-    auto response = send("GET", url->bucket, url->key, {}, {}, "", &sink, path);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    out.hash = hasher.finish();
-    out.head = std::move(head);
-    return out;
-  }
-
-  Status copy_to(std::string_view path, const std::filesystem::path& dest) override {
-    auto url = parse_object(path);
-    if (!url) return std::unexpected(url.error());
-    auto temp = TempFile::create_beside(dest);
-    if (!temp) return std::unexpected(std::move(temp).error());
-    std::optional<Error> write_error;
-    BodySink sink{[&](std::string_view chunk) {
-                    auto written = write_all(temp->fd(), chunk, dest.string());
-                    if (!written) write_error = written.error();
-                    return written.has_value();
-                  },
-                  [&] {
-                    if (::ftruncate(temp->fd(), 0) != 0 || ::lseek(temp->fd(), 0, SEEK_SET) != 0) {
-                      write_error = errno_error(errno, "rewind", dest.string());
-                    }
-                  }};
-    auto response = send("GET", url->bucket, url->key, {}, {}, "", &sink, path);
-    if (write_error) return std::unexpected(*write_error);
-    if (!response) return std::unexpected(response.error());
-    if (response->status != 200) return std::unexpected(answer_error(*response, path, *url));
-    return temp->commit(Sync::no);
-  }
-
   Status write(std::string_view path, std::string_view data) override {
     auto url = parse_object(path);
     if (!url) return std::unexpected(url.error());
@@ -228,7 +116,7 @@ class S3FileSystem final : public FileSystem {
  private:
   Result<ObjectUrl> parse(std::string_view path) const { return parse_object_url(path); }
 
-  Result<ObjectUrl> parse_object(std::string_view path) const {
+  Result<ObjectUrl> parse_object(std::string_view path) const override {
     auto url = parse_object_url(path);
     if (!url) return std::unexpected(url.error());
     if (url->key.empty()) {
@@ -239,6 +127,22 @@ class S3FileSystem final : public FileSystem {
   }
 
   Target target(std::string_view bucket, std::string_view key) const { return s3_target(m_config, bucket, key); }
+
+  Result<HttpResponse> send_object(std::string method, const ObjectUrl& url, HeaderList headers, BodySink* sink,
+                                   std::string_view subject) override {
+    return send(std::move(method), url.bucket, url.key, {}, std::move(headers), "", sink, subject);
+  }
+
+  std::optional<core::Md5> head_md5(const HttpResponse& head) const override {
+    return md5_of_etag(head.header("etag").value_or(""));
+  }
+
+  std::string_view range_header() const override { return "range"; }
+
+  // A plain ETag is the whole object's MD5; a multipart one is not, and the object is streamed.
+  std::optional<core::Md5> stated_md5(const HttpResponse& ranged) const override {
+    return md5_of_etag(ranged.header("etag").value_or(""));
+  }
 
   Result<HttpResponse> send(std::string method, std::string_view bucket, std::string_view key,
                             std::vector<std::pair<std::string, std::string>> query, HeaderList extra,
@@ -280,17 +184,8 @@ class S3FileSystem final : public FileSystem {
     return http_perform(m_config.http, build, sink, subject);
   }
 
-  FileInfo info_from_headers(const HttpResponse& response, std::string path) const {
-    FileInfo info;
-    info.path = std::move(path);
-    info.size = std::strtoull(response.header("content-length").value_or("0").c_str(), nullptr, 10);
-    info.mtime_ns = parse_timestamp(response.header("last-modified").value_or("")).value_or(0) * 1'000'000'000;
-    info.content_md5 = md5_of_etag(response.header("etag").value_or(""));
-    return info;
-  }
-
   // A clear error for a non-success answer; never shows credentials.
-  Error answer_error(const HttpResponse& response, std::string_view subject, const ObjectUrl& url) const {
+  Error answer_error(const HttpResponse& response, std::string_view subject, const ObjectUrl& url) const override {
     std::string code = xml_text(response.body, "Code").value_or("");
     std::string server = url_origin(m_config.endpoint);
     std::string where = fmt::format("(storage location '{}', endpoint {})", m_config.location, server);
@@ -303,10 +198,9 @@ class S3FileSystem final : public FileSystem {
                    "it may have been deleted or moved; index the location again: ldb index <path>"};
     }
     if (response.status == 403 || response.status == 401) {
-      std::string reason = code.empty() ? "access denied" : fmt::format("access denied ({})", code);
-      return Error{ErrorCode::io, fmt::format("{} reading '{}' {}", reason, subject, where),
-                   "check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and their "
-                   "permissions on the bucket"};
+      return access_denied_error(code, subject, where,
+                                 "check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and "
+                                 "their permissions on the bucket");
     }
     if (response.status == 301 || response.status == 307 || code == "PermanentRedirect") {
       std::string region = response.header("x-amz-bucket-region").value_or("");
@@ -315,11 +209,7 @@ class S3FileSystem final : public FileSystem {
                                region.empty() ? "" : " (" + region + ")", where),
                    "register the location with -o region REGION"};
     }
-    std::string detail = code.empty() ? "" : fmt::format(" ({})", code);
-    return Error{ErrorCode::io,
-                 fmt::format("the server answered HTTP {}{} for '{}' {}", response.status, detail, subject, where),
-                 response.status >= 500 ? "the server is failing; try again later"
-                                        : "check the path and the location's options: ldb storage list --json"};
+    return server_answer_error(response, code, subject, where);
   }
 
   S3Config m_config;
@@ -340,8 +230,8 @@ Result<S3Config> make_s3_config(std::string_view protocol, const BackendOptions&
     if (endpoint.empty()) endpoint = "https://storage.googleapis.com";
   } else {
     config.region = find_aws_region(options);
-    if (endpoint.empty()) endpoint = env("AWS_ENDPOINT_URL_S3");
-    if (endpoint.empty()) endpoint = env("AWS_ENDPOINT_URL");
+    if (endpoint.empty()) endpoint = env_or_empty("AWS_ENDPOINT_URL_S3");
+    if (endpoint.empty()) endpoint = env_or_empty("AWS_ENDPOINT_URL");
   }
   bool custom = !endpoint.empty();
   if (!custom) endpoint = fmt::format("https://s3.{}.amazonaws.com", config.region);

@@ -13,12 +13,6 @@ namespace ldb::storage {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Header values are trimmed and inner runs of spaces collapse to one.
 std::string trim_value(std::string_view value) {
   std::string out;
@@ -37,7 +31,7 @@ std::string trim_value(std::string_view value) {
 
 HeaderList canonical_headers(const SigningRequest& request) {
   HeaderList out;
-  for (const auto& [name, value] : request.headers) out.emplace_back(lower(name), trim_value(value));
+  for (const auto& [name, value] : request.headers) out.emplace_back(ascii_lower(name), trim_value(value));
   std::sort(out.begin(), out.end());
   return out;
 }

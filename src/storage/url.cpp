@@ -10,12 +10,6 @@ namespace ldb::storage {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view scheme_of(std::string_view path) {
   auto pos = path.find("://");
   if (pos == std::string_view::npos || pos == 0) return {};
@@ -28,7 +22,7 @@ std::string_view scheme_of(std::string_view path) {
 }  // namespace
 
 std::string canonical_protocol(std::string_view path) {
-  std::string scheme = lower(scheme_of(path));
+  std::string scheme = ascii_lower(scheme_of(path));
   if (scheme.empty()) return "file";
   if (scheme == "aws") return "s3";
   if (scheme == "azure") return "az";
@@ -121,6 +115,12 @@ std::string uri_decode(std::string_view text) {
     }
     out.push_back(text[i]);
   }
+  return out;
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

@@ -43,6 +43,9 @@ Result<ObjectUrl> parse_object_url(std::string_view url);
 // Azure canonicalization expect.
 std::string uri_encode(std::string_view text, bool keep_slash);
 
+// `text` with ASCII letters lower-cased (scheme, header and key names).
+std::string ascii_lower(std::string_view text);
+
 // Percent-decoding ("%2F" -> "/"); invalid escapes are kept as they are.
 std::string uri_decode(std::string_view text);
 

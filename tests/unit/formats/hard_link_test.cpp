@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "formats/instantiate.hpp"
+#include "formats_fixture.hpp"
 #include "test_support.hpp"
 
 namespace ldb::formats {
@@ -35,14 +36,7 @@ class HardLinkTest : public ::testing::Test {
   }
 
   Member add(std::string relative, std::string content, std::string annotation = {}) {
-    Member m;
-    m.hash = core::md5_of(content);
-    m.annotation_version = annotation.empty() ? 0 : 1;
-    m.annotation_json = std::move(annotation);
-    m.source_path = m_dir.write("storage/" + relative, content).string();
-    m.storage_relative = relative;
-    m.size = content.size();
-    return m;
+    return fixture::storage_member(m_dir, std::move(relative), std::move(content), std::move(annotation));
   }
 
   Result<InstantiateResult> run(const std::vector<Member>& members, Overwrite force = Overwrite::no,

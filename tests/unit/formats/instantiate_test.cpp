@@ -5,39 +5,21 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "storage/fault_injection.hpp"
+#include "formats_fixture.hpp"
 #include "test_support.hpp"
 
 namespace ldb::formats {
 namespace {
 
 namespace fs = std::filesystem;
+using fixture::slurp;
+using fixture::tree;
 
 std::string h(std::string_view content) { return core::md5_of(content).hex(); }
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Every non-hidden file below `root` (relative path -> content).
-std::map<std::string, std::string> tree(const fs::path& root) {
-  std::map<std::string, std::string> out;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    if (it->path().filename().string().starts_with('.')) {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_directory()) out[it->path().lexically_relative(root).generic_string()] = slurp(it->path());
-  }
-  return out;
-}
 
 class InstantiateTest : public ::testing::Test {
  protected:
@@ -49,14 +31,7 @@ class InstantiateTest : public ::testing::Test {
 
   // A data object in "storage" with an optional annotation.
   Member add(std::string relative, std::string content, std::string annotation = {}) {
-    Member m;
-    m.hash = core::md5_of(content);
-    m.annotation_version = annotation.empty() ? 0 : 1;
-    m.annotation_json = std::move(annotation);
-    m.source_path = m_dir.write("storage/" + relative, content).string();
-    m.storage_relative = relative;
-    m.size = content.size();
-    return m;
+    return fixture::storage_member(m_dir, std::move(relative), std::move(content), std::move(annotation));
   }
 
   Result<InstantiateResult> run(const std::vector<Member>& members, Options options = {}) {

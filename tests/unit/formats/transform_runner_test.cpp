@@ -9,35 +9,18 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "formats_fixture.hpp"
 #include "test_support.hpp"
 
 namespace ldb::formats {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::map<std::string, std::string> tree(const fs::path& root) {
-  std::map<std::string, std::string> out;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    if (it->path().filename().string().starts_with('.')) {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_directory()) out[it->path().lexically_relative(root).generic_string()] = slurp(it->path());
-  }
-  return out;
-}
+using fixture::slurp;
+using fixture::tree;
 
 // Reads [data, annotation, output_dir, name] and runs BODY (python) on them.
 constexpr std::string_view k_script_head =
@@ -53,14 +36,7 @@ class TransformRunnerTest : public ::testing::Test {
   }
 
   Member add(std::string relative, std::string content, std::string annotation = {}) {
-    Member m;
-    m.hash = core::md5_of(content);
-    m.annotation_version = annotation.empty() ? 0 : 1;
-    m.annotation_json = std::move(annotation);
-    m.source_path = m_dir.write("storage/" + relative, content).string();
-    m.storage_relative = relative;
-    m.size = content.size();
-    return m;
+    return fixture::storage_member(m_dir, std::move(relative), std::move(content), std::move(annotation));
   }
 
   // An executable python script named `name` whose body follows the JSON parsing.
