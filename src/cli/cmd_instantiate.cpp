@@ -128,19 +128,10 @@ Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::C
   options.preserve_paths = args.has("preserve-paths");
   options.force = args.has("force") ? formats::Overwrite::yes : formats::Overwrite::no;
   options.data_files = args.has("link") ? formats::DataFiles::hard_link : formats::DataFiles::copy;
-  // Instantiating may delete or replace files in the target (stale files; with
-  // -f, the user's): never one that is an indexed object's storage path, which
-  // may be its only copy.
+  // Files ldb indexed inside the target may be an object's only copy.
   auto stored_here = ctx.store.known_paths_under(target.string());
   if (!stored_here) return std::unexpected(stored_here.error());
-  for (const auto& known : *stored_here) {
-    std::error_code exists_ec;
-    if (!std::filesystem::exists(known.path, exists_ec)) continue;
-    return fail(ErrorCode::conflict,
-                fmt::format("'{}' is the storage path of indexed object id:{}; instantiating into '{}' could delete it",
-                            known.path, known.hash.hex(), target.string()),
-                "instantiate into another folder (-t DIR), or move the file into storage and index it there");
-  }
+  for (const auto& known : *stored_here) options.storage_paths.insert(core::relative_to(known.path, target.string()));
   auto built = build_members(ctx, selection);
   if (!built) return std::unexpected(built.error());
   auto members = with_transforms(ctx, args, target, std::move(*built));

@@ -368,6 +368,15 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
   if ((!unknown.empty() || !modified.empty()) && options.force == Overwrite::no) {
     return std::unexpected(conflict_error(target, unknown, modified));
   }
+  for (std::size_t i = 0; i < disk->size(); ++i) {
+    if (verdicts[i].verdict == Verdict::keep || !options.storage_paths.contains((*disk)[i].path)) continue;
+    return fail(ErrorCode::conflict,
+                fmt::format("'{}' is an indexed object's storage path; instantiating into '{}' would {} it",
+                            (target / (*disk)[i].path).string(), target.string(),
+                            verdicts[i].verdict == Verdict::rewrite || verdicts[i].verdict == Verdict::foreign_planned
+                                ? "overwrite" : "delete"),
+                "instantiate into another folder (-t DIR), or move the file into storage and index it there");
+  }
 
   InstantiateResult result;
   Report& report = result.report;

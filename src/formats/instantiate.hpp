@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <unordered_set>
 #include <vector>
 
 #include "core/error.hpp"
@@ -82,6 +83,10 @@ struct Options {
   // to write marked k_pending_mtime. Persisting it makes a run killed at any
   // point restartable even when a copy was torn. An error stops the run.
   std::function<Status(std::span<const ManifestEntry>)> checkpoint;
+  // Files below the target (relative, '/'-separated) that are an indexed
+  // object's storage path, perhaps its only copy: instantiate may keep them
+  // but never removes or overwrites one, -f or not (conflict, before any change).
+  std::unordered_set<std::string> storage_paths;
 };
 
 struct Report {

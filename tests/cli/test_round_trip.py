@@ -132,10 +132,18 @@ class ReadAnyLocationTest(LdbTestCase):
         # A file indexed where it lies, inside the workspace.
         inside = write_pair(self.ws, "mine", data_bytes("indexed in the workspace"), {"n": 9})
         self.ok("index", inside)
-        for args in (("instantiate",), ("instantiate", "-f")):
-            self.fails(*args, rc=4, contains=["is the storage path of indexed object",
-                                              os.path.join(self.ws, "mine.png")])
-            self.assertTrue(os.path.exists(inside))
+        self.fails("instantiate", rc=4, contains="2 file(s) that ldb did not write")
+        self.fails("instantiate", "-f", rc=4, contains=[f"'{inside}' is an indexed object's storage path",
+                                                        "would delete it"])
+        self.assertTrue(os.path.exists(inside))
+        self.assertEqual(files_under(self.ws), ["mine.json", "mine.png"])
+        # Instantiated files that are also storage paths (the workspace indexed
+        # as storage) are kept, and a re-run is fine.
+        os.remove(inside)
+        os.remove(inside[:-4] + ".json")
+        self.ok("instantiate")
+        self.ok("index", self.ws)
+        self.assertIn("0 written", self.ok("instantiate"))
 
 class AddStorageTest(LdbTestCase):
     def setUp(self):

@@ -265,6 +265,31 @@ TEST_F(InstantiateTest, ForceDeletesUnknownFilesAndWritesExactlyTheDataset) {
                                                                  {"a-" + h("AAA") + ".json", "1\n"}}));
 }
 
+TEST_F(InstantiateTest, StoragePathsAreNeverRemovedOrOverwritten) {
+  Member a = add("a.jpg", "AAA", "1");
+  Member b = add("b.jpg", "BB", "2");
+  ASSERT_OK(run({a, b}));
+  auto before = tree(m_target);
+  std::ofstream(m_target / "indexed.png") << "an object's only copy";
+  Options force{.force = Overwrite::yes};
+  force.storage_paths = {"indexed.png", "b-" + h("BB") + ".jpg"};
+  // -f would delete the unknown file: refused before any change.
+  auto result = run({a, b}, force);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::conflict);
+  EXPECT_NE(result.error().message.find("indexed.png' is an indexed object's storage path"), std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("would delete it"), std::string::npos);
+  // A stale instantiated file that is a storage path is not removed either.
+  fs::remove(m_target / "indexed.png");
+  auto stale = run({a}, force);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(tree(m_target), before);
+  // Kept as it is, a storage path is fine.
+  ASSERT_OK(run({a, b}, force));
+  EXPECT_EQ(tree(m_target), before);
+}
+
 TEST_F(InstantiateTest, HiddenEntriesAreNeitherUnknownNorRemoved) {
   fs::create_directories(m_target / ".git");
   std::ofstream(m_target / ".git" / "HEAD") << "ref";
