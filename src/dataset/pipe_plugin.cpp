@@ -98,7 +98,13 @@ Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path&
     std::string_view first = std::string_view(f.value).substr(0, first_end);
     const bool looks_like_name = !first.empty() && first.find_first_of("'\"`[]{}()|&!<>=@,*") == std::string_view::npos;
     if (!looks_like_name) continue;
-    if (find_plugin(instance_dir, first)) {
+    // A single word is a plugin only from the instance's plugin folder: on PATH,
+    // `--sort size` or `--sort time` would otherwise run /usr/bin/size or time.
+    const bool single_word = first_end == std::string::npos;
+    auto local = instance_dir / "custom_code" / "ldb_user_filters" / std::string(first);
+    const bool installed = single_word ? (::access(local.c_str(), X_OK) == 0 && std::filesystem::is_regular_file(local))
+                                       : find_plugin(instance_dir, first).has_value();
+    if (installed) {
       auto words = split_words(f.value);
       if (!words) return std::unexpected(words.error());
       f = FilterSpec{FilterKind::pipe, words->front(), std::vector<std::string>(words->begin() + 1, words->end())};

@@ -310,6 +310,12 @@ TEST_F(PipePluginTest, SortNamingAMissingPluginSaysWherePluginsAreLookedUp) {
   EXPECT_EQ(expanded.error().code, ErrorCode::not_found);
   EXPECT_NE(expanded.error().message.find("'CLIPX'"), std::string::npos);
   EXPECT_NE(expanded.error().hint.find(plugin_dir().string()), std::string::npos);
+  // One word naming a program on PATH (not in the plugin folder) is a key.
+  std::vector<FilterSpec> path_program{{FilterKind::sort, "size", {}}, {FilterKind::sort, "true", {}}};
+  auto keys_kept = expand_plugin_sorts(m_instance, path_program);
+  ASSERT_OK(keys_kept);
+  EXPECT_EQ((*keys_kept)[0].kind, FilterKind::sort);
+  EXPECT_EQ((*keys_kept)[1].kind, FilterKind::sort);
   // A key that merely is not a plugin stays a sort key, expressions too.
   std::vector<FilterSpec> keys{{FilterKind::sort, "CLIPX", {}}, {FilterKind::sort, "a || b", {}}};
   auto kept = expand_plugin_sorts(m_instance, keys);
