@@ -159,6 +159,12 @@ std::string annotation_only_json(const Member& member) {
 // "<stem>-<md5>" in the target; --preserve-paths keeps the storage-relative
 // path and falls back to the flat name in the same folder when that path is
 // taken by an earlier member.
+Status require_source_path(const Member& member, std::string_view subject) {
+  if (!member.source_path.empty()) return {};
+  return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
+              "re-index the object so that ldb knows where it lives");
+}
+
 struct Names {
   std::string data;
   std::string annotation;
@@ -167,10 +173,7 @@ struct Names {
 Result<Names> name_member(const Member& member, const Options& options, bool wants_data,
                           bool wants_annotation, const PlanBuilder& builder) {
   std::string subject = subject_of(member.hash);
-  if (member.source_path.empty()) {
-    return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
-                "re-index the object so that ldb knows where it lives");
-  }
+  LDB_TRY(require_source_path(member, subject));
   std::string_view base = base_name_of(member.source_path);
   std::string folder;
   if (options.preserve_paths) {
@@ -262,10 +265,7 @@ Status plan_inferred(std::span<const Member> members, const std::vector<std::siz
   for (std::size_t index : order) {
     const Member& member = members[index];
     std::string subject = subject_of(member.hash);
-    if (member.source_path.empty()) {
-      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
-                  "re-index the object so that ldb knows where it lives");
-    }
+    LDB_TRY(require_source_path(member, subject));
     auto folders = label_folders(parser, member.annotation_json, params.label_key,
                                  params.has_base_label ? &params.base_label : nullptr, subject);
     if (!folders) return std::unexpected(folders.error());
@@ -318,32 +318,51 @@ Status plan_annotation_only(std::span<const Member> members, const std::vector<s
   return {};
 }
 
-// COCO: images/<stem>-<md5>.<ext> and one annotations.json naming them
-// (formats/coco_writer.hpp); members without an annotation are left out.
-Status plan_coco(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
-                 PlanBuilder& builder, Plan& plan) {
-  std::vector<CocoImageEntry> images;
+// An image of a detection layout (COCO, YOLO, VOC): its member, flat stem
+// ("<stem>-<md5>") and file name (stem + extension).
+struct PlacedImage {
+  const Member* member = nullptr;
+  std::string stem;
+  std::string name;
+};
+
+// Members with an annotation, in order, named flat; unless --annotations-only
+// their data files are planned as `image_folder` + name. Members without an
+// annotation are counted in plan.skipped.
+Result<std::vector<PlacedImage>> place_images(std::span<const Member> members, const std::vector<std::size_t>& order,
+                                              const Options& options, std::string_view image_folder,
+                                              PlanBuilder& builder, Plan& plan) {
+  std::vector<PlacedImage> images;
   for (std::size_t index : order) {
     const Member& member = members[index];
-    std::string subject = subject_of(member.hash);
     if (member.annotation_json.empty()) {
       ++plan.skipped;
       continue;
     }
-    if (member.source_path.empty()) {
-      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
-                  "re-index the object so that ldb knows where it lives");
-    }
+    std::string subject = subject_of(member.hash);
+    LDB_TRY(require_source_path(member, subject));
     std::string_view base = base_name_of(member.source_path);
-    std::string name = flat_stem(base, member.hash) + safe_extension(split_name(base).ext);
+    std::string stem = flat_stem(base, member.hash);
+    std::string name = stem + safe_extension(split_name(base).ext);
     if (!options.annotations_only) {
-      std::string path = std::string(k_coco_images_folder) + name;
+      std::string path = std::string(image_folder) + name;
       LDB_TRY(check_relative_path(path, subject));
       LDB_TRY(builder.add(data_file(member, std::move(path))));
       ++plan.data_files;
     }
-    images.push_back(CocoImageEntry{&member, std::move(name)});
+    images.push_back(PlacedImage{&member, std::move(stem), std::move(name)});
   }
+  return images;
+}
+
+// COCO: images/<stem>-<md5>.<ext> and one annotations.json naming them
+// (formats/coco_writer.hpp); members without an annotation are left out.
+Status plan_coco(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
+                 PlanBuilder& builder, Plan& plan) {
+  auto placed = place_images(members, order, options, k_coco_images_folder, builder, plan);
+  if (!placed) return std::unexpected(placed.error());
+  std::vector<CocoImageEntry> images;
+  for (auto& image : *placed) images.push_back(CocoImageEntry{image.member, std::move(image.name)});
   auto coco = coco_annotations(images);
   if (!coco) return std::unexpected(std::move(coco).error());
   LDB_TRY(builder.add(annotation_file(core::Md5{}, std::string(k_coco_file_name), std::move(coco->json))));
@@ -359,34 +378,14 @@ Status plan_coco(std::span<const Member> members, const std::vector<std::size_t>
 // images/<name> and labels/<stem>.txt per member with an annotation, plus data.yaml.
 Status plan_yolo(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
                  PlanBuilder& builder, Plan& plan) {
+  auto placed = place_images(members, order, options, "images/", builder, plan);
+  if (!placed) return std::unexpected(placed.error());
   std::vector<YoloImageEntry> images;
-  std::vector<std::string> stems;
-  for (std::size_t index : order) {
-    const Member& member = members[index];
-    std::string subject = subject_of(member.hash);
-    if (member.annotation_json.empty()) {
-      ++plan.skipped;
-      continue;
-    }
-    if (member.source_path.empty()) {
-      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
-                  "re-index the object so that ldb knows where it lives");
-    }
-    std::string_view base = base_name_of(member.source_path);
-    std::string stem = flat_stem(base, member.hash);
-    if (!options.annotations_only) {
-      std::string path = "images/" + stem + safe_extension(split_name(base).ext);
-      LDB_TRY(check_relative_path(path, subject));
-      LDB_TRY(builder.add(data_file(member, std::move(path))));
-      ++plan.data_files;
-    }
-    images.push_back(YoloImageEntry{&member});
-    stems.push_back(std::move(stem));
-  }
+  for (const auto& image : *placed) images.push_back(YoloImageEntry{image.member});
   auto yolo = yolo_labels(images);
   if (!yolo) return std::unexpected(std::move(yolo).error());
   for (std::size_t i = 0; i < images.size(); ++i) {
-    std::string path = "labels/" + stems[i] + ".txt";
+    std::string path = "labels/" + (*placed)[i].stem + ".txt";
     LDB_TRY(check_relative_path(path, subject_of(images[i].member->hash)));
     LDB_TRY(builder.add(annotation_file(images[i].member->hash, std::move(path), std::move(yolo->labels[i]))));
     ++plan.annotation_files;
@@ -405,35 +404,14 @@ Status plan_yolo(std::span<const Member> members, const std::vector<std::size_t>
 // per member with an annotation (formats/voc_writer.hpp).
 Status plan_voc(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
                 PlanBuilder& builder, Plan& plan) {
+  auto placed = place_images(members, order, options, "JPEGImages/", builder, plan);
+  if (!placed) return std::unexpected(placed.error());
   std::vector<VocImageEntry> images;
-  std::vector<std::string> stems;
-  for (std::size_t index : order) {
-    const Member& member = members[index];
-    std::string subject = subject_of(member.hash);
-    if (member.annotation_json.empty()) {
-      ++plan.skipped;
-      continue;
-    }
-    if (member.source_path.empty()) {
-      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
-                  "re-index the object so that ldb knows where it lives");
-    }
-    std::string_view base = base_name_of(member.source_path);
-    std::string stem = flat_stem(base, member.hash);
-    std::string name = stem + safe_extension(split_name(base).ext);
-    if (!options.annotations_only) {
-      std::string path = "JPEGImages/" + name;
-      LDB_TRY(check_relative_path(path, subject));
-      LDB_TRY(builder.add(data_file(member, std::move(path))));
-      ++plan.data_files;
-    }
-    images.push_back(VocImageEntry{&member, std::move(name)});
-    stems.push_back(std::move(stem));
-  }
+  for (const auto& image : *placed) images.push_back(VocImageEntry{image.member, image.name});
   auto voc = voc_annotations(images);
   if (!voc) return std::unexpected(std::move(voc).error());
   for (std::size_t i = 0; i < images.size(); ++i) {
-    std::string path = "Annotations/" + stems[i] + ".xml";
+    std::string path = "Annotations/" + (*placed)[i].stem + ".xml";
     LDB_TRY(check_relative_path(path, subject_of(images[i].member->hash)));
     LDB_TRY(builder.add(annotation_file(images[i].member->hash, std::move(path), std::move(voc->xml[i]))));
     ++plan.annotation_files;
@@ -456,10 +434,7 @@ Status plan_label_studio(std::span<const Member> members, const std::vector<std:
   for (std::size_t index : order) {
     const Member& member = members[index];
     std::string subject = subject_of(member.hash);
-    if (member.source_path.empty()) {
-      return fail(ErrorCode::invalid_argument, fmt::format("{} has no source path", subject),
-                  "re-index the object so that ldb knows where it lives");
-    }
+    LDB_TRY(require_source_path(member, subject));
     if (options.annotations_only) {
       entries.push_back(LabelStudioEntry{&member, member.source_path});
       continue;
