@@ -13,15 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "core/json.hpp"
 #include "formats/coco_writer.hpp"
 #include "index/coco.hpp"
 
 namespace {
 
-void check_error(const ldb::Error& error) {
-  if (error.message.empty() || error.hint.empty()) __builtin_trap();
-}
+using ldb::fuzz::check_error;
 
 }  // namespace
 

@@ -13,15 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "core/json.hpp"
 #include "formats/label_studio_writer.hpp"
 #include "index/label_studio.hpp"
 
 namespace {
 
-void check_error(const ldb::Error& error) {
-  if (error.message.empty() || error.hint.empty()) __builtin_trap();
-}
+using ldb::fuzz::check_error;
 
 }  // namespace
 

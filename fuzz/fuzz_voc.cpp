@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "core/json.hpp"
 #include "formats/voc_writer.hpp"
 #include "index/voc.hpp"
@@ -21,9 +22,7 @@
 
 namespace {
 
-void check_error(const ldb::Error& error) {
-  if (error.message.empty() || error.hint.empty()) __builtin_trap();
-}
+using ldb::fuzz::check_error;
 
 std::size_t count_objects(const std::string& json) {
   std::size_t count = 0;

@@ -12,14 +12,13 @@
 
 #include <simdjson.h>
 
+#include "fuzz_support.hpp"
 #include "index/yolo.hpp"
 #include "index/yolo_names.hpp"
 
 namespace {
 
-void check_error(const ldb::Error& error) {
-  if (error.message.empty() || error.hint.empty()) __builtin_trap();
-}
+using ldb::fuzz::check_error;
 
 void convert(const std::string& label, std::span<const std::string> names, std::uint32_t width,
              std::uint32_t height) {
