@@ -4,13 +4,16 @@
 // identified by the MD5 of their canonical JSON.
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -24,8 +27,26 @@ struct Md5 {
   // Parses exactly 32 hex digits (either case); invalid_argument otherwise.
   static Result<Md5> from_hex(std::string_view hex);
 
-  auto operator<=>(const Md5&) const = default;
-  bool operator==(const Md5&) const = default;
+  // Byte-wise (lexicographic) order, compared as two big-endian words: sorting
+  // and merging millions of hashes is hot, and memcmp calls dominated it.
+  std::strong_ordering operator<=>(const Md5& other) const {
+    auto a = words();
+    auto b = other.words();
+    return a.first != b.first ? a.first <=> b.first : a.second <=> b.second;
+  }
+  bool operator==(const Md5& other) const { return words() == other.words(); }
+
+ private:
+  std::pair<std::uint64_t, std::uint64_t> words() const {
+    std::uint64_t high, low;
+    std::memcpy(&high, bytes.data(), sizeof high);
+    std::memcpy(&low, bytes.data() + sizeof high, sizeof low);
+    if constexpr (std::endian::native == std::endian::little) {
+      high = std::byteswap(high);
+      low = std::byteswap(low);
+    }
+    return {high, low};
+  }
 };
 
 // Incremental MD5 (OpenSSL). Not thread-safe; one per thread.

@@ -26,34 +26,47 @@ class HashIndex {
 
   // Maps `key` to `position`; a key inserted twice keeps its first position.
   void insert(const Md5& key, std::uint32_t position) {
-    for (std::size_t i = slot_of(key);; i = (i + 1) & m_mask) {
+    Halves k = halves_of(key);
+    for (std::size_t i = k.low & m_mask;; i = (i + 1) & m_mask) {
       auto& s = m_slots[i];
       if (!s.used) {
-        s = Slot{key, position, true};
+        s = Slot{k.low, k.high, position, 1};
         return;
       }
-      if (s.key == key) return;
+      if (s.low == k.low && s.high == k.high) return;
     }
   }
 
   std::optional<std::uint32_t> find(const Md5& key) const {
-    for (std::size_t i = slot_of(key);; i = (i + 1) & m_mask) {
+    Halves k = halves_of(key);
+    for (std::size_t i = k.low & m_mask;; i = (i + 1) & m_mask) {
       const auto& s = m_slots[i];
       if (!s.used) return std::nullopt;
-      if (s.key == key) return s.position;
+      if (s.low == k.low && s.high == k.high) return s.position;
     }
   }
 
+  // Starts loading the slot `key` hashes to. Looking up a batch of keys after
+  // prefetching them all overlaps the cache misses that dominate one lookup
+  // in a table of millions.
+  void prefetch(const Md5& key) const { __builtin_prefetch(&m_slots[halves_of(key).low & m_mask]); }
+
  private:
-  struct Slot {
-    Md5 key;
-    std::uint32_t position = 0;
-    bool used = false;
+  struct Halves {
+    std::uint64_t low;
+    std::uint64_t high;
   };
-  std::size_t slot_of(const Md5& key) const {
-    std::uint64_t h;
-    std::memcpy(&h, key.bytes.data(), sizeof h);
-    return static_cast<std::size_t>(h) & m_mask;
+  struct Slot {
+    std::uint64_t low = 0;
+    std::uint64_t high = 0;
+    std::uint32_t position = 0;
+    std::uint32_t used = 0;
+  };
+  static Halves halves_of(const Md5& key) {
+    Halves k;
+    std::memcpy(&k.low, key.bytes.data(), sizeof k.low);
+    std::memcpy(&k.high, key.bytes.data() + sizeof k.low, sizeof k.high);
+    return k;
   }
   std::vector<Slot> m_slots;
   std::size_t m_mask = 0;

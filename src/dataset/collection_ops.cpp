@@ -5,6 +5,10 @@
 namespace ldb::dataset {
 
 Collection normalize(std::vector<ObjectRef> refs) {
+  // Already a collection (e.g. ds:root or one dataset): nothing to sort.
+  auto disorder = std::adjacent_find(refs.begin(), refs.end(),
+                                     [](const ObjectRef& a, const ObjectRef& b) { return !(a.hash < b.hash); });
+  if (disorder == refs.end()) return refs;
   std::sort(refs.begin(), refs.end(), [](const ObjectRef& a, const ObjectRef& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.annotation_version > b.annotation_version;
   });

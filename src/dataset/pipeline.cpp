@@ -1,6 +1,7 @@
 #include "dataset/pipeline.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <mutex>
 #include <random>
@@ -108,48 +109,63 @@ struct QueryOutcomes {
   }
 };
 
-// Evaluates an annotation query while reading: every worker takes the next
-// batch from the store's cursor under a lock, then parses and tests it, so
-// reading one batch overlaps evaluating another and no per-object string is
-// built. Objects without an annotation are left out in the ldb dialect and
-// tested against null in --jquery (standard JMESPath).
+// Evaluates an annotation query while reading: the store hands out up to one
+// cursor per worker; each worker reads batches from its own cursor, then
+// parses (simdjson) and tests them, and when its cursor is done helps with
+// the others' (reading one at a time under that cursor's lock). So reading
+// overlaps evaluating, and no per-object string is built. Objects without an
+// annotation are left out in the ldb dialect and tested against null in
+// --jquery (standard JMESPath).
 Status query_annotations(Context& ctx, const Selection& selection, const query::Expression& expr, bool jmespath,
                          QueryOutcomes& outcomes) {
   constexpr std::size_t k_batch_rows = 512;
-  auto cursor = ctx.store.scan_annotations(selection);
-  if (!cursor) return std::unexpected(cursor.error());
+  auto cursors = ctx.store.scan_annotations(selection, ctx.pool.size());
+  if (!cursors) return std::unexpected(cursors.error());
+  struct Source {
+    store::AnnotationCursor* cursor = nullptr;
+    std::mutex mutex;
+    bool finished = false;
+  };
+  std::vector<Source> sources(cursors->size());
+  for (std::size_t i = 0; i < sources.size(); ++i) sources[i].cursor = (*cursors)[i].get();
   std::vector<char> seen(jmespath ? selection.size() : 0, 0);
-  std::mutex read_mutex;
-  bool finished = false;
+  std::mutex failure_mutex;
   Status failure;
-  ctx.pool.parallel_for(ctx.pool.size(), 1, [&](std::size_t, std::size_t, unsigned) {
+  std::atomic<bool> failed = false;
+  ctx.pool.parallel_for(ctx.pool.size(), 1, [&](std::size_t first, std::size_t, unsigned) {
     store::AnnotationBatch batch;
     simdjson::dom::parser parser;
-    for (;;) {
-      {
-        std::lock_guard lock(read_mutex);
-        if (finished) return;
-        auto more = (*cursor)->next(batch, k_batch_rows);
-        if (!more) {
-          failure = std::unexpected(more.error());
-          finished = true;
-          return;
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      Source& source = sources[(first + k) % sources.size()];
+      for (;;) {
+        {
+          std::lock_guard lock(source.mutex);
+          if (source.finished || failed) break;
+          auto more = source.cursor->next(batch, k_batch_rows);
+          if (!more) {
+            std::lock_guard failure_lock(failure_mutex);
+            if (!failed) failure = std::unexpected(more.error());
+            failed = true;
+            source.finished = true;
+            break;
+          }
+          if (!*more) source.finished = true;
         }
-        if (!*more) finished = true;
-      }
-      for (std::size_t row = 0; row < batch.size(); ++row) {
-        std::string_view text = batch.json(row);
-        std::size_t i = batch.position(row);
-        if (jmespath) seen[i] = 1;
-        simdjson::dom::element element;
-        if (parser.parse(text.data(), text.size(), true).get(element)) {
-          outcomes.record(i, expr, std::nullopt);
-        } else {
-          outcomes.record(i, expr, element);
+        for (std::size_t row = 0; row < batch.size(); ++row) {
+          std::string_view text = batch.json(row);
+          std::size_t i = batch.position(row);
+          if (jmespath) seen[i] = 1;
+          simdjson::dom::element element;
+          if (parser.parse(text.data(), text.size(), true).get(element)) {
+            outcomes.record(i, expr, std::nullopt);
+          } else {
+            outcomes.record(i, expr, element);
+          }
         }
       }
     }
   });
+  cursors->clear();  // ends the read transactions before anything else uses the store
   if (!failure) return failure;
   if (jmespath) {
     simdjson::dom::parser parser;

@@ -1,8 +1,28 @@
 #include "store/annotation_cursor.hpp"
 
+#include <cstring>
+
 #include "store/store.hpp"
 
 namespace ldb::store {
+
+void AnnotationBatch::remove_unplaced() {
+  std::size_t kept = 0;
+  std::size_t text_end = 0;
+  for (std::size_t i = 0; i < m_positions.size(); ++i) {
+    std::size_t begin = i == 0 ? 0 : m_ends[i - 1];
+    std::size_t length = m_ends[i] - begin;
+    if (m_positions[i] == k_unplaced) continue;
+    if (text_end != begin) std::memmove(m_text.data() + text_end, m_text.data() + begin, length);
+    text_end += length;
+    m_positions[kept] = m_positions[i];
+    m_ends[kept] = text_end;
+    ++kept;
+  }
+  m_positions.resize(kept);
+  m_ends.resize(kept);
+  m_text.resize(text_end);
+}
 
 namespace {
 
@@ -30,10 +50,13 @@ std::unique_ptr<AnnotationCursor> make_memory_cursor(std::vector<std::string> te
   return std::make_unique<MemoryCursor>(std::move(texts));
 }
 
-Result<std::unique_ptr<AnnotationCursor>> Store::scan_annotations(std::span<const ObjectRef> refs) {
+Result<std::vector<std::unique_ptr<AnnotationCursor>>> Store::scan_annotations(std::span<const ObjectRef> refs,
+                                                                              unsigned /*parts*/) {
   auto texts = annotations(refs);
   if (!texts) return std::unexpected(texts.error());
-  return make_memory_cursor(std::move(*texts));
+  std::vector<std::unique_ptr<AnnotationCursor>> cursors;
+  cursors.push_back(make_memory_cursor(std::move(*texts)));
+  return cursors;
 }
 
 }  // namespace ldb::store

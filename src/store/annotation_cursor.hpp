@@ -40,6 +40,13 @@ class AnnotationBatch {
     m_ends.push_back(m_text.size());
   }
 
+  // For cursors that learn a row's position only after reading a batch of
+  // them: rows added as k_unplaced get their position with place(), and
+  // remove_unplaced() then drops those that got none, keeping the order.
+  static constexpr std::uint32_t k_unplaced = 0xffffffffu;
+  void place(std::size_t i, std::uint32_t position) { m_positions[i] = position; }
+  void remove_unplaced();
+
  private:
   std::vector<std::uint32_t> m_positions;
   std::vector<std::size_t> m_ends;
@@ -48,8 +55,9 @@ class AnnotationBatch {
 
 // A read of the annotations of a selection, begun by Store::scan_annotations.
 // Rows come in no particular order; refs without an annotation (version 0, or
-// a version the store does not have) produce no row. Not thread-safe: callers
-// serialize next() (it may be called from different threads in turn).
+// a version the store does not have) produce no row. One cursor is not
+// thread-safe: callers serialize its next() (it may be called from different
+// threads in turn); different cursors of one scan may be read at once.
 class AnnotationCursor {
  public:
   virtual ~AnnotationCursor() = default;

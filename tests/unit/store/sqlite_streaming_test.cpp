@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -40,15 +42,19 @@ TEST_F(StoreTest, ScanAnnotationsLooksUpSmallSelections) {
   ingest({file("/d/a.jpg", "a", R"({"z":1,"y":2})"), file("/d/b.jpg", "b")});
   ingest({file("/d/a.jpg", "a", R"("second")")});
   std::vector<ObjectRef> refs{{a, 2}, {b, 0}, {a, 1}, {a, 99}, {core::md5_of("unknown"), 1}};
-  auto cursor = store().scan_annotations(refs);
-  ASSERT_OK(cursor);
-  auto rows = drain(**cursor, 1);
+  auto cursors = store().scan_annotations(refs, 2);
+  ASSERT_OK(cursors);
+  ASSERT_EQ(cursors->size(), 1u);  // lookups are not split
+  auto rows = drain(*cursors->front(), 1);
   EXPECT_EQ(rows, (std::map<std::uint32_t, std::string>{{0, R"("second")"}, {2, R"({"y":2,"z":1})"}}));
 }
 
-TEST_F(StoreTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
-  // Enough refs for the scan mode (20000), some without annotation; object 0
-  // has two versions and only the pinned one is handed out.
+class ScanTest : public StoreTest {
+ protected:
+// Enough refs for the scan mode (20000), some without annotation; object 0
+// has two versions and is pinned to the newer, the others to version 1. The
+// refs are reversed: positions are the caller's order, not the store's.
+std::vector<ObjectRef> ingest_scan_fixture() {
   constexpr std::size_t k_objects = 20100;
   std::vector<IndexedFile> files;
   for (std::size_t i = 0; i < k_objects; ++i) {
@@ -63,15 +69,26 @@ TEST_F(StoreTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
   ingest({file("/d/00000.jpg", "object 0", R"({"i":"edited"})")});
   std::vector<ObjectRef> refs;
   for (std::size_t i = 0; i < k_objects; ++i) {
-    // Object 0 is pinned to its current version 2, the others to version 1.
     std::uint32_t version = i % 10 == 3 ? 0 : i == 0 ? 2 : 1;
     refs.push_back({core::md5_of(fmt::format("object {}", i)), version});
   }
-  std::reverse(refs.begin(), refs.end());  // positions are the caller's order, not the store's
-  auto cursor = store().scan_annotations(refs);
-  ASSERT_OK(cursor);
-  auto rows = drain(**cursor, 512);
-  EXPECT_EQ(rows.size(), k_objects - k_objects / 10);
+  std::reverse(refs.begin(), refs.end());
+  return refs;
+}
+
+// Drains every cursor (one after another) into one map of rows by position.
+static std::map<std::uint32_t, std::string> drain_all(std::vector<std::unique_ptr<AnnotationCursor>>& cursors) {
+  std::map<std::uint32_t, std::string> rows;
+  for (auto& cursor : cursors) {
+    for (auto& [position, json] : drain(*cursor, 512)) {
+      EXPECT_TRUE(rows.emplace(position, json).second) << "position " << position << " came from two cursors";
+    }
+  }
+  return rows;
+}
+
+void expect_fixture_rows(const std::vector<ObjectRef>& refs, const std::map<std::uint32_t, std::string>& rows) {
+  EXPECT_EQ(rows.size(), refs.size() - refs.size() / 10);
   for (std::size_t position = 0; position < refs.size(); ++position) {
     const auto& ref = refs[position];
     auto it = rows.find(static_cast<std::uint32_t>(position));
@@ -80,11 +97,86 @@ TEST_F(StoreTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
       continue;
     }
     ASSERT_NE(it, rows.end()) << position;
-    auto expected = annotation(ref.hash, ref.annotation_version);
-    EXPECT_EQ(it->second, expected) << position;
+    EXPECT_EQ(it->second, annotation(ref.hash, ref.annotation_version)) << position;
   }
   EXPECT_EQ(rows.at(static_cast<std::uint32_t>(refs.size() - 1)), R"({"i":"edited"})");
   EXPECT_EQ(rows.at(0), R"({"i":20099})");
+}
+};
+
+TEST_F(ScanTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
+  auto refs = ingest_scan_fixture();
+  auto cursors = store().scan_annotations(refs, 1);
+  ASSERT_OK(cursors);
+  ASSERT_EQ(cursors->size(), 1u);
+  expect_fixture_rows(refs, drain_all(*cursors));
+}
+
+TEST_F(ScanTest, ScanAnnotationsSplitsIntoPartsThatShareOneSnapshot) {
+  auto refs = ingest_scan_fixture();
+  auto cursors = store().scan_annotations(refs, 3);
+  ASSERT_OK(cursors);
+  ASSERT_EQ(cursors->size(), 3u);
+  // A commit after the scan began is not seen by any part.
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir() / k_database_file).c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(writer, R"(UPDATE annotation_contents SET json = '"changed"')", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(writer);
+  // Parts are read on different threads at once.
+  std::vector<std::map<std::uint32_t, std::string>> parts(cursors->size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < cursors->size(); ++i) {
+    threads.emplace_back([&, i] { parts[i] = drain(*(*cursors)[i], 512); });
+  }
+  for (auto& t : threads) t.join();
+  std::map<std::uint32_t, std::string> rows;
+  for (const auto& part : parts) {
+    EXPECT_GT(part.size(), 0u);
+    for (const auto& [position, json] : part) EXPECT_TRUE(rows.emplace(position, json).second) << position;
+  }
+  cursors->clear();
+  EXPECT_EQ(rows.size(), refs.size() - refs.size() / 10);
+  for (const auto& [position, json] : rows) EXPECT_NE(json, R"("changed")") << position;
+  EXPECT_EQ(rows.at(0), R"({"i":20099})");
+}
+
+TEST_F(ScanTest, ScanAnnotationsStaysOnePartWhileAWriterHoldsTheLock) {
+  auto refs = ingest_scan_fixture();
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir() / k_database_file).c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto cursors = store().scan_annotations(refs, 2);
+  ASSERT_OK(cursors);
+  EXPECT_EQ(cursors->size(), 1u);
+  expect_fixture_rows(refs, drain_all(*cursors));
+  sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(writer);
+}
+
+TEST(AnnotationBatchTest, RemoveUnplacedKeepsTheOtherRowsInOrder) {
+  AnnotationBatch batch;
+  batch.add(AnnotationBatch::k_unplaced, "gone");
+  batch.add(AnnotationBatch::k_unplaced, R"({"a":1})");
+  batch.add(AnnotationBatch::k_unplaced, "");
+  batch.add(AnnotationBatch::k_unplaced, "also gone");
+  batch.add(AnnotationBatch::k_unplaced, "[2]");
+  batch.place(1, 7);
+  batch.place(2, 3);
+  batch.place(4, 0);
+  batch.remove_unplaced();
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch.position(0), 7u);
+  EXPECT_EQ(batch.json(0), R"({"a":1})");
+  EXPECT_EQ(batch.position(1), 3u);
+  EXPECT_EQ(batch.json(1), "");
+  EXPECT_EQ(batch.position(2), 0u);
+  EXPECT_EQ(batch.json(2), "[2]");
+  batch.place(0, AnnotationBatch::k_unplaced);
+  batch.place(1, AnnotationBatch::k_unplaced);
+  batch.place(2, AnnotationBatch::k_unplaced);
+  batch.remove_unplaced();
+  EXPECT_EQ(batch.size(), 0u);
 }
 
 TEST_F(StoreTest, IngestSessionCommitsAllBatchesAsOne) {
