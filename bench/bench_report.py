@@ -99,6 +99,8 @@ def evaluate(report) -> list:
         return []
     rows = [
         _ratio_target(size, "index", "index <= 1.5x md5sum", "index", "md5sum", 1.5, "<= 1.5x"),
+        _ratio_target(size, "index-all", "index <= 1.5x md5sum over every file it reads (DESIGN's wording)",
+                      "index", "md5sum-all", 1.5, "<= 1.5x"),
         _ratio_target(size, "reindex", "re-index unchanged <= 0.5x md5sum", "reindex", "md5sum", 0.5, "<= 0.5x"),
         _ratio_target(size, "query", "list ds:root --query ... -s <= 0.25x md5sum", "query", "md5sum", 0.25,
                       "<= 0.25x"),
@@ -257,7 +259,8 @@ def _cores(m) -> str:
 def size_table(size) -> list:
     lines = ["| workload | wall s | CPU s | cores used (CPU/wall) | peak RSS MB | µs/object | ratio to baseline | command |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
-    for key, label in (("find", "find \\| wc -l"), ("md5sum", "md5sum, xargs -P2"), ("cp", "cp -r")):
+    for key, label in (("find", "find \\| wc -l"), ("md5sum", "md5sum, xargs -P2"),
+                       ("md5sum-all", "md5sum of data + annotations, xargs -P2"), ("cp", "cp -r")):
         b = size["baselines"].get(key)
         if b is None:
             lines.append(f"| baseline: {label} | not run at this size | | | | | | |")

@@ -62,9 +62,16 @@ def _how(report) -> list:
         "(monotonic clock) and reads CPU time (user + sys) and peak RSS from `wait4`: they include every "
         "process the command waited for (pipelines, xargs' md5sum processes). Peak RSS is that of the "
         "largest single process, not a sum.",
-        "- Baselines: the page cache is warmed first (every file read once, untimed); `find` and `md5sum` run "
-        f"once untimed, then {p['repeat']} times; `cp -r` runs {p['repeat']} times into a fresh target. "
-        "The median is reported.",
+        "- Baselines: the page cache is warmed first (every file read once, untimed); `find` and both `md5sum`s "
+        f"run once untimed, then {p['repeat']} times; `cp -r` runs {p['repeat']} times, each into a new folder. "
+        "The median is reported. `md5sum` hashes the data files (the issue's baseline); `md5sum-all` every "
+        "file index reads, annotations too (DESIGN's \"md5sum over the same files\").",
+        "- Nothing is deleted while measuring, and each size starts with `sync` and a drop of the page cache "
+        "(then the data files are read once again). This machine's ext4 has no journal, and there the inode "
+        "allocator skips inodes freed recently while their inode table block is cached (`recently_deleted()` "
+        "in fs/ext4/ialloc.c): a `cp -r` of 20,000 files took 13-15 s instead of 1.2-2 s after earlier "
+        "deletions, for tens of minutes. Without that step `cp -r` and instantiate are measured against "
+        "whatever was deleted before them. The run's instances, workspaces and copies are deleted at its end.",
         "- ldb runs on a fresh instance (`ldb init`, `ldb add-storage DATA`) with its own HOME and `LDB_DIR`, "
         f"in this order: index, re-index ({p['repeat']}x), stage, add DATA, status ({p['repeat']}x), commit, "
         f"status ({p['repeat']}x), list --query ({p['repeat']}x), del --query, commit, diff ({p['repeat']}x), "

@@ -140,13 +140,17 @@ def run_once(argv, cwd=None, env=None, timeout=600.0, capture=True) -> Run:
 def measure(name, argv, repeat=1, warmup=0, cwd=None, env=None, timeout=600.0, before_each=None,
             note="") -> Measurement:
     """Runs argv warmup times unmeasured, then repeat times measured (before_each(),
-    if given, runs untimed before every execution, e.g. to remove a copy)."""
-    command = argv[2] if argv[:2] == ["sh", "-c"] else " ".join(argv)
+    if given, runs untimed before every execution). argv may be a function of
+    the execution's number (0, 1, ...) giving each its own arguments, e.g. a
+    new target folder."""
+    argv_of = argv if callable(argv) else (lambda _: argv)
+    first = argv_of(0)
+    command = first[2] if first[:2] == ["sh", "-c"] else " ".join(first)
     result = Measurement(name=name, command=command, note=note)
     for i in range(warmup + repeat):
         if before_each:
             before_each()
-        run = run_once(argv, cwd=cwd, env=env, timeout=timeout)
+        run = run_once(argv_of(i), cwd=cwd, env=env, timeout=timeout)
         if i >= warmup:
             result.runs.append(run)
         if run.returncode != 0 or run.timed_out:

@@ -103,6 +103,42 @@ def du_bytes(folder: str) -> int:
     return int(out[0]) if out else 0
 
 
+# This machine's root file system is ext4 without a journal. There the inode
+# allocator skips inodes freed recently (fs/ext4/ialloc.c, recently_deleted())
+# as long as their inode table block is in the cache, so creating many files
+# after deleting many scans past every freed one: a cp -r of 20,000 files took
+# 13-15 s instead of 1.2-2 s here, depending only on what had been deleted
+# before (the check uses the wall clock, which runs slow on this machine, so
+# the "recent" window lasted tens of minutes). So a run deletes nothing while
+# it measures (its own instances, workspaces and copies go at its end), and
+# before each size it syncs and drops the page cache (root only; otherwise it
+# waits SETTLE_SECONDS), then warms the data files again.
+SETTLE_SECONDS = 65
+
+
+def delete_trees(paths) -> bool:
+    """Deletes the folders that exist; True when something was deleted."""
+    deleted = False
+    for path in paths:
+        if os.path.lexists(path):
+            shutil.rmtree(path, ignore_errors=True)
+            deleted = True
+    return deleted
+
+
+def forget_deleted_inodes() -> str:
+    """Syncs and drops the page cache, so that no freed inode counts as
+    recently deleted; returns what was done, for the report."""
+    run_once(["sync"])
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("1\n")
+        return "synced and dropped the page cache"
+    except OSError:
+        time.sleep(SETTLE_SECONDS)
+        return f"synced and waited {SETTLE_SECONDS} s (not allowed to drop the page cache)"
+
+
 class Session:
     """One fresh ldb instance, its HOME and workspaces, for one size."""
 
@@ -114,7 +150,7 @@ class Session:
         self.timeout = timeout
         self.wrap = wrap  # optional: (name, argv) -> argv, e.g. to run under perf
         self.root = os.path.join(work, f"run-{count}")
-        shutil.rmtree(self.root, ignore_errors=True)
+        delete_trees([self.root])
         self.instance = os.path.join(self.root, "instance")
         self.home = os.path.join(self.root, "home")
         self.ws = os.path.join(self.root, "ws")
@@ -153,15 +189,29 @@ def baselines(data: str, work: str, count: int, repeat: int, timeout: float, ski
     results["md5sum"] = measure(
         "md5sum", ["sh", "-c", f"find '{data}' -type f -name '*.jpg' -print0 | xargs -0 -P2 -n 1000 md5sum > /dev/null"],
         repeat=repeat, warmup=1, timeout=timeout, note="data files only, 2 processes")
-    copy = os.path.join(work, f"cp-{count}")
+    results["md5sum-all"] = measure(
+        "md5sum-all", ["sh", "-c", f"find '{data}' -type f -print0 | xargs -0 -P2 -n 1000 md5sum > /dev/null"],
+        repeat=repeat, warmup=1, timeout=timeout, note="every file index reads (data + annotations), 2 processes")
     if "cp" in skip:
         log("  baseline cp -r skipped at this size (--skip-large)")
         return _log_baselines(results)
-    results["cp"] = measure("cp -r", ["sh", "-c", f"cp -r '{data}' '{copy}'"], repeat=repeat,
-                            timeout=timeout, before_each=lambda: shutil.rmtree(copy, ignore_errors=True),
-                            note="data + annotation files")
-    shutil.rmtree(copy, ignore_errors=True)
+    # Each repetition copies into a new folder: deleting the previous copy
+    # would slow the next one down (see SETTLE_SECONDS).
+    results["cp"] = measure("cp -r", lambda i: ["sh", "-c", f"cp -r '{data}' '{cp_target(work, count)}-{i + 1}'"],
+                            repeat=repeat, timeout=timeout, note="data + annotation files")
     return _log_baselines(results)
+
+
+def cp_target(work: str, count: int) -> str:
+    """Prefix of the cp -r baseline's targets (one folder per repetition)."""
+    return os.path.join(work, f"cp-{count}")
+
+
+def run_outputs(work: str, count: int) -> list:
+    """Every folder a size's run creates besides the cached data."""
+    copies = [os.path.join(work, name) for name in os.listdir(work) if name.startswith(f"cp-{count}-")] \
+        if os.path.isdir(work) else []
+    return [os.path.join(work, f"run-{count}"), os.path.join(work, f"cp-{count}"), *copies]
 
 
 def _log_baselines(results: dict) -> dict:
@@ -252,7 +302,9 @@ def run_size(count: int, args, work: str) -> dict:
     load_start = read_loadavg()
     started = time.perf_counter()
     data, summary, gen_seconds = generate(work, count, args)
-    log(f"size {count}: baselines (load {load_start})")
+    delete_trees(run_outputs(work, count))
+    settled = forget_deleted_inodes()
+    log(f"size {count}: {settled}; baselines (load {load_start})")
     skip = frozenset(w for w in args.skip_large.split(",") if w) if count > LARGE_SIZE else frozenset()
     base = baselines(data, work, count, args.repeat, args.timeout, skip)
     log(f"size {count}: ldb workloads")
@@ -264,9 +316,7 @@ def run_size(count: int, args, work: str) -> dict:
               "baselines": {k: v.to_json() for k, v in base.items()},
               "ldb": {k: v.to_json() for k, v in workloads.items()}, "facts": facts,
               "seconds": elapsed, "load_start": load_start, "load_end": read_loadavg(),
-              "skipped_workloads": sorted(skip)}
-    if not args.keep:
-        shutil.rmtree(session.root, ignore_errors=True)
+              "skipped_workloads": sorted(skip), "settled": settled}
     return result
 
 
@@ -486,6 +536,9 @@ def main(argv=None) -> int:
     profile_size = args.profile_size or max((t["size"] for t in targets if t["size"] <= LARGE_SIZE), default=0)
     report["profiles"] = {} if args.no_profile or not profile_size else profile(missed, profile_size, args, work)
     report["micro"] = micro_benchmarks(bench_dir, args.micro_min_time)
+    if not args.keep:
+        # Only now: deleting while measuring would slow the next file creations down.
+        delete_trees([path for size in report["sizes"] for path in run_outputs(work, size["count"])])
     report["load_end"] = read_loadavg()
     report["seconds"] = time.time() - report["started"]
 
