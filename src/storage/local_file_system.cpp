@@ -1,9 +1,5 @@
-// The local-disk FileSystem. Listing uses opendir/readdir plus one fstatat per
-// entry (following symlinks), which is all a walk needs: no per-file
-// std::filesystem objects. Each folder is read completely and closed before
-// its subfolders are visited, so the walk holds one descriptor at a time
-// however deep the tree. Symlink loops are detected by keeping the
-// (device, inode) of the folders on the current descent path.
+// The local-disk FileSystem. Listing is the walk of storage/local_walk.hpp
+// (opendir/readdir plus one fstatat per entry, on several threads).
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,6 +19,7 @@
 
 #include "core/paths.hpp"
 #include "storage/file_system.hpp"
+#include "storage/local_walk.hpp"
 #include "storage/posix_file.hpp"
 
 namespace ldb::storage {
@@ -30,78 +27,6 @@ namespace ldb::storage {
 namespace {
 
 constexpr std::size_t k_hash_buffer_size = 128 * 1024;
-
-std::int64_t mtime_ns_of(const struct stat& st) {
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
-
-FileInfo info_of(std::string path, const struct stat& st) {
-  return FileInfo{std::move(path), static_cast<std::uint64_t>(st.st_size), mtime_ns_of(st)};
-}
-
-std::string join(std::string_view dir, std::string_view name) {
-  std::string out;
-  out.reserve(dir.size() + 1 + name.size());
-  out += dir;
-  if (out.empty() || out.back() != '/') out.push_back('/');
-  out += name;
-  return out;
-}
-
-struct DirId {
-  dev_t dev;
-  ino_t ino;
-  bool operator==(const DirId&) const = default;
-};
-
-class Walker {
- public:
-  explicit Walker(std::vector<FileInfo>& out) : m_out(out) {}
-
-  Status walk(const std::string& dir, const struct stat& dir_stat) {
-    DirId id{dir_stat.st_dev, dir_stat.st_ino};
-    if (std::find(m_ancestors.begin(), m_ancestors.end(), id) != m_ancestors.end()) {
-      return {};  // a symlink leading back to a folder being walked: a loop
-    }
-    m_ancestors.push_back(id);
-    std::vector<std::pair<std::string, struct stat>> subdirs;
-    {
-      DIR* handle = ::opendir(dir.c_str());
-      if (handle == nullptr) return std::unexpected(errno_error(errno, "list the folder", dir));
-      int dir_fd = ::dirfd(handle);
-      errno = 0;
-      while (struct dirent* entry = ::readdir(handle)) {
-        const char* name = entry->d_name;
-        if (name[0] == '.') continue;  // ".", "..", and hidden entries
-        struct stat st;
-        if (::fstatat(dir_fd, name, &st, 0) != 0) {
-          int err = errno;
-          if (err == ENOENT || err == ELOOP) continue;  // dangling symlink or vanished entry
-          std::string path = join(dir, name);
-          ::closedir(handle);
-          return std::unexpected(errno_error(err, "read", path));
-        }
-        if (S_ISREG(st.st_mode)) {
-          m_out.push_back(info_of(join(dir, name), st));
-        } else if (S_ISDIR(st.st_mode)) {
-          subdirs.emplace_back(join(dir, name), st);
-        }
-        // FIFOs, sockets and devices are not data files.
-        errno = 0;
-      }
-      int err = errno;
-      ::closedir(handle);
-      if (err != 0) return std::unexpected(errno_error(err, "list the folder", dir));
-    }
-    for (const auto& [path, st] : subdirs) LDB_TRY(walk(path, st));
-    m_ancestors.pop_back();
-    return {};
-  }
-
- private:
-  std::vector<FileInfo>& m_out;
-  std::vector<DirId> m_ancestors;
-};
 
 // Opens a file for reading; not_found/io errors name the path.
 Result<FileDescriptor> open_for_reading(const std::string& path) {
@@ -187,7 +112,7 @@ class LocalFileSystem final : public FileSystem {
     if (::stat(path.c_str(), &st) != 0) return std::unexpected(errno_error(errno, "list", path));
     std::vector<FileInfo> out;
     if (S_ISREG(st.st_mode)) {
-      out.push_back(info_of(std::move(path), st));
+      out.push_back(local_file_info(std::move(path), st));
       return out;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -195,10 +120,10 @@ class LocalFileSystem final : public FileSystem {
                   fmt::format("'{}' is neither a file nor a folder (a FIFO, socket or device)", path),
                   "pass a regular file or a folder");
     }
-    Walker walker(out);
-    LDB_TRY(walker.walk(path, st));
-    std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
-    return out;
+    auto found = walk_local_tree(path, st);
+    if (!found) return std::unexpected(std::move(found).error());
+    std::sort(found->begin(), found->end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
+    return found;
   }
 
   Result<FileInfo> stat(std::string_view path_text) override {
@@ -209,7 +134,7 @@ class LocalFileSystem final : public FileSystem {
       return fail(ErrorCode::invalid_argument, fmt::format("'{}' is not a regular file", path),
                   "pass the path of a file");
     }
-    return info_of(std::move(path), st);
+    return local_file_info(std::move(path), st);
   }
 
   Result<std::string> read(std::string_view path) override { return read_whole(std::string(path)); }
