@@ -116,36 +116,6 @@ Result<core::Md5> hash_local_file(const fs_std::path& path) {
   return hasher.finish();
 }
 
-// Writes `content` to `dest` through a temporary file in the same folder.
-Status write_generated(const fs_std::path& dest, std::string_view content) {
-  fs_std::path temp = dest.parent_path() / (std::string(k_temp_prefix) + dest.filename().string());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return std::unexpected(io_error("create", temp, errno));
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return std::unexpected(io_error("write", temp, err));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return std::unexpected(io_error("write", temp, err));
-  }
-  if (::rename(temp.c_str(), dest.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return std::unexpected(io_error("rename into", dest, err));
-  }
-  return {};
-}
-
 // Copies a local file (a transform's output) to `dest` through a temporary
 // file in the same folder.
 Status copy_local(const fs_std::path& source, const fs_std::path& dest) {
@@ -455,7 +425,7 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     for (std::size_t i = begin; i < end && !first_error.failed(); ++i) {
       const PlannedFile& file = *to_write[i];
       fs_std::path dest = target / file.path;
-      Status status = file.kind == PlannedFile::Kind::annotation ? write_generated(dest, file.content)
+      Status status = file.kind == PlannedFile::Kind::annotation ? storage::write_file_replacing(dest, file.content)
                       : file.kind == PlannedFile::Kind::local      ? copy_local(file.source, dest)
                       : options.data_files == DataFiles::hard_link ? link_read_only(file.source, dest)
                                                                    : fs.copy_object_to(file.source, file.md5, dest);

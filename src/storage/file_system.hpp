@@ -81,9 +81,14 @@ class FileSystem {
 // The local-disk backend.
 std::unique_ptr<FileSystem> make_local_file_system();
 
-// Writes `data` to `dest` through a temporary file in the same folder, fsyncs it
-// and renames it into place, so readers see the old file or the new one.
+// Writes `data` to `dest` through a temporary (or unnamed) file in the same
+// folder, fsyncs it and puts it in place, so readers see the old file or the
+// new one.
 Status write_file_atomic(const std::filesystem::path& dest, std::string_view data);
+
+// The same without the fsyncs, for many generated files at once (instantiate):
+// a crash may lose them, but never leaves one partly written under its name.
+Status write_file_replacing(const std::filesystem::path& dest, std::string_view data);
 
 // Reads a whole local file.
 Result<std::string> read_local_file(const std::filesystem::path& path);

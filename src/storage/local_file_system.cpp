@@ -195,11 +195,23 @@ class LocalFileSystem final : public FileSystem {
 
 std::unique_ptr<FileSystem> make_local_file_system() { return std::make_unique<LocalFileSystem>(); }
 
-Status write_file_atomic(const std::filesystem::path& dest, std::string_view data) {
+namespace {
+
+Status write_through_temp(const std::filesystem::path& dest, std::string_view data, Sync sync) {
   auto temp = TempFile::create_beside(dest);
   if (!temp) return std::unexpected(std::move(temp).error());
   LDB_TRY(write_all(temp->fd(), data, dest.string()));
-  return temp->commit(Sync::yes);
+  return temp->commit(sync);
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::filesystem::path& dest, std::string_view data) {
+  return write_through_temp(dest, data, Sync::yes);
+}
+
+Status write_file_replacing(const std::filesystem::path& dest, std::string_view data) {
+  return write_through_temp(dest, data, Sync::no);
 }
 
 Result<std::string> read_local_file(const std::filesystem::path& path) { return read_whole(path.string()); }

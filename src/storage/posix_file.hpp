@@ -45,9 +45,12 @@ Status write_all(int fd, std::string_view data, std::string_view path);
 
 enum class Sync { no, yes };
 
-// A new file with a unique hidden name beside `dest` (".NAME.ldb-tmp-...", so
-// walks skip it). commit() renames it onto dest; destruction without commit
-// removes it. Permissions follow the umask like any newly created file.
+// A new file that appears as `dest` only when committed, complete. Where the
+// file system supports it, an unnamed file (O_TMPFILE) in dest's folder that
+// commit() links in (replacing an existing dest by a rename); elsewhere a
+// file with a unique hidden name beside dest (".NAME.ldb-tmp-...", so walks
+// skip it) that commit() renames onto dest. Destruction without commit leaves
+// nothing. Permissions follow the umask like any newly created file.
 class TempFile {
  public:
   static Result<TempFile> create_beside(const std::filesystem::path& dest);
@@ -60,9 +63,10 @@ class TempFile {
   ~TempFile();
 
   int fd() const { return m_fd.get(); }
+  // The temporary name; empty for an unnamed file.
   const std::string& path() const { return m_path; }
-  // Optionally fsyncs, closes and renames the file onto dest (fsyncing the
-  // folder too when Sync::yes). Errors name dest.
+  // Optionally fsyncs, then puts the file in place as dest and closes it
+  // (fsyncing the folder too when Sync::yes). Errors name dest.
   Status commit(Sync sync);
 
  private:
