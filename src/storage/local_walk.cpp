@@ -88,8 +88,12 @@ class TreeWalk {
     if (handle == nullptr) return std::unexpected(errno_error(errno, "list the folder", dir.path));
     int dir_fd = ::dirfd(handle);
     std::vector<PendingDir> subdirs;
-    errno = 0;
-    while (struct dirent* entry = ::readdir(handle)) {
+    for (;;) {
+      // readdir reports an error only through errno, and the skipped entries
+      // below leave ENOENT/ELOOP there: clear it before every call.
+      errno = 0;
+      struct dirent* entry = ::readdir(handle);
+      if (entry == nullptr) break;
       const char* name = entry->d_name;
       if (name[0] == '.') continue;  // ".", "..", and hidden entries
       struct stat st;
@@ -111,7 +115,6 @@ class TreeWalk {
         }
       }
       // FIFOs, sockets and devices are not data files.
-      errno = 0;
     }
     int err = errno;
     ::closedir(handle);

@@ -74,6 +74,27 @@ TEST(LocalWalkTest, SymlinkLoopsEndOnEveryThread) {
   EXPECT_LE(paths.size(), 4u);
 }
 
+TEST(LocalWalkTest, ASkippedEntryReadLastIsNotAnError) {
+  // A dangling symlink or a loop is skipped; when it is the last entry a
+  // folder lists, the walk must still end cleanly (found by a newcomer:
+  // "'FOLDER' does not exist"). A folder holding nothing else lists it last.
+  TempDir dir;
+  fs::create_directories(dir.path() / "only-dangling");
+  fs::create_symlink(dir.path() / "nowhere", dir.path() / "only-dangling" / "gone.png");
+  fs::create_directories(dir.path() / "only-loop");
+  fs::create_symlink("loop", dir.path() / "only-loop" / "loop");  // ELOOP
+  fs::create_directories(dir.path() / "mixed");
+  std::ofstream(dir.path() / "mixed" / "kept.bin") << "k";
+  for (int i = 0; i < 20; ++i) fs::create_symlink(dir.path() / "nowhere", dir.path() / "mixed" / fmt::format("d{}", i));
+  fs::create_symlink(dir.path() / "nowhere", dir.path() / "dangling-at-top");
+  for (unsigned threads : {1u, 2u}) {
+    EXPECT_EQ(walk(dir.path(), threads), (std::set<std::string>{(dir.path() / "mixed" / "kept.bin").string()}))
+        << threads << " threads";
+    EXPECT_EQ(walk(dir.path() / "only-dangling", threads), std::set<std::string>{});
+    EXPECT_EQ(walk(dir.path() / "only-loop", threads), std::set<std::string>{});
+  }
+}
+
 TEST(LocalWalkTest, AFailureNamesItsPathAndStopsTheWalk) {
   TempDir dir;
   fs::create_directories(dir.path() / "ok");
