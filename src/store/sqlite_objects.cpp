@@ -160,7 +160,7 @@ namespace {
 
 // Sorts refs with distinct hashes by hash: one counting pass by the first two
 // bytes (MD5s are uniform, so the buckets are small and even), then each
-// bucket on its own — a third of std::sort's time over a million refs.
+// small bucket on its own, which stays in cache.
 Collection sort_by_hash(Collection refs) {
   constexpr std::size_t k_buckets = 1 << 16;
   if (refs.size() < k_buckets) {
