@@ -26,12 +26,6 @@ namespace {
 // Selections at least this large are served by a scan of every version.
 constexpr std::size_t k_scan_threshold = 20000;
 
-Md5 md5_of_blob(std::string_view blob) {
-  Md5 m;
-  if (blob.size() == 16) std::copy(blob.begin(), blob.end(), reinterpret_cast<char*>(m.bytes.data()));
-  return m;
-}
-
 class SqliteAnnotationCursor final : public AnnotationCursor {
  public:
   // `connection` is the cursor's own connection (null: the store's), which it
@@ -67,7 +61,7 @@ class SqliteAnnotationCursor final : public AnnotationCursor {
           m_done = true;
           break;
         }
-        m_hashes.push_back(md5_of_blob(m_statement.column_blob(1)));
+        m_hashes.push_back(md5_from_blob(m_statement.column_blob(1)));
         m_position->prefetch(m_hashes.back());
         m_versions.push_back(static_cast<std::uint32_t>(m_statement.column_int(2)));
         batch.add(AnnotationBatch::k_unplaced, m_statement.column_text(0));

@@ -12,16 +12,6 @@
 
 namespace ldb::store {
 
-namespace {
-
-Md5 md5_from_blob(std::string_view blob) {
-  Md5 m;
-  if (blob.size() == 16) std::copy(blob.begin(), blob.end(), reinterpret_cast<char*>(m.bytes.data()));
-  return m;
-}
-
-}  // namespace
-
 Error unknown_object(const Md5& hash) {
   return Error{ErrorCode::not_found, fmt::format("object id:{} is not indexed", hash.hex()),
                "index the data first: ldb index <path>"};

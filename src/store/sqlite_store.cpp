@@ -8,6 +8,12 @@
 
 namespace ldb::store {
 
+Md5 md5_from_blob(std::string_view blob) {
+  Md5 m;
+  if (blob.size() == 16) std::copy(blob.begin(), blob.end(), reinterpret_cast<char*>(m.bytes.data()));
+  return m;
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -163,7 +169,7 @@ DatasetVersion read_version_row(const Statement& stmt) {
   v.version = static_cast<std::uint32_t>(stmt.column_int(1));
   v.parent = static_cast<std::uint32_t>(stmt.column_int(2));
   auto blob = stmt.column_blob(3);
-  if (blob.size() == 16) std::copy(blob.begin(), blob.end(), reinterpret_cast<char*>(v.collection_hash.bytes.data()));
+  v.collection_hash = md5_from_blob(blob);
   v.message = std::string(stmt.column_text(4));
   v.author = std::string(stmt.column_text(5));
   v.time = stmt.column_int(6);

@@ -69,6 +69,9 @@ Status migrate_schema(Database& db);
 
 std::int64_t unix_now();
 
+// An MD5 stored as a 16-byte BLOB; zero for a value of any other size.
+Md5 md5_from_blob(std::string_view blob);
+
 // not_found naming the object, with the hint to index it.
 Error unknown_object(const Md5& hash);
 
