@@ -1,7 +1,7 @@
 #include "storage/xml_scan.hpp"
 
-#include <curl/curl.h>
-
+#include <array>
+#include <charconv>
 #include <cstdint>
 #include <ctime>
 
@@ -117,6 +117,84 @@ std::optional<std::string> xml_text(std::string_view xml, std::string_view tag) 
   return xml_decode(found.front());
 }
 
+namespace {
+
+std::optional<int> month_number(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> k_months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (int i = 0; i < 12; ++i) {
+    if (name == k_months[static_cast<std::size_t>(i)]) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> number(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// "HH:MM:SS" into tm.
+bool clock_time(std::string_view text, std::tm& tm) {
+  if (text.size() != 8 || text[2] != ':' || text[5] != ':') return false;
+  auto h = number(text.substr(0, 2)), m = number(text.substr(3, 2)), s = number(text.substr(6, 2));
+  if (!h || !m || !s || *h > 23 || *m > 59 || *s > 60) return false;
+  tm.tm_hour = *h;
+  tm.tm_min = *m;
+  tm.tm_sec = *s;
+  return true;
+}
+
+std::vector<std::string_view> words(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    auto start = i;
+    while (i < text.size() && text[i] != ' ') ++i;
+    if (i > start) out.push_back(text.substr(start, i - start));
+  }
+  return out;
+}
+
+// The three date forms HTTP/1.1 recipients accept (RFC 9110 section 5.6.7):
+// "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT" and
+// asctime's "Sun Nov  6 08:49:37 1994".
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+  auto w = words(text);
+  std::tm tm{};
+  std::optional<int> day, month, year;
+  if (w.size() == 6 && w[0].ends_with(',') && w[5] == "GMT") {
+    day = number(w[1]);
+    month = month_number(w[2]);
+    year = number(w[3]);
+    if (!clock_time(w[4], tm)) return std::nullopt;
+  } else if (w.size() == 4 && w[0].ends_with(',') && w[3] == "GMT" && w[1].size() == 9 && w[1][2] == '-' &&
+             w[1][6] == '-') {
+    day = number(w[1].substr(0, 2));
+    month = month_number(w[1].substr(3, 3));
+    year = number(w[1].substr(7, 2));
+    if (year) *year += *year < 70 ? 2000 : 1900;
+    if (!clock_time(w[2], tm)) return std::nullopt;
+  } else if (w.size() == 5) {
+    month = month_number(w[1]);
+    day = number(w[2]);
+    year = number(w[4]);
+    if (!clock_time(w[3], tm)) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  if (!day || !month || !year || *day < 1 || *day > 31 || *year < 1900) return std::nullopt;
+  tm.tm_mday = *day;
+  tm.tm_mon = *month;
+  tm.tm_year = *year - 1900;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
 std::optional<std::int64_t> parse_timestamp(std::string_view text) {
   if (text.size() >= 19 && text[4] == '-' && text[10] == 'T') {
     std::tm tm{};
@@ -124,10 +202,7 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
     if (strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return std::nullopt;
     return static_cast<std::int64_t>(timegm(&tm));
   }
-  std::string copy(text);
-  time_t t = curl_getdate(copy.c_str(), nullptr);
-  if (t < 0) return std::nullopt;
-  return static_cast<std::int64_t>(t);
+  return parse_http_date(text);
 }
 
 }  // namespace ldb::storage

@@ -75,7 +75,18 @@ TEST(XmlScan, ElementsTextAndEntities) {
 TEST(XmlScan, Timestamps) {
   EXPECT_EQ(parse_timestamp("2009-10-12T17:50:30.000Z"), 1255369830);
   EXPECT_EQ(parse_timestamp("Mon, 12 Oct 2009 17:50:30 GMT"), 1255369830);
+  // The two obsolete HTTP date forms recipients must still accept.
+  EXPECT_EQ(parse_timestamp("Monday, 12-Oct-09 17:50:30 GMT"), 1255369830);
+  EXPECT_EQ(parse_timestamp("Mon Oct 12 17:50:30 2009"), 1255369830);
+  EXPECT_EQ(parse_timestamp("Sun Nov  6 08:49:37 1994"), 784111777);
+  EXPECT_EQ(parse_timestamp("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
   EXPECT_FALSE(parse_timestamp("yesterday").has_value());
+  EXPECT_FALSE(parse_timestamp("").has_value());
+  EXPECT_FALSE(parse_timestamp("Mon, 12 Okt 2009 17:50:30 GMT").has_value());
+  EXPECT_FALSE(parse_timestamp("Mon, 12 Oct 2009 17:50 GMT").has_value());
+  EXPECT_FALSE(parse_timestamp("Mon, 12 Oct 2009 25:50:30 GMT").has_value());
+  EXPECT_FALSE(parse_timestamp("Mon, 32 Oct 2009 17:50:30 GMT").has_value());
+  EXPECT_FALSE(parse_timestamp("Mon, 12 Oct 2009 17:50:30 CET").has_value());
 }
 
 }  // namespace
