@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   libsqlite3-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libfmt-dev
-  libre2-dev libtomlplusplus-dev libcurl4-openssl-dev libcli11-dev
+  libre2-dev libtomlplusplus-dev libcurl4-openssl-dev libcli11-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Test-only: tests/cli/test_torchvision.py loads instantiated class folders
   # with torchvision.datasets.ImageFolder (large: PyTorch comes with it).

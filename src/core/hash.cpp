@@ -2,6 +2,10 @@
 
 #include <openssl/evp.h>
 
+// Inlined from Debian's libxxhash-dev header: no library to load at run time.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <fmt/format.h>
 
 namespace ldb::core {
@@ -37,6 +41,8 @@ Result<Md5> Md5::from_hex(std::string_view hex) {
   }
   return m;
 }
+
+std::uint64_t checksum64(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
 
 bool is_hex(std::string_view text) {
   if (text.empty() || text.size() > 32) return false;

@@ -68,6 +68,10 @@ class Md5Hasher {
 
 Md5 md5_of(std::string_view data);
 
+// A fast 64-bit checksum (XXH3) of ldb's own files, to tell a torn or altered
+// file from a whole one. Not an identity: objects and annotations use MD5.
+std::uint64_t checksum64(std::string_view data);
+
 // True when `text` is 1..32 hex digits (a hash or a hash prefix).
 bool is_hex(std::string_view text);
 

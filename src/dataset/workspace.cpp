@@ -21,16 +21,17 @@ constexpr int k_format_version = 1;
 constexpr int k_transforms_format_version = 2;
 
 std::string encode(const WorkspaceState& state) {
-  // The member count and MD5 of the collection let open() tell a torn or
-  // truncated file from a smaller dataset (a cut at a member boundary still
-  // decodes).
+  // The member count and checksum of the collection let open() tell a torn
+  // or truncated file from a smaller dataset (a cut at a member boundary
+  // still decodes). XXH3 rather than MD5: every status and add reads this
+  // file, and MD5 of 100k members took 3 ms of a 20 ms status.
   auto collection = store::serialize_collection(state.members);
   nlohmann::json header = {{"format", k_format_version},
                            {"dataset", state.dataset_name},
                            {"parent_version", state.parent_version},
                            {"instance", state.instance},
                            {"members", state.members.size()},
-                           {"md5", core::md5_of(collection).hex()}};
+                           {"xxh3", fmt::format("{:016x}", core::checksum64(collection))}};
   auto transforms = prune_transforms(state.members, state.transforms);
   if (!transforms.empty()) {
     header["format"] = k_transforms_format_version;
@@ -54,7 +55,8 @@ Result<WorkspaceState> decode(std::string_view bytes, const std::filesystem::pat
   if (nl == std::string_view::npos) return corrupt("no header line");
   WorkspaceState state;
   std::optional<std::uint64_t> expected_members;
-  std::string expected_md5;
+  std::string expected_xxh3;
+  std::string expected_md5;  // what earlier ldb builds wrote; still checked
   try {
     auto header = nlohmann::json::parse(bytes.substr(0, nl));
     int format = header.value("format", 0);
@@ -63,6 +65,7 @@ Result<WorkspaceState> decode(std::string_view bytes, const std::filesystem::pat
     state.parent_version = header.at("parent_version").get<std::uint32_t>();
     state.instance = header.value("instance", "");
     if (header.contains("members")) expected_members = header.at("members").get<std::uint64_t>();
+    expected_xxh3 = header.value("xxh3", "");
     expected_md5 = header.value("md5", "");
     if (header.contains("transforms")) {
       for (const auto& [hex, commands] : header.at("transforms").items()) {
@@ -85,7 +88,8 @@ Result<WorkspaceState> decode(std::string_view bytes, const std::filesystem::pat
     return corrupt(fmt::format("it holds {} of its {} staged members (a torn or truncated write)", members->size(),
                                *expected_members));
   }
-  if (!expected_md5.empty() && core::md5_of(body).hex() != expected_md5) {
+  if (!expected_xxh3.empty() ? fmt::format("{:016x}", core::checksum64(body)) != expected_xxh3
+                             : !expected_md5.empty() && core::md5_of(body).hex() != expected_md5) {
     return corrupt("its staged members do not match their checksum");
   }
   state.members = std::move(*members);

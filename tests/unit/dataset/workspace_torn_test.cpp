@@ -80,6 +80,25 @@ TEST_F(WorkspaceTornTest, ZeroedTailIsDetected) {
   EXPECT_NE(ws.error().message.find("checksum"), std::string::npos) << ws.error().message;
 }
 
+TEST_F(WorkspaceTornTest, EarlierMd5ChecksumIsStillVerified) {
+  // Earlier builds wrote the MD5 of the members; this one writes XXH3.
+  auto nl = m_saved.find('\n');
+  std::string header = m_saved.substr(0, nl);
+  auto body = m_saved.substr(nl + 1);
+  const std::string key = "\"xxh3\":\"";
+  auto at = header.find(key);
+  ASSERT_NE(at, std::string::npos) << header;
+  header.replace(at, key.size() + 16 + 1, "\"md5\":\"" + core::md5_of(body).hex() + "\"");
+  tear(header + "\n" + body);
+  ASSERT_OK(Workspace::open(root()));
+  std::string zeroed = body;
+  std::fill(zeroed.end() - 20, zeroed.end(), '\0');
+  tear(header + "\n" + zeroed);
+  auto ws = Workspace::open(root());
+  expect_damaged(ws, header.size() + 1 + zeroed.size());
+  EXPECT_NE(ws.error().message.find("checksum"), std::string::npos) << ws.error().message;
+}
+
 TEST_F(WorkspaceTornTest, FileWithoutCountAndChecksumStillOpens) {
   // Workspaces saved before the header kept a count and a checksum.
   std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})" "\n";
