@@ -26,6 +26,15 @@ std::unexpected<Error> cannot_link(std::string_view source, std::string_view why
                                std::string(k_drop_link_hint)});
 }
 
+std::unexpected<Error> link_failed(const std::string& source, const fs_std::path& dest, int err) {
+  if (err == EXDEV) return cannot_link(source, "the workspace is on another file system than the storage");
+  if (err == EPERM || err == EMLINK || err == ENOTSUP) {
+    return cannot_link(source, fmt::format("the file system refuses: {}", std::strerror(err)));
+  }
+  return fail(ErrorCode::io, fmt::format("cannot link '{}' to '{}': {}", source, dest.string(), std::strerror(err)),
+              "check the folder's permissions and free space, then run instantiate again");
+}
+
 }  // namespace
 
 Status check_linkable(const fs_std::path& target, std::span<const std::string* const> sources) {
@@ -71,17 +80,14 @@ Status link_read_only(std::string_view source, const fs_std::path& dest) {
     int err = errno;
     return cannot_link(source_path, fmt::format("cannot make it read-only: {}", std::strerror(err)));
   }
+  // Straight to the final name when nothing is there: a link is the whole
+  // file the moment it appears. Only a replacement goes through a temporary
+  // name and rename (there is no "link over").
+  if (::link(source_path.c_str(), dest.c_str()) == 0) return {};
+  if (errno != EEXIST) return link_failed(source_path, dest, errno);
   fs_std::path temp = dest.parent_path() / (std::string(k_link_temp_prefix) + dest.filename().string());
   ::unlink(temp.c_str());  // a leftover of a killed run
-  if (::link(source_path.c_str(), temp.c_str()) != 0) {
-    int err = errno;
-    if (err == EXDEV) return cannot_link(source_path, "the workspace is on another file system than the storage");
-    if (err == EPERM || err == EMLINK || err == ENOTSUP) {
-      return cannot_link(source_path, fmt::format("the file system refuses: {}", std::strerror(err)));
-    }
-    return fail(ErrorCode::io, fmt::format("cannot link '{}' to '{}': {}", source_path, temp.string(), std::strerror(err)),
-                "check the folder's permissions and free space, then run instantiate again");
-  }
+  if (::link(source_path.c_str(), temp.c_str()) != 0) return link_failed(source_path, temp, errno);
   int renamed = ::rename(temp.c_str(), dest.c_str());
   int err = errno;
   // rename() does nothing when dest already is a link to the same inode, which

@@ -20,7 +20,7 @@ namespace ldb::formats {
 Status check_linkable(const std::filesystem::path& target, std::span<const std::string* const> sources);
 
 // Hard-links `source` to `dest` (parent folder must exist; a file at dest is
-// replaced) through a hidden temporary name, after removing write permission
+// replaced through a hidden temporary name and rename), after removing write permission
 // from the shared inode. unsupported for a link across file systems (EXDEV)
 // or where the file system refuses links (EPERM, EMLINK), naming the file with
 // the hint to drop --link; io for anything else. Nothing is left at the

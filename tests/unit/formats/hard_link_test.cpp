@@ -167,5 +167,31 @@ TEST(HardLink, LinkReadOnlyOfAMissingSourceIsNotFound) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "out.jpg"));
 }
 
+TEST(HardLink, LinkReadOnlyCreatesAndReplacesLeavingNoTemporary) {
+  ldb::testing::TempDir dir;
+  auto write = [](const fs::path& path, std::string_view text) { std::ofstream(path) << text; };
+  write(dir.path() / "a.jpg", "aaaa");
+  write(dir.path() / "b.jpg", "bbbb");
+  fs::create_directories(dir.path() / "ws");
+  fs::path dest = dir.path() / "ws" / "x.jpg";
+  auto list = [&] {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir.path() / "ws")) names.push_back(entry.path().filename());
+    return names;
+  };
+  // Nothing there yet: linked straight to its name.
+  ASSERT_OK(link_read_only((dir.path() / "a.jpg").string(), dest));
+  EXPECT_EQ(stat_of(dest).st_ino, stat_of(dir.path() / "a.jpg").st_ino);
+  EXPECT_FALSE(writable_by_anyone(dest));
+  // A file there (another inode): replaced, through a temporary name that goes.
+  ASSERT_OK(link_read_only((dir.path() / "b.jpg").string(), dest));
+  EXPECT_EQ(stat_of(dest).st_ino, stat_of(dir.path() / "b.jpg").st_ino);
+  // Already this very inode: rename does nothing, and the temporary still goes.
+  ASSERT_OK(link_read_only((dir.path() / "b.jpg").string(), dest));
+  EXPECT_EQ(stat_of(dest).st_ino, stat_of(dir.path() / "b.jpg").st_ino);
+  EXPECT_EQ(list(), std::vector<std::string>{"x.jpg"});
+  EXPECT_EQ(stat_of(dir.path() / "a.jpg").st_nlink, 1u);
+}
+
 }  // namespace
 }  // namespace ldb::formats
