@@ -14,8 +14,9 @@ std::string normalize_root(std::string_view path) {
 }
 
 void sort_unique(std::vector<ScannedFile>& files) {
-  std::stable_sort(files.begin(), files.end(),
-                   [](const ScannedFile& a, const ScannedFile& b) { return a.info.path < b.info.path; });
+  auto by_path = [](const ScannedFile& a, const ScannedFile& b) { return a.info.path < b.info.path; };
+  // One root's listing comes sorted: nothing to do but check.
+  if (!std::is_sorted(files.begin(), files.end(), by_path)) std::stable_sort(files.begin(), files.end(), by_path);
   files.erase(std::unique(files.begin(), files.end(),
                           [](const ScannedFile& a, const ScannedFile& b) { return a.info.path == b.info.path; }),
               files.end());
@@ -53,6 +54,13 @@ const ScannedFile* find_file(std::span<const ScannedFile> files, std::string_vie
                              [](const ScannedFile& f, std::string_view p) { return f.info.path < p; });
   if (it == files.end() || it->info.path != path) return nullptr;
   return &*it;
+}
+
+std::vector<std::string> scan_roots(std::span<const std::string> paths) {
+  std::vector<std::string> roots;
+  roots.reserve(paths.size());
+  for (const auto& given : paths) roots.push_back(normalize_root(given));
+  return roots;
 }
 
 Result<Scan> scan_paths(storage::FileSystem& fs, std::span<const std::string> paths, core::Progress& progress) {

@@ -30,6 +30,9 @@ struct Scan {
 // (not_found naming a missing path).
 Result<Scan> scan_paths(storage::FileSystem& fs, std::span<const std::string> paths, core::Progress& progress);
 
+// The Scan::roots that scan_paths makes of `paths`, without listing anything.
+std::vector<std::string> scan_roots(std::span<const std::string> paths);
+
 // True when the path ends in ".json".
 bool is_json_path(std::string_view path);
 

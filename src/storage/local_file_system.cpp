@@ -120,10 +120,7 @@ class LocalFileSystem final : public FileSystem {
                   fmt::format("'{}' is neither a file nor a folder (a FIFO, socket or device)", path),
                   "pass a regular file or a folder");
     }
-    auto found = walk_local_tree(path, st);
-    if (!found) return std::unexpected(std::move(found).error());
-    std::sort(found->begin(), found->end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
-    return found;
+    return walk_local_tree(path, st);
   }
 
   Result<FileInfo> stat(std::string_view path_text) override {

@@ -59,7 +59,7 @@ class TreeWalk {
         m_wake.wait(lock, [&] { return m_failure || !m_queue.empty() || m_listing == 0; });
         if (m_failure || m_queue.empty()) {
           m_wake.notify_all();
-          return;
+          break;
         }
         dir = std::move(m_queue.front());
         m_queue.pop_front();
@@ -71,16 +71,23 @@ class TreeWalk {
       if (!listed && !m_failure) m_failure = std::move(listed).error();
       m_wake.notify_all();
     }
+    std::sort(out.begin(), out.end(), by_path);
   }
 
+  // Each thread sorts what it found before it returns (in parallel); this
+  // merges the sorted lists.
   Result<std::vector<FileInfo>> result() {
     if (m_failure) return std::unexpected(std::move(*m_failure));
     std::vector<FileInfo> all = std::move(m_outputs[0]);
     for (std::size_t i = 1; i < m_outputs.size(); ++i) {
+      auto middle = static_cast<std::ptrdiff_t>(all.size());
       all.insert(all.end(), std::make_move_iterator(m_outputs[i].begin()), std::make_move_iterator(m_outputs[i].end()));
+      std::inplace_merge(all.begin(), all.begin() + middle, all.end(), by_path);
     }
     return all;
   }
+
+  static bool by_path(const FileInfo& a, const FileInfo& b) { return a.path < b.path; }
 
  private:
   Status list_one(const PendingDir& dir, std::vector<FileInfo>& out) {

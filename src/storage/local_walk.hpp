@@ -18,7 +18,7 @@
 
 namespace ldb::storage {
 
-// Every file below `root` (whose stat is `root_stat`), in no particular order,
+// Every file below `root` (whose stat is `root_stat`), sorted by path,
 // walked on up to `threads` threads (0: one per core, at most 4). Vanished
 // entries and dangling symlinks are skipped; any other error names its path
 // (when several folders fail, one of them).

@@ -30,21 +30,26 @@ Result<std::int64_t> SqliteStore::object_id(const Md5& hash) {
 Result<std::vector<KnownPath>> SqliteStore::known_paths_under(std::string_view prefix) {
   std::string base(prefix);
   while (base.size() > 1 && base.back() == '/') base.pop_back();
+  // One range scan of the primary key, in path order: from `base` itself to
+  // just before base + "0" ('0' sorts right after '/'). It also passes names
+  // like "base.old" and "base-2" (bytes below '/'), which are skipped here;
+  // an OR of the two conditions made SQLite sort all rows again.
   auto stmt = m_db.prepare(
       "SELECT p.path, p.size, p.mtime_ns, o.hash, p.annotation_path, p.annotation_size, p.annotation_mtime_ns, "
       "p.annotation_version, o.image_format IS NULL FROM paths p JOIN objects o ON o.id = p.object_id "
-      "WHERE p.path = ?1 OR (p.path >= ?2 AND p.path < ?3) ORDER BY p.path");
+      "WHERE p.path >= ?1 AND p.path < ?2");
   if (!stmt) return std::unexpected(stmt.error());
-  std::string lo = base == "/" ? "/" : base + "/";
-  std::string hi = base == "/" ? "0" : base + "0";  // '0' sorts right after '/'
-  stmt->bind(1, base).bind(2, lo).bind(3, hi);
+  std::string under = base == "/" ? "/" : base + "/";
+  stmt->bind(1, base).bind(2, base == "/" ? std::string("0") : base + "0");
   std::vector<KnownPath> out;
   for (;;) {
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
+    std::string_view path = stmt->column_text(0);
+    if (path != base && !path.starts_with(under)) continue;
     KnownPath k;
-    k.path = std::string(stmt->column_text(0));
+    k.path = std::string(path);
     k.size = static_cast<std::uint64_t>(stmt->column_int(1));
     k.mtime_ns = stmt->column_int(2);
     k.hash = md5_from_blob(stmt->column_blob(3));

@@ -1,5 +1,6 @@
 // Tests for storage/local_walk.cpp: the folder walk shared out to threads must
-// find exactly what a plain recursive listing finds, however many threads.
+// find exactly what a plain recursive listing finds, sorted by path, however
+// many threads.
 
 #include "storage/local_walk.hpp"
 
@@ -28,6 +29,9 @@ std::set<std::string> walk(const fs::path& root, unsigned threads) {
   EXPECT_TRUE(found.has_value()) << ldb::testing::describe(found);
   std::set<std::string> paths;
   if (!found) return paths;
+  EXPECT_TRUE(std::is_sorted(found->begin(), found->end(),
+                             [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; }))
+      << "not sorted by path on " << threads << " threads";
   for (const auto& f : *found) {
     EXPECT_TRUE(paths.insert(f.path).second) << f.path << " found twice";
     EXPECT_EQ(f.size, fs::file_size(f.path)) << f.path;
