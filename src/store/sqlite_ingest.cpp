@@ -99,7 +99,6 @@ class SqliteIngest final : public IngestSession {
 
   Status add(std::span<const IndexedFile> files) override {
     if (m_failed) return fail(ErrorCode::internal, "ingest session used after an error");
-    m_result.refs.reserve(m_result.refs.size() + files.size());
     for (const auto& file : files) {
       auto added = add_file(file);
       if (!added) {
