@@ -1,6 +1,10 @@
 #include "cli/app.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -170,10 +174,48 @@ const std::vector<Command>& commands() {
   return table;
 }
 
+namespace {
+
+// stdout could not be written. A reader that went away (`ldb list | head`)
+// ends ldb quietly with the status a SIGPIPE death would give (141); any
+// other failure (a full disk) is an io error. Store writes are transactions
+// that the unwinding already rolled back, or that committed before printing.
+int output_failed(int err) {
+  if (err == EPIPE) return 128 + SIGPIPE;
+  try {
+    print_error(Error{ErrorCode::io, fmt::format("cannot write the output: {}", std::strerror(err)),
+                      "check where the output goes (free space, a closed pipe)"});
+  } catch (const std::system_error&) {
+    // stderr is gone too: nothing left to tell.
+  }
+  return exit_code(Error{ErrorCode::io, "", ""});
+}
+
+int run_command(std::vector<std::string> args);
+
+}  // namespace
+
 int run_cli(int argc, char** argv) {
-  // A plugin that stops reading its input must not kill ldb.
+  // A plugin that stops reading its input must not kill ldb; nor must the
+  // reader of ldb's own output (handled below).
   std::signal(SIGPIPE, SIG_IGN);
-  std::vector<std::string> args(argv + 1, argv + argc);
+  int code = 0;
+  try {
+    code = run_command(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::system_error& e) {
+    // fmt::print throws when a write to stdout fails; ferror tells that
+    // apart from any other system_error.
+    if (!std::ferror(stdout)) throw;
+    return output_failed(e.code().value());
+  }
+  // Whatever is still buffered: a failure here would otherwise be lost at exit.
+  if (std::fflush(stdout) != 0) return output_failed(errno);
+  return code;
+}
+
+namespace {
+
+int run_command(std::vector<std::string> args) {
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     print_help();
     return args.empty() ? 2 : 0;
@@ -224,5 +266,7 @@ int run_cli(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace
 
 }  // namespace ldb::cli

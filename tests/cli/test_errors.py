@@ -223,6 +223,32 @@ class PipedOutputTest(LdbTestCase):
         os.close(master)
         self.assertEqual(quiet, b"")
 
+    def test_a_reader_gone_ends_ldb_quietly_and_a_full_disk_is_an_error(self):
+        make_pairs(os.path.join(self.data, "a"), 3)
+        self.use_init_instance()
+        self.ok("index", os.path.join(self.data, "a"))
+        for args in (("list", "ds:root"), ("list", "ds:root", "-s"), ("eval", "ds:root"), ("--help",)):
+            # `ldb ... | head` once head has exited: the pipe has no reader.
+            read_end, write_end = os.pipe()
+            os.close(read_end)
+            try:
+                proc = subprocess.run([LDB_BIN, *args], cwd=self.ws, env=self.env, stdout=write_end,
+                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=30)
+            finally:
+                os.close(write_end)
+            # What a SIGPIPE death would show in the shell, and nothing said.
+            self.assertEqual(proc.returncode, 141, (args, proc.stderr))
+            self.assertEqual(proc.stderr, b"", args)
+            if not os.path.exists("/dev/full"):
+                continue
+            with open("/dev/full", "wb") as full:
+                proc = subprocess.run([LDB_BIN, *args], cwd=self.ws, env=self.env, stdout=full,
+                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=30)
+            err = proc.stderr.decode()
+            self.assertEqual(proc.returncode, 5, (args, err))
+            self.assertIn("ldb: error: cannot write the output: No space left on device", err)
+            self.assertIn("hint:", err)
+
 
 if __name__ == "__main__":
     main()
