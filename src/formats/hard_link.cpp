@@ -71,7 +71,7 @@ Status link_read_only(std::string_view source, const fs_std::path& dest) {
     int err = errno;
     return fail(err == ENOENT ? ErrorCode::not_found : ErrorCode::io,
                 fmt::format("cannot read '{}': {}", source_path, std::strerror(err)),
-                fmt::format("storage is expected not to change; re-index it: ldb index {}", source_path));
+                "check the path; the file may have been moved or deleted");
   }
   // Write permission off the shared inode first, so the workspace file is
   // never writable, not even for a moment.

@@ -433,7 +433,16 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
         // Never leave a torn file under the final name.
         std::error_code ignored;
         fs_std::remove(dest, ignored);
-        first_error.set(std::move(status).error());
+        Error error = std::move(status).error();
+        // A storage file deleted since it was indexed: re-indexing cannot
+        // bring it back; the dataset has to let go of the object.
+        if (error.code == ErrorCode::not_found && file.kind != PlannedFile::Kind::annotation) {
+          error.hint = fmt::format(
+              "storage is expected not to change: restore the file, or drop the object from the dataset "
+              "(ldb del id:{}, then ldb commit)",
+              file.object.hex());
+        }
+        first_error.set(std::move(error));
         return;
       }
       auto stat = stat_file(dest, file.path);
@@ -444,11 +453,15 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
       if (stat->size != file.size) {
         std::error_code ignored;
         fs_std::remove(dest, ignored);
-        first_error.set(Error{ErrorCode::corruption,
+        // Storage changed behind ldb's back: a conflict, as in resolve; the
+        // instance itself is whole.
+        first_error.set(Error{ErrorCode::conflict,
                               fmt::format("'{}' (id:{}) is {} bytes, but {} bytes were indexed", file.source,
                                           file.object.hex(), stat->size, file.size),
-                              fmt::format("storage is expected not to change; re-index it: ldb index {}",
-                                          file.source)});
+                              fmt::format("storage is expected not to change: restore the file, or drop the object "
+                                          "from the dataset (ldb del id:{}, then ldb commit) and index the new "
+                                          "content: ldb index {}",
+                                          file.object.hex(), file.source)});
         return;
       }
       written[i] = ManifestEntry{file.path, file.size, stat->mtime_ns, file.md5};

@@ -392,23 +392,34 @@ TEST_F(InstantiateTest, CheckpointMakesTornFilesOurs) {
   for (const auto& entry : result->manifest) EXPECT_NE(entry.mtime_ns, k_pending_mtime);
 }
 
-TEST_F(InstantiateTest, SourceOfAnotherSizeIsCorruption) {
+TEST_F(InstantiateTest, SourceOfAnotherSizeIsAConflictWithAWayOut) {
+  // Storage changed behind ldb's back: the instance is whole (not corruption).
   Member a = add("a.jpg", "AAA", "1");
   a.size = 99;
   auto result = run({a}, Options{.format = Format::bare_pairs});
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, ErrorCode::corruption);
+  EXPECT_EQ(result.error().code, ErrorCode::conflict);
   EXPECT_NE(result.error().message.find("a.jpg"), std::string::npos);
-  EXPECT_NE(result.error().hint.find("ldb index"), std::string::npos);
+  EXPECT_NE(result.error().hint.find("ldb del id:" + h("AAA")), std::string::npos) << result.error().hint;
+  EXPECT_NE(result.error().hint.find("ldb index"), std::string::npos) << result.error().hint;
   EXPECT_FALSE(fs::exists(m_target / ("a-" + h("AAA") + ".jpg")));
 }
 
-TEST_F(InstantiateTest, MissingSourceIsAnErrorNamingIt) {
-  Member a = add("a.jpg", "AAA", "1");
-  fs::remove(a.source_path);
-  auto result = run({a});
-  ASSERT_FALSE(result);
-  EXPECT_NE(result.error().message.find("a.jpg"), std::string::npos);
+TEST_F(InstantiateTest, MissingSourceIsAnErrorNamingItAndTheWayOut) {
+  // Copies and links alike: re-indexing cannot bring a deleted file back,
+  // so the hint says to restore it or drop the object.
+  for (DataFiles mode : {DataFiles::copy, DataFiles::hard_link}) {
+    Member a = add("a.jpg", "AAA", "1");
+    fs::remove(a.source_path);
+    Options options;
+    options.data_files = mode;
+    auto result = run({a}, options);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::not_found);
+    EXPECT_NE(result.error().message.find("a.jpg"), std::string::npos);
+    EXPECT_NE(result.error().hint.find("ldb del id:" + h("AAA")), std::string::npos) << result.error().hint;
+    EXPECT_EQ(result.error().hint.find("ldb index"), std::string::npos) << result.error().hint;
+  }
 }
 
 TEST_F(InstantiateTest, TrailingSlashTargetIsNeverPruned) {
