@@ -149,7 +149,9 @@ def _profiles(report) -> list:
         for name in t["workloads"]:
             p = profiles.get(name)
             if not p:
-                lines.append(f"- `{name}`: no profile (perf not available or the command failed).")
+                why = ("profiling was turned off (--no-profile)" if report.get("profiling_off")
+                       else "perf not available or the command failed")
+                lines.append(f"- `{name}`: no profile ({why}).")
                 continue
             loops = f", the command run {p['loops']} times in a loop" if p.get("loops", 1) > 1 else ""
             lines.append(f"`{name}` at {p['size']} objects ({p.get('samples', '?')} samples{loops}): "
@@ -243,9 +245,10 @@ def render(report) -> str:
                 f"In the commands, DATA is `{size['data']}` and RUN is `{size['run_root']}` "
                 "(the instance is RUN/instance; workspaces RUN/ws and RUN/ws-instantiate).", ""]
         out += size_table(size)
+        wrote = (f"instantiate wrote {f['instantiated_files']} files; " if "instantiated_files" in f
+                 else "instantiate was not run at this size; ")
         out += ["", f"`list -s` printed `{f.get('query_output', '?')}`; the diff printed {f.get('diff_lines', '?')} "
-                f"lines; instantiate wrote {f.get('instantiated_files', '?')} files; the instance is "
-                f"{f['instance_bytes'] / 2**20:.1f} MiB in {f['instance_files']} files."]
+                f"lines; {wrote}the instance is {f['instance_bytes'] / 2**20:.1f} MiB in {f['instance_files']} files."]
     out += ["", "## Targets", "",
             f"Issue C states the targets at {TARGET_SIZE} objects, warm cache, 2 cores; the verdicts use the "
             f"{TARGET_SIZE} run (or the largest run when it is missing). 1M targets need the 1M run.", ""]

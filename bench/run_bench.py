@@ -535,6 +535,7 @@ def main(argv=None) -> int:
     missed = {w for t in targets for w in t.get("workloads", []) if t["result"] == "MISS"}
     profile_size = args.profile_size or max((t["size"] for t in targets if t["size"] <= LARGE_SIZE), default=0)
     report["profiles"] = {} if args.no_profile or not profile_size else profile(missed, profile_size, args, work)
+    report["profiling_off"] = bool(args.no_profile)
     report["micro"] = micro_benchmarks(bench_dir, args.micro_min_time)
     if not args.keep:
         # Only now: deleting while measuring would slow the next file creations down.
