@@ -150,6 +150,7 @@ def _profiles(report) -> list:
             p = profiles.get(name)
             if not p:
                 why = ("profiling was turned off (--no-profile)" if report.get("profiling_off")
+                       else "the target passes by wall time; only misses are profiled" if t["result"] != "MISS"
                        else "perf not available or the command failed")
                 lines.append(f"- `{name}`: no profile ({why}).")
                 continue

@@ -180,9 +180,13 @@ def _quote(arg: str) -> str:
     return f"'{arg}'" if any(c in arg for c in " <>*|&;") else arg
 
 
-def baselines(data: str, work: str, count: int, repeat: int, timeout: float, skip=frozenset()) -> dict:
+def warm_page_cache(data: str, timeout: float) -> None:
     log("warming the page cache (cat every file once, untimed)")
     run_once(["sh", "-c", f"find '{data}' -type f -print0 | xargs -0 cat > /dev/null"], timeout=timeout)
+
+
+def baselines(data: str, work: str, count: int, repeat: int, timeout: float, skip=frozenset()) -> dict:
+    warm_page_cache(data, timeout)
     results = {}
     results["find"] = measure("find", ["sh", "-c", f"find '{data}' -type f | wc -l"],
                               repeat=repeat, warmup=1, timeout=timeout)
@@ -393,6 +397,12 @@ def profile(missed: set, size: int, args, work: str) -> dict:
     out_dir = os.path.join(work, f"perf-{size}")
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
+    # As before each measured size: settle the file system (earlier deletions
+    # would make file creation scan freed inodes), then warm this size's data,
+    # which a larger size has dropped from the page cache; otherwise the
+    # profiles show costs the measurements never had.
+    log(f"profile at {size}: {forget_deleted_inodes()}")
+    warm_page_cache(data, args.timeout)
     log(f"profiling {sorted(missed)} at {size} objects with perf")
     session = Session(args.ldb, work, size, data, args.timeout, wrap=perf_wrapper(missed, out_dir))
     workloads = ldb_workloads(session, 1, until=missed)
