@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/paths.hpp"
+#include "storage/posix_file.hpp"
 
 namespace ldb::formats {
 
@@ -17,7 +18,6 @@ namespace {
 
 namespace fs_std = std::filesystem;
 
-constexpr std::string_view k_link_temp_prefix = ".ldb-tmp-";
 constexpr std::string_view k_drop_link_hint = "instantiate without --link to copy the files instead";
 
 std::unexpected<Error> cannot_link(std::string_view source, std::string_view why) {
@@ -80,23 +80,9 @@ Status link_read_only(std::string_view source, const fs_std::path& dest) {
     int err = errno;
     return cannot_link(source_path, fmt::format("cannot make it read-only: {}", std::strerror(err)));
   }
-  // Straight to the final name when nothing is there: a link is the whole
-  // file the moment it appears. Only a replacement goes through a temporary
-  // name and rename (there is no "link over").
-  if (::link(source_path.c_str(), dest.c_str()) == 0) return {};
-  if (errno != EEXIST) return link_failed(source_path, dest, errno);
-  fs_std::path temp = dest.parent_path() / (std::string(k_link_temp_prefix) + dest.filename().string());
-  ::unlink(temp.c_str());  // a leftover of a killed run
-  if (::link(source_path.c_str(), temp.c_str()) != 0) return link_failed(source_path, temp, errno);
-  int renamed = ::rename(temp.c_str(), dest.c_str());
-  int err = errno;
-  // rename() does nothing when dest already is a link to the same inode, which
-  // leaves the temporary name behind: remove it in every case.
-  ::unlink(temp.c_str());
-  if (renamed != 0) {
-    return fail(ErrorCode::io, fmt::format("cannot rename into '{}': {}", dest.string(), std::strerror(err)),
-                "check the folder's permissions and free space, then run instantiate again");
-  }
+  // A link is the whole file the moment it appears: no temporary name is
+  // needed unless a file at dest has to be replaced.
+  if (int err = storage::link_replacing(source_path, dest, 0)) return link_failed(source_path, dest, err);
   return {};
 }
 

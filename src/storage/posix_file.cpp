@@ -67,6 +67,34 @@ Status write_all(int fd, std::string_view data, std::string_view path) {
   return {};
 }
 
+std::string temp_name_beside(const std::filesystem::path& dest) {
+  static std::atomic<std::uint64_t> counter{0};
+  static const pid_t pid = ::getpid();
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::filesystem::path dir = dest.parent_path();
+  return fmt::format("{}.{}.ldb-tmp-{}-{}-{:x}", dir.empty() ? std::string() : dir.string() + "/",
+                     dest.filename().string(), pid, counter.fetch_add(1), random() & 0xffffff);
+}
+
+int link_replacing(const std::string& from, const std::filesystem::path& dest, int flags) {
+  if (::linkat(AT_FDCWD, from.c_str(), AT_FDCWD, dest.c_str(), flags) == 0) return 0;
+  if (errno != EEXIST) return errno;
+  // There is no "link over": link to a free temporary name, rename that onto dest.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string temp = temp_name_beside(dest);
+    if (::linkat(AT_FDCWD, from.c_str(), AT_FDCWD, temp.c_str(), flags) != 0) {
+      if (errno == EEXIST) continue;
+      return errno;
+    }
+    int err = ::rename(temp.c_str(), dest.c_str()) == 0 ? 0 : errno;
+    // rename() does nothing when dest already is a link to the same inode,
+    // which leaves the temporary name behind: remove it in every case.
+    ::unlink(temp.c_str());
+    return err;
+  }
+  return EEXIST;
+}
+
 namespace {
 
 // O_TMPFILE files are named through /proc/self/fd, which must be there.
@@ -76,28 +104,14 @@ bool can_name_unnamed_files() {
 }
 
 Status publish_unnamed(int fd, const std::string& dest) {
-  std::string self = fmt::format("/proc/self/fd/{}", fd);
-  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, dest.c_str(), AT_SYMLINK_FOLLOW) == 0) return {};
-  if (errno != EEXIST) return std::unexpected(errno_error(errno, "write", dest));
-  // dest exists: give the file a unique temporary name, then rename it over dest.
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  std::filesystem::path d(dest);
-  std::string dir = d.parent_path().empty() ? std::string() : d.parent_path().string() + "/";
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string temp = fmt::format("{}.{}.ldb-tmp-{}-{:x}", dir, d.filename().string(), ::getpid(), random());
-    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
-      if (errno == EEXIST) continue;
-      return std::unexpected(errno_error(errno, "write", dest));
+  if (int err = link_replacing(fmt::format("/proc/self/fd/{}", fd), dest, AT_SYMLINK_FOLLOW)) {
+    if (err == EEXIST) {
+      return fail(ErrorCode::io, fmt::format("cannot create a temporary file beside '{}'", dest),
+                  "remove stale '.*.ldb-tmp-*' files in that folder and retry");
     }
-    if (::rename(temp.c_str(), dest.c_str()) != 0) {
-      int err = errno;
-      ::unlink(temp.c_str());
-      return std::unexpected(errno_error(err, "write", dest));
-    }
-    return {};
+    return std::unexpected(errno_error(err, "write", dest));
   }
-  return fail(ErrorCode::io, fmt::format("cannot create a temporary file beside '{}'", dest),
-              "remove stale '.*.ldb-tmp-*' files in that folder and retry");
+  return {};
 }
 
 }  // namespace
@@ -113,14 +127,8 @@ Result<TempFile> TempFile::create_beside(const std::filesystem::path& dest) {
     // Not supported here (EOPNOTSUPP, EISDIR, ...) or failing: the named way
     // below reports real errors with their path.
   }
-  static std::atomic<std::uint64_t> counter{0};
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  std::string base = dir.empty() ? std::string() : dir.string() + "/";
-  std::string name = dest.filename().string();
   for (int attempt = 0; attempt < 100; ++attempt) {
-    static const pid_t pid = ::getpid();
-    std::string path = fmt::format("{}.{}.ldb-tmp-{}-{}-{:x}", base, name, pid, counter.fetch_add(1),
-                                   random() & 0xffffff);
+    std::string path = temp_name_beside(dest);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) return TempFile(FileDescriptor(fd), std::move(path), dest);
     if (errno != EEXIST) return std::unexpected(errno_error(errno, "write", dest.string()));

@@ -45,6 +45,16 @@ Status write_all(int fd, std::string_view data, std::string_view path);
 
 enum class Sync { no, yes };
 
+// A unique hidden name beside `dest` (".NAME.ldb-tmp-PID-N-R"): walks skip it
+// and instantiate's clean-up removes leftovers of a killed run.
+std::string temp_name_beside(const std::filesystem::path& dest);
+
+// Hard-links `from` as `dest` (linkat with `flags`). When dest exists, links
+// to a temp_name_beside(dest) and renames that over dest, removing the
+// temporary name in every case. Returns 0, or the errno of the step that
+// failed (EEXIST when no free temporary name was found).
+int link_replacing(const std::string& from, const std::filesystem::path& dest, int flags);
+
 // A new file that appears as `dest` only when committed, complete. Where the
 // file system supports it, an unnamed file (O_TMPFILE) in dest's folder that
 // commit() links in (replacing an existing dest by a rename); elsewhere a

@@ -129,7 +129,6 @@ std::optional<int> month_number(std::string_view name) {
 }
 
 std::optional<int> number(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;

@@ -1,6 +1,7 @@
 // Tests for storage/posix_file.cpp's TempFile: a file appears under its name
 // only when committed and complete, replacing an existing one, and an
 // uncommitted one leaves nothing, whichever way the file system names it.
+// And link_replacing, which both TempFile and instantiate --link use.
 
 #include "storage/posix_file.hpp"
 
@@ -53,6 +54,31 @@ TEST(TempFileTest, CommitReplacesAnExistingFile) {
   ASSERT_OK(temp->commit(Sync::yes));
   EXPECT_EQ(slurp(dest), "new");
   EXPECT_EQ(entries(dir.path()), 1u);  // no temporary name left behind
+}
+
+TEST(LinkReplacingTest, LinksReplacesAndLeavesNoTemporaryName) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "ws");
+  std::ofstream(dir.path() / "a") << "aaaa";
+  std::ofstream(dir.path() / "b") << "bbbb";
+  fs::path dest = dir.path() / "ws" / "x";
+  auto inode = [](const fs::path& p) {
+    struct stat st{};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_ino;
+  };
+  EXPECT_EQ(link_replacing((dir.path() / "a").string(), dest, 0), 0);  // free name
+  EXPECT_EQ(inode(dest), inode(dir.path() / "a"));
+  EXPECT_EQ(link_replacing((dir.path() / "b").string(), dest, 0), 0);  // replaces another inode
+  EXPECT_EQ(inode(dest), inode(dir.path() / "b"));
+  EXPECT_EQ(link_replacing((dir.path() / "b").string(), dest, 0), 0);  // already this inode
+  EXPECT_EQ(slurp(dest), "bbbb");
+  EXPECT_EQ(entries(dir.path() / "ws"), 1u);
+  // A missing source is its errno, and nothing appears.
+  EXPECT_EQ(link_replacing((dir.path() / "missing").string(), dir.path() / "ws" / "y", 0), ENOENT);
+  EXPECT_EQ(link_replacing((dir.path() / "missing").string(), dest, 0), ENOENT);
+  EXPECT_EQ(slurp(dest), "bbbb");
+  EXPECT_EQ(entries(dir.path() / "ws"), 1u);
 }
 
 TEST(TempFileTest, UncommittedLeavesNothing) {
