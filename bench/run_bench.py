@@ -395,12 +395,13 @@ def profile(missed: set, size: int, args, work: str) -> dict:
         return {}
     data, _, _ = generate(work, size, args)
     out_dir = os.path.join(work, f"perf-{size}")
-    shutil.rmtree(out_dir, ignore_errors=True)
+    # As before each measured size: delete what the replay would (the measured
+    # run's folders of this size, earlier profiles), then settle the file
+    # system (deletions make file creation scan freed inodes) and warm this
+    # size's data, which a larger size has dropped from the page cache;
+    # otherwise the profiles show costs the measurements never had.
+    delete_trees([out_dir, *run_outputs(work, size)])
     os.makedirs(out_dir)
-    # As before each measured size: settle the file system (earlier deletions
-    # would make file creation scan freed inodes), then warm this size's data,
-    # which a larger size has dropped from the page cache; otherwise the
-    # profiles show costs the measurements never had.
     log(f"profile at {size}: {forget_deleted_inodes()}")
     warm_page_cache(data, args.timeout)
     log(f"profiling {sorted(missed)} at {size} objects with perf")
