@@ -10,7 +10,7 @@ signal), print nothing on stdout and report `ldb: error: ...` with a hint.
 The six parse-only benchmark cases are valid expressions and must succeed.
 
 The suite folder comes from $LDB_TESTDATA_DIR (set by CMake), else
-../shared/testdata beside the checkout. Cases run in parallel (4 workers).
+tests/data in the repository. Cases run in parallel (4 workers).
 AnnotationTypesTest checks that annotations of every JSON type index and
 evaluate, and pins how numbers simdjson cannot parse are reported by index.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ldbtest import LdbTestCase, data_bytes, main, md5, write_file
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TESTDATA = os.environ.get("LDB_TESTDATA_DIR") or os.path.join(os.path.dirname(REPO), "shared", "testdata")
+TESTDATA = os.environ.get("LDB_TESTDATA_DIR") or os.path.join(REPO, "tests", "data")
 SUITE_DIR = os.path.join(TESTDATA, "jmespath-compliance")
 
 EXPECTED_FILES = 16

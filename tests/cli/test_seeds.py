@@ -1,6 +1,6 @@
-"""Replays, in order, every `ldb ...` line of the product documents
-../shared/seeds/000 (the roman-numerals workflow) and 001 (the cats / COCO
-examples), and checks each result: counts, members, annotation versions, files
+"""Replays, in order, every `ldb ...` line of the product's seed documents
+000 (the roman-numerals workflow) and 001 (the cats / COCO examples), copied
+into this file as written, and checks each result: counts, members, annotation versions, files
 on disk and error messages — not only exit codes.
 
 Each line runs through `bash -c` exactly as the seed writes it (em-dashes and
