@@ -6,9 +6,8 @@ import shutil
 from ldbtest import LdbTestCase, data_bytes, main, md5, read_json, write_file, write_json
 from test_image_attributes import expected_attributes
 
-PHOTOS = os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "photos")
-
 TESTDATA = os.environ.get("LDB_TESTDATA_DIR", "")
+PHOTOS = os.path.join(TESTDATA, "photos")
 
 CATEGORIES = [{"id": 1, "name": "person", "supercategory": "human"},
               {"id": 6, "name": "bus", "supercategory": "vehicle"},
@@ -41,10 +40,6 @@ def make_coco(root: str) -> dict:
                {"info": {"description": "fixture"}, "images": images, "annotations": annotations,
                 "categories": CATEGORIES})
     return hashes
-
-
-def without(objects: list, *keys) -> list:
-    return [{k: v for k, v in o.items() if k not in keys} for o in objects]
 
 
 def check_coco_rules(test, doc: dict, folder: str):
@@ -142,8 +137,12 @@ class CocoTest(LdbTestCase):
         self.assertEqual(len(doc["images"]), 2)  # a.jpg and d.jpg hold a bus
         self.assertEqual(sorted(os.listdir(os.path.join(self.ws, "images"))),
                          sorted([f"a-{self.hashes['a.jpg']}.jpg", f"d-{self.hashes['d.jpg']}.jpg"]))
-        # Both members agree on name <-> id, so the ids (with their gaps) are kept.
-        self.assertEqual(doc["categories"], [{"id": 1, "name": "person"}, {"id": 6, "name": "bus"}])
+        # Both members agree on name <-> id, so the ids (with their gaps) are
+        # kept, with the supercategories; so are the image and annotation ids.
+        self.assertEqual(doc["categories"], [{"id": 1, "name": "person", "supercategory": "human"},
+                                             {"id": 6, "name": "bus", "supercategory": "vehicle"}])
+        self.assertEqual(sorted(i["id"] for i in doc["images"]), [10, 13])
+        self.assertEqual(sorted(a["id"] for a in doc["annotations"]), [1, 2, 9])
 
         before = {h: self.annotation(h) for h in (self.hashes["a.jpg"], self.hashes["d.jpg"])}
         self.ok("add-storage", self.ws)
@@ -152,13 +151,10 @@ class CocoTest(LdbTestCase):
         self.assertEqual(counts["objects_new"], 0)
         for h, old in before.items():
             new = self.annotation(h)
-            # Annotation ids and supercategories are the COCO writer's to
-            # keep (its own tests); everything else comes back as it was.
-            self.assertEqual(without(new["objects"], "id", "supercategory"),
-                             without(old["objects"], "id", "supercategory"))
+            self.assertEqual(new["objects"], old["objects"])  # ids, supercategories and all
             self.assertEqual(new["source_format"], "coco")
-            self.assertEqual((new["image"]["width"], new["image"]["height"]),
-                             (old["image"]["width"], old["image"]["height"]))
+            self.assertEqual({k: v for k, v in new["image"].items() if k != "file_name"},
+                             {k: v for k, v in old["image"].items() if k != "file_name"})
             self.assertEqual(new["image"]["file_name"], f"{os.path.splitext(old['image']['file_name'])[0]}-{h}.jpg")
 
         # Instantiating again leaves everything alone.
@@ -349,7 +345,7 @@ class CocoBoxesTest(LdbTestCase):
         clipping warning."""
         self.use_init_instance()
         src = os.path.join(self.data, "yolo-real")
-        shutil.copytree(os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "yolo-real"), src)
+        shutil.copytree(os.path.join(TESTDATA, "yolo-real"), src)
         self.ok("index", src)
         self.stage("ds:yolo")
         self.ok("add", src)
@@ -455,6 +451,24 @@ class CocoDownloadLayoutTest(LdbTestCase):
         self.stage("ds:birds")
         self.ok("add", self.root, "--query", "length(objects[?supercategory == `animal`]) > `0`")
         self.assertEqual(self.count(), 4)
+
+    def test_instantiate_writes_the_download_back(self):
+        """index -m coco, then instantiate -m coco: the same images (but the
+        file names), annotations and categories, ids and all."""
+        self.ok("index", "-m", "coco", self.root)
+        self.stage("ds:val")
+        self.ok("add", self.root)
+        self.ok("instantiate", "-m", "coco")
+        doc = read_json(os.path.join(self.ws, "annotations.json"))
+        check_coco_rules(self, doc, self.ws)
+        source = self.val["doc"]
+        self.assertEqual(sorted(doc["annotations"], key=lambda a: a["id"]),
+                         sorted(source["annotations"], key=lambda a: a["id"]))
+        self.assertEqual(doc["categories"], sorted(VAL_CATEGORIES, key=lambda c: c["id"]))
+        written = {i["id"]: i for i in doc["images"]}
+        for image in source["images"]:
+            h = self.val["hashes"][image["id"]]
+            self.assertEqual(written[image["id"]], dict(image, file_name=f"{image['file_name'][:-4]}-{h}.jpg"))
 
     def test_missing_image_is_skipped_with_a_warning(self):
         os.remove(os.path.join(self.root, "val2017", "000000000785.jpg"))
