@@ -8,6 +8,7 @@
 #include "index/label_studio.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
@@ -195,6 +196,15 @@ Result<LabelStudioTask> read_task(element task, std::size_t index, std::string_v
   return out;
 }
 
+// `value` rounded to 15 significant digits.
+double without_noise(double value) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  std::string text = fmt::format("{:.14e}", value);
+  double out = 0;
+  std::from_chars(text.data(), text.data() + text.size(), out);
+  return out;
+}
+
 // Appends a number in the shortest round-trip form.
 void append_number(double value, std::string& out) {
   if (value == 0) value = 0;  // no "-0"
@@ -230,8 +240,7 @@ Result<double> percent(element value, std::string_view key, std::string_view fil
 // The object text (without category) of a rectangle or polygon result.
 Result<std::string> region_geometry(element value, std::string_view type, LabelStudioImageSize size,
                                     std::string_view file, std::string_view where) {
-  double sx = size.width / 100.0;
-  double sy = size.height / 100.0;
+  const double width = size.width, height = size.height;
   std::vector<double> xs, ys;
   std::string extra;
   if (type == "rectanglelabels") {
@@ -247,7 +256,8 @@ Result<std::string> region_geometry(element value, std::string_view type, LabelS
       if (!is_number(*r) || !std::isfinite(number_of(*r))) return malformed(file, where, "value.rotation must be a number");
       rotation = number_of(*r);
     }
-    double x = v[0] * sx, y = v[1] * sy, w = v[2] * sx, h = v[3] * sy;
+    double x = label_studio_pixels(v[0], width), y = label_studio_pixels(v[1], height);
+    double w = label_studio_pixels(v[2], width), h = label_studio_pixels(v[3], height);
     if (std::fmod(rotation, 360.0) == 0) {
       std::string text = "{\"bbox\":[";
       for (double n : {x, y, w, h}) {
@@ -274,7 +284,7 @@ Result<std::string> region_geometry(element value, std::string_view type, LabelS
             count = 3;
             break;
           }
-          (count == 0 ? xs : ys).push_back(number_of(n) * (count == 0 ? sx : sy));
+          (count == 0 ? xs : ys).push_back(label_studio_pixels(number_of(n), count == 0 ? width : height));
           ++count;
         }
       }
@@ -285,7 +295,7 @@ Result<std::string> region_geometry(element value, std::string_view type, LabelS
   auto [min_x, max_x] = std::minmax_element(xs.begin(), xs.end());
   auto [min_y, max_y] = std::minmax_element(ys.begin(), ys.end());
   std::string text = "{\"bbox\":[";
-  for (double n : {*min_x, *min_y, *max_x - *min_x, *max_y - *min_y}) {
+  for (double n : {*min_x, *min_y, without_noise(*max_x - *min_x), without_noise(*max_y - *min_y)}) {
     append_number(n, text);
     text.push_back(',');
   }
@@ -361,6 +371,8 @@ Status read_objects(element task, std::optional<LabelStudioImageSize> fallback,
 }
 
 }  // namespace
+
+double label_studio_pixels(double percent, double size) { return without_noise(percent * size / 100.0); }
 
 bool is_label_studio_json(std::string_view text) {
   simdjson::dom::parser parser;

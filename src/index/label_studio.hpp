@@ -71,6 +71,13 @@ Result<std::string> label_studio_annotation(const LabelStudioTask& task, const c
                                             std::optional<LabelStudioImageSize> header_size,
                                             std::string_view json_path);
 
+// The pixels of a coordinate given in percent of an image side of `size`
+// pixels: percent * size / 100, rounded to 15 significant digits (all a double
+// holds of a decimal) to drop the float noise of the arithmetic, so that 46.7%
+// of 1000 px is 467, not 466.99999999999994. The Label Studio writer picks
+// its percentages so that this gives its pixels back.
+double label_studio_pixels(double percent, double size);
+
 struct LabelStudioPlan {
   std::vector<PlannedItem> items;  // one per task, sorted by data path, source == derived
   std::vector<Error> skipped;      // BadAnnotation::skip: exports or tasks left out

@@ -5,8 +5,10 @@ $LDB_TESTDATA_DIR/label-studio."""
 import copy
 import json
 import os
+import shutil
 import struct
 import zlib
+from fractions import Fraction
 
 from ldbtest import LdbTestCase, main, md5, read_json, write_file, write_json
 
@@ -52,6 +54,17 @@ def close(a, b, path="") -> str:
                 return diff
         return ""
     return "" if a == b else f"{path}: {a!r} != {b!r}"
+
+
+def short_decimal(value: Fraction) -> bool:
+    """Whether value is a decimal of at most 15 significant digits."""
+    if value == 0:
+        return True
+    for places in range(0, 20):
+        scaled = value * 10 ** places
+        if scaled.denominator == 1:
+            return len(str(abs(scaled.numerator)).strip("0")) <= 15
+    return False
 
 
 def server_path_file(folder: str, uri: str) -> str:
@@ -197,6 +210,72 @@ class LabelStudioTest(LdbTestCase):
         self.ok("index", "-m", "label-studio", self.ws)
         self.assertEqual(self.annotation(md5(content))["objects"],
                          [{"category": "bus", "bbox": [16, 12, 32, 24]}])
+
+    def test_pixel_boxes_come_back_without_float_noise(self):
+        """Detection shapes -> percent -> pixels: the same numbers, and the
+        percentages hold no float noise (46.7, not 46.699999999999996), on the
+        real YOLO dataset and on COCO boxes over real photos."""
+        yolo = os.path.join(self.data, "yolo-real")
+        shutil.copytree(os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "yolo-real"), yolo)
+        coco = os.path.join(self.data, "coco")
+        with open(os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "photos", "hubble_deep_field.jpg"), "rb") as f:
+            content = f.read()
+        write_file(os.path.join(coco, "images", "hubble.jpg"), content)
+        write_json(os.path.join(coco, "annotations.json"), {
+            "images": [{"id": 1, "file_name": "hubble.jpg", "width": 1000, "height": 872}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [467, 0.1, 533, 871.9]},
+                            {"id": 2, "image_id": 1, "category_id": 1, "bbox": [128.5, 33.3, 0.7, 1.9]}],
+            "categories": [{"id": 1, "name": "galaxy"}]})
+        self.ok("index", yolo)
+        self.ok("index", "-m", "coco", coco)
+        self.stage("ds:all")
+        self.ok("add", yolo)
+        self.ok("add", coco)
+        before = {h: self.annotation(h)["objects"] for h in self.ids()}
+        self.assertEqual(len(before), 8)
+        self.ok("instantiate", "-m", "label-studio")
+        with open(os.path.join(self.ws, "annotations.json")) as f:
+            text = f.read()
+        self.assertIn('"x": 46.7,', text)
+        self.assertIn('"width": 53.3,', text)
+        checked = 0
+        for task in json.loads(text):
+            objects = before[task["data"]["data-object-info"]["md5"]]
+            for result, obj in zip(task["annotations"][0]["result"], objects, strict=True):
+                sides = (result["original_width"], result["original_height"]) * 2
+                for key, pixels, side in zip(("x", "y", "width", "height"), obj["bbox"], sides):
+                    exact = Fraction(repr(pixels)) * 100 / side
+                    if short_decimal(exact):  # e.g. 92 px of 1280 is 7.1875%, never 7.187499999999999
+                        self.assertEqual(result["value"][key], float(exact), (key, pixels, side))
+                        checked += 1
+        self.assertGreater(checked, 20)
+        self.ok("add-storage", self.ws)
+        self.ok("index", "-m", "label-studio", self.ws)
+        for h, objects in before.items():
+            after = self.annotation(h)["objects"]
+            self.assertEqual([o["bbox"] for o in after], [o["bbox"] for o in objects], h)
+            self.assertEqual([o["category"] for o in after], [o["category"] for o in objects], h)
+
+    def test_real_rectangles_to_coco_are_not_clipped(self):
+        """Boxes from real percent coordinates (x + w computed in doubles)
+        lie inside their image: no clipping warning, the same numbers."""
+        hashes = {}
+        for k, name in enumerate(["yolo-data.json", "json_min-data.json"]):
+            folder, tasks, task_hashes = self.copy_export(name, 70 + 10 * k)
+            self.ok("index", "-m", "label-studio", folder)
+            hashes.update(task_hashes)
+        self.stage("ds:rects")
+        self.ok("add", *[os.path.join(self.data, n) for n in ("yolo-data", "json_min-data")])
+        self.ok("instantiate", "-m", "coco")  # no warning
+        doc = read_json(os.path.join(self.ws, "annotations.json"))
+        self.assertGreater(len(doc["annotations"]), 0)
+        for image in doc["images"]:
+            h = os.path.splitext(image["file_name"])[0].rsplit("-", 1)[1]
+            want = [o["bbox"] for o in self.annotation(h)["objects"]]
+            got = [a["bbox"] for a in doc["annotations"] if a["image_id"] == image["id"]]
+            self.assertEqual(got, want, h)
+            for x, y, w, hh in got:
+                self.assertTrue(x + w <= image["width"] and y + hh <= image["height"], (x, y, w, hh))
 
     def test_data_key_and_local_uris(self):
         folder = os.path.join(self.data, "ls")

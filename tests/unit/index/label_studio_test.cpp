@@ -162,6 +162,20 @@ LabelStudioTask one_task(std::string_view text) {
   return tasks ? (*tasks)[0] : LabelStudioTask{};
 }
 
+TEST(LabelStudioTest, PixelsFromPercentHaveNoFloatNoise) {
+  EXPECT_EQ(label_studio_pixels(46.7, 1000), 467);          // 46.7 * 1000 / 100 is 466.99999999999994
+  EXPECT_EQ(label_studio_pixels(7.1875, 1280), 92);
+  EXPECT_EQ(label_studio_pixels(0, 640), 0);
+  EXPECT_EQ(label_studio_pixels(37.15846994535519, 2800), 1040.43715846995);  // 15 significant digits
+  // Every quarter pixel of common sides comes back from its percentage.
+  for (double side : {300.0, 451.0, 640.0, 1000.0, 1280.0, 1352.0, 2800.0}) {
+    for (double quarter = 0; quarter <= 4 * side; ++quarter) {
+      double pixels = quarter / 4;
+      ASSERT_EQ(label_studio_pixels(pixels * 100 / side, side), pixels) << pixels << " of " << side;
+    }
+  }
+}
+
 TEST(LabelStudioTest, AnnotationKeepsTheTaskAndAddsObjects) {
   LabelStudioTask task = one_task(R"([{"id":1,"data":{"image":"a.png","data-object-info":{"md5":"old"}},
     "annotations":[
