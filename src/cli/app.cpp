@@ -67,8 +67,12 @@ std::vector<Command> build_commands() {
                with_common({flag({"-j", "--json"}, "json", "print only the JSON values"), target_flag()}), true, cmd_eval});
   c.push_back({"status", "status [ds:NAME]", "show the staged dataset and its uncommitted changes",
                with_common({json_flag(), target_flag()}), false, cmd_status});
-  c.push_back({"commit", "commit [-m MSG] [ds:NAME]", "save the staged dataset as a new version",
-               with_common({value({"-m", "--message"}, "message", "commit message"), target_flag()}), false, cmd_commit});
+  c.push_back({"commit", "commit [-m MSG] [--ours|--theirs] [ds:NAME]", "save the staged dataset as a new version",
+               with_common({value({"-m", "--message"}, "message", "commit message"),
+                            flag({"--ours"}, "ours", "when merging, decide every conflict for this workspace"),
+                            flag({"--theirs"}, "theirs", "when merging, decide every conflict for the latest version"),
+                            target_flag()}),
+               false, cmd_commit});
   c.push_back({"diff", "diff [-s] [DS1] [DS2]", "compare datasets (or the workspace)",
                with_common({flag({"-s", "--summary"}, "summary", "print only counts"), json_flag(), target_flag()}), false, cmd_diff});
   c.push_back({"ds", "ds list | ds del ds:NAME...", "list or delete datasets", with_common({json_flag()}), false, cmd_ds});

@@ -84,6 +84,7 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
   struct Entry {
     store::DatasetVersion v;
     std::size_t added = 0, deleted = 0, modified = 0, transforms_changed = 0;
+    std::uint32_t against = 0;  // the version the counts are against (0 = none)
   };
   std::vector<Entry> entries;
   for (const auto& v : *versions) {
@@ -94,8 +95,11 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
     if (!transforms) return std::unexpected(transforms.error());
     store::Collection parent;
     store::TransformAssignments parent_transforms;
-    if (v.parent) {
-      auto it = std::find_if(versions->begin(), versions->end(), [&](const auto& p) { return p.version == v.parent; });
+    // A merge is counted against the latest version it was merged with: what
+    // it brought on top of the history before it.
+    e.against = v.merge_parent ? v.merge_parent : v.parent;
+    if (e.against) {
+      auto it = std::find_if(versions->begin(), versions->end(), [&](const auto& p) { return p.version == e.against; });
       if (it != versions->end()) {
         auto pm = store.collection(it->collection_hash);
         if (!pm) return std::unexpected(pm.error());
@@ -116,10 +120,16 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
     auto arr = nlohmann::json::array();
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
       const auto& v = it->v;
-      arr.push_back({{"version", v.version}, {"parent", v.parent}, {"time", iso_time(v.time)}, {"author", v.author},
-                     {"message", v.message}, {"objects", v.num_objects}, {"annotations", v.num_annotations},
-                     {"added", it->added}, {"deleted", it->deleted}, {"modified", it->modified},
-                     {"transforms_changed", it->transforms_changed}});
+      nlohmann::json entry{{"version", v.version}, {"parent", v.parent}, {"time", iso_time(v.time)},
+                           {"author", v.author}, {"message", v.message}, {"objects", v.num_objects},
+                           {"annotations", v.num_annotations}, {"added", it->added}, {"deleted", it->deleted},
+                           {"modified", it->modified}, {"transforms_changed", it->transforms_changed}};
+      // Only merges carry these: the entries of other versions stay as they were.
+      if (v.merge_parent) {
+        entry["merge_parent"] = v.merge_parent;
+        entry["against"] = it->against;
+      }
+      arr.push_back(std::move(entry));
     }
     out_line(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return {};
@@ -127,11 +137,19 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
   std::string out;
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     const auto& v = it->v;
-    out += fmt::format("ds:{}.v{}{}\n", v.name, v.version, v.parent ? fmt::format(" (parent v{})", v.parent) : "");
+    std::string parents;
+    if (v.merge_parent) {
+      parents = v.parent ? fmt::format(" (merge: staged from v{}, merged with v{})", v.parent, v.merge_parent)
+                         : fmt::format(" (merge: new, merged with v{})", v.merge_parent);
+    } else if (v.parent) {
+      parents = fmt::format(" (parent v{})", v.parent);
+    }
+    out += fmt::format("ds:{}.v{}{}\n", v.name, v.version, parents);
     out += fmt::format("Date:    {}\nAuthor:  {}\n", human_time(v.time), v.author);
-    out += fmt::format("Objects: {} ({} annotations), +{} -{} m{}{}\n", v.num_objects, v.num_annotations, it->added,
+    out += fmt::format("Objects: {} ({} annotations), +{} -{} m{}{}{}\n", v.num_objects, v.num_annotations, it->added,
                        it->deleted, it->modified,
-                       it->transforms_changed ? fmt::format(" t{}", it->transforms_changed) : std::string());
+                       it->transforms_changed ? fmt::format(" t{}", it->transforms_changed) : std::string(),
+                       v.merge_parent ? fmt::format(" against v{}", v.merge_parent) : std::string());
     out += fmt::format("\n    {}\n\n", v.message.empty() ? "(no message)" : v.message);
   }
   fmt::print("{}", out);

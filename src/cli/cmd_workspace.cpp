@@ -199,6 +199,8 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
   if (!ws) return std::unexpected(ws.error());
   auto changes = dataset::uncommitted_changes(ctx, *ws);
   if (!changes) return std::unexpected(changes.error());
+  auto moved_on_to = dataset::moved_on_to(ctx, *ws);
+  if (!moved_on_to) return std::unexpected(moved_on_to.error());
   const auto& s = ws->state();
   auto annotations = std::count_if(s.members.begin(), s.members.end(),
                                    [](const store::ObjectRef& r) { return r.annotation_version != 0; });
@@ -213,6 +215,8 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
                                            {"modified", changes->modified.size()}}}};
     // Listed only when there are some: the output without transforms stays as it was.
     if (!changes->retransformed.empty()) status["uncommitted"]["transforms_changed"] = changes->retransformed.size();
+    // Likewise only when others committed since the workspace was staged.
+    if (*moved_on_to) status["behind"] = {{"latest", *moved_on_to}};
     out_line(status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return {};
   }
@@ -221,6 +225,11 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
                        s.parent_version ? fmt::format(".v{}", s.parent_version) : std::string(" (new, not committed)"),
                        s.members.size(), annotations));
   out_line(fmt::format("Workspace: {}", ws->root().string()));
+  if (*moved_on_to) {
+    out_line(fmt::format("Behind: ds:{} is at v{}; you staged {} (ldb commit merges the two)", s.dataset_name,
+                         *moved_on_to,
+                         s.parent_version ? fmt::format("v{}", s.parent_version) : std::string("it before it existed")));
+  }
   if (changes->size() == 0 && (s.parent_version != 0 || s.members.empty())) {
     out_line("No uncommitted changes");
   } else {
@@ -252,15 +261,33 @@ Status cmd_commit(CommandEnv& env, const ParsedArgs& args) {
     }
     rename = ref->name;
   }
-  auto outcome = dataset::commit(ctx, *ws, args.get("message").value_or(""), rename);
+  if (args.has("ours") && args.has("theirs")) {
+    return fail(ErrorCode::invalid_argument, "--ours and --theirs decide conflicts in opposite ways; give one",
+                "ldb commit --ours keeps this workspace's side, ldb commit --theirs the latest version's");
+  }
+  auto resolution = args.has("ours")     ? dataset::Resolution::ours
+                    : args.has("theirs") ? dataset::Resolution::theirs
+                                         : dataset::Resolution::none;
+  const auto staged_from = ws->state().parent_version;
+  auto outcome = dataset::commit(ctx, *ws, args.get("message").value_or(""), rename, resolution);
   if (!outcome) return std::unexpected(outcome.error());
   if (env.verbosity.quiet) return {};
+  const auto& v = outcome->version;
+  if (outcome->merged_with) {
+    out_line(fmt::format("Merged ds:{}.v{} (the latest) with this workspace (staged from v{}){}", v.name,
+                         outcome->merged_with, staged_from,
+                         outcome->conflicts_decided == 0
+                             ? std::string()
+                             : fmt::format(": {} conflicting object{} kept {}", outcome->conflicts_decided,
+                                           outcome->conflicts_decided == 1 ? "" : "s",
+                                           resolution == dataset::Resolution::ours ? "ours" : "theirs")));
+  }
   if (!outcome->committed) {
-    out_line(fmt::format("Nothing to commit: ds:{}.v{} already holds these {} objects", outcome->version.name,
-                         outcome->version.version, outcome->version.num_objects));
+    out_line(fmt::format("Nothing to commit: ds:{}.v{} already holds these {} objects", v.name, v.version,
+                         v.num_objects));
   } else {
-    out_line(fmt::format("Committed ds:{}.v{} ({} objects, {} annotations)", outcome->version.name,
-                         outcome->version.version, outcome->version.num_objects, outcome->version.num_annotations));
+    out_line(fmt::format("Committed ds:{}.v{} ({} objects, {} annotations)", v.name, v.version, v.num_objects,
+                         v.num_annotations));
   }
   return {};
 }

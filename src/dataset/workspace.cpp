@@ -29,6 +29,7 @@ std::string encode(const WorkspaceState& state) {
   nlohmann::json header = {{"format", k_format_version},
                            {"dataset", state.dataset_name},
                            {"parent_version", state.parent_version},
+                           {"base_version", state.base_version},
                            {"instance", state.instance},
                            {"members", state.members.size()},
                            {"xxh3", fmt::format("{:016x}", core::checksum64(collection))}};
@@ -63,6 +64,9 @@ Result<WorkspaceState> decode(std::string_view bytes, const std::filesystem::pat
     if (format != k_format_version && format != k_transforms_format_version) return corrupt("unknown format version");
     state.dataset_name = header.at("dataset").get<std::string>();
     state.parent_version = header.at("parent_version").get<std::uint32_t>();
+    // Files from builds before merging commits have no base: they were
+    // staged from the version they name.
+    state.base_version = std::max(header.value("base_version", state.parent_version), state.parent_version);
     state.instance = header.value("instance", "");
     if (header.contains("members")) expected_members = header.at("members").get<std::uint64_t>();
     expected_xxh3 = header.value("xxh3", "");

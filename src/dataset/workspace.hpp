@@ -1,7 +1,7 @@
 #pragma once
 // A workspace: a folder holding `.ldb_workspace/`, with one staged dataset.
 // The staged state lives in one file, `.ldb_workspace/staged`: a JSON header
-// line (dataset name, parent version, instance) followed by the binary
+// line (dataset name, parent and base versions, instance) followed by the binary
 // collection (store::serialize_collection: hashes, not row ids, so another
 // instance can read it through ws:). It is replaced atomically on every save,
 // so a crash leaves the old state or the new one.
@@ -26,6 +26,10 @@ struct WorkspaceState {
   // Members whose transform set is not the default {self}, sorted by hash.
   // Entries for objects that are not members are dropped when saved.
   store::TransformAssignments transforms;
+  // The dataset's latest version when the workspace was staged or last
+  // committed (>= parent_version; larger when an old version was staged, a
+  // rollback). A commit merges what was committed after it. 0 = none.
+  std::uint32_t base_version = 0;
 };
 
 class Workspace {

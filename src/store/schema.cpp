@@ -9,7 +9,8 @@
 // both in the same commit. Version 1 is the first schema; version 2 added the
 // image attributes of objects (image_width, image_height, image_format);
 // version 3 added transform sets (transform_sets, transform_assignments,
-// dataset_versions.transforms_hash).
+// dataset_versions.transforms_hash); version 4 added the second parent of a
+// merge commit (dataset_versions.merge_parent).
 
 namespace ldb::store {
 
@@ -78,6 +79,7 @@ CREATE TABLE dataset_versions(
   num_objects INTEGER NOT NULL,
   num_annotations INTEGER NOT NULL,
   transforms_hash BLOB REFERENCES transform_assignments(hash),
+  merge_parent INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(dataset_id, version)
 ) WITHOUT ROWID;
 CREATE TABLE transform_sets(
@@ -113,7 +115,10 @@ CREATE TABLE transform_assignments(
 ) WITHOUT ROWID;
 ALTER TABLE dataset_versions ADD COLUMN transforms_hash BLOB REFERENCES transform_assignments(hash);
 )sql";
-constexpr std::string_view k_migrations[] = {k_migration_1_to_2, k_migration_2_to_3};
+constexpr std::string_view k_migration_3_to_4 = R"sql(
+ALTER TABLE dataset_versions ADD COLUMN merge_parent INTEGER NOT NULL DEFAULT 0;
+)sql";
+constexpr std::string_view k_migrations[] = {k_migration_1_to_2, k_migration_2_to_3, k_migration_3_to_4};
 static_assert(std::size(k_migrations) == k_schema_version - 1, "one migration step per schema version");
 
 Result<int> read_schema_version(Database& db) {

@@ -161,7 +161,7 @@ Result<Collection> SqliteStore::collection(const Md5& hash) {
 namespace {
 constexpr std::string_view k_version_columns =
     "SELECT d.name, v.version, v.parent, v.collection_hash, v.message, v.author, v.time, v.num_objects, "
-    "v.num_annotations, v.transforms_hash FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id ";
+    "v.num_annotations, v.transforms_hash, v.merge_parent FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id ";
 
 DatasetVersion read_version_row(const Statement& stmt) {
   DatasetVersion v;
@@ -179,6 +179,7 @@ DatasetVersion read_version_row(const Statement& stmt) {
   if (transforms.size() == 16) {
     std::copy(transforms.begin(), transforms.end(), reinterpret_cast<char*>(v.transforms_hash.bytes.data()));
   }
+  v.merge_parent = static_cast<std::uint32_t>(stmt.column_int(10));
   return v;
 }
 }  // namespace
@@ -243,9 +244,41 @@ Result<DatasetVersion> SqliteStore::commit_dataset_with_transforms(std::string_v
                                                                    const TransformAssignments& transforms,
                                                                    std::uint32_t parent, std::string_view message,
                                                                    std::string_view author) {
+  auto saved = commit_dataset_decided(
+      name,
+      [&](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> {
+        return NewVersion{members, transforms, parent, 0};
+      },
+      message, author);
+  if (!saved) return std::unexpected(saved.error());
+  return **saved;
+}
+
+Result<std::optional<DatasetVersion>> SqliteStore::commit_dataset_decided(std::string_view name,
+                                                                          const CommitDecider& decide,
+                                                                          std::string_view message,
+                                                                          std::string_view author) {
+  // BEGIN IMMEDIATE takes the write lock first, so the latest version read
+  // here is still the latest when the new one is appended.
   auto txn = Transaction::begin(m_db);
   if (!txn) return std::unexpected(txn.error());
-  auto transforms_hash = put_transform_assignments(members, transforms);
+  auto rows = read_versions("WHERE d.name = ?1 ORDER BY v.version DESC LIMIT 1", name, 0);
+  if (!rows) return std::unexpected(rows.error());
+  std::optional<DatasetVersion> latest;
+  if (!rows->empty()) latest = std::move(rows->front());
+  auto chosen = decide(latest);
+  if (!chosen) return std::unexpected(chosen.error());
+  if (!*chosen) return std::optional<DatasetVersion>{};
+  auto saved = append_version(name, **chosen, message, author);
+  if (!saved) return std::unexpected(saved.error());
+  LDB_TRY(txn->commit());
+  return std::optional<DatasetVersion>(std::move(*saved));
+}
+
+Result<DatasetVersion> SqliteStore::append_version(std::string_view name, const NewVersion& version,
+                                                   std::string_view message, std::string_view author) {
+  const auto& members = version.members;
+  auto transforms_hash = put_transform_assignments(members, version.transforms);
   if (!transforms_hash) return std::unexpected(transforms_hash.error());
   auto blob = serialize_collection(members);
   auto hash = core::md5_of(blob);
@@ -270,7 +303,8 @@ Result<DatasetVersion> SqliteStore::commit_dataset_with_transforms(std::string_v
   DatasetVersion v;
   v.name = std::string(name);
   v.version = static_cast<std::uint32_t>(id_stmt->column_int(1) + 1);
-  v.parent = parent;
+  v.parent = version.parent;
+  v.merge_parent = version.merge_parent;
   v.collection_hash = hash;
   v.transforms_hash = *transforms_hash;
   v.message = std::string(message);
@@ -282,11 +316,11 @@ Result<DatasetVersion> SqliteStore::commit_dataset_with_transforms(std::string_v
 
   auto ins = m_db.prepare(
       "INSERT INTO dataset_versions(dataset_id, version, parent, collection_hash, message, author, time, "
-      "num_objects, num_annotations, transforms_hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "num_objects, num_annotations, transforms_hash, merge_parent) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return std::unexpected(ins.error());
   ins->bind(1, dataset_id)
       .bind(2, static_cast<std::int64_t>(v.version))
-      .bind(3, static_cast<std::int64_t>(parent))
+      .bind(3, static_cast<std::int64_t>(v.parent))
       .bind_blob(4, hash.bytes)
       .bind(5, message)
       .bind(6, author)
@@ -298,8 +332,8 @@ Result<DatasetVersion> SqliteStore::commit_dataset_with_transforms(std::string_v
   } else {
     ins->bind_blob(10, v.transforms_hash.bytes);
   }
+  ins->bind(11, static_cast<std::int64_t>(v.merge_parent));
   LDB_TRY(ins->run());
-  LDB_TRY(txn->commit());
   return v;
 }
 

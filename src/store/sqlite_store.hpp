@@ -46,6 +46,9 @@ class SqliteStore final : public Store {
   Result<DatasetVersion> commit_dataset_with_transforms(std::string_view name, const Collection& members,
                                                         const TransformAssignments& transforms, std::uint32_t parent,
                                                         std::string_view message, std::string_view author) override;
+  Result<std::optional<DatasetVersion>> commit_dataset_decided(std::string_view name, const CommitDecider& decide,
+                                                               std::string_view message,
+                                                               std::string_view author) override;
   Result<TransformAssignments> transform_assignments(const Md5& transforms_hash) override;
   Status delete_dataset(std::string_view name) override;
   Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const Md5& hash) override;
@@ -57,6 +60,10 @@ class SqliteStore final : public Store {
   // Validates and stores the transform sets of `members` inside the caller's
   // transaction; returns their hash (zero for none).
   Result<Md5> put_transform_assignments(const Collection& members, const TransformAssignments& transforms);
+  // Inserts `version` as the next version of `name` (creating the dataset)
+  // inside the caller's write transaction.
+  Result<DatasetVersion> append_version(std::string_view name, const NewVersion& version, std::string_view message,
+                                        std::string_view author);
   Result<std::vector<DatasetVersion>> read_versions(std::string_view where_sql, std::string_view name,
                                                     std::uint32_t version);
 

@@ -9,6 +9,7 @@
 // thread at a time; open one per process.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -24,10 +25,25 @@
 namespace ldb::store {
 
 // Schema version written by this build; older stores are migrated on open.
-inline constexpr int k_schema_version = 3;
+inline constexpr int k_schema_version = 4;
 
 // The file name of the database inside an instance folder.
 inline constexpr std::string_view k_database_file = "ldb.sqlite";
+
+// A dataset version to append, as a CommitDecider chose it.
+struct NewVersion {
+  Collection members;               // sorted, unique hashes
+  TransformAssignments transforms;  // as for commit_dataset_with_transforms
+  std::uint32_t parent = 0;         // the version the workspace started from (0 = none)
+  std::uint32_t merge_parent = 0;   // the latest version merged with it (0 = not a merge)
+};
+
+// Decides, once and inside a commit's write transaction, what to append given the
+// dataset's latest version (nullopt when the dataset does not exist). It may
+// call the store's reading methods, which then see that transaction. Returns
+// the version to append, nullopt to append nothing, or an error (nothing is
+// written).
+using CommitDecider = std::function<Result<std::optional<NewVersion>>(const std::optional<DatasetVersion>& latest)>;
 
 class Store {
  public:
@@ -113,6 +129,15 @@ class Store {
                                                                 const TransformAssignments& transforms,
                                                                 std::uint32_t parent, std::string_view message,
                                                                 std::string_view author) = 0;
+  // Appends the version `decide` chooses as the next version of `name`
+  // (creating the dataset), in one write transaction that also reads the
+  // latest version handed to `decide`: no other commit can land between that
+  // read and the append. Returns the saved version, or nullopt when `decide`
+  // chose to append nothing; `decide`'s error is returned as is.
+  virtual Result<std::optional<DatasetVersion>> commit_dataset_decided(std::string_view name,
+                                                                       const CommitDecider& decide,
+                                                                       std::string_view message,
+                                                                       std::string_view author) = 0;
   // The transform sets a DatasetVersion::transforms_hash names; empty for the
   // zero hash. corruption when the instance lacks them.
   virtual Result<TransformAssignments> transform_assignments(const Md5& transforms_hash) = 0;

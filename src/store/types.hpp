@@ -119,6 +119,9 @@ struct DatasetVersion {
   std::string name;
   std::uint32_t version = 0;
   std::uint32_t parent = 0;  // the version the workspace started from (0 = none)
+  // The latest version that a three-way merge combined with the workspace
+  // (its second parent, schema 4); 0 when the commit was not a merge.
+  std::uint32_t merge_parent = 0;
   Md5 collection_hash;
   std::string message;
   std::string author;

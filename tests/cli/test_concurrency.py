@@ -1,6 +1,7 @@
-"""Concurrent users of one instance: writers committing at once (to one dataset
-and to different datasets, each from its own workspace), readers running
-through it, and a writer held up by another process's lock."""
+"""Concurrent users of one instance: writers committing at once (to one dataset,
+where each commit merges what the others committed, and to different
+datasets, each from its own workspace), readers running through it, and a
+writer held up by another process's lock."""
 
 import os
 import sqlite3
@@ -30,12 +31,15 @@ class ConcurrencyTest(LdbTestCase):
             for k in range(COMMITS):
                 self.ok("add", "id:" + self.hashes[p * COMMITS + k], cwd=ws, timeout=120)
                 out = self.ok("commit", "-m", f"p{p}-k{k}", cwd=ws, timeout=120)
-                self.assertTrue(out.startswith(f"Committed ds:{dataset}.v"), out)
+                # Preceded by a "Merged ..." line when another writer committed since.
+                self.assertTrue(out.splitlines()[-1].startswith(f"Committed ds:{dataset}.v"), out)
         except Exception as e:  # noqa: BLE001 - reported by the main thread
             errors.append(f"writer {p} of ds:{dataset}: {e}")
 
-    def reader(self, stop, errors, workspaces, datasets):
-        """Lists and checks what the writers are doing until told to stop."""
+    def reader(self, stop, errors, workspaces, datasets, most_staged):
+        """Lists and checks what the writers are doing until told to stop: every
+        version of a dataset in `datasets` holds as many objects as its number,
+        and no workspace stages more than `most_staged`."""
         reads = 0
         try:
             while not stop.is_set():
@@ -47,19 +51,20 @@ class ConcurrencyTest(LdbTestCase):
                         continue
                     status = self.ok_json("status", "--json", "-t", ws)
                     listed = self.listing("-t", ws)
-                    if status["objects"] > COMMITS or len(listed) > COMMITS:
+                    if status["objects"] > most_staged or len(listed) > most_staged:
                         errors.append(f"reader: {ws} stages {status['objects']}/{len(listed)} objects")
                 reads += 1
         except Exception as e:  # noqa: BLE001
             errors.append(f"reader: {e}")
         self.reads = reads
 
-    def run_writers(self, targets, readers_for=()):
+    def run_writers(self, targets, readers_for=(), most_staged=COMMITS):
         errors = []
         stop = threading.Event()
         threads = [threading.Thread(target=self.writer, args=(p, d, errors)) for p, d in targets]
         workspaces = [os.path.join(self.tmp, f"ws-{d}-{p}") for p, d in targets]
-        reader = threading.Thread(target=self.reader, args=(stop, errors, workspaces, set(readers_for)))
+        reader = threading.Thread(target=self.reader,
+                                  args=(stop, errors, workspaces, set(readers_for), most_staged))
         reader.start()
         for t in threads:
             t.start()
@@ -70,23 +75,41 @@ class ConcurrencyTest(LdbTestCase):
         self.assertEqual(errors, [])
         self.assertGreater(self.reads, 0)
 
-    def test_writers_to_one_dataset_each_get_their_own_versions(self):
-        self.run_writers([(p, "shared") for p in range(WRITERS)])
-        log = self.ok_json("log", "--json", "ds:shared")
+    def test_writers_to_one_dataset_merge_and_lose_nothing(self):
+        """4 workspaces x 25 commits to ds:shared, each adding one object of its
+        own before each commit. Every commit adds an object the latest version
+        lacks, so none is "nothing to commit": exactly 100 versions land, each
+        the one before it plus one object (a merge when another writer
+        committed since), and the last holds all 100 objects."""
         total = WRITERS * COMMITS
+        self.run_writers([(p, "shared") for p in range(WRITERS)], readers_for=["shared"], most_staged=total)
+        log = self.ok_json("log", "--json", "ds:shared")
         self.assertEqual(sorted(e["version"] for e in log), list(range(1, total + 1)))
         messages = [e["message"] for e in log]
         expected = {f"p{p}-k{k}" for p in range(WRITERS) for k in range(COMMITS)}
         self.assertEqual(len(messages), len(set(messages)), "a commit landed twice")
         self.assertEqual(set(messages), expected, "a commit was lost")
-        # Each version holds exactly what its workspace had staged.
         for e in log:
-            k = int(e["message"].split("-k")[1])
-            self.assertEqual(e["objects"], k + 1, e)
-        # Each writer's commits are in its own order.
+            # Version n holds n objects: what was there plus this writer's one.
+            self.assertEqual((e["objects"], e["added"], e["deleted"]), (e["version"], 1, 0), e)
+            # Built on the version before it: staged from it, or merged with it.
+            if e["version"] > 1:
+                self.assertIn(e["version"] - 1, (e["parent"], e.get("merge_parent")), e)
+        merges = sum(1 for e in log if "merge_parent" in e)
+        self.assertGreater(merges, 0, "the writers never overlapped")
+        # Every object any writer added is in the final version.
+        self.assertEqual(sorted(self.ids("ds:shared")), sorted(self.hashes))
+        # Each writer's commits are in its own order, and its workspace stages
+        # the version of its last commit or a later one, all its objects included.
         for p in range(WRITERS):
             mine = sorted((e["version"], int(e["message"].split("-k")[1])) for e in log if e["message"].startswith(f"p{p}-"))
             self.assertEqual([k for _, k in mine], list(range(COMMITS)))
+            ws = os.path.join(self.tmp, f"ws-shared-{p}")
+            status = self.ok_json("status", "--json", "-t", ws)
+            self.assertGreaterEqual(status["version"], mine[-1][0])
+            self.assertEqual(status["objects"], status["version"])
+            own = set(self.hashes[p * COMMITS:(p + 1) * COMMITS])
+            self.assertLessEqual(own, set(self.ids("-t", ws)))
         self.ok("fsck")
 
     def test_writers_to_different_datasets_and_readers(self):

@@ -1,5 +1,6 @@
 """Crash safety: ldb is killed with SIGKILL at random moments while it runs
-index, add, del, commit, instantiate and ds del. After every kill:
+index, add, del, commit, a merging commit, instantiate and ds del. After every
+kill:
 
 - `ldb fsck` passes (the instance and the workspace are readable and consistent);
 - what the command changes is exactly as before it or as after it
@@ -232,6 +233,62 @@ class CommitFamily(Family):
         self.loop(kills, step)
 
 
+class MergeCommitFamily(Family):
+    """Two workspaces on one dataset. Before each kill the other workspace
+    commits a change of its own, so the killed commit is a three-way merge
+    (read and decided inside the store's write transaction)."""
+
+    name = "merge commit"
+
+    def go(self, kills):
+        self.init(FILES)
+        self.other = os.path.join(self.root, "ws-other")
+        os.makedirs(self.other)
+        self.out("stage", "ds:crash")
+        self.out("add", self.folder)
+        self.out("commit", "-m", "v1")
+        self.out("stage", "ds:crash", cwd=self.other)
+
+        def log():
+            return [(e["version"], e["message"]) for e in self.json("log", "--json", "ds:crash")]
+
+        def latest_members():
+            return sorted(e["id"][3:] for e in self.json("list", "--json", "ds:crash"))
+
+        def toggle(h, cwd):
+            staged = {e["id"][3:] for e in self.json("list", "--json", cwd=cwd)}
+            self.out("del" if h in staged else "add", "id:" + h, cwd=cwd)
+
+        def step(i):
+            mine = self.hashes[(2 * i) % len(self.hashes)]
+            theirs = self.hashes[(2 * i + 1) % len(self.hashes)]
+            toggle(mine, self.ws)
+            toggle(theirs, self.other)
+            self.out("commit", "-m", f"other {i}", cwd=self.other)
+            before = log()
+            expected = sorted(set(latest_members()) ^ {mine})
+            after = [(before[0][0] + 1, f"kill {i}")] + before
+            if "merge commit" not in self.duration:
+                self.timed("merge commit", "commit", "-m", f"kill {i}")
+            else:
+                self.kill_during("merge commit", "commit", "-m", f"kill {i}")
+            self.fsck(f"merge commit kill {i}")
+            if self.expect_one_of(log(), before, after, f"merge commit kill {i}") == "after":
+                if latest_members() != expected:
+                    raise Failure(f"merge commit kill {i}: the merged version lost or gained members")
+            # Running it again completes it; after a landed merge it merges
+            # nothing new and the workspace catches up.
+            self.out("commit", "-m", f"kill {i}")
+            self.expect_one_of(log(), after, after, f"merge commit rerun {i}")
+            if latest_members() != expected:
+                raise Failure(f"merge commit rerun {i}: the merged version lost or gained members")
+            status = self.json("status", "--json")
+            if status["version"] != after[0][0] or any(status["uncommitted"].values()) or "behind" in status:
+                raise Failure(f"merge commit rerun {i}: workspace does not track v{after[0][0]}: {status}")
+
+        self.loop(kills, step)
+
+
 class InstantiateFamily(Family):
     name = "instantiate"
 
@@ -323,8 +380,10 @@ class CrashSafetyTest(unittest.TestCase):
             self.fail(f"LDB_BIN must name the ldb executable (got {LDB_BIN!r})")
         tmp = tempfile.mkdtemp(prefix="ldb-crash-")
         families = [cls(tmp, SEED + n) for n, cls in
-                    enumerate([IndexFamily, AddDelFamily, CommitFamily, InstantiateFamily, DsDelFamily])]
-        quotas = {"index": KILLS, "add and del": 2 * KILLS, "commit": KILLS, "instantiate": KILLS, "ds del": KILLS}
+                    enumerate([IndexFamily, AddDelFamily, CommitFamily, MergeCommitFamily, InstantiateFamily,
+                               DsDelFamily])]
+        quotas = {"index": KILLS, "add and del": 2 * KILLS, "commit": KILLS, "merge commit": KILLS,
+                  "instantiate": KILLS, "ds del": KILLS}
         started = time.monotonic()
         errors = {}
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
@@ -350,7 +409,7 @@ class CrashSafetyTest(unittest.TestCase):
         else:
             shutil.rmtree(tmp, ignore_errors=True)
         self.assertEqual(errors, {})
-        self.assertGreaterEqual(total, 5 * KILLS)
+        self.assertGreaterEqual(total, 6 * KILLS)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
 #include "dataset/operations.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "dataset_fixture.hpp"
+#include "storage/file_system.hpp"
 
 namespace ldb::dataset {
 namespace {
@@ -195,17 +200,190 @@ TEST_F(OperationsTest, RollbackCommitsTheOldMembersAsANewVersion) {
   EXPECT_EQ(reopen().state().parent_version, 3u);
 }
 
-TEST_F(OperationsTest, CommitAfterSomeoneElseCommittedAppends) {
+TEST_F(OperationsTest, CommitAfterSomeoneElseCommittedMergesBothAdditions) {
   commit_in_store("pets", {a()}, 0);
   auto ws = stage_at("ds:pets");
   ASSERT_OK(ws);
   commit_in_store("pets", {a(), b()}, 1);  // another user, meanwhile
+  auto behind = moved_on_to(ctx(), *ws);
+  ASSERT_OK(behind);
+  EXPECT_EQ(*behind, 2u);
   ws->state().members = normalize({a(), c()});
   auto mine = commit(ctx(), *ws, "mine", std::nullopt);
   ASSERT_OK(mine);
+  EXPECT_TRUE(mine->committed);
+  EXPECT_EQ(mine->merged_with, 2u);
+  EXPECT_EQ(mine->conflicts_decided, 0u);
   EXPECT_EQ(mine->version.version, 3u);
   EXPECT_EQ(mine->version.parent, 1u);
+  EXPECT_EQ(mine->version.merge_parent, 2u);
   EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 2}).value(), normalize({a(), b()}));
+  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 3}).value(), normalize({a(), b(), c()}));
+  // The workspace stages the merge now, on disk too, and is up to date.
+  auto saved = reopen();
+  EXPECT_EQ(saved.state().parent_version, 3u);
+  EXPECT_EQ(saved.state().base_version, 3u);
+  EXPECT_EQ(saved.state().members, normalize({a(), b(), c()}));
+  EXPECT_EQ(moved_on_to(ctx(), saved).value(), 0u);
+  EXPECT_EQ(uncommitted_changes(ctx(), saved).value().size(), 0u);
+}
+
+TEST_F(OperationsTest, CommitKeepsTheOtherSidesDeletions) {
+  commit_in_store("pets", {a(), b()}, 0);
+  auto ws = stage_at("ds:pets");
+  ASSERT_OK(ws);
+  commit_in_store("pets", {a()}, 1);  // b deleted by another user
+  ws->state().members = normalize({a(), b(), c()});
+  auto mine = commit(ctx(), *ws, "mine", std::nullopt);
+  ASSERT_OK(mine);
+  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 3}).value(), normalize({a(), c()}));
+}
+
+TEST_F(OperationsTest, UnchangedStaleWorkspaceHasNothingToCommitAndCatchesUp) {
+  commit_in_store("pets", {a()}, 0);
+  auto ws = stage_at("ds:pets");
+  ASSERT_OK(ws);
+  commit_in_store("pets", {a(), b()}, 1);
+  auto outcome = commit(ctx(), *ws, "stale", std::nullopt);
+  ASSERT_OK(outcome);
+  EXPECT_FALSE(outcome->committed);  // v1 again would lose b
+  EXPECT_EQ(outcome->merged_with, 2u);
+  EXPECT_EQ(outcome->version.version, 2u);
+  EXPECT_EQ(db().dataset_log("pets").value().size(), 2u);
+  auto saved = reopen();
+  EXPECT_EQ(saved.state().parent_version, 2u);
+  EXPECT_EQ(saved.state().members, normalize({a(), b()}));
+}
+
+TEST_F(OperationsTest, ConflictRefusesTheCommitAndListsTheObjects) {
+  // a gets annotation version 2 so that the two sides can pin it differently.
+  write_pair("ops/a", "object a", R"({"n":10})");
+  index({"ops"});
+  commit_in_store("pets", {a(), b()}, 0);
+  auto ws = stage_at("ds:pets");
+  ASSERT_OK(ws);
+  commit_in_store("pets", {store::ObjectRef{m_a, 2}, b()}, 1);
+  ws->state().members = normalize({store::ObjectRef{m_a, 0}, b(), c()});
+  auto refused = commit(ctx(), *ws, "mine", std::nullopt);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  const auto& message = refused.error().message;
+  EXPECT_NE(message.find("ds:pets is at v2; you staged v1, and 1 object was changed differently"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find(fmt::format("\n  id:{}  ours: no annotation, theirs: annotation v2 (was annotation v1)",
+                                     m_a.hex())),
+            std::string::npos)
+      << message;
+  EXPECT_NE(refused.error().hint.find("ldb commit --ours"), std::string::npos);
+  EXPECT_NE(refused.error().hint.find("ldb commit --theirs"), std::string::npos);
+  // Nothing was committed and the workspace is as it was.
+  EXPECT_EQ(db().dataset_log("pets").value().size(), 2u);
+  auto kept = reopen();
+  EXPECT_EQ(kept.state().parent_version, 1u);
+  EXPECT_EQ(kept.state().base_version, 1u);
+
+  auto theirs = commit(ctx(), *ws, "theirs", std::nullopt, Resolution::theirs);
+  ASSERT_OK(theirs);
+  EXPECT_EQ(theirs->conflicts_decided, 1u);
+  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 3}).value(),
+            normalize({store::ObjectRef{m_a, 2}, b(), c()}));
+}
+
+TEST_F(OperationsTest, OursDecidesConflictsForTheWorkspace) {
+  write_pair("ops/a", "object a", R"({"n":10})");
+  index({"ops"});
+  commit_in_store("pets", {a()}, 0);
+  auto ws = stage_at("ds:pets");
+  ASSERT_OK(ws);
+  commit_in_store("pets", {store::ObjectRef{m_a, 2}, b()}, 1);
+  ws->state().members = normalize({store::ObjectRef{m_a, 0}});
+  auto ours = commit(ctx(), *ws, "ours", std::nullopt, Resolution::ours);
+  ASSERT_OK(ours);
+  EXPECT_EQ(ours->conflicts_decided, 1u);
+  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 3}).value(), normalize({store::ObjectRef{m_a, 0}, b()}));
+}
+
+TEST_F(OperationsTest, ConflictListIsCappedWithACount) {
+  std::vector<store::ObjectRef> base, ours, theirs;
+  for (int i = 0; i < 13; ++i) {
+    auto name = fmt::format("many/{}", i);
+    auto hash = write_pair(name, fmt::format("object {}", i), R"({"k":1})");
+    write_pair(name + "-again", fmt::format("object {}", i), R"({"k":2})");
+    base.push_back({hash, 0});
+    ours.push_back({hash, 1});
+    theirs.push_back({hash, 2});
+  }
+  index({"many"});
+  commit_in_store("lots", base, 0);
+  auto ws = stage_at("ds:lots");
+  ASSERT_OK(ws);
+  commit_in_store("lots", theirs, 1);
+  ws->state().members = normalize(ours);
+  auto refused = commit(ctx(), *ws, "m", std::nullopt);
+  ASSERT_FALSE(refused.has_value());
+  const auto& message = refused.error().message;
+  EXPECT_NE(message.find("13 objects were changed differently"), std::string::npos) << message;
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 11) << message;
+  EXPECT_NE(message.find("\n  ... and 3 more"), std::string::npos) << message;
+}
+
+TEST_F(OperationsTest, StagingAnOldVersionRecordsTheLatestAsBase) {
+  commit_in_store("pets", {a()}, 0);
+  commit_in_store("pets", {a(), b()}, 1);
+  auto ws = stage_at("ds:pets.v1");
+  ASSERT_OK(ws);
+  EXPECT_EQ(reopen().state().parent_version, 1u);
+  EXPECT_EQ(reopen().state().base_version, 2u);
+  EXPECT_EQ(moved_on_to(ctx(), *ws).value(), 0u);  // not behind: rolling back
+}
+
+TEST_F(OperationsTest, RollbackStillKeepsWhatOthersCommittedMeanwhile) {
+  commit_in_store("pets", {a()}, 0);
+  commit_in_store("pets", {a(), b()}, 1);
+  auto ws = stage_at("ds:pets.v1");  // roll back: drop b
+  ASSERT_OK(ws);
+  commit_in_store("pets", {a(), b(), c()}, 2);  // another user adds c
+  EXPECT_EQ(moved_on_to(ctx(), *ws).value(), 3u);
+  auto rolled = commit(ctx(), *ws, "roll back", std::nullopt);
+  ASSERT_OK(rolled);
+  EXPECT_EQ(rolled->version.version, 4u);
+  EXPECT_EQ(rolled->version.parent, 1u);
+  EXPECT_EQ(rolled->version.merge_parent, 3u);
+  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 4}).value(), normalize({a(), c()}));
+}
+
+TEST_F(OperationsTest, TwoNewDatasetsOfOneNameMerge) {
+  auto ws = stage_at("ds:fresh");
+  ASSERT_OK(ws);
+  commit_in_store("fresh", {a()}, 0);  // someone created it meanwhile
+  EXPECT_EQ(moved_on_to(ctx(), *ws).value(), 1u);
+  ws->state().members = normalize({b()});
+  auto mine = commit(ctx(), *ws, "mine", std::nullopt);
+  ASSERT_OK(mine);
+  EXPECT_EQ(mine->version.version, 2u);
+  EXPECT_EQ(mine->version.parent, 0u);
+  EXPECT_EQ(mine->version.merge_parent, 1u);
+  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"fresh", 2}).value(), normalize({a(), b()}));
+}
+
+TEST_F(OperationsTest, WorkspaceFilesWithoutABaseReadAsStagedFromTheirParent) {
+  commit_in_store("pets", {a()}, 0);
+  commit_in_store("pets", {a(), b()}, 1);
+  ASSERT_OK(stage_at("ds:pets.v1"));
+  // Rewrite the header as a build before merging commits wrote it.
+  auto file = m_ws / ".ldb_workspace" / "staged";
+  auto bytes = storage::read_local_file(file).value();
+  auto at = bytes.find(R"("base_version":2,)");
+  ASSERT_NE(at, std::string::npos) << bytes.substr(0, bytes.find('\n'));
+  bytes.erase(at, std::string_view(R"("base_version":2,)").size());
+  auto header_end = bytes.find('\n');
+  auto header = nlohmann::json::parse(bytes.substr(0, header_end));
+  EXPECT_FALSE(header.contains("base_version"));
+  ASSERT_OK(storage::write_file_atomic(file, bytes));
+  auto old = reopen();
+  EXPECT_EQ(old.state().parent_version, 1u);
+  EXPECT_EQ(old.state().base_version, 1u);
+  EXPECT_EQ(moved_on_to(ctx(), old).value(), 2u);
 }
 
 TEST_F(OperationsTest, CommitUnderAnotherName) {

@@ -164,6 +164,10 @@ class FakeStore final : public store::Store {
                                                                std::string_view, std::string_view) override {
     return unsupported();
   }
+  Result<std::optional<store::DatasetVersion>> commit_dataset_decided(std::string_view, const store::CommitDecider&,
+                                                                      std::string_view, std::string_view) override {
+    return unsupported();
+  }
   Result<store::TransformAssignments> transform_assignments(const core::Md5&) override { return unsupported(); }
   Status delete_dataset(std::string_view) override { return unsupported(); }
   Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const core::Md5&) override {

@@ -3,7 +3,8 @@
 // opens, gains the version 2 columns, keeps its rows, and ends up with the
 // same objects table as a new instance; a version 2 database (version 1 plus
 // the 1->2 step, also verbatim) gains the version 3 transform tables and keeps
-// its datasets.
+// its datasets; a version 3 database (the same plus the 2->3 step) gains the
+// second parent of merge commits.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -150,14 +151,14 @@ void create_v1_instance(const std::filesystem::path& instance) {
 
 Md5 v1_object() { return Md5::from_hex("00112233445566778899aabbccddeeff").value(); }
 
-TEST(SchemaMigrationTest, CurrentVersionIsThree) { EXPECT_EQ(k_schema_version, 3); }
+TEST(SchemaMigrationTest, CurrentVersionIsFour) { EXPECT_EQ(k_schema_version, 4); }
 
 TEST(SchemaMigrationTest, Version1OpensAndGetsImageColumns) {
   TempDir dir;
   create_v1_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
   auto cols = columns(dir.path(), "objects");
   ASSERT_EQ(cols.size(), 9u);
   EXPECT_EQ(cols[6], "image_width INTEGER 0 -");
@@ -215,7 +216,7 @@ TEST(SchemaMigrationTest, SecondOpenDoesNothing) {
   create_v1_instance(dir.path());
   ASSERT_OK(open_sqlite_store(dir.path()));
   ASSERT_OK(open_sqlite_store(dir.path()));
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
   EXPECT_EQ(columns(dir.path(), "objects").size(), 9u);
 }
 
@@ -244,9 +245,9 @@ TEST(SchemaMigrationTest, Version2OpensAndGetsTransformTables) {
   create_v2_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
   auto cols = columns(dir.path(), "dataset_versions");
-  ASSERT_EQ(cols.size(), 10u);
+  ASSERT_EQ(cols.size(), 11u);
   EXPECT_EQ(cols[9], "transforms_hash BLOB 0 -");
   EXPECT_EQ(raw_text(dir.path(), "SELECT COUNT(*) FROM transform_sets"), "0");
   EXPECT_EQ(raw_text(dir.path(), "SELECT COUNT(*) FROM transform_assignments"), "0");
@@ -293,6 +294,63 @@ TEST(SchemaMigrationTest, FailedVersion3StepChangesNothing) {
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   EXPECT_EQ(raw_text(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'transform_sets'"), "<none>");
+}
+
+// A version 3 instance: version 2 plus the 2->3 step as it was, with
+// ds:cats.v1 as above and a v2 (parent 1) holding the same object.
+void create_v3_instance(const std::filesystem::path& instance) {
+  create_v2_instance(instance);
+  raw_exec(instance,
+           "CREATE TABLE transform_sets(id INTEGER PRIMARY KEY, commands TEXT NOT NULL UNIQUE);"
+           "CREATE TABLE transform_assignments(hash BLOB PRIMARY KEY, members BLOB NOT NULL) WITHOUT ROWID;"
+           "ALTER TABLE dataset_versions ADD COLUMN transforms_hash BLOB REFERENCES transform_assignments(hash);"
+           "INSERT INTO dataset_versions SELECT dataset_id, 2, 1, collection_hash, 'second', 'bo', 70, 1, 0, NULL "
+           "FROM dataset_versions WHERE version = 1;"
+           "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+}
+
+TEST(SchemaMigrationTest, Version3OpensAndGetsMergeParents) {
+  TempDir dir;
+  create_v3_instance(dir.path());
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_OK(opened);
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  auto cols = columns(dir.path(), "dataset_versions");
+  ASSERT_EQ(cols.size(), 11u);
+  EXPECT_EQ(cols[10], "merge_parent INTEGER 1 0");
+
+  // The old versions are intact and were no merges.
+  auto& store = **opened;
+  auto log = store.dataset_log("cats");
+  ASSERT_OK(log);
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ(log->at(1).message, "second");
+  EXPECT_EQ(log->at(1).parent, 1u);
+  EXPECT_EQ(log->at(0).merge_parent, 0u);
+  EXPECT_EQ(log->at(1).merge_parent, 0u);
+
+  // And the migrated instance records merges.
+  auto members = store.collection(log->at(1).collection_hash);
+  ASSERT_OK(members);
+  auto v3 = store.commit_dataset_decided(
+      "cats",
+      [&](const std::optional<DatasetVersion>& latest) -> Result<std::optional<NewVersion>> {
+        return NewVersion{Collection{}, {}, 1, latest->version};
+      },
+      "merge", "cy");
+  ASSERT_OK(v3);
+  EXPECT_EQ((*v3)->version, 3u);
+  EXPECT_EQ(store.dataset_version("cats", 3).value().merge_parent, 2u);
+}
+
+TEST(SchemaMigrationTest, MigratedVersion3MatchesANewInstance) {
+  TempDir migrated, fresh;
+  create_v3_instance(migrated.path());
+  ASSERT_OK(open_sqlite_store(migrated.path()));
+  ASSERT_OK(create_sqlite_store(fresh.path()));
+  for (const char* table : {"dataset_versions", "datasets", "collections"}) {
+    EXPECT_EQ(columns(migrated.path(), table), columns(fresh.path(), table)) << table;
+  }
 }
 
 TEST(SchemaMigrationTest, FailedStepChangesNothing) {

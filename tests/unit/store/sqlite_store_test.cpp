@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,87 @@ TEST_F(DatasetTest, CommitAfterOthersAppendsAndRecordsTheStartingParent) {
   auto v3 = commit("cats", {m_c}, 1);
   EXPECT_EQ(v3.version, 3u);
   EXPECT_EQ(v3.parent, 1u);
+}
+
+TEST_F(DatasetTest, DecidedCommitSeesTheLatestVersionAndRecordsBothParents) {
+  std::vector<std::optional<DatasetVersion>> seen;
+  auto decide = [&](const std::optional<DatasetVersion>& latest) -> Result<std::optional<NewVersion>> {
+    seen.push_back(latest);
+    // What a merge decides: read the latest members inside the transaction.
+    Collection members;
+    if (latest) {
+      auto theirs = store().collection(latest->collection_hash);
+      if (!theirs) return std::unexpected(theirs.error());
+      members = *theirs;
+    }
+    members.push_back(m_c);
+    return NewVersion{sorted(members), {}, 1, latest ? latest->version : 0};
+  };
+  auto first = store().commit_dataset_decided("cats", decide, "first", "bob");
+  ASSERT_OK(first);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->version, 1u);
+  EXPECT_EQ((*first)->merge_parent, 0u);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_FALSE(seen[0].has_value());
+
+  commit("cats", sorted({m_a, m_c}), 1);  // someone else's v2
+  auto merged = store().commit_dataset_decided(
+      "cats",
+      [&](const std::optional<DatasetVersion>& latest) -> Result<std::optional<NewVersion>> {
+        seen.push_back(latest);
+        return NewVersion{sorted({m_a, m_b, m_c}), {}, 1, latest->version};
+      },
+      "merge", "bob");
+  ASSERT_OK(merged);
+  ASSERT_TRUE(merged->has_value());
+  EXPECT_EQ((*merged)->version, 3u);
+  EXPECT_EQ((*merged)->parent, 1u);
+  EXPECT_EQ((*merged)->merge_parent, 2u);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1]->version, 2u);
+  EXPECT_EQ(seen[1]->collection_hash, collection_hash(sorted({m_a, m_c})));
+  // Both parents are read back, by version and in the log.
+  auto v3 = store().dataset_version("cats", 3);
+  ASSERT_OK(v3);
+  EXPECT_EQ(v3->parent, 1u);
+  EXPECT_EQ(v3->merge_parent, 2u);
+  EXPECT_EQ(v3->num_objects, 3u);
+  auto log = store().dataset_log("cats");
+  ASSERT_OK(log);
+  EXPECT_EQ(log->at(1).merge_parent, 0u);
+  EXPECT_EQ(log->at(2).merge_parent, 2u);
+  EXPECT_EQ(raw_int(dir(), "SELECT merge_parent FROM dataset_versions WHERE version = 3"), 2);
+}
+
+TEST_F(DatasetTest, DecidedCommitThatChoosesNothingOrFailsWritesNothing) {
+  commit("cats", {m_a}, 0);
+  auto nothing = store().commit_dataset_decided(
+      "cats", [](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> { return std::nullopt; },
+      "m", "bob");
+  ASSERT_OK(nothing);
+  EXPECT_FALSE(nothing->has_value());
+  auto refused = store().commit_dataset_decided(
+      "cats",
+      [](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> {
+        return fail(ErrorCode::conflict, "two sides disagree", "pick one");
+      },
+      "m", "bob");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  EXPECT_EQ(refused.error().message, "two sides disagree");
+  // A new dataset that is refused is not created either.
+  auto new_refused = store().commit_dataset_decided(
+      "dogs",
+      [](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> {
+        return fail(ErrorCode::conflict, "no", "no");
+      },
+      "m", "bob");
+  ASSERT_FALSE(new_refused.has_value());
+  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM dataset_versions"), 1);
+  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM datasets"), 1);
+  // The write lock was released: the next commit goes through.
+  EXPECT_EQ(commit("cats", sorted({m_a, m_b}), 1).version, 2u);
 }
 
 TEST_F(DatasetTest, SameCollectionTwiceSharesOneRow) {
