@@ -93,6 +93,9 @@ struct IndexReport {
   store::Collection refs;
   // With BadAnnotation::skip: one error per annotation file left out, by path.
   std::vector<Error> skipped;
+  // Objects already annotated whose current annotation is now one found at
+  // another path (store::IngestResult::current_from_another_path).
+  std::vector<store::CurrentFromAnotherPath> current_from_another_path;
 };
 
 // Indexes `paths` (files or folders; globs already expanded by the caller)
