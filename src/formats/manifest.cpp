@@ -51,6 +51,7 @@ Result<Manifest> parse_manifest(std::string_view text, std::string_view origin) 
   Manifest manifest;
   auto& entries = manifest.entries;
   if (text.empty()) return manifest;
+  entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
   std::size_t line_number = 0;
   std::size_t start = 0;
   auto corrupt = [&](std::string_view why) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace ldb::formats {
@@ -30,23 +29,33 @@ Result<FileChanges> compare_with_manifest(storage::FileSystem& fs, core::ThreadP
   if (!listed) return std::unexpected(listed.error());
   const std::size_t prefix = base.ends_with('/') ? base.size() : base.size() + 1;
 
-  std::unordered_map<std::string_view, const ManifestEntry*> entries;
+  // Both sides sorted by path (the listing by absolute path, which orders the
+  // relative paths the same way; a finished manifest already is): one merge.
+  std::vector<const ManifestEntry*> entries;
   entries.reserve(manifest.entries.size());
-  for (const auto& entry : manifest.entries) entries.emplace(entry.path, &entry);
+  for (const auto& entry : manifest.entries) entries.push_back(&entry);
+  auto by_path = [](const ManifestEntry* a, const ManifestEntry* b) { return a->path < b->path; };
+  if (!std::is_sorted(entries.begin(), entries.end(), by_path)) std::sort(entries.begin(), entries.end(), by_path);
 
   FileChanges changes;
   std::vector<ToHash> to_hash;
-  std::size_t present_entries = 0;
+  auto gone = [&](const ManifestEntry& entry) {
+    if (entry.mtime_ns == k_pending_mtime) {
+      ++changes.unwritten;
+    } else {
+      changes.deleted.push_back(entry.path);
+    }
+  };
+  std::size_t next = 0;
   for (const auto& file : *listed) {
     if (file.path.size() <= prefix) continue;
     std::string_view relative = std::string_view(file.path).substr(prefix);
-    auto it = entries.find(relative);
-    if (it == entries.end()) {
+    while (next < entries.size() && std::string_view(entries[next]->path) < relative) gone(*entries[next++]);
+    if (next == entries.size() || entries[next]->path != relative) {
       changes.added.emplace_back(relative);
       continue;
     }
-    ++present_entries;
-    const ManifestEntry& entry = *it->second;
+    const ManifestEntry& entry = *entries[next++];
     if (entry.mtime_ns == k_pending_mtime) continue;  // being written: neither edited nor added
     if (file.size != entry.size) {
       changes.edited.emplace_back(relative);
@@ -54,6 +63,7 @@ Result<FileChanges> compare_with_manifest(storage::FileSystem& fs, core::ThreadP
       to_hash.push_back(ToHash{file.path, &entry});
     }
   }
+  while (next < entries.size()) gone(*entries[next++]);
 
   pool.parallel_for(to_hash.size(), 4, [&](std::size_t begin, std::size_t end, unsigned) {
     for (std::size_t i = begin; i < end; ++i) {
@@ -74,24 +84,7 @@ Result<FileChanges> compare_with_manifest(storage::FileSystem& fs, core::ThreadP
       changes.edited.push_back(file.entry->path);
     }
   }
-
-  // Entries whose file the listing did not find.
-  if (present_entries < manifest.entries.size()) {
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(listed->size());
-    for (const auto& file : *listed) {
-      if (file.path.size() > prefix) seen.insert(std::string_view(file.path).substr(prefix));
-    }
-    for (const auto& entry : manifest.entries) {
-      if (seen.contains(entry.path)) continue;
-      if (entry.mtime_ns == k_pending_mtime) {
-        ++changes.unwritten;
-      } else {
-        changes.deleted.push_back(entry.path);
-      }
-    }
-  }
-  for (auto* list : {&changes.edited, &changes.deleted, &changes.added}) std::sort(list->begin(), list->end());
+  for (auto* list : {&changes.edited, &changes.deleted}) std::sort(list->begin(), list->end());
   return changes;
 }
 
