@@ -17,8 +17,8 @@ namespace ldb::cli {
 namespace {
 
 // The workspace in -t DIR or around the current folder: its staged state
-// decodes, its manifest parses and is of a finished instantiate, and (when staged from this instance) every
-// staged member is in the instance.
+// decodes, its manifest parses and is of a finished instantiate, and (when
+// staged from this instance) every staged member is in the instance.
 void check_workspace(const ParsedArgs& args, const std::filesystem::path& instance_dir, store::Store* store,
                      std::vector<store::Problem>& problems, std::string& checked_root) {
   std::filesystem::path root;
