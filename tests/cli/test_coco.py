@@ -1,8 +1,11 @@
 """End-to-end: COCO in (ldb index -m coco / auto) and out (ldb instantiate -m coco), and the round trip."""
 
 import os
+import shutil
 
 from ldbtest import LdbTestCase, data_bytes, main, md5, read_json, write_file, write_json
+
+TESTDATA = os.environ.get("LDB_TESTDATA_DIR", "")
 
 CATEGORIES = [{"id": 1, "name": "person", "supercategory": "human"},
               {"id": 6, "name": "bus", "supercategory": "vehicle"},
@@ -35,6 +38,10 @@ def make_coco(root: str) -> dict:
                {"info": {"description": "fixture"}, "images": images, "annotations": annotations,
                 "categories": CATEGORIES})
     return hashes
+
+
+def without(objects: list, *keys) -> list:
+    return [{k: v for k, v in o.items() if k not in keys} for o in objects]
 
 
 def check_coco_rules(test, doc: dict, folder: str):
@@ -90,8 +97,9 @@ class CocoTest(LdbTestCase):
         self.assertEqual(a["source_format"], "coco")
         self.assertEqual(a["image"], {"file_name": "a.jpg", "id": 10, "width": 64, "height": 48})
         self.assertEqual([o["category"] for o in a["objects"]], ["bus", "person"])
-        self.assertEqual(a["objects"][0], {"category": "bus", "category_id": 6, "bbox": [1, 2, 30, 20], "area": 600,
-                                           "iscrowd": 0, "segmentation": [[1, 2, 31, 2, 31, 22, 1, 22]]})
+        self.assertEqual(a["objects"][0], {"category": "bus", "category_id": 6, "supercategory": "vehicle", "id": 1,
+                                           "bbox": [1, 2, 30, 20], "area": 600, "iscrowd": 0,
+                                           "segmentation": [[1, 2, 31, 2, 31, 22, 1, 22]]})
         b = self.annotation(self.hashes["b.jpg"])
         self.assertEqual(b["objects"][0]["segmentation"], RLE)
         self.assertEqual(b["objects"][0]["iscrowd"], 1)
@@ -141,7 +149,10 @@ class CocoTest(LdbTestCase):
         self.assertEqual(counts["objects_new"], 0)
         for h, old in before.items():
             new = self.annotation(h)
-            self.assertEqual(new["objects"], old["objects"])
+            # Annotation ids and supercategories are the COCO writer's to
+            # keep (its own tests); everything else comes back as it was.
+            self.assertEqual(without(new["objects"], "id", "supercategory"),
+                             without(old["objects"], "id", "supercategory"))
             self.assertEqual(new["source_format"], "coco")
             self.assertEqual((new["image"]["width"], new["image"]["height"]),
                              (old["image"]["width"], old["image"]["height"]))
@@ -158,6 +169,171 @@ class CocoTest(LdbTestCase):
         self.stage("ds:other")
         self.ok("add", os.path.join(self.data, "pairs"))
         self.fails("instantiate", "-m", "coco", contains=["id:" + md5(data_bytes("x")), "detection shape"])
+
+
+# Real photos of tests/data/photos under COCO val2017 names, with their true
+# sizes (tests/data/photos/README.md; test_image_attributes.py reads the same
+# sizes from the headers): photo -> (image id, width, height).
+VAL_PHOTOS = {"dog.jpg": (139, 768, 576), "horses.jpg": (285, 773, 512), "person.jpg": (632, 640, 424),
+              "kite.jpg": (724, 1352, 900), "giraffe.jpg": (776, 500, 500), "eagle.jpg": (785, 773, 512)}
+VAL_CATEGORIES = [{"supercategory": "person", "id": 1, "name": "person"},
+                  {"supercategory": "animal", "id": 16, "name": "bird"},
+                  {"supercategory": "animal", "id": 18, "name": "dog"},
+                  {"supercategory": "animal", "id": 19, "name": "horse"},
+                  {"supercategory": "animal", "id": 25, "name": "giraffe"},
+                  {"supercategory": "sports", "id": 38, "name": "kite"}]
+
+
+def val_file_name(image_id: int) -> str:
+    return f"{image_id:012d}.jpg"
+
+
+def make_val2017(root: str) -> dict:
+    """The layout of the COCO downloads: root/annotations/instances_val2017.json
+    beside root/val2017/<12-digit id>.jpg (six real photos). Returns
+    {"json": path, "doc": the COCO document, "hashes": {image id: md5}}."""
+    hashes = {}
+    images = []
+    annotations = []
+    category_of = {"dog.jpg": 18, "horses.jpg": 19, "person.jpg": 1, "kite.jpg": 38, "giraffe.jpg": 25,
+                   "eagle.jpg": 16}
+    for photo, (image_id, width, height) in VAL_PHOTOS.items():
+        with open(os.path.join(TESTDATA, "photos", photo), "rb") as f:
+            content = f.read()
+        write_file(os.path.join(root, "val2017", val_file_name(image_id)), content)
+        hashes[image_id] = md5(content)
+        images.append({"license": 3, "file_name": val_file_name(image_id),
+                       "coco_url": f"http://images.cocodataset.org/val2017/{val_file_name(image_id)}",
+                       "height": height, "width": width, "date_captured": "2013-11-14 11:18:45",
+                       "flickr_url": f"http://farm3.staticflickr.com/2/{image_id}_z.jpg", "id": image_id})
+        annotations.append({"segmentation": [[10, 10, 60, 10, 60, 50.5]], "area": 1262.5, "iscrowd": 0,
+                            "image_id": image_id, "bbox": [10, 10, 50, 40.5], "category_id": category_of[photo],
+                            "id": 1000 + image_id})
+    # A second, crowd annotation with a key COCO does not define on the dog.
+    annotations.append({"segmentation": {"counts": [0, 5, 571], "size": [576, 768]}, "area": 5, "iscrowd": 1,
+                        "image_id": 139, "bbox": [0, 0, 1, 5], "category_id": 1, "id": 900100200,
+                        "attributes": {"occluded": True}})
+    doc = {"info": {"description": "COCO 2017 Dataset", "year": 2017},
+           "licenses": [{"url": "http://creativecommons.org/licenses/by-nc-nd/2.0/", "id": 3,
+                         "name": "Attribution-NonCommercial-NoDerivs License"}],
+           "images": images, "annotations": annotations, "categories": VAL_CATEGORIES}
+    path = write_json(os.path.join(root, "annotations", "instances_val2017.json"), doc)
+    return {"json": path, "doc": doc, "hashes": hashes}
+
+
+class CocoDownloadLayoutTest(LdbTestCase):
+    """annotations/instances_val2017.json beside val2017/, as COCO ships it."""
+
+    def setUp(self):
+        super().setUp()
+        self.use_init_instance()
+        self.root = os.path.join(self.data, "coco")
+        self.val = make_val2017(self.root)
+
+    def expected_dog(self) -> dict:
+        return {"source_format": "coco",
+                "image": {"license": 3, "file_name": "000000000139.jpg",
+                          "coco_url": "http://images.cocodataset.org/val2017/000000000139.jpg", "height": 576,
+                          "width": 768, "date_captured": "2013-11-14 11:18:45",
+                          "flickr_url": "http://farm3.staticflickr.com/2/139_z.jpg", "id": 139},
+                "objects": [{"category": "dog", "category_id": 18, "supercategory": "animal", "id": 1139,
+                             "bbox": [10, 10, 50, 40.5], "area": 1262.5, "iscrowd": 0,
+                             "segmentation": [[10, 10, 60, 10, 60, 50.5]]},
+                            {"category": "person", "category_id": 1, "supercategory": "person", "id": 900100200,
+                             "bbox": [0, 0, 1, 5], "area": 5, "iscrowd": 1, "attributes": {"occluded": True},
+                             "segmentation": {"counts": [0, 5, 571], "size": [576, 768]}}]}
+
+    def test_indexes_with_coco_and_auto(self):
+        counts = self.index_counts(self.ok("index", "-m", "coco", self.root))
+        self.assertEqual(counts, {"format": "coco", "objects_found": 6, "objects_new": 6,
+                                  "annotations_found": 6, "annotations_new": 6})
+        self.assertEqual(self.annotation(self.val["hashes"][139]), self.expected_dog())
+        kite = self.annotation(self.val["hashes"][724])
+        self.assertEqual((kite["image"]["width"], kite["image"]["height"]), (1352, 900))
+        self.assertEqual(kite["objects"], [{"category": "kite", "category_id": 38, "supercategory": "sports",
+                                            "id": 1724, "bbox": [10, 10, 50, 40.5], "area": 1262.5, "iscrowd": 0,
+                                            "segmentation": [[10, 10, 60, 10, 60, 50.5]]}])
+        # The sizes in the JSON are the photos' own (ldb reads them from the headers too).
+        self.assertEqual(sorted(self.ids("ds:root", "--file", "image.width == `773`")),
+                         sorted([self.val["hashes"][285], self.val["hashes"][785]]))
+        counts = self.index_counts(self.ok("index", self.root))  # auto picks COCO; nothing new
+        self.assertEqual(counts, {"format": "coco", "objects_found": 6, "objects_new": 0,
+                                  "annotations_found": 6, "annotations_new": 0})
+        self.stage("ds:birds")
+        self.ok("add", self.root, "--query", "length(objects[?supercategory == `animal`]) > `0`")
+        self.assertEqual(self.count(), 4)
+
+    def test_missing_image_is_skipped_with_a_warning(self):
+        os.remove(os.path.join(self.root, "val2017", "000000000785.jpg"))
+        r = self.ldb("index", "-m", "coco", self.root)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.err, f"ldb: warning: 1 image of '{self.val['json']}' skipped: file not found: "
+                                f"'000000000785.jpg' (-v lists where each was looked for)\n")
+        self.assertEqual(self.index_counts(r.out), {"format": "coco", "objects_found": 5, "objects_new": 5,
+                                                    "annotations_found": 5, "annotations_new": 5})
+        self.assertEqual(self.count("ds:root"), 5)
+        self.assertEqual(self.annotation(self.val["hashes"][139]), self.expected_dog())
+        ann = os.path.join(self.root, "annotations")
+        r = self.ldb("index", "-v", "-m", "coco", self.root)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.err.splitlines(), [
+            f"ldb: warning: 1 image of '{self.val['json']}' skipped: file not found: '000000000785.jpg'",
+            f"ldb: warning: '{self.val['json']}': image id 785: '000000000785.jpg' is not at "
+            f"'{ann}/000000000785.jpg', '{ann}/images/000000000785.jpg', '{self.root}/val2017/000000000785.jpg'"])
+        self.stage("ds:val")
+        self.ok("add", self.root)
+        self.assertEqual(self.count(), 5)
+
+    def test_annotations_folder_alone_fails_with_a_useful_hint(self):
+        ann = os.path.join(self.root, "annotations")
+        r = self.fails("index", "-m", "coco", ann, rc=3,
+                       contains=[f"'{self.val['json']}': none of its 6 images was found (image id 139: "
+                                 f"'000000000139.jpg' is not at '{ann}/000000000139.jpg', "
+                                 f"'{ann}/images/000000000139.jpg')",
+                                 "-p images=DIR", "annotations/ + val2017/"])
+        self.assertNotIn("index the folder that holds both the COCO file and its images", r.err)
+        self.assertEqual(self.count("ds:root"), 0)
+
+    def test_images_param_names_the_image_folder(self):
+        ann = os.path.join(self.root, "annotations")
+        counts = self.index_counts(self.ok("index", "-m", "coco", "-p", "images=../val2017", ann))
+        self.assertEqual((counts["objects_found"], counts["annotations_new"]), (6, 6))
+        self.assertEqual(self.annotation(self.val["hashes"][139]), self.expected_dog())
+        # Absolute works too, and re-indexing finds everything unchanged.
+        counts = self.index_counts(self.ok("index", "-m", "coco", "-p",
+                                           "images=" + os.path.join(self.root, "val2017"), self.val["json"]))
+        self.assertEqual((counts["objects_found"], counts["objects_new"], counts["annotations_new"]), (6, 0, 0))
+        # Only that folder is looked in.
+        shutil.copy(os.path.join(self.root, "val2017", "000000000139.jpg"), ann)
+        counts = self.index_counts(self.ok("index", "-m", "coco", "-p", "images=../val2017", ann))
+        self.assertEqual(counts["objects_found"], 6)
+        self.assertEqual(len(self.listing("ds:root")), 6)
+
+    def test_images_outside_registered_storage_are_refused(self):
+        elsewhere = os.path.join(self.tmp, "elsewhere")
+        shutil.copytree(os.path.join(self.root, "val2017"), elsewhere)
+        self.fails("index", "-m", "coco", "-p", "images=" + elsewhere, self.root, rc=2,
+                   contains=[f"-p images={elsewhere}: '{elsewhere}' is not inside a registered storage location",
+                             "hint: files that annotations name must lie in registered storage too: "
+                             "ldb add-storage"])
+        self.fails("index", "-m", "coco", "-p", "images=../../../elsewhere", self.root, rc=2,
+                   contains=["is not inside a registered storage location"])
+        self.assertEqual(self.count("ds:root"), 0)
+        self.fails("index", "-m", "yolo", "-p", "images=x", self.root, contains=["parameter 'images'"])
+
+    def test_same_file_name_in_two_sibling_folders_is_ambiguous(self):
+        train = os.path.join(self.root, "train2017")
+        os.makedirs(train)
+        shutil.copy(os.path.join(self.root, "val2017", "000000000632.jpg"), train)
+        r = self.ldb("index", "-m", "coco", self.root)
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn(f"ldb: error: '{self.val['json']}': image id 632: file_name '000000000632.jpg' is in 2 folders "
+                      f"beside the COCO file's: '{train}/000000000632.jpg', "
+                      f"'{self.root}/val2017/000000000632.jpg'\n"
+                      "hint: name the folder of this file's images, e.g. -p images=../train2017", r.err)
+        self.assertEqual(self.count("ds:root"), 0)
+        counts = self.index_counts(self.ok("index", "-m", "coco", "-p", "images=../val2017", self.root))
+        self.assertEqual(counts["objects_found"], 6)
 
 
 if __name__ == "__main__":

@@ -221,14 +221,61 @@ class LabelStudioTest(LdbTestCase):
         write_file(os.path.join(folder, "ok.png"), make_png(4, 4, 9))
         write_json(os.path.join(folder, "export.json"),
                    [{"id": 5, "data": {"image": "ok.png"}}, {"id": 6, "data": {"image": uri}}])
-        self.index_fails(folder, ["export.json", "task id 6"] + contains)
+        return self.index_fails(folder, ["export.json", "task id 6"] + contains)
 
     def test_hostile_paths_are_refused(self):
         write_file(os.path.join(self.data, "secret.png"), make_png(4, 4, 8))
-        for uri in ("../secret.png", "a/../../secret.png", "file://" + os.path.join(self.data, "secret.png"),
-                    "/data/local-files/?d=..%2Fsecret.png"):
+        for uri in ("../secret.png", "a/../../secret.png", "/data/local-files/?d=..%2Fsecret.png"):
             with self.subTest(uri=uri):
                 self.hostile(uri, ["leaves the folder"])
+        # An absolute path names that file, so it must lie in registered storage.
+        outside = write_file(os.path.join(self.tmp, "outside", "secret.png"), make_png(4, 4, 7))
+        for uri in ("file://" + outside, outside, "file://" + os.path.join(self.tmp, "outside", "x", "..", "secret.png")):
+            with self.subTest(uri=uri):
+                r = self.hostile(uri, [f"'{outside}' is not inside a registered storage location",
+                                       "hint: files that annotations name must lie in registered storage too"])
+                self.assertEqual(r.rc, 2, r.describe())
+        self.assertEqual(self.count("ds:root"), 0)
+
+    def test_absolute_paths_name_the_file(self):
+        """Tasks naming real photos by absolute path (as a Label Studio export
+        of local files does) index those files, wherever in registered storage
+        they are; the export's folder holds nothing but the export."""
+        photos = os.path.join(self.data, "photos")
+        hashes = {}
+        for name in ("dog.jpg", "person.jpg", "chelsea.png"):
+            with open(os.path.join(os.path.dirname(TESTDATA), "photos", name), "rb") as f:
+                content = f.read()
+            write_file(os.path.join(photos, name), content)
+            hashes[name] = md5(content)
+        box = {"x": 25, "y": 50, "width": 50, "height": 25, "rotation": 0, "rectanglelabels": ["animal"]}
+        tasks = [{"id": 1, "data": {"image": os.path.join(photos, "dog.jpg")},
+                  "annotations": [{"result": [{"type": "rectanglelabels", "original_width": 768,
+                                               "original_height": 576, "value": box}]}]},
+                 {"id": 2, "data": {"image": "file://" + os.path.join(photos, "person.jpg")}, "annotations": []},
+                 {"id": 3, "data": {"image": "/data/local-files/?d=" + os.path.join(photos, "chelsea.png")},
+                  "annotations": [{"result": [{"type": "rectanglelabels", "value": box}]}]}]
+        export = write_json(os.path.join(self.data, "exports", "project-1.json"), tasks)
+        # ?d= is relative to Label Studio's document root, which ldb takes to be
+        # the export's folder: the chelsea task names exports/<photos path>.
+        self.index_fails(os.path.dirname(export), ["task id 3", "file not found"])
+        write_json(export, tasks[:2])
+        counts = self.index_counts(self.ok("index", "-m", "label-studio", os.path.dirname(export)))
+        self.assertEqual(counts, {"format": "label-studio", "objects_found": 2, "objects_new": 2,
+                                  "annotations_found": 2, "annotations_new": 2})
+        dog = self.annotation(hashes["dog.jpg"])
+        self.assertEqual(dog["image"], {"file_name": "dog.jpg", "width": 768, "height": 576})
+        self.assertEqual(dog["objects"], [{"category": "animal", "bbox": [192, 288, 384, 144]}])
+        self.assertEqual(dog["data"], {"image": os.path.join(photos, "dog.jpg"),
+                                       "data-object-info": {"md5": hashes["dog.jpg"], "path_key": "image"}})
+        person = self.annotation(hashes["person.jpg"])
+        self.assertEqual(person["image"], {"file_name": "person.jpg", "width": 640, "height": 424})  # header
+        self.assertEqual(person["objects"], [])
+        # The photos are indexed at their own paths; again, nothing is new.
+        self.assertEqual(sorted(self.ids("ds:root", "--path", "photos/")), sorted([hashes["dog.jpg"],
+                                                                                  hashes["person.jpg"]]))
+        counts = self.index_counts(self.ok("index", "-m", "label-studio", export))
+        self.assertEqual((counts["objects_found"], counts["objects_new"], counts["annotations_new"]), (2, 0, 0))
 
     def test_urls_and_missing_files(self):
         self.hostile("https://example.com/x.jpg", ["is a URL"])
