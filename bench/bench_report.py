@@ -37,6 +37,7 @@ WORKLOADS = [
     ("stage2", "stage ds:bench.v1 (new workspace)", None),
     ("instantiate", "instantiate (empty workspace)", "cp"),
     ("reinstantiate", "instantiate again (unchanged)", "cp"),
+    ("status-instantiated", "status (instantiated workspace)", None),
     ("instantiate-link", "instantiate --link", "cp"),
 ]
 PER_OBJECT = ["index", "reindex", "add", "commit", "query", "diff", "instantiate", "reinstantiate", "instantiate-link"]
@@ -106,6 +107,8 @@ def evaluate(report) -> list:
                       "<= 0.25x"),
         _absolute_target(size, "add+commit", "add + commit of all objects < 1 s", "add+commit", 1.0, 1, "s"),
         _absolute_target(size, "status", "status (clean workspace) < 20 ms", "status", 0.020, 1000, "ms"),
+        _absolute_target(size, "status-instantiated", "status of an instantiated workspace (every file checked) "
+                         "< 150 ms", "status-instantiated", 0.150, 1000, "ms"),
         _absolute_target(size, "status-staged", "status (all objects staged) < 20 ms", "status-staged", 0.020,
                          1000, "ms"),
         _ratio_target(size, "instantiate", "instantiate <= 1.3x cp -r", "instantiate", "cp", 1.3, "<= 1.3x"),

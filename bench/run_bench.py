@@ -281,6 +281,9 @@ def _workloads(s: Session, repeat: int, r: dict) -> dict:
             len(files) for top, dirs, files in os.walk(s.ws2) if ".ldb_workspace" not in top)
     if "reinstantiate" not in s.skip and "instantiate" not in s.skip:
         r["reinstantiate"] = s.run("reinstantiate", ["instantiate"], cwd=s.ws2, note="again, nothing changed")
+    if "status-instantiated" not in s.skip and "instantiate" not in s.skip:
+        r["status-instantiated"] = s.run("status-instantiated", ["status"], cwd=s.ws2, repeat=repeat,
+                                         note="every file of the instantiated workspace checked against the manifest")
     help_text = run_once([s.ldb, "instantiate", "--help"], env=s.env)
     facts["link_mode"] = "--link" in (help_text.stdout + help_text.stderr)
     if facts["link_mode"] and "instantiate-link" not in s.skip:
@@ -326,7 +329,7 @@ def run_size(count: int, args, work: str) -> dict:
 
 # Read-only workloads are repeated under one perf session so that short commands
 # (status takes milliseconds) still give enough samples.
-PERF_LOOPS = {"status": 50, "status-staged": 50, "startup": 50, "query": 5, "diff": 5, "reindex": 3}
+PERF_LOOPS = {"status": 50, "status-staged": 50, "status-instantiated": 10, "startup": 50, "query": 5, "diff": 5, "reindex": 3}
 PERF_FREQUENCY = "4999"
 
 
@@ -470,7 +473,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--micro-min-time", type=float, default=0.2, help="--benchmark_min_time, seconds")
     parser.add_argument("--keep", action="store_true", help="keep instances and workspaces under --work")
-    parser.add_argument("--skip-large", default="cp,instantiate,reinstantiate,instantiate-link",
+    parser.add_argument("--skip-large", default="cp,instantiate,reinstantiate,instantiate-link,status-instantiated",
                         help="comma-separated baselines/workloads not run above 100000 objects (copying millions "
                              "of files takes tens of minutes; their targets are stated at 100k)")
     parser.add_argument("--analysis", metavar="MARKDOWN",

@@ -65,7 +65,7 @@ std::vector<Command> build_commands() {
                with_common({flag({"-s", "--summary"}, "summary", "print only the count"), json_flag(), target_flag()}), true, cmd_list});
   c.push_back({"eval", "eval [-j] [OBJECTS] [FILTERS]", "print query values per object",
                with_common({flag({"-j", "--json"}, "json", "print only the JSON values"), target_flag()}), true, cmd_eval});
-  c.push_back({"status", "status [ds:NAME]", "show the staged dataset and its uncommitted changes",
+  c.push_back({"status", "status [ds:NAME]", "show the staged dataset, its uncommitted changes and changed files",
                with_common({json_flag(), target_flag()}), false, cmd_status});
   c.push_back({"commit", "commit [-m MSG] [--ours|--theirs] [ds:NAME]", "save the staged dataset as a new version",
                with_common({value({"-m", "--message"}, "message", "commit message"),
@@ -81,7 +81,7 @@ std::vector<Command> build_commands() {
   c.push_back({"instantiate", "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [--link] [--apply EXEC ARGS...] [-p K=V]",
                "write the staged dataset's files into the workspace",
                with_common({format_option("strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"), target_flag(),
-                            flag({"-f", "--force"}, "force", "overwrite or delete files ldb did not write"),
+                            flag({"-f", "--force"}, "force", "move aside files ldb did not write (or that were changed) and replace them"),
                             flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
                             flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
                             OptionSpec{{"--apply"}, K::command, "instantiate to a temporary folder and run EXEC ARGS... on it", "apply"},
@@ -93,7 +93,7 @@ std::vector<Command> build_commands() {
   c.push_back({"get", "get OBJECTS [FILTERS] [-t DIR] [-m FORMAT] [-f] [--annotations-only] [--preserve-paths] [--link] [-p K=V]",
                "stage (unnamed if new), add and instantiate objects in one step",
                with_common({target_flag(), format_option("instantiate format: strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"),
-                            flag({"-f", "--force"}, "force", "overwrite or delete files ldb did not write"),
+                            flag({"-f", "--force"}, "force", "move aside files ldb did not write (or that were changed) and replace them"),
                             flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
                             flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
                             flag({"--link"}, "link", "hard-link data files instead of copying them (same file system only)"),

@@ -1,5 +1,6 @@
 // ldb fsck: checks the instance (store::check_sqlite_instance), its config,
-// and the workspace it runs in (staged state and instantiation manifest).
+// and the workspace it runs in (staged state, instantiation manifest, and
+// whether the last instantiate finished).
 // Prints one line per problem with a hint; exit 6 (corruption) when any.
 
 #include <fmt/format.h>
@@ -16,8 +17,8 @@ namespace ldb::cli {
 namespace {
 
 // The workspace in -t DIR or around the current folder: its staged state
-// decodes, its manifest parses, and (when staged from this instance) every
-// staged member is in the instance.
+// decodes, its manifest parses and is of a finished instantiate, and (when
+// staged from this instance) every staged member is in the instance.
 void check_workspace(const ParsedArgs& args, const std::filesystem::path& instance_dir, store::Store* store,
                      std::vector<store::Problem>& problems, std::string& checked_root) {
   std::filesystem::path root;
@@ -47,10 +48,16 @@ void check_workspace(const ParsedArgs& args, const std::filesystem::path& instan
   if (std::filesystem::exists(manifest_file, ec)) {
     auto text = storage::read_local_file(manifest_file);
     auto parsed = text ? formats::parse_manifest(*text, manifest_file.string())
-                       : Result<std::vector<formats::ManifestEntry>>(std::unexpected(text.error()));
+                       : Result<formats::Manifest>(std::unexpected(text.error()));
     if (!parsed) {
       problems.push_back({fmt::format("workspace '{}'", root.string()), parsed.error().message,
                           "delete that file and run ldb instantiate -f again"});
+    } else if (parsed->state == formats::RunState::unfinished) {
+      problems.push_back({fmt::format("workspace '{}'", root.string()),
+                          fmt::format("the last instantiate did not finish ({} of {} files not written); sync and "
+                                      "add refuse to read the workspace until it does",
+                                      unwritten_files(root, *parsed), parsed->entries.size()),
+                          "run ldb instantiate in the workspace to finish it"});
     }
   }
   if (!store || ws->state().instance != instance_dir.string()) return;

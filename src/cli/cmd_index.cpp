@@ -70,6 +70,26 @@ Status validate_tag(std::string_view tag) {
   return {};
 }
 
+namespace {
+
+// Identical bytes indexed at another path with another annotation relabel the
+// object for everyone; the summary says so (and where, with -v).
+void print_current_from_another_path(std::span<const store::CurrentFromAnotherPath> changes, bool verbose) {
+  if (changes.empty()) return;
+  out_line(fmt::format("{} objects got a new current annotation from another path (datasets that pull them take it; "
+                       "{})",
+                       changes.size(), verbose ? "listed below" : "-v lists them"));
+  if (!verbose) return;
+  for (const auto& c : changes) {
+    out_line(fmt::format("  id:{}: v{} -> v{}, found with {}{}", c.hash.hex(), c.previous_version, c.version, c.path,
+                         c.previous_path.empty() ? std::string()
+                                                 : fmt::format(" (v{} was found with {})", c.previous_version,
+                                                               c.previous_path)));
+  }
+}
+
+}  // namespace
+
 Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
   if (args.positional.empty()) {
     return fail(ErrorCode::invalid_argument, "ldb index needs at least one path", "usage: ldb index [-m FORMAT] PATH...");
@@ -100,6 +120,7 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
     out_line(fmt::format("Annotations:  {} found, {} new", report->annotations_found, report->new_annotations));
     if (env.verbosity.verbose) out_line(fmt::format("Unchanged files not re-read: {}", report->skipped_unchanged));
     if (!report->skipped.empty()) out_line(fmt::format("Skipped:      {} malformed annotation files", report->skipped.size()));
+    print_current_from_another_path(report->current_from_another_path, env.verbosity.verbose);
   }
   if (!report->skipped.empty()) {
     for (std::size_t i = 0; i + 1 < report->skipped.size(); ++i) {

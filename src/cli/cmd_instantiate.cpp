@@ -2,12 +2,16 @@
 
 #include <sys/stat.h>
 
+#include <ctime>
+
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/index_options.hpp"
 #include "core/paths.hpp"
+#include "core/time.hpp"
 #include "formats/instantiate.hpp"
+#include "formats/workspace_changes.hpp"
 
 namespace ldb::cli {
 
@@ -15,6 +19,8 @@ namespace {
 
 constexpr std::string_view k_manifest_file = "instantiated";
 constexpr std::string_view k_plain_manifest_file = ".ldb_instantiated";
+constexpr std::string_view k_removed_folder = "removed";
+constexpr std::string_view k_plain_removed_folder = ".ldb_removed";
 
 // Members to write: the annotation and a readable source path for each object.
 Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const dataset::Selection& selection) {
@@ -57,6 +63,20 @@ Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const 
   return out;
 }
 
+// A new folder for the files instantiate -f moves aside: below
+// .ldb_workspace/removed/ in a workspace, below the hidden .ldb_removed/ in a
+// plain -t folder; named by the UTC time, "-2", "-3", ... added when taken.
+std::filesystem::path removed_folder_for(const std::filesystem::path& target) {
+  std::filesystem::path base = dataset::Workspace::exists(target)
+                                   ? target / dataset::k_workspace_dir / k_removed_folder
+                                   : target / k_plain_removed_folder;
+  std::string stamp = core::format_utc(static_cast<std::int64_t>(std::time(nullptr)), "%Y%m%dT%H%M%SZ");
+  std::filesystem::path folder = base / stamp;
+  std::error_code ec;
+  for (int n = 2; std::filesystem::exists(folder, ec); ++n) folder = base / fmt::format("{}-{}", stamp, n);
+  return folder;
+}
+
 }  // namespace
 
 std::filesystem::path instantiated_manifest_path(const std::filesystem::path& target) {
@@ -64,20 +84,41 @@ std::filesystem::path instantiated_manifest_path(const std::filesystem::path& ta
                                             : target / k_plain_manifest_file;
 }
 
-Result<std::vector<formats::ManifestEntry>> read_instantiated_manifest(const std::filesystem::path& target) {
+Result<formats::Manifest> read_instantiated_manifest(const std::filesystem::path& target) {
   auto manifest_path = instantiated_manifest_path(target);
   std::error_code ec;
-  if (!std::filesystem::exists(manifest_path, ec)) return std::vector<formats::ManifestEntry>{};
+  if (!std::filesystem::exists(manifest_path, ec)) return formats::Manifest{};
   auto text = storage::read_local_file(manifest_path);
   if (!text) return std::unexpected(text.error());
   return formats::parse_manifest(*text, manifest_path.string());
 }
 
+Status check_instantiate_finished(const std::filesystem::path& target, const formats::Manifest& manifest) {
+  if (manifest.state == formats::RunState::finished) return {};
+  return fail(ErrorCode::conflict,
+              fmt::format("the last ldb instantiate into '{}' did not finish ({} of {} files not written): its "
+                          "files are not the staged dataset",
+                          target.string(), unwritten_files(target, manifest), manifest.entries.size()),
+              "run ldb instantiate again to finish it (it keeps the files already written), then sync or add");
+}
+
+std::size_t unwritten_files(const std::filesystem::path& target, const formats::Manifest& manifest) {
+  std::size_t count = 0;
+  std::error_code ec;
+  for (const auto& entry : manifest.entries) {
+    if (entry.mtime_ns == formats::k_pending_mtime && !std::filesystem::exists(target / entry.path, ec)) ++count;
+  }
+  return count;
+}
+
 Result<std::vector<std::string>> untouched_instantiated_files(const std::filesystem::path& target) {
   auto manifest = read_instantiated_manifest(target);
   if (!manifest) return std::unexpected(manifest.error());
+  // Reading a half-written folder as the dataset would take every member not
+  // written yet for deleted.
+  LDB_TRY(check_instantiate_finished(target, *manifest));
   std::vector<std::string> out;
-  for (const auto& entry : *manifest) {
+  for (const auto& entry : manifest->entries) {
     if (entry.mtime_ns == formats::k_pending_mtime) continue;
     auto path = (target / entry.path).string();
     struct stat st {};
@@ -86,6 +127,33 @@ Result<std::vector<std::string>> untouched_instantiated_files(const std::filesys
     if (static_cast<std::uint64_t>(st.st_size) == entry.size && mtime_ns == entry.mtime_ns) out.push_back(std::move(path));
   }
   return out;
+}
+
+Status record_taken_in(const std::filesystem::path& root, const dataset::Context& ctx,
+                       std::span<const dataset::TakenFile> taken, formats::MissingFiles missing) {
+  std::error_code ec;
+  std::vector<dataset::TakenFile> from_reads;
+  if (taken.empty()) {
+    // What resolve_sources read of this workspace (`ldb add .`).
+    for (const auto& read : ctx.workspace_reads) {
+      if (std::filesystem::equivalent(read.root, root, ec)) {
+        from_reads.insert(from_reads.end(), read.taken.begin(), read.taken.end());
+      }
+    }
+    taken = from_reads;
+  }
+  auto manifest_path = instantiated_manifest_path(root);
+  if (taken.empty() && !std::filesystem::exists(manifest_path, ec)) return {};
+  auto manifest = read_instantiated_manifest(root);
+  if (!manifest) return std::unexpected(manifest.error());
+  std::vector<formats::ManifestEntry> entries;
+  entries.reserve(taken.size());
+  const std::string base = root.string();
+  for (const auto& file : taken) {
+    entries.push_back(formats::ManifestEntry{core::relative_to(file.path, base), file.size, file.mtime_ns, file.md5});
+  }
+  auto updated = formats::take_in(root, manifest->entries, std::move(entries), missing);
+  return storage::write_file_atomic(manifest_path, formats::serialize_manifest(updated, manifest->state));
 }
 
 Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
@@ -152,10 +220,12 @@ Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::C
   auto manifest_path = instantiated_manifest_path(target);
   auto previous = read_instantiated_manifest(target);
   if (!previous) return std::unexpected(previous.error());
+  if (options.force == formats::Overwrite::yes) options.removed_folder = removed_folder_for(target);
   options.checkpoint = [&](std::span<const formats::ManifestEntry> planned) {
-    return storage::write_file_atomic(manifest_path, formats::serialize_manifest(planned));
+    return storage::write_file_atomic(manifest_path,
+                                      formats::serialize_manifest(planned, formats::RunState::unfinished));
   };
-  auto result = formats::instantiate(env.fs, env.pool, env.progress, target, *members, *previous, options);
+  auto result = formats::instantiate(env.fs, env.pool, env.progress, target, *members, previous->entries, options);
   env.progress.finish();
   if (!result) return std::unexpected(result.error());
   LDB_TRY(storage::write_file_atomic(manifest_path, formats::serialize_manifest(result->manifest)));
@@ -165,6 +235,11 @@ Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::C
   const auto& r = result->report;
   out_line(fmt::format("Instantiated {} data objects and {} annotation files in '{}' ({} written, {} unchanged, {} removed)",
                        r.data_files, r.annotation_files, target.string(), r.written, r.unchanged, r.removed));
+  if (r.moved) {
+    out_line(fmt::format("Moved {} file(s) that ldb did not write or that were changed to '{}' (delete the folder "
+                         "once you no longer need them)",
+                         r.moved, options.removed_folder.string()));
+  }
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include "dataset/collection_ops.hpp"
 #include "dataset/object_ops.hpp"
 #include "dataset/workspace_files.hpp"
+#include "formats/workspace_changes.hpp"
 
 namespace ldb::cli {
 
@@ -72,6 +73,7 @@ Status cmd_sync(CommandEnv& env, const ParsedArgs& args) {
   auto ctx = make_context(env, *instance);
   store::Collection wanted;
   std::uint64_t edited = 0, copied = 0;
+  std::vector<dataset::TakenFile> taken;
   if (args.positional.empty()) {
     // The workspace's own files, as `ldb add .` reads them.
     auto untouched = untouched_instantiated_files(ws->root());
@@ -79,6 +81,7 @@ Status cmd_sync(CommandEnv& env, const ParsedArgs& args) {
     auto files = dataset::read_workspace_files(ctx, *ws, *untouched);
     if (!files) return std::unexpected(files.error());
     wanted = std::move(files->members);
+    taken = std::move(files->taken);
     edited = files->edited_annotations;
     copied = files->copied_to.empty() ? 0 : files->new_objects;
     if (copied) ctx.notes.push_back(fmt::format("Copied {} new data objects to '{}'", copied, files->copied_to));
@@ -91,6 +94,8 @@ Status cmd_sync(CommandEnv& env, const ParsedArgs& args) {
   auto change = dataset::diff(state.members, wanted);
   state.members = std::move(wanted);
   LDB_TRY(ws->save());
+  // Only now: killed before, the files are read again next time.
+  LDB_TRY(record_taken_in(ws->root(), ctx, taken, formats::MissingFiles::forget));
   print_warnings(env, ctx);
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Synced {}: {} added, {} deleted, {} with another annotation version ({} edited annotations)",
@@ -143,7 +148,7 @@ Status cmd_get(CommandEnv& env, const ParsedArgs& args) {
     return std::unexpected(manifest.error());
   }
   store::Collection keep;
-  for (const auto& entry : *manifest) keep.push_back({entry.md5, 0});
+  for (const auto& entry : manifest->entries) keep.push_back({entry.md5, 0});
   auto to_write = dataset::intersect(merged, dataset::merge(dataset::normalize(std::move(keep)), got));
   auto written = instantiate_selection(env, args, ctx, target, to_write);
   if (!written) {

@@ -10,6 +10,7 @@
 #include "core/paths.hpp"
 #include "dataset/operations.hpp"
 #include "dataset/pipe_plugin.hpp"
+#include "formats/workspace_changes.hpp"
 #include "query/expression.hpp"
 
 namespace ldb::cli {
@@ -148,6 +149,7 @@ Status cmd_add(CommandEnv& env, const ParsedArgs& args) {
   state.members = dataset::merge(state.members, incoming, pinned);
   auto change = dataset::diff(before, state.members);
   LDB_TRY(ws->save());
+  LDB_TRY(record_taken_in(ws->root(), ctx, {}, formats::MissingFiles::keep));
   print_warnings(env, ctx);
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Added {} objects to {} ({} selected, {} with another annotation version)", change.added.size(),
@@ -176,6 +178,61 @@ Status cmd_del(CommandEnv& env, const ParsedArgs& args) {
   return {};
 }
 
+namespace {
+
+// The workspace's files against the manifest of the last instantiate.
+struct FilesStatus {
+  std::string state;      // "none" (never instantiated), "finished", "unfinished"
+  std::size_t files = 0;  // files the manifest lists
+  formats::FileChanges changes;
+};
+
+Result<FilesStatus> workspace_files_status(CommandEnv& env, const std::filesystem::path& root) {
+  FilesStatus out;
+  std::error_code ec;
+  const bool instantiated = std::filesystem::exists(instantiated_manifest_path(root), ec);
+  auto manifest = read_instantiated_manifest(root);
+  if (!manifest) return std::unexpected(manifest.error());
+  out.state = !instantiated ? "none" : manifest->state == formats::RunState::finished ? "finished" : "unfinished";
+  out.files = manifest->entries.size();
+  auto changes = formats::compare_with_manifest(env.fs, env.pool, root, *manifest);
+  if (!changes) return std::unexpected(changes.error());
+  out.changes = std::move(*changes);
+  return out;
+}
+
+// git-style lines for the changed files, at most k_listed of each kind unless verbose.
+void print_files_status(const FilesStatus& status, bool verbose) {
+  constexpr std::size_t k_listed = 20;
+  if (status.state == "unfinished") {
+    out_line(fmt::format("Instantiate did not finish: {} of {} files not written (run ldb instantiate to finish it; "
+                         "sync and add refuse to read the workspace until then)",
+                         status.changes.unwritten, status.files));
+  }
+  const auto& c = status.changes;
+  if (c.empty()) return;
+  out_line(status.state == "none" ? "Files in the workspace, not taken in yet (ldb sync or ldb add . takes them in):"
+                                  : "Files changed since instantiate, not taken in yet (ldb sync or ldb add . takes "
+                                    "them in; ldb instantiate refuses to replace them without -f):");
+  bool cut = false;
+  auto list = [&](std::string_view label, const std::vector<std::string>& paths) {
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (!verbose && i == k_listed) {
+        out_line(fmt::format("  ... and {} more {}", paths.size() - k_listed, label));
+        cut = true;
+        break;
+      }
+      out_line(fmt::format("  {:<9}{}", std::string(label) + ":", paths[i]));
+    }
+  };
+  list("edited", c.edited);
+  list("deleted", c.deleted);
+  list("new", c.added);
+  if (cut) out_line("(ldb status -v lists them all)");
+}
+
+}  // namespace
+
 Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
   auto instance = open_instance(CreateIfMissing::no);
   if (!instance) return std::unexpected(instance.error());
@@ -201,6 +258,8 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
   if (!changes) return std::unexpected(changes.error());
   auto moved_on_to = dataset::moved_on_to(ctx, *ws);
   if (!moved_on_to) return std::unexpected(moved_on_to.error());
+  auto files = workspace_files_status(env, ws->root());
+  if (!files) return std::unexpected(files.error());
   const auto& s = ws->state();
   auto annotations = std::count_if(s.members.begin(), s.members.end(),
                                    [](const store::ObjectRef& r) { return r.annotation_version != 0; });
@@ -217,6 +276,9 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
     if (!changes->retransformed.empty()) status["uncommitted"]["transforms_changed"] = changes->retransformed.size();
     // Likewise only when others committed since the workspace was staged.
     if (*moved_on_to) status["behind"] = {{"latest", *moved_on_to}};
+    status["instantiate"] = {{"state", files->state}, {"files", files->files}, {"unwritten", files->changes.unwritten}};
+    status["files"] = {{"edited", files->changes.edited}, {"deleted", files->changes.deleted},
+                       {"new", files->changes.added}};
     out_line(status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return {};
   }
@@ -239,6 +301,7 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
                              ? std::string()
                              : fmt::format(", {} transform sets changed", changes->retransformed.size())));
   }
+  print_files_status(*files, env.verbosity.verbose);
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include "dataset/workspace.hpp"
 #include "formats/instantiate.hpp"
 #include "formats/manifest.hpp"
+#include "formats/workspace_changes.hpp"
 #include "storage/file_system.hpp"
 
 namespace ldb::cli {
@@ -60,12 +61,25 @@ Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArg
 // manifest of what ldb wrote there (cmd_instantiate.cpp).
 Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::Context& ctx,
                              const std::filesystem::path& target, const dataset::Selection& selection);
-// Where instantiate keeps the manifest for `target`, and its entries (empty when none).
+// Where instantiate keeps the manifest for `target`, and the manifest (empty and
+// finished when none).
 std::filesystem::path instantiated_manifest_path(const std::filesystem::path& target);
-Result<std::vector<formats::ManifestEntry>> read_instantiated_manifest(const std::filesystem::path& target);
+Result<formats::Manifest> read_instantiated_manifest(const std::filesystem::path& target);
+// conflict (with the hint to run instantiate again) when the manifest is of a
+// run that did not finish.
+Status check_instantiate_finished(const std::filesystem::path& target, const formats::Manifest& manifest);
+// Files an unfinished run had still to write that are not there.
+std::size_t unwritten_files(const std::filesystem::path& target, const formats::Manifest& manifest);
 // Absolute paths of the files below `target` that are still exactly as the last
 // instantiate wrote them (same size and modification time as its manifest records).
+// The check of the workspace's own files as a source (sync, add DIR): conflict
+// when the last instantiate did not finish (check_instantiate_finished).
 Result<std::vector<std::string>> untouched_instantiated_files(const std::filesystem::path& target);
+// After the staged state of the workspace at `root` was saved from its own
+// files: records `taken` (or, when empty, what ctx.workspace_reads took from
+// `root`) in its manifest, so those files count as ldb's (formats::take_in).
+Status record_taken_in(const std::filesystem::path& root, const dataset::Context& ctx,
+                       std::span<const dataset::TakenFile> taken, formats::MissingFiles missing);
 
 Status cmd_init(CommandEnv&, const ParsedArgs&);
 Status cmd_add_storage(CommandEnv&, const ParsedArgs&);

@@ -3,10 +3,12 @@
 // the storage seam, the worker pool, a progress sink and the instance's
 // settings. Passed by reference; nothing here is global.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "core/hash.hpp"
 #include "core/progress.hpp"
 #include "core/thread_pool.hpp"
 #include "storage/file_system.hpp"
@@ -19,6 +21,21 @@ struct Settings {
   bool read_any_location = false;  // index outside registered storage (QuickStart default: on)
 };
 
+// A file of a workspace whose content the staged dataset holds once the
+// workspace was read as a source (dataset/workspace_files.hpp).
+struct TakenFile {
+  std::string path;  // absolute
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;  // as read
+  core::Md5 md5;
+};
+
+// One workspace read as a source, and the files taken in from it.
+struct WorkspaceRead {
+  std::filesystem::path root;
+  std::vector<TakenFile> taken;
+};
+
 struct Context {
   store::Store& store;
   storage::FileSystem& fs;
@@ -28,6 +45,9 @@ struct Context {
   std::filesystem::path instance_dir;
   std::vector<std::string> warnings;  // collected for the CLI to print
   std::vector<std::string> notes;     // things done on the way (e.g. files copied to read-add storage), for stdout
+  // Workspaces read as sources by resolve_sources (`ldb add .`), for the CLI
+  // to record what was taken in once the staged state is saved.
+  std::vector<WorkspaceRead> workspace_reads;
 };
 
 }  // namespace ldb::dataset

@@ -208,6 +208,7 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
         auto files = read_workspace_files(ctx, *ws, untouched);
         if (!files) return std::unexpected(files.error());
         refs.insert(refs.end(), files->members.begin(), files->members.end());
+        ctx.workspace_reads.push_back(WorkspaceRead{ws->root(), std::move(files->taken)});
         if (!files->copied_to.empty()) {
           ctx.notes.push_back(fmt::format("Copied {} new data objects to '{}'", files->new_objects, files->copied_to));
         }

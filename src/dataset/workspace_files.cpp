@@ -32,6 +32,7 @@ struct Found {
   std::optional<store::ImageInfo> image;
   bool derived = false;        // the annotation comes from a shared file (COCO, YOLO, ...)
   std::string canonical_json;  // when annotation or derived
+  core::Md5 annotation_md5;    // of the annotation file's bytes
   std::optional<Error> error;
 };
 
@@ -49,25 +50,32 @@ std::uint32_t staged_version(const store::Collection& staged, const core::Md5& h
   return is_staged ? it->annotation_version : 0;
 }
 
+struct WorkspacePlan {
+  index::Plan plan;
+  bool class_folders = false;  // detected as tensorflow-inferred: folder names are labels
+};
+
 // Pairs the workspace's files as `index` would (auto-detection: pairs, COCO,
 // YOLO, VOC, Label Studio), except that data files without an annotation are
 // kept (bare pairs), and that layouts whose annotations cannot round-trip
 // (class folders, annotation-only files) are read as bare pairs: their data
 // files keep the versions they had.
-Result<index::Plan> plan_workspace(Context& ctx, const index::Scan& scan) {
+Result<WorkspacePlan> plan_workspace(Context& ctx, const index::Scan& scan) {
   index::ParallelLoop loop = [&ctx](std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
     ctx.pool.parallel_for(n, k_chunk, [&](std::size_t begin, std::size_t end, unsigned) { body(begin, end); });
   };
   index::IndexOptions options;
   auto plan = index::make_plan(ctx.fs, scan, options, loop);
-  if (!plan) return plan;
+  if (!plan) return std::unexpected(plan.error());
   using F = index::Format;
+  const bool class_folders = plan->format == F::tensorflow_inferred;
   if (plan->format == F::strict_pairs || plan->format == F::tensorflow_inferred || plan->format == F::annotation_only ||
       plan->format == F::auto_detect) {
     options.format = F::bare_pairs;
     plan = index::make_plan(ctx.fs, scan, options, loop);
+    if (!plan) return std::unexpected(plan.error());
   }
-  return plan;
+  return WorkspacePlan{std::move(*plan), class_folders};
 }
 
 // Hashes every planned data file and reads its annotation, on the pool.
@@ -94,6 +102,7 @@ Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan) {
       f.image = image_info(hashed->head, f.data->info.path);
       if (f.annotation) {
         auto text = ctx.fs.read(f.annotation->info.path);
+        if (text) f.annotation_md5 = core::md5_of(*text);
         auto canonical = text ? core::canonical_json(*text, f.annotation->info.path)
                               : std::unexpected(std::move(text).error());
         if (!canonical) {
@@ -170,8 +179,9 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
   std::vector<std::string> roots{root};
   auto scan = index::scan_paths(ctx.fs, roots, ctx.progress);
   if (!scan) return std::unexpected(scan.error());
-  auto plan = plan_workspace(ctx, *scan);
-  if (!plan) return std::unexpected(plan.error());
+  auto workspace_plan = plan_workspace(ctx, *scan);
+  if (!workspace_plan) return std::unexpected(workspace_plan.error());
+  const index::Plan* plan = &workspace_plan->plan;
   auto found = read_files(ctx, *plan);
   if (!found) return std::unexpected(found.error());
   const std::unordered_set<std::string> untouched_set(untouched.begin(), untouched.end());
@@ -325,6 +335,15 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
     members.insert(members.end(), ingested->refs.begin(), ingested->refs.end());
   }
   out.members = normalize(std::move(members));
+  if (!workspace_plan->class_folders) {
+    for (const auto& f : *found) {
+      out.taken.push_back(TakenFile{f.data->info.path, f.data->info.size, f.data->info.mtime_ns, f.hash});
+      if (f.annotation) {
+        out.taken.push_back(TakenFile{f.annotation->info.path, f.annotation->info.size, f.annotation->info.mtime_ns,
+                                      f.annotation_md5});
+      }
+    }
+  }
   return out;
 }
 

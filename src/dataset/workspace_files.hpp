@@ -41,6 +41,13 @@ struct WorkspaceFiles {
   std::uint64_t new_annotations = 0;   // annotation versions created
   std::uint64_t new_objects = 0;       // data files ldb had not indexed
   std::string copied_to;               // folder below the read-add location ("" when nothing was copied)
+  // The files whose content `members` now holds, as read: every data file
+  // (new objects included) and each .json beside one, whether an edit or
+  // equal to the version it is compared with. Not in a class-folder layout
+  // (tensorflow-inferred), whose folders carry labels that are not read back,
+  // and never shared annotation files (COCO, YOLO, ...), which are read only
+  // in part. The caller may count them as ldb's from now on.
+  std::vector<TakenFile> taken;
 };
 
 // Reads the files below `ws.root()` (hidden files and folders skipped). Errors:

@@ -3,8 +3,9 @@
 // the disk (what is there now). Every file on disk is classified as ours
 // (listed in the manifest and untouched, or already holding exactly the planned
 // bytes) or foreign (unknown, or an ldb file the user changed). Foreign files
-// stop the run unless -f; ours are kept when they already match the plan,
-// removed when the plan no longer has them, rewritten otherwise. Size and mtime
+// stop the run unless -f, which moves them aside (never deletes them); ours
+// are kept when they already match the plan, removed when the plan no longer
+// has them, rewritten otherwise. Size and mtime
 // decide "untouched" cheaply; only files whose size and mtime disagree with the
 // manifest (or files the manifest lacks, e.g. after a crash) are hashed. Removal
 // happens before writing so that a stale file never blocks a folder the plan
@@ -201,26 +202,35 @@ Result<Judged> judge(const fs_std::path& target, const DiskFile& disk, const Man
   return Judged{Verdict::rewrite, false};
 }
 
+// "a, b, c" for up to k_conflicts_named paths, then "and N more".
+std::string name_paths(const std::vector<std::string>& paths) {
+  std::string out;
+  for (std::size_t i = 0; i < paths.size() && i < k_conflicts_named; ++i) {
+    if (i > 0) out += ", ";
+    out += fmt::format("'{}'", paths[i]);
+  }
+  if (paths.size() > k_conflicts_named) out += fmt::format(" and {} more", paths.size() - k_conflicts_named);
+  return out;
+}
+
 Error conflict_error(const fs_std::path& target, const std::vector<std::string>& unknown,
                      const std::vector<std::string>& modified) {
   std::string what;
   if (!unknown.empty()) {
-    what = fmt::format("{} file(s) that ldb did not write (first: '{}')", unknown.size(), unknown.front());
+    what = fmt::format("{} file(s) that ldb did not write ({})", unknown.size(), name_paths(unknown));
   }
   if (!modified.empty()) {
     if (!what.empty()) what += " and ";
-    what += fmt::format("{} file(s) changed since ldb wrote them (first: '{}')", modified.size(),
-                        modified.front());
+    what += fmt::format("{} file(s) changed since ldb wrote them ({})", modified.size(), name_paths(modified));
   }
   return Error{ErrorCode::conflict, fmt::format("'{}' holds {}", target.string(), what),
-               "move them away, or pass -f to delete them and instantiate exactly the dataset"};
+               "move them away, or pass -f to move them aside (into a hidden folder of the target that the "
+               "message names) and instantiate exactly the dataset"};
 }
 
-// Removes `relative` and then every folder of it that this leaves empty. Only
-// the folders named by `relative` itself are candidates, never `target`.
-void remove_and_prune(const fs_std::path& target, std::string_view relative, std::error_code& ec) {
-  fs_std::remove(target / relative, ec);
-  if (ec) return;
+// Removes the folders of `relative` (below `target`, never `target` itself)
+// that are empty now, deepest first.
+void prune_empty_folders(const fs_std::path& target, std::string_view relative) {
   std::error_code ignored;
   for (std::size_t slash = relative.rfind('/'); slash != std::string_view::npos && slash > 0;
        slash = relative.rfind('/', slash - 1)) {
@@ -229,6 +239,32 @@ void remove_and_prune(const fs_std::path& target, std::string_view relative, std
     fs_std::remove(folder, ignored);
     if (ignored) break;
   }
+}
+
+// Removes `relative` and then every folder of it that this leaves empty.
+void remove_and_prune(const fs_std::path& target, std::string_view relative, std::error_code& ec) {
+  fs_std::remove(target / relative, ec);
+  if (!ec) prune_empty_folders(target, relative);
+}
+
+// Moves `relative` below `target` to the same relative path below `folder`,
+// then prunes the folders this leaves empty. A rename, so the file is in one
+// place or the other whenever the process stops; across file systems a copy
+// and then a removal (killed in between: the original is still in place).
+Status move_aside(const fs_std::path& target, std::string_view relative, const fs_std::path& folder) {
+  fs_std::path from = target / relative;
+  fs_std::path to = folder / relative;
+  std::error_code ec;
+  fs_std::create_directories(to.parent_path(), ec);
+  if (ec) return std::unexpected(io_error("create folder", to.parent_path(), ec.value()));
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    if (errno != EXDEV) return std::unexpected(io_error("move aside", from, errno));
+    fs_std::copy(from, to, fs_std::copy_options::copy_symlinks | fs_std::copy_options::overwrite_existing, ec);
+    if (!ec) fs_std::remove(from, ec);
+    if (ec) return std::unexpected(io_error("move aside", from, ec.value()));
+  }
+  prune_empty_folders(target, relative);
+  return {};
 }
 
 // Collects the first error reported by any worker and tells the others to stop.
@@ -340,11 +376,13 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
   }
   for (std::size_t i = 0; i < disk->size(); ++i) {
     if (verdicts[i].verdict == Verdict::keep || !options.storage_paths.contains((*disk)[i].path)) continue;
+    const Verdict verdict = verdicts[i].verdict;
     return fail(ErrorCode::conflict,
-                fmt::format("'{}' is an indexed object's storage path; instantiating into '{}' would {} it",
+                fmt::format("'{}' is an indexed object's storage path; instantiating into '{}' would {}",
                             (target / (*disk)[i].path).string(), target.string(),
-                            verdicts[i].verdict == Verdict::rewrite || verdicts[i].verdict == Verdict::foreign_planned
-                                ? "overwrite" : "delete"),
+                            verdict == Verdict::rewrite ? "overwrite it"
+                            : verdict == Verdict::remove ? "delete it"
+                                                         : "move it aside"),
                 "instantiate into another folder (-t DIR), or move the file into storage and index it there");
   }
 
@@ -368,22 +406,53 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     LDB_TRY(check_linkable(target, sources));
   }
 
-  // Remove stale (and, with -f, unknown) files first, keep what already matches.
+  if (options.force == Overwrite::yes && options.removed_folder.empty() && !(unknown.empty() && modified.empty())) {
+    return fail(ErrorCode::internal, "instantiate -f was given no folder to move files aside to");
+  }
   std::unordered_map<std::string_view, const DiskFile*> kept;
+  std::unordered_set<std::string_view> occupied;  // planned paths a foreign file holds until it is moved
+  for (std::size_t i = 0; i < disk->size(); ++i) {
+    if (verdicts[i].verdict == Verdict::keep) kept.emplace((*disk)[i].path, &(*disk)[i]);
+    if (verdicts[i].verdict == Verdict::foreign_planned) occupied.insert((*disk)[i].path);
+  }
+
+  // The first change below the target comes after this: the manifest says the
+  // run is under way, lists the files still to write as pending (not those a
+  // foreign file still holds: left unlisted, such a file stays foreign if the
+  // run is killed before -f moves it) and keeps the stale files still to remove.
+  if (options.checkpoint) {
+    std::vector<ManifestEntry> intent;
+    intent.reserve(plan->files.size());
+    for (const auto& file : plan->files) {
+      if (occupied.contains(file.path)) continue;
+      auto it = kept.find(file.path);
+      intent.push_back(ManifestEntry{file.path, file.size,
+                                     it != kept.end() ? it->second->mtime_ns : k_pending_mtime, file.md5});
+    }
+    for (std::size_t i = 0; i < disk->size(); ++i) {
+      if (verdicts[i].verdict != Verdict::remove) continue;
+      if (auto record = manifest.find((*disk)[i].path); record != manifest.end()) intent.push_back(*record->second);
+    }
+    LDB_TRY(options.checkpoint(intent));
+  }
+
+  // Remove stale files and move foreign ones aside first, keep what already matches.
   for (std::size_t i = 0; i < disk->size(); ++i) {
     const DiskFile& file = (*disk)[i];
     switch (verdicts[i].verdict) {
       case Verdict::keep:
-        kept.emplace(file.path, &file);
         break;
       case Verdict::remove:
-      case Verdict::foreign_unplanned:
         remove_and_prune(target, file.path, ec);
         if (ec) return std::unexpected(io_error("remove", target / file.path, ec.value()));
         ++report.removed;
         break;
-      case Verdict::rewrite:
+      case Verdict::foreign_unplanned:
       case Verdict::foreign_planned:
+        LDB_TRY(move_aside(target, file.path, options.removed_folder));
+        ++report.moved;
+        break;
+      case Verdict::rewrite:
         if (!file.regular) {
           // A symlink (or other entry) where a file goes: never write through it.
           fs_std::remove(target / file.path, ec);
@@ -393,7 +462,7 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     }
   }
 
-  // Folders first (sequentially: concurrent creation of one folder races).
+  // Folders (sequentially: concurrent creation of one folder races).
   std::set<std::string_view> folders;
   std::vector<const PlannedFile*> to_write;
   for (const auto& file : plan->files) {
@@ -405,17 +474,6 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
   for (std::string_view folder : folders) {
     fs_std::create_directories(target / folder, ec);
     if (ec) return std::unexpected(io_error("create folder", target / folder, ec.value()));
-  }
-
-  if (options.checkpoint) {
-    std::vector<ManifestEntry> intent;
-    intent.reserve(plan->files.size());
-    for (const auto& file : plan->files) {
-      auto it = kept.find(file.path);
-      intent.push_back(ManifestEntry{file.path, file.size,
-                                     it != kept.end() ? it->second->mtime_ns : k_pending_mtime, file.md5});
-    }
-    LDB_TRY(options.checkpoint(intent));
   }
 
   progress.start("instantiating", plan->files.size());

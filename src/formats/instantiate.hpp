@@ -81,18 +81,26 @@ struct Options {
   // --preserve-paths: name files by storage_relative instead of "<stem>-<md5>".
   bool preserve_paths = false;
   // -f: files the folder holds that ldb did not write (or that were changed
-  // since ldb wrote them) are deleted or overwritten instead of stopping.
+  // since ldb wrote them) are moved into `removed_folder` instead of stopping
+  // the run. -f never deletes them.
   Overwrite force = Overwrite::no;
+  // Where -f moves such files, each at its path relative to the target (the
+  // folder is created when the first one is moved). Required with
+  // Overwrite::yes; it must not be a place the scan of the target looks at
+  // (a hidden folder below the target is not).
+  std::filesystem::path removed_folder;
   // --link: hard links instead of copies (local storage on the target's file
   // system only; checked before anything changes, see check_linkable).
   DataFiles data_files = DataFiles::copy;
   // -p K=V: label-key=K and base-label=L (tensorflow-inferred), single-file=true|false
   // (annotation-only).
   std::vector<std::pair<std::string, std::string>> params;
-  // When set, called once after stale files are removed and before anything is
-  // written, with the manifest as it will be if the run completes, files still
-  // to write marked k_pending_mtime. Persisting it makes a run killed at any
-  // point restartable even when a copy was torn. An error stops the run.
+  // When set, called once before anything below the target changes, with the
+  // manifest as it will be if the run completes (files still to write marked
+  // k_pending_mtime, none for paths a foreign file holds until -f moves it)
+  // plus the stale files still to remove. Persisting it (RunState::unfinished)
+  // makes a run killed at any point restartable and tells readers of the folder
+  // that it is not the dataset yet. An error stops the run.
   std::function<Status(std::span<const ManifestEntry>)> checkpoint;
   // Files below the target (relative, '/'-separated) that are an indexed
   // object's storage path, perhaps its only copy: instantiate may keep them
@@ -103,12 +111,16 @@ struct Options {
 struct Report {
   std::uint64_t written = 0;           // files copied or generated this run
   std::uint64_t unchanged = 0;         // files already present with the right content
-  std::uint64_t removed = 0;           // stale ldb files (and, with -f, unknown files) deleted
+  std::uint64_t removed = 0;           // stale ldb files deleted
+  std::uint64_t moved = 0;             // with -f: unknown and changed files moved into Options::removed_folder
   std::uint64_t data_files = 0;        // data files in the result
   std::uint64_t annotation_files = 0;  // annotation files in the result
   std::uint64_t skipped = 0;           // members the format has no file for (e.g. strict-pairs without annotation)
   std::vector<std::string> warnings;   // one line each, for the CLI to print
 };
+
+// How many unknown or changed files a conflict error names; it counts the rest.
+inline constexpr std::size_t k_conflicts_named = 20;
 
 struct InstantiateResult {
   Report report;
@@ -121,8 +133,9 @@ struct InstantiateResult {
 // format. `previous_manifest` is what the last run wrote (empty the first time).
 // Files listed there but not planned now are removed. Files below `target` that
 // the manifest does not list (hidden files and folders, .ldb_workspace included,
-// are never looked at) are unknown: conflict naming the first one, unless
-// Options::force, which deletes them or writes over them. A file already holding
+// are never looked at) are unknown: conflict naming them (up to
+// k_conflicts_named), unless Options::force, which moves them (and files the
+// user changed since ldb wrote them) into Options::removed_folder. A file already holding
 // the planned bytes is left alone even when the manifest lacks it, so a run
 // interrupted half way is cheap to repeat. Each file appears under its final name
 // only when complete (temporary name, then rename). Data is read through

@@ -1,5 +1,6 @@
 #include "formats/manifest.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@ namespace ldb::formats {
 namespace {
 
 constexpr std::string_view k_header = "ldb-instantiated 1";
+constexpr std::string_view k_unfinished_header = "ldb-instantiated 1 unfinished";
 
 // Splits off the text up to the next space.
 std::string_view take_field(std::string_view& line) {
@@ -27,10 +29,16 @@ bool parse_int(std::string_view text, Int& value) {
 
 }  // namespace
 
-std::string serialize_manifest(std::span<const ManifestEntry> entries) {
+std::size_t Manifest::pending() const {
+  return static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), [](const ManifestEntry& entry) {
+    return entry.mtime_ns == k_pending_mtime;
+  }));
+}
+
+std::string serialize_manifest(std::span<const ManifestEntry> entries, RunState state) {
   std::string out;
   out.reserve(64 + entries.size() * 96);
-  out += k_header;
+  out += state == RunState::finished ? k_header : k_unfinished_header;
   out.push_back('\n');
   for (const auto& entry : entries) {
     fmt::format_to(std::back_inserter(out), "{} {} {} {}\n", entry.md5.hex(), entry.size, entry.mtime_ns,
@@ -39,9 +47,11 @@ std::string serialize_manifest(std::span<const ManifestEntry> entries) {
   return out;
 }
 
-Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text, std::string_view origin) {
-  std::vector<ManifestEntry> entries;
-  if (text.empty()) return entries;
+Result<Manifest> parse_manifest(std::string_view text, std::string_view origin) {
+  Manifest manifest;
+  auto& entries = manifest.entries;
+  if (text.empty()) return manifest;
+  entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
   std::size_t line_number = 0;
   std::size_t start = 0;
   auto corrupt = [&](std::string_view why) {
@@ -56,7 +66,11 @@ Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text, std::st
     start = end + 1;
     ++line_number;
     if (line_number == 1) {
-      if (line != k_header) return corrupt(fmt::format("expected the header '{}'", k_header));
+      if (line == k_unfinished_header) {
+        manifest.state = RunState::unfinished;
+      } else if (line != k_header) {
+        return corrupt(fmt::format("expected the header '{}'", k_header));
+      }
       continue;
     }
     if (line.empty()) continue;
@@ -71,7 +85,7 @@ Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text, std::st
     entries.push_back(std::move(entry));
   }
   if (line_number == 0) return corrupt("missing header");
-  return entries;
+  return manifest;
 }
 
 }  // namespace ldb::formats

@@ -31,14 +31,30 @@ inline constexpr std::int64_t k_pending_mtime = -1;
 // File name of the manifest inside .ldb_workspace/.
 inline constexpr std::string_view k_manifest_file_name = "instantiated";
 
-// Text form: a header line "ldb-instantiated 1", then one line per entry,
-// "<md5 hex> <size> <mtime_ns> <path>" (the path runs to the end of the line).
-std::string serialize_manifest(std::span<const ManifestEntry> entries);
+// Whether the instantiate run that wrote a manifest got to its end. A run
+// writes its manifest `unfinished` before it changes anything below the target
+// and `finished` once every file is in place: until then the folder is neither
+// the old dataset nor the new one, and reading it as the dataset (sync, add .)
+// would take the files not written yet for deleted members.
+enum class RunState { finished, unfinished };
+
+struct Manifest {
+  RunState state = RunState::finished;
+  std::vector<ManifestEntry> entries;
+
+  // Entries of files an unfinished run had still to write (k_pending_mtime).
+  std::size_t pending() const;
+};
+
+// Text form: a header line "ldb-instantiated 1" ("ldb-instantiated 1 unfinished"
+// for a run in progress), then one line per entry, "<md5 hex> <size> <mtime_ns>
+// <path>" (the path runs to the end of the line).
+std::string serialize_manifest(std::span<const ManifestEntry> entries, RunState state = RunState::finished);
 
 // Parses serialize_manifest output. Every path is checked like a path about to be
 // written (no "..", absolute or hidden components), so a tampered manifest can
 // never make instantiate delete files outside the target. corruption naming
-// `origin` and the line otherwise. Empty text is an empty manifest.
-Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text, std::string_view origin);
+// `origin` and the line otherwise. Empty text is an empty, finished manifest.
+Result<Manifest> parse_manifest(std::string_view text, std::string_view origin);
 
 }  // namespace ldb::formats

@@ -178,6 +178,7 @@ class IngestPipeline {
       if (!ingested) return std::unexpected(std::move(ingested).error());
       m_report.new_objects = ingested->new_objects;
       m_report.new_annotations = ingested->new_annotations;
+      m_report.current_from_another_path = std::move(ingested->current_from_another_path);
       m_refs.insert(m_refs.end(), ingested->refs.begin(), ingested->refs.end());
     }
     m_report.refs = newest_per_hash(std::move(m_refs));

@@ -128,6 +128,9 @@ struct IndexReport {
   // Images left out of otherwise indexed COCO files, by annotation file path:
   // not errors, for the caller to warn about.
   std::vector<MissingImages> missing_images;
+  // Objects already annotated whose current annotation is now one found at
+  // another path (store::IngestResult::current_from_another_path).
+  std::vector<store::CurrentFromAnotherPath> current_from_another_path;
 };
 
 // Indexes `paths` (files or folders; globs already expanded by the caller)

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -54,7 +55,7 @@ void bind_image(Statement& stmt, int first, const IndexedFile& file) {
 // The statements of one ingest, prepared once per session.
 struct IngestStatements {
   Statement sel_obj, ins_obj, set_image, touch_obj, sel_content, ins_content, sel_version, ins_version, cur_json,
-      upsert_path, ins_tag, sel_path;
+      upsert_path, ins_tag, sel_path, sel_path_of_version;
 
   static Result<IngestStatements> prepare(Database& db) {
     auto sel_obj = db.prepare(
@@ -81,14 +82,17 @@ struct IngestStatements {
         "annotation_mtime_ns = excluded.annotation_mtime_ns, annotation_version = excluded.annotation_version");
     auto ins_tag = db.prepare("INSERT OR IGNORE INTO tags(object_id, tag) VALUES(?, ?)");
     auto sel_path = db.prepare("SELECT object_id, annotation_version FROM paths WHERE path = ?");
+    auto sel_path_of_version =
+        db.prepare("SELECT path FROM paths WHERE object_id = ? AND annotation_version = ? ORDER BY path LIMIT 1");
     for (auto* s : {&sel_obj, &ins_obj, &set_image, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version,
-                    &cur_json, &upsert_path, &ins_tag, &sel_path}) {
+                    &cur_json, &upsert_path, &ins_tag, &sel_path, &sel_path_of_version}) {
       if (!*s) return std::unexpected(s->error());
     }
     return IngestStatements{std::move(*sel_obj),     std::move(*ins_obj),     std::move(*set_image),
                             std::move(*touch_obj),   std::move(*sel_content), std::move(*ins_content),
                             std::move(*sel_version), std::move(*ins_version), std::move(*cur_json),
-                            std::move(*upsert_path), std::move(*ins_tag),     std::move(*sel_path)};
+                            std::move(*upsert_path), std::move(*ins_tag),     std::move(*sel_path),
+                            std::move(*sel_path_of_version)};
   }
 };
 
@@ -116,7 +120,10 @@ class SqliteIngest final : public IngestSession {
       if (object.created && object.current == object.stored_current) continue;
       m_s.touch_obj.bind(1, m_now).bind(2, static_cast<std::int64_t>(object.current)).bind(3, object.id);
       LDB_TRY(m_s.touch_obj.run());
+      LDB_TRY(note_current_from_another_path(hash, object));
     }
+    std::sort(m_result.current_from_another_path.begin(), m_result.current_from_another_path.end(),
+              [](const CurrentFromAnotherPath& a, const CurrentFromAnotherPath& b) { return a.hash < b.hash; });
     LDB_TRY(m_txn.commit());
     return std::move(m_result);
   }
@@ -130,7 +137,42 @@ class SqliteIngest final : public IngestSession {
     std::uint32_t newest;
     std::uint32_t stored_current;  // what the row holds now
     bool created;                  // inserted by this session (last_indexed already now)
+    // The data file path whose annotation made `current` what it is in this
+    // session, and whether that path held the stored current version before.
+    std::string current_set_at;
+    bool set_where_current_was = false;
   };
+
+  // Remembers that `path` made `version` the object's current annotation.
+  Status set_current(ObjectState& object, std::uint32_t version, std::string_view path) {
+    object.current = version;
+    if (object.created || object.stored_current == 0 || path.empty()) return {};
+    object.current_set_at = std::string(path);
+    m_s.sel_path.bind(1, path);
+    auto row = m_s.sel_path.step();
+    if (!row) return std::unexpected(row.error());
+    object.set_where_current_was = *row && m_s.sel_path.column_int(0) == object.id &&
+                                   static_cast<std::uint32_t>(m_s.sel_path.column_int(1)) == object.stored_current;
+    m_s.sel_path.reset();
+    return {};
+  }
+
+  // Records `object` in current_from_another_path when its new current
+  // annotation came from a path that did not hold the one it replaces.
+  Status note_current_from_another_path(const Md5& hash, const ObjectState& object) {
+    if (object.created || object.stored_current == 0 || object.current == object.stored_current ||
+        object.current_set_at.empty() || object.set_where_current_was) {
+      return {};
+    }
+    CurrentFromAnotherPath change{hash, object.stored_current, object.current, object.current_set_at, {}};
+    m_s.sel_path_of_version.bind(1, object.id).bind(2, static_cast<std::int64_t>(object.stored_current));
+    auto row = m_s.sel_path_of_version.step();
+    if (!row) return std::unexpected(row.error());
+    if (*row) change.previous_path = std::string(m_s.sel_path_of_version.column_text(0));
+    m_s.sel_path_of_version.reset();
+    m_result.current_from_another_path.push_back(std::move(change));
+    return {};
+  }
 
   Result<ObjectState*> object_of(const IndexedFile& file) {
     auto it = m_objects.find(file.hash);
@@ -152,7 +194,7 @@ class SqliteIngest final : public IngestSession {
       LDB_TRY(m_s.ins_obj.run());
       if (sqlite3_changes(m_db.handle()) > 0) {
         ++m_result.new_objects;
-        return &m_objects.emplace(file.hash, ObjectState{m_db.last_insert_rowid(), 0, 0, current, true})
+        return &m_objects.emplace(file.hash, ObjectState{m_db.last_insert_rowid(), 0, 0, current, true, {}, false})
                     .first->second;
       }
     }
@@ -167,7 +209,7 @@ class SqliteIngest final : public IngestSession {
     }
     auto current = static_cast<std::uint32_t>(sel_obj.column_int(1));
     ObjectState state{sel_obj.column_int(0), current, static_cast<std::uint32_t>(sel_obj.column_int(2)), current,
-                      false};
+                      false, {}, false};
     sel_obj.reset();
     return &m_objects.emplace(file.hash, state).first->second;
   }
@@ -220,7 +262,8 @@ class SqliteIngest final : public IngestSession {
       std::uint32_t version = object.newest + 1;
       m_s.ins_version.bind(1, object.id).bind(2, static_cast<std::int64_t>(version)).bind(3, *content_id).bind(4, m_now);
       LDB_TRY(m_s.ins_version.run());
-      object.current = object.newest = version;
+      object.newest = version;
+      LDB_TRY(set_current(object, version, file.path));
       ++m_result.new_annotations;
       return version;
     }
@@ -238,7 +281,7 @@ class SqliteIngest final : public IngestSession {
                  static_cast<std::uint32_t>(m_s.sel_path.column_int(1)) != version;
       m_s.sel_path.reset();
     }
-    if (reverted) object.current = version;
+    if (reverted) LDB_TRY(set_current(object, version, file.path));
     return version;
   }
 

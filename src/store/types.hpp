@@ -82,12 +82,27 @@ struct IngestOptions {
   std::vector<std::string> add_tags;
 };
 
+// An object whose current annotation an ingest changed to one found at a
+// path where its previous current annotation was not found: the same bytes,
+// indexed at another path with another annotation, relabel the object for
+// every dataset that pulls the current version, not just for that path.
+struct CurrentFromAnotherPath {
+  Md5 hash;
+  std::uint32_t previous_version = 0;
+  std::uint32_t version = 0;   // current now
+  std::string path;            // the data file's path the new current annotation was found with
+  std::string previous_path;   // a path where the previous one was found ("" when no path records it)
+};
+
 struct IngestResult {
   // One per input file, in input order: the object and the annotation version
   // that corresponds to the annotation found with it (0 = none found).
   std::vector<ObjectRef> refs;
   std::uint64_t new_objects = 0;
   std::uint64_t new_annotations = 0;  // annotation versions created
+  // Objects that had a current annotation before, sorted by hash. Not for
+  // annotation-only files, which name the object they annotate.
+  std::vector<CurrentFromAnotherPath> current_from_another_path;
 };
 
 struct StorageLocation {

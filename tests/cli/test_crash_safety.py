@@ -1,11 +1,15 @@
 """Crash safety: ldb is killed with SIGKILL at random moments while it runs
-index, add, del, commit, a merging commit, instantiate and ds del. After every
-kill:
+index, add, del, commit, a merging commit, instantiate, instantiate -f and ds del.
+After every kill:
 
-- `ldb fsck` passes (the instance and the workspace are readable and consistent);
+- `ldb fsck` passes (the instance and the workspace are readable and
+  consistent), except that after instantiate it may report that run as not
+  finished, and nothing else;
 - what the command changes is exactly as before it or as after it
   (`list --json`, `log --json`, `ds list --json`), never in between;
 - for instantiate, every file in the folder is one the manifest accounts for;
+- for instantiate -f, every file of the user's is either in place or moved
+  aside into .ldb_workspace/removed/, with its bytes;
 - running the command again completes it, and then the state is the "after" one.
 
 The kill delays come from a seeded random generator (LDB_CRASH_SEED), so a run
@@ -102,11 +106,21 @@ class Family:
         self.completed[label] = self.completed.get(label, 0) + 1
         return False
 
-    def fsck(self, context):
-        p = subprocess.run([LDB_BIN, "fsck"], cwd=self.ws, env=self.env, capture_output=True, text=True,
+    def fsck(self, context, unfinished_instantiate_ok=False):
+        """fsck passes; with unfinished_instantiate_ok, the one problem it may
+        report is the instantiate that the kill cut short."""
+        p = subprocess.run([LDB_BIN, "fsck", "--json"], cwd=self.ws, env=self.env, capture_output=True, text=True,
                            timeout=TIMEOUT)
-        if p.returncode != 0:
-            raise Failure(f"fsck failed after {context}:\n{p.stdout}{p.stderr}")
+        if p.returncode == 0:
+            return
+        try:
+            problems = json.loads(p.stdout)["problems"]
+        except (ValueError, KeyError):
+            problems = None
+        if (unfinished_instantiate_ok and p.returncode == 6 and problems and
+                all("the last instantiate did not finish" in q["problem"] for q in problems)):
+            return
+        raise Failure(f"fsck failed after {context}:\n{p.stdout}{p.stderr}")
 
     def expect_one_of(self, observed, before, after, context):
         if observed == after:
@@ -292,14 +306,19 @@ class MergeCommitFamily(Family):
 class InstantiateFamily(Family):
     name = "instantiate"
 
-    def go(self, kills):
-        # Fewer objects: each run copies two files per object.
+    def stage_and_instantiate(self, *args):
+        """Stages ds:crash with all objects (fewer: each run copies two files
+        per object) and times one full instantiate run. Returns the query
+        that selects half of them."""
         files = max(FILES // 3, 20)
         self.init(files)
         self.out("stage", "ds:crash")
         self.out("add", self.folder)
-        half = "n < `%d`" % (files // 2)
-        self.timed("instantiate", "instantiate")
+        self.timed(self.name, *args)
+        return "n < `%d`" % (files // 2)
+
+    def go(self, kills):
+        half = self.stage_and_instantiate("instantiate")
 
         def expected_files(hashes):
             names = []
@@ -322,7 +341,7 @@ class InstantiateFamily(Family):
                 self.out("add", self.folder)
             staged = set(self.staged())
             self.kill_during("instantiate", "instantiate")
-            self.fsck(f"instantiate kill {i}")
+            self.fsck(f"instantiate kill {i}", unfinished_instantiate_ok=True)
             # Every visible file is one ldb wrote or was about to write.
             stray = set(files_under(self.ws)) - manifest_paths()
             if stray:
@@ -341,6 +360,77 @@ class InstantiateFamily(Family):
             leftovers = [n for n in os.listdir(self.ws) if ".ldb-tmp-" in n]
             if leftovers:
                 raise Failure(f"instantiate rerun {i}: temporary files left behind: {leftovers[:3]}")
+
+        self.loop(kills, step)
+
+
+class InstantiateForceFamily(InstantiateFamily):
+    """instantiate -f moves the user's files aside: killed at any moment, each
+    is in place or in .ldb_workspace/removed/STAMP/ at its path, never lost."""
+
+    name = "instantiate -f"
+
+    def go(self, kills):
+        half = self.stage_and_instantiate("instantiate", "-f")
+        removed_root = os.path.join(self.ws, ".ldb_workspace", "removed")
+
+        def plant(i):
+            """The user's files: new ones in nested folders, and edits of files ldb wrote."""
+            planted = {}
+            for k in range(3):
+                planted[f"mine{i}/deep{k % 2}/note{k}.txt"] = f"user file {i}.{k}\n".encode()
+            ours = files_under(self.ws)
+            ours = [name for name in ours if not name.startswith("mine")]
+            for name in ours[i % 7::max(len(ours) // 3, 1)][:3]:
+                planted[name] = f"user edit {i} of {name}\n".encode()
+            for name, content in planted.items():
+                path = os.path.join(self.ws, name)
+                if os.path.exists(path):
+                    os.chmod(path, 0o644)
+                    os.remove(path)
+                write_file(path, content)
+            return planted
+
+        def moved_copies(name, content):
+            if not os.path.isdir(removed_root):
+                return 0
+            count = 0
+            for stamp in os.listdir(removed_root):
+                path = os.path.join(removed_root, stamp, name)
+                if os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        count += f.read() == content
+            return count
+
+        def check(planted, context, all_moved):
+            for name, content in planted.items():
+                path = os.path.join(self.ws, name)
+                in_place = False
+                if os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        in_place = f.read() == content
+                moved = moved_copies(name, content)
+                if all_moved and (in_place or moved != 1):
+                    raise Failure(f"{context}: {name} not moved aside exactly once (in place {in_place}, moved {moved})")
+                if in_place + moved != 1:
+                    raise Failure(f"{context}: the user's {name} is lost or doubled (in place {in_place}, "
+                                  f"moved {moved})")
+
+        def step(i):
+            # Alternate between everything and half, so each run also writes or removes files.
+            if i % 2 == 0:
+                self.out("del", "--query", half)
+            else:
+                self.out("add", self.folder)
+            planted = plant(i)
+            self.kill_during("instantiate -f", "instantiate", "-f")
+            self.fsck(f"instantiate -f kill {i}", unfinished_instantiate_ok=True)
+            check(planted, f"instantiate -f kill {i}", all_moved=False)
+            self.out("instantiate", "-f")
+            check(planted, f"instantiate -f rerun {i}", all_moved=True)
+            stray = [name for name in files_under(self.ws) if name.startswith("mine")]
+            if stray:
+                raise Failure(f"instantiate -f rerun {i}: user files left in the workspace: {stray[:3]}")
 
         self.loop(kills, step)
 
@@ -381,9 +471,9 @@ class CrashSafetyTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="ldb-crash-")
         families = [cls(tmp, SEED + n) for n, cls in
                     enumerate([IndexFamily, AddDelFamily, CommitFamily, MergeCommitFamily, InstantiateFamily,
-                               DsDelFamily])]
+                               DsDelFamily, InstantiateForceFamily])]
         quotas = {"index": KILLS, "add and del": 2 * KILLS, "commit": KILLS, "merge commit": KILLS,
-                  "instantiate": KILLS, "ds del": KILLS}
+                  "instantiate": KILLS, "instantiate -f": max(KILLS // 2, 1), "ds del": KILLS}
         started = time.monotonic()
         errors = {}
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
@@ -399,7 +489,7 @@ class CrashSafetyTest(unittest.TestCase):
         report = [f"seed {SEED}, {FILES} files, {elapsed:.0f} s"]
         for f in families:
             for label in sorted(set(f.kills) | set(f.completed)):
-                report.append(f"  {label:<12} kills {f.kills.get(label, 0):>4}   finished before the kill "
+                report.append(f"  {label:<14} kills {f.kills.get(label, 0):>4}   finished before the kill "
                               f"{f.completed.get(label, 0):>3}   usual run {f.duration.get(label, 0):.2f} s")
                 total += f.kills.get(label, 0)
         report.append(f"  total kills {total}, failures {len(errors)}")

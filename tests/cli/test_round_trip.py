@@ -115,9 +115,9 @@ class ReadAnyLocationTest(LdbTestCase):
         self.assertTrue(paths[0].startswith(kept + os.sep), paths)
         self.assertEqual(os.path.basename(paths[0]), "new.png")
         self.ok("commit")
-        # instantiate -f replaces the user's copy with its own name for the
-        # object; the object itself is safe in the instance.
-        self.ok("instantiate", "-f")
+        # add . took the user's copy in: instantiate (no -f needed) replaces it
+        # with its own name for the object; the object itself is safe in the instance.
+        self.assertIn("(2 written, 4 unchanged, 2 removed)", self.ok("instantiate"))
         self.assertFalse(os.path.exists(os.path.join(self.ws, "new.png")))
         self.assertIn(f"new-{h}.png", files_under(self.ws))
         with open(paths[0], "rb") as f:
@@ -134,7 +134,7 @@ class ReadAnyLocationTest(LdbTestCase):
         self.ok("index", inside)
         self.fails("instantiate", rc=4, contains="2 file(s) that ldb did not write")
         self.fails("instantiate", "-f", rc=4, contains=[f"'{inside}' is an indexed object's storage path",
-                                                        "would delete it"])
+                                                        "would move it aside"])
         self.assertTrue(os.path.exists(inside))
         self.assertEqual(files_under(self.ws), ["mine.json", "mine.png"])
         # Instantiated files that are also storage paths (the workspace indexed

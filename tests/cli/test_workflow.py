@@ -179,7 +179,9 @@ class WorkspaceCommandsTest(LdbTestCase):
         self.ok("del", "id:" + self.hashes[0])
         status = self.ok_json("status", "--json")
         self.assertEqual(status, {"dataset": "x", "version": 1, "workspace": self.ws, "objects": 4,
-                                  "annotations": 4, "uncommitted": {"added": 0, "deleted": 1, "modified": 0}})
+                                  "annotations": 4, "uncommitted": {"added": 0, "deleted": 1, "modified": 0},
+                                  "instantiate": {"state": "none", "files": 0, "unwritten": 0},
+                                  "files": {"edited": [], "deleted": [], "new": []}})
         self.assertEqual(self.ok("status", "ds:x"), "Dataset ds:x.v1: 5 objects, 5 annotations\n")
         self.assertEqual(self.ok_json("status", "--json", "ds:x.v1")["objects"], 5)
 

@@ -1,8 +1,11 @@
 #include "dataset/workspace_files.hpp"
 
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "core/paths.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/read_add.hpp"
 #include "dataset_fixture.hpp"
@@ -81,6 +84,37 @@ TEST_F(WorkspaceFilesTest, NewFilesGoToTheReadAddLocation) {
   EXPECT_EQ(info->paths, (std::vector<std::string>{files->copied_to + "/sub/new.jpg"}));
   EXPECT_TRUE(std::filesystem::exists(files->copied_to + "/sub/new.json"));
   EXPECT_EQ(db().annotations(std::vector<store::ObjectRef>{{h, 1}})->front(), R"({"new":1})");
+}
+
+TEST_F(WorkspaceFilesTest, EveryPairFileReadIsTakenInWithItsBytes) {
+  auto readadd = m_dir.path() / "readadd";
+  std::filesystem::create_directories(readadd);
+  ASSERT_OK(db().add_storage_location({readadd.string(), true, {}}));
+  m_dir.write("ws/new.jpg", "brand new");
+  m_dir.write("ws/b-x.json", R"({"n":2,"fixed":true})");
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_OK(files);
+  std::map<std::string, core::Md5> taken;
+  for (const auto& file : files->taken) {
+    EXPECT_EQ(file.size, std::filesystem::file_size(file.path)) << file.path;
+    taken[core::relative_to(file.path, m_ws.string())] = file.md5;
+  }
+  EXPECT_EQ(taken, (std::map<std::string, core::Md5>{{"a-x.jpg", m_a},
+                                                     {"a-x.json", core::md5_of(R"({"n": 1})")},
+                                                     {"b-x.jpg", m_b},
+                                                     {"b-x.json", core::md5_of(R"({"n":2,"fixed":true})")},
+                                                     {"c-x.jpg", m_c},
+                                                     {"new.jpg", core::md5_of("brand new")}}));
+}
+
+TEST_F(WorkspaceFilesTest, ClassFoldersAreNotTakenIn) {
+  for (const char* name : {"a-x.jpg", "a-x.json", "b-x.jpg", "b-x.json", "c-x.jpg"}) std::filesystem::remove(m_ws / name);
+  m_dir.write("ws/cats/a.jpg", "object a");
+  m_dir.write("ws/dogs/b.jpg", "object b");
+  auto files = read_workspace_files(ctx(), workspace());
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_a, 1}, {m_b, 1}}));
+  EXPECT_TRUE(files->taken.empty());
 }
 
 TEST_F(WorkspaceFilesTest, NewFileWithoutAnyPlaceFailsAndRecordsNothing) {

@@ -44,6 +44,7 @@ class HardLinkTest : public ::testing::Test {
     Options options;
     options.data_files = data_files;
     options.force = force;
+    options.removed_folder = m_dir.path() / "removed";
     core::NullProgress progress;
     auto result = instantiate(*m_fs, m_pool, progress, m_target, members, m_manifest, options);
     if (result) m_manifest = result->manifest;
@@ -98,7 +99,7 @@ TEST_F(HardLinkTest, SecondRunLinksNothingAndStaleLinksGo) {
   EXPECT_EQ(stat_of(members[1].source_path).st_nlink, 1u);
 }
 
-TEST_F(HardLinkTest, ForceReplacesUnknownFilesWithLinks) {
+TEST_F(HardLinkTest, ForceMovesUnknownFilesAsideForLinks) {
   std::vector<Member> members{add("cat.jpg", "cat bytes", "{}")};
   fs::path planned = m_target / ("cat-" + members[0].hash.hex() + ".jpg");
   std::ofstream(planned) << "user bytes";
@@ -109,6 +110,9 @@ TEST_F(HardLinkTest, ForceReplacesUnknownFilesWithLinks) {
   auto forced = run(members, Overwrite::yes);
   ASSERT_OK(forced);
   EXPECT_FALSE(fs::exists(m_target / "notes.txt"));
+  EXPECT_EQ(forced->report.moved, 2u);
+  EXPECT_EQ(fixture::slurp(m_dir.path() / "removed" / "notes.txt"), "mine");
+  EXPECT_EQ(fixture::slurp(m_dir.path() / "removed" / planned.filename()), "user bytes");
   EXPECT_EQ(stat_of(planned).st_ino, stat_of(members[0].source_path).st_ino);
 }
 

@@ -35,11 +35,14 @@ class InstantiateTest : public ::testing::Test {
   }
 
   Result<InstantiateResult> run(const std::vector<Member>& members, Options options = {}) {
+    if (options.removed_folder.empty()) options.removed_folder = removed();
     core::NullProgress progress;
     auto result = instantiate(m_fs, m_pool, progress, m_target, members, m_manifest, options);
     if (result) m_manifest = result->manifest;
     return result;
   }
+
+  fs::path removed() const { return m_target / ".ldb_workspace" / "removed" / "now"; }
 
   ldb::testing::TempDir m_dir;
   std::unique_ptr<storage::FileSystem> m_local;
@@ -246,23 +249,70 @@ TEST_F(InstantiateTest, RefusesUnknownUserFiles) {
   auto result = run({a});
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::conflict);
-  EXPECT_NE(result.error().message.find("2 file(s) that ldb did not write"), std::string::npos);
-  EXPECT_NE(result.error().message.find("'notes.txt'"), std::string::npos);
+  // Every file is named (-f takes them all away), up to a limit.
+  EXPECT_NE(result.error().message.find("2 file(s) that ldb did not write ('notes.txt', 'sub/x.txt')"),
+            std::string::npos)
+      << result.error().message;
   EXPECT_NE(result.error().hint.find("-f"), std::string::npos);
   // Nothing was written or removed.
   EXPECT_EQ(tree(m_target).size(), 2u);
+  for (std::size_t i = 0; i < k_conflicts_named + 3; ++i) std::ofstream(m_target / fmt::format("u{:02}", i)) << i;
+  auto many = run({a});
+  ASSERT_FALSE(many);
+  EXPECT_NE(many.error().message.find(fmt::format("{} file(s)", k_conflicts_named + 5)), std::string::npos);
+  EXPECT_NE(many.error().message.find("and 5 more"), std::string::npos) << many.error().message;
 }
 
-TEST_F(InstantiateTest, ForceDeletesUnknownFilesAndWritesExactlyTheDataset) {
+TEST_F(InstantiateTest, ForceMovesUnknownFilesAsideAndWritesExactlyTheDataset) {
   Member a = add("a.jpg", "AAA", "1");
   std::ofstream(m_target / "notes.txt") << "mine";
+  fs::create_directories(m_target / "src" / "deep");
+  std::ofstream(m_target / "src" / "deep" / "train.py") << "code";
   std::ofstream(m_target / ("a-" + h("AAA") + ".json")) << "user edit at a planned path";
   auto result = run({a}, Options{.force = Overwrite::yes});
   ASSERT_OK(result);
-  EXPECT_EQ(result->report.removed, 1u);
+  EXPECT_EQ(result->report.removed, 0u);
+  EXPECT_EQ(result->report.moved, 3u);
   EXPECT_EQ(result->report.written, 2u);
   EXPECT_EQ(tree(m_target), (std::map<std::string, std::string>{{"a-" + h("AAA") + ".jpg", "AAA"},
                                                                  {"a-" + h("AAA") + ".json", "1\n"}}));
+  // Nothing of the user's is lost: each file is below the removed folder at its path.
+  EXPECT_EQ(tree(removed()), (std::map<std::string, std::string>{{"a-" + h("AAA") + ".json", "user edit at a planned path"},
+                                                                {"notes.txt", "mine"},
+                                                                {"src/deep/train.py", "code"}}));
+  EXPECT_FALSE(fs::exists(m_target / "src"));  // emptied folders are pruned
+}
+
+TEST_F(InstantiateTest, CheckpointComesBeforeAnyChangeAndLeavesForeignPathsUnlisted) {
+  Member a = add("a.jpg", "AAA", "1");
+  Member b = add("b.jpg", "BB", "2");
+  ASSERT_OK(run({a}));
+  std::ofstream(m_target / ("b-" + h("BB") + ".jpg")) << "user bytes at a planned path";
+  std::vector<ManifestEntry> saved;
+  Options options{.force = Overwrite::yes};
+  options.checkpoint = [&](std::span<const ManifestEntry> intent) -> Status {
+    saved.assign(intent.begin(), intent.end());
+    // Nothing has changed yet: the stale files and the user's file are in place.
+    EXPECT_TRUE(fs::exists(m_target / ("a-" + h("AAA") + ".jpg")));
+    EXPECT_TRUE(fs::exists(m_target / ("b-" + h("BB") + ".jpg")));
+    EXPECT_FALSE(fs::exists(removed()));
+    return fail(ErrorCode::internal, "simulated crash");
+  };
+  ASSERT_FALSE(run({b}, options));
+  std::map<std::string, std::int64_t> listed;
+  for (const auto& entry : saved) listed[entry.path] = entry.mtime_ns;
+  // The stale files stay listed (so the next run still removes them), the
+  // annotation to write is pending, the user's file's path is not listed.
+  EXPECT_EQ(listed.size(), 3u);
+  EXPECT_NE(listed.at("a-" + h("AAA") + ".jpg"), k_pending_mtime);
+  EXPECT_NE(listed.at("a-" + h("AAA") + ".json"), k_pending_mtime);
+  EXPECT_EQ(listed.at("b-" + h("BB") + ".json"), k_pending_mtime);
+  EXPECT_FALSE(listed.contains("b-" + h("BB") + ".jpg"));
+  // Resumed from that manifest without -f, the user's file is still refused.
+  m_manifest = saved;
+  auto resumed = run({b});
+  ASSERT_FALSE(resumed);
+  EXPECT_EQ(resumed.error().code, ErrorCode::conflict);
 }
 
 TEST_F(InstantiateTest, StoragePathsAreNeverRemovedOrOverwritten) {
@@ -279,7 +329,7 @@ TEST_F(InstantiateTest, StoragePathsAreNeverRemovedOrOverwritten) {
   EXPECT_EQ(result.error().code, ErrorCode::conflict);
   EXPECT_NE(result.error().message.find("indexed.png' is an indexed object's storage path"), std::string::npos)
       << result.error().message;
-  EXPECT_NE(result.error().message.find("would delete it"), std::string::npos);
+  EXPECT_NE(result.error().message.find("would move it aside"), std::string::npos);
   // A stale instantiated file that is a storage path is not removed either.
   fs::remove(m_target / "indexed.png");
   auto stale = run({a}, force);
@@ -312,6 +362,7 @@ TEST_F(InstantiateTest, ModifiedInstantiatedFileIsAConflict) {
   EXPECT_EQ(slurp(json), "{\"edited\": true}\n");
   ASSERT_OK(run({a}, Options{.force = Overwrite::yes}));
   EXPECT_EQ(slurp(json), "1\n");
+  EXPECT_EQ(slurp(removed() / json.filename()), "{\"edited\": true}\n");
 }
 
 TEST_F(InstantiateTest, TouchedButIdenticalFileIsKept) {

@@ -143,6 +143,37 @@ TEST_F(IngestTest, OldContentAtAnotherPathDoesNotChangeCurrent) {
   EXPECT_EQ(info(hash).current_version, 2u);
 }
 
+TEST_F(IngestTest, NewCurrentAnnotationFromAnotherPathIsReported) {
+  const auto hash = core::md5_of("img");
+  auto first = ingest({file("/s/a/1.jpg", "img", R"({"class":"cat"})")});
+  EXPECT_TRUE(first.current_from_another_path.empty());  // a new object relabels nobody
+  // The same bytes elsewhere with another annotation: current for everyone now.
+  auto other = ingest({file("/s/b/copy.jpg", "img", R"({"class":"dog"})"), file("/s/b/new.jpg", "new", "{}")});
+  ASSERT_EQ(other.current_from_another_path.size(), 1u);
+  const auto& change = other.current_from_another_path[0];
+  EXPECT_EQ(change.hash, hash);
+  EXPECT_EQ(change.previous_version, 1u);
+  EXPECT_EQ(change.version, 2u);
+  EXPECT_EQ(change.path, "/s/b/copy.jpg");
+  EXPECT_EQ(change.previous_path, "/s/a/1.jpg");
+  // An edit where the current annotation was found is an ordinary update.
+  auto edit = ingest({file("/s/b/copy.jpg", "img", R"({"class":"wolf"})")});
+  EXPECT_TRUE(edit.current_from_another_path.empty());
+  // Back at the first path: its old content was found there, so nothing changes
+  // (OldContentAtAnotherPathDoesNotChangeCurrent) and nothing is reported.
+  auto again = ingest({file("/s/a/1.jpg", "img", R"({"class":"cat"})")});
+  EXPECT_TRUE(again.current_from_another_path.empty());
+  EXPECT_EQ(info(hash).current_version, 3u);
+  // An edit at the first path replaces the annotation found at the other one.
+  auto overridden = ingest({file("/s/a/1.jpg", "img", R"({"class":"lynx"})")});
+  ASSERT_EQ(overridden.current_from_another_path.size(), 1u);
+  EXPECT_EQ(overridden.current_from_another_path[0].previous_path, "/s/b/copy.jpg");
+  EXPECT_EQ(overridden.current_from_another_path[0].version, 4u);
+  // An annotation-only file names its object: not reported.
+  auto named = ingest({annotation_for(hash, R"({"class":"fox"})")});
+  EXPECT_TRUE(named.current_from_another_path.empty());
+}
+
 TEST_F(IngestTest, VersionsWithinOneBatch) {
   const auto hash = core::md5_of("img");
   auto result = ingest({file("/d/1.jpg", "img", R"({"v":1})"), file("/d/2.jpg", "img", R"({"v":2})"),
