@@ -1,11 +1,12 @@
 // libFuzzer target for the COCO reader (index/coco.hpp) and, on what it
 // accepts, the COCO writer (formats/coco_writer.hpp). Input: a COCO JSON text;
-// every file_name resolves to an existing file unless it names "missing".
+// file_names resolve in the JSON's folder or in one or two sibling folders
+// (ambiguous), or nowhere ("missing"), as the file_exists below says.
 // Checked: errors always carry a message and a hint; an accepted file yields
-// canonical JSON annotations and image paths inside the JSON's folder; the
-// writer either accepts those annotations (producing valid JSON) or refuses
-// with a message and a hint. Each crash found becomes a named test in
-// tests/unit/index/coco_test.cpp.
+// canonical JSON annotations and image paths inside those folders, and
+// missing images with the paths looked at; the writer either accepts those
+// annotations (producing valid JSON) or refuses with a message and a hint.
+// Each crash found becomes a named test in tests/unit/index/coco_test.cpp.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,16 +29,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text(reinterpret_cast<const char*>(data), size);
   constexpr std::string_view k_json_path = "/fuzz/set/coco.json";
   (void)ldb::index::is_coco_json(text);
-  auto images = ldb::index::parse_coco(text, k_json_path, [](std::string_view path) {
-    return path.find("missing") == std::string_view::npos;
+  ldb::index::CocoImageFolders folders{"", {"/fuzz/sibling-a/", "/fuzz/sibling-b/"}};
+  // A name with "here" is in the JSON's folder; others in sibling-a, and in
+  // sibling-b too when they hold "both" (ambiguous); "missing" nowhere.
+  auto coco = ldb::index::parse_coco(text, k_json_path, folders, [](std::string_view path) {
+    if (path.find("missing") != std::string_view::npos) return false;
+    if (path.starts_with("/fuzz/set/")) return path.find("here") != std::string_view::npos;
+    return path.starts_with("/fuzz/sibling-a/") || path.find("both") != std::string_view::npos;
   });
-  if (!images) {
-    check_error(images.error());
+  if (!coco) {
+    check_error(coco.error());
     return 0;
   }
+  for (const auto& missing : coco->missing) {
+    if (missing.looked_for.size() != 4) __builtin_trap();
+  }
   std::vector<ldb::formats::Member> members;
-  for (const auto& image : *images) {
-    if (!image.data_path.starts_with("/fuzz/set/") || image.data_path.find("/../") != std::string::npos) {
+  for (const auto& image : coco->images) {
+    bool inside = image.data_path.starts_with("/fuzz/set/") || image.data_path.starts_with("/fuzz/sibling-");
+    if (!inside || image.data_path.find("/../") != std::string::npos) {
       __builtin_trap();
     }
     auto canonical = ldb::core::canonical_json(image.canonical_json, "fuzz");

@@ -1,11 +1,11 @@
 // libFuzzer target for the Label Studio reader (index/label_studio.hpp) and,
 // on what it accepts, the Label Studio writer (formats/label_studio_writer.hpp).
-// Input: a Label Studio export; every URI resolves to an existing file unless
-// it names "missing". Checked: errors always carry a message and a hint; an
-// accepted task resolves inside the export's folder and yields a canonical
-// annotation; the writer either accepts those annotations (producing valid
-// JSON) or refuses with a message and a hint. Each crash found becomes a
-// named test in tests/unit/index/label_studio_test.cpp.
+// Input: a Label Studio export; every URI naming a path below /fuzz/ resolves
+// to an existing file unless it names "missing". Checked: errors always carry
+// a message and a hint; an accepted task resolves to a normalized path below
+// /fuzz/ and yields a canonical annotation; the writer either accepts those
+// annotations (producing valid JSON) or refuses with a message and a hint.
+// Each crash found becomes a named test in tests/unit/index/label_studio_test.cpp.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,8 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text(reinterpret_cast<const char*>(data), size);
   constexpr std::string_view k_json_path = "/fuzz/set/export.json";
   (void)ldb::index::is_label_studio_json(text);
+  // Files exist below /fuzz/ only: relative URIs resolve in /fuzz/set/,
+  // absolute ones may name any of them.
   auto tasks = ldb::index::parse_label_studio(text, k_json_path, "", [](std::string_view path) {
-    return path.find("missing") == std::string_view::npos;
+    return path.starts_with("/fuzz/") && path.find("missing") == std::string_view::npos;
   });
   if (!tasks) {
     check_error(tasks.error());
@@ -37,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   std::vector<ldb::formats::Member> members;
   for (const auto& task : *tasks) {
-    if (!task.data_path.starts_with("/fuzz/set/") || task.data_path.find("/../") != std::string::npos) {
+    if (!task.data_path.starts_with("/fuzz/") || task.data_path.find("/../") != std::string::npos ||
+        task.data_path.find("/./") != std::string::npos || task.data_path.ends_with('/')) {
       __builtin_trap();
     }
     auto annotation = ldb::index::label_studio_annotation(

@@ -84,9 +84,16 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
   // A malformed annotation file is reported and left out; the rest of the
   // run is indexed and the command still exits non-zero.
   options->bad_annotation = index::BadAnnotation::skip;
-  auto report = index::index_paths(*instance->store, env.fs, env.pool, env.progress, *paths, *options);
+  auto index_options = dataset::with_location_check(ctx, std::move(*options));
+  auto report = index::index_paths(*instance->store, env.fs, env.pool, env.progress, *paths, index_options);
   env.progress.finish();
   if (!report) return std::unexpected(report.error());
+  // Images whose files are missing are left out; the rest is indexed.
+  for (const auto& missing : report->missing_images) {
+    warn(index::describe_missing(missing) + (env.verbosity.verbose ? "" : " (-v lists where each was looked for)"));
+    if (!env.verbosity.verbose) continue;
+    for (const auto& image : missing.images) warn(index::describe_missing_image(missing.annotation_file, image));
+  }
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Format: {}", index::format_name(report->format_used)));
     out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));

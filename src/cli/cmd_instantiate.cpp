@@ -49,8 +49,10 @@ Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const 
       if (core::path_is_within(source, loc.prefix)) relative = core::relative_to(source, loc.prefix);
     }
     if (relative.empty()) relative = source.starts_with('/') ? source.substr(1) : source;
-    out.push_back(formats::Member{info.hash, selection[i].annotation_version, std::move((*annotations)[i]), source,
-                                  std::move(relative), info.size});
+    formats::Member member{info.hash, selection[i].annotation_version, std::move((*annotations)[i]), source,
+                           std::move(relative), info.size};
+    if (info.image) member.image = formats::ImageSize{info.image->width, info.image->height};
+    out.push_back(std::move(member));
   }
   return out;
 }

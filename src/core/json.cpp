@@ -7,6 +7,17 @@
 
 namespace ldb::core {
 
+namespace {
+
+// `text` without a leading UTF-8 byte order mark (EF BB BF).
+std::string_view without_bom(std::string_view text) {
+  constexpr std::string_view k_bom = "\xEF\xBB\xBF";
+  if (text.starts_with(k_bom)) text.remove_prefix(k_bom.size());
+  return text;
+}
+
+}  // namespace
+
 void append_json_string(std::string_view s, std::string& out) {
   out.push_back('"');
   for (char c : s) {
@@ -81,6 +92,10 @@ void append_canonical(simdjson::dom::element element, std::string& out) {
 
 Result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, std::string_view text,
                                           std::string_view origin) {
+  // Every JSON ldb reads from storage comes through here: editors on Windows
+  // (and PowerShell's Out-File) start UTF-8 files with a byte order mark,
+  // which RFC 8259 lets parsers ignore and simdjson does not.
+  text = without_bom(text);
   simdjson::dom::element root;
   if (auto err = parser.parse(text.data(), text.size(), true).get(root); err) {
     return fail(ErrorCode::invalid_argument,

@@ -14,13 +14,15 @@
 
 namespace ldb::core {
 
-// Parses `text` (any JSON value) and returns its canonical form. `origin` names
-// the source in the error (e.g. a file path). invalid_argument on malformed JSON
-// or nesting deeper than k_max_json_depth.
+// Parses `text` (any JSON value; a leading UTF-8 byte order mark is skipped)
+// and returns its canonical form. `origin` names the source in the error (e.g.
+// a file path). invalid_argument on malformed JSON or nesting deeper than
+// k_max_json_depth.
 Result<std::string> canonical_json(std::string_view text, std::string_view origin);
 
 // Parses `text` with `parser` (the element lives as long as the parser's next
-// parse). invalid_argument naming `origin` on malformed JSON or too deep nesting.
+// parse); a leading UTF-8 byte order mark is skipped. invalid_argument naming
+// `origin` on malformed JSON or too deep nesting.
 Result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, std::string_view text,
                                           std::string_view origin);
 

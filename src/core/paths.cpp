@@ -2,6 +2,9 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace ldb::core {
 
 std::string normalize_local_path(std::string_view path) {
@@ -74,6 +77,38 @@ std::optional<std::string> contained_name(std::string_view name) {
 std::optional<std::string> contained_relative_name(std::string_view name) {
   if (!name.empty() && name.front() == '/') return std::nullopt;
   return contained_name(name);
+}
+
+std::optional<std::string> join_relative(std::string_view folder, std::string_view relative) {
+  // The root nothing climbs above: "/" or "scheme://authority/".
+  std::size_t root_end = 1;
+  if (auto scheme = folder.find("://"); scheme != std::string_view::npos) {
+    std::size_t slash = folder.find('/', scheme + 3);
+    root_end = slash == std::string_view::npos ? folder.size() : slash + 1;
+  }
+  std::string out(folder.substr(0, root_end));
+  if (!out.ends_with('/')) out.push_back('/');
+  std::vector<std::string_view> parts;
+  std::string rest = std::string(folder.substr(std::min(root_end, folder.size()))) + "/" + std::string(relative);
+  std::string_view remaining = rest;
+  while (!remaining.empty()) {
+    std::size_t slash = remaining.find('/');
+    std::string_view part = remaining.substr(0, slash);
+    remaining = slash == std::string_view::npos ? std::string_view() : remaining.substr(slash + 1);
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) return std::nullopt;
+      parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out.push_back('/');
+    out.append(parts[i]);
+  }
+  if (out.size() > 1 && out.back() == '/' && !out.ends_with("://")) out.pop_back();
+  return out;
 }
 
 std::string_view protocol_of(std::string_view path) {

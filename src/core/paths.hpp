@@ -42,6 +42,12 @@ std::optional<std::string> contained_name(std::string_view name);
 // contained_name, refusing absolute names too (COCO file_name, VOC filename).
 std::optional<std::string> contained_relative_name(std::string_view name);
 
+// `relative` resolved against `folder` (an absolute local folder or a URL's,
+// ending in '/') and lexically normalized, without a trailing slash:
+// ("/d/annotations/", "../val2017") -> "/d/val2017". nullopt when ".." climbs
+// above the root ("/", "s3://bucket/").
+std::optional<std::string> join_relative(std::string_view folder, std::string_view relative);
+
 // Splits "s3://bucket/key" into protocol "s3"; plain paths are "file".
 std::string_view protocol_of(std::string_view path);
 

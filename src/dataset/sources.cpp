@@ -104,6 +104,19 @@ Status check_location(Context& ctx, std::string_view path) {
               "copied to: ldb add-storage -a true DIR)");
 }
 
+index::IndexOptions with_location_check(Context& ctx, index::IndexOptions options) {
+  options.location_check = [&ctx](std::string_view path) -> Status {
+    auto allowed = check_location(ctx, path);
+    if (allowed) return {};
+    Error error = std::move(allowed).error();
+    if (error.code == ErrorCode::invalid_argument) {
+      error.hint = "files that annotations name must lie in registered storage too: ldb add-storage <prefix>";
+    }
+    return std::unexpected(std::move(error));
+  };
+  return options;
+}
+
 Result<std::vector<std::string>> expand_storage_paths(Context& ctx, std::span<const std::string> raw_paths) {
   std::vector<std::string> paths;
   for (const auto& raw : raw_paths) {
@@ -164,8 +177,19 @@ Result<std::optional<CopiedFiles>> copy_outside_paths(Context& ctx, std::vector<
   return std::optional<CopiedFiles>(std::move(*copied));
 }
 
+// The refs of an index run; its skipped COCO images become warnings.
+Result<store::Collection> index_refs(Context& ctx, std::span<const std::string> paths,
+                                     const index::IndexOptions& options) {
+  auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, paths, options);
+  if (!report) return std::unexpected(report.error());
+  for (const auto& missing : report->missing_images) ctx.warnings.push_back(index::describe_missing(missing));
+  return std::move(report->refs);
+}
+
 Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::string> raw_paths,
-                                        const SourceOptions& options) {
+                                        const SourceOptions& source_options) {
+  SourceOptions options = source_options;
+  options.index = with_location_check(ctx, source_options.index);
   if (options.mode == PathMode::index_first) {
     // add: a workspace folder is read as a source (dataset/workspace_files.hpp);
     // a path outside storage goes to the read-add location.
@@ -203,9 +227,7 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
       // ldb made the copies, so it indexes them whatever core.auto_index says.
       auto found = [&]() -> Result<store::Collection> {
         if (!ctx.settings.auto_index && !*copied) return index::resolve_indexed(ctx.store, ctx.fs, paths, options.index);
-        auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, paths, options.index);
-        if (!report) return std::unexpected(report.error());
-        return std::move(report->refs);
+        return index_refs(ctx, paths, options.index);
       }();
       if (!found) {
         if (*copied) discard_copies(**copied);
@@ -223,9 +245,7 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
     if (known || (known.error().code != ErrorCode::not_found && known.error().code != ErrorCode::conflict)) {
       return known;
     }
-    auto report = index::index_paths(ctx.store, ctx.fs, ctx.pool, ctx.progress, *paths, options.index);
-    if (!report) return std::unexpected(report.error());
-    return std::move(report->refs);
+    return index_refs(ctx, *paths, options.index);
   }
   return index::resolve_indexed(ctx.store, ctx.fs, *paths, options.index);
 }

@@ -59,4 +59,8 @@ Result<std::vector<std::string>> expand_storage_paths(Context& ctx, std::span<co
 // (or the instance may read any location).
 Status check_location(Context& ctx, std::string_view path);
 
+// `options` whose location_check is check_location (with a hint for files
+// that annotations name). `ctx` must outlive the options.
+index::IndexOptions with_location_check(Context& ctx, index::IndexOptions options);
+
 }  // namespace ldb::dataset

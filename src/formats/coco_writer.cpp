@@ -1,14 +1,15 @@
-// The COCO writer reads every member's detection-shape annotation into plain
-// structs first (the simdjson parser is reused, so its elements die at the next
-// parse), then decides category ids over all members, and only then prints.
-// Numbers that are not changed keep their canonical text; clipped coordinates
-// are printed in fmt's shortest round-trip form.
+// The COCO writer reads every member's annotation into plain structs first
+// (the simdjson parser is reused, so its elements die at the next parse), then
+// decides the ids of categories, images and annotations over all members, and
+// only then prints. Numbers that are not changed keep their canonical text;
+// clipped coordinates are printed in fmt's shortest round-trip form. Every
+// JSON object is printed with its keys sorted, so the file is canonical JSON.
 
 #include "formats/coco_writer.hpp"
 #include "formats/detection_shape.hpp"
 
 #include <algorithm>
-#include <array>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,11 +18,27 @@
 #include <simdjson.h>
 
 #include "core/json.hpp"
+#include "formats/naming.hpp"
 
 namespace ldb::formats {
 namespace {
 
 using simdjson::dom::element;
+
+// A box edge past the image by less than this fraction of its size is float
+// noise (x + w computed one ulp past the width), not something to clip.
+constexpr double k_edge_slack = 1e-9;
+
+// Object keys the writer reads itself (and "image_id", which it sets); every
+// other key of an object is copied into its annotation.
+constexpr std::array<std::string_view, 9> k_object_keys{"area",          "bbox",         "category", "category_id", "id",
+                                                        "image_id",      "iscrowd",      "segmentation",
+                                                        "supercategory"};
+// Image keys the writer sets; every other key of "image" is copied.
+constexpr std::array<std::string_view, 4> k_image_keys{"file_name", "height", "id", "width"};
+
+// (key, JSON text) pairs of a JSON object to print.
+using Members = std::vector<std::pair<std::string, std::string>>;
 
 struct Number {
   double value = 0;
@@ -31,16 +48,22 @@ struct Number {
 struct Object {
   std::string category;
   std::optional<std::int64_t> category_id;
+  std::optional<std::string> supercategory;
+  std::optional<std::int64_t> id;  // the source annotation id
   std::array<Number, 4> bbox;
-  std::optional<std::string> area;          // canonical text
+  std::optional<std::string> area;  // canonical text
   std::int64_t iscrowd = 0;
-  std::string segmentation;                 // canonical text, "" when absent
+  std::string segmentation;  // canonical text, "" when absent
+  Members extra;
 };
 
 struct Image {
   std::int64_t width = 0;
   std::int64_t height = 0;
+  std::optional<std::int64_t> id;  // the source image id
+  Members extra;
   std::vector<Object> objects;
+  bool shapeless = false;  // neither objects nor a label
 };
 
 std::unexpected<Error> not_shape(const Member& member, std::string_view problem) {
@@ -54,6 +77,22 @@ using shape::is_number;
 double number_of(element e) { return *shape::number(e); }
 
 std::optional<std::int64_t> integer_of(element e) { return shape::integer(e); }
+
+bool is_one_of(std::string_view key, std::span<const std::string_view> keys) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// The keys of `object` outside `known`, with their canonical text.
+Members extra_keys(element object, std::span<const std::string_view> known) {
+  Members out;
+  for (auto [key, value] : object.get_object()) {
+    if (is_one_of(key, known)) continue;
+    std::string text;
+    core::append_canonical(value, text);
+    out.emplace_back(std::string(key), std::move(text));
+  }
+  return out;
+}
 
 Result<Object> read_object(element value, std::size_t index, const Member& member) {
   std::string entry = fmt::format("objects[{}]", index);
@@ -93,83 +132,251 @@ Result<Object> read_object(element value, std::size_t index, const Member& membe
     }
     core::append_canonical(*seg, object.segmentation);
   }
+  // A source id that is not an integer cannot be a COCO id: the writer numbers it.
+  if (auto id = field(value, "id")) object.id = integer_of(*id);
+  if (auto super = field(value, "supercategory"); super && super->is_string()) {
+    object.supercategory = std::string(std::string_view(super->get_string()));
+  }
+  object.extra = extra_keys(value, k_object_keys);
   return object;
 }
 
+// The category of an image-level label (k_coco_label_keys): a nested label's
+// parts joined by '/', its supercategory the parts but the last; nullopt when
+// no key holds a label.
+std::optional<Object> label_object(element root, const Member& member) {
+  for (std::string_view key : k_coco_label_keys) {
+    auto value = field(root, key);
+    if (!value) continue;
+    auto parts = label_parts(*value, fmt::format("object id:{}", member.hash.hex()), key);
+    if (!parts) return std::nullopt;
+    Object object;
+    for (std::size_t i = 0; i < parts->size(); ++i) {
+      if (i + 1 == parts->size() && i > 0) object.supercategory = object.category;
+      if (i > 0) object.category.push_back('/');
+      object.category += (*parts)[i];
+    }
+    return object;
+  }
+  return std::nullopt;
+}
+
+// The image's width and height: the annotation's when both are positive
+// integers, else the data file's header size.
+Status resolve_size(std::optional<element> image_block, const Member& member, Image& image) {
+  if (image_block) {
+    auto width = field(*image_block, "width");
+    auto height = field(*image_block, "height");
+    auto w = width ? integer_of(*width) : std::nullopt;
+    auto h = height ? integer_of(*height) : std::nullopt;
+    if (w && h && *w > 0 && *h > 0) {
+      image.width = *w;
+      image.height = *h;
+      return {};
+    }
+  }
+  if (member.image && member.image->width > 0 && member.image->height > 0) {
+    image.width = member.image->width;
+    image.height = member.image->height;
+    return {};
+  }
+  return fail(ErrorCode::invalid_argument,
+              fmt::format("object id:{}: COCO needs its image's width and height, but its annotation has no positive "
+                          "image.width and image.height and its data file is not an image ldb read the size of",
+                          member.hash.hex()),
+              fmt::format("record the size in the annotation (\"image\": {{\"width\": W, \"height\": H}}), or leave "
+                          "the object out of the dataset: ldb del id:{}",
+                          member.hash.hex()));
+}
+
 Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
+  if (member.annotation_json.empty()) {
+    Image image;
+    image.shapeless = true;
+    LDB_TRY(resolve_size(std::nullopt, member, image));
+    return image;
+  }
   std::string origin = fmt::format("the annotation of object id:{}", member.hash.hex());
   auto root = core::parse_json(parser, member.annotation_json, origin);
   if (!root) return std::unexpected(std::move(root).error());
   if (!root->is_object()) return not_shape(member, "it is not a JSON object");
-  auto image_block = field(*root, "image");
-  auto objects = field(*root, "objects");
-  if (!image_block || !image_block->is_object()) return not_shape(member, "no \"image\" object");
-  if (!objects || !objects->is_array()) return not_shape(member, "no \"objects\" array");
   Image image;
-  for (std::string_view key : {"width", "height"}) {
-    auto value = field(*image_block, key);
-    auto integer = value ? integer_of(*value) : std::nullopt;
-    if (!integer || *integer <= 0) {
-      return fail(ErrorCode::invalid_argument,
-                  fmt::format("object id:{}: its annotation has no positive image.{}, which COCO requires",
-                              member.hash.hex(), key),
-                  "record the image size in the annotation (\"image\": {\"width\": W, \"height\": H}), or "
-                  "leave the object out of the dataset");
+  auto image_block = field(*root, "image");
+  if (image_block && !image_block->is_object()) image_block.reset();
+  bool whole_image_label = false;
+  if (auto objects = field(*root, "objects")) {
+    if (!objects->is_array()) return not_shape(member, "\"objects\" is not an array");
+    if (!image_block && field(*root, "image")) return not_shape(member, "\"image\" is not an object");
+    std::size_t index = 0;
+    for (auto value : objects->get_array()) {
+      auto object = read_object(value, index++, member);
+      if (!object) return std::unexpected(std::move(object).error());
+      image.objects.push_back(std::move(*object));
     }
-    (key == "width" ? image.width : image.height) = *integer;
+  } else if (auto label = label_object(*root, member)) {
+    image.objects.push_back(std::move(*label));
+    whole_image_label = true;
+  } else {
+    image.shapeless = true;
   }
-  std::size_t index = 0;
-  for (auto value : objects->get_array()) {
-    auto object = read_object(value, index++, member);
-    if (!object) return std::unexpected(std::move(object).error());
-    image.objects.push_back(std::move(*object));
+  LDB_TRY(resolve_size(image_block, member, image));
+  if (image_block) {
+    if (auto id = field(*image_block, "id")) image.id = integer_of(*id);
+    image.extra = extra_keys(*image_block, k_image_keys);
+  }
+  if (whole_image_label) {
+    Object& object = image.objects.front();
+    object.bbox = {Number{0, "0"}, Number{0, "0"},
+                   Number{static_cast<double>(image.width), fmt::format("{}", image.width)},
+                   Number{static_cast<double>(image.height), fmt::format("{}", image.height)}};
+    object.area = fmt::format("{}", image.width * image.height);
   }
   return image;
 }
 
-// name -> id: the objects' own ids when every name has one id and no id is
-// shared by two names; else 1..K in name order.
-std::map<std::string, std::int64_t> category_ids(const std::vector<Image>& images) {
-  std::map<std::string, std::set<std::int64_t>> ids;
-  bool keep = true;
+// Ids for items that may bring their own: kept when no two items share one
+// (items without one get the next ids after the largest), else 1..N in order.
+struct Ids {
+  std::vector<std::int64_t> ids;
+  std::optional<std::int64_t> repeated;  // set when the source ids were dropped
+};
+
+Ids assign_ids(const std::vector<std::optional<std::int64_t>>& wanted) {
+  Ids out;
+  std::set<std::int64_t> seen;
+  std::int64_t largest = 0;
+  for (const auto& id : wanted) {
+    if (!id) continue;
+    if (!seen.insert(*id).second) {
+      out.repeated = *id;
+      break;
+    }
+    largest = std::max(largest, *id);
+  }
+  std::int64_t next = out.repeated ? 1 : largest + 1;
+  for (const auto& id : wanted) out.ids.push_back(!out.repeated && id ? *id : next++);
+  return out;
+}
+
+std::string repeated_ids_warning(std::string_view what, std::int64_t id, std::size_t count) {
+  return fmt::format("coco: the sources' {} ids are not unique (id {} occurs twice); the {}s are numbered 1..{}",
+                     what, id, what, count);
+}
+
+struct Category {
+  std::int64_t id = 0;
+  std::set<std::string> supercategories;
+};
+
+struct Categories {
+  std::map<std::string, Category> by_name;
+  std::vector<std::string> warnings;
+};
+
+// name -> id: the objects' own ids when no name has two ids and no id two
+// names (names without an id get the next ids after the largest, in name
+// order); else 1..K in name order.
+Categories category_table(const std::vector<Image>& images) {
+  Categories out;
+  std::map<std::string, std::set<std::int64_t>> ids_of;
+  std::map<std::int64_t, std::set<std::string>> names_of;
   for (const auto& image : images) {
     for (const auto& object : image.objects) {
-      auto& set = ids[object.category];
-      if (object.category_id) {
-        set.insert(*object.category_id);
-      } else {
-        keep = false;
-      }
+      auto& category = out.by_name[object.category];
+      if (object.supercategory) category.supercategories.insert(*object.supercategory);
+      auto& ids = ids_of[object.category];
+      if (!object.category_id) continue;
+      ids.insert(*object.category_id);
+      names_of[*object.category_id].insert(object.category);
     }
   }
-  std::set<std::int64_t> used;
-  for (const auto& [name, set] : ids) {
-    if (set.size() != 1 || !used.insert(*set.begin()).second) keep = false;
+  std::string conflict;
+  for (const auto& [name, ids] : ids_of) {
+    if (conflict.empty() && ids.size() > 1) conflict = fmt::format("'{}' has ids {}", name, fmt::join(ids, " and "));
   }
-  std::map<std::string, std::int64_t> out;
+  for (const auto& [id, names] : names_of) {
+    if (conflict.empty() && names.size() > 1) {
+      conflict = fmt::format("id {} names '{}'", id, fmt::join(names, "' and '"));
+    }
+  }
   std::int64_t next = 1;
-  for (const auto& [name, set] : ids) out.emplace(name, keep ? *set.begin() : next++);
+  if (conflict.empty() && !names_of.empty()) next = names_of.rbegin()->first + 1;
+  for (auto& [name, category] : out.by_name) {
+    const auto& ids = ids_of[name];
+    category.id = conflict.empty() && !ids.empty() ? *ids.begin() : next++;
+  }
+  if (!conflict.empty()) {
+    out.warnings.push_back(fmt::format(
+        "coco: the sources' category ids disagree ({}); the {} categories are numbered 1..{} in name order", conflict,
+        out.by_name.size(), out.by_name.size()));
+  }
+  std::size_t ambiguous = 0;
+  std::string first;
+  for (const auto& [name, category] : out.by_name) {
+    if (category.supercategories.size() < 2) continue;
+    if (ambiguous++ == 0) first = name;
+  }
+  if (ambiguous > 0) {
+    out.warnings.push_back(fmt::format(
+        "coco: {} category(ies) have several supercategories among the objects (first: '{}'); they are written "
+        "without one",
+        ambiguous, first));
+  }
   return out;
 }
 
 enum class BoxFit { inside, clipped, outside };
 
-// Clips [x, y, w, h] to [0, width] x [0, height], rewriting the changed numbers.
-BoxFit clip_box(std::array<Number, 4>& box, double width, double height) {
-  double x = box[0].value, y = box[1].value, w = box[2].value, h = box[3].value;
-  if (w < 0 || h < 0 || x > width || y > height || x + w < 0 || y + h < 0) return BoxFit::outside;
-  double x0 = std::max(x, 0.0), y0 = std::max(y, 0.0);
-  double x1 = std::min(x + w, width), y1 = std::min(y + h, height);
-  std::array<double, 4> clipped{x0, y0, x1 - x0, y1 - y0};
-  bool changed = false;
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (clipped[i] == box[i].value) continue;
-    changed = true;
-    box[i].value = clipped[i];
-    box[i].text = fmt::format("{}", clipped[i]);
+// Clips one axis [start, start + size) to [0, limit]; false when it lies outside.
+bool clip_axis(double& start, double& size, double limit) {
+  if (size < 0 || start > limit || start + size < 0) return false;
+  if (start < 0) {
+    size = start + size;
+    start = 0;
   }
-  return changed ? BoxFit::clipped : BoxFit::inside;
+  if (start + size > limit) {
+    size = limit - start;
+    while (size > 0 && start + size > limit) size = std::nextafter(size, 0.0);
+  }
+  return true;
 }
+
+// Clips [x, y, w, h] to [0, width] x [0, height], rewriting the changed
+// numbers. Overshooting by float noise only is fixed but reported as inside.
+BoxFit clip_box(std::array<Number, 4>& box, double width, double height) {
+  std::array<double, 4> v{box[0].value, box[1].value, box[2].value, box[3].value};
+  double slack_x = width * k_edge_slack, slack_y = height * k_edge_slack;
+  bool beyond_noise = v[0] < -slack_x || v[1] < -slack_y || v[0] + v[2] > width + slack_x ||
+                      v[1] + v[3] > height + slack_y;
+  if (!clip_axis(v[0], v[2], width) || !clip_axis(v[1], v[3], height)) return BoxFit::outside;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (v[i] == box[i].value) continue;
+    box[i].value = v[i] == 0 ? 0.0 : v[i];  // no "-0"
+    box[i].text = fmt::format("{}", box[i].value);
+  }
+  return beyond_noise ? BoxFit::clipped : BoxFit::inside;
+}
+
+// Prints a JSON object with its keys sorted.
+void append_object(Members members, std::string& out) {
+  std::sort(members.begin(), members.end());
+  out.push_back('{');
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    core::append_json_string(members[i].first, out);
+    out.push_back(':');
+    out += members[i].second;
+  }
+  out.push_back('}');
+}
+
+std::string json_string(std::string_view s) {
+  std::string out;
+  core::append_json_string(s, out);
+  return out;
+}
+
+std::string json_list(const std::vector<std::string>& items) { return fmt::format("[{}]", fmt::join(items, ",")); }
 
 }  // namespace
 
@@ -182,54 +389,78 @@ Result<CocoOutput> coco_annotations(std::span<const CocoImageEntry> entries) {
     if (!image) return std::unexpected(std::move(image).error());
     images.push_back(std::move(*image));
   }
-  auto ids = category_ids(images);
-
   CocoOutput out;
-  std::string annotations;
-  std::string image_list;
-  std::uint64_t clipped = 0;
-  std::uint64_t dropped = 0;
-  std::int64_t annotation_id = 0;
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    auto& image = images[i];
-    std::int64_t image_id = static_cast<std::int64_t>(i) + 1;
-    if (!image_list.empty()) image_list.push_back(',');
-    image_list += "{\"file_name\":";
-    core::append_json_string(entries[i].file_name, image_list);
-    image_list += fmt::format(",\"height\":{},\"id\":{},\"width\":{}}}", image.height, image_id, image.width);
-    for (auto& object : image.objects) {
+  auto categories = category_table(images);
+  out.warnings = std::move(categories.warnings);
+
+  // Clip first: the annotation ids are decided over the objects that remain.
+  std::uint64_t clipped = 0, dropped = 0, shapeless = 0;
+  std::vector<std::optional<std::int64_t>> image_ids, annotation_ids;
+  for (auto& image : images) {
+    if (image.shapeless) ++shapeless;
+    image_ids.push_back(image.id);
+    std::erase_if(image.objects, [&](Object& object) {
       BoxFit fit = clip_box(object.bbox, static_cast<double>(image.width), static_cast<double>(image.height));
-      if (fit == BoxFit::outside) {
-        ++dropped;
-        continue;
-      }
       if (fit == BoxFit::clipped) ++clipped;
-      if (!annotations.empty()) annotations.push_back(',');
-      std::string area = object.area ? *object.area : fmt::format("{}", object.bbox[2].value * object.bbox[3].value + 0.0);
-      annotations += fmt::format("{{\"area\":{},\"bbox\":[{},{},{},{}],\"category_id\":{},\"id\":{},"
-                                 "\"image_id\":{},\"iscrowd\":{},\"segmentation\":{}}}",
-                                 area, object.bbox[0].text, object.bbox[1].text, object.bbox[2].text,
-                                 object.bbox[3].text, ids.at(object.category), ++annotation_id, image_id,
-                                 object.iscrowd, object.segmentation.empty() ? "[]" : object.segmentation);
+      if (fit == BoxFit::outside) ++dropped;
+      return fit == BoxFit::outside;
+    });
+    for (const auto& object : image.objects) annotation_ids.push_back(object.id);
+  }
+  Ids image_id = assign_ids(image_ids);
+  Ids annotation_id = assign_ids(annotation_ids);
+
+  std::vector<std::string> image_list, annotation_list, category_list;
+  std::size_t annotation_index = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    Image& image = images[i];
+    Members fields = std::move(image.extra);
+    fields.emplace_back("file_name", json_string(entries[i].file_name));
+    fields.emplace_back("height", fmt::format("{}", image.height));
+    fields.emplace_back("id", fmt::format("{}", image_id.ids[i]));
+    fields.emplace_back("width", fmt::format("{}", image.width));
+    append_object(std::move(fields), image_list.emplace_back());
+    for (auto& object : image.objects) {
+      Members a = std::move(object.extra);
+      a.emplace_back("area", object.area ? *object.area
+                                         : fmt::format("{}", object.bbox[2].value * object.bbox[3].value + 0.0));
+      a.emplace_back("bbox", fmt::format("[{},{},{},{}]", object.bbox[0].text, object.bbox[1].text,
+                                         object.bbox[2].text, object.bbox[3].text));
+      a.emplace_back("category_id", fmt::format("{}", categories.by_name.at(object.category).id));
+      a.emplace_back("id", fmt::format("{}", annotation_id.ids[annotation_index++]));
+      a.emplace_back("image_id", fmt::format("{}", image_id.ids[i]));
+      a.emplace_back("iscrowd", fmt::format("{}", object.iscrowd));
+      a.emplace_back("segmentation", object.segmentation.empty() ? "[]" : object.segmentation);
+      append_object(std::move(a), annotation_list.emplace_back());
     }
   }
-  std::vector<std::pair<std::int64_t, std::string_view>> categories;
-  for (const auto& [name, id] : ids) categories.emplace_back(id, name);
-  std::sort(categories.begin(), categories.end());
-  std::string category_list;
-  for (const auto& [id, name] : categories) {
-    if (!category_list.empty()) category_list.push_back(',');
-    category_list += fmt::format("{{\"id\":{},\"name\":", id);
-    core::append_json_string(name, category_list);
-    category_list.push_back('}');
+  std::vector<std::pair<std::int64_t, const std::string*>> by_id;
+  for (const auto& [name, category] : categories.by_name) by_id.emplace_back(category.id, &name);
+  std::sort(by_id.begin(), by_id.end());
+  for (const auto& [id, name] : by_id) {
+    Members fields{{"id", fmt::format("{}", id)}, {"name", json_string(*name)}};
+    const auto& supers = categories.by_name.at(*name).supercategories;
+    if (supers.size() == 1) fields.emplace_back("supercategory", json_string(*supers.begin()));
+    append_object(std::move(fields), category_list.emplace_back());
   }
-  out.json = fmt::format("{{\"annotations\":[{}],\"categories\":[{}],\"images\":[{}]}}\n", annotations,
-                         category_list, image_list);
+  out.json = fmt::format("{{\"annotations\":{},\"categories\":{},\"images\":{}}}\n", json_list(annotation_list),
+                         json_list(category_list), json_list(image_list));
+
+  if (image_id.repeated) out.warnings.push_back(repeated_ids_warning("image", *image_id.repeated, images.size()));
+  if (annotation_id.repeated) {
+    out.warnings.push_back(repeated_ids_warning("annotation", *annotation_id.repeated, annotation_ids.size()));
+  }
   if (clipped > 0) out.warnings.push_back(fmt::format("coco: {} box(es) were clipped to their image's bounds", clipped));
   if (dropped > 0) {
     out.warnings.push_back(
         fmt::format("coco: {} object(s) were dropped: their box lies outside their image (or has a negative size)",
                     dropped));
+  }
+  if (shapeless > 0) {
+    out.warnings.push_back(fmt::format(
+        "coco: {} image(s) have neither detection objects nor a label (\"class\", \"label\" or \"category\"): they "
+        "are listed without annotations",
+        shapeless));
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,13 @@ struct MemberTransform {
   std::vector<std::string> command;
 };
 
+// The size in pixels of a data file that is an image, as displayed (after the
+// EXIF rotation), read from its header when it was indexed.
+struct ImageSize {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+};
+
 // One dataset member to write.
 struct Member {
   core::Md5 hash;
@@ -58,6 +66,9 @@ struct Member {
   // What to write for it (formats/transform_runner.hpp): empty means the plain
   // copy alone. Without a plain copy among them, only transform outputs are written.
   std::vector<MemberTransform> transforms;
+  // Set when the data file is an image ldb read the header of: writers use it
+  // where the annotation does not give the image size (COCO needs one).
+  std::optional<ImageSize> image;
 };
 
 enum class Overwrite { no, yes };

@@ -6,6 +6,7 @@
 #include "formats/label_studio_writer.hpp"
 #include "formats/detection_shape.hpp"
 
+#include <cmath>
 #include <optional>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 
 #include "core/json.hpp"
 #include "formats/naming.hpp"
+#include "index/label_studio.hpp"
 
 namespace ldb::formats {
 namespace {
@@ -39,6 +41,23 @@ double number_of(element e) { return *shape::number(e); }
 void append_number(double value, std::string& out) {
   if (value == 0) value = 0;  // no "-0"
   out += fmt::format("{}", value);
+}
+
+// `pixels` in percent of `size`: pixels * 100 / size, or the nearest double
+// to it that the reader (index::label_studio_pixels) turns back into exactly
+// `pixels`, when there is one within a few ulps.
+double percent_of(double pixels, double size) {
+  constexpr int k_ulps = 8;
+  double percent = pixels * 100.0 / size;
+  if (index::label_studio_pixels(percent, size) == pixels) return percent;
+  double up = percent, down = percent;
+  for (int step = 0; step < k_ulps; ++step) {
+    up = std::nextafter(up, INFINITY);
+    down = std::nextafter(down, -INFINITY);
+    if (index::label_studio_pixels(down, size) == pixels) return down;
+    if (index::label_studio_pixels(up, size) == pixels) return up;
+  }
+  return percent;
 }
 
 // "data-object-info":{"md5":...,"path_key":...}
@@ -144,15 +163,15 @@ Result<std::string> converted_task(element root, const LabelStudioEntry& entry, 
         "{{\"from_name\":\"label\",\"id\":\"ldb-{}\",\"image_rotation\":0,\"original_height\":{},"
         "\"original_width\":{},\"to_name\":\"image\",\"type\":\"rectanglelabels\",\"value\":{{\"height\":",
         index, height, width);
-    append_number(box[3] / height * 100.0, results);
+    append_number(percent_of(box[3], height), results);
     results += ",\"rectanglelabels\":[";
     core::append_json_string(category, results);
     results += "],\"rotation\":0,\"width\":";
-    append_number(box[2] / width * 100.0, results);
+    append_number(percent_of(box[2], width), results);
     results += ",\"x\":";
-    append_number(box[0] / width * 100.0, results);
+    append_number(percent_of(box[0], width), results);
     results += ",\"y\":";
-    append_number(box[1] / height * 100.0, results);
+    append_number(percent_of(box[1], height), results);
     results += "}}";
   }
   std::string text = "{\"annotations\":[{\"result\":[" + results + "]}],\"data\":{";

@@ -47,6 +47,13 @@ Status check_relative_path(std::string_view relative, std::string_view subject);
 // Number and string texts are kept byte for byte.
 std::string pretty_json(std::string_view canonical);
 
+// The parts of a label value: a string, number or boolean is one part, a
+// one-key object {"k": v} is "k" followed by the parts of v (several keys: the
+// first in canonical order). invalid_argument naming `subject` and the label's
+// key `key_text` for an empty object or any other type.
+Result<std::vector<std::string>> label_parts(simdjson::dom::element label, std::string_view subject,
+                                             std::string_view key_text);
+
 // The class folders of an object for the tensorflow-inferred layout: the value
 // at `label_key` (a path of object keys) in the annotation, where a string,
 // number or boolean is one folder and a one-key object {"k": v} is folder "k"

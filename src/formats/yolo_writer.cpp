@@ -38,6 +38,7 @@ struct Image {
   double width = 0;
   double height = 0;
   std::vector<Object> objects;
+  std::optional<std::vector<std::string>> names;  // the source's class table, by index
 };
 
 std::string subject_of(const Member& member) { return fmt::format("object id:{}", member.hash.hex()); }
@@ -152,6 +153,18 @@ Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
     return shape_error(member, "the annotation has no \"objects\" array");
   }
   Image image;
+  simdjson::dom::array names;
+  if (root.at_key("names").get_array().get(names) == simdjson::SUCCESS) {
+    image.names.emplace();
+    for (auto name : names) {
+      std::string_view text;
+      if (name.get_string().get(text) != simdjson::SUCCESS) {
+        image.names.reset();
+        break;
+      }
+      image.names->emplace_back(text);
+    }
+  }
   simdjson::dom::object info;
   if (root.at_key("image").get_object().get(info) == simdjson::SUCCESS) {
     image.width = field_number(info, "width").value_or(0);
@@ -179,7 +192,33 @@ struct Classes {
   std::vector<std::string> warnings;
 };
 
+// The source's class table when every annotation that has one has the same,
+// and every object's category (and category_id) agrees with it.
+std::optional<Classes> source_class_table(const std::vector<Image>& images) {
+  const std::vector<std::string>* table = nullptr;
+  for (const auto& image : images) {
+    if (!image.names) continue;
+    if (table != nullptr && *table != *image.names) return std::nullopt;
+    table = &*image.names;
+  }
+  if (table == nullptr) return std::nullopt;
+  Classes classes;
+  classes.names = *table;
+  for (std::size_t i = 0; i < table->size(); ++i) {
+    if (!classes.index_of.emplace((*table)[i], i).second) return std::nullopt;  // a name twice
+  }
+  for (const auto& image : images) {
+    for (const auto& object : image.objects) {
+      auto it = classes.index_of.find(object.category);
+      if (it == classes.index_of.end()) return std::nullopt;
+      if (object.category_id && static_cast<std::size_t>(*object.category_id) != it->second) return std::nullopt;
+    }
+  }
+  return classes;
+}
+
 Classes class_table(const std::vector<Image>& images) {
+  if (auto classes = source_class_table(images)) return std::move(*classes);
   std::map<std::string, std::optional<std::int64_t>, std::less<>> id_of_name;
   bool consistent = true;
   bool any_id = false;
@@ -228,6 +267,15 @@ Classes class_table(const std::vector<Image>& images) {
 
 double clamp01(double value) { return std::clamp(value, 0.0, 1.0); }
 
+// " value" with `decimals` decimals, trailing zeros (and a bare '.') dropped.
+void append_normalized(double value, int decimals, std::string& out) {
+  std::size_t start = out.size();
+  fmt::format_to(std::back_inserter(out), " {:.{}f}", value, decimals);
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  if (std::string_view(out).substr(start) == " -0") out.replace(start, 3, " 0");
+}
+
 std::string yaml_string(std::string_view s) {
   std::string out;
   core::append_json_string(s, out);  // a JSON string is a YAML double-quoted scalar
@@ -235,6 +283,12 @@ std::string yaml_string(std::string_view s) {
 }
 
 }  // namespace
+
+int yolo_decimals(double pixels) {
+  int decimals = 6;
+  while (decimals < 17 && 0.75 * pixels * std::pow(10.0, -decimals) > 3e-5) ++decimals;
+  return decimals;
+}
 
 Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
   simdjson::dom::parser parser;
@@ -263,6 +317,8 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
 
   for (const auto& image : images) {
     std::string text;
+    const int x_decimals = yolo_decimals(image.width);
+    const int y_decimals = yolo_decimals(image.height);
     for (const auto& object : image.objects) {
       std::size_t class_index = classes.index_of.at(object.category);
       if (polygons_mode) {
@@ -275,8 +331,8 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
         }
         fmt::format_to(std::back_inserter(text), "{}", class_index);
         for (std::size_t i = 0; i < best->size(); i += 2) {
-          fmt::format_to(std::back_inserter(text), " {:.6f} {:.6f}", clamp01((*best)[i] / image.width),
-                         clamp01((*best)[i + 1] / image.height));
+          append_normalized(clamp01((*best)[i] / image.width), x_decimals, text);
+          append_normalized(clamp01((*best)[i + 1] / image.height), y_decimals, text);
         }
         text.push_back('\n');
         continue;
@@ -289,9 +345,12 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
         continue;
       }
       if (x0 - x > 1e-3 || y0 - y > 1e-3 || x + w - x1 > 1e-3 || y + h - y1 > 1e-3) ++clipped;
-      fmt::format_to(std::back_inserter(text), "{} {:.6f} {:.6f} {:.6f} {:.6f}\n", class_index,
-                     (x0 + x1) / 2 / image.width, (y0 + y1) / 2 / image.height, (x1 - x0) / image.width,
-                     (y1 - y0) / image.height);
+      fmt::format_to(std::back_inserter(text), "{}", class_index);
+      append_normalized((x0 + x1) / 2 / image.width, x_decimals, text);
+      append_normalized((y0 + y1) / 2 / image.height, y_decimals, text);
+      append_normalized((x1 - x0) / image.width, x_decimals, text);
+      append_normalized((y1 - y0) / image.height, y_decimals, text);
+      text.push_back('\n');
     }
     out.labels.push_back(std::move(text));
   }

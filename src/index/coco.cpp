@@ -7,6 +7,7 @@
 #include "core/paths.hpp"
 #include "index/coco.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 
@@ -118,55 +119,89 @@ Result<bool> check_segmentation(element seg, std::string_view file, std::string_
   return malformed(file, entry, "\"segmentation\" must be a list of polygons or an RLE object");
 }
 
-struct ImageState {
-  std::int64_t id = 0;
-  std::string data_path;
-  std::string header;   // {"image":{...},"objects":[   (the objects follow)
-  std::string objects;  // comma-separated object texts
+// One key of an entry in the shape and its canonical value text.
+using Fields = std::vector<std::pair<std::string_view, std::string>>;
+
+// Appends {"key":value,...} with the keys sorted, so the text is canonical.
+void append_fields(Fields& fields, std::string& out) {
+  std::stable_sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  out.push_back('{');
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    core::append_json_string(fields[i].first, out);
+    out.push_back(':');
+    out += fields[i].second;
+  }
+  out.push_back('}');
+}
+
+std::string canonical_text(element value) {
+  std::string text;
+  core::append_canonical(value, text);
+  return text;
+}
+
+struct Category {
+  std::string name;
+  std::string supercategory;  // canonical text; empty when the category has none
 };
 
-// Appends one object of the shared shape, keys sorted:
-// area, bbox, category, category_id, iscrowd, segmentation.
-Status append_object(element annotation, std::string_view category, std::int64_t category_id,
-                     std::string_view file, std::string_view entry, std::string& out) {
-  std::string text = "{";
-  if (auto area = field(annotation, "area")) {
-    if (!is_number(*area)) return malformed(file, entry, "\"area\" must be a number");
-    text += "\"area\":";
-    core::append_canonical(*area, text);
-    text.push_back(',');
-  }
-  auto bbox = field(annotation, "bbox");
-  if (!bbox) return malformed(file, entry, "missing \"bbox\" [x, y, w, h]");
-  LDB_TRY(check_bbox(*bbox, file, entry));
-  text += "\"bbox\":";
-  core::append_canonical(*bbox, text);
-  text += ",\"category\":";
-  core::append_json_string(category, text);
-  text += fmt::format(",\"category_id\":{}", category_id);
-  if (auto crowd = field(annotation, "iscrowd")) {
-    auto value = as_integer(*crowd);
-    if (!value || (*value != 0 && *value != 1)) return malformed(file, entry, "\"iscrowd\" must be 0 or 1");
-    text += fmt::format(",\"iscrowd\":{}", *value);
-  }
-  if (auto seg = field(annotation, "segmentation")) {
-    auto keep = check_segmentation(*seg, file, entry);
+struct ImageState {
+  std::int64_t id = 0;
+  std::string file_name;
+  std::string data_path;                // empty when the file was not found
+  std::vector<std::string> looked_for;  // where the file was looked for
+  std::string header;                   // {"image":{...},"objects":[   (the objects follow)
+  std::string objects;                  // comma-separated object texts
+};
+
+// The value text of an annotation key the shape defines, validated; nullopt
+// for a key that is dropped (an empty polygon list).
+Result<std::optional<std::string>> shape_value(std::string_view key, element value, std::string_view file,
+                                               std::string_view entry) {
+  if (key == "area") {
+    if (!is_number(value)) return malformed(file, entry, "\"area\" must be a number");
+  } else if (key == "iscrowd") {
+    auto crowd = as_integer(value);
+    if (!crowd || (*crowd != 0 && *crowd != 1)) return malformed(file, entry, "\"iscrowd\" must be 0 or 1");
+    return std::optional(fmt::format("{}", *crowd));
+  } else if (key == "segmentation") {
+    auto keep = check_segmentation(value, file, entry);
     if (!keep) return std::unexpected(std::move(keep).error());
-    if (*keep) {
-      text += ",\"segmentation\":";
-      core::append_canonical(*seg, text);
-    }
+    if (!*keep) return std::optional<std::string>();
+  } else if (key == "bbox") {
+    LDB_TRY(check_bbox(value, file, entry));
   }
-  text.push_back('}');
+  return std::optional(canonical_text(value));
+}
+
+// Appends one object of the shared shape (see coco.hpp): the annotation's
+// keys but image_id, with the category's name and supercategory.
+Status append_object(element annotation, const Category& category, std::int64_t category_id, std::string_view file,
+                     std::string_view entry, std::string& out) {
+  if (!field(annotation, "bbox")) return malformed(file, entry, "missing \"bbox\" [x, y, w, h]");
+  Fields fields;
+  for (auto [key, value] : annotation.get_object()) {
+    // Set from the category below, or implied by the image the object is in.
+    if (key == "image_id" || key == "category_id" || key == "category" || key == "supercategory") continue;
+    auto text = shape_value(key, value, file, entry);
+    if (!text) return std::unexpected(std::move(text).error());
+    if (*text) fields.emplace_back(key, std::move(**text));
+  }
+  std::string name;
+  core::append_json_string(category.name, name);
+  fields.emplace_back("category", std::move(name));
+  fields.emplace_back("category_id", fmt::format("{}", category_id));
+  if (!category.supercategory.empty()) fields.emplace_back("supercategory", category.supercategory);
   if (!out.empty()) out.push_back(',');
-  out += text;
+  append_fields(fields, out);
   return {};
 }
 
-Result<std::unordered_map<std::int64_t, std::string>> read_categories(element root, std::string_view file) {
+Result<std::unordered_map<std::int64_t, Category>> read_categories(element root, std::string_view file) {
   auto categories = top_array(root, "categories", file);
   if (!categories) return std::unexpected(std::move(categories).error());
-  std::unordered_map<std::int64_t, std::string> names;
+  std::unordered_map<std::int64_t, Category> out;
   std::size_t index = 0;
   for (auto category : *categories) {
     std::string entry = fmt::format("categories[{}]", index++);
@@ -176,15 +211,57 @@ Result<std::unordered_map<std::int64_t, std::string>> read_categories(element ro
     entry = fmt::format("category id {}", *id);
     auto name = field(category, "name");
     if (!name || !name->is_string()) return malformed(file, entry, "\"name\" must be a string");
-    if (!names.emplace(*id, std::string(std::string_view(name->get_string()))).second) {
-      return malformed(file, entry, "the id appears twice");
-    }
+    Category value{std::string(std::string_view(name->get_string())), {}};
+    if (auto super = field(category, "supercategory")) value.supercategory = canonical_text(*super);
+    if (!out.emplace(*id, std::move(value)).second) return malformed(file, entry, "the id appears twice");
   }
-  return names;
+  return out;
 }
 
-Status read_image(element image, std::size_t index, std::string_view file, const FileExists& file_exists,
-                  ImageState& state) {
+std::string quoted_list(std::span<const std::string> paths) {
+  std::string out;
+  for (const auto& path : paths) out += fmt::format("{}'{}'", out.empty() ? "" : ", ", path);
+  return out;
+}
+
+// Finds the file of `relative` (a contained file_name) as CocoImageFolders
+// says, recording every path tried in state.looked_for.
+Status find_image(std::string_view relative, std::string_view file, const CocoImageFolders& folders,
+                  const FileExists& file_exists, ImageState& state) {
+  auto found = [&](std::string candidate) {
+    state.looked_for.push_back(std::move(candidate));
+    return file_exists(state.looked_for.back());
+  };
+  if (!folders.images.empty()) {
+    if (found(folders.images + std::string(relative))) state.data_path = state.looked_for.back();
+    return {};
+  }
+  std::string folder(core::folder_of(file));
+  for (const std::string& base : {folder, folder + "images/"}) {
+    if (found(base + std::string(relative))) {
+      state.data_path = state.looked_for.back();
+      return {};
+    }
+  }
+  std::vector<std::string> matches;
+  for (const auto& sibling : folders.siblings) {
+    if (found(sibling + std::string(relative))) matches.push_back(state.looked_for.back());
+  }
+  if (matches.size() > 1) {
+    std::string_view first = matches.front();
+    std::string_view parent = core::folder_of(folder.substr(0, folder.size() - 1));
+    std::string_view sibling = first.substr(parent.size(), first.size() - parent.size() - relative.size() - 1);
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("'{}': image id {}: file_name '{}' is in {} folders beside the COCO file's: {}", file,
+                            state.id, state.file_name, matches.size(), quoted_list(matches)),
+                fmt::format("name the folder of this file's images, e.g. -p images=../{}", sibling));
+  }
+  if (matches.size() == 1) state.data_path = std::move(matches.front());
+  return {};
+}
+
+Status read_image(element image, std::size_t index, std::string_view file, const CocoImageFolders& folders,
+                  const FileExists& file_exists, ImageState& state) {
   std::string entry = fmt::format("images[{}]", index);
   if (!image.is_object()) return malformed(file, entry, "must be an object");
   auto id = required_id(image, "id", file, entry);
@@ -193,42 +270,44 @@ Status read_image(element image, std::size_t index, std::string_view file, const
   entry = fmt::format("image id {}", *id);
   auto name = field(image, "file_name");
   if (!name || !name->is_string()) return malformed(file, entry, "\"file_name\" must be a string");
-  std::string_view file_name = name->get_string();
-  auto relative = core::contained_relative_name(file_name);
+  state.file_name = std::string_view(name->get_string());
+  auto relative = core::contained_relative_name(state.file_name);
   if (!relative) {
     return fail(ErrorCode::invalid_argument,
-                fmt::format("'{}': {}: file_name '{}' leaves the folder of the COCO file", file, entry, file_name),
-                "file names must be relative to the JSON's folder (or its images/ folder), without '..'");
+                fmt::format("'{}': {}: file_name '{}' leaves the folder of the COCO file", file, entry,
+                            state.file_name),
+                "file names must be relative to the image folder, without '..'");
   }
-  std::string folder(core::folder_of(file));
-  std::string direct = folder + *relative;
-  std::string under_images = folder + "images/" + *relative;
-  if (file_exists(direct)) {
-    state.data_path = std::move(direct);
-  } else if (file_exists(under_images)) {
-    state.data_path = std::move(under_images);
-  } else {
-    return fail(ErrorCode::not_found,
-                fmt::format("'{}': {}: file '{}' not found (looked for '{}' and '{}')", file, entry, file_name,
-                            direct, under_images),
-                "index the folder that holds both the COCO file and its images");
-  }
-  std::string header = "{\"image\":{\"file_name\":";
-  core::append_json_string(file_name, header);
-  for (std::string_view key : {"height", "id", "width"}) {
-    if (key == "id") {
-      header += fmt::format(",\"id\":{}", *id);
-      continue;
+  LDB_TRY(find_image(*relative, file, folders, file_exists, state));
+  Fields fields;
+  for (auto [key, value] : image.get_object()) {
+    if (key == "width" || key == "height") {
+      auto size = as_integer(value);
+      if (!size || *size < 0) return malformed(file, entry, fmt::format("\"{}\" must be a non-negative integer", key));
+      fields.emplace_back(key, fmt::format("{}", *size));
+    } else {
+      fields.emplace_back(key, key == "id" ? fmt::format("{}", *id) : canonical_text(value));
     }
-    auto value = field(image, key);
-    if (!value) continue;
-    auto size = as_integer(*value);
-    if (!size || *size < 0) return malformed(file, entry, fmt::format("\"{}\" must be a non-negative integer", key));
-    header += fmt::format(",\"{}\":{}", key, *size);
   }
-  header += "},\"objects\":[";
-  state.header = std::move(header);
+  state.header = "{\"image\":";
+  append_fields(fields, state.header);
+  state.header += ",\"objects\":[";
   return {};
+}
+
+// not_found for a COCO file none of whose images was found.
+std::unexpected<Error> no_image_found(std::string_view file, const ImageState& first, std::size_t count,
+                                      const CocoImageFolders& folders) {
+  std::string message = fmt::format("'{}': none of its {} images was found (image id {}: '{}' is not at {})", file,
+                                    count, first.id, first.file_name, quoted_list(first.looked_for));
+  if (!folders.images.empty()) {
+    return fail(ErrorCode::not_found, std::move(message),
+                "-p images=DIR names the folder holding the images: relative to the COCO file's folder, or absolute");
+  }
+  return fail(ErrorCode::not_found, std::move(message),
+              "index a folder that holds the COCO file and its images: beside it, in its images/ folder, or in a "
+              "folder next to its own (annotations/ + val2017/ as in the COCO downloads); or name the image "
+              "folder: -p images=DIR");
 }
 
 }  // namespace
@@ -240,8 +319,34 @@ bool is_coco_json(std::string_view text) {
   return field(*root, "images") && field(*root, "annotations") && field(*root, "categories");
 }
 
-Result<std::vector<CocoImage>> parse_coco(std::string_view text, std::string_view json_path,
-                                          const FileExists& file_exists) {
+std::vector<std::string> coco_sibling_folders(std::string_view json_path, std::span<const ScannedFile> data) {
+  std::string_view folder = core::folder_of(json_path);
+  if (folder.size() < 2) return {};
+  std::string_view parent = core::folder_of(folder.substr(0, folder.size() - 1));
+  if (parent.empty() || parent.ends_with("//")) return {};
+  auto by_path = [](const ScannedFile& f, std::string_view p) { return f.info.path < p; };
+  std::vector<std::string> out;
+  auto it = std::lower_bound(data.begin(), data.end(), parent, by_path);
+  while (it != data.end() && it->info.path.starts_with(parent)) {
+    std::string_view rest = std::string_view(it->info.path).substr(parent.size());
+    std::size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) {
+      ++it;
+      continue;
+    }
+    std::string sibling = std::string(parent) + std::string(rest.substr(0, slash + 1));
+    // Every path below the sibling sorts before its name + '0' ('0' follows '/').
+    std::string past = sibling;
+    past.back() = '0';
+    if (sibling != folder) out.push_back(std::move(sibling));
+    it = std::lower_bound(it, data.end(), past, by_path);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<CocoFile> parse_coco(std::string_view text, std::string_view json_path, const CocoImageFolders& folders,
+                            const FileExists& file_exists) {
   simdjson::dom::parser parser;
   auto parsed = core::parse_json(parser, text, json_path);
   if (!parsed) return std::unexpected(std::move(parsed).error());
@@ -250,8 +355,8 @@ Result<std::vector<CocoImage>> parse_coco(std::string_view text, std::string_vie
     return fail(ErrorCode::invalid_argument, fmt::format("'{}' is not a COCO file: not a JSON object", json_path),
                 std::string(k_hint));
   }
-  auto names = read_categories(root, json_path);
-  if (!names) return std::unexpected(std::move(names).error());
+  auto categories = read_categories(root, json_path);
+  if (!categories) return std::unexpected(std::move(categories).error());
 
   auto images = top_array(root, "images", json_path);
   if (!images) return std::unexpected(std::move(images).error());
@@ -260,17 +365,20 @@ Result<std::vector<CocoImage>> parse_coco(std::string_view text, std::string_vie
   std::unordered_map<std::string, std::int64_t> by_path;
   for (auto image : *images) {
     ImageState state;
-    LDB_TRY(read_image(image, states.size(), json_path, file_exists, state));
+    LDB_TRY(read_image(image, states.size(), json_path, folders, file_exists, state));
     if (!by_id.emplace(state.id, states.size()).second) {
       return malformed(json_path, fmt::format("image id {}", state.id), "the id appears twice");
     }
-    auto [it, inserted] = by_path.emplace(state.data_path, state.id);
-    if (!inserted) {
-      return malformed(json_path, fmt::format("image id {}", state.id),
-                       fmt::format("its file '{}' is also image id {}", state.data_path, it->second));
+    if (!state.data_path.empty()) {
+      auto [it, inserted] = by_path.emplace(state.data_path, state.id);
+      if (!inserted) {
+        return malformed(json_path, fmt::format("image id {}", state.id),
+                         fmt::format("its file '{}' is also image id {}", state.data_path, it->second));
+      }
     }
     states.push_back(std::move(state));
   }
+  if (!states.empty() && by_path.empty()) return no_image_found(json_path, states.front(), states.size(), folders);
 
   auto annotations = top_array(root, "annotations", json_path);
   if (!annotations) return std::unexpected(std::move(annotations).error());
@@ -289,21 +397,25 @@ Result<std::vector<CocoImage>> parse_coco(std::string_view text, std::string_vie
     }
     auto category_id = required_id(annotation, "category_id", json_path, entry);
     if (!category_id) return std::unexpected(std::move(category_id).error());
-    auto category = names->find(*category_id);
-    if (category == names->end()) {
+    auto category = categories->find(*category_id);
+    if (category == categories->end()) {
       return malformed(json_path, entry, fmt::format("category_id {} is not among the categories", *category_id));
     }
     LDB_TRY(append_object(annotation, category->second, *category_id, json_path, entry,
                           states[image->second].objects));
   }
 
-  std::vector<CocoImage> out;
-  out.reserve(states.size());
+  CocoFile out;
+  out.images.reserve(by_path.size());
   for (auto& state : states) {
+    if (state.data_path.empty()) {
+      out.missing.push_back(MissingImage{state.id, std::move(state.file_name), std::move(state.looked_for)});
+      continue;
+    }
     std::string json = std::move(state.header);
     json += state.objects;
     json += "],\"source_format\":\"coco\"}";
-    out.push_back(CocoImage{state.id, std::move(state.data_path), std::move(json)});
+    out.images.push_back(CocoImage{state.id, std::move(state.data_path), std::move(json)});
   }
   return out;
 }

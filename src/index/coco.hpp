@@ -2,43 +2,78 @@
 // Reader of the COCO detection format (SPEC section 5): one JSON file with
 // top-level "images", "annotations" and "categories". Each image becomes a
 // data object whose ldb annotation is the detection shape shared by every
-// detection format: {"source_format": "coco", "image": {"file_name", "id",
-// "width", "height"}, "objects": [{"category", "category_id", "bbox" [x, y, w, h]
-// absolute, "segmentation"? (polygons or RLE), "area"?, "iscrowd"?}]}, canonical.
+// detection format, canonical:
+//   {"source_format": "coco",
+//    "image": {"id", "file_name", "width"?, "height"?, "license"?, ...every
+//              other key of the COCO image entry, as written},
+//    "objects": [{"category" (the category's name), "category_id",
+//                 "supercategory"? (the category's, when it has one),
+//                 "id"? (the annotation's), "bbox" [x, y, w, h] absolute,
+//                 "segmentation"? (polygons or RLE; an empty list is dropped),
+//                 "area"?, "iscrowd"?, ...every other key of the COCO
+//                 annotation, as written}]}
+// An annotation's "image_id" is not kept (the image is the object), nor its
+// own "category" or "supercategory" keys (the shape's come from the category).
+// The COCO writer (formats/coco_writer.hpp) writes these keys back.
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "index/indexer.hpp"
+#include "index/scan.hpp"
 
 namespace ldb::index {
 
 struct CocoImage {
   std::int64_t id = 0;         // the COCO image id
-  std::string data_path;       // the image file, resolved against the JSON's folder
+  std::string data_path;       // the image file, found as CocoImageFolders says
   std::string canonical_json;  // the image's ldb annotation (detection shape)
+};
+
+struct CocoFile {
+  std::vector<CocoImage> images;      // the images whose file was found, in file order
+  std::vector<MissingImage> missing;  // the others, in file order
 };
 
 // True when `text` is a JSON object holding the keys "images", "annotations"
 // and "categories" (what -m auto takes for COCO); nothing else is checked.
 bool is_coco_json(std::string_view text);
 
-// Tells whether a candidate image path (the JSON's folder joined with a
-// file_name) is a data file of the scan.
+// Tells whether a candidate path is a data file that may be indexed.
 using FileExists = std::function<bool(std::string_view path)>;
 
-// Parses the COCO file at `json_path` (its text is `text`). Each image's
-// file_name resolves against the JSON's folder, then its "images/" folder.
-// Images come back in file order. Errors name the file and the entry
-// ("image id 3", "annotation id 17"): invalid_argument for malformed JSON,
-// missing or mistyped keys, duplicate ids, an annotation whose image_id or
-// category_id is unknown, a bbox that is not 4 numbers, and a file_name that is
-// absolute or leaves the folder ("../"); not_found for an image whose file
-// exists in neither place.
-Result<std::vector<CocoImage>> parse_coco(std::string_view text, std::string_view json_path,
-                                          const FileExists& file_exists);
+// Where the images of a COCO file are looked for. Empty `images`: an image's
+// file_name F resolves against, in order, (1) the JSON's folder, (2) its
+// "images/" folder, (3) the `siblings`: "/d/val2017/F" for
+// "/d/annotations/instances_val2017.json", the layout of the COCO downloads.
+// The first step that finds F wins; F in two sibling folders is ambiguous
+// (an error, never a guess). A non-empty `images` (-p images=DIR) is the one
+// folder looked in.
+struct CocoImageFolders {
+  std::string images;                 // a folder path ending in '/', or empty
+  std::vector<std::string> siblings;  // folder paths ending in '/', sorted
+};
+
+// The sibling folders of the folder of `json_path`: every folder beside it
+// that holds one of the scanned `data` files (sorted by path), ending in '/',
+// sorted. None when the JSON's folder is a root ("/", "s3://bucket/").
+std::vector<std::string> coco_sibling_folders(std::string_view json_path, std::span<const ScannedFile> data);
+
+// Parses the COCO file at `json_path` (its text is `text`), finding each
+// image's file as `folders` says. An image whose file is found nowhere is
+// left out and listed in CocoFile::missing, unless no image of the file is
+// found at all: then not_found naming the first one, with a hint on where
+// images are looked for. Errors name the file and the entry ("image id 3",
+// "annotation id 17"): invalid_argument for malformed JSON, missing or
+// mistyped keys, duplicate ids, an annotation whose image_id or category_id
+// is unknown, a bbox that is not 4 numbers, a file_name that is absolute or
+// leaves the folder ("../"), and a file_name found in two sibling folders.
+Result<CocoFile> parse_coco(std::string_view text, std::string_view json_path, const CocoImageFolders& folders,
+                            const FileExists& file_exists);
 
 }  // namespace ldb::index

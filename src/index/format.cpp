@@ -59,8 +59,10 @@ Status check_params(Format format, std::span<const std::pair<std::string, std::s
   for (const auto& [key, value] : params) {
     if (format == Format::tensorflow_inferred && (key == "label-key" || key == "base-label")) continue;
     if (format == Format::label_studio && key == "data-key") continue;
+    if (format == Format::coco && key == "images") continue;
     std::string_view valid = format == Format::tensorflow_inferred ? "label-key, base-label"
                              : format == Format::label_studio      ? "data-key"
+                             : format == Format::coco              ? "images"
                                                                    : "none";
     return fail(ErrorCode::invalid_argument,
                 fmt::format("parameter '{}' does not apply to format '{}'{}", key, format_name(format),

@@ -302,12 +302,14 @@ Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, co
                                 core::Progress& progress, const Scan& scan, Plan& plan,
                                 Result<KnownPaths> known_paths, const IndexOptions& options) {
   if (!known_paths) return std::unexpected(std::move(known_paths).error());
+  LDB_TRY(known_paths->add(store, outside_paths(plan)));
   auto work = decide_work(store, plan, *known_paths, options);
   if (!work) return std::unexpected(std::move(work).error());
 
   IndexReport report;
   report.format_used = plan.format;
   report.skipped = std::move(plan.skipped);
+  report.missing_images = std::move(plan.missing_images);
   IngestPipeline pipeline(store, fs, plan, *work, options, report);
   LDB_TRY(pipeline.run(pool, progress));
   LDB_TRY(pipeline.commit());
@@ -340,6 +342,24 @@ Result<IndexReport> index_annotation_only(store::Store& store, Plan& plan, const
 }
 
 }  // namespace
+
+std::string describe_missing(const MissingImages& missing) {
+  constexpr std::size_t k_named = 3;
+  std::size_t count = missing.images.size();
+  std::string names;
+  for (std::size_t i = 0; i < count && i < k_named; ++i) {
+    names += fmt::format("{}'{}'", i == 0 ? "" : ", ", missing.images[i].file_name);
+  }
+  if (count > k_named) names += fmt::format(" and {} more", count - k_named);
+  return fmt::format("{} image{} of '{}' skipped: {} not found: {}", count, count == 1 ? "" : "s",
+                     missing.annotation_file, count == 1 ? "file" : "files", names);
+}
+
+std::string describe_missing_image(std::string_view annotation_file, const MissingImage& image) {
+  std::string looked;
+  for (const auto& path : image.looked_for) looked += fmt::format("{}'{}'", looked.empty() ? "" : ", ", path);
+  return fmt::format("'{}': image id {}: '{}' is not at {}", annotation_file, image.id, image.file_name, looked);
+}
 
 Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
                                 core::Progress& progress, std::span<const std::string> paths,

@@ -26,7 +26,9 @@
 //   there is no pair and every .json file is a COCO file (index/coco.hpp).
 // - coco: every .json file is a COCO detection file; each image it lists is
 //   indexed with its annotations as its ldb annotation (index/coco.hpp).
-//   Data files no COCO file names are not indexed.
+//   Data files no COCO file names are not indexed; an image whose file is
+//   missing is left out (IndexReport::missing_images). -p images=DIR names
+//   the image folder.
 // - yolo: Ultralytics layout, images/ + labels/*.txt + data.yaml or
 //   classes.txt (index/yolo.hpp); auto picks it, when there is no pair,
 //   for a root holding images/, labels/ and a names file.
@@ -40,6 +42,7 @@
 //   "data" objects.
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,12 +79,41 @@ enum class BadAnnotation {
   skip,  // the file's pair is left out, the error is kept in IndexReport::skipped
 };
 
+// Whether a data file outside the paths being indexed may be indexed (the
+// caller's storage rule: inside a registered storage location); its error
+// says why not.
+using LocationCheck = std::function<Status(std::string_view path)>;
+
 struct IndexOptions {
   Format format = Format::auto_detect;
-  std::vector<std::pair<std::string, std::string>> params;  // -p K=V: label-key, base-label (infer)
+  std::vector<std::pair<std::string, std::string>> params;  // -p K=V: label-key, base-label (infer), images (coco)
   store::IngestOptions ingest;                               // annotation-update mode, add-tags
   BadAnnotation bad_annotation = BadAnnotation::fail;
+  // Files that annotations name outside the paths being indexed (an absolute
+  // path in a Label Studio task, COCO's -p images=DIR) are indexed when this
+  // accepts them; without it they are refused.
+  LocationCheck location_check;
 };
+
+// An image a COCO file lists whose file was found nowhere.
+struct MissingImage {
+  std::int64_t id = 0;
+  std::string file_name;                // as the COCO file writes it
+  std::vector<std::string> looked_for;  // the paths tried, in order
+};
+
+// The images of one annotation file left out because their files are missing.
+struct MissingImages {
+  std::string annotation_file;
+  std::vector<MissingImage> images;  // in file order
+};
+
+// One line for people: "1 image of 'F' skipped: file not found: 'x.jpg'"
+// (up to three names, then "and N more").
+std::string describe_missing(const MissingImages& missing);
+
+// One line per image: "'F': image id 3: 'x.jpg' is not at 'P1', 'P2'".
+std::string describe_missing_image(std::string_view annotation_file, const MissingImage& image);
 
 struct IndexReport {
   Format format_used = Format::auto_detect;
@@ -96,6 +128,9 @@ struct IndexReport {
   store::Collection refs;
   // With BadAnnotation::skip: one error per annotation file left out, by path.
   std::vector<Error> skipped;
+  // Images left out of otherwise indexed COCO files, by annotation file path:
+  // not errors, for the caller to warn about.
+  std::vector<MissingImages> missing_images;
 };
 
 // Indexes `paths` (files or folders; globs already expanded by the caller)

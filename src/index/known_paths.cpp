@@ -8,15 +8,22 @@ namespace ldb::index {
 
 Result<KnownPaths> KnownPaths::load(store::Store& store, std::span<const std::string> roots) {
   KnownPaths out;
+  LDB_TRY(out.add(store, roots));
+  return out;
+}
+
+Status KnownPaths::add(store::Store& store, std::span<const std::string> roots) {
+  if (roots.empty()) return {};
   for (const auto& root : roots) {
     auto known = store.known_paths_under(root);
     if (!known) return std::unexpected(std::move(known).error());
-    out.m_paths.insert(out.m_paths.end(), std::make_move_iterator(known->begin()),
-                       std::make_move_iterator(known->end()));
+    m_paths.insert(m_paths.end(), std::make_move_iterator(known->begin()), std::make_move_iterator(known->end()));
   }
-  out.m_by_path.reserve(out.m_paths.size());
-  for (std::size_t i = 0; i < out.m_paths.size(); ++i) out.m_by_path.emplace(out.m_paths[i].path, i);
-  return out;
+  // The keys view the paths' text, which moved if the vector grew.
+  m_by_path.clear();
+  m_by_path.reserve(m_paths.size());
+  for (std::size_t i = 0; i < m_paths.size(); ++i) m_by_path.emplace(m_paths[i].path, i);
+  return {};
 }
 
 const store::KnownPath* KnownPaths::find(std::string_view path) const {

@@ -20,6 +20,10 @@ class KnownPaths {
   // One Store::known_paths_under call per root.
   static Result<KnownPaths> load(store::Store& store, std::span<const std::string> roots);
 
+  // Loads the records under more roots (paths not under the first ones: data
+  // files outside the scanned roots, Plan::outside).
+  Status add(store::Store& store, std::span<const std::string> roots);
+
   // nullptr when the path was never indexed.
   const store::KnownPath* find(std::string_view path) const;
 

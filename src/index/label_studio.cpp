@@ -8,6 +8,7 @@
 #include "index/label_studio.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
@@ -73,21 +74,24 @@ Result<std::string> resolve_uri(std::string_view uri, std::string_view folder, c
   auto leaves = [&] {
     return fail(ErrorCode::invalid_argument,
                 fmt::format("'{}': {}: {} leaves the folder of the export", file, task, where),
-                "data files must lie in the export's folder or below it (no '..', no outside absolute paths)");
+                "a relative path must stay in the export's folder or below it (no '..'); name files elsewhere by "
+                "absolute path");
   };
   auto missing = [&](std::string_view looked) {
     return fail(ErrorCode::not_found, fmt::format("'{}': {}: {}: file not found (looked for {})", file, task, where, looked),
-                "put the data files beside the export (as the URIs name them) and index that folder");
+                "put the data files where the URIs say (relative ones beside the export) and index that folder");
   };
   std::string_view path = uri;
   std::string decoded;
   constexpr std::string_view k_local_files = "/data/local-files/?d=";
+  bool file_uri = false;
   if (uri.starts_with(k_local_files)) {
     decoded = percent_decode(uri.substr(k_local_files.size()));
     path = decoded;
     while (path.starts_with('/')) path.remove_prefix(1);  // d= is relative to the document root
   } else if (uri.starts_with("file://")) {
     path = uri.substr(7);
+    file_uri = true;
   } else if (std::size_t scheme = uri.find("://"); scheme != std::string_view::npos) {
     return fail(ErrorCode::unsupported,
                 fmt::format("'{}': {}: {} is a URL; ldb reads Label Studio data from local files only", file, task,
@@ -103,22 +107,26 @@ Result<std::string> resolve_uri(std::string_view uri, std::string_view folder, c
     if (exists(candidate)) return candidate;
     return missing(fmt::format("'{}'", candidate));
   }
-  // An absolute path: the file itself when inside the folder, else a path on
-  // the Label Studio server ("/data/upload/3/x.jpg"), looked up in the folder.
+  // An absolute path names that file ("file:///d/x.jpg" always; a bare
+  // "/d/x.jpg" when the file is there)...
+  if (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..")) {
+    return fail(ErrorCode::invalid_argument, fmt::format("'{}': {}: {} names a folder, not a file", file, task, where),
+                "point the task's data at a file");
+  }
   std::string absolute = core::normalize_local_path(path);
-  std::string_view base = folder;
-  if (base.size() > 1) base.remove_suffix(1);
-  // Strictly below the folder: "file:///set/b/.." names the folder itself.
-  if (absolute != base && core::path_is_within(absolute, base) && exists(absolute)) return absolute;
-  if (uri.starts_with("file://")) return leaves();
+  if (exists(absolute)) return absolute;
+  if (file_uri) return missing(fmt::format("'{}'", absolute));
+  // ...else a path on the Label Studio server ("/data/upload/3/x.jpg"),
+  // looked up in the export's folder: as it is, then by its base name.
   auto relative = core::contained_name(path.substr(1));
-  if (!relative) return leaves();
+  if (!relative) return missing(fmt::format("'{}'", absolute));
   std::string under = std::string(folder) + *relative;
   if (exists(under)) return under;
   std::size_t slash = relative->rfind('/');
   std::string beside = std::string(folder) + relative->substr(slash == std::string::npos ? 0 : slash + 1);
   if (beside != under && exists(beside)) return beside;
-  return missing(beside != under ? fmt::format("'{}' and '{}'", under, beside) : fmt::format("'{}'", under));
+  return missing(beside != under ? fmt::format("'{}', '{}' and '{}'", absolute, under, beside)
+                                 : fmt::format("'{}' and '{}'", absolute, under));
 }
 
 std::string task_name(element task, std::size_t index) {
@@ -188,6 +196,15 @@ Result<LabelStudioTask> read_task(element task, std::size_t index, std::string_v
   return out;
 }
 
+// `value` rounded to 15 significant digits.
+double without_noise(double value) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  std::string text = fmt::format("{:.14e}", value);
+  double out = 0;
+  std::from_chars(text.data(), text.data() + text.size(), out);
+  return out;
+}
+
 // Appends a number in the shortest round-trip form.
 void append_number(double value, std::string& out) {
   if (value == 0) value = 0;  // no "-0"
@@ -223,8 +240,7 @@ Result<double> percent(element value, std::string_view key, std::string_view fil
 // The object text (without category) of a rectangle or polygon result.
 Result<std::string> region_geometry(element value, std::string_view type, LabelStudioImageSize size,
                                     std::string_view file, std::string_view where) {
-  double sx = size.width / 100.0;
-  double sy = size.height / 100.0;
+  const double width = size.width, height = size.height;
   std::vector<double> xs, ys;
   std::string extra;
   if (type == "rectanglelabels") {
@@ -240,7 +256,8 @@ Result<std::string> region_geometry(element value, std::string_view type, LabelS
       if (!is_number(*r) || !std::isfinite(number_of(*r))) return malformed(file, where, "value.rotation must be a number");
       rotation = number_of(*r);
     }
-    double x = v[0] * sx, y = v[1] * sy, w = v[2] * sx, h = v[3] * sy;
+    double x = label_studio_pixels(v[0], width), y = label_studio_pixels(v[1], height);
+    double w = label_studio_pixels(v[2], width), h = label_studio_pixels(v[3], height);
     if (std::fmod(rotation, 360.0) == 0) {
       std::string text = "{\"bbox\":[";
       for (double n : {x, y, w, h}) {
@@ -267,7 +284,7 @@ Result<std::string> region_geometry(element value, std::string_view type, LabelS
             count = 3;
             break;
           }
-          (count == 0 ? xs : ys).push_back(number_of(n) * (count == 0 ? sx : sy));
+          (count == 0 ? xs : ys).push_back(label_studio_pixels(number_of(n), count == 0 ? width : height));
           ++count;
         }
       }
@@ -278,7 +295,7 @@ Result<std::string> region_geometry(element value, std::string_view type, LabelS
   auto [min_x, max_x] = std::minmax_element(xs.begin(), xs.end());
   auto [min_y, max_y] = std::minmax_element(ys.begin(), ys.end());
   std::string text = "{\"bbox\":[";
-  for (double n : {*min_x, *min_y, *max_x - *min_x, *max_y - *min_y}) {
+  for (double n : {*min_x, *min_y, without_noise(*max_x - *min_x), without_noise(*max_y - *min_y)}) {
     append_number(n, text);
     text.push_back(',');
   }
@@ -354,6 +371,8 @@ Status read_objects(element task, std::optional<LabelStudioImageSize> fallback,
 }
 
 }  // namespace
+
+double label_studio_pixels(double percent, double size) { return without_noise(percent * size / 100.0); }
 
 bool is_label_studio_json(std::string_view text) {
   simdjson::dom::parser parser;
@@ -440,7 +459,7 @@ Result<std::string> label_studio_annotation(const LabelStudioTask& task, const c
 
 Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& scan,
                                           std::vector<Result<std::string>>& texts, const IndexOptions& options,
-                                          const ParallelLoop& loop) {
+                                          DataFiles& files, const ParallelLoop& loop) {
   if (scan.json.empty()) {
     return fail(ErrorCode::not_found, "no Label Studio export (.json) was found under the paths given",
                 "index the folder that holds the export and its data files");
@@ -457,7 +476,7 @@ Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& s
   };
   std::vector<Found> found;
   LabelStudioPlan plan;
-  auto exists = [&](std::string_view path) { return find_file(scan.data, path) != nullptr; };
+  auto exists = [&](std::string_view path) { return files.exists(path); };
   for (std::size_t i = 0; i < texts.size(); ++i) {
     const ScannedFile& json = scan.json[i];
     auto tasks = texts[i] ? parse_label_studio(*texts[i], json.info.path, data_key, exists)
@@ -470,8 +489,13 @@ Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& s
       return std::unexpected(std::move(tasks).error());
     }
     for (auto& task : *tasks) {
-      const ScannedFile* data = find_file(scan.data, task.data_path);
-      found.push_back(Found{std::move(task), &json, data});
+      auto data = files.get(task.data_path, json.root);
+      if (!data) {
+        Error error = std::move(data).error();
+        error.message = fmt::format("'{}': {}: {}", json.info.path, task.name, error.message);
+        return std::unexpected(std::move(error));
+      }
+      found.push_back(Found{std::move(task), &json, *data});
     }
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.data->info.path < b.data->info.path; });

@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "core/paths.hpp"
 #include "index/coco.hpp"
 #include "index/label_studio.hpp"
 #include "index/yolo.hpp"
 #include "index/voc.hpp"
 #include "index/infer.hpp"
+#include "storage/url.hpp"
 
 namespace ldb::index {
 
@@ -102,35 +104,79 @@ bool all_label_studio(const std::vector<Result<std::string>>& texts) {
   return !texts.empty();
 }
 
+// The folder -p images=DIR names for the COCO file at `json_path` (ending in
+// '/'); invalid_argument when it climbs above the root or fails the location
+// rule (outside the scanned roots).
+Result<std::string> coco_images_folder(DataFiles& files, std::string_view json_path, std::string_view dir) {
+  std::string folder;
+  if (dir.starts_with('/') || dir.find("://") != std::string_view::npos) {
+    folder = storage::normalize_storage_path(dir);
+  } else if (auto joined = core::join_relative(core::folder_of(json_path), dir)) {
+    folder = std::move(*joined);
+  } else {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("-p images={}: it climbs above the root from the folder of '{}'", dir, json_path),
+                "name the image folder relative to the COCO file's folder (e.g. -p images=../val2017), or absolute");
+  }
+  if (!files.under_scanned_roots(folder)) {
+    if (auto allowed = files.check_location(folder); !allowed) {
+      Error error = std::move(allowed).error();
+      error.message = fmt::format("-p images={}: {}", dir, error.message);
+      return std::unexpected(std::move(error));
+    }
+  }
+  if (!folder.ends_with('/')) folder.push_back('/');
+  return folder;
+}
+
 // Every image of every COCO file, sorted by data path; an image file named by
 // two COCO files is an error naming both.
 Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, const IndexOptions& options,
-                 Plan& plan) {
+                 DataFiles& files, Plan& plan) {
   if (scan.json.empty()) {
     return fail(ErrorCode::not_found, "no COCO file (.json) was found under the paths given",
                 "index the folder that holds the COCO annotation file and its images");
+  }
+  std::string_view images_param;
+  for (const auto& [key, value] : options.params) {
+    if (key == "images") images_param = value;
   }
   struct Found {
     PlannedItem item;
     const ScannedFile* json = nullptr;
   };
   std::vector<Found> found;
-  auto exists = [&](std::string_view path) { return find_file(scan.data, path) != nullptr; };
+  auto exists = [&](std::string_view path) { return files.exists(path); };
+  bool skip = options.bad_annotation == BadAnnotation::skip;
   for (std::size_t i = 0; i < texts.size(); ++i) {
     const ScannedFile& json = scan.json[i];
-    auto images = texts[i] ? parse_coco(*texts[i], json.info.path, exists)
-                           : Result<std::vector<CocoImage>>(std::unexpected(std::move(texts[i]).error()));
-    if (!images) {
-      if (options.bad_annotation == BadAnnotation::skip && is_malformed_json(images.error())) {
-        plan.skipped.push_back(std::move(images).error());
+    CocoImageFolders folders;
+    if (!images_param.empty()) {
+      auto images = coco_images_folder(files, json.info.path, images_param);
+      if (!images) return std::unexpected(std::move(images).error());
+      folders.images = std::move(*images);
+    } else {
+      folders.siblings = coco_sibling_folders(json.info.path, scan.data);
+    }
+    auto coco = texts[i] ? parse_coco(*texts[i], json.info.path, folders, exists)
+                         : Result<CocoFile>(std::unexpected(std::move(texts[i]).error()));
+    if (!coco) {
+      if (skip && is_malformed_json(coco.error())) {
+        plan.skipped.push_back(std::move(coco).error());
         continue;
       }
-      return std::unexpected(std::move(images).error());
+      return std::unexpected(std::move(coco).error());
     }
-    for (auto& image : *images) {
-      const ScannedFile* data = find_file(scan.data, image.data_path);
-      found.push_back(Found{PlannedItem{data, AnnotationSource::derived, nullptr, std::move(image.canonical_json)}, &json});
+    for (auto& image : coco->images) {
+      auto data = files.get(image.data_path, json.root);
+      if (!data) {
+        Error error = std::move(data).error();
+        error.message = fmt::format("'{}': image id {}: {}", json.info.path, image.id, error.message);
+        return std::unexpected(std::move(error));
+      }
+      found.push_back(Found{PlannedItem{*data, AnnotationSource::derived, nullptr, std::move(image.canonical_json)}, &json});
     }
+    if (!coco->missing.empty()) plan.missing_images.push_back(MissingImages{json.info.path, std::move(coco->missing)});
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.item.data->info.path < b.item.data->info.path; });
@@ -152,6 +198,7 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
 Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
                        const ParallelLoop& loop) {
   Plan plan;
+  DataFiles files(fs, scan, options.location_check);
   Format format = options.format;
   bool detected = format == Format::auto_detect;
   std::vector<Result<AnnotationOnlyParse>> parsed;
@@ -227,7 +274,7 @@ Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOpt
     }
     case Format::coco:
       if (json_texts.empty()) json_texts = read_json_texts(fs, scan, loop);
-      LDB_TRY(plan_coco(scan, json_texts, options, plan));
+      LDB_TRY(plan_coco(scan, json_texts, options, files, plan));
       break;
     case Format::yolo: {
       auto yolo = plan_yolo(fs, scan, options, loop);
@@ -246,14 +293,22 @@ Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOpt
     }
     case Format::label_studio: {
       if (json_texts.empty()) json_texts = read_json_texts(fs, scan, loop);
-      auto tasks = plan_label_studio(fs, scan, json_texts, options, loop);
+      auto tasks = plan_label_studio(fs, scan, json_texts, options, files, loop);
       if (!tasks) return std::unexpected(std::move(tasks).error());
       plan.items = std::move(tasks->items);
       plan.skipped = std::move(tasks->skipped);
       break;
     }
   }
+  plan.outside = files.take_outside();
   return plan;
+}
+
+std::vector<std::string> outside_paths(const Plan& plan) {
+  std::vector<std::string> paths;
+  paths.reserve(plan.outside.size());
+  for (const auto& [path, file] : plan.outside) paths.push_back(path);
+  return paths;
 }
 
 }  // namespace ldb::index

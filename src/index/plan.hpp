@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "index/annotation_only.hpp"
+#include "index/data_files.hpp"
 #include "index/indexer.hpp"
 #include "index/scan.hpp"
 
@@ -35,13 +36,20 @@ struct Plan {
   std::vector<PlannedItem> items;                   // pairs and inferred formats, sorted by data path
   std::vector<AnnotationOnlyFile> annotation_only;  // annotation-only format, sorted by file path
   std::vector<Error> skipped;                       // BadAnnotation::skip: files left out
+  OutsideFiles outside;                             // data files of items outside the scanned roots
+  std::vector<MissingImages> missing_images;        // COCO images left out: their files are missing
 };
+
+// The paths of plan.outside, for KnownPaths::load.
+std::vector<std::string> outside_paths(const Plan& plan);
 
 // Calls body(begin, end) over chunks covering [0, n), possibly in parallel.
 using ParallelLoop = std::function<void(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body)>;
 
 // Chooses the format (auto-detection per index/indexer.hpp), checks the
-// format parameters, and pairs files. Errors name the offending file.
+// format parameters, and pairs files. Data files that annotations name
+// outside the scanned roots are looked up through `fs` and must pass
+// options.location_check. Errors name the offending file.
 Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
                        const ParallelLoop& loop);
 

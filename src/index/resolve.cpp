@@ -32,6 +32,7 @@ Result<store::Collection> resolve_pairs(store::Store& store, const Scan& scan, c
   const bool compare_derived = options.format != Format::auto_detect || !options.params.empty();
   auto known_paths = KnownPaths::load(store, scan.roots);
   if (!known_paths) return std::unexpected(std::move(known_paths).error());
+  LDB_TRY(known_paths->add(store, outside_paths(plan)));
   store::Collection refs;
   std::vector<std::size_t> derived;  // items whose stored annotation content must match
   for (std::size_t i = 0; i < plan.items.size(); ++i) {

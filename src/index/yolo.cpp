@@ -240,7 +240,18 @@ Result<std::string> yolo_annotation(std::string_view file_name, std::uint32_t wi
     if (!segmentation.empty()) json += R"(,"segmentation":)" + segmentation;
     json.push_back('}');
   }
-  json += "]}";
+  json.push_back(']');
+  if (!names.empty()) {
+    // The whole class table, so that instantiate -m yolo can name classes no
+    // member of a dataset uses.
+    json += R"(,"names":[)";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i > 0) json.push_back(',');
+      core::append_json_string(names[i], json);
+    }
+    json.push_back(']');
+  }
+  json.push_back('}');
   return core::canonical_json(json, label_subject);
 }
 

@@ -8,9 +8,10 @@
 // folder holding images/) or a parent of it inside the indexed root. Each image
 // gets a derived annotation in the shared detection shape ({"source_format",
 // "image": {"file_name", "width", "height"}, "objects": [{"category",
-// "category_id", "bbox": [x, y, w, h], "segmentation"}]}):
+// "category_id", "bbox": [x, y, w, h], "segmentation"}], "names": [...]}):
 // boxes and polygons in absolute pixels, using the image size read from its
-// header (with the EXIF rotation applied, as Ultralytics does).
+// header (with the EXIF rotation applied, as Ultralytics does); "names" is the
+// dataset's whole class table by index, when it has one.
 
 #include <optional>
 #include <span>
@@ -38,8 +39,8 @@ bool is_yolo_image(std::string_view path);
 
 // The canonical JSON annotation of one image: `file_name` as recorded, the
 // image's display size, the label text (nullptr when there is no label file:
-// "objects": []) and the class names by index (empty: categories are the
-// index as a string). invalid_argument naming "label_subject:line" for a
+// "objects": []) and the class names by index (kept as "names"; empty:
+// categories are the index as a string and there is no "names"). invalid_argument naming "label_subject:line" for a
 // wrong field count, a non-number, a class index out of range or a value
 // outside [0, 1] beyond k_yolo_tolerance.
 Result<std::string> yolo_annotation(std::string_view file_name, std::uint32_t width, std::uint32_t height,

@@ -51,7 +51,7 @@ class HostileJsonTest(HostileTestCase):
             "trailing": '{"a": 1} {"b": 2}',
             "nan": '{"a": NaN}',
             "empty": "",
-            "bom": "\ufeff{}",
+            "two-boms": "\ufeff\ufeff{}",
         }
         for name, text in bad.items():
             write_file(os.path.join(folder, name + ".png"), data_bytes(name))
@@ -59,12 +59,16 @@ class HostileJsonTest(HostileTestCase):
         write_file(os.path.join(folder, "binary.png"), data_bytes("binary"))
         write_file(os.path.join(folder, "binary.json"), b"\xff\xfe\x00{\x80\x81")
         write_pair_ok = make_pairs(os.path.join(folder, "good"), 2)
+        # One UTF-8 byte order mark is allowed (RFC 8259 lets parsers skip it).
+        write_file(os.path.join(folder, "bom.png"), data_bytes("bom"))
+        write_file(os.path.join(folder, "bom.json"), "\ufeff{}")
         r = self.ldb("index", folder)
         self.assert_clear_error(r, rc=2)
         for name in list(bad) + ["binary"]:
             self.assertIn(os.path.join(folder, name + ".json"), r.err + r.out, name)
+        self.assertNotIn(os.path.join(folder, "bom.json"), r.err + r.out)
         # The good pairs landed; the bad ones did not.
-        self.assertEqual(sorted(self.ids("ds:root")), sorted(write_pair_ok))
+        self.assertEqual(sorted(self.ids("ds:root")), sorted(write_pair_ok + [md5(data_bytes("bom"))]))
 
     def test_100000_levels_deep_annotation_is_refused_not_a_stack_overflow(self):
         folder = os.path.join(self.data, "deep")

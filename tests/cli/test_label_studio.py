@@ -5,8 +5,10 @@ $LDB_TESTDATA_DIR/label-studio."""
 import copy
 import json
 import os
+import shutil
 import struct
 import zlib
+from fractions import Fraction
 
 from ldbtest import LdbTestCase, main, md5, read_json, write_file, write_json
 
@@ -52,6 +54,17 @@ def close(a, b, path="") -> str:
                 return diff
         return ""
     return "" if a == b else f"{path}: {a!r} != {b!r}"
+
+
+def short_decimal(value: Fraction) -> bool:
+    """Whether value is a decimal of at most 15 significant digits."""
+    if value == 0:
+        return True
+    for places in range(0, 20):
+        scaled = value * 10 ** places
+        if scaled.denominator == 1:
+            return len(str(abs(scaled.numerator)).strip("0")) <= 15
+    return False
 
 
 def server_path_file(folder: str, uri: str) -> str:
@@ -198,6 +211,72 @@ class LabelStudioTest(LdbTestCase):
         self.assertEqual(self.annotation(md5(content))["objects"],
                          [{"category": "bus", "bbox": [16, 12, 32, 24]}])
 
+    def test_pixel_boxes_come_back_without_float_noise(self):
+        """Detection shapes -> percent -> pixels: the same numbers, and the
+        percentages hold no float noise (46.7, not 46.699999999999996), on the
+        real YOLO dataset and on COCO boxes over real photos."""
+        yolo = os.path.join(self.data, "yolo-real")
+        shutil.copytree(os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "yolo-real"), yolo)
+        coco = os.path.join(self.data, "coco")
+        with open(os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "photos", "hubble_deep_field.jpg"), "rb") as f:
+            content = f.read()
+        write_file(os.path.join(coco, "images", "hubble.jpg"), content)
+        write_json(os.path.join(coco, "annotations.json"), {
+            "images": [{"id": 1, "file_name": "hubble.jpg", "width": 1000, "height": 872}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [467, 0.1, 533, 871.9]},
+                            {"id": 2, "image_id": 1, "category_id": 1, "bbox": [128.5, 33.3, 0.7, 1.9]}],
+            "categories": [{"id": 1, "name": "galaxy"}]})
+        self.ok("index", yolo)
+        self.ok("index", "-m", "coco", coco)
+        self.stage("ds:all")
+        self.ok("add", yolo)
+        self.ok("add", coco)
+        before = {h: self.annotation(h)["objects"] for h in self.ids()}
+        self.assertEqual(len(before), 8)
+        self.ok("instantiate", "-m", "label-studio")
+        with open(os.path.join(self.ws, "annotations.json")) as f:
+            text = f.read()
+        self.assertIn('"x": 46.7,', text)
+        self.assertIn('"width": 53.3,', text)
+        checked = 0
+        for task in json.loads(text):
+            objects = before[task["data"]["data-object-info"]["md5"]]
+            for result, obj in zip(task["annotations"][0]["result"], objects, strict=True):
+                sides = (result["original_width"], result["original_height"]) * 2
+                for key, pixels, side in zip(("x", "y", "width", "height"), obj["bbox"], sides):
+                    exact = Fraction(repr(pixels)) * 100 / side
+                    if short_decimal(exact):  # e.g. 92 px of 1280 is 7.1875%, never 7.187499999999999
+                        self.assertEqual(result["value"][key], float(exact), (key, pixels, side))
+                        checked += 1
+        self.assertGreater(checked, 20)
+        self.ok("add-storage", self.ws)
+        self.ok("index", "-m", "label-studio", self.ws)
+        for h, objects in before.items():
+            after = self.annotation(h)["objects"]
+            self.assertEqual([o["bbox"] for o in after], [o["bbox"] for o in objects], h)
+            self.assertEqual([o["category"] for o in after], [o["category"] for o in objects], h)
+
+    def test_real_rectangles_to_coco_are_not_clipped(self):
+        """Boxes from real percent coordinates (x + w computed in doubles)
+        lie inside their image: no clipping warning, the same numbers."""
+        hashes = {}
+        for k, name in enumerate(["yolo-data.json", "json_min-data.json"]):
+            folder, tasks, task_hashes = self.copy_export(name, 70 + 10 * k)
+            self.ok("index", "-m", "label-studio", folder)
+            hashes.update(task_hashes)
+        self.stage("ds:rects")
+        self.ok("add", *[os.path.join(self.data, n) for n in ("yolo-data", "json_min-data")])
+        self.ok("instantiate", "-m", "coco")  # no warning
+        doc = read_json(os.path.join(self.ws, "annotations.json"))
+        self.assertGreater(len(doc["annotations"]), 0)
+        for image in doc["images"]:
+            h = os.path.splitext(image["file_name"])[0].rsplit("-", 1)[1]
+            want = [o["bbox"] for o in self.annotation(h)["objects"]]
+            got = [a["bbox"] for a in doc["annotations"] if a["image_id"] == image["id"]]
+            self.assertEqual(got, want, h)
+            for x, y, w, hh in got:
+                self.assertTrue(x + w <= image["width"] and y + hh <= image["height"], (x, y, w, hh))
+
     def test_data_key_and_local_uris(self):
         folder = os.path.join(self.data, "ls")
         a, b, c = make_png(8, 8, 1), make_png(8, 8, 2), make_png(8, 8, 3)
@@ -221,14 +300,61 @@ class LabelStudioTest(LdbTestCase):
         write_file(os.path.join(folder, "ok.png"), make_png(4, 4, 9))
         write_json(os.path.join(folder, "export.json"),
                    [{"id": 5, "data": {"image": "ok.png"}}, {"id": 6, "data": {"image": uri}}])
-        self.index_fails(folder, ["export.json", "task id 6"] + contains)
+        return self.index_fails(folder, ["export.json", "task id 6"] + contains)
 
     def test_hostile_paths_are_refused(self):
         write_file(os.path.join(self.data, "secret.png"), make_png(4, 4, 8))
-        for uri in ("../secret.png", "a/../../secret.png", "file://" + os.path.join(self.data, "secret.png"),
-                    "/data/local-files/?d=..%2Fsecret.png"):
+        for uri in ("../secret.png", "a/../../secret.png", "/data/local-files/?d=..%2Fsecret.png"):
             with self.subTest(uri=uri):
                 self.hostile(uri, ["leaves the folder"])
+        # An absolute path names that file, so it must lie in registered storage.
+        outside = write_file(os.path.join(self.tmp, "outside", "secret.png"), make_png(4, 4, 7))
+        for uri in ("file://" + outside, outside, "file://" + os.path.join(self.tmp, "outside", "x", "..", "secret.png")):
+            with self.subTest(uri=uri):
+                r = self.hostile(uri, [f"'{outside}' is not inside a registered storage location",
+                                       "hint: files that annotations name must lie in registered storage too"])
+                self.assertEqual(r.rc, 2, r.describe())
+        self.assertEqual(self.count("ds:root"), 0)
+
+    def test_absolute_paths_name_the_file(self):
+        """Tasks naming real photos by absolute path (as a Label Studio export
+        of local files does) index those files, wherever in registered storage
+        they are; the export's folder holds nothing but the export."""
+        photos = os.path.join(self.data, "photos")
+        hashes = {}
+        for name in ("dog.jpg", "person.jpg", "chelsea.png"):
+            with open(os.path.join(os.path.dirname(TESTDATA), "photos", name), "rb") as f:
+                content = f.read()
+            write_file(os.path.join(photos, name), content)
+            hashes[name] = md5(content)
+        box = {"x": 25, "y": 50, "width": 50, "height": 25, "rotation": 0, "rectanglelabels": ["animal"]}
+        tasks = [{"id": 1, "data": {"image": os.path.join(photos, "dog.jpg")},
+                  "annotations": [{"result": [{"type": "rectanglelabels", "original_width": 768,
+                                               "original_height": 576, "value": box}]}]},
+                 {"id": 2, "data": {"image": "file://" + os.path.join(photos, "person.jpg")}, "annotations": []},
+                 {"id": 3, "data": {"image": "/data/local-files/?d=" + os.path.join(photos, "chelsea.png")},
+                  "annotations": [{"result": [{"type": "rectanglelabels", "value": box}]}]}]
+        export = write_json(os.path.join(self.data, "exports", "project-1.json"), tasks)
+        # ?d= is relative to Label Studio's document root, which ldb takes to be
+        # the export's folder: the chelsea task names exports/<photos path>.
+        self.index_fails(os.path.dirname(export), ["task id 3", "file not found"])
+        write_json(export, tasks[:2])
+        counts = self.index_counts(self.ok("index", "-m", "label-studio", os.path.dirname(export)))
+        self.assertEqual(counts, {"format": "label-studio", "objects_found": 2, "objects_new": 2,
+                                  "annotations_found": 2, "annotations_new": 2})
+        dog = self.annotation(hashes["dog.jpg"])
+        self.assertEqual(dog["image"], {"file_name": "dog.jpg", "width": 768, "height": 576})
+        self.assertEqual(dog["objects"], [{"category": "animal", "bbox": [192, 288, 384, 144]}])
+        self.assertEqual(dog["data"], {"image": os.path.join(photos, "dog.jpg"),
+                                       "data-object-info": {"md5": hashes["dog.jpg"], "path_key": "image"}})
+        person = self.annotation(hashes["person.jpg"])
+        self.assertEqual(person["image"], {"file_name": "person.jpg", "width": 640, "height": 424})  # header
+        self.assertEqual(person["objects"], [])
+        # The photos are indexed at their own paths; again, nothing is new.
+        self.assertEqual(sorted(self.ids("ds:root", "--path", "photos/")), sorted([hashes["dog.jpg"],
+                                                                                  hashes["person.jpg"]]))
+        counts = self.index_counts(self.ok("index", "-m", "label-studio", export))
+        self.assertEqual((counts["objects_found"], counts["objects_new"], counts["annotations_new"]), (2, 0, 0))
 
     def test_urls_and_missing_files(self):
         self.hostile("https://example.com/x.jpg", ["is a URL"])

@@ -4,7 +4,8 @@ import glob
 import os
 import shutil
 
-from ldbtest import LdbTestCase, main, md5, write_file
+from ldbtest import LdbTestCase, main, md5, write_file, write_json
+from test_image_attributes import expected_attributes
 
 TESTDATA = os.environ.get("LDB_TESTDATA_DIR", "")
 
@@ -72,12 +73,69 @@ class YoloTest(LdbTestCase):
                 for g, w in zip(got_values, want_values):
                     self.assertAlmostEqual(g, w, delta=1e-4, msg=image)
 
-        # The output is itself a YOLO dataset that ldb reads back.
+        # The output is itself a YOLO dataset that ldb reads back, to the same
+        # pixel boxes (not 128.4995 for 128.5: enough digits are written).
+        before = {h: self.annotation(h) for h in self.ids("ds:root")}
         copy = os.path.join(self.data, "again")
         shutil.copytree(self.ws, copy, ignore=shutil.ignore_patterns(".ldb_workspace"))
         out = self.ok("index", copy)
         self.assertIn("Format: yolo", out)
         self.assertIn("Data objects: 7 found, 0 new", out)
+        for h, old in before.items():
+            new = self.annotation(h)
+            self.assertEqual(new["objects"], old["objects"], h)
+            self.assertEqual(new["names"], classes)
+            self.assertNotEqual(new["image"]["file_name"], old["image"]["file_name"])  # really read again
+
+    def test_classes_no_member_uses_keep_their_names(self):
+        src = self.copy_real()
+        self.use_init_instance()
+        self.ok("index", src)
+        self.stage("ds:closed")
+        self.ok("add", src, "--query", "length(objects[?category == 'opened_door']) == `0`")
+        self.assertEqual(self.count(), 6)
+        self.ok("instantiate", "-m", "yolo")  # no warning about unnamed classes
+        with open(os.path.join(self.ws, "data.yaml")) as f:
+            yaml = f.read()
+        self.assertTrue(yaml.endswith('nc: 4\nnames:\n  0: "closed_door"\n  1: "opened_door"\n  2: "bus"\n'
+                                      '  3: "number"\n'), yaml)
+
+    def test_coco_boxes_come_back_exactly(self):
+        """COCO pixel boxes -> instantiate -m yolo -> index: the same numbers,
+        on real photos whose sizes need 7 or 8 decimals."""
+        self.use_init_instance()
+        coco = os.path.join(self.data, "coco")
+        names = ["dog.jpg", "astronaut.png", "hubble_deep_field.jpg", "scream.jpg"]
+        images, annotations, hashes = [], [], {}
+        boxes = [[128.5, 33.25, 100.75, 20.5], [0, 0, 7.3, 1.1], [0.1, 0.2, 0.3, 0.4], [17, 29.9, 61.05, 3.3333]]
+        for i, name in enumerate(names):
+            with open(os.path.join(TESTDATA, "photos", name), "rb") as f:
+                content = f.read()
+            write_file(os.path.join(coco, "images", name), content)
+            hashes[name] = md5(content)
+            size = expected_attributes(os.path.join(coco, "images", name))
+            images.append({"id": i + 1, "file_name": name, "width": size["width"], "height": size["height"]})
+            last = [size["width"] - 40.25, size["height"] - 10.5, 40.25, 10.5]  # touching the corner
+            for k, bbox in enumerate(boxes + [last]):
+                annotations.append({"id": 10 * i + k + 1, "image_id": i + 1, "category_id": 1 + k % 2, "bbox": bbox})
+        write_json(os.path.join(coco, "annotations.json"),
+                   {"images": images, "annotations": annotations,
+                    "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]})
+        self.ok("index", "-m", "coco", coco)
+        self.stage("ds:coco")
+        self.ok("add", coco)
+        r = self.ldb("instantiate", "-m", "yolo")  # class 0 has no name: a warning
+        self.assertEqual(r.rc, 0, r.describe())
+        before = {h: [o["bbox"] for o in self.annotation(h)["objects"]] for h in hashes.values()}
+        copy = os.path.join(self.data, "again")
+        shutil.copytree(self.ws, copy, ignore=shutil.ignore_patterns(".ldb_workspace"))
+        self.assertIn("Format: yolo", self.ok("index", copy))
+        for name, h in hashes.items():
+            self.assertEqual([o["bbox"] for o in self.annotation(h)["objects"]], before[h], name)
+        with open(os.path.join(copy, "labels", f"dog-{hashes['dog.jpg']}.txt")) as f:
+            fields = f.read().split()
+        # 768 x 576 px: 8 decimals at most, trailing zeros dropped.
+        self.assertEqual(max(len(v.partition(".")[2]) for v in fields), 8)
 
     def test_malformed_label_names_file_and_line(self):
         src = self.copy_real()

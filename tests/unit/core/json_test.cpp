@@ -109,6 +109,21 @@ TEST(CanonicalJsonTest, MalformedInputNamesTheOrigin) {
   }
 }
 
+TEST(CanonicalJsonTest, LeadingByteOrderMarkIsSkipped) {
+  EXPECT_EQ(canon("\xEF\xBB\xBF{\"b\":1,\"a\":\"\xC3\xA9\"}"), "{\"a\":\"\xC3\xA9\",\"b\":1}");
+  EXPECT_EQ(canon("\xEF\xBB\xBF[]"), "[]");
+  simdjson::dom::parser parser;
+  auto root = parse_json(parser, "\xEF\xBB\xBF {\"images\": []}", "bom.json");
+  ASSERT_OK(root);
+  EXPECT_TRUE(root->is_object());
+  // Only one mark, only at the start: anything else stays malformed.
+  for (std::string_view bad : {"\xEF\xBB\xBF\xEF\xBB\xBF{}", "{}\xEF\xBB\xBF", " \xEF\xBB\xBF{}", "\xEF\xBB{}",
+                               "\xEF\xBB\xBF"}) {
+    auto out = canonical_json(bad, "bom.json");
+    EXPECT_FALSE(out.has_value()) << "accepted: " << bad;
+  }
+}
+
 TEST(CanonicalJsonTest, DepthLimit) {
   auto nested = [](std::size_t depth) {
     return std::string(depth, '[') + std::string(depth, ']');

@@ -116,6 +116,21 @@ TEST(RelativeToTest, NotUnderBaseReturnsPathUnchanged) {
   EXPECT_EQ(relative_to("/other", "/a"), "/other");
 }
 
+TEST(JoinRelativeTest, ResolvesAgainstTheFolder) {
+  EXPECT_EQ(join_relative("/d/annotations/", "../val2017"), "/d/val2017");
+  EXPECT_EQ(join_relative("/d/annotations/", "images/./sub/"), "/d/annotations/images/sub");
+  EXPECT_EQ(join_relative("/d/", ".."), "/");
+  EXPECT_EQ(join_relative("/d/a/", "b//../c"), "/d/a/c");
+  EXPECT_EQ(join_relative("s3://bucket/coco/annotations/", "../val2017"), "s3://bucket/coco/val2017");
+  EXPECT_EQ(join_relative("s3://bucket/a/", ".."), "s3://bucket");
+}
+
+TEST(JoinRelativeTest, NothingClimbsAboveTheRoot) {
+  EXPECT_EQ(join_relative("/d/", "../.."), std::nullopt);
+  EXPECT_EQ(join_relative("/", ".."), std::nullopt);
+  EXPECT_EQ(join_relative("s3://bucket/a/", "../../other-bucket/x"), std::nullopt);
+}
+
 TEST(ProtocolOfTest, Schemes) {
   EXPECT_EQ(protocol_of("s3://bucket/key"), "s3");
   EXPECT_EQ(protocol_of("gs://bucket"), "gs");

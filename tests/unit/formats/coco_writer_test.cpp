@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/json.hpp"
 #include "formats/layout.hpp"
 #include "test_support.hpp"
 
@@ -101,10 +102,9 @@ TEST(CocoWriter, KeepsAgreeingCategoryIdsAndEverything) {
       "area":25,"iscrowd":0,"segmentation":[]})"));
 }
 
-TEST(CocoWriter, DisagreeingOrMissingIdsAreReassignedInNameOrder) {
-  for (std::string_view second : {R"("category_id":7)", R"("category_id":1)", ""}) {
-    std::string obj = fmt::format(R"({{"category":"car",{}"bbox":[0,0,1,1]}})",
-                                  second.empty() ? std::string() : std::string(second) + ",");
+TEST(CocoWriter, DisagreeingIdsAreReassignedInNameOrder) {
+  for (std::string_view second : {R"("category_id":7)", R"("category_id":1)"}) {
+    std::string obj = fmt::format(R"({{"category":"car",{},"bbox":[0,0,1,1]}})", second);
     std::vector<Member> members{member("a", shape(R"({"category":"bus","category_id":1,"bbox":[0,0,1,1]},
                                                      {"category":"car","category_id":6,"bbox":[0,0,1,1]})")),
                                 member("b", shape(obj))};
@@ -114,7 +114,138 @@ TEST(CocoWriter, DisagreeingOrMissingIdsAreReassignedInNameOrder) {
     expect_valid_coco(doc);
     EXPECT_EQ(doc["categories"], json::parse(R"([{"id":1,"name":"bus"},{"id":2,"name":"car"}])")) << second;
     EXPECT_EQ(doc["annotations"][2]["category_id"], 2);
+    ASSERT_EQ(out->warnings.size(), 1u) << second;
+    EXPECT_NE(out->warnings[0].find("category ids disagree"), std::string::npos) << out->warnings[0];
+    EXPECT_NE(out->warnings[0].find(second == R"("category_id":7)" ? "'car' has ids 6 and 7" : "'car' has ids 1 and 6"),
+              std::string::npos)
+        << out->warnings[0];
   }
+}
+
+TEST(CocoWriter, NamesWithoutIdGetTheNextFreeIds) {
+  std::vector<Member> members{member("a", shape(R"({"category":"bus","category_id":4,"bbox":[0,0,1,1]},
+                                                   {"category":"car","category_id":6,"bbox":[0,0,1,1]})")),
+                              member("b", shape(R"({"category":"car","bbox":[0,0,1,1]},
+                                                   {"category":"ant","bbox":[0,0,1,1]},
+                                                   {"category":"zebra","bbox":[0,0,1,1]})"))};
+  auto out = write(members);
+  ASSERT_OK(out);
+  EXPECT_TRUE(out->warnings.empty());
+  json doc = json::parse(out->json);
+  expect_valid_coco(doc);
+  EXPECT_EQ(doc["categories"], json::parse(R"([{"id":4,"name":"bus"},{"id":6,"name":"car"},{"id":7,"name":"ant"},
+                                               {"id":8,"name":"zebra"}])"));
+  EXPECT_EQ(doc["annotations"][2]["category_id"], 6);
+}
+
+TEST(CocoWriter, SourceIdsSupercategoriesAndOtherKeysAreKept) {
+  std::vector<Member> members{
+      member("a", R"({"source_format":"coco","image":{"file_name":"x.jpg","id":10,"width":100,"height":50,
+                      "license":3,"coco_url":"http://x/1.jpg"},
+                      "objects":[{"category":"bus","category_id":6,"supercategory":"vehicle","id":91,
+                                  "bbox":[1,2,3,4],"attributes":{"occluded":true},"image_id":10}]})"),
+      member("b", R"({"source_format":"coco","image":{"file_name":"y.jpg","id":4,"width":100,"height":50},
+                      "objects":[{"category":"bus","category_id":6,"supercategory":"vehicle","id":7,"bbox":[0,0,1,1]},
+                                 {"category":"person","category_id":1,"bbox":[0,0,1,1]}]})"),
+      member("c", shape(R"({"category":"person","category_id":1,"bbox":[0,0,1,1]})"))};
+  auto out = write(members);
+  ASSERT_OK(out);
+  EXPECT_TRUE(out->warnings.empty());
+  json doc = json::parse(out->json);
+  expect_valid_coco(doc);
+  EXPECT_EQ(doc["categories"],
+            json::parse(R"([{"id":1,"name":"person"},{"id":6,"name":"bus","supercategory":"vehicle"}])"));
+  EXPECT_EQ(doc["images"][0], json::parse(fmt::format(R"({{"id":10,"file_name":"f-{}.jpg","width":100,"height":50,
+                                                          "license":3,"coco_url":"http://x/1.jpg"}})",
+                                                      members[0].hash.hex())));
+  EXPECT_EQ(doc["images"][1]["id"], 4);
+  EXPECT_EQ(doc["images"][2]["id"], 11);  // none in the source: the next after the largest
+  EXPECT_EQ(doc["annotations"][0], json::parse(R"({"id":91,"image_id":10,"category_id":6,"bbox":[1,2,3,4],"area":12,
+                                                   "iscrowd":0,"segmentation":[],"attributes":{"occluded":true}})"));
+  EXPECT_EQ(doc["annotations"][1]["id"], 7);
+  EXPECT_EQ(doc["annotations"][2]["id"], 92);
+  EXPECT_EQ(doc["annotations"][3]["id"], 93);
+  EXPECT_EQ(doc["annotations"][3]["image_id"], 11);
+  // The output is canonical JSON: keys sorted at every level.
+  auto canonical = core::canonical_json(out->json, "out");
+  ASSERT_OK(canonical);
+  EXPECT_EQ(*canonical + "\n", out->json);
+}
+
+TEST(CocoWriter, RepeatedSourceIdsAreRenumberedOnce) {
+  std::string image_10 = R"({"image":{"id":10,"width":100,"height":50},"objects":[)";
+  std::vector<Member> members{
+      member("a", image_10 + R"({"category":"x","id":5,"bbox":[0,0,1,1]},{"category":"x","id":5,"bbox":[0,0,1,1]}]})"),
+      member("b", image_10 + R"({"category":"x","id":6,"bbox":[0,0,1,1]}]})")};
+  auto out = write(members);
+  ASSERT_OK(out);
+  json doc = json::parse(out->json);
+  expect_valid_coco(doc);
+  EXPECT_EQ(doc["images"][0]["id"], 1);
+  EXPECT_EQ(doc["images"][1]["id"], 2);
+  EXPECT_EQ(doc["annotations"][2], json::parse(R"({"id":3,"image_id":2,"category_id":1,"bbox":[0,0,1,1],"area":1,
+                                                   "iscrowd":0,"segmentation":[]})"));
+  ASSERT_EQ(out->warnings.size(), 2u);
+  EXPECT_EQ(out->warnings[0], "coco: the sources' image ids are not unique (id 10 occurs twice); the images are "
+                              "numbered 1..2");
+  EXPECT_EQ(out->warnings[1], "coco: the sources' annotation ids are not unique (id 5 occurs twice); the annotations "
+                              "are numbered 1..3");
+}
+
+TEST(CocoWriter, DisagreeingSupercategoriesAreLeftOut) {
+  std::vector<Member> members{member("a", shape(R"({"category":"bus","supercategory":"vehicle","bbox":[0,0,1,1]},
+                                                   {"category":"bus","supercategory":"road","bbox":[0,0,1,1]},
+                                                   {"category":"car","supercategory":"vehicle","bbox":[0,0,1,1]},
+                                                   {"category":"car","bbox":[0,0,1,1]})"))};
+  auto out = write(members);
+  ASSERT_OK(out);
+  json doc = json::parse(out->json);
+  EXPECT_EQ(doc["categories"],
+            json::parse(R"([{"id":1,"name":"bus"},{"id":2,"name":"car","supercategory":"vehicle"}])"));
+  ASSERT_EQ(out->warnings.size(), 1u);
+  EXPECT_NE(out->warnings[0].find("1 category(ies) have several supercategories"), std::string::npos);
+}
+
+TEST(CocoWriter, ImageLabelsBecomeWholeImageBoxes) {
+  std::vector<Member> members{
+      member("a", R"({"class":"cat"})"),
+      member("b", R"({"label":{"animal":"dog"}})"),  // as -m tensorflow-inferred indexes animal/dog/b.jpg
+      member("c", R"({"category":3,"image":{"width":10,"height":20}})"),
+      member("d", shape(R"({"category":"cat","category_id":17,"bbox":[1,1,2,2]})")),
+      member("e", R"({"class":"cat","label":"ignored"})"),
+      member("f", R"({"caption":"no label here"})"),
+      member("g", R"({"class":null})")};
+  for (auto& m : members) m.image = ImageSize{64, 48};
+  auto out = write(members);
+  ASSERT_OK(out);
+  json doc = json::parse(out->json);
+  expect_valid_coco(doc);
+  EXPECT_EQ(doc["images"].size(), 7u);  // every image, with or without annotations
+  EXPECT_EQ(doc["categories"], json::parse(R"([{"id":17,"name":"cat"},{"id":18,"name":"3"},
+                                               {"id":19,"name":"animal/dog","supercategory":"animal"}])"));
+  EXPECT_EQ(doc["annotations"][0], json::parse(R"({"id":1,"image_id":1,"category_id":17,"bbox":[0,0,64,48],
+                                                   "area":3072,"iscrowd":0,"segmentation":[]})"));
+  EXPECT_EQ(doc["annotations"][1]["category_id"], 19);
+  EXPECT_EQ(doc["annotations"][2]["bbox"], json::parse("[0,0,10,20]"));  // the annotation's size first
+  EXPECT_EQ(doc["annotations"][2]["area"], 200);
+  EXPECT_EQ(doc["annotations"][3]["bbox"], json::parse("[1,1,2,2]"));
+  EXPECT_EQ(doc["annotations"][4]["category_id"], 17);
+  EXPECT_EQ(doc["annotations"].size(), 5u);
+  ASSERT_EQ(out->warnings.size(), 1u);
+  EXPECT_EQ(out->warnings[0], "coco: 2 image(s) have neither detection objects nor a label (\"class\", \"label\" or "
+                              "\"category\"): they are listed without annotations");
+}
+
+TEST(CocoWriter, ImageWithoutAKnownSizeIsAnError) {
+  std::vector<Member> members{member("a", R"({"class":"cat"})")};
+  auto out = write(members);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(out.error().message.find("id:" + members[0].hash.hex()), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().message.find("width and height"), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().hint.find("ldb del id:" + members[0].hash.hex()), std::string::npos) << out.error().hint;
+  members[0].image = ImageSize{5, 6};
+  ASSERT_OK(write(members));
 }
 
 TEST(CocoWriter, BoxesAreClippedOrDroppedWithWarnings) {
@@ -137,6 +268,29 @@ TEST(CocoWriter, BoxesAreClippedOrDroppedWithWarnings) {
   EXPECT_NE(out->warnings[1].find("2 object(s) were dropped"), std::string::npos) << out->warnings[1];
 }
 
+TEST(CocoWriter, BoxesInsideOrTouchingAnEdgeAreNotClipped) {
+  // x + w computed in doubles: 0.1 + 0.2 is 0.30000000000000004 and
+  // (x + w) - x is not w; 128.5 + 1151.5 is exactly the width; 30.00000000000001
+  // + 70 is one ulp past 100, float noise that is fixed without a warning.
+  std::vector<Member> members{member("a", shape(R"({"category":"x","bbox":[0.1,0.1,0.2,0.2]},
+                                                   {"category":"x","bbox":[100.7,2.5,20.1,47.5]},
+                                                   {"category":"x","bbox":[30.00000000000001,0,70,50]})",
+                                                R"("width":1280,"height":50)")),
+                              member("b", shape(R"({"category":"x","bbox":[128.5,0.25,1151.5,49.75]},
+                                                   {"category":"x","bbox":[30.00000000000001,0,70,50]})",
+                                                R"("width":1280,"height":50)")),
+                              member("c", shape(R"({"category":"x","bbox":[30.00000000000001,0,70,50]})"))};
+  auto out = write(members);
+  ASSERT_OK(out);
+  EXPECT_TRUE(out->warnings.empty()) << out->warnings.front();
+  json doc = json::parse(out->json);
+  expect_valid_coco(doc);
+  EXPECT_EQ(doc["annotations"][0]["bbox"], json::parse("[0.1,0.1,0.2,0.2]"));
+  EXPECT_EQ(doc["annotations"][1]["bbox"], json::parse("[100.7,2.5,20.1,47.5]"));
+  EXPECT_EQ(doc["annotations"][3]["bbox"], json::parse("[128.5,0.25,1151.5,49.75]"));
+  EXPECT_NE(out->json.find("[30.00000000000001,0,69.99999999999999,50]"), std::string::npos) << out->json;
+}
+
 TEST(CocoWriter, MissingImageSizeIsAnError) {
   for (std::string_view size : {R"("width":100)", R"("width":0,"height":5)", R"("width":"1","height":5)"}) {
     std::vector<Member> members{member("a", shape("", size))};
@@ -150,7 +304,7 @@ TEST(CocoWriter, MissingImageSizeIsAnError) {
 
 TEST(CocoWriter, OtherShapesAreRefusedNamingTheObject) {
   for (std::string_view annotation :
-       {R"({"label":"cat"})", R"([1])", R"({"image":{"width":1,"height":1},"objects":{}})",
+       {R"([1])", R"({"image":"a.jpg","objects":[]})", R"({"image":{"width":1,"height":1},"objects":{}})",
         R"({"image":{"width":1,"height":1},"objects":[{"bbox":[0,0,1,1]}]})",
         R"({"image":{"width":1,"height":1},"objects":[{"category":"a","bbox":[0,0,1]}]})",
         R"({"image":{"width":1,"height":1},"objects":[{"category":"a","bbox":[0,0,1,1,1]}]})",

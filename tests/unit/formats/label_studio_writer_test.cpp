@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/layout.hpp"
+#include "index/label_studio.hpp"
 #include "test_support.hpp"
 
 namespace ldb::formats {
@@ -79,6 +80,32 @@ TEST(LabelStudioWriterTest, DetectionShapeBecomesRectanglesInPercent) {
                                             empty.hash.hex())));
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("1 object(s) with a segmentation"), std::string::npos);
+}
+
+TEST(LabelStudioWriterTest, PercentagesGiveThePixelsBackWithoutNoise) {
+  // 92 px of 1280 is 7.1875% (92 / 1280 * 100 was 7.187499999999999); 467 px of
+  // 1000 is 46.7%, which the reader turns back into 467, not 466.99999999999994.
+  Member boxes = member("b", R"({"image":{"height":872,"width":1280},"objects":[)"
+                             R"({"bbox":[92,0.1,467,871.9],"category":"a"}]})");
+  Member wide = member("w", R"({"image":{"height":329,"width":1000},"objects":[)"
+                            R"({"bbox":[467,9,533,286],"category":"a"}]})");
+  LabelStudioEntry entries[] = {{&boxes, "images/b.jpg"}, {&wide, "images/w.jpg"}};
+  json doc = write(entries);
+  const json& first = doc[0]["annotations"][0]["result"][0]["value"];
+  EXPECT_EQ(first["x"].dump(), "7.1875");
+  EXPECT_EQ(first["width"].dump(), "36.484375");
+  const json& second = doc[1]["annotations"][0]["result"][0]["value"];
+  EXPECT_EQ(second["x"].dump(), "46.7");
+  EXPECT_EQ(second["width"].dump(), "53.3");
+  // Every coordinate comes back exactly through the reader's conversion.
+  const std::pair<const json*, std::array<double, 6>> checks[] = {
+      {&first, {92, 0.1, 467, 871.9, 1280, 872}}, {&second, {467, 9, 533, 286, 1000, 329}}};
+  for (const auto& [value, want] : checks) {
+    EXPECT_EQ(index::label_studio_pixels((*value)["x"].get<double>(), want[4]), want[0]);
+    EXPECT_EQ(index::label_studio_pixels((*value)["y"].get<double>(), want[5]), want[1]);
+    EXPECT_EQ(index::label_studio_pixels((*value)["width"].get<double>(), want[4]), want[2]);
+    EXPECT_EQ(index::label_studio_pixels((*value)["height"].get<double>(), want[5]), want[3]);
+  }
 }
 
 TEST(LabelStudioWriterTest, RefusesWhatItCannotWrite) {

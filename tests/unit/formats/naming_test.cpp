@@ -130,5 +130,22 @@ TEST_F(LabelFoldersTest, RefusesMissingWrongTypeAndHostileLabels) {
   }
 }
 
+TEST_F(LabelFoldersTest, LabelPartsOfAValue) {
+  auto parts = [&](std::string_view json) -> Result<std::vector<std::string>> {
+    simdjson::dom::element value;
+    EXPECT_EQ(m_parser.parse(json.data(), json.size()).get(value), simdjson::SUCCESS) << json;
+    return label_parts(value, "object id:abc", "class");
+  };
+  EXPECT_EQ(parts(R"("cat")").value(), std::vector<std::string>{"cat"});
+  EXPECT_EQ(parts("true").value(), std::vector<std::string>{"true"});
+  EXPECT_EQ(parts("2.5").value(), std::vector<std::string>{"2.5"});
+  EXPECT_EQ(parts(R"({"animal":{"cat":"tabby"}})").value(), (std::vector<std::string>{"animal", "cat", "tabby"}));
+  for (std::string_view bad : {"null", "[1]", "{}", R"({"a":null})"}) {
+    auto result = parts(bad);
+    ASSERT_FALSE(result) << bad;
+    EXPECT_NE(result.error().message.find("at key 'class'"), std::string::npos) << result.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace ldb::formats

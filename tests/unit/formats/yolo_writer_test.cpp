@@ -44,8 +44,8 @@ TEST(YoloWriterTest, BoxesNormalizedWithCategoryIds) {
   auto out = run(members);
   ASSERT_OK(out);
   ASSERT_EQ(out->labels.size(), 3u);
-  EXPECT_EQ(out->labels[0], "1 0.500000 0.250000 0.500000 0.500000\n");
-  EXPECT_EQ(out->labels[1], "0 0.500000 0.500000 1.000000 1.000000\n1 0.300000 0.300000 0.200000 0.200000\n");
+  EXPECT_EQ(out->labels[0], "1 0.5 0.25 0.5 0.5\n");
+  EXPECT_EQ(out->labels[1], "0 0.5 0.5 1 1\n1 0.3 0.3 0.2 0.2\n");
   EXPECT_EQ(out->labels[2], "");
   EXPECT_EQ(out->names, (std::vector<std::string>{"cat", "dog"}));
   EXPECT_EQ(out->data_yaml,
@@ -59,8 +59,55 @@ TEST(YoloWriterTest, GapsInIdsAreNamedByNumber) {
   auto out = run(members);
   ASSERT_OK(out);
   EXPECT_EQ(out->names, (std::vector<std::string>{"0", "1", "bus"}));
-  EXPECT_EQ(out->labels[0], "2 0.250000 0.250000 0.500000 0.500000\n");
+  EXPECT_EQ(out->labels[0], "2 0.25 0.25 0.5 0.5\n");
   EXPECT_TRUE(has_warning(*out, "2 class index(es) between 0 and 2"));
+}
+
+std::string with_names(std::string annotation, std::string_view names) {
+  annotation.insert(annotation.size() - 1, fmt::format(R"(,"names":{})", names));
+  return annotation;
+}
+
+TEST(YoloWriterTest, TheSourceClassTableNamesUnusedClasses) {
+  std::string_view table = R"(["closed_door","opened_door","bus","number"])";
+  std::vector<Member> members{
+      member("a", with_names(image(10, 10, R"({"bbox":[0,0,5,5],"category":"bus","category_id":2})"), table)),
+      member("b", with_names(image(10, 10, ""), table)),
+      // No table of its own, but its objects agree with it.
+      member("c", image(10, 10, R"({"bbox":[0,0,5,5],"category":"closed_door","category_id":0})"))};
+  auto out = run(members);
+  ASSERT_OK(out);
+  EXPECT_EQ(out->names, (std::vector<std::string>{"closed_door", "opened_door", "bus", "number"}));
+  EXPECT_TRUE(out->data_yaml.ends_with(
+      "nc: 4\nnames:\n  0: \"closed_door\"\n  1: \"opened_door\"\n  2: \"bus\"\n  3: \"number\"\n"));
+  EXPECT_EQ(out->labels[0], "2 0.25 0.25 0.5 0.5\n");
+  EXPECT_TRUE(out->warnings.empty());
+
+  // Two different tables, or an object the table does not name: the table is not used.
+  for (const auto& other : {with_names(image(10, 10, ""), R"(["bus"])"),
+                            image(10, 10, R"({"bbox":[0,0,5,5],"category":"car","category_id":1})"),
+                            image(10, 10, R"({"bbox":[0,0,5,5],"category":"bus","category_id":1})")}) {
+    std::vector<Member> mixed{members[0], member("d", other)};
+    auto fallback = run(mixed);
+    ASSERT_OK(fallback);
+    EXPECT_NE(fallback->names.size(), 4u) << other;
+  }
+}
+
+TEST(YoloWriterTest, DecimalsFollowTheImageSize) {
+  EXPECT_EQ(yolo_decimals(10), 6);
+  EXPECT_EQ(yolo_decimals(40), 6);
+  EXPECT_EQ(yolo_decimals(41), 7);
+  EXPECT_EQ(yolo_decimals(640), 8);
+  EXPECT_EQ(yolo_decimals(1280), 8);
+  EXPECT_EQ(yolo_decimals(4000), 8);
+  EXPECT_EQ(yolo_decimals(4001), 9);
+  // A 1280 px side gets 8 decimals (here exact, 0.10078125), a 30 px side 6 (1/3 is 0.333333).
+  std::vector<Member> members{
+      member("a", image(1280, 30, R"({"bbox":[128.5,10,1,10],"category":"a","category_id":0})"))};
+  auto out = run(members);
+  ASSERT_OK(out);
+  EXPECT_EQ(out->labels[0], "0 0.10078125 0.5 0.00078125 0.333333\n");
 }
 
 TEST(YoloWriterTest, InconsistentIdsFallBackToNameOrder) {
@@ -82,7 +129,7 @@ TEST(YoloWriterTest, PolygonsWhenEveryObjectHasOne) {
                  R"("segmentation":[[0,0,10,0,10,10],[0,0,50,0,50,50,0,50]]})"))};
   auto out = run(members);
   ASSERT_OK(out);
-  EXPECT_EQ(out->labels[0], "0 0.000000 0.000000 0.500000 0.000000 0.500000 1.000000 0.000000 1.000000\n");
+  EXPECT_EQ(out->labels[0], "0 0 0 0.5 0 0.5 1 0 1\n");
   EXPECT_TRUE(has_warning(*out, "1 object(s) have several polygons"));
 }
 
@@ -94,7 +141,7 @@ TEST(YoloWriterTest, MixedPolygonsRleAndClippingAreReported) {
                  R"({"bbox":[20,20,4,4],"category":"a"})"))};
   auto out = run(members);
   ASSERT_OK(out);
-  EXPECT_EQ(out->labels[0], "0 0.250000 0.250000 0.500000 0.500000\n0 0.100000 0.200000 0.200000 0.400000\n");
+  EXPECT_EQ(out->labels[0], "0 0.25 0.25 0.5 0.5\n0 0.1 0.2 0.2 0.4\n");
   EXPECT_TRUE(has_warning(*out, "1 polygon segmentation(s) were written as boxes"));
   EXPECT_TRUE(has_warning(*out, "1 RLE segmentation mask(s) were dropped"));
   EXPECT_TRUE(has_warning(*out, "1 box(es) were clipped"));

@@ -31,6 +31,16 @@ TEST(AnnotationOnlyTest, ArrayOfEntriesAndAnyAnnotationValue) {
   EXPECT_EQ(r->entries[1].canonical_json, "3");
 }
 
+TEST(AnnotationOnlyTest, ByteOrderMarkIsSkipped) {
+  auto r = parse_annotation_only(
+      fmt::format("\xEF\xBB\xBF{{\"annotation\": {{\"b\": 1}}, \"ldb_meta\": {{\"data_object_id\": \"{}\"}}}}", k_id),
+      "/w/bom.json");
+  ASSERT_OK(r);
+  EXPECT_FALSE(r->shape_error);
+  ASSERT_EQ(r->entries.size(), 1u);
+  EXPECT_EQ(r->entries[0].canonical_json, R"({"b":1})");
+}
+
 TEST(AnnotationOnlyTest, MalformedJsonIsAnError) {
   auto r = parse_annotation_only("{\"annotation\": ", "/w/bad.json");
   ASSERT_FALSE(r);

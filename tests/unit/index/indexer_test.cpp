@@ -51,6 +51,17 @@ TEST_F(IndexerTest, StrictPairsIndexesOnlyCompletePairs) {
   EXPECT_EQ(report->refs, expected);
 }
 
+TEST_F(IndexerTest, PairAnnotationWithAByteOrderMark) {
+  m_dir.write("d/a.jpg", "A");
+  m_dir.write("d/a.json", "\xEF\xBB\xBF{\"class\": \"caf\xC3\xA9\"}\r\n");
+  auto report = run_index(m_dir.path() / "d");
+  ASSERT_OK(report);
+  EXPECT_EQ(report->format_used, Format::strict_pairs);
+  ASSERT_EQ(m_store.last_ingest.size(), 1u);
+  ASSERT_TRUE(m_store.last_ingest[0].annotation);
+  EXPECT_EQ(m_store.last_ingest[0].annotation->canonical_json, "{\"class\":\"caf\xC3\xA9\"}");
+}
+
 TEST_F(IndexerTest, BarePairsAlsoIndexesDataWithoutAnnotation) {
   write_pairs();
   IndexOptions options;

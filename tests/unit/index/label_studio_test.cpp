@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/json.hpp"
+#include "index_fixture.hpp"
 #include "test_support.hpp"
 
 namespace ldb::index {
@@ -71,8 +72,7 @@ TEST(LabelStudioTest, ResolvesEveryKindOfLocalUri) {
 }
 
 TEST(LabelStudioTest, EscapingUrisAreRefused) {
-  for (std::string_view uri : {"../a.png", "sub/../../a.png", "file:///etc/passwd", "/data/local-files/?d=..%2Fx",
-                               "/../../etc/passwd", ""}) {
+  for (std::string_view uri : {"../a.png", "sub/../../a.png", "/data/local-files/?d=..%2Fx", "file://../a.png", ""}) {
     std::string text = fmt::format(R"([{{"id":9,"data":{{"image":"{}"}}}}])", uri);
     Error error = parse_error(text, files({"/d/a.png", "/etc/passwd", "/d/x", "/d/ls/a.png"}), "image");
     EXPECT_EQ(error.code, ErrorCode::invalid_argument) << uri;
@@ -81,13 +81,57 @@ TEST(LabelStudioTest, EscapingUrisAreRefused) {
   }
 }
 
+// An absolute path names that file wherever it is (DataFiles and the
+// location rule decide whether it may be indexed); a bare one that does not
+// exist is a path on the Label Studio server, looked up in the export's folder.
+TEST(LabelStudioTest, AbsolutePathsNameThemselves) {
+  std::string text = R"([
+    {"id":1,"data":{"image":"/data/photos/dog.jpg"}},
+    {"id":2,"data":{"image":"file:///data/photos/sub/../cat.jpg"}},
+    {"id":3,"data":{"image":"/../../etc/passwd"}},
+    {"id":4,"data":{"image":"/data/upload/7/e.png"}},
+    {"id":5,"data":{"image":"/data/local-files/?d=/data/photos/dog2.jpg"}}])";
+  auto tasks = parse_label_studio(text, k_json_path, "image",
+                                  files({"/data/photos/dog.jpg", "/data/photos/cat.jpg", "/etc/passwd",
+                                         "/data/upload/7/e.png", "/d/ls/e.png", "/d/ls/data/photos/dog2.jpg"}));
+  ASSERT_OK(tasks);
+  std::vector<std::string> paths;
+  for (const auto& task : *tasks) paths.push_back(task.data_path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"/data/photos/dog.jpg", "/data/photos/cat.jpg", "/etc/passwd",
+                                             "/data/upload/7/e.png", "/d/ls/data/photos/dog2.jpg"}));
+
+  Error file_uri = parse_error(R"([{"id":2,"data":{"image":"file:///data/photos/none.jpg"}}])",
+                               files({"/d/ls/none.jpg", "/d/ls/data/photos/none.jpg"}));
+  EXPECT_EQ(file_uri.code, ErrorCode::not_found);
+  EXPECT_NE(file_uri.message.find("file not found (looked for '/data/photos/none.jpg')"), std::string::npos)
+      << file_uri.message;
+  Error bare = parse_error(R"([{"id":3,"data":{"image":"/data/upload/1/none.jpg"}}])", files({}));
+  EXPECT_EQ(bare.code, ErrorCode::not_found);
+  EXPECT_NE(bare.message.find("file not found (looked for '/data/upload/1/none.jpg', "
+                              "'/d/ls/data/upload/1/none.jpg' and '/d/ls/none.jpg')"),
+            std::string::npos)
+      << bare.message;
+}
+
 // Found by fuzz_label_studio: "file:///d/ls/b./../" normalises to the
 // export's folder itself, which was taken for a data file.
 TEST(LabelStudioTest, RegressionFileUriNamingTheFolderItself) {
-  std::string text = R"([{"id":1,"data":{"image":"file:///d/ls/b./../"}}])";
-  Error error = parse_error(text, [](std::string_view) { return true; }, "image");
-  EXPECT_EQ(error.code, ErrorCode::invalid_argument);
-  EXPECT_NE(error.message.find("task id 1"), std::string::npos) << error.message;
+  for (std::string_view uri : {"file:///d/ls/b./../", "/d/ls/", "file:///d/ls/.", "/d/ls/sub/.."}) {
+    std::string text = fmt::format(R"([{{"id":1,"data":{{"image":"{}"}}}}])", uri);
+    Error error = parse_error(text, [](std::string_view) { return true; }, "image");
+    EXPECT_EQ(error.code, ErrorCode::invalid_argument) << uri;
+    EXPECT_NE(error.message.find("task id 1"), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("names a folder"), std::string::npos) << error.message;
+  }
+}
+
+TEST(LabelStudioTest, ByteOrderMarkIsSkipped) {
+  std::string text = "\xEF\xBB\xBF" R"([{"id":1,"data":{"image":"a.png"}}])";
+  EXPECT_TRUE(is_label_studio_json(text));
+  auto tasks = parse_label_studio(text, k_json_path, "", files({"/d/ls/a.png"}));
+  ASSERT_OK(tasks);
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].data_path, "/d/ls/a.png");
 }
 
 TEST(LabelStudioTest, UrlsAndMissingFilesAreNamedByTask) {
@@ -116,6 +160,20 @@ LabelStudioTask one_task(std::string_view text) {
   auto tasks = parse_label_studio(text, k_json_path, "", files({"/d/ls/a.png"}));
   EXPECT_TRUE(tasks.has_value() && tasks->size() == 1);
   return tasks ? (*tasks)[0] : LabelStudioTask{};
+}
+
+TEST(LabelStudioTest, PixelsFromPercentHaveNoFloatNoise) {
+  EXPECT_EQ(label_studio_pixels(46.7, 1000), 467);          // 46.7 * 1000 / 100 is 466.99999999999994
+  EXPECT_EQ(label_studio_pixels(7.1875, 1280), 92);
+  EXPECT_EQ(label_studio_pixels(0, 640), 0);
+  EXPECT_EQ(label_studio_pixels(37.15846994535519, 2800), 1040.43715846995);  // 15 significant digits
+  // Every quarter pixel of common sides comes back from its percentage.
+  for (double side : {300.0, 451.0, 640.0, 1000.0, 1280.0, 1352.0, 2800.0}) {
+    for (double quarter = 0; quarter <= 4 * side; ++quarter) {
+      double pixels = quarter / 4;
+      ASSERT_EQ(label_studio_pixels(pixels * 100 / side, side), pixels) << pixels << " of " << side;
+    }
+  }
 }
 
 TEST(LabelStudioTest, AnnotationKeepsTheTaskAndAddsObjects) {
@@ -227,6 +285,48 @@ TEST(LabelStudioTest, RealExportsConvertEveryRegion) {
     ASSERT_OK(root);
     EXPECT_EQ((*root)["objects"].get_array().size(), objects) << file;
   }
+}
+
+class LabelStudioIndexTest : public testing::IndexFixture {};
+
+// An absolute path outside the indexed folder is indexed when the location
+// rule accepts it, and refused with the rule's error otherwise.
+TEST_F(LabelStudioIndexTest, AbsolutePathOutsideTheIndexedFolder) {
+  m_dir.write("photos/dog.jpg", "DOG");
+  m_dir.write("photos/forbidden/cat.jpg", "CAT");
+  m_dir.write("export/export.json", fmt::format(R"([{{"id":1,"data":{{"image":"file://{}"}}}}])", path("photos/dog.jpg")));
+  IndexOptions options{.format = Format::label_studio};
+  auto refused = run_index(m_dir.path() / "export", options);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, fmt::format("'{}': task id 1: '{}' lies outside the paths being indexed",
+                                                 path("export/export.json"), path("photos/dog.jpg")));
+
+  options.location_check = [](std::string_view p) -> Status {
+    if (p.find("forbidden") == std::string_view::npos) return {};
+    return fail(ErrorCode::invalid_argument, fmt::format("'{}' is not inside a registered storage location", p),
+                "register it");
+  };
+  auto report = run_index(m_dir.path() / "export", options);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->data_objects_found, 1u);
+  ASSERT_EQ(m_store.last_ingest.size(), 1u);
+  EXPECT_EQ(m_store.last_ingest[0].path, path("photos/dog.jpg"));
+  EXPECT_EQ(m_store.last_ingest[0].hash, md5("DOG"));
+  auto again = run_index(m_dir.path() / "export", options);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->skipped_unchanged, 1u);
+  auto resolved = run_resolve(m_dir.path() / "export", options);
+  ASSERT_OK(resolved);
+  EXPECT_EQ(*resolved, report->refs);
+
+  m_dir.write("export/export.json",
+              fmt::format(R"([{{"id":5,"data":{{"image":"{}"}}}}])", path("photos/forbidden/cat.jpg")));
+  auto outside = run_index(m_dir.path() / "export", options);
+  ASSERT_FALSE(outside);
+  EXPECT_EQ(outside.error().message,
+            fmt::format("'{}': task id 5: '{}' is not inside a registered storage location",
+                        path("export/export.json"), path("photos/forbidden/cat.jpg")));
+  EXPECT_EQ(outside.error().hint, "register it");
 }
 
 }  // namespace

@@ -85,17 +85,19 @@ TEST(YoloLabelsTest, BoxesAndPolygonsInPixels) {
   auto json = yolo_annotation("train/a.jpg", 200, 100, &label, "a.txt", classes);
   ASSERT_OK(json);
   EXPECT_EQ(*json,
-            R"({"image":{"file_name":"train/a.jpg","height":100,"width":200},"objects":[)"
+            R"({"image":{"file_name":"train/a.jpg","height":100,"width":200},"names":["cat","dog"],"objects":[)"
             R"({"bbox":[50,0,100,50],"category":"dog","category_id":1},)"
             R"({"bbox":[20,20,40,20],"category":"cat","category_id":0,"segmentation":[[20,20,60,20,40,40]]}],)"
             R"("source_format":"yolo"})");
   auto none = yolo_annotation("b.png", 10, 10, nullptr, "b.txt", classes);
   ASSERT_OK(none);
-  EXPECT_EQ(*none, R"({"image":{"file_name":"b.png","height":10,"width":10},"objects":[],"source_format":"yolo"})");
+  EXPECT_EQ(*none, R"({"image":{"file_name":"b.png","height":10,"width":10},"names":["cat","dog"],"objects":[],)"
+                   R"("source_format":"yolo"})");
   std::string unnamed_label = "7 0.5 0.5 1 1\n";
   auto unnamed = yolo_annotation("c.png", 10, 10, &unnamed_label, "c.txt", {});
   ASSERT_OK(unnamed);
   EXPECT_NE(unnamed->find(R"("category":"7","category_id":7)"), std::string::npos);
+  EXPECT_EQ(unnamed->find("names"), std::string::npos);  // no class table, no "names"
 }
 
 TEST(YoloLabelsTest, MalformedLinesNameFileAndLine) {
@@ -142,11 +144,11 @@ TEST_F(YoloIndexTest, AutoDetectsAndIndexesEveryImage) {
   for (const auto& ref : report->refs) {
     std::string json = annotation_of(ref);
     if (ref.hash == md5(png(200, 100, "a"))) {
-      EXPECT_EQ(json, R"({"image":{"file_name":"train/a.png","height":100,"width":200},"objects":[)"
-                      R"({"bbox":[50,25,100,50],"category":"dog","category_id":1}],"source_format":"yolo"})");
+      EXPECT_EQ(json, R"({"image":{"file_name":"train/a.png","height":100,"width":200},"names":["cat","dog"],)"
+                      R"("objects":[{"bbox":[50,25,100,50],"category":"dog","category_id":1}],"source_format":"yolo"})");
     } else {
-      EXPECT_EQ(json, R"({"image":{"file_name":"val/b.png","height":40,"width":40},"objects":[],)"
-                      R"("source_format":"yolo"})");
+      EXPECT_EQ(json, R"({"image":{"file_name":"val/b.png","height":40,"width":40},"names":["cat","dog"],)"
+                      R"("objects":[],"source_format":"yolo"})");
     }
   }
   // Unchanged: nothing re-ingested.
