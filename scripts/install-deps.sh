@@ -11,6 +11,8 @@ packages=(
   # Test-only: tests/cli/test_torchvision.py loads instantiated class folders
   # with torchvision.datasets.ImageFolder (large: PyTorch comes with it).
   python3-torchvision
+  # Test-only: tests/cli/test_completion.py runs the zsh completion script in zsh.
+  zsh
 )
 # Test-only: node and npm run the S3 and Azure test servers (see below); a
 # node that already brings its own npm is left alone.

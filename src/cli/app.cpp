@@ -1,5 +1,6 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -11,6 +12,8 @@
 #include "cli/commands.hpp"
 #include "cli/storage_settings.hpp"
 #include "dataset/workspace.hpp"
+#include "formats/instantiate.hpp"
+#include "index/indexer.hpp"
 
 namespace ldb::cli {
 
@@ -21,8 +24,9 @@ using K = OptionSpec::Kind;
 OptionSpec flag(std::vector<std::string> names, std::string key, std::string help) {
   return OptionSpec{std::move(names), K::flag, std::move(help), std::move(key)};
 }
-OptionSpec value(std::vector<std::string> names, std::string key, std::string help) {
-  return OptionSpec{std::move(names), K::value, std::move(help), std::move(key)};
+OptionSpec value(std::vector<std::string> names, std::string key, std::string help,
+                 std::vector<std::string> choices = {}) {
+  return OptionSpec{std::move(names), K::value, std::move(help), std::move(key), std::move(choices)};
 }
 
 std::vector<OptionSpec> with_common(std::vector<OptionSpec> options) {
@@ -34,8 +38,25 @@ std::vector<OptionSpec> with_common(std::vector<OptionSpec> options) {
 
 OptionSpec json_flag() { return flag({"-j", "--json"}, "json", "print JSON for scripts"); }
 OptionSpec target_flag() { return value({"-t", "--target"}, "target", "workspace folder (default: current folder)"); }
-OptionSpec format_option(std::string help) {
-  return value({"-m", "--format", "--output-format"}, "format", std::move(help));
+std::string joined(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (auto w : words) out += fmt::format("{}{}", out.empty() ? "" : ", ", w);
+  return out;
+}
+// -m of the commands that index (index, add): an ingest format.
+OptionSpec index_format_option(std::string_view what) {
+  auto names = index::format_names();
+  OptionSpec o = value({"-m", "--format"}, "format", fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
+  o.choices.assign(names.begin(), names.end());
+  return o;
+}
+// -m of the commands that instantiate; --output-format is DVC's name for it.
+OptionSpec output_format_option(std::string_view what) {
+  auto names = formats::format_names();
+  OptionSpec o = value({"-m", "--format", "--output-format"}, "format",
+                       fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
+  o.choices.assign(names.begin(), names.end());
+  return o;
 }
 OptionSpec param_option() { return value({"-p", "--param"}, "param", "format parameter KEY=VALUE (repeatable)"); }
 
@@ -43,28 +64,34 @@ std::vector<Command> build_commands() {
   std::vector<Command> c;
   c.push_back({"init", "init [-f] PATH", "create an instance", with_common({flag({"-f", "--force"}, "force", "replace an existing instance")}), false, cmd_init});
   c.push_back({"add-storage", "add-storage [-a true|false] [-o KEY VALUE]... PATH", "register a storage location",
-               with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)"),
+               with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)", {"true", "false"}),
                             OptionSpec{{"-o", "--option"}, K::repeated_pair, "backend option KEY VALUE", "option"},
                             flag({"-f", "--force"}, "force", "replace a nested location")}),
                false, cmd_add_storage});
-  c.push_back({"storage", "storage list | storage rm PATH", "show or remove storage locations", with_common({json_flag()}), false, cmd_storage});
+  c.push_back({"storage", "storage list | storage rm PATH", "show or remove storage locations", with_common({json_flag()}), false, cmd_storage,
+               {"list", "rm"}});
   c.push_back({"index", "index [-m FORMAT] [-p K=V]... [--add-tags T,...] [--annotation-update replace|merge] PATH...",
                "index data objects and annotations in place",
-               with_common({format_option("auto, strict-pairs, bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"), param_option(),
+               with_common({index_format_option("format of the files"), param_option(),
                             value({"--add-tags"}, "add-tags", "tag every indexed object"),
-                            value({"--annotation-update"}, "annotation-update", "replace (default) or merge")}),
+                            value({"--annotation-update"}, "annotation-update", "replace (default) or merge", {"replace", "merge"})}),
                false, cmd_index});
   c.push_back({"stage", "stage [-f] [-t DIR] ds:NAME[.vN] [DIR]", "make a folder a workspace for a dataset",
                with_common({flag({"-f", "--force"}, "force", "discard uncommitted changes"), target_flag()}), false, cmd_stage});
   c.push_back({"add", "add [OBJECTS] [FILTERS]", "add objects to the staged dataset",
-               with_common({target_flag(), format_option("format of paths indexed on the fly"), param_option(),
+               with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option(),
                             value({"--label-version", "--annotation-version"}, "label-version", "pin this annotation version")}),
                true, cmd_add});
   c.push_back({"del", "del [OBJECTS] [FILTERS]", "remove objects from the staged dataset", with_common({target_flag()}), true, cmd_del});
   c.push_back({"list", "list [-s] [-v] [OBJECTS] [FILTERS]", "list objects (default: the staged dataset)",
                with_common({flag({"-s", "--summary"}, "summary", "print only the count"), json_flag(), target_flag()}), true, cmd_list});
-  c.push_back({"eval", "eval [-j] [OBJECTS] [FILTERS]", "print query values per object",
-               with_common({flag({"-j", "--json"}, "json", "print only the JSON values"), target_flag()}), true, cmd_eval});
+  c.push_back({"eval", "eval [-j|-i] [OBJECTS] [FILTERS]", "print query values per object",
+               with_common({flag({"-j", "--json"}, "json", "print only the JSON values, one a line"),
+                            flag({"-i", "--with-ids"}, "with-ids",
+                                 "print {\"id\": ID, \"value\": VALUE} a line (\"error\" instead of \"value\" "
+                                 "where the expression failed); implies -j"),
+                            target_flag()}),
+               true, cmd_eval});
   c.push_back({"status", "status [ds:NAME]", "show the staged dataset, its uncommitted changes and changed files",
                with_common({json_flag(), target_flag()}), false, cmd_status});
   c.push_back({"commit", "commit [-m MSG] [--ours|--theirs] [ds:NAME]", "save the staged dataset as a new version",
@@ -75,12 +102,13 @@ std::vector<Command> build_commands() {
                false, cmd_commit});
   c.push_back({"diff", "diff [-s] [DS1] [DS2]", "compare datasets (or the workspace)",
                with_common({flag({"-s", "--summary"}, "summary", "print only counts"), json_flag(), target_flag()}), false, cmd_diff});
-  c.push_back({"ds", "ds list | ds del ds:NAME...", "list or delete datasets", with_common({json_flag()}), false, cmd_ds});
+  c.push_back({"ds", "ds list | ds del ds:NAME...", "list or delete datasets", with_common({json_flag()}), false, cmd_ds,
+               {"list", "del"}});
   c.push_back({"log", "log ds:NAME", "show a dataset's version history", with_common({json_flag()}), false, cmd_log});
   c.push_back({"show", "show id:HASH", "show what ldb knows of one object", with_common({json_flag()}), false, cmd_show});
   c.push_back({"instantiate", "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [--link] [--apply EXEC ARGS...] [-p K=V]",
                "write the staged dataset's files into the workspace",
-               with_common({format_option("strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"), target_flag(),
+               with_common({output_format_option("format to write"), target_flag(),
                             flag({"-f", "--force"}, "force", "move aside files ldb did not write (or that were changed) and replace them"),
                             flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
                             flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
@@ -92,7 +120,7 @@ std::vector<Command> build_commands() {
                true, cmd_instantiate});
   c.push_back({"get", "get OBJECTS [FILTERS] [-t DIR] [-m FORMAT] [-f] [--annotations-only] [--preserve-paths] [--link] [-p K=V]",
                "stage (unnamed if new), add and instantiate objects in one step",
-               with_common({target_flag(), format_option("instantiate format: strict-pairs (default), bare-pairs, tensorflow-inferred, annotation-only, coco, yolo, voc, label-studio"),
+               with_common({target_flag(), output_format_option("format to write"),
                             flag({"-f", "--force"}, "force", "move aside files ldb did not write (or that were changed) and replace them"),
                             flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
                             flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
@@ -119,7 +147,7 @@ std::vector<Command> build_commands() {
                             target_flag()}),
                true, cmd_transform});
   c.push_back({"completion", "completion -s bash|zsh", "print a shell completion script",
-               with_common({value({"-s", "--shell"}, "shell", "bash or zsh")}), false, cmd_completion});
+               with_common({value({"-s", "--shell"}, "shell", "bash or zsh", {"bash", "zsh"})}), false, cmd_completion});
   c.push_back({"fsck", "fsck [-t DIR] [--json]", "check the instance (and workspace) for damage",
                with_common({json_flag(), target_flag()}), false, cmd_fsck});
   return c;
@@ -219,8 +247,28 @@ int run_cli(int argc, char** argv) {
 
 namespace {
 
+// The command named `name` (or its alias), or an unknown-command error with
+// the closest name as a "did you mean".
+Result<const Command*> find_command(std::string_view name) {
+  if (name == "delete") name = "del";
+  const auto& table = commands();
+  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
+  if (it != table.end()) return &*it;
+  std::string_view best;
+  std::size_t best_distance = 3;
+  for (const auto& c : table) {
+    auto d = edit_distance(name, c.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c.name;
+    }
+  }
+  return fail(ErrorCode::invalid_argument, fmt::format("unknown command '{}'", name),
+              best.empty() ? std::string("see the commands with: ldb --help") : fmt::format("did you mean 'ldb {}'?", best));
+}
+
 int run_command(std::vector<std::string> args) {
-  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && args.size() == 1)) {
     print_help();
     return args.empty() ? 2 : 0;
   }
@@ -228,23 +276,22 @@ int run_command(std::vector<std::string> args) {
     fmt::print("ldb 0.1.0\n");
     return 0;
   }
-  std::string name = args[0];
-  if (name == "delete") name = "del";
-  const auto& table = commands();
-  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
-  if (it == table.end()) {
-    std::string best;
-    std::size_t best_distance = 3;
-    for (const auto& c : table) {
-      auto d = edit_distance(name, c.name);
-      if (d < best_distance) {
-        best_distance = d;
-        best = c.name;
-      }
-    }
-    print_error(Error{ErrorCode::invalid_argument, fmt::format("unknown command '{}'", name),
-                      best.empty() ? "see the commands with: ldb --help" : fmt::format("did you mean 'ldb {}'?", best)});
+  // `ldb help COMMAND` is `ldb COMMAND --help`.
+  const bool help_for = args[0] == "help";
+  if (help_for && args.size() > 2) {
+    print_error(Error{ErrorCode::invalid_argument, "ldb help takes one command",
+                      fmt::format("for example: ldb help {}", args[1])});
     return 2;
+  }
+  auto found = find_command(help_for ? args[1] : args[0]);
+  if (!found) {
+    print_error(found.error());
+    return exit_code(found.error());
+  }
+  const Command* it = *found;
+  if (help_for) {
+    print_command_help(*it);
+    return 0;
   }
   auto parsed = parse_args(it->name, std::span(args).subspan(1), it->options, it->with_filters);
   if (!parsed) {

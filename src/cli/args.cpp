@@ -27,7 +27,7 @@ const std::vector<FilterOption>& filter_table() {
       {{{"--limit"}, OptionSpec::Kind::value, "keep the first N objects", "limit"}, FilterKind::limit},
       {{{"--sample"}, OptionSpec::Kind::value, "keep each object with probability P", "sample"}, FilterKind::sample},
       {{{"--sample-rate"}, OptionSpec::Kind::value, "keep each object with probability PERCENT/100", "sample-rate"},
-       FilterKind::sample},
+       FilterKind::sample_rate},
       {{{"--shuffle"}, OptionSpec::Kind::flag, "random order", "shuffle"}, FilterKind::shuffle},
       {{{"--seed"}, OptionSpec::Kind::value, "seed for --sample and --shuffle", "seed"}, FilterKind::seed},
       {{{"--sort"}, OptionSpec::Kind::value, "order by a JMESPath key", "sort"}, FilterKind::sort},
@@ -212,14 +212,6 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
           spec.value = *v;
           if (it->kind == FilterKind::query || it->kind == FilterKind::jquery || it->kind == FilterKind::file) {
             LDB_TRY(check_split_expression(arg, spec.value, args.subspan(i + 1)));
-          }
-        }
-        if (arg == "--sample-rate") {
-          try {
-            spec.value = fmt::format("{}", std::stod(spec.value) / 100.0);
-          } catch (...) {
-            return fail(ErrorCode::invalid_argument, fmt::format("--sample-rate expects a percentage, got '{}'", spec.value),
-                        "for example: --sample-rate 10");
           }
         }
         if (it->kind == FilterKind::pipe) {

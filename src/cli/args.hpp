@@ -22,6 +22,7 @@ struct OptionSpec {
   enum class Kind { flag, value, repeated_pair, command } kind = Kind::flag;
   std::string help;
   std::string key;  // canonical key used to look the option up
+  std::vector<std::string> choices;  // the values it takes, where they are a fixed set (shell completion)
 };
 
 struct ParsedArgs {

@@ -18,6 +18,19 @@ std::string shell_words(const std::vector<std::string>& words) {
   return out;
 }
 
+// The `case "$prev"` arms that complete an option's value from its fixed set
+// of choices (formats, true/false, bash/zsh).
+std::string choice_cases(const Command& c) {
+  std::string arms;
+  for (const auto& o : c.options) {
+    if (o.choices.empty()) continue;
+    std::string names;
+    for (const auto& n : o.names) names += (names.empty() ? "" : "|") + n;
+    arms += fmt::format("        {}) choices=\"{}\" ;;\n", names, shell_words(o.choices));
+  }
+  return arms.empty() ? std::string() : fmt::format("      case \"$prev\" in\n{}      esac\n", arms);
+}
+
 std::string bash_function() {
   std::vector<std::string> names;
   std::string cases;
@@ -28,9 +41,16 @@ std::string bash_function() {
     if (c.with_filters) {
       for (const auto& o : filter_options()) flags.insert(flags.end(), o.names.begin(), o.names.end());
     }
-    cases += fmt::format("    {}) flags=\"{}\" ;;\n", c.name, shell_words(flags));
+    std::vector<std::string> subcommands(c.subcommands.begin(), c.subcommands.end());
+    cases += fmt::format("    {})\n      flags=\"{}\"\n", c.name, shell_words(flags));
+    if (!subcommands.empty()) cases += fmt::format("      subcommands=\"{}\"\n", shell_words(subcommands));
+    cases += choice_cases(c) + "      ;;\n";
   }
+  cases += fmt::format("    help) subcommands=\"{}\" ;;\n", shell_words(names));
   names.emplace_back("help");
+  // Which commands take which datasets: stage, commit, log, status and ds del
+  // name saved datasets (never ds:root, which is the whole index, not a
+  // dataset); commit, log and ds del name whole datasets, not versions.
   return fmt::format(R"sh(_ldb() {{
   local cur="${{COMP_WORDS[COMP_CWORD]}}"
   local prev=""
@@ -41,14 +61,24 @@ std::string bash_function() {
     return 0
   fi
   local cmd="${{COMP_WORDS[1]}}"
-  local flags=""
+  local flags="" subcommands="" choices=""
   case "$cmd" in
 {cases}  esac
-  case "$prev" in
-    -s|--shell) [[ "$cmd" == completion ]] && {{ COMPREPLY=( $(compgen -W "bash zsh" -- "$cur") ); return 0; }} ;;
-  esac
+  if [[ -n "$choices" ]]; then
+    COMPREPLY=( $(compgen -W "$choices" -- "$cur") )
+    return 0
+  fi
   if [[ "$cur" == -* ]]; then
     COMPREPLY=( $(compgen -W "$flags" -- "$cur") )
+    return 0
+  fi
+  # A sub-command (ds list|del, storage list|rm, help COMMAND) comes first.
+  local i first=1
+  for ((i = 2; i < COMP_CWORD; i++)); do
+    [[ "${{COMP_WORDS[i]}}" == -* ]] || first=0
+  done
+  if [[ -n "$subcommands" && $first -eq 1 ]]; then
+    COMPREPLY=( $(compgen -W "$subcommands" -- "$cur") )
     return 0
   fi
   # Dataset names. Bash splits "ds:NAME" at the colon (COMP_WORDBREAKS), so
@@ -59,11 +89,21 @@ std::string bash_function() {
   elif [[ "$prev" == ":" && $COMP_CWORD -ge 3 && "${{COMP_WORDS[COMP_CWORD-2]}}" == ds ]]; then
     word="ds:$cur"; split=1
   fi
-  if [[ "$word" == ds:* || ( -z "$word" && ( "$cmd" == stage || "$cmd" == log || "$cmd" == commit ) ) ]]; then
-    local names="ds:root"
-    local line
-    while read -r line; do
-      [[ "$line" == ds:* ]] && names="$names ${{line%% *}}"
+  local named=0
+  case "$cmd" in
+    stage|commit|log|status) named=1 ;;
+    ds) [[ "${{COMP_WORDS[2]}}" == del ]] && named=1 ;;
+  esac
+  if [[ "$word" == ds:* || ( -z "$word" && $named -eq 1 ) ]]; then
+    local names="" name version rest v
+    [[ $named -eq 0 ]] && names="ds:root"
+    while read -r name version rest; do
+      [[ "$name" == ds:* ]] || continue
+      names="$names $name"
+      # ds:NAME. completes to the dataset's versions ds:NAME.v1 ... ds:NAME.vN.
+      if [[ "$word" == "$name".* && "$cmd" != commit && "$cmd" != log && "$cmd" != ds ]]; then
+        for ((v = 1; v <= ${{version#v}}; v++)); do names="$names $name.v$v"; done
+      fi
     done < <(command ldb ds list 2>/dev/null)
     local candidates
     candidates=( $(compgen -W "$names" -- "$word") )
@@ -73,7 +113,7 @@ std::string bash_function() {
     else
       COMPREPLY=( "${{candidates[@]}}" )
     fi
-    [[ ${{#COMPREPLY[@]}} -gt 0 || -n "$word" ]] && return 0
+    [[ ${{#COMPREPLY[@]}} -gt 0 || -n "$word" || $named -eq 1 ]] && return 0
   fi
   COMPREPLY=( $(compgen -f -- "$cur") )
   return 0

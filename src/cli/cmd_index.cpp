@@ -119,7 +119,10 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
     out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));
     out_line(fmt::format("Annotations:  {} found, {} new", report->annotations_found, report->new_annotations));
     if (env.verbosity.verbose) out_line(fmt::format("Unchanged files not re-read: {}", report->skipped_unchanged));
-    if (!report->skipped.empty()) out_line(fmt::format("Skipped:      {} malformed annotation files", report->skipped.size()));
+    if (!report->skipped.empty()) {
+      out_line(fmt::format("Skipped:      {} malformed annotation file{}", report->skipped.size(),
+                           report->skipped.size() == 1 ? "" : "s"));
+    }
     print_current_from_another_path(report->current_from_another_path, env.verbosity.verbose);
   }
   if (!report->skipped.empty()) {
@@ -127,8 +130,10 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
       fmt::print(stderr, "ldb: error: {}\n", report->skipped[i].message);
     }
     auto last = report->skipped.back();
-    if (report->skipped.size() > 1) {
-      last.message = fmt::format("{} (and {} more malformed annotation files above)", last.message, report->skipped.size() - 1);
+    // The last file's error ends the run; the total says how many there were.
+    if (const auto n = report->skipped.size(); n > 1) {
+      last.message = fmt::format("{} ({} malformed annotation files in all, the other {} above)", last.message, n,
+                                 n == 2 ? std::string("one") : fmt::format("{}", n - 1));
     }
     return std::unexpected(std::move(last));
   }

@@ -60,10 +60,12 @@ Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
                 "register it without -a, and make a local folder or a bucket the read-add location");
   }
   // It must be listable and readable, through a backend made with the new
-  // location's own options (secrets among them are refused there).
+  // location's own options (secrets among them are refused there). Only its
+  // top is listed: walking all of a large location (or of `/`, through /proc)
+  // is the work of `ldb index`, not of this check.
   auto backend = storage::make_backend(location.prefix, location.options, storage::HttpSettings{});
   if (!backend) return std::unexpected(backend.error());
-  auto listed = (*backend)->list(location.prefix);
+  auto listed = (*backend)->list_top(location.prefix);
   if (!listed) return std::unexpected(listed.error());
   if (!listed->empty()) {
     // Read a sample (the smallest file) so that an unreadable location is refused now.
@@ -124,7 +126,6 @@ Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
 }
 
 Status cmd_storage(CommandEnv& env, const ParsedArgs& args) {
-  (void)env;
   if (args.positional.empty()) {
     return fail(ErrorCode::invalid_argument, "ldb storage needs a subcommand", "usage: ldb storage list | ldb storage rm PATH");
   }
@@ -151,7 +152,24 @@ Status cmd_storage(CommandEnv& env, const ParsedArgs& args) {
     if (args.positional.size() != 2) {
       return fail(ErrorCode::invalid_argument, "ldb storage rm needs one location", "usage: ldb storage rm PATH");
     }
-    return instance->store->remove_storage_location(storage::normalize_storage_path(args.positional[1]));
+    auto prefix = storage::normalize_storage_path(args.positional[1]);
+    auto removed = instance->store->remove_storage_location(prefix);
+    if (!removed) {
+      if (removed.error().code != ErrorCode::not_found) return removed;
+      // A path inside a registered location: name the location to remove.
+      auto locations = instance->store->storage_locations();
+      if (!locations) return std::unexpected(locations.error());
+      for (const auto& l : *locations) {
+        if (core::path_is_within(prefix, l.prefix)) {
+          return fail(ErrorCode::not_found,
+                      fmt::format("'{}' is not a registered storage location; it is inside '{}'", prefix, l.prefix),
+                      fmt::format("to remove that location: ldb storage rm {}", l.prefix));
+        }
+      }
+      return removed;
+    }
+    if (!env.verbosity.quiet) out_line(fmt::format("Removed storage location {}", prefix));
+    return {};
   }
   return fail(ErrorCode::invalid_argument, fmt::format("unknown storage subcommand '{}'", sub),
               "usage: ldb storage list | ldb storage rm PATH");

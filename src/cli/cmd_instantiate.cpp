@@ -180,11 +180,15 @@ Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
   if (args.positional.empty()) defaults.push_back("ws:" + ws->root().string());
   auto selection = select_objects(ctx, args, "instantiate", defaults, NoObjects::use_default);
   if (!selection) return std::unexpected(selection.error());
-  return instantiate_selection(env, args, ctx, target, *selection);
+  auto report = instantiate_selection(env, args, ctx, target, *selection);
+  if (!report) return std::unexpected(report.error());
+  if (*report) print_instantiated(env, target, **report);
+  return {};
 }
 
-Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::Context& ctx,
-                             const std::filesystem::path& target, const dataset::Selection& selection) {
+Result<std::optional<formats::Report>> instantiate_selection(CommandEnv& env, const ParsedArgs& args,
+                                                             dataset::Context& ctx, const std::filesystem::path& target,
+                                                             const dataset::Selection& selection) {
   formats::Options options;
   if (auto f = args.get("format")) {
     auto format = formats::parse_format(*f);
@@ -206,7 +210,10 @@ Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::C
   if (!built) return std::unexpected(built.error());
   auto members = with_transforms(ctx, args, target, std::move(*built));
   if (!members) return std::unexpected(members.error());
-  if (args.has("apply")) return instantiate_and_apply(env, ctx, options, target, *members, args.all("apply"));
+  if (args.has("apply")) {
+    LDB_TRY(instantiate_and_apply(env, ctx, options, target, *members, args.all("apply")));
+    return std::nullopt;
+  }
 
   // A workspace keeps the manifest in .ldb_workspace/; a plain -t folder in a
   // hidden file, so that the folder holds no extra directory (torchvision's
@@ -230,17 +237,21 @@ Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::C
   if (!result) return std::unexpected(result.error());
   LDB_TRY(storage::write_file_atomic(manifest_path, formats::serialize_manifest(result->manifest)));
   print_warnings(env, ctx);
-  if (env.verbosity.quiet) return {};
-  for (const auto& w : result->report.warnings) warn(w);
-  const auto& r = result->report;
-  out_line(fmt::format("Instantiated {} data objects and {} annotation files in '{}' ({} written, {} unchanged, {} removed)",
-                       r.data_files, r.annotation_files, target.string(), r.written, r.unchanged, r.removed));
-  if (r.moved) {
+  if (!env.verbosity.quiet) {
+    for (const auto& w : result->report.warnings) warn(w);
+  }
+  if (result->report.moved) {
     out_line(fmt::format("Moved {} file(s) that ldb did not write or that were changed to '{}' (delete the folder "
                          "once you no longer need them)",
-                         r.moved, options.removed_folder.string()));
+                         result->report.moved, options.removed_folder.string()));
   }
-  return {};
+  return std::move(result->report);
+}
+
+void print_instantiated(const CommandEnv& env, const std::filesystem::path& target, const formats::Report& r) {
+  if (env.verbosity.quiet) return;
+  out_line(fmt::format("Instantiated {} data objects and {} annotation files in '{}' ({} written, {} unchanged, {} removed)",
+                       r.data_files, r.annotation_files, target.string(), r.written, r.unchanged, r.removed));
 }
 
 }  // namespace ldb::cli

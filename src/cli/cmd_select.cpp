@@ -128,7 +128,8 @@ Status cmd_eval(CommandEnv& env, const ParsedArgs& args) {
   auto selection = select_objects(ctx, filtering, "eval", *defaults, NoObjects::use_default);
   if (!selection) return std::unexpected(selection.error());
   print_warnings(env, ctx);
-  const bool values_only = args.has("json");
+  const bool with_ids = args.has("with-ids");
+  const bool values_only = args.has("json") && !with_ids;
   std::vector<dataset::Evaluation> results;
   if (shown) {
     auto evaluated = dataset::evaluate_each(ctx, *selection, *shown);
@@ -147,10 +148,18 @@ Status cmd_eval(CommandEnv& env, const ParsedArgs& args) {
     if (!r.ok) {
       if (!failed) first_error = r.json;
       ++failed;
-      if (!values_only) out_line(fmt::format("id:{}\nerror: {}", r.ref.hash.hex(), r.json));
+      if (with_ids) {
+        out_line(nlohmann::json{{"id", "id:" + r.ref.hash.hex()}, {"error", r.json}}.dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace));
+      } else if (!values_only) {
+        out_line(fmt::format("id:{}\nerror: {}", r.ref.hash.hex(), r.json));
+      }
       continue;
     }
-    if (values_only) {
+    if (with_ids) {
+      // The value is canonical JSON already: spliced in, not parsed again.
+      out_line(fmt::format("{{\"id\":\"id:{}\",\"value\":{}}}", r.ref.hash.hex(), r.json));
+    } else if (values_only) {
       out_line(r.json);
     } else {
       out_line(fmt::format("id:{}\n{}", r.ref.hash.hex(), pretty_json(r.json)));

@@ -153,15 +153,19 @@ Status cmd_get(CommandEnv& env, const ParsedArgs& args) {
   auto written = instantiate_selection(env, args, ctx, target, to_write);
   if (!written) {
     undo();
-    return written;
+    return std::unexpected(written.error());
   }
   auto change = dataset::diff(state.members, merged);
   state.members = std::move(merged);
   LDB_TRY(ws->save());
+  // Reported in the order of the work: staged, added, then instantiated (the
+  // files are written before the workspace is saved only so that a failure
+  // leaves nothing behind).
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Added {} objects to {} in '{}' ({} selected)", change.added.size(), staged_label(state),
                          target.string(), got.size()));
   }
+  if (*written) print_instantiated(env, target, **written);
   return {};
 }
 

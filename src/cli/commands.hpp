@@ -35,6 +35,7 @@ struct Command {
   std::vector<OptionSpec> options;
   bool with_filters = false;
   CommandFn run = nullptr;
+  std::vector<std::string_view> subcommands;  // `ds list|del`, `storage list|rm` (shell completion)
 };
 
 // The command table, in the order `ldb --help` lists it.
@@ -58,11 +59,15 @@ Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArg
 
 // Instantiates `selection` into `target` with the instantiate options of
 // `args` (-m, -p, -f, --annotations-only, --preserve-paths), keeping the
-// manifest of what ldb wrote there (cmd_instantiate.cpp).
-Status instantiate_selection(CommandEnv& env, const ParsedArgs& args, dataset::Context& ctx,
-                             const std::filesystem::path& target, const dataset::Selection& selection);
-// Where instantiate keeps the manifest for `target`, and the manifest (empty and
-// finished when none).
+// manifest of what ldb wrote there (cmd_instantiate.cpp). Prints warnings;
+// returns what was written for print_instantiated, or nullopt when --apply
+// ran a program on it instead (which reports for itself).
+Result<std::optional<formats::Report>> instantiate_selection(CommandEnv& env, const ParsedArgs& args,
+                                                             dataset::Context& ctx, const std::filesystem::path& target,
+                                                             const dataset::Selection& selection);
+// The "Instantiated ..." lines of a report (nothing when quiet).
+void print_instantiated(const CommandEnv& env, const std::filesystem::path& target, const formats::Report& report);
+// Where instantiate keeps the manifest for `target`, and its entries (empty when none).
 std::filesystem::path instantiated_manifest_path(const std::filesystem::path& target);
 Result<formats::Manifest> read_instantiated_manifest(const std::filesystem::path& target);
 // conflict (with the hint to run instantiate again) when the manifest is of a

@@ -20,6 +20,7 @@ void TerminalProgress::start(std::string_view label, std::uint64_t total) {
   m_total = total;
   m_done = 0;
   m_drawn = false;
+  m_active = true;
   m_last = {};
 }
 
@@ -31,14 +32,22 @@ void TerminalProgress::advance(std::uint64_t n) {
 
 void TerminalProgress::finish() {
   if (!m_enabled) return;
+  {
+    // The library ends its phases and the CLI ends whatever may still run
+    // (after an error): only the first finish of a phase draws its last line.
+    std::lock_guard lock(m_mutex);
+    if (!m_active) return;
+  }
   draw(true);
   std::lock_guard lock(m_mutex);
   if (m_drawn) std::fputs("\n", stderr);
   m_drawn = false;
+  m_active = false;
 }
 
 void TerminalProgress::draw(bool force) {
   std::lock_guard lock(m_mutex);
+  if (!m_active) return;
   auto now = std::chrono::steady_clock::now();
   if (!force && now - m_last < std::chrono::milliseconds(100)) return;
   m_last = now;

@@ -19,7 +19,9 @@ struct Verbosity {
 };
 
 // Draws "label  n/total" on stderr at most ten times a second, only when
-// stderr is a terminal and not quiet. Thread-safe.
+// stderr is a terminal and not quiet. finish() ends the phase start() began
+// with its final count and a newline; a finish() without a phase (a second
+// one) draws nothing. Thread-safe.
 class TerminalProgress final : public core::Progress {
  public:
   explicit TerminalProgress(bool enabled) : m_enabled(enabled) {}
@@ -36,6 +38,7 @@ class TerminalProgress final : public core::Progress {
   std::atomic<std::uint64_t> m_done{0};
   std::chrono::steady_clock::time_point m_last{};
   bool m_drawn = false;
+  bool m_active = false;  // between start() and finish()
 };
 
 bool stdout_is_terminal();

@@ -52,6 +52,23 @@ std::vector<std::string> split_tags(std::string_view text) {
   return out;
 }
 
+// The probability of keeping an object for --sample P (0 to 1) or
+// --sample-rate PERCENT (0 to 100); errors name the flag and value as written.
+Result<double> sample_probability(const FilterSpec& spec) {
+  const bool rate = spec.kind == FilterKind::sample_rate;
+  const std::string_view flag = rate ? "--sample-rate" : "--sample";
+  auto p = parse_number(flag, spec.value);
+  if (!p) return std::unexpected(p.error());
+  const double max = rate ? 100 : 1;
+  if (!(*p >= 0 && *p <= max)) {  // also rejects nan
+    return fail(ErrorCode::invalid_argument,
+                rate ? fmt::format("--sample-rate expects a percentage from 0 to 100, got {}", spec.value)
+                     : fmt::format("--sample expects a probability from 0 to 1, got {}", spec.value),
+                rate ? "for 10% write --sample-rate 10 (or --sample 0.1)" : "for 10% write --sample 0.1 (or --sample-rate 10)");
+  }
+  return rate ? *p / 100 : *p;
+}
+
 query::Dialect dialect_of(FilterKind kind) {
   return kind == FilterKind::jquery ? query::Dialect::jmespath : query::Dialect::ldb;
 }
@@ -305,13 +322,10 @@ Status validate_filters(std::span<const FilterSpec> filters) {
         if (!n) return std::unexpected(n.error());
         break;
       }
-      case FilterKind::sample: {
-        auto p = parse_number("--sample", f.value);
+      case FilterKind::sample:
+      case FilterKind::sample_rate: {
+        auto p = sample_probability(f);
         if (!p) return std::unexpected(p.error());
-        if (!(*p >= 0 && *p <= 1)) {  // also rejects nan
-          return fail(ErrorCode::invalid_argument, fmt::format("--sample expects a probability from 0 to 1, got {}", f.value),
-                      "for 10% write --sample 0.1 (or --sample-rate 10)");
-        }
         break;
       }
       case FilterKind::tag:
@@ -361,9 +375,9 @@ Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<con
         if (&f != first_seed) rng.seed(*parse_count("--seed", f.value));
         next = std::move(selection);
         break;
-      case FilterKind::sample: {
-        double p = *parse_number("--sample", f.value);
-        std::bernoulli_distribution keep(p);
+      case FilterKind::sample:
+      case FilterKind::sample_rate: {
+        std::bernoulli_distribution keep(*sample_probability(f));
         Selection out;
         for (const auto& r : selection) {
           if (keep(rng)) out.push_back(r);

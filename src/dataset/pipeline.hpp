@@ -1,7 +1,7 @@
 #pragma once
 // The selection pipeline: an ordered list of objects passed through filters in
 // the order they were given on the command line (--query, --jquery, --file,
-// --path, --tag, --no-tag, --limit, --sample, --shuffle, --seed, --sort,
+// --path, --tag, --no-tag, --limit, --sample, --sample-rate, --shuffle, --seed, --sort,
 // --sort-desc, --pipe). Query expressions are parsed once, before any work, and
 // evaluated over annotations on all cores.
 
@@ -14,7 +14,9 @@
 
 namespace ldb::dataset {
 
-enum class FilterKind { query, jquery, file, path, tag, no_tag, limit, sample, shuffle, seed, sort, sort_desc, pipe };
+// sample keeps each object with a probability (0 to 1), sample_rate with a
+// percentage (0 to 100): the same draw, each checked and reported as written.
+enum class FilterKind { query, jquery, file, path, tag, no_tag, limit, sample, sample_rate, shuffle, seed, sort, sort_desc, pipe };
 
 struct FilterSpec {
   FilterKind kind;

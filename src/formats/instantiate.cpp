@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -30,6 +31,7 @@
 
 #include <fmt/format.h>
 
+#include "core/name_table.hpp"
 #include "formats/hard_link.hpp"
 #include "formats/layout.hpp"
 
@@ -286,20 +288,32 @@ class FirstError {
 
 }  // namespace
 
+namespace {
+
+using Name = core::NamedValue<Format>;
+
+// Each canonical name before its aliases; strict-pairs, the default, first.
+constexpr std::array k_format_names{
+    Name{"strict-pairs", Format::strict_pairs},
+    Name{"strict", Format::strict_pairs},
+    Name{"bare-pairs", Format::bare_pairs},
+    Name{"bare", Format::bare_pairs},
+    Name{"tensorflow-inferred", Format::tensorflow_inferred},
+    Name{"infer", Format::tensorflow_inferred},
+    Name{"annotation-only", Format::annotation_only},
+    Name{"annot", Format::annotation_only},
+    Name{"coco", Format::coco},
+    Name{"yolo", Format::yolo},
+    Name{"label-studio", Format::label_studio},
+    Name{"voc", Format::voc},
+};
+
+}  // namespace
+
 Result<Format> parse_format(std::string_view name) {
-  if (name == "strict-pairs" || name == "strict") return Format::strict_pairs;
-  if (name == "bare-pairs" || name == "bare") return Format::bare_pairs;
-  if (name == "tensorflow-inferred" || name == "infer") return Format::tensorflow_inferred;
-  if (name == "annotation-only" || name == "annot") return Format::annotation_only;
-  if (name == "coco") return Format::coco;
-  if (name == "yolo") return Format::yolo;
-  if (name == "label-studio") return Format::label_studio;
-  if (name == "voc") return Format::voc;
-  constexpr std::string_view k_valid =
-      "strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), annotation-only (annot), coco, yolo, "
-      "label-studio, voc";
+  if (auto format = core::value_named<Format>(k_format_names, name)) return *format;
   return fail(ErrorCode::invalid_argument, fmt::format("unknown instantiate format '{}'", name),
-              fmt::format("use one of: {}", k_valid));
+              fmt::format("use one of: {}", core::describe_names<Format>(k_format_names, format_name)));
 }
 
 std::string_view format_name(Format format) {
@@ -315,6 +329,8 @@ std::string_view format_name(Format format) {
   }
   return "unknown";
 }
+
+std::vector<std::string_view> format_names() { return core::canonical_names<Format>(k_format_names, format_name); }
 
 Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,
                                       core::Progress& progress, const fs_std::path& target_folder,

@@ -36,6 +36,10 @@ Result<Format> parse_format(std::string_view name);
 // The canonical name of a format ("strict-pairs", ...).
 std::string_view format_name(Format format);
 
+// The canonical names of every format, the default (strict-pairs) first
+// (help and shell completion).
+std::vector<std::string_view> format_names();
+
 // A transform of a member: its name (used in output file names and messages)
 // and its command line, argv[0] the program's path. An empty command is the
 // plain copy ("self").

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/name_table.hpp"
 #include "index/indexer.hpp"
 #include "index/plan.hpp"
 
@@ -9,37 +10,32 @@ namespace ldb::index {
 
 namespace {
 
-struct FormatName {
-  std::string_view name;
-  Format format;
-};
+using Name = core::NamedValue<Format>;
 
+// Each canonical name before its aliases.
 constexpr std::array k_format_names{
-    FormatName{"auto", Format::auto_detect},
-    FormatName{"auto-detect", Format::auto_detect},
-    FormatName{"strict-pairs", Format::strict_pairs},
-    FormatName{"strict", Format::strict_pairs},
-    FormatName{"bare-pairs", Format::bare_pairs},
-    FormatName{"bare", Format::bare_pairs},
-    FormatName{"tensorflow-inferred", Format::tensorflow_inferred},
-    FormatName{"infer", Format::tensorflow_inferred},
-    FormatName{"annotation-only", Format::annotation_only},
-    FormatName{"annot", Format::annotation_only},
-    FormatName{"coco", Format::coco},
-    FormatName{"yolo", Format::yolo},
-    FormatName{"voc", Format::voc},
-    FormatName{"label-studio", Format::label_studio},
+    Name{"auto", Format::auto_detect},
+    Name{"auto-detect", Format::auto_detect},
+    Name{"strict-pairs", Format::strict_pairs},
+    Name{"strict", Format::strict_pairs},
+    Name{"bare-pairs", Format::bare_pairs},
+    Name{"bare", Format::bare_pairs},
+    Name{"tensorflow-inferred", Format::tensorflow_inferred},
+    Name{"infer", Format::tensorflow_inferred},
+    Name{"annotation-only", Format::annotation_only},
+    Name{"annot", Format::annotation_only},
+    Name{"coco", Format::coco},
+    Name{"yolo", Format::yolo},
+    Name{"voc", Format::voc},
+    Name{"label-studio", Format::label_studio},
 };
 
 }  // namespace
 
 Result<Format> parse_format(std::string_view name) {
-  for (const auto& entry : k_format_names) {
-    if (entry.name == name) return entry.format;
-  }
+  if (auto format = core::value_named<Format>(k_format_names, name)) return *format;
   return fail(ErrorCode::invalid_argument, fmt::format("unknown format '{}'", name),
-              "valid formats: auto, strict-pairs (strict), bare-pairs (bare), tensorflow-inferred (infer), "
-              "annotation-only (annot), coco, yolo, voc, label-studio");
+              fmt::format("valid formats: {}", core::describe_names<Format>(k_format_names, format_name)));
 }
 
 std::string_view format_name(Format format) {
@@ -56,6 +52,8 @@ std::string_view format_name(Format format) {
   }
   return "auto";
 }
+
+std::vector<std::string_view> format_names() { return core::canonical_names<Format>(k_format_names, format_name); }
 
 Status check_params(Format format, std::span<const std::pair<std::string, std::string>> params, bool detected) {
   for (const auto& [key, value] : params) {

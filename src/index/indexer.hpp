@@ -70,6 +70,9 @@ Result<Format> parse_format(std::string_view name);
 // The canonical name of a format ("strict-pairs", ...).
 std::string_view format_name(Format format);
 
+// The canonical names of every format, auto first (help and shell completion).
+std::vector<std::string_view> format_names();
+
 // What to do with an annotation file that is not valid JSON.
 enum class BadAnnotation {
   fail,  // the whole index fails naming the file; nothing is written

@@ -62,6 +62,11 @@ Result<std::vector<FileInfo>> FaultInjectingFileSystem::list(std::string_view ro
   return m_inner.list(root);
 }
 
+Result<std::vector<FileInfo>> FaultInjectingFileSystem::list_top(std::string_view root) {
+  if (auto fault = check(Operation::list, root)) return std::unexpected(fault->error);
+  return m_inner.list_top(root);
+}
+
 Result<FileInfo> FaultInjectingFileSystem::stat(std::string_view path) {
   if (auto fault = check(Operation::stat, path)) return std::unexpected(fault->error);
   return m_inner.stat(path);

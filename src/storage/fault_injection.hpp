@@ -49,6 +49,7 @@ class FaultInjectingFileSystem final : public FileSystem {
 
   std::string_view protocol() const override { return m_inner.protocol(); }
   Result<std::vector<FileInfo>> list(std::string_view root) override;
+  Result<std::vector<FileInfo>> list_top(std::string_view root) override;  // faults of Operation::list
   Result<FileInfo> stat(std::string_view path) override;
   Result<std::string> read(std::string_view path) override;
   Result<core::Md5> hash(std::string_view path) override;

@@ -46,6 +46,13 @@ class FileSystem {
   // skipped. not_found when root does not exist.
   virtual Result<std::vector<FileInfo>> list(std::string_view root) = 0;
 
+  // A cheap check that `root` can be listed, which does not walk the tree
+  // below it: the files directly in the folder `root` (a local folder's
+  // sub-folders are not entered), or root itself when it is a file. Backends
+  // whose listing is flat (object stores) may return every file below root,
+  // as list() does (the default). Errors as list().
+  virtual Result<std::vector<FileInfo>> list_top(std::string_view root) { return list(root); }
+
   // Size and mtime of one file; not_found / io.
   virtual Result<FileInfo> stat(std::string_view path) = 0;
 

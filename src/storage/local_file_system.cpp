@@ -102,26 +102,31 @@ Status copy_bytes(int in, int out, const std::string& source, const std::string&
   }
 }
 
+// list() and list_top(): a file lists as itself, a folder as its walk.
+Result<std::vector<FileInfo>> list_local(std::string_view root, Depth depth) {
+  std::string path = core::normalize_local_path(root);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::unexpected(errno_error(errno, "list", path));
+  std::vector<FileInfo> out;
+  if (S_ISREG(st.st_mode)) {
+    out.push_back(local_file_info(std::move(path), st));
+    return out;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("'{}' is neither a file nor a folder (a FIFO, socket or device)", path),
+                "pass a regular file or a folder");
+  }
+  return walk_local_tree(path, st, 0, depth);
+}
+
 class LocalFileSystem final : public FileSystem {
  public:
   std::string_view protocol() const override { return "file"; }
 
-  Result<std::vector<FileInfo>> list(std::string_view root) override {
-    std::string path = core::normalize_local_path(root);
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return std::unexpected(errno_error(errno, "list", path));
-    std::vector<FileInfo> out;
-    if (S_ISREG(st.st_mode)) {
-      out.push_back(local_file_info(std::move(path), st));
-      return out;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-      return fail(ErrorCode::invalid_argument,
-                  fmt::format("'{}' is neither a file nor a folder (a FIFO, socket or device)", path),
-                  "pass a regular file or a folder");
-    }
-    return walk_local_tree(path, st);
-  }
+  Result<std::vector<FileInfo>> list(std::string_view root) override { return list_local(root, Depth::all); }
+
+  Result<std::vector<FileInfo>> list_top(std::string_view root) override { return list_local(root, Depth::top); }
 
   Result<FileInfo> stat(std::string_view path_text) override {
     std::string path(path_text);

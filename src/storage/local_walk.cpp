@@ -40,7 +40,7 @@ struct PendingDir {
 
 class TreeWalk {
  public:
-  explicit TreeWalk(unsigned threads) : m_outputs(threads) {}
+  TreeWalk(unsigned threads, Depth depth) : m_depth(depth), m_outputs(threads) {}
 
   void push(PendingDir dir) {
     std::lock_guard lock(m_mutex);
@@ -112,7 +112,7 @@ class TreeWalk {
       }
       if (S_ISREG(st.st_mode)) {
         out.push_back(local_file_info(join(dir.path, name), st));
-      } else if (S_ISDIR(st.st_mode)) {
+      } else if (S_ISDIR(st.st_mode) && m_depth == Depth::all) {
         DirId id{st.st_dev, st.st_ino};
         // A symlink leading back to a folder on its own descent path: a loop.
         if (std::find(dir.ancestors.begin(), dir.ancestors.end(), id) == dir.ancestors.end()) {
@@ -133,6 +133,7 @@ class TreeWalk {
     return {};
   }
 
+  Depth m_depth;
   std::mutex m_mutex;
   std::condition_variable m_wake;
   std::deque<PendingDir> m_queue;
@@ -149,9 +150,10 @@ FileInfo local_file_info(std::string path, const struct stat& st) {
 }
 
 Result<std::vector<FileInfo>> walk_local_tree(const std::string& root, const struct stat& root_stat,
-                                              unsigned threads) {
+                                              unsigned threads, Depth depth) {
   if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, k_max_threads);
-  TreeWalk walk(threads);
+  if (depth == Depth::top) threads = 1;
+  TreeWalk walk(threads, depth);
   walk.push(PendingDir{root, {DirId{root_stat.st_dev, root_stat.st_ino}}});
   {
     std::vector<std::jthread> helpers;

@@ -18,12 +18,16 @@
 
 namespace ldb::storage {
 
+// How far below the root a walk goes: every folder, or the root folder only.
+enum class Depth { all, top };
+
 // Every file below `root` (whose stat is `root_stat`), sorted by path,
-// walked on up to `threads` threads (0: one per core, at most 4). Vanished
-// entries and dangling symlinks are skipped; any other error names its path
-// (when several folders fail, one of them).
+// walked on up to `threads` threads (0: one per core, at most 4); with
+// Depth::top only the files directly in root. Vanished entries and dangling
+// symlinks are skipped; any other error names its path (when several folders
+// fail, one of them).
 Result<std::vector<FileInfo>> walk_local_tree(const std::string& root, const struct stat& root_stat,
-                                              unsigned threads = 0);
+                                              unsigned threads = 0, Depth depth = Depth::all);
 
 // FileInfo of a stat'ed path.
 FileInfo local_file_info(std::string path, const struct stat& st);

@@ -90,6 +90,13 @@ Result<std::vector<FileInfo>> RoutingFileSystem::list(std::string_view root) {
   return (*backend)->list(normalize_storage_path(root));
 }
 
+Result<std::vector<FileInfo>> RoutingFileSystem::list_top(std::string_view root) {
+  auto backend = backend_for(root);
+  if (!backend) return std::unexpected(backend.error());
+  if (*backend == m_local.get()) return m_local->list_top(root);
+  return (*backend)->list_top(normalize_storage_path(root));
+}
+
 Result<FileInfo> RoutingFileSystem::stat(std::string_view path) {
   auto backend = backend_for(path);
   if (!backend) return std::unexpected(backend.error());

@@ -10,6 +10,7 @@ Set LDB_KEEP_TMP=1 to keep the temporary folders for a look.
 import hashlib
 import json
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -197,6 +198,27 @@ class LdbTestCase(unittest.TestCase):
         for text in ([contains] if isinstance(contains, str) else contains):
             self.assertIn(text, r.err, r.describe())
         return r
+
+    def on_terminal(self, *args, cwd=None):
+        """Runs ldb with stderr on a pseudo-terminal (so it draws progress);
+        returns (exit code, stdout bytes, the bytes the terminal received)."""
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run([LDB_BIN, *args], cwd=cwd or self.ws, env=self.env, stdout=subprocess.PIPE,
+                                  stderr=slave, stdin=subprocess.DEVNULL, timeout=60)
+        finally:
+            os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        return proc.returncode, proc.stdout, shown
 
     def ok_json(self, *args, **kw):
         return json.loads(self.ok(*args, **kw))

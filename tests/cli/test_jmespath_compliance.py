@@ -247,7 +247,7 @@ class AnnotationTypesTest(LdbTestCase):
                 self.assertGreater(r.rc, 0, r.describe())
                 self.assertTrue(r.err.startswith(f"ldb: error: malformed JSON in '{path}': "), r.describe())
                 self.assertIn("number", r.err, r.describe())
-                self.assertIn("Skipped:      1 malformed annotation files\n", r.out, r.describe())
+                self.assertIn("Skipped:      1 malformed annotation file\n", r.out, r.describe())
                 self.assertEqual(self.ok_json("eval", "id:" + md5(good), "--jquery", "ok", "-j"), True)
                 # The pair is left out as a whole (strict pairs need both files).
                 self.fails("eval", "id:" + md5(bad), contains="no indexed object")

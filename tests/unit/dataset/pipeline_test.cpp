@@ -209,6 +209,24 @@ TEST_F(PipelineTest, ValidateFiltersRejectsBadNumbers) {
   EXPECT_NE(validate_filters(sample).error().message.find("probability"), std::string::npos);
 }
 
+TEST_F(PipelineTest, SampleRateIsAPercentageCheckedAsWritten) {
+  for (std::string bad : {"150", "-1", "ten", "nan", "100.5"}) {
+    std::vector<FilterSpec> one{{FilterKind::sample_rate, bad, {}}};
+    auto st = validate_filters(one);
+    ASSERT_FALSE(st.has_value()) << bad;
+    EXPECT_NE(st.error().message.find("--sample-rate"), std::string::npos) << st.error().message;
+    EXPECT_NE(st.error().message.find(bad), std::string::npos) << st.error().message;
+    EXPECT_EQ(st.error().message.find("--sample "), std::string::npos) << st.error().message;
+  }
+  std::vector<FilterSpec> over{{FilterKind::sample_rate, "150", {}}};
+  EXPECT_EQ(validate_filters(over).error().message, "--sample-rate expects a percentage from 0 to 100, got 150");
+  EXPECT_EQ(run_numbers({{FilterKind::sample_rate, "0", {}}}), V{});
+  EXPECT_EQ(run_numbers({{FilterKind::sample_rate, "100", {}}}), (V{0, 1, 2, 3, 4, 5}));
+  // The same draw as --sample with PERCENT/100.
+  EXPECT_EQ(run_numbers({{FilterKind::seed, "7", {}}, {FilterKind::sample_rate, "50", {}}}),
+            run_numbers({{FilterKind::seed, "7", {}}, {FilterKind::sample, "0.5", {}}}));
+}
+
 TEST_F(PipelineTest, ValidateFiltersRejectsBadQueryWithCaret) {
   std::vector<FilterSpec> filters{{FilterKind::limit, "1", {}}, {FilterKind::query, "class == ", {}}};
   auto st = validate_filters(filters);

@@ -92,6 +92,35 @@ TEST_F(LocalFileSystemTest, FollowsSymlinksAndSurvivesLoops) {
   EXPECT_EQ(paths_of(*from_real, m_dir.path()), (std::vector<std::string>{"real/a.jpg"}));
 }
 
+TEST_F(LocalFileSystemTest, ListTopDoesNotEnterSubFolders) {
+  m_dir.write("b/2.jpg", "22");
+  m_dir.write("a.jpg", "1");
+  m_dir.write("c.jpg", "333");
+  m_dir.write(".hidden.jpg", "h");
+  m_dir.write("b/c/d/e.txt", "");
+  auto files = m_fs->list_top(m_dir.path().string());
+  ASSERT_OK(files);
+  EXPECT_EQ(paths_of(*files, m_dir.path()), (std::vector<std::string>{"a.jpg", "c.jpg"}));
+  EXPECT_EQ((*files)[1].size, 3u);
+  auto only_folders = m_fs->list_top((m_dir.path() / "b" / "c").string());
+  ASSERT_OK(only_folders);
+  EXPECT_TRUE(only_folders->empty());
+  auto file = m_fs->list_top((m_dir.path() / "a.jpg").string());
+  ASSERT_OK(file);
+  EXPECT_EQ(paths_of(*file, m_dir.path()), (std::vector<std::string>{"a.jpg"}));
+  auto missing = m_fs->list_top((m_dir.path() / "nope").string());
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+}
+
+TEST_F(LocalFileSystemTest, ListTopOfTheRootSkipsWhatCannotBeWalked) {
+  // `/` holds /proc, whose /proc/1/cwd cannot be read in a container, even
+  // by root: a full walk fails there, the top listing never looks.
+  auto files = m_fs->list_top("/");
+  ASSERT_OK(files);
+  for (const auto& f : *files) EXPECT_EQ(fs::path(f.path).parent_path(), fs::path("/")) << f.path;
+}
+
 TEST_F(LocalFileSystemTest, FileRootListsItself) {
   auto path = m_dir.write("only.jpg", "12345");
   auto files = m_fs->list(path.string());
