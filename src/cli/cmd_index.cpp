@@ -98,6 +98,8 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
   if (!options) return std::unexpected(options.error());
   auto instance = open_instance(CreateIfMissing::no);
   if (!instance) return std::unexpected(instance.error());
+  // Refuse a read-only instance before walking and hashing the files.
+  LDB_TRY(instance->store->check_writable());
   auto ctx = make_context(env, *instance);
   auto paths = dataset::expand_storage_paths(ctx, args.positional);
   if (!paths) return std::unexpected(paths.error());

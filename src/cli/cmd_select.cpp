@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "core/json.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/operations.hpp"
 #include "dataset/sources.hpp"
@@ -82,10 +83,13 @@ Status cmd_list(CommandEnv& env, const ParsedArgs& args) {
     auto arr = nlohmann::json::array();
     for (std::size_t i = 0; i < selection->size(); ++i) {
       const auto& info = (*infos)[i];
+      // Paths that are not UTF-8 read as --file queries see them (\xhh escapes).
+      std::vector<std::string> paths;
+      for (const auto& path : info.paths) paths.push_back(core::escape_invalid_utf8(path));
       arr.push_back({{"id", "id:" + info.hash.hex()},
                      {"annotation_version", (*selection)[i].annotation_version},
-                     {"path", info.paths.empty() ? "" : info.paths.front()},
-                     {"paths", info.paths},
+                     {"path", paths.empty() ? "" : paths.front()},
+                     {"paths", paths},
                      {"size", info.size},
                      {"tags", info.tags},
                      {"transforms", transform_names(info.hash)}});

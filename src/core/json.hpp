@@ -29,8 +29,16 @@ Result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, std::st
 // Appends the canonical form of an already parsed element.
 void append_canonical(simdjson::dom::element element, std::string& out);
 
-// Appends `s` as a JSON string literal (quotes included).
+// Appends `s` as a JSON string literal (quotes included). `s` must be UTF-8
+// for the result to be valid JSON (see escape_invalid_utf8).
 void append_json_string(std::string_view s, std::string& out);
+
+// `bytes` as valid UTF-8 text, for names that need not be UTF-8 (a file name
+// is any bytes but '/' and NUL): each byte that is not part of a well-formed
+// UTF-8 sequence becomes the four characters \xhh (two lowercase hex digits),
+// exactly as Python's bytes.decode('utf-8', 'backslashreplace') writes it.
+// UTF-8 input comes back unchanged.
+std::string escape_invalid_utf8(std::string_view bytes);
 
 inline constexpr std::size_t k_max_json_depth = 1024;
 

@@ -266,10 +266,16 @@ Result<Selection> apply_path(Context& ctx, Selection selection, const FilterSpec
   }
   auto infos = infos_for(ctx, selection);
   if (!infos) return std::unexpected(infos.error());
+  // RE2 reads text as UTF-8, where a byte that is not UTF-8 matches nothing,
+  // not even '.': such a path is matched in the form --file shows (\xhh).
+  auto matches = [&](const std::string& path) {
+    if (simdjson::validate_utf8(path.data(), path.size())) return RE2::PartialMatch(path, re);
+    return RE2::PartialMatch(core::escape_invalid_utf8(path), re);
+  };
   Selection out;
   for (std::size_t i = 0; i < selection.size(); ++i) {
     const auto& paths = (*infos)[i].paths;
-    if (std::any_of(paths.begin(), paths.end(), [&](const std::string& p) { return RE2::PartialMatch(p, re); })) {
+    if (std::any_of(paths.begin(), paths.end(), matches)) {
       out.push_back(selection[i]);
     }
   }
@@ -423,20 +429,29 @@ Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Select
   if (!infos) return std::unexpected(infos.error());
   std::vector<std::string> out;
   out.reserve(infos->size());
+  // Names are any bytes; the document must be UTF-8 JSON, so bytes that are
+  // not UTF-8 are written as \xhh (core::escape_invalid_utf8), and
+  // fs.path_escaped says whether fs.path holds such escapes.
+  auto append_name = [](std::string_view name, std::string& doc) {
+    core::append_json_string(core::escape_invalid_utf8(name), doc);
+  };
   for (const auto& info : *infos) {
+    std::string_view path = info.paths.empty() ? std::string_view() : std::string_view(info.paths.front());
+    std::string shown_path = core::escape_invalid_utf8(path);
     std::string doc = "{\"fs\":{\"path\":";
-    core::append_json_string(info.paths.empty() ? "" : info.paths.front(), doc);
-    doc += fmt::format(",\"size\":{},\"mtime\":\"{}\",\"protocol\":", info.size, core::iso_utc(info.mtime_ns / 1000000000));
-    core::append_json_string(info.paths.empty() ? "file" : core::protocol_of(info.paths.front()), doc);
+    core::append_json_string(shown_path, doc);
+    doc += fmt::format(",\"path_escaped\":{},\"size\":{},\"mtime\":\"{}\",\"protocol\":",
+                       shown_path.size() != path.size(), info.size, core::iso_utc(info.mtime_ns / 1000000000));
+    append_name(path.empty() ? "file" : core::protocol_of(path), doc);
     doc += "},\"alternate_paths\":[";
     for (std::size_t i = 1; i < info.paths.size(); ++i) {
       if (i > 1) doc.push_back(',');
-      core::append_json_string(info.paths[i], doc);
+      append_name(info.paths[i], doc);
     }
     doc += "],\"tags\":[";
     for (std::size_t i = 0; i < info.tags.size(); ++i) {
       if (i) doc.push_back(',');
-      core::append_json_string(info.tags[i], doc);
+      append_name(info.tags[i], doc);
     }
     doc += fmt::format("],\"first_indexed\":\"{}\",\"last_indexed\":\"{}\"", core::iso_utc(info.first_indexed),
                        core::iso_utc(info.last_indexed));

@@ -3,9 +3,10 @@
 
 namespace ldb::query {
 
-// ldb (`--query`): bare numbers are number literals and touching a missing key
-// makes the whole expression "missing". jmespath (`--jquery`): exactly standard
-// JMESPath, where a missing key is null.
+// ldb (`--query`): bare numbers are number literals, and a key missing at the
+// top of the expression (not inside projections or filters) makes its
+// comparison "missing" rather than null (expression.hpp).
+// jmespath (`--jquery`): exactly standard JMESPath, where a missing key is null.
 enum class Dialect { ldb, jmespath };
 
 }  // namespace ldb::query

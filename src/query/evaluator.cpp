@@ -22,8 +22,29 @@ Value field(const Node& node, const Value& current, Context& ctx) {
   if (current.kind() == Kind::object) {
     if (auto member = find_member(current, node.name)) return *member;
   }
-  if (ctx.dialect == Dialect::ldb) return ctx.missing(node.name);
+  if (ctx.dialect == Dialect::ldb && ctx.at_top) return ctx.missing(node.name);
   return Value();
+}
+
+// `||` and `&&`. A missing operand (only possible at the top of an ldb query)
+// is unknown, as NULL in SQL: unknown || x is x when x is truthy, unknown && x
+// is x when x is falsy; otherwise the result stays missing, naming the first
+// missing key. Other operands follow JMESPath (the deciding operand's value).
+Value logical(const Node& node, const Value& current, Context& ctx) {
+  const bool is_or = node.kind == NodeKind::or_op;
+  Value left = evaluate(*node.children[0], current, ctx);
+  if (ctx.status == EvalStatus::missing) {
+    std::string left_key = std::exchange(ctx.reason, std::string());
+    ctx.status = EvalStatus::ok;
+    Value right = evaluate(*node.children[1], current, ctx);
+    if (ctx.status == EvalStatus::error) return Value();
+    if (ctx.status == EvalStatus::ok && is_truthy(right) == is_or) return right;
+    ctx.status = EvalStatus::missing;
+    ctx.reason = std::move(left_key);
+    return Value();
+  }
+  if (ctx.stopped() || is_truthy(left) == is_or) return left;
+  return evaluate(*node.children[1], current, ctx);
 }
 
 Value index(const Node& node, const Value& current) {
@@ -71,6 +92,7 @@ Value slice(const Node& node, const Value& current, Context& ctx) {
 Value projection(const Node& node, const Value& current, Context& ctx) {
   Value base = evaluate(*node.children[0], current, ctx);
   if (ctx.stopped() || base.kind() != Kind::array) return Value();
+  PerElement per_element(ctx);
   OwnedArray& out = ctx.arena->new_array();
   for_each_element(base, [&](const Value& element) {
     Value result = evaluate(*node.children[1], element, ctx);
@@ -85,6 +107,7 @@ Value projection(const Node& node, const Value& current, Context& ctx) {
 Value value_projection(const Node& node, const Value& current, Context& ctx) {
   Value base = evaluate(*node.children[0], current, ctx);
   if (ctx.stopped() || base.kind() != Kind::object) return Value();
+  PerElement per_element(ctx);
   OwnedArray& out = ctx.arena->new_array();
   for_each_member(base, [&](std::string_view, const Value& member) {
     Value result = evaluate(*node.children[1], member, ctx);
@@ -99,6 +122,7 @@ Value value_projection(const Node& node, const Value& current, Context& ctx) {
 Value filter_projection(const Node& node, const Value& current, Context& ctx) {
   Value base = evaluate(*node.children[0], current, ctx);
   if (ctx.stopped() || base.kind() != Kind::array) return Value();
+  PerElement per_element(ctx);
   OwnedArray& out = ctx.arena->new_array();
   for_each_element(base, [&](const Value& element) {
     Value condition = evaluate(*node.children[2], element, ctx);
@@ -130,6 +154,7 @@ Value flatten(const Node& node, const Value& current, Context& ctx) {
 
 Value multi_select_list(const Node& node, const Value& current, Context& ctx) {
   if (current.is_null()) return Value();
+  PerElement per_element(ctx);
   OwnedArray& out = ctx.arena->new_array();
   for (const Node* child : node.children) {
     Value v = evaluate(*child, current, ctx);
@@ -141,6 +166,7 @@ Value multi_select_list(const Node& node, const Value& current, Context& ctx) {
 
 Value multi_select_hash(const Node& node, const Value& current, Context& ctx) {
   if (current.is_null()) return Value();
+  PerElement per_element(ctx);
   OwnedObject& out = ctx.arena->new_object();
   for (std::size_t i = 0; i < node.children.size(); ++i) {
     Value v = evaluate(*node.children[i], current, ctx);
@@ -213,16 +239,8 @@ Value evaluate(const Node& node, const Value& current, Context& ctx) {
     case NodeKind::flatten: return flatten(node, current, ctx);
     case NodeKind::multi_select_list: return multi_select_list(node, current, ctx);
     case NodeKind::multi_select_hash: return multi_select_hash(node, current, ctx);
-    case NodeKind::or_op: {
-      Value left = evaluate(*node.children[0], current, ctx);
-      if (ctx.stopped() || is_truthy(left)) return left;
-      return evaluate(*node.children[1], current, ctx);
-    }
-    case NodeKind::and_op: {
-      Value left = evaluate(*node.children[0], current, ctx);
-      if (ctx.stopped() || !is_truthy(left)) return left;
-      return evaluate(*node.children[1], current, ctx);
-    }
+    case NodeKind::or_op:
+    case NodeKind::and_op: return logical(node, current, ctx);
     case NodeKind::not_op: {
       Value operand = evaluate(*node.children[0], current, ctx);
       if (ctx.stopped()) return Value();

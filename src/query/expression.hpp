@@ -4,10 +4,15 @@
 //
 // Dialects: Dialect::jmespath is exactly standard JMESPath (it passes the
 // official compliance suite). Dialect::ldb (`--query`) additionally reads a bare
-// number (`0.75`, `-1`, `1e-3`) as a number literal, and any reference to a key
-// that is absent (or a key applied to a non-object) makes the whole evaluation
-// "missing": the object is dropped, even inside projections and `||`. In both, a
-// backtick literal that is not valid JSON is read as a string (`cat`).
+// number (`0.75`, `-1`, `1e-3`) as a number literal, and at the top of the
+// expression (the root and what `&&`, `||`, `!`, `|`, comparisons and function
+// calls take there, down the left side of paths) a key that is absent, or a key
+// applied to a non-object, makes the value "missing": a comparison or function
+// with a missing operand does not match, and `&&`/`||` treat it as SQL's NULL.
+// What is evaluated per element — projections, filter conditions, &expr,
+// multi-select members — reads a missing key as null, as in JMESPath
+// (evaluator.hpp and docs/queries.md give the exact rule). In both, a backtick
+// literal that is not valid JSON is read as a string (`cat`).
 //
 // Functions: all of JMESPath's plus ldb's regex, regex_match, add, sub, mul, div,
 // neg, contains_all, contains_any, has_keys, get, dotproduct and unique.
@@ -57,13 +62,14 @@ class Expression {
   enum class Outcome { match, no_match, missing, error };
 
   // Evaluates and tests JMESPath truthiness (false, null, "", [], {} are false).
-  // missing: the ldb dialect touched an absent key (`*why` names it). error: a
+  // missing: the ldb dialect touched an absent key at the top (`*why` names it). error: a
   // runtime error such as a function argument of the wrong type (`*why` says
   // which, e.g. "invalid-type: length() argument 1 must be ..."). Thread-safe.
   Outcome test(simdjson::dom::element document, std::string* why = nullptr) const;
 
   // Evaluates to compact JSON (object members in document order). Errors:
-  // not_found when the ldb dialect touched a missing key (message names it);
+  // not_found when the ldb dialect's result is missing (the message names the
+  // key);
   // invalid_argument for runtime errors (invalid-type, invalid-value, ...).
   // Thread-safe.
   Result<std::string> evaluate_json(simdjson::dom::element document) const;

@@ -363,12 +363,21 @@ Value call_function(const Node& call, const Value& current, Context& ctx) {
   OwnedArray& args = ctx.arena->new_array();
   for (std::size_t i = 0; i < call.children.size(); ++i) {
     Value arg = evaluate(*call.children[i], current, ctx);
+    // not_null() is there to pass over absent values: to it a missing key
+    // (ldb dialect, at the top) is null.
+    if (ctx.status == EvalStatus::missing && spec.impl == fn_not_null) {
+      ctx.status = EvalStatus::ok;
+      ctx.reason.clear();
+    }
     if (ctx.stopped()) return Value();
     unsigned accepted = spec.arg_types[std::min<std::size_t>(i, 2)];
     if (accepted == 0) accepted = spec.arg_types[1] ? spec.arg_types[1] : spec.arg_types[0];
     if (!(accepted & type_bit(arg.kind()))) return type_error(call, i, describe_types(accepted), arg.kind(), ctx);
     args.push_back(arg);
   }
+  // The arguments are evaluated where the call is (at the top or below it);
+  // the &expr a function applies to each element is below the top.
+  PerElement per_element(ctx);
   return spec.impl(call, std::span<const Value>(args.data(), args.size()), ctx);
 }
 

@@ -167,6 +167,13 @@ Status migrate_schema(Database& db) {
     return fail(ErrorCode::corruption, fmt::format("unknown instance schema version {}", *version),
                 "restore the instance from a backup");
   }
+  if (db.read_only()) {
+    Error read_only = db.read_only_error();
+    return fail(ErrorCode::io,
+                fmt::format("{}, and it uses schema version {}, which this ldb reads only after upgrading it to {}",
+                            read_only.message, *version, k_schema_version),
+                "ask the instance's owner to run any ldb command there once, which upgrades it");
+  }
   // One step per version, each in its own transaction: an interrupted
   // migration leaves a consistent intermediate version to resume from.
   for (int from = *version; from < k_schema_version; ++from) {

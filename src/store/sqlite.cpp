@@ -1,5 +1,8 @@
 #include "store/sqlite.hpp"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -22,7 +25,48 @@ int busy_timeout_ms() {
 }
 }  // namespace
 
-Result<Database> Database::open(const std::filesystem::path& file, Create create) {
+namespace {
+
+constexpr const char* k_connection_pragmas =
+    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
+
+bool may_write(const std::filesystem::path& file) {
+  std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  return ::access(file.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+}
+
+// `file` as the path of a SQLite URI: bytes other than unreserved ones and
+// '/' are %-escaped, so '?', '#' and '%' in a folder name stay part of it.
+std::string uri_path(const std::filesystem::path& file) {
+  std::string out;
+  for (char c : file.string()) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out += fmt::format("%{:02X}", u);
+    }
+  }
+  return out;
+}
+
+// True when the -wal file beside `file` exists and is not empty: then the
+// database file alone is not the whole instance.
+bool wal_holds_changes(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(std::filesystem::path(file.string() + "-wal"), ec);
+  return !ec && size > 0;
+}
+
+Error cannot_open(const std::filesystem::path& file, std::string_view detail) {
+  return Error{ErrorCode::io, fmt::format("cannot open instance database '{}': {}", file.string(), detail),
+               "check that the instance folder exists and is readable"};
+}
+
+}  // namespace
+
+Result<Database> Database::open(const std::filesystem::path& file, Create create, Access access) {
+  if (create == Create::no && (access == Access::read_only || !may_write(file))) return open_read_only(file);
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create == Create::yes) flags |= SQLITE_OPEN_CREATE;
@@ -36,10 +80,52 @@ Result<Database> Database::open(const std::filesystem::path& file, Create create
   Database out(db);
   sqlite3_busy_timeout(db, busy_timeout_ms());
   sqlite3_extended_result_codes(db, 1);
-  LDB_TRY(out.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"));
+  LDB_TRY(out.exec("PRAGMA journal_mode=WAL;"));
+  LDB_TRY(out.exec(k_connection_pragmas));
   return out;
 }
 
+Result<Database> Database::open_read_only(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::unexpected(cannot_open(file, "no such file"));
+  // Reading the schema is the first read, which in WAL mode needs the -shm.
+  auto attempt = [&](std::string_view parameters, int* read_rc) -> Result<Database> {
+    std::string uri = fmt::format("file:{}?{}", uri_path(file), parameters);
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+      sqlite3_close(db);
+      return std::unexpected(cannot_open(file, msg));
+    }
+    Database out(db);
+    sqlite3_busy_timeout(db, busy_timeout_ms());
+    sqlite3_extended_result_codes(db, 1);
+    *read_rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    int primary = *read_rc & 0xff;
+    if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN) {
+      return std::unexpected(cannot_open(file, sqlite3_errmsg(db)));
+    }
+    if (*read_rc != SQLITE_OK) return std::unexpected(out.error(*read_rc, "reading the schema"));
+    LDB_TRY(out.exec(k_connection_pragmas));
+    return out;
+  };
+  int rc = SQLITE_OK;
+  auto shared = attempt("mode=ro", &rc);
+  if (shared) return shared;
+  int primary = rc & 0xff;
+  // SQLite could neither open nor create the -shm (a read-only folder).
+  if (primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) return shared;
+  if (wal_holds_changes(file)) {
+    return fail(ErrorCode::io,
+                fmt::format("cannot read instance database '{}': its write-ahead log {}-wal holds changes, but there "
+                            "is no {}-shm and this user cannot create one in the read-only folder",
+                            file.string(), file.filename().string(), file.filename().string()),
+                "ask the instance's owner to run any ldb command there (e.g. ldb ds list), which folds the log "
+                "into the database");
+  }
+  return attempt("mode=ro&immutable=1", &rc);
+}
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (m_db) sqlite3_close_v2(m_db);
@@ -52,9 +138,43 @@ Database::~Database() {
   if (m_db) sqlite3_close_v2(m_db);
 }
 
+bool Database::read_only() const { return m_db && sqlite3_db_readonly(m_db, "main") == 1; }
+
+Error Database::read_only_error() const {
+  const char* name = m_db ? sqlite3_db_filename(m_db, "main") : nullptr;
+  std::filesystem::path file(name ? name : "");
+  std::filesystem::path folder = file.parent_path();
+  return Error{ErrorCode::io,
+               fmt::format("instance '{}' is read-only: this user cannot write its database {} or its folder",
+                           folder.string(), file.filename().string()),
+               fmt::format("commands that only read it work (list, eval, diff, ds list, log, show, instantiate into a "
+                           "folder of yours); to change it, ask its owner, or copy it: cp -r '{}' DIR, then "
+                           "LDB_DIR=DIR ldb ...",
+                           folder.string())};
+}
+
+std::string sql_summary(std::string_view sql, std::size_t limit) {
+  std::string words;
+  for (char c : sql) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (!space) {
+      words.push_back(c);
+    } else if (!words.empty() && words.back() != ' ') {
+      words.push_back(' ');
+    }
+  }
+  while (!words.empty() && words.back() == ' ') words.pop_back();
+  if (words.size() <= limit) return words;
+  std::size_t cut = words.rfind(' ', limit);
+  if (cut == std::string::npos || cut == 0) cut = limit;
+  while (cut > 0 && (words[cut - 1] == ' ' || words[cut - 1] == ';' || words[cut - 1] == ',')) --cut;
+  return words.substr(0, cut) + "...";
+}
+
 Error Database::error(int rc, std::string_view what) const {
   int primary = rc & 0xff;
   std::string detail = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+  if (primary == SQLITE_READONLY && read_only()) return read_only_error();
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return Error{ErrorCode::conflict,
                  fmt::format("the instance is busy: another ldb process held its lock for over {:g} s ({})",
@@ -82,14 +202,14 @@ Status Database::exec(std::string_view sql) {
   std::string text(sql);
   int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err);
   sqlite3_free(err);
-  if (rc != SQLITE_OK) return std::unexpected(error(rc, text.substr(0, 40)));
+  if (rc != SQLITE_OK) return std::unexpected(error(rc, sql_summary(text)));
   return {};
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return std::unexpected(error(rc, std::string(sql.substr(0, 60))));
+  if (rc != SQLITE_OK) return std::unexpected(error(rc, sql_summary(sql)));
   return Statement(this, stmt);
 }
 
@@ -130,8 +250,7 @@ Result<bool> Statement::step() {
   int rc = sqlite3_step(m_stmt);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  std::string sql = sqlite3_sql(m_stmt) ? sqlite3_sql(m_stmt) : "";
-  auto err = m_db->error(rc, sql.substr(0, 60));
+  auto err = m_db->error(rc, sql_summary(sqlite3_sql(m_stmt) ? sqlite3_sql(m_stmt) : ""));
   sqlite3_reset(m_stmt);
   return std::unexpected(std::move(err));
 }
@@ -174,6 +293,7 @@ ReadTransaction::~ReadTransaction() {
 }
 
 Result<Transaction> Transaction::begin(Database& db) {
+  if (db.read_only()) return std::unexpected(db.read_only_error());
   LDB_TRY(db.exec("BEGIN IMMEDIATE"));
   return Transaction(&db);
 }

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "core/error.hpp"
+#include "store/types.hpp"
 
 namespace ldb::store {
 
@@ -21,8 +22,19 @@ class Database {
  public:
   // Opens (create == yes: creates) the database file, enables WAL, foreign
   // keys and a bounded busy timeout.
+  //
+  // An existing file is opened read-only when access == read_only or when this
+  // process may not write the file or its folder (a teammate's shared
+  // instance, a read-only mount). Read-only follows SQLite's rules for WAL
+  // databases (https://www.sqlite.org/wal.html, "Read-Only Databases"): with
+  // the -shm file present (or creatable) it reads with normal locking and sees
+  // what the WAL holds; when the folder is read-only and there is no -shm, it
+  // reads the file as immutable, which is exact because then no -wal holds
+  // changes (io error naming the -wal file when one does). Every write on a
+  // read-only connection fails with read_only_error().
   enum class Create { no, yes };
-  static Result<Database> open(const std::filesystem::path& file, Create create);
+  static Result<Database> open(const std::filesystem::path& file, Create create,
+                               Access access = Access::as_permitted);
 
   Database(Database&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
   Database& operator=(Database&& other) noexcept;
@@ -32,12 +44,19 @@ class Database {
   Status exec(std::string_view sql);
   Result<Statement> prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const;
-  // Maps the connection's last error to an Error with `what` as context.
+  // Maps the connection's last error to an Error with `what` (SQL text, shown
+  // shortened to whole words) as context.
   Error error(int rc, std::string_view what) const;
+  // True when the connection cannot write (see open).
+  bool read_only() const;
+  // What a write on a read-only connection fails with: io, naming the
+  // instance folder, with a hint on what still works and how to write.
+  Error read_only_error() const;
   sqlite3* handle() const { return m_db; }
 
  private:
   explicit Database(sqlite3* db) : m_db(db) {}
+  static Result<Database> open_read_only(const std::filesystem::path& file);
   sqlite3* m_db;
 };
 
@@ -73,6 +92,11 @@ class Statement {
   sqlite3_stmt* m_stmt;
 };
 
+// The start of `sql` for a message: white space runs collapsed, then whole
+// words up to `limit` characters, "..." marking a cut (never inside a word,
+// unless the first word alone is longer than `limit`).
+std::string sql_summary(std::string_view sql, std::size_t limit = 60);
+
 // A read snapshot (BEGIN ... COMMIT) around a method that runs many
 // statements: one consistent view of the instance (a concurrent commit is
 // seen whole or not at all) and one file lock instead of one per statement.
@@ -90,6 +114,7 @@ class ReadTransaction {
 
 // A write transaction (BEGIN IMMEDIATE ... COMMIT). Rolls back in the
 // destructor unless committed, so every early error return leaves no trace.
+// On a read-only connection begin() fails with Database::read_only_error().
 class Transaction {
  public:
   static Result<Transaction> begin(Database& db);

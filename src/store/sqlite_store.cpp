@@ -32,17 +32,22 @@ Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& 
   return std::make_unique<SqliteStore>(std::move(*db));
 }
 
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir) {
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir, Access access) {
   auto file = instance_dir / k_database_file;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     return fail(ErrorCode::not_found, fmt::format("'{}' is not an ldb instance (no {})", instance_dir.string(), k_database_file),
                 "create one with: ldb init <folder>");
   }
-  auto db = Database::open(file, Database::Create::no);
+  auto db = Database::open(file, Database::Create::no, access);
   if (!db) return std::unexpected(db.error());
   LDB_TRY(migrate_schema(*db));
   return std::make_unique<SqliteStore>(std::move(*db));
+}
+
+Status SqliteStore::check_writable() {
+  if (m_db.read_only()) return std::unexpected(m_db.read_only_error());
+  return {};
 }
 
 // --- storage locations ----------------------------------------------------

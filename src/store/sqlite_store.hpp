@@ -15,6 +15,8 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(Database db) : m_db(std::move(db)) {}
 
+  Status check_writable() override;
+
   Result<std::vector<StorageLocation>> storage_locations() override;
   Status add_storage_location(const StorageLocation& location) override;
   Status remove_storage_location(std::string_view prefix) override;

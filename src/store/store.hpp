@@ -49,6 +49,11 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // Ok when this process may change the instance; otherwise the error every
+  // write fails with (io: the instance is read-only, naming it, with a hint),
+  // so that a command can refuse before doing any work.
+  virtual Status check_writable() = 0;
+
   // --- storage locations -------------------------------------------------
   virtual Result<std::vector<StorageLocation>> storage_locations() = 0;
   // Adds a location. Callers validate nesting rules; this only persists.
@@ -150,8 +155,12 @@ class Store {
 // Creates a new, empty instance store in `instance_dir` (which must exist).
 Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir);
 // Opens the store of an existing instance, migrating an older schema.
-// not_found when there is none; corruption when it cannot be read.
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir);
+// not_found when there is none; corruption when it cannot be read. An instance
+// this process may not write (or access == read_only) is opened read-only
+// (Database::open): reading works, writing fails with check_writable()'s
+// error; an older schema that would need migrating is then an io error.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir,
+                                                 Access access = Access::as_permitted);
 
 // Binary form of a collection (what is content-addressed): per member 16 bytes
 // of hash then the version as 4 bytes little-endian.

@@ -28,6 +28,11 @@ using Collection = std::vector<ObjectRef>;
 
 enum class AnnotationUpdate { replace, merge };
 
+// How an instance is opened: as_permitted writes when this process may write
+// the database file and its folder and reads only otherwise; read_only never
+// writes (every write fails with the "instance is read-only" error).
+enum class Access { as_permitted, read_only };
+
 // An annotation found beside (or for) a data file during indexing.
 struct FoundAnnotation {
   std::string path;            // the annotation file ("" when derived, e.g. from a folder name)

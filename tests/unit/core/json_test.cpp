@@ -145,6 +145,33 @@ TEST(AppendJsonStringTest, QuotesAndEscapes) {
   EXPECT_EQ(out, R"(x="a\"\\\n\u0001z")");
 }
 
+TEST(EscapeInvalidUtf8Test, KeepsUtf8AndEscapesEveryOtherByteAsPythonDoes) {
+  // Expected values are Python's bytes.decode('utf-8', 'backslashreplace').
+  EXPECT_EQ(escape_invalid_utf8("/data/plain.png"), "/data/plain.png");
+  EXPECT_EQ(escape_invalid_utf8("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(escape_invalid_utf8("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");
+  EXPECT_EQ(escape_invalid_utf8("/data/\xff\xfe.png"), R"(/data/\xff\xfe.png)");
+  EXPECT_EQ(escape_invalid_utf8("\xe2\x82" "a"), R"(\xe2\x82a)");          // truncated sequence
+  EXPECT_EQ(escape_invalid_utf8("\xc0\xaf"), R"(\xc0\xaf)");               // overlong '/'
+  EXPECT_EQ(escape_invalid_utf8("\xed\xa0\x80"), R"(\xed\xa0\x80)");       // a surrogate
+  EXPECT_EQ(escape_invalid_utf8("\xf4\x90\x80\x80"), R"(\xf4\x90\x80\x80)");  // above U+10FFFF
+  EXPECT_EQ(escape_invalid_utf8("\xf0\x9f\x98"), R"(\xf0\x9f\x98)");       // cut at the end
+  EXPECT_EQ(escape_invalid_utf8("\x80x\xc3"), R"(\x80x\xc3)");
+  EXPECT_EQ(escape_invalid_utf8(std::string_view("a\0b", 3)), std::string_view("a\0b", 3));
+  // Every byte value alone: the result is always valid UTF-8 and valid JSON.
+  for (int byte = 0; byte < 256; ++byte) {
+    std::string one(1, static_cast<char>(byte));
+    std::string shown = escape_invalid_utf8(one);
+    EXPECT_TRUE(simdjson::validate_utf8(shown.data(), shown.size())) << byte;
+    EXPECT_EQ(shown == one, byte < 0x80) << byte;
+    std::string json;
+    append_json_string(shown, json);
+    simdjson::dom::parser parser;
+    simdjson::dom::element element;
+    EXPECT_EQ(parser.parse(simdjson::padded_string(json)).get(element), simdjson::SUCCESS) << byte;
+  }
+}
+
 TEST(AppendCanonicalTest, ParsedElement) {
   simdjson::dom::parser parser;
   simdjson::dom::element element;

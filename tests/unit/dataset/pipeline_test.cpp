@@ -319,6 +319,28 @@ TEST_F(PipelineTest, FileAttributesJsonShape) {
   EXPECT_EQ(plain["fs"]["size"], 24);
 }
 
+TEST_F(PipelineTest, FileAttributesOfANameThatIsNotUtf8AreValidJson) {
+  m_dir.write("data/odd/\xff\xfe.jpg", "odd bytes");
+  index({"odd"});
+  core::Md5 odd = core::md5_of("odd bytes");
+  auto docs = file_attributes_json(ctx(), Selection{{odd, 0}, m_selection[1]});
+  ASSERT_OK(docs);
+  auto doc = nlohmann::json::parse((*docs)[0]);
+  EXPECT_EQ(doc["fs"]["path"], data("odd/") + R"(\xff\xfe.jpg)");
+  EXPECT_EQ(doc["fs"]["path_escaped"], true);
+  EXPECT_EQ(doc["fs"]["protocol"], "file");
+  auto plain = nlohmann::json::parse((*docs)[1]);
+  EXPECT_EQ(plain["fs"]["path_escaped"], false);
+  // --file queries match it.
+  Selection everything = m_selection;
+  everything.push_back({odd, 0});
+  auto escaped = apply_filters(ctx(), everything, std::vector<FilterSpec>{{FilterKind::file, "fs.path_escaped", {}}});
+  ASSERT_OK(escaped);
+  ASSERT_EQ(escaped->size(), 1u);
+  EXPECT_EQ(escaped->front().hash, odd);
+  EXPECT_TRUE(ctx().warnings.empty());
+}
+
 TEST_F(PipelineTest, FileMtimeIsTheFilesOwn) {
   auto old_file = m_dir.write("data/old/x.jpg", "old data");
   std::filesystem::last_write_time(old_file, std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 365 * 5));

@@ -30,6 +30,8 @@ class FakeStore final : public store::Store {
   std::vector<store::IndexedFile> last_ingest;
   store::IngestOptions last_options;
 
+  Status check_writable() override { return {}; }
+
   // --- what src/index uses --------------------------------------------------
   Result<std::vector<store::KnownPath>> known_paths_under(std::string_view prefix) override {
     std::vector<store::KnownPath> out;

@@ -62,10 +62,68 @@ TEST(ExpressionTest, LdbDialectDropsObjectsMissingAKey) {
   // A key applied to a non-object is missing too.
   EXPECT_EQ(outcome("class.name", k_annotation, Dialect::ldb), Outcome::missing);
   EXPECT_EQ(outcome("class.name", k_annotation, Dialect::jmespath), Outcome::no_match);
-  // A missing key anywhere aborts the whole test, even behind `||`.
-  EXPECT_EQ(outcome("nope || `true`", k_annotation, Dialect::ldb), Outcome::missing);
-  // ...but not when evaluation never reaches it.
+  // Not when evaluation never reaches it.
   EXPECT_EQ(outcome("`true` || nope", k_annotation, Dialect::ldb), Outcome::match);
+}
+
+TEST(ExpressionTest, LdbDialectTreatsAMissingOperandOfAndOrAsSqlNull) {
+  std::string why;
+  // unknown || true is true; unknown && false is false.
+  EXPECT_EQ(outcome("nope == `1` || class == 'dog'", k_annotation, Dialect::ldb), Outcome::match);
+  EXPECT_EQ(outcome("nope == `1` && class == 'cat'", k_annotation, Dialect::ldb), Outcome::no_match);
+  // Otherwise the result stays missing and names the first missing key.
+  EXPECT_EQ(outcome("nope == `1` || class == 'cat'", k_annotation, Dialect::ldb, &why), Outcome::missing);
+  EXPECT_EQ(why, "missing key 'nope'");
+  EXPECT_EQ(outcome("nope == `1` && also == `2`", k_annotation, Dialect::ldb, &why), Outcome::missing);
+  EXPECT_EQ(why, "missing key 'nope'");
+  EXPECT_EQ(outcome("class == 'dog' && also == `2`", k_annotation, Dialect::ldb, &why), Outcome::missing);
+  EXPECT_EQ(why, "missing key 'also'");
+  // `!` keeps it unknown, so `!(a == b)` agrees with `a != b`.
+  EXPECT_EQ(outcome("!(nope == `1`)", k_annotation, Dialect::ldb), Outcome::missing);
+  EXPECT_EQ(outcome("nope != `1`", k_annotation, Dialect::ldb), Outcome::missing);
+  EXPECT_EQ(outcome("!(nope == `1` && class == 'cat')", k_annotation, Dialect::ldb), Outcome::match);
+  // A runtime error on the other side wins over missing.
+  EXPECT_EQ(outcome("nope || abs(class)", k_annotation, Dialect::ldb, &why), Outcome::error);
+  EXPECT_EQ(why, "invalid-type: abs() argument 1 must be number, got string");
+  // A missing key as a fallback's first choice: the JMESPath default idiom.
+  auto fallback = Expression::parse("inference.score || `0`", Dialect::ldb);
+  ASSERT_OK(fallback);
+  Document document(k_annotation);
+  auto json = fallback->evaluate_json(document.root());
+  ASSERT_OK(json);
+  EXPECT_EQ(*json, "0");
+}
+
+TEST(ExpressionTest, LdbDialectReadsMissingKeysAsNullPerElement) {
+  // The issue's case: one box lacks iscrowd, another has it.
+  constexpr std::string_view coco =
+      R"({"objects":[{"category":"person","iscrowd":1},{"category":"car"}],"image":{"width":2}})";
+  EXPECT_EQ(outcome("objects[?iscrowd == `1`]", coco, Dialect::ldb), Outcome::match);
+  EXPECT_EQ(outcome("length(objects[?iscrowd == `1`]) == `1`", coco, Dialect::ldb), Outcome::match);
+  EXPECT_EQ(outcome("objects[?iscrowd == `0`]", coco, Dialect::ldb), Outcome::no_match);
+  EXPECT_EQ(outcome("objects[?iscrowd != `1`]", coco, Dialect::ldb), Outcome::match);
+  EXPECT_EQ(outcome("objects[*].iscrowd == [`1`]", coco, Dialect::ldb), Outcome::match);
+  // The &expr a function applies, multi-select members: null, as in JMESPath.
+  EXPECT_EQ(outcome("map(&iscrowd, objects) == [`1`, `null`]", coco, Dialect::ldb), Outcome::match);
+  EXPECT_EQ(outcome("max_by(objects, &not_null(iscrowd, `0`)).category == 'person'", coco, Dialect::ldb),
+            Outcome::match);
+  EXPECT_EQ(outcome("[image.depth] == [`null`]", coco, Dialect::ldb), Outcome::match);
+  // A function's own arguments are at the top: a missing one drops the object
+  // quietly, where JMESPath fails on length(null)...
+  std::string why;
+  EXPECT_EQ(outcome("length(boxes) > `0`", coco, Dialect::ldb, &why), Outcome::missing);
+  EXPECT_EQ(why, "missing key 'boxes'");
+  EXPECT_EQ(outcome("length(boxes) > `0`", coco, Dialect::jmespath, &why), Outcome::error);
+  EXPECT_EQ(why, "invalid-type: length() argument 1 must be string, array or object, got null");
+  // ...except for not_null(), which is there to pass over absent values.
+  EXPECT_EQ(outcome("not_null(image.depth, `3`) == `3`", coco, Dialect::ldb), Outcome::match);
+  EXPECT_EQ(outcome("not_null(image.depth, image.width) == `2`", coco, Dialect::ldb), Outcome::match);
+  EXPECT_EQ(outcome("(image.depth || `3`) == `3`", coco, Dialect::ldb), Outcome::match);
+  // The base a filter reads from is still at the top.
+  EXPECT_EQ(outcome("boxes[?iscrowd == `1`]", coco, Dialect::ldb), Outcome::missing);
+  // And a path through an index is at the top too.
+  EXPECT_EQ(outcome("objects[1].iscrowd == `1`", coco, Dialect::ldb), Outcome::missing);
+  EXPECT_EQ(outcome("objects[0].iscrowd == `1`", coco, Dialect::ldb), Outcome::match);
 }
 
 TEST(ExpressionTest, LdbDialectKeepsNullValuedKeys) {

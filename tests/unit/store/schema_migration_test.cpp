@@ -274,6 +274,20 @@ TEST(SchemaMigrationTest, Version2OpensAndGetsTransformTables) {
   EXPECT_EQ(*back, rotated);
 }
 
+TEST(SchemaMigrationTest, ReadOnlyInstanceOfAnOlderSchemaIsAClearError) {
+  TempDir dir;
+  create_v2_instance(dir.path());
+  auto opened = open_sqlite_store(dir.path(), Access::read_only);
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code, ErrorCode::io);
+  EXPECT_EQ(opened.error().message,
+            fmt::format("instance '{}' is read-only: this user cannot write its database ldb.sqlite or its folder, and "
+                        "it uses schema version 2, which this ldb reads only after upgrading it to 3",
+                        dir.path().string()));
+  EXPECT_EQ(opened.error().hint, "ask the instance's owner to run any ldb command there once, which upgrades it");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+}
+
 TEST(SchemaMigrationTest, MigratedVersion2MatchesANewInstance) {
   TempDir migrated, fresh;
   create_v2_instance(migrated.path());
