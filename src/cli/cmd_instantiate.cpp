@@ -240,11 +240,6 @@ Result<std::optional<formats::Report>> instantiate_selection(CommandEnv& env, co
   if (!env.verbosity.quiet) {
     for (const auto& w : result->report.warnings) warn(w);
   }
-  if (result->report.moved) {
-    out_line(fmt::format("Moved {} file(s) that ldb did not write or that were changed to '{}' (delete the folder "
-                         "once you no longer need them)",
-                         result->report.moved, options.removed_folder.string()));
-  }
   return std::move(result->report);
 }
 
@@ -252,6 +247,11 @@ void print_instantiated(const CommandEnv& env, const std::filesystem::path& targ
   if (env.verbosity.quiet) return;
   out_line(fmt::format("Instantiated {} data objects and {} annotation files in '{}' ({} written, {} unchanged, {} removed)",
                        r.data_files, r.annotation_files, target.string(), r.written, r.unchanged, r.removed));
+  if (r.moved) {
+    out_line(fmt::format("Moved {} file(s) that ldb did not write or that were changed to '{}' (delete the folder "
+                         "once you no longer need them)",
+                         r.moved, r.moved_to.string()));
+  }
 }
 
 }  // namespace ldb::cli

@@ -467,6 +467,7 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
       case Verdict::foreign_planned:
         LDB_TRY(move_aside(target, file.path, options.removed_folder));
         ++report.moved;
+        report.moved_to = options.removed_folder;
         break;
       case Verdict::rewrite:
         if (!file.regular) {

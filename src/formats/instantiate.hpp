@@ -117,6 +117,7 @@ struct Report {
   std::uint64_t unchanged = 0;         // files already present with the right content
   std::uint64_t removed = 0;           // stale ldb files deleted
   std::uint64_t moved = 0;             // with -f: unknown and changed files moved into Options::removed_folder
+  std::filesystem::path moved_to;      // Options::removed_folder, for reporting where `moved` files went
   std::uint64_t data_files = 0;        // data files in the result
   std::uint64_t annotation_files = 0;  // annotation files in the result
   std::uint64_t skipped = 0;           // members the format has no file for (e.g. strict-pairs without annotation)
