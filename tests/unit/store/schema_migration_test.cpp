@@ -282,8 +282,8 @@ TEST(SchemaMigrationTest, ReadOnlyInstanceOfAnOlderSchemaIsAClearError) {
   EXPECT_EQ(opened.error().code, ErrorCode::io);
   EXPECT_EQ(opened.error().message,
             fmt::format("instance '{}' is read-only: this user cannot write its database ldb.sqlite or its folder, and "
-                        "it uses schema version 2, which this ldb reads only after upgrading it to 3",
-                        dir.path().string()));
+                        "it uses schema version 2, which this ldb reads only after upgrading it to {}",
+                        dir.path().string(), k_schema_version));
   EXPECT_EQ(opened.error().hint, "ask the instance's owner to run any ldb command there once, which upgrades it");
   EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
 }
