@@ -116,6 +116,11 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
     if (!env.verbosity.verbose) continue;
     for (const auto& image : missing.images) warn(index::describe_missing_image(missing.annotation_file, image));
   }
+  for (const auto& file : report->not_detection) {
+    warn(fmt::format("'{}' skipped: not a COCO detection file (images and annotations but no \"categories\", "
+                     "as in captions_*.json)",
+                     file));
+  }
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Format: {}", index::format_name(report->format_used)));
     out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));

@@ -319,6 +319,13 @@ bool is_coco_json(std::string_view text) {
   return field(*root, "images") && field(*root, "annotations") && field(*root, "categories");
 }
 
+bool is_coco_without_categories(std::string_view text) {
+  simdjson::dom::parser parser;
+  auto root = core::parse_json(parser, text, "");
+  if (!root || !root->is_object()) return false;
+  return field(*root, "images") && field(*root, "annotations") && !field(*root, "categories");
+}
+
 std::vector<std::string> coco_sibling_folders(std::string_view json_path, std::span<const ScannedFile> data) {
   std::string_view folder = core::folder_of(json_path);
   if (folder.size() < 2) return {};

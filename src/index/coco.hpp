@@ -44,6 +44,11 @@ struct CocoFile {
 // and "categories" (what -m auto takes for COCO); nothing else is checked.
 bool is_coco_json(std::string_view text);
 
+// True for a JSON object with "images" and "annotations" but no
+// "categories": a COCO file of another task (captions_*.json), which the
+// COCO downloads keep beside the detection files.
+bool is_coco_without_categories(std::string_view text);
+
 // Tells whether a candidate path is a data file that may be indexed.
 using FileExists = std::function<bool(std::string_view path)>;
 

@@ -311,6 +311,7 @@ Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, co
   report.format_used = plan.format;
   report.skipped = std::move(plan.skipped);
   report.missing_images = std::move(plan.missing_images);
+  report.not_detection = std::move(plan.not_detection);
   IngestPipeline pipeline(store, fs, plan, *work, options, report);
   LDB_TRY(pipeline.run(pool, progress));
   LDB_TRY(pipeline.commit());

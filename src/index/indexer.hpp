@@ -131,6 +131,9 @@ struct IndexReport {
   // Images left out of otherwise indexed COCO files, by annotation file path:
   // not errors, for the caller to warn about.
   std::vector<MissingImages> missing_images;
+  // -m coco: JSON files beside COCO detection files that have images and
+  // annotations but no "categories" (captions_*.json), left out, by path.
+  std::vector<std::string> not_detection;
   // Objects already annotated whose current annotation is now one found at
   // another path (store::IngestResult::current_from_another_path).
   std::vector<store::CurrentFromAnotherPath> current_from_another_path;

@@ -161,6 +161,12 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
     auto coco = texts[i] ? parse_coco(*texts[i], json.info.path, folders, exists)
                          : Result<CocoFile>(std::unexpected(std::move(texts[i]).error()));
     if (!coco) {
+      // captions_*.json beside instances_*.json (the COCO downloads): left
+      // out with a warning, unless it is the only file given.
+      if (texts.size() > 1 && texts[i] && is_coco_without_categories(*texts[i])) {
+        plan.not_detection.push_back(json.info.path);
+        continue;
+      }
       if (skip && is_malformed_json(coco.error())) {
         plan.skipped.push_back(std::move(coco).error());
         continue;
@@ -177,6 +183,12 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
       found.push_back(Found{PlannedItem{*data, AnnotationSource::derived, nullptr, std::move(image.canonical_json)}, &json});
     }
     if (!coco->missing.empty()) plan.missing_images.push_back(MissingImages{json.info.path, std::move(coco->missing)});
+  }
+  if (!plan.not_detection.empty() && plan.not_detection.size() == texts.size()) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("no COCO detection file among the {} JSON files given: none has \"categories\" (first: '{}')",
+                            texts.size(), plan.not_detection.front()),
+                "-m coco reads detection files (instances_*.json); captions files have no boxes or labels to index");
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.item.data->info.path < b.item.data->info.path; });

@@ -38,6 +38,7 @@ struct Plan {
   std::vector<Error> skipped;                       // BadAnnotation::skip: files left out
   OutsideFiles outside;                             // data files of items outside the scanned roots
   std::vector<MissingImages> missing_images;        // COCO images left out: their files are missing
+  std::vector<std::string> not_detection;           // COCO files left out: no "categories" (captions)
 };
 
 // The paths of plan.outside, for KnownPaths::load.

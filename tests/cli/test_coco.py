@@ -491,6 +491,27 @@ class CocoDownloadLayoutTest(LdbTestCase):
         self.ok("add", self.root)
         self.assertEqual(self.count(), 5)
 
+    def test_captions_file_beside_instances_is_skipped_with_a_warning(self):
+        """The COCO download's annotations/ holds captions_val2017.json (images
+        and annotations, no categories) beside instances_val2017.json."""
+        captions = write_json(os.path.join(self.root, "annotations", "captions_val2017.json"), {
+            "info": {"year": 2017}, "images": self.val["doc"]["images"],
+            "annotations": [{"image_id": 139, "id": 1, "caption": "A dog on a couch."}]})
+        r = self.ldb("index", "-m", "coco", self.root)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.err, f"ldb: warning: '{captions}' skipped: not a COCO detection file (images and "
+                                f"annotations but no \"categories\", as in captions_*.json)\n")
+        self.assertEqual(self.index_counts(r.out), {"format": "coco", "objects_found": 6, "objects_new": 6,
+                                                    "annotations_found": 6, "annotations_new": 6})
+        self.assertEqual(self.annotation(self.val["hashes"][139]), self.expected_dog())
+        # Alone, it is an error that says why, and nothing is indexed.
+        os.remove(self.val["json"])
+        write_json(os.path.join(self.root, "annotations", "captions_train2017.json"), {
+            "images": [], "annotations": []})
+        self.fails("index", "-m", "coco", os.path.join(self.root, "annotations"), rc=2,
+                   contains=["no COCO detection file among the 2 JSON files given", "captions files"])
+        self.assertEqual(self.count("ds:root"), 6)
+
     def test_annotations_folder_alone_fails_with_a_useful_hint(self):
         ann = os.path.join(self.root, "annotations")
         r = self.fails("index", "-m", "coco", ann, rc=3,

@@ -263,6 +263,14 @@ TEST(CocoTest, Detection) {
   EXPECT_FALSE(is_coco_json("not json"));
 }
 
+TEST(CocoTest, CaptionsFilesAreCocoWithoutCategories) {
+  EXPECT_TRUE(is_coco_without_categories(R"({"images":[],"annotations":[{"image_id":1,"caption":"a dog"}]})"));
+  EXPECT_FALSE(is_coco_without_categories(R"({"images":[],"annotations":[],"categories":[]})"));
+  EXPECT_FALSE(is_coco_without_categories(R"({"images":[]})"));
+  EXPECT_FALSE(is_coco_without_categories(R"([{"images":[],"annotations":[]}])"));
+  EXPECT_FALSE(is_coco_without_categories("not json"));
+}
+
 // Found by fuzz_coco: -0.0 printed as "-0", which re-reads as the integer 0,
 // so an annotation was not canonical any more after one round trip.
 TEST(CocoTest, RegressionNegativeZeroStaysCanonical) {
