@@ -140,6 +140,96 @@ class SetupsTest(LdbTestCase):
         self.assertEqual(self.staged_annotations(ws=self.data),
                          {h: (1, {"label": "shirt"}) for h in self.ids_of("shirt")})
 
+    # ---- relabel by moving files between class folders -----------------------
+
+    def instantiate_classes(self, *params):
+        self.stage("ds:x")
+        self.ok("add", self.classes)
+        self.ok("commit", "-m", "classes")
+        self.ok("instantiate", "-m", "infer", *params)
+        with open(os.path.join(self.ws, ".ldb_workspace", "layout")) as f:
+            layout = json.loads(f.read())
+        self.assertEqual(layout, {"format": "tensorflow-inferred", "params": [p.split("=", 1) for p in params[1::2]]})
+
+    def file_of(self, name: str, folder: str) -> str:
+        """The instantiated file of photo `name` in class folder `folder`."""
+        wanted = md5(photo(name))
+        for entry in os.listdir(os.path.join(self.ws, folder)):
+            path = os.path.join(self.ws, folder, entry)
+            with open(path, "rb") as f:
+                if md5(f.read()) == wanted:
+                    return path
+        self.fail(f"{name} not found in {folder}/")
+
+    def test_moving_a_file_to_another_class_folder_is_a_relabel(self):
+        self.instantiate_classes()
+        dog = md5(photo("dog.jpg"))
+        moved = self.file_of("dog.jpg", "coat")
+        shutil.move(moved, os.path.join(self.ws, "bag"))
+        out = self.ok("add", ".")
+        self.assertEqual(out, "Added 0 objects to ds:x (9 selected, 1 with another annotation version)\n")
+        staged = self.staged_annotations()
+        self.assertEqual(staged[dog], (2, {"label": "bag"}))
+        for h, label in self.label_of.items():
+            if h != dog:
+                self.assertEqual(staged[h], (1, {"label": label}))
+        self.assertIn("Uncommitted changes: 0 added, 0 deleted, 1 annotation versions changed", self.ok("status"))
+        self.ok("commit", "-m", "dog is a bag")
+        # Instantiate takes the moved file as its own (its bytes are planned
+        # there); moving it back records the old content again (version 1).
+        self.assertIn("(0 written, 9 unchanged, 0 removed)", self.ok("instantiate", "-m", "infer"))
+        shutil.move(os.path.join(self.ws, "bag", os.path.basename(moved)), os.path.join(self.ws, "coat"))
+        out = self.ok("sync")
+        self.assertEqual(out, "Synced ds:x: 0 added, 0 deleted, 1 with another annotation version "
+                              "(1 edited annotations)\n")
+        self.assertEqual(self.staged_annotations()[dog], (1, {"label": "coat"}))
+        self.assertEqual(len(json.loads(self.ok("show", "--json", "id:" + dog))["annotation_versions"]), 2)
+
+    def test_relabel_keeps_other_keys_and_uses_the_label_key(self):
+        # Annotations with more than a label: pairs indexed first, then read as classes.
+        self.use_init_instance()
+        pairs = os.path.join(self.data, "pairs")
+        os.makedirs(pairs)
+        for label, names in CLASSES.items():
+            for name in names:
+                base = os.path.splitext(name)[0]
+                shutil.copy(os.path.join(TESTDATA, "photos", name), os.path.join(pairs, name))
+                with open(os.path.join(pairs, base + ".json"), "w") as f:
+                    json.dump({"meta": {"kind": label, "source": name}, "score": 0.5}, f)
+        self.ok("index", pairs)
+        self.stage("ds:x")
+        self.ok("add", pairs)
+        self.ok("instantiate", "-m", "infer", "-p", "label-key=meta.kind")
+        kite = md5(photo("kite.jpg"))
+        shutil.move(self.file_of("kite.jpg", "shirt"), os.path.join(self.ws, "coat"))
+        # A new photo dropped into a class folder gets that folder's label.
+        shutil.copy(os.path.join(TESTDATA, "photos", "scream.jpg"), os.path.join(self.ws, "bag", "scream.jpg"))
+        read_add = os.path.join(self.tmp, "read-add")
+        os.makedirs(read_add)
+        self.ok("add-storage", "-a", "true", read_add)
+        out = self.ok("add", ".")
+        self.assertEqual(out, f"Copied 1 new data objects to '{self.copied_folder(read_add)}'\n"
+                              "Added 1 objects to ds:x (10 selected, 1 with another annotation version)\n")
+        staged = self.staged_annotations()
+        self.assertEqual(staged[kite], (2, {"meta": {"kind": "coat", "source": "kite.jpg"}, "score": 0.5}))
+        self.assertEqual(staged[md5(photo("scream.jpg"))], (1, {"meta": {"kind": "bag"}}))
+
+    def copied_folder(self, read_add: str) -> str:
+        root = os.path.join(read_add, "ldb-add")
+        entries = os.listdir(root)
+        self.assertEqual(len(entries), 1)
+        return os.path.join(root, entries[0])
+
+    def test_untouched_class_folders_change_nothing(self):
+        self.instantiate_classes("-p", "label-key=label")
+        before = self.versions()
+        out = self.ok("add", ".")
+        self.assertEqual(out, "Added 0 objects to ds:x (9 selected, 0 with another annotation version)\n")
+        self.assertEqual(self.versions(), before)
+        out = self.ok("sync")
+        self.assertEqual(out, "Synced ds:x: 0 added, 0 deleted, 0 with another annotation version (0 edited annotations)\n")
+        self.assertEqual(self.versions(), before)
+
 
 
 if __name__ == "__main__":
