@@ -132,8 +132,9 @@ std::vector<Command> build_commands() {
                 target_flag(), flag({"-q", "--quiet"}, "quiet", "print only errors"),
                 flag({"-h", "--help"}, "help", "show this help")},
                true, cmd_pull});
-  c.push_back({"sync", "sync [OBJECTS]", "make the staged dataset equal the objects (default: the workspace's files)",
-               with_common({target_flag()}), false, cmd_sync});
+  c.push_back({"sync", "sync [OBJECTS] [FILTERS]", "make the staged dataset equal the objects (default: the workspace's files)",
+               with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option()}), true,
+               cmd_sync});
   c.push_back({"tag", "tag [OBJECTS] [FILTERS] -a T,... -r T,...", "add or remove tags on objects",
                with_common({value({"-a", "--add"}, "add", "tags to add (comma-separated, repeatable)"),
                             value({"-r", "--remove"}, "remove", "tags to remove (comma-separated, repeatable)"), target_flag()}),

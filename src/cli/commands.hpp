@@ -57,6 +57,10 @@ enum class NoObjects { need_filter, use_default };
 Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArgs& args, std::string_view command,
                                           const std::vector<std::string>& default_source, NoObjects no_objects);
 
+// `sources` passed through the filters of `args`, in order (for sources
+// read otherwise than select_objects reads them).
+Result<dataset::Selection> filter_selection(dataset::Context& ctx, const ParsedArgs& args, dataset::Selection sources);
+
 // Instantiates `selection` into `target` with the instantiate options of
 // `args` (-m, -p, -f, --annotations-only, --preserve-paths), keeping the
 // manifest of what ldb wrote there (cmd_instantiate.cpp). Prints warnings;

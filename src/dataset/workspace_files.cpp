@@ -390,4 +390,22 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
   return out;
 }
 
+std::vector<TakenFile> taken_of_members(std::span<const TakenFile> taken, const store::Collection& members) {
+  std::unordered_set<std::string> kept_json;
+  std::vector<TakenFile> out;
+  auto is_member = [&](const core::Md5& hash) {
+    return std::binary_search(members.begin(), members.end(), store::ObjectRef{hash, 0},
+                              [](const store::ObjectRef& a, const store::ObjectRef& b) { return a.hash < b.hash; });
+  };
+  for (const auto& file : taken) {
+    if (index::is_json_path(file.path) || !is_member(file.md5)) continue;
+    out.push_back(file);
+    kept_json.insert(index::annotation_path_for(file.path));
+  }
+  for (const auto& file : taken) {
+    if (index::is_json_path(file.path) && kept_json.contains(file.path)) out.push_back(file);
+  }
+  return out;
+}
+
 }  // namespace ldb::dataset

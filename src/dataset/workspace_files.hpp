@@ -65,4 +65,8 @@ struct WorkspaceFiles {
 Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws,
                                             std::span<const std::string> untouched = {});
 
+// The files of `taken` (WorkspaceFiles::taken) that hold `members`: the data
+// files of those objects and the .json beside each.
+std::vector<TakenFile> taken_of_members(std::span<const TakenFile> taken, const store::Collection& members);
+
 }  // namespace ldb::dataset

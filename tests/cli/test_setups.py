@@ -230,6 +230,29 @@ class SetupsTest(LdbTestCase):
         self.assertEqual(out, "Synced ds:x: 0 added, 0 deleted, 0 with another annotation version (0 edited annotations)\n")
         self.assertEqual(self.versions(), before)
 
+    # ---- sync with filters ---------------------------------------------------
+
+    def test_sync_takes_filters(self):
+        self.stage("ds:x")
+        self.ok("add", self.classes)
+        self.ok("commit", "-m", "all")
+        out = self.ok("sync", "ds:x", "--query", "label == 'bag'")
+        self.assertEqual(out, "Synced ds:x: 0 added, 6 deleted, 0 with another annotation version (0 edited annotations)\n")
+        self.assertEqual(set(self.ids()), self.ids_of("bag"))
+        out = self.ok("sync", "ds:x.v1", "--query", "label != 'bag'", "--limit", "4")
+        self.assertEqual(out, "Synced ds:x: 4 added, 3 deleted, 0 with another annotation version (0 edited annotations)\n")
+        ids = set(self.ids())
+        self.assertEqual(len(ids), 4)
+        self.assertTrue(ids <= self.ids_of("coat") | self.ids_of("shirt"))
+        # Without objects: the workspace's own files, filtered.
+        self.ok("sync", "ds:x.v1")
+        self.ok("instantiate", "-m", "infer")
+        out = self.ok("sync", "--query", "label == 'shirt'")
+        self.assertEqual(out, "Synced ds:x: 0 added, 6 deleted, 0 with another annotation version (0 edited annotations)\n")
+        self.assertEqual(set(self.ids()), self.ids_of("shirt"))
+        self.fails("sync", "ds:x.v1", "--limit", "many", rc=2, contains="--limit")
+        self.assertEqual(set(self.ids()), self.ids_of("shirt"))
+
 
 
 if __name__ == "__main__":

@@ -180,6 +180,18 @@ TEST_F(WorkspaceFilesTest, CopiesAreUndoneOnError) {
   EXPECT_TRUE(std::filesystem::is_empty(readadd / k_read_add_folder));
 }
 
+TEST(TakenOfMembersTest, KeepsTheDataFilesOfMembersAndTheirJson) {
+  auto a = core::md5_of("a"), b = core::md5_of("b");
+  std::vector<TakenFile> taken{{"/w/a-1.jpg", 1, 1, a}, {"/w/a-1.json", 2, 2, core::md5_of("{}")},
+                               {"/w/b-2.jpg", 1, 1, b}, {"/w/b-2.json", 2, 2, core::md5_of("[]")},
+                               {"/w/lone.json", 2, 2, core::md5_of("x")}};
+  auto kept = taken_of_members(taken, normalize({{b, 1}}));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].path, "/w/b-2.jpg");
+  EXPECT_EQ(kept[1].path, "/w/b-2.json");
+  EXPECT_TRUE(taken_of_members(taken, {}).empty());
+}
+
 // A workspace instantiate wrote as class folders (its layout record says
 // tensorflow-inferred): bag/1.png and coat/2.png, both untouched until a test
 // moves one.
