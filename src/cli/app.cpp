@@ -63,6 +63,8 @@ OptionSpec param_option() { return value({"-p", "--param"}, "param", "format par
 std::vector<Command> build_commands() {
   std::vector<Command> c;
   c.push_back({"init", "init [-f] PATH", "create an instance", with_common({flag({"-f", "--force"}, "force", "replace an existing instance")}), false, cmd_init});
+  c.push_back({"instance", "instance [show] [--json]", "show which instance is in use and why",
+               with_common({json_flag()}), false, cmd_instance, {"show"}});
   c.push_back({"add-storage", "add-storage [-a true|false] [-o KEY VALUE]... PATH", "register a storage location",
                with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)", {"true", "false"}),
                             OptionSpec{{"-o", "--option"}, K::repeated_pair, "backend option KEY VALUE", "option"},

@@ -91,6 +91,7 @@ Status record_taken_in(const std::filesystem::path& root, const dataset::Context
                        std::span<const dataset::TakenFile> taken, formats::MissingFiles missing);
 
 Status cmd_init(CommandEnv&, const ParsedArgs&);
+Status cmd_instance(CommandEnv&, const ParsedArgs&);
 Status cmd_add_storage(CommandEnv&, const ParsedArgs&);
 Status cmd_storage(CommandEnv&, const ParsedArgs&);
 Status cmd_index(CommandEnv&, const ParsedArgs&);

@@ -253,6 +253,56 @@ class SetupsTest(LdbTestCase):
         self.fails("sync", "ds:x.v1", "--limit", "many", rc=2, contains="--limit")
         self.assertEqual(set(self.ids()), self.ids_of("shirt"))
 
+    # ---- init and instance ----------------------------------------------------
+
+    def test_init_keeps_the_configured_instance_and_says_how_to_switch(self):
+        first = os.path.join(self.tmp, "first")
+        second = os.path.join(self.tmp, "second")
+        config = os.path.join(self.home, ".ldb", "config")
+        self.assertEqual(self.ok("init", first), f"Initialized ldb instance at {first}\n")
+        self.assertEqual(self.ok("instance"), f"Instance: {first}\nReason:   core.ldb_dir in {config}\n")
+        r = self.ldb("init", second)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.out, f"Initialized ldb instance at {second}\n")
+        self.assertEqual(r.err, f"ldb: warning: ldb still uses the instance {first} (core.ldb_dir in {config}); to use "
+                                f"the new one, export LDB_DIR={second} or set core.ldb_dir = \"{second}\" in {config}\n")
+        with open(config) as f:
+            text = f.read()
+        self.assertIn(first, text)
+        self.assertNotIn(second, text)
+        self.assertEqual(self.ok("instance", "show"), f"Instance: {first}\nReason:   core.ldb_dir in {config}\n")
+        # LDB_DIR wins, and `instance` says what it overrides.
+        env = {"LDB_DIR": second}
+        self.assertEqual(self.ok("instance", env=env),
+                         f"Instance: {second}\nReason:   LDB_DIR\n"
+                         f"Note:     core.ldb_dir in {config} names {first}, which LDB_DIR overrides\n")
+        self.assertEqual(self.ok_json("instance", "--json", env=env),
+                         {"path": second, "source": "LDB_DIR", "reason": "LDB_DIR", "config_file": config,
+                          "exists": True, "config_ldb_dir": first})
+        third = os.path.join(self.tmp, "third")
+        r = self.ldb("init", third, env=env)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.err, f"ldb: warning: ldb still uses the instance {second} (LDB_DIR); to use the new one, "
+                                f"export LDB_DIR={third}\n")
+        self.assertEqual(self.ldb("init", "-q", os.path.join(self.tmp, "fourth")).err, "")
+        # A folder named by LDB_DIR that holds no instance yet.
+        missing = os.path.join(self.tmp, "missing")
+        self.assertEqual(self.ok("instance", env={"LDB_DIR": missing}),
+                         f"Instance: {missing}\nReason:   LDB_DIR\nNote:     core.ldb_dir in {config} names {first}, "
+                         f"which LDB_DIR overrides\nStatus:   no instance there yet (create it with: ldb init {missing})\n")
+
+    def test_instance_without_configuration_and_quickstart(self):
+        config = os.path.join(self.home, ".ldb", "config")
+        self.fails("instance", rc=3, contains=["no ldb instance is configured", "hint: create one with ldb init"])
+        self.stage("ds:x")  # QuickStart creates the private instance
+        self.assertEqual(self.ok("instance"), f"Instance: {self.instance}\nReason:   private instance (QuickStart), "
+                                              f"named by core.ldb_dir in {config}\n")
+        self.assertEqual(self.ok_json("instance", "--json")["source"], "quickstart")
+        self.fails("instance", "shwo", rc=2, contains=["unknown instance subcommand 'shwo'", "did you mean 'ldb instance show'"])
+        self.fails("instance", "migrate", "x", rc=2, contains="usage: ldb instance [show]")
+        self.assertIn("instance", self.ok("--help"))
+        self.assertIn(" instance ", self.ok("completion", "-s", "bash"))
+
 
 
 if __name__ == "__main__":
