@@ -303,6 +303,21 @@ class SetupsTest(LdbTestCase):
         self.assertIn("instance", self.ok("--help"))
         self.assertIn(" instance ", self.ok("completion", "-s", "bash"))
 
+    # ---- fsck -t on a folder that is not a workspace ----------------------------
+
+    def test_fsck_of_a_plain_folder_is_not_damage(self):
+        self.stage("ds:x")
+        self.ok("add", os.path.join(self.classes, "bag"))
+        plain = os.path.join(self.tmp, "plain")
+        self.ok("instantiate", "-m", "bare-pairs", "-t", plain)
+        self.assertTrue(os.path.exists(os.path.join(plain, ".ldb_instantiated")))
+        self.fails("fsck", "-t", plain, rc=3,
+                   contains=[f"ldb: error: '{plain}' is not an ldb workspace (it holds files ldb instantiate -t "
+                             "wrote, but no staged dataset to check)",
+                             "hint: run ldb fsck without -t to check the instance"])
+        r = self.fails("fsck", "-t", self.data, rc=3, contains=f"'{self.data}' is not an ldb workspace\n")
+        self.fails("fsck", "-t", os.path.join(self.tmp, "nowhere"), rc=3, contains="is not a folder")
+        self.assertIn(f"Workspace {self.ws}: ok", self.ok("fsck", "-t", self.ws))
 
 
 if __name__ == "__main__":
