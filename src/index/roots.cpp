@@ -87,7 +87,9 @@ Result<RunSettings> resolve_run(store::Store& store, std::span<const std::string
         reading = std::move(*remembered);
         base = root->prefix;
         decided = false;
-        if (shared_file_format(reading.format) && root->prefix != path) {
+        // An annotation file given by name is read as given (it names its
+        // own data files); a folder or data file below the root through it.
+        if (shared_file_format(reading.format) && root->prefix != path && !is_json_path(path)) {
           scan = root->prefix;
           rooted_scan = true;
         }
