@@ -221,6 +221,15 @@ TEST_F(RootsTest, PathBelowACocoRootIsReadThroughItsFile) {
   EXPECT_EQ(report->format_used, Format::coco);
   EXPECT_EQ(report->data_objects_found, 2u);
   EXPECT_NE(label_of("image a").find(R"("category":"bus")"), std::string::npos);
+
+  // The COCO file given by name is read as given, with the root's format.
+  settings = resolve_run(m_store, std::vector<std::string>{path("set/instances.json")}, IndexOptions{});
+  ASSERT_OK(settings);
+  EXPECT_EQ(settings->scan_paths, std::vector<std::string>{path("set/instances.json")});
+  EXPECT_TRUE(settings->keep_under.empty());
+  EXPECT_EQ(settings->readings, (std::vector<Reading>{Reading{Format::coco, {}}}));
+  // (Indexing it reads images outside the path, which needs registered
+  // storage: cli_label_studio's absolute-path export covers that.)
 }
 
 TEST_F(RootsTest, UnknownRememberedFormatIsCorruption) {
