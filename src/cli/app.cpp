@@ -63,6 +63,8 @@ OptionSpec param_option() { return value({"-p", "--param"}, "param", "format par
 std::vector<Command> build_commands() {
   std::vector<Command> c;
   c.push_back({"init", "init [-f] PATH", "create an instance", with_common({flag({"-f", "--force"}, "force", "replace an existing instance")}), false, cmd_init});
+  c.push_back({"instance", "instance [show] [--json]", "show which instance is in use and why",
+               with_common({json_flag()}), false, cmd_instance, {"show"}});
   c.push_back({"add-storage", "add-storage [-a true|false] [-o KEY VALUE]... PATH", "register a storage location",
                with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)", {"true", "false"}),
                             OptionSpec{{"-o", "--option"}, K::repeated_pair, "backend option KEY VALUE", "option"},
@@ -132,8 +134,9 @@ std::vector<Command> build_commands() {
                 target_flag(), flag({"-q", "--quiet"}, "quiet", "print only errors"),
                 flag({"-h", "--help"}, "help", "show this help")},
                true, cmd_pull});
-  c.push_back({"sync", "sync [OBJECTS]", "make the staged dataset equal the objects (default: the workspace's files)",
-               with_common({target_flag()}), false, cmd_sync});
+  c.push_back({"sync", "sync [OBJECTS] [FILTERS]", "make the staged dataset equal the objects (default: the workspace's files)",
+               with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option()}), true,
+               cmd_sync});
   c.push_back({"tag", "tag [OBJECTS] [FILTERS] -a T,... -r T,...", "add or remove tags on objects",
                with_common({value({"-a", "--add"}, "add", "tags to add (comma-separated, repeatable)"),
                             value({"-r", "--remove"}, "remove", "tags to remove (comma-separated, repeatable)"), target_flag()}),

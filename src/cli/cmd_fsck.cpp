@@ -1,7 +1,8 @@
 // ldb fsck: checks the instance (store::check_sqlite_instance), its config,
 // and the workspace it runs in (staged state, instantiation manifest, and
 // whether the last instantiate finished).
-// Prints one line per problem with a hint; exit 6 (corruption) when any.
+// Prints one line per problem with a hint; exit 6 (corruption) when any. A -t
+// folder that is not a workspace is not_found (exit 3), not damage.
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -84,12 +85,34 @@ void check_workspace(const ParsedArgs& args, const std::filesystem::path& instan
   }
 }
 
+// -t DIR must name a workspace: a plain folder (one `instantiate -t` wrote
+// into, or any other) has nothing to check and is not damage.
+Status check_target_is_workspace(const ParsedArgs& args) {
+  auto t = args.get("target");
+  if (!t) return {};
+  std::filesystem::path root = core::normalize_local_path(*t);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    return fail(ErrorCode::not_found, fmt::format("'{}' is not a folder", root.string()),
+                "give -t the folder of a workspace, or run ldb fsck without -t to check the instance");
+  }
+  if (dataset::Workspace::exists(root)) return {};
+  const bool instantiated = std::filesystem::exists(instantiated_manifest_path(root), ec);
+  return fail(ErrorCode::not_found,
+              fmt::format("'{}' is not an ldb workspace{}", root.string(),
+                          instantiated ? " (it holds files ldb instantiate -t wrote, but no staged dataset to check)"
+                                       : ""),
+              "run ldb fsck without -t to check the instance, or with -t naming a workspace (a folder where "
+              "ldb stage ran)");
+}
+
 }  // namespace
 
 Status cmd_fsck(CommandEnv& env, const ParsedArgs& args) {
   if (!args.positional.empty()) {
     return fail(ErrorCode::invalid_argument, "ldb fsck takes no arguments", "usage: ldb fsck [-t DIR] [--json]");
   }
+  LDB_TRY(check_target_is_workspace(args));
   auto dir = locate_instance();
   if (!dir) return std::unexpected(dir.error());
   auto report = store::check_sqlite_instance(*dir);

@@ -122,7 +122,11 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
                      file));
   }
   if (!env.verbosity.quiet) {
-    out_line(fmt::format("Format: {}", index::format_name(report->format_used)));
+    std::string formats(index::format_name(report->format_used));
+    for (auto format : report->formats_used) {
+      if (format != report->format_used) formats += fmt::format(", {}", index::format_name(format));
+    }
+    out_line(fmt::format("Format: {}", formats));
     out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));
     out_line(fmt::format("Annotations:  {} found, {} new", report->annotations_found, report->new_annotations));
     if (env.verbosity.verbose) out_line(fmt::format("Unchanged files not re-read: {}", report->skipped_unchanged));

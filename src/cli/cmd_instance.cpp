@@ -1,4 +1,4 @@
-// ldb init, add-storage, storage list/rm.
+// ldb init, instance [show], add-storage, storage list/rm.
 
 #include <algorithm>
 
@@ -36,7 +36,53 @@ Status cmd_init(CommandEnv& env, const ParsedArgs& args) {
   LDB_TRY(expect_positional(args, 1, "init [-f] PATH"));
   auto dir = core::normalize_local_path(args.positional[0]);
   LDB_TRY(init_instance(dir, args.has("force"), false));
-  if (!env.verbosity.quiet) out_line(fmt::format("Initialized ldb instance at {}", dir));
+  if (env.verbosity.quiet) return {};
+  out_line(fmt::format("Initialized ldb instance at {}", dir));
+  // ~/.ldb/config is written only when absent, as git never rewrites a
+  // user's global settings: say when another instance stays in use.
+  auto in_use = find_instance_location();
+  if (in_use && in_use->dir != std::filesystem::path(dir)) {
+    warn(fmt::format("ldb still uses the instance {} ({}); to use the new one, export LDB_DIR={}{}",
+                     in_use->dir.string(), describe_source(*in_use), dir,
+                     in_use->source == InstanceSource::env
+                         ? ""
+                         : fmt::format(" or set core.ldb_dir = \"{}\" in {}", dir, in_use->config_file.string())));
+  }
+  return {};
+}
+
+Status cmd_instance(CommandEnv& env, const ParsedArgs& args) {
+  (void)env;
+  constexpr std::string_view k_usage = "usage: ldb instance [show] [--json]";
+  if (args.positional.size() > 1 || (args.positional.size() == 1 && args.positional[0] != "show")) {
+    std::string sub = args.positional.empty() ? "" : args.positional[0];
+    return fail(ErrorCode::invalid_argument, fmt::format("unknown instance subcommand '{}'", sub),
+                edit_distance(sub, "show") <= 2 ? fmt::format("did you mean 'ldb instance show'? {}", k_usage)
+                                                : std::string(k_usage));
+  }
+  auto location = find_instance_location();
+  if (!location) return std::unexpected(location.error());
+  const bool exists = is_instance_dir(location->dir);
+  if (args.has("json")) {
+    constexpr std::string_view k_sources[] = {"LDB_DIR", "config", "quickstart"};
+    nlohmann::json out = {{"path", location->dir.string()},
+                          {"source", k_sources[static_cast<int>(location->source)]},
+                          {"reason", describe_source(*location)},
+                          {"config_file", location->config_file.string()},
+                          {"exists", exists}};
+    if (location->shadowed) out["config_ldb_dir"] = location->shadowed->string();
+    out_line(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    return {};
+  }
+  out_line(fmt::format("Instance: {}", location->dir.string()));
+  out_line(fmt::format("Reason:   {}", describe_source(*location)));
+  if (location->shadowed) {
+    out_line(fmt::format("Note:     core.ldb_dir in {} names {}, which LDB_DIR overrides",
+                         location->config_file.string(), location->shadowed->string()));
+  }
+  if (!exists) {
+    out_line(fmt::format("Status:   no instance there yet (create it with: ldb init {})", location->dir.string()));
+  }
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include "cli/index_options.hpp"
 #include "core/paths.hpp"
 #include "core/time.hpp"
+#include "dataset/class_folders.hpp"
 #include "formats/instantiate.hpp"
 #include "formats/workspace_changes.hpp"
 
@@ -236,6 +237,11 @@ Result<std::optional<formats::Report>> instantiate_selection(CommandEnv& env, co
   env.progress.finish();
   if (!result) return std::unexpected(result.error());
   LDB_TRY(storage::write_file_atomic(manifest_path, formats::serialize_manifest(result->manifest)));
+  // The layout, so that `ldb add .` reads a file moved to another class folder as a relabel.
+  if (dataset::Workspace::exists(target)) {
+    LDB_TRY(dataset::write_instantiated_layout(
+        target, dataset::InstantiatedLayout{std::string(formats::format_name(options.format)), options.params}));
+  }
   print_warnings(env, ctx);
   if (!env.verbosity.quiet) {
     for (const auto& w : result->report.warnings) warn(w);

@@ -82,6 +82,14 @@ Status cmd_sync(CommandEnv& env, const ParsedArgs& args) {
     if (!files) return std::unexpected(files.error());
     wanted = std::move(files->members);
     taken = std::move(files->taken);
+    if (!args.filters.empty()) {
+      auto filtered = filter_selection(ctx, args, std::move(wanted));
+      if (!filtered) return std::unexpected(filtered.error());
+      wanted = dataset::normalize(std::move(*filtered));
+      // Files of objects the filters left out stay the user's: taken in, the
+      // next instantiate would remove them as ldb's files no longer staged.
+      taken = dataset::taken_of_members(taken, wanted);
+    }
     edited = files->edited_annotations;
     copied = files->copied_to.empty() ? 0 : files->new_objects;
     if (copied) ctx.notes.push_back(fmt::format("Copied {} new data objects to '{}'", copied, files->copied_to));

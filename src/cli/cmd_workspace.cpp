@@ -32,11 +32,43 @@ Result<dataset::Workspace> current_workspace(const ParsedArgs& args) {
 
 // Objects named on the command line, filtered. With no object list and a
 // filter, `default_source` is used; with neither, an error.
-Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArgs& args, std::string_view command,
-                                          const std::vector<std::string>& default_source, NoObjects no_objects) {
+namespace {
+
+Result<std::vector<dataset::FilterSpec>> checked_filters(const dataset::Context& ctx, const ParsedArgs& args) {
   auto filters = dataset::expand_plugin_sorts(ctx.instance_dir, args.filters);
   if (!filters) return std::unexpected(filters.error());
   LDB_TRY(dataset::validate_filters(*filters));
+  return filters;
+}
+
+Result<dataset::Selection> run_filters(dataset::Context& ctx, dataset::Selection sources,
+                                       const std::vector<dataset::FilterSpec>& filters) {
+  const bool had_objects = !sources.empty();
+  auto selected = dataset::apply_filters(ctx, std::move(sources), filters);
+  if (selected && selected->empty() && had_objects) {
+    // `--query 'class == "i"'` selecting nothing is most often a quoting slip.
+    for (const auto& f : filters) {
+      if (f.kind != dataset::FilterKind::query && f.kind != dataset::FilterKind::jquery) continue;
+      auto expr = query::Expression::parse(f.value, f.kind == dataset::FilterKind::query ? query::Dialect::ldb
+                                                                                          : query::Dialect::jmespath);
+      if (expr && !expr->quoting_note().empty()) ctx.warnings.push_back(expr->quoting_note());
+    }
+  }
+  return selected;
+}
+
+}  // namespace
+
+Result<dataset::Selection> filter_selection(dataset::Context& ctx, const ParsedArgs& args, dataset::Selection sources) {
+  auto filters = checked_filters(ctx, args);
+  if (!filters) return std::unexpected(filters.error());
+  return run_filters(ctx, std::move(sources), *filters);
+}
+
+Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArgs& args, std::string_view command,
+                                          const std::vector<std::string>& default_source, NoObjects no_objects) {
+  auto filters = checked_filters(ctx, args);
+  if (!filters) return std::unexpected(filters.error());
   auto identifiers = args.positional;
   if (identifiers.empty()) {
     if (filters->empty() && no_objects == NoObjects::need_filter) {
@@ -54,18 +86,7 @@ Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArg
   source_options.untouched_files = [](const dataset::Workspace& ws) { return untouched_instantiated_files(ws.root()); };
   auto sources = dataset::resolve_sources(ctx, identifiers, source_options);
   if (!sources) return std::unexpected(sources.error());
-  const bool had_objects = !sources->empty();
-  auto selected = dataset::apply_filters(ctx, std::move(*sources), *filters);
-  if (selected && selected->empty() && had_objects) {
-    // `--query 'class == "i"'` selecting nothing is most often a quoting slip.
-    for (const auto& f : *filters) {
-      if (f.kind != dataset::FilterKind::query && f.kind != dataset::FilterKind::jquery) continue;
-      auto expr = query::Expression::parse(f.value, f.kind == dataset::FilterKind::query ? query::Dialect::ldb
-                                                                                          : query::Dialect::jmespath);
-      if (expr && !expr->quoting_note().empty()) ctx.warnings.push_back(expr->quoting_note());
-    }
-  }
-  return selected;
+  return run_filters(ctx, std::move(*sources), *filters);
 }
 
 namespace {

@@ -57,6 +57,10 @@ enum class NoObjects { need_filter, use_default };
 Result<dataset::Selection> select_objects(dataset::Context& ctx, const ParsedArgs& args, std::string_view command,
                                           const std::vector<std::string>& default_source, NoObjects no_objects);
 
+// `sources` passed through the filters of `args`, in order (for sources
+// read otherwise than select_objects reads them).
+Result<dataset::Selection> filter_selection(dataset::Context& ctx, const ParsedArgs& args, dataset::Selection sources);
+
 // Instantiates `selection` into `target` with the instantiate options of
 // `args` (-m, -p, -f, --annotations-only, --preserve-paths), keeping the
 // manifest of what ldb wrote there (cmd_instantiate.cpp). Prints warnings;
@@ -87,6 +91,7 @@ Status record_taken_in(const std::filesystem::path& root, const dataset::Context
                        std::span<const dataset::TakenFile> taken, formats::MissingFiles missing);
 
 Status cmd_init(CommandEnv&, const ParsedArgs&);
+Status cmd_instance(CommandEnv&, const ParsedArgs&);
 Status cmd_add_storage(CommandEnv&, const ParsedArgs&);
 Status cmd_storage(CommandEnv&, const ParsedArgs&);
 Status cmd_index(CommandEnv&, const ParsedArgs&);

@@ -13,6 +13,7 @@ namespace ldb::cli {
 namespace {
 
 constexpr std::string_view k_instance_marker = "ldb.sqlite";
+constexpr std::string_view k_private_instance = "private_instance";
 
 dataset::Settings read_settings(const toml::table& config) {
   dataset::Settings s;
@@ -59,17 +60,57 @@ std::filesystem::path user_config_dir() {
   return std::filesystem::path(home && *home ? home : "/") / ".ldb";
 }
 
-Result<std::filesystem::path> locate_instance() {
-  if (const char* env = std::getenv("LDB_DIR"); env && *env) return std::filesystem::path(core::normalize_local_path(env));
-  auto config = read_toml(user_config_dir() / "config");
+Result<InstanceLocation> find_instance_location() {
+  InstanceLocation out;
+  out.config_file = user_config_dir() / "config";
+  auto config = read_toml(out.config_file);
+  std::optional<std::filesystem::path> configured;
+  if (config) {
+    if (auto dir = (*config)["core"]["ldb_dir"].value<std::string>()) {
+      std::string expanded = *dir;
+      if (expanded.starts_with("~/")) expanded = (user_config_dir().parent_path() / expanded.substr(2)).string();
+      configured = std::filesystem::path(core::normalize_local_path(expanded));
+    }
+  }
+  if (const char* env = std::getenv("LDB_DIR"); env && *env) {
+    out.dir = core::normalize_local_path(env);
+    out.source = InstanceSource::env;
+    if (configured && *configured != out.dir) out.shadowed = configured;
+    return out;
+  }
   if (!config) return std::unexpected(config.error());
-  if (auto dir = (*config)["core"]["ldb_dir"].value<std::string>()) {
-    std::string expanded = *dir;
-    if (expanded.starts_with("~/")) expanded = (user_config_dir().parent_path() / expanded.substr(2)).string();
-    return std::filesystem::path(core::normalize_local_path(expanded));
+  if (configured) {
+    out.dir = *configured;
+    out.source = out.dir == std::filesystem::path(core::normalize_local_path((user_config_dir() / k_private_instance).string()))
+                     ? InstanceSource::quickstart
+                     : InstanceSource::user_config;
+    return out;
   }
   return fail(ErrorCode::not_found, "no ldb instance is configured",
               "create one with ldb init <folder>, set LDB_DIR, or start with ldb stage ds:NAME (QuickStart)");
+}
+
+std::string describe_source(const InstanceLocation& location) {
+  switch (location.source) {
+    case InstanceSource::env:
+      return "LDB_DIR";
+    case InstanceSource::user_config:
+      return fmt::format("core.ldb_dir in {}", location.config_file.string());
+    case InstanceSource::quickstart:
+      return fmt::format("private instance (QuickStart), named by core.ldb_dir in {}", location.config_file.string());
+  }
+  return "";
+}
+
+Result<std::filesystem::path> locate_instance() {
+  auto location = find_instance_location();
+  if (!location) return std::unexpected(location.error());
+  return std::move(location->dir);
+}
+
+bool is_instance_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(dir / k_instance_marker, ec);
 }
 
 Status init_instance(const std::filesystem::path& dir, bool force, bool quickstart) {
@@ -115,7 +156,7 @@ Result<Instance> open_instance(CreateIfMissing create) {
   auto dir = locate_instance();
   if (!dir) {
     if (create == CreateIfMissing::no || dir.error().code != ErrorCode::not_found) return std::unexpected(dir.error());
-    auto quick = user_config_dir() / "private_instance";
+    auto quick = user_config_dir() / k_private_instance;
     std::error_code ec;
     if (!std::filesystem::exists(quick / k_instance_marker, ec)) LDB_TRY(init_instance(quick, false, true));
     else LDB_TRY(write_user_config_if_absent(quick));

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <toml++/toml.h>
 
@@ -22,8 +24,33 @@ struct Instance {
 
 enum class CreateIfMissing { no, yes };
 
+// Why an instance is the one in use.
+enum class InstanceSource {
+  env,          // $LDB_DIR
+  user_config,  // core.ldb_dir in ~/.ldb/config
+  quickstart,   // core.ldb_dir in ~/.ldb/config names the private instance ~/.ldb/private_instance
+};
+
+struct InstanceLocation {
+  std::filesystem::path dir;
+  InstanceSource source = InstanceSource::env;
+  std::filesystem::path config_file;  // ~/.ldb/config
+  // core.ldb_dir in the config when LDB_DIR overrides it with another folder.
+  std::optional<std::filesystem::path> shadowed;
+};
+
+// The instance to use and why. not_found (with a hint) when none is configured;
+// invalid_argument for a config file that is not valid TOML.
+Result<InstanceLocation> find_instance_location();
+
+// The reason in words: "LDB_DIR", "core.ldb_dir in /home/u/.ldb/config", ...
+std::string describe_source(const InstanceLocation& location);
+
 // The folder of the instance to use. not_found (with a hint) when none is configured.
 Result<std::filesystem::path> locate_instance();
+
+// True when `dir` holds an instance (its database file).
+bool is_instance_dir(const std::filesystem::path& dir);
 
 // Opens the configured instance; with CreateIfMissing::yes and no instance
 // configured, creates the QuickStart private instance first.

@@ -11,10 +11,12 @@
 
 #include "core/json.hpp"
 #include "core/paths.hpp"
+#include "dataset/class_folders.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/read_add.hpp"
 #include "dataset/sources.hpp"
 #include "index/image_header.hpp"
+#include "index/infer.hpp"
 #include "index/plan.hpp"
 #include "index/scan.hpp"
 
@@ -31,7 +33,8 @@ struct Found {
   core::Md5 hash;
   std::optional<store::ImageInfo> image;
   bool derived = false;        // the annotation comes from a shared file (COCO, YOLO, ...)
-  std::string canonical_json;  // when annotation or derived
+  bool class_folder = false;   // the annotation is the label its class folder makes
+  std::string canonical_json;  // when annotation, derived or class_folder
   core::Md5 annotation_md5;    // of the annotation file's bytes
   std::optional<Error> error;
 };
@@ -57,9 +60,9 @@ struct WorkspacePlan {
 
 // Pairs the workspace's files as `index` would (auto-detection: pairs, COCO,
 // YOLO, VOC, Label Studio), except that data files without an annotation are
-// kept (bare pairs), and that layouts whose annotations cannot round-trip
-// (class folders, annotation-only files) are read as bare pairs: their data
-// files keep the versions they had.
+// kept (bare pairs), and that class folders and annotation-only files are
+// read as bare pairs: their data files keep the versions they had, unless
+// read_files gives class folders their labels (a layout record says so).
 Result<WorkspacePlan> plan_workspace(Context& ctx, const index::Scan& scan) {
   index::ParallelLoop loop = [&ctx](std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
     ctx.pool.parallel_for(n, k_chunk, [&](std::size_t begin, std::size_t end, unsigned) { body(begin, end); });
@@ -78,8 +81,24 @@ Result<WorkspacePlan> plan_workspace(Context& ctx, const index::Scan& scan) {
   return WorkspacePlan{std::move(*plan), class_folders};
 }
 
-// Hashes every planned data file and reads its annotation, on the pool.
-Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan) {
+// The label parameters of a workspace that instantiate wrote as class
+// folders (tensorflow-inferred); nullopt for any other layout.
+Result<std::optional<index::InferParams>> class_folder_params(const Workspace& ws) {
+  auto layout = read_instantiated_layout(ws.root());
+  if (!layout) return std::unexpected(layout.error());
+  if (!*layout || (*layout)->format != index::format_name(index::Format::tensorflow_inferred)) {
+    return std::optional<index::InferParams>();
+  }
+  auto params = index::parse_infer_params((*layout)->params);
+  if (!params) return std::unexpected(params.error());
+  return std::optional<index::InferParams>(std::move(*params));
+}
+
+// Hashes every planned data file and reads its annotation, on the pool. With
+// `class_folders` (labels read back), a data file without a .json carries the
+// label of its folder.
+Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan, const std::string& root,
+                                      const index::InferParams* class_folders) {
   std::vector<Found> found(plan.items.size());
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     found[i].data = plan.items[i].data;
@@ -87,6 +106,13 @@ Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan) {
     if (plan.items[i].source == index::AnnotationSource::derived) {
       found[i].derived = true;
       found[i].canonical_json = plan.items[i].derived_json;
+    }
+    if (class_folders && plan.items[i].source == index::AnnotationSource::none) {
+      auto label = index::inferred_annotation(index::relative_folder(found[i].data->info.path, root), *class_folders);
+      if (label) {
+        found[i].class_folder = true;
+        found[i].canonical_json = std::move(*label);
+      }
     }
   }
   ctx.progress.start("reading workspace", found.size());
@@ -182,7 +208,11 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
   auto workspace_plan = plan_workspace(ctx, *scan);
   if (!workspace_plan) return std::unexpected(workspace_plan.error());
   const index::Plan* plan = &workspace_plan->plan;
-  auto found = read_files(ctx, *plan);
+  auto class_folders = class_folder_params(ws);
+  if (!class_folders) return std::unexpected(class_folders.error());
+  // Class folders whose labels are read back, as instantiate wrote them.
+  const bool labelled_folders = class_folders->has_value() && plan->format == index::Format::bare_pairs;
+  auto found = read_files(ctx, *plan, root, labelled_folders ? &**class_folders : nullptr);
   if (!found) return std::unexpected(found.error());
   const std::unordered_set<std::string> untouched_set(untouched.begin(), untouched.end());
   // In a shared-file layout the annotations come from the files that are not
@@ -222,7 +252,7 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
       if (!current) return std::unexpected(current.error());
       version = current->front().annotation_version;
     }
-    if (!f.annotation && !f.derived) {
+    if (!f.annotation && !f.derived && !f.class_folder) {
       members.push_back({f.hash, version});
       continue;
     }
@@ -233,13 +263,26 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
   // An annotation file equal to the version it is compared with changes nothing.
   auto previous = ctx.store.annotations(compare_with);
   if (!previous) return std::unexpected(previous.error());
+  simdjson::dom::parser parser;
   for (std::size_t k = 0; k < known_with_json.size(); ++k) {
     auto& f = (*found)[known_with_json[k]];
-    const bool as_written = f.derived ? shared_files_untouched
-                                      : (f.annotation && untouched_set.contains(f.annotation->info.path));
+    // A class-folder file's label is its path: untouched when the file is.
+    const bool as_written = f.class_folder ? untouched_set.contains(f.data->info.path)
+                            : f.derived    ? shared_files_untouched
+                                           : (f.annotation && untouched_set.contains(f.annotation->info.path));
     if (as_written && compare_with[k].annotation_version != 0) {
       members.push_back(compare_with[k]);
       continue;
+    }
+    if (f.class_folder) {
+      auto relabelled = relabel_from_folder(parser, (*previous)[k],
+                                            index::relative_folder(f.data->info.path, root), **class_folders);
+      if (!relabelled) return std::unexpected(relabelled.error());
+      if (relabelled->empty()) {
+        members.push_back(compare_with[k]);
+        continue;
+      }
+      f.canonical_json = std::move(*relabelled);
     }
     if (f.derived && compare_with[k].annotation_version != 0) {
       auto edit = derived_edit((*previous)[k], f.canonical_json);
@@ -310,7 +353,7 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
         auto st = ctx.fs.stat(file.path);
         if (st) file.mtime_ns = st->mtime_ns;
       }
-      if (f.derived) {
+      if (f.derived || f.class_folder) {
         file.annotation = store::FoundAnnotation{"", 0, 0, std::move(f.canonical_json)};
       } else if (f.annotation) {
         storage::FileInfo info = f.annotation->info;
@@ -335,7 +378,7 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
     members.insert(members.end(), ingested->refs.begin(), ingested->refs.end());
   }
   out.members = normalize(std::move(members));
-  if (!workspace_plan->class_folders) {
+  if (!workspace_plan->class_folders || labelled_folders) {
     for (const auto& f : *found) {
       out.taken.push_back(TakenFile{f.data->info.path, f.data->info.size, f.data->info.mtime_ns, f.hash});
       if (f.annotation) {
@@ -343,6 +386,24 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
                                       f.annotation_md5});
       }
     }
+  }
+  return out;
+}
+
+std::vector<TakenFile> taken_of_members(std::span<const TakenFile> taken, const store::Collection& members) {
+  std::unordered_set<std::string> kept_json;
+  std::vector<TakenFile> out;
+  auto is_member = [&](const core::Md5& hash) {
+    return std::binary_search(members.begin(), members.end(), store::ObjectRef{hash, 0},
+                              [](const store::ObjectRef& a, const store::ObjectRef& b) { return a.hash < b.hash; });
+  };
+  for (const auto& file : taken) {
+    if (index::is_json_path(file.path) || !is_member(file.md5)) continue;
+    out.push_back(file);
+    kept_json.insert(index::annotation_path_for(file.path));
+  }
+  for (const auto& file : taken) {
+    if (index::is_json_path(file.path) && kept_json.contains(file.path)) out.push_back(file);
   }
   return out;
 }

@@ -5,9 +5,12 @@
 //
 // The workspace's layout is detected as `index` does (pairs `x.png` +
 // `x.json`, COCO, YOLO, VOC, Label Studio); a data file without an annotation
-// is kept with the annotation version it had, and class folders and
-// annotation-only files are read as bare pairs (their annotations do not
-// round-trip). Workspace files are ephemeral, so they are read as a source,
+// is kept with the annotation version it had, and annotation-only files are
+// read as bare pairs (their annotations do not round-trip). Class folders are
+// read as bare pairs too, unless instantiate recorded that it wrote them
+// (dataset/class_folders.hpp): then a data file's folder is its label, and a
+// file moved to another folder (not at a path instantiate wrote, unchanged)
+// is a relabel. Workspace files are ephemeral, so they are read as a source,
 // never recorded as storage:
 // - a data file of an indexed object keeps the staged annotation version (or
 //   the current one, when the object is not staged) when its .json is
@@ -44,9 +47,10 @@ struct WorkspaceFiles {
   // The files whose content `members` now holds, as read: every data file
   // (new objects included) and each .json beside one, whether an edit or
   // equal to the version it is compared with. Not in a class-folder layout
-  // (tensorflow-inferred), whose folders carry labels that are not read back,
+  // (tensorflow-inferred) whose labels are not read back (no layout record),
   // and never shared annotation files (COCO, YOLO, ...), which are read only
-  // in part. The caller may count them as ldb's from now on.
+  // in part. The caller may count them as ldb's from now on: a file moved to
+  // another class folder, once taken in, is where its new label puts it.
   std::vector<TakenFile> taken;
 };
 
@@ -60,5 +64,9 @@ struct WorkspaceFiles {
 // (COCO, YOLO, ...) that holds when every non-data file is untouched.
 Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws,
                                             std::span<const std::string> untouched = {});
+
+// The files of `taken` (WorkspaceFiles::taken) that hold `members`: the data
+// files of those objects and the .json beside each.
+std::vector<TakenFile> taken_of_members(std::span<const TakenFile> taken, const store::Collection& members);
 
 }  // namespace ldb::dataset

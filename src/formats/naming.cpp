@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "core/json.hpp"
+#include "index/infer.hpp"
 
 namespace ldb::formats {
 namespace {
@@ -174,74 +175,13 @@ std::string pretty_json(std::string_view canonical) {
   return out;
 }
 
-Result<std::vector<std::string>> label_parts(simdjson::dom::element label, std::string_view subject,
-                                             std::string_view key_text) {
-  using simdjson::dom::element_type;
-  std::vector<std::string> parts;
-  for (;;) {
-    switch (label.type()) {
-      case element_type::STRING:
-        parts.emplace_back(std::string_view(label.get_string()));
-        return parts;
-      case element_type::INT64:
-      case element_type::UINT64:
-      case element_type::DOUBLE:
-      case element_type::BOOL: {
-        std::string text;
-        core::append_canonical(label, text);
-        parts.push_back(std::move(text));
-        return parts;
-      }
-      case element_type::OBJECT: {
-        // Canonical JSON sorts keys, so "first" is the smallest key.
-        simdjson::dom::object object = label.get_object();
-        auto field = object.begin();
-        if (field == object.end()) {
-          return fail(ErrorCode::invalid_argument,
-                      fmt::format("the label of {} at key '{}' is an empty object", subject, key_text),
-                      "a nested label needs one key per folder level, e.g. {\"animal\": \"cat\"}");
-        }
-        parts.emplace_back((*field).key);
-        label = (*field).value;
-        continue;
-      }
-      default:
-        return fail(ErrorCode::invalid_argument,
-                    fmt::format("the label of {} at key '{}' is not a string, number or object", subject,
-                                key_text),
-                    "tensorflow-inferred makes one folder per label; fix the annotation or pick another "
-                    "key with -p label-key=KEY");
-    }
-  }
-}
-
 Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser,
                                                 std::string_view annotation_json,
                                                 const std::vector<std::string>& label_key,
                                                 const std::string* base_label,
                                                 std::string_view subject) {
-  std::string key_text = fmt::format("{}", fmt::join(label_key, "."));
-  auto missing = [&] {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("{} has no label at key '{}' in its annotation", subject, key_text),
-                "tensorflow-inferred needs a label for every object: remove unlabeled objects "
-                "(e.g. ldb del --jquery '" + key_text + " == `null`') or choose the key with -p label-key=KEY");
-  };
-  if (annotation_json.empty()) return missing();
-  simdjson::dom::element label;
-  if (parser.parse(annotation_json.data(), annotation_json.size()).get(label)) {
-    return fail(ErrorCode::corruption, fmt::format("the annotation of {} is not valid JSON", subject),
-                "re-index the object's annotation");
-  }
-  for (const auto& key : label_key) {
-    simdjson::dom::object object;
-    if (label.get_object().get(object) || object.at_key(key).get(label)) return missing();
-  }
-  if (base_label != nullptr && label.is_string() && std::string_view(label.get_string()) == *base_label) {
-    return std::vector<std::string>{};
-  }
-  auto folders = label_parts(label, subject, key_text);
-  if (!folders) return std::unexpected(std::move(folders).error());
+  auto folders = index::label_folders(parser, annotation_json, label_key, base_label, subject);
+  if (!folders) return folders;
   for (const auto& folder : *folders) LDB_TRY(check_folder_name(folder, subject));
   return folders;
 }

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "index/infer.hpp"
 
 namespace ldb::formats {
 
@@ -47,21 +48,13 @@ Status check_relative_path(std::string_view relative, std::string_view subject);
 // Number and string texts are kept byte for byte.
 std::string pretty_json(std::string_view canonical);
 
-// The parts of a label value: a string, number or boolean is one part, a
-// one-key object {"k": v} is "k" followed by the parts of v (several keys: the
-// first in canonical order). invalid_argument naming `subject` and the label's
-// key `key_text` for an empty object or any other type.
-Result<std::vector<std::string>> label_parts(simdjson::dom::element label, std::string_view subject,
-                                             std::string_view key_text);
+// The parts of a label value (index::label_parts, shared with `index`, which
+// reads class folders back as labels).
+using index::label_parts;
 
-// The class folders of an object for the tensorflow-inferred layout: the value
-// at `label_key` (a path of object keys) in the annotation, where a string,
-// number or boolean is one folder and a one-key object {"k": v} is folder "k"
-// followed by the folders of v (several keys: the first in canonical order).
-// A label equal to `base_label` (when given) means the target folder itself
-// (empty result). invalid_argument when the key is missing, the label has
-// another type, or a folder name would be empty, hidden, or contain '/'.
-// `parser` is reused between calls (one per thread).
+// The class folders of an object for the tensorflow-inferred layout
+// (index::label_folders, the rules `index` reads them back with), refusing
+// (invalid_argument) a folder name that would be empty, hidden, or contain '/'.
 Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser,
                                                 std::string_view annotation_json,
                                                 const std::vector<std::string>& label_key,

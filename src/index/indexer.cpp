@@ -20,6 +20,7 @@
 #include "index/indexer.hpp"
 #include "index/known_paths.hpp"
 #include "index/plan.hpp"
+#include "index/roots.hpp"
 #include "index/scan.hpp"
 
 namespace ldb::index {
@@ -173,6 +174,12 @@ class IngestPipeline {
 
   // Commits the session (when anything was written) and completes the report.
   Status commit() {
+    if (!m_session && !(m_options.ingest.remember_roots.empty() && m_options.ingest.forget_roots.empty())) {
+      // Nothing changed on disk, but the run decided the roots' format.
+      auto session = m_store.begin_ingest(m_options.ingest);
+      if (!session) return std::unexpected(std::move(session).error());
+      m_session = std::move(*session);
+    }
     if (m_session) {
       auto ingested = m_session->commit();
       if (!ingested) return std::unexpected(std::move(ingested).error());
@@ -334,7 +341,7 @@ Result<IndexReport> index_annotation_only(store::Store& store, Plan& plan, const
     }
   }
   report.annotations_found = files.size();
-  if (files.empty()) return report;
+  if (files.empty() && options.ingest.remember_roots.empty() && options.ingest.forget_roots.empty()) return report;
   auto ingested = store.ingest(files, options.ingest);
   if (!ingested) return std::unexpected(std::move(ingested).error());
   report.new_objects = ingested->new_objects;
@@ -369,20 +376,30 @@ Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, co
   if (paths.empty()) {
     return fail(ErrorCode::invalid_argument, "no paths to index", "give one or more files or folders");
   }
+  auto settings = resolve_run(store, paths, options);
+  if (!settings) return std::unexpected(std::move(settings).error());
   // What the store knows of these paths is read while the folders are walked
   // (the walk is system calls; this is SQLite): about 15% of an unchanged
   // re-index. Nothing else uses the store until it is joined.
-  auto roots = scan_roots(paths);
+  auto roots = scan_roots(settings->scan_paths);
   auto known_paths = std::async(std::launch::async, [&store, &roots] { return KnownPaths::load(store, roots); });
-  auto scan = scan_paths(fs, paths, progress);
+  auto scan = scan_paths(fs, settings->scan_paths, progress);
   if (!scan) return std::unexpected(std::move(scan).error());
-  auto plan = make_plan(fs, *scan, options, loop_on(pool));
-  if (!plan) return std::unexpected(std::move(plan).error());
-  if (plan->format == Format::annotation_only) {
-    known_paths.wait();  // done with the store before anything else uses it
-    return index_annotation_only(store, *plan, options);
-  }
-  return index_pairs(store, fs, pool, progress, *scan, *plan, known_paths.get(), options);
+  auto run = plan_run(fs, *settings, std::move(*scan), options, loop_on(pool));
+  if (!run) return std::unexpected(std::move(run).error());
+  Plan plan = take_merged_plan(*run);
+  IndexOptions run_options = options;
+  run_options.ingest.remember_roots = std::move(run->remember);
+  run_options.ingest.forget_roots = std::move(run->forget);
+  auto report = [&]() -> Result<IndexReport> {
+    if (plan.format == Format::annotation_only) {
+      known_paths.wait();  // done with the store before anything else uses it
+      return index_annotation_only(store, plan, run_options);
+    }
+    return index_pairs(store, fs, pool, progress, run->parts.front().scan, plan, known_paths.get(), run_options);
+  }();
+  if (report) report->formats_used = std::move(run->formats);
+  return report;
 }
 
 }  // namespace ldb::index

@@ -117,6 +117,8 @@ std::string describe_missing_image(std::string_view annotation_file, const Missi
 
 struct IndexReport {
   Format format_used = Format::auto_detect;
+  // Every format the run read files in (index/roots.hpp), format_used first.
+  std::vector<Format> formats_used;
   std::uint64_t data_objects_found = 0;  // data files found (paths)
   std::uint64_t new_objects = 0;
   std::uint64_t annotations_found = 0;
@@ -140,7 +142,10 @@ struct IndexReport {
 };
 
 // Indexes `paths` (files or folders; globs already expanded by the caller)
-// into the store in one Store::ingest call. Hashing and JSON parsing run on
+// into the store in one Store::ingest call. Without options.format (and
+// params), files below a folder an earlier run indexed are read in the format
+// it remembers; the folders whose format this run decides are remembered
+// (index/roots.hpp). Hashing and JSON parsing run on
 // `pool`. Data files whose path, size and mtime match store.known_paths_under
 // are not hashed again; their annotation file is not re-read when its path,
 // size and mtime match too. Progress phases: "scanning", "indexing".
@@ -151,8 +156,8 @@ Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, co
                                 core::Progress& progress, std::span<const std::string> paths,
                                 const IndexOptions& options);
 
-// Without writing anything: the objects found under `paths` as the store
-// already knows them (for instances where auto-indexing is off), sorted by
+// Without writing anything: the objects found under `paths` (read in the
+// remembered formats, as index_paths would) as the store already knows them (for instances where auto-indexing is off), sorted by
 // hash with the newest version winning. not_found naming the first file that
 // was never indexed, conflict naming the first file whose data or annotation
 // changed since; both hint "run: ldb index <path>".

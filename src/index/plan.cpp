@@ -57,7 +57,7 @@ Result<std::vector<PlannedItem>> plan_inferred(const Scan& scan, const IndexOpti
   std::vector<PlannedItem> items;
   items.reserve(scan.data.size());
   for (const auto& data : scan.data) {
-    auto annotation = inferred_annotation(relative_folder(data.info.path, scan.roots[data.root]), *params);
+    auto annotation = inferred_annotation(relative_folder(data.info.path, scan.bases[data.root]), *params);
     if (!annotation) continue;  // directly in the root without a base label: not indexed
     items.push_back(PlannedItem{&data, AnnotationSource::derived, nullptr, std::move(*annotation)});
   }

@@ -12,6 +12,7 @@
 #include "index/indexer.hpp"
 #include "index/known_paths.hpp"
 #include "index/plan.hpp"
+#include "index/roots.hpp"
 #include "index/scan.hpp"
 
 namespace ldb::index {
@@ -24,21 +25,19 @@ std::string index_hint(const Scan& scan, const ScannedFile& file) {
 
 void serial_loop(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) { body(0, n); }
 
-Result<store::Collection> resolve_pairs(store::Store& store, const Scan& scan, const Plan& plan,
-                                        const IndexOptions& options) {
-  // With an explicit format or parameters the label must match what they
-  // derive; plain auto takes whatever was indexed at an unchanged path (it may
-  // have been indexed with -p label-key=... that auto cannot know).
-  const bool compare_derived = options.format != Format::auto_detect || !options.params.empty();
-  auto known_paths = KnownPaths::load(store, scan.roots);
-  if (!known_paths) return std::unexpected(std::move(known_paths).error());
-  LDB_TRY(known_paths->add(store, outside_paths(plan)));
-  store::Collection refs;
+// Appends the objects of one part's plan to `refs`.
+Status resolve_pairs(store::Store& store, const KnownPaths& known_paths, const Scan& scan, const Plan& plan,
+                     const Reading& reading, store::Collection& refs) {
+  // With a known format or parameters (given, or remembered for the folder)
+  // the label must match what they derive; plain auto takes whatever was
+  // indexed at an unchanged path (it may have been indexed with
+  // -p label-key=... that auto cannot know).
+  const bool compare_derived = reading.format != Format::auto_detect || !reading.params.empty();
   std::vector<std::size_t> derived;  // items whose stored annotation content must match
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     const auto& item = plan.items[i];
     const auto& path = item.data->info.path;
-    const store::KnownPath* known = known_paths->find(path);
+    const store::KnownPath* known = known_paths.find(path);
     if (!known) {
       return fail(ErrorCode::not_found, fmt::format("'{}' is not indexed", path), index_hint(scan, *item.data));
     }
@@ -60,7 +59,7 @@ Result<store::Collection> resolve_pairs(store::Store& store, const Scan& scan, c
   if (!derived.empty()) {
     std::vector<store::ObjectRef> derived_refs;
     for (auto i : derived) {
-      const auto* known = known_paths->find(plan.items[i].data->info.path);
+      const auto* known = known_paths.find(plan.items[i].data->info.path);
       derived_refs.push_back({known->hash, known->annotation_version});
     }
     auto stored = store.annotations(derived_refs);
@@ -75,7 +74,7 @@ Result<store::Collection> resolve_pairs(store::Store& store, const Scan& scan, c
       }
     }
   }
-  return newest_per_hash(std::move(refs));
+  return {};
 }
 
 Result<store::Collection> resolve_annotation_only(store::Store& store, const Scan& scan, const Plan& plan) {
@@ -119,15 +118,30 @@ Result<store::Collection> resolve_annotation_only(store::Store& store, const Sca
 
 Result<store::Collection> resolve_indexed(store::Store& store, storage::FileSystem& fs,
                                           std::span<const std::string> paths, const IndexOptions& options) {
+  auto settings = resolve_run(store, paths, options);
+  if (!settings) return std::unexpected(std::move(settings).error());
   core::NullProgress quiet;
-  auto scan = scan_paths(fs, paths, quiet);
+  auto scan = scan_paths(fs, settings->scan_paths, quiet);
   if (!scan) return std::unexpected(std::move(scan).error());
   IndexOptions strict_options = options;
   strict_options.bad_annotation = BadAnnotation::fail;
-  auto plan = make_plan(fs, *scan, strict_options, serial_loop);
-  if (!plan) return std::unexpected(std::move(plan).error());
-  if (plan->format == Format::annotation_only) return resolve_annotation_only(store, *scan, *plan);
-  return resolve_pairs(store, *scan, *plan, options);
+  auto run = plan_run(fs, *settings, std::move(*scan), strict_options, serial_loop);
+  if (!run) return std::unexpected(std::move(run).error());
+  const bool annotation_only = std::any_of(run->parts.begin(), run->parts.end(), [](const RunPart& part) {
+    return part.plan.format == Format::annotation_only && !part.plan.annotation_only.empty();
+  });
+  if (annotation_only || run->parts.front().plan.format == Format::annotation_only) {
+    Plan plan = take_merged_plan(*run);
+    return resolve_annotation_only(store, run->parts.front().scan, plan);
+  }
+  auto known_paths = KnownPaths::load(store, scan_roots(settings->scan_paths));
+  if (!known_paths) return std::unexpected(std::move(known_paths).error());
+  for (const auto& part : run->parts) LDB_TRY(known_paths->add(store, outside_paths(part.plan)));
+  store::Collection refs;
+  for (const auto& part : run->parts) {
+    LDB_TRY(resolve_pairs(store, *known_paths, part.scan, part.plan, part.reading, refs));
+  }
+  return newest_per_hash(std::move(refs));
 }
 
 }  // namespace ldb::index

@@ -83,6 +83,7 @@ Result<Scan> scan_paths(storage::FileSystem& fs, std::span<const std::string> pa
     }
     progress.advance(listed->size());
   }
+  scan.bases = scan.roots;
   sort_unique(scan.data);
   sort_unique(scan.json);
   progress.finish();

@@ -22,6 +22,9 @@ struct ScannedFile {
 
 struct Scan {
   std::vector<std::string> roots;  // normalized, as given
+  // Per root: the folder tensorflow-inferred labels are relative to. The root
+  // itself, unless the caller sets the indexed root it lies in (index/roots.hpp).
+  std::vector<std::string> bases;
   std::vector<ScannedFile> data;   // non-.json files, sorted by path
   std::vector<ScannedFile> json;   // .json files, sorted by path
 };

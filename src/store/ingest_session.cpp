@@ -16,7 +16,7 @@ class BufferedIngest final : public IngestSession {
   }
 
   Result<IngestResult> commit() override {
-    if (m_files.empty()) return IngestResult{};
+    if (m_files.empty() && m_options.remember_roots.empty() && m_options.forget_roots.empty()) return IngestResult{};
     return m_store.ingest(m_files, m_options);
   }
 

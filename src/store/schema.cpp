@@ -10,7 +10,8 @@
 // image attributes of objects (image_width, image_height, image_format);
 // version 3 added transform sets (transform_sets, transform_assignments,
 // dataset_versions.transforms_hash); version 4 added the second parent of a
-// merge commit (dataset_versions.merge_parent).
+// merge commit (dataset_versions.merge_parent); version 5 added indexed_roots
+// (the format each indexed folder was indexed with).
 
 namespace ldb::store {
 
@@ -95,6 +96,11 @@ CREATE TABLE storage_locations(
   read_add INTEGER NOT NULL,
   options TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE indexed_roots(
+  prefix TEXT PRIMARY KEY,
+  format TEXT NOT NULL,
+  params TEXT NOT NULL
+) WITHOUT ROWID;
 )sql";
 
 // Steps from version N to N+1, indexed by N - 1. Each runs in its own write
@@ -118,7 +124,15 @@ ALTER TABLE dataset_versions ADD COLUMN transforms_hash BLOB REFERENCES transfor
 constexpr std::string_view k_migration_3_to_4 = R"sql(
 ALTER TABLE dataset_versions ADD COLUMN merge_parent INTEGER NOT NULL DEFAULT 0;
 )sql";
-constexpr std::string_view k_migrations[] = {k_migration_1_to_2, k_migration_2_to_3, k_migration_3_to_4};
+constexpr std::string_view k_migration_4_to_5 = R"sql(
+CREATE TABLE indexed_roots(
+  prefix TEXT PRIMARY KEY,
+  format TEXT NOT NULL,
+  params TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+constexpr std::string_view k_migrations[] = {k_migration_1_to_2, k_migration_2_to_3, k_migration_3_to_4,
+                                             k_migration_4_to_5};
 static_assert(std::size(k_migrations) == k_schema_version - 1, "one migration step per schema version");
 
 Result<int> read_schema_version(Database& db) {

@@ -124,6 +124,7 @@ class SqliteIngest final : public IngestSession {
     }
     std::sort(m_result.current_from_another_path.begin(), m_result.current_from_another_path.end(),
               [](const CurrentFromAnotherPath& a, const CurrentFromAnotherPath& b) { return a.hash < b.hash; });
+    LDB_TRY(update_indexed_roots(m_db, m_options));
     LDB_TRY(m_txn.commit());
     return std::move(m_result);
   }

@@ -52,8 +52,6 @@ Status SqliteStore::check_writable() {
 
 // --- storage locations ----------------------------------------------------
 
-namespace {
-
 std::string encode_options(const std::vector<std::pair<std::string, std::string>>& options) {
   std::string out;
   for (const auto& [k, v] : options) {
@@ -77,8 +75,6 @@ std::vector<std::pair<std::string, std::string>> decode_options(std::string_view
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::vector<StorageLocation>> SqliteStore::storage_locations() {
   auto stmt = m_db.prepare("SELECT prefix, read_add, options FROM storage_locations ORDER BY prefix");

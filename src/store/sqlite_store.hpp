@@ -1,8 +1,9 @@
 #pragma once
 // The SQLite implementation of Store (internal to src/store). Split across
 // sqlite_store.cpp (open, schema, migrations, storage locations, datasets) and
-// sqlite_objects.cpp (ingest, objects, annotations, tags) and sqlite_remove.cpp
-// (unindexing objects).
+// sqlite_objects.cpp (ingest, objects, annotations, tags), sqlite_remove.cpp
+// (unindexing objects) and sqlite_indexed_roots.cpp (the formats indexed
+// folders were indexed with).
 
 #include <unordered_map>
 
@@ -25,6 +26,7 @@ class SqliteStore final : public Store {
   Result<std::vector<KnownPath>> known_paths_under(std::string_view prefix) override;
   Result<IngestResult> ingest(std::span<const IndexedFile> files, const IngestOptions& options) override;
   Result<std::unique_ptr<IngestSession>> begin_ingest(const IngestOptions& options) override;
+  Result<std::vector<IndexedRoot>> indexed_roots() override;
 
   Result<std::vector<Md5>> objects_with_prefix(std::string_view hex_prefix, std::size_t limit) override;
   Result<ObjectInfo> object_info(const Md5& hash) override;
@@ -77,6 +79,15 @@ Status create_schema(Database& db);
 Status migrate_schema(Database& db);
 
 std::int64_t unix_now();
+
+// KEY/VALUE pairs as stored in a TEXT column (storage options, format
+// parameters): each `KEY 0x1F VALUE 0x1E`, in order.
+std::string encode_options(const std::vector<std::pair<std::string, std::string>>& options);
+std::vector<std::pair<std::string, std::string>> decode_options(std::string_view text);
+
+// Applies IngestOptions::forget_roots and remember_roots to indexed_roots
+// inside the caller's write transaction.
+Status update_indexed_roots(Database& db, const IngestOptions& options);
 
 // An MD5 stored as a 16-byte BLOB; zero for a value of any other size.
 Md5 md5_from_blob(std::string_view blob);

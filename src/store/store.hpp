@@ -25,7 +25,7 @@
 namespace ldb::store {
 
 // Schema version written by this build; older stores are migrated on open.
-inline constexpr int k_schema_version = 4;
+inline constexpr int k_schema_version = 5;
 
 // The file name of the database inside an instance folder.
 inline constexpr std::string_view k_database_file = "ldb.sqlite";
@@ -79,6 +79,9 @@ class Store {
   // commit it (one transaction for the whole). The default buffers the files
   // and calls ingest() at commit; SqliteStore writes each batch as it comes.
   virtual Result<std::unique_ptr<IngestSession>> begin_ingest(const IngestOptions& options);
+  // Every recorded indexed root, sorted by prefix. Roots are recorded and
+  // forgotten by ingest (IngestOptions::remember_roots, forget_roots).
+  virtual Result<std::vector<IndexedRoot>> indexed_roots() = 0;
 
   // --- objects ------------------------------------------------------------
   // Objects whose hash starts with `hex_prefix` (at most `limit`).
@@ -161,6 +164,11 @@ Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& 
 // error; an older schema that would need migrating is then an io error.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir,
                                                  Access access = Access::as_permitted);
+
+// The root at or above `path` (component-wise, core::path_is_within) with the
+// longest prefix; nullptr when none covers it. `roots` as indexed_roots()
+// returns them; the result points into it.
+const IndexedRoot* covering_root(std::span<const IndexedRoot> roots, std::string_view path);
 
 // Binary form of a collection (what is content-addressed): per member 16 bytes
 // of hash then the version as 4 bytes little-endian.

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/hash.hpp"
@@ -82,9 +83,26 @@ struct KnownPath {
   bool image_unprobed = false;
 };
 
+// A folder (or bucket prefix) that was indexed, with the format and -p
+// parameters it was indexed with; a later index or `add` of it, or of a path
+// below it, without -m uses them again (the longest prefix wins: see
+// covering_root in store/store.hpp).
+struct IndexedRoot {
+  std::string prefix;  // normalized path or URL prefix
+  std::string format;  // the index format's canonical name ("tensorflow-inferred", ...)
+  std::vector<std::pair<std::string, std::string>> params;  // -p KEY=VALUE, in the order given
+
+  bool operator==(const IndexedRoot&) const = default;
+};
+
 struct IngestOptions {
   AnnotationUpdate update = AnnotationUpdate::replace;
   std::vector<std::string> add_tags;
+  // Written in the ingest's transaction at commit, even when no file was
+  // added: the roots in forget_roots (exact prefixes) are deleted, then each
+  // of remember_roots is recorded, replacing a root of the same prefix.
+  std::vector<IndexedRoot> remember_roots;
+  std::vector<std::string> forget_roots;
 };
 
 // An object whose current annotation an ingest changed to one found at a

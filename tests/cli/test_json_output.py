@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 
-from ldbtest import LdbTestCase, main, write_json
+from ldbtest import LdbTestCase, main, write_file, write_json
 
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "json-output.md")
 PHOTOS = os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "photos")
@@ -139,6 +139,10 @@ class JsonOutputDocTest(LdbTestCase):
         run("ldb show id:HASH --json", "show", dog, "--json")
         run("ldb fsck --json", "fsck", "--json")
         run("ldb storage list --json", "storage", "list", "--json")
+        run("ldb instance --json", "instance", "--json")
+        # The config file names another instance, which LDB_DIR overrides.
+        write_file(os.path.join(self.home, ".ldb", "config"), b'[core]\nldb_dir = "/elsewhere"\n')
+        run("ldb instance --json", "instance", "--json")
         # A damaged workspace, for fsck's problems.
         broken = os.path.join(self.tmp, "broken")
         self.ok("stage", "ds:pets", "-t", broken)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/paths.hpp"
+#include "dataset/class_folders.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/read_add.hpp"
 #include "dataset_fixture.hpp"
@@ -177,6 +178,76 @@ TEST_F(WorkspaceFilesTest, CopiesAreUndoneOnError) {
   ASSERT_FALSE(copied.has_value());
   EXPECT_EQ(copied.error().code, ErrorCode::invalid_argument);
   EXPECT_TRUE(std::filesystem::is_empty(readadd / k_read_add_folder));
+}
+
+TEST(TakenOfMembersTest, KeepsTheDataFilesOfMembersAndTheirJson) {
+  auto a = core::md5_of("a"), b = core::md5_of("b");
+  std::vector<TakenFile> taken{{"/w/a-1.jpg", 1, 1, a}, {"/w/a-1.json", 2, 2, core::md5_of("{}")},
+                               {"/w/b-2.jpg", 1, 1, b}, {"/w/b-2.json", 2, 2, core::md5_of("[]")},
+                               {"/w/lone.json", 2, 2, core::md5_of("x")}};
+  auto kept = taken_of_members(taken, normalize({{b, 1}}));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].path, "/w/b-2.jpg");
+  EXPECT_EQ(kept[1].path, "/w/b-2.json");
+  EXPECT_TRUE(taken_of_members(taken, {}).empty());
+}
+
+// A workspace instantiate wrote as class folders (its layout record says
+// tensorflow-inferred): bag/1.png and coat/2.png, both untouched until a test
+// moves one.
+class ClassFolderFilesTest : public DatasetFixture {
+ protected:
+  void SetUp() override {
+    m_dir.write("data/classes/bag/1.png", "one");
+    m_dir.write("data/classes/coat/2.png", "two");
+    index::IndexOptions options;
+    options.format = index::Format::tensorflow_inferred;
+    options.params = {{"label-key", "kind"}};
+    std::vector<std::string> paths{data("classes")};
+    ASSERT_OK(index::index_paths(db(), ctx().fs, ctx().pool, ctx().progress, paths, options));
+    m_dir.write("ws/bag/1.png", "one");
+    m_dir.write("ws/coat/2.png", "two");
+    ASSERT_OK(Workspace::create(m_ws, WorkspaceState{"c", 0, m_instance.string(), normalize({{m_one, 1}, {m_two, 1}})}));
+    ASSERT_OK(write_instantiated_layout(m_ws, InstantiatedLayout{"tensorflow-inferred", {{"label-key", "kind"}}}));
+  }
+  std::string stored(const core::Md5& h, std::uint32_t v) {
+    std::vector<store::ObjectRef> refs{{h, v}};
+    return db().annotations(refs).value().front();
+  }
+
+  std::filesystem::path m_ws = m_dir.path() / "ws";
+  core::Md5 m_one = core::md5_of("one"), m_two = core::md5_of("two");
+};
+
+TEST_F(ClassFolderFilesTest, AMovedFileIsARelabelAndAnUntouchedOneIsNot) {
+  std::filesystem::rename(m_ws / "bag" / "1.png", m_ws / "coat" / "1.png");
+  std::vector<std::string> untouched{(m_ws / "coat" / "2.png").string()};
+  auto files = read_workspace_files(ctx(), Workspace::open(m_ws).value(), untouched);
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_one, 2}, {m_two, 1}}));
+  EXPECT_EQ(files->edited_annotations, 1u);
+  EXPECT_EQ(files->new_annotations, 1u);
+  EXPECT_EQ(stored(m_one, 2), R"({"kind":"coat"})");
+  EXPECT_EQ(db().object_info(m_one)->paths.size(), 1u);  // the workspace path is not recorded
+}
+
+TEST_F(ClassFolderFilesTest, WithoutALayoutRecordClassFoldersArePlainFiles) {
+  std::filesystem::remove(m_ws / k_workspace_dir / k_layout_file_name);
+  std::filesystem::rename(m_ws / "bag" / "1.png", m_ws / "coat" / "1.png");
+  auto files = read_workspace_files(ctx(), Workspace::open(m_ws).value());
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_one, 1}, {m_two, 1}}));
+  EXPECT_EQ(files->edited_annotations, 0u);
+}
+
+TEST_F(ClassFolderFilesTest, ANewFileInAClassFolderGetsItsLabel) {
+  m_dir.write("ws/bag/3.png", "three");
+  auto files = read_workspace_files(ctx(), Workspace::open(m_ws).value());
+  ASSERT_OK(files);
+  auto three = core::md5_of("three");
+  EXPECT_EQ(files->members, normalize({{m_one, 1}, {m_two, 1}, {three, 1}}));
+  EXPECT_EQ(files->new_objects, 1u);
+  EXPECT_EQ(stored(three, 1), R"({"kind":"bag"})");
 }
 
 }  // namespace

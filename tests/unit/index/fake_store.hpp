@@ -26,6 +26,7 @@ class FakeStore final : public store::Store {
 
   std::map<core::Md5, Object> objects;
   std::map<std::string, store::KnownPath> paths;
+  std::map<std::string, store::IndexedRoot> roots;  // by prefix
   int ingest_calls = 0;
   std::vector<store::IndexedFile> last_ingest;
   store::IngestOptions last_options;
@@ -52,6 +53,8 @@ class FakeStore final : public store::Store {
         return fail(ErrorCode::not_found, fmt::format("object id:{} is not indexed", file.hash.hex()), "index it");
       }
     }
+    for (const auto& prefix : options.forget_roots) roots.erase(prefix);
+    for (const auto& root : options.remember_roots) roots[root.prefix] = root;
     for (const auto& file : files) {
       auto [it, inserted] = objects.try_emplace(file.hash);
       Object& object = it->second;
@@ -84,6 +87,12 @@ class FakeStore final : public store::Store {
       result.refs.push_back({file.hash, version});
     }
     return result;
+  }
+
+  Result<std::vector<store::IndexedRoot>> indexed_roots() override {
+    std::vector<store::IndexedRoot> out;
+    for (const auto& [prefix, root] : roots) out.push_back(root);
+    return out;
   }
 
   Result<std::vector<core::Md5>> objects_with_prefix(std::string_view hex_prefix, std::size_t limit) override {

@@ -4,7 +4,8 @@
 // same objects table as a new instance; a version 2 database (version 1 plus
 // the 1->2 step, also verbatim) gains the version 3 transform tables and keeps
 // its datasets; a version 3 database (the same plus the 2->3 step) gains the
-// second parent of merge commits.
+// second parent of merge commits; a version 4 database gains the (empty)
+// indexed_roots table of version 5 and keeps working.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -151,14 +152,14 @@ void create_v1_instance(const std::filesystem::path& instance) {
 
 Md5 v1_object() { return Md5::from_hex("00112233445566778899aabbccddeeff").value(); }
 
-TEST(SchemaMigrationTest, CurrentVersionIsFour) { EXPECT_EQ(k_schema_version, 4); }
+TEST(SchemaMigrationTest, CurrentVersionIsFive) { EXPECT_EQ(k_schema_version, 5); }
 
 TEST(SchemaMigrationTest, Version1OpensAndGetsImageColumns) {
   TempDir dir;
   create_v1_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
   auto cols = columns(dir.path(), "objects");
   ASSERT_EQ(cols.size(), 9u);
   EXPECT_EQ(cols[6], "image_width INTEGER 0 -");
@@ -216,7 +217,7 @@ TEST(SchemaMigrationTest, SecondOpenDoesNothing) {
   create_v1_instance(dir.path());
   ASSERT_OK(open_sqlite_store(dir.path()));
   ASSERT_OK(open_sqlite_store(dir.path()));
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
   EXPECT_EQ(columns(dir.path(), "objects").size(), 9u);
 }
 
@@ -245,7 +246,7 @@ TEST(SchemaMigrationTest, Version2OpensAndGetsTransformTables) {
   create_v2_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
   auto cols = columns(dir.path(), "dataset_versions");
   ASSERT_EQ(cols.size(), 11u);
   EXPECT_EQ(cols[9], "transforms_hash BLOB 0 -");
@@ -328,7 +329,7 @@ TEST(SchemaMigrationTest, Version3OpensAndGetsMergeParents) {
   create_v3_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
   auto cols = columns(dir.path(), "dataset_versions");
   ASSERT_EQ(cols.size(), 11u);
   EXPECT_EQ(cols[10], "merge_parent INTEGER 1 0");
@@ -377,6 +378,65 @@ TEST(SchemaMigrationTest, FailedStepChangesNothing) {
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
   EXPECT_EQ(columns(dir.path(), "objects").size(), 7u);
+}
+
+// A version 4 instance: version 3 plus the 3->4 step as it was.
+void create_v4_instance(const std::filesystem::path& instance) {
+  create_v3_instance(instance);
+  raw_exec(instance,
+           "ALTER TABLE dataset_versions ADD COLUMN merge_parent INTEGER NOT NULL DEFAULT 0;"
+           "UPDATE meta SET value = '4' WHERE key = 'schema_version';");
+}
+
+TEST(SchemaMigrationTest, Version4OpensAndGetsIndexedRoots) {
+  TempDir dir;
+  create_v4_instance(dir.path());
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_OK(opened);
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(columns(dir.path(), "indexed_roots"),
+            (std::vector<std::string>{"prefix TEXT 1 -", "format TEXT 1 -", "params TEXT 1 -"}));
+  EXPECT_EQ(raw_text(dir.path(), "SELECT COUNT(*) FROM indexed_roots"), "0");
+
+  // What the old instance held still reads, and it remembers roots now.
+  auto& store = **opened;
+  auto v1 = store.dataset_version("cats", 1);
+  ASSERT_OK(v1);
+  EXPECT_EQ(v1->message, "first");
+  EXPECT_EQ(store.dataset_version("cats", 2).value().merge_parent, 0u);
+  auto known = store.known_paths_under("/data");
+  ASSERT_OK(known);
+  ASSERT_EQ(known->size(), 1u);
+  auto none = store.indexed_roots();
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  IngestOptions options;
+  options.remember_roots = {IndexedRoot{"/data", "tensorflow-inferred", {{"label-key", "class"}}}};
+  ASSERT_OK(store.ingest({}, options));
+  auto roots = store.indexed_roots();
+  ASSERT_OK(roots);
+  EXPECT_EQ(*roots, options.remember_roots);
+}
+
+TEST(SchemaMigrationTest, MigratedVersion4MatchesANewInstance) {
+  TempDir migrated, fresh;
+  create_v4_instance(migrated.path());
+  ASSERT_OK(open_sqlite_store(migrated.path()));
+  ASSERT_OK(create_sqlite_store(fresh.path()));
+  for (const char* table : {"indexed_roots", "dataset_versions", "objects", "paths", "storage_locations"}) {
+    EXPECT_EQ(columns(migrated.path(), table), columns(fresh.path(), table)) << table;
+  }
+}
+
+TEST(SchemaMigrationTest, FailedVersion5StepChangesNothing) {
+  TempDir dir;
+  create_v4_instance(dir.path());
+  // A damaged version 4 database that already has the table: the step fails.
+  raw_exec(dir.path(), "CREATE TABLE indexed_roots(prefix TEXT)");
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(columns(dir.path(), "indexed_roots"), std::vector<std::string>{"prefix TEXT 0 -"});
 }
 
 }  // namespace
