@@ -150,6 +150,10 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
                 "name it when committing: ldb commit ds:NAME");
   }
   LDB_TRY(validate_dataset_name(name));
+  if (name == "root") {
+    return fail(ErrorCode::invalid_argument, "ds:root is the index, not a dataset that can be committed to",
+                "commit under a name of your own: ldb commit ds:NAME");
+  }
   state.transforms = prune_transforms(state.members, std::move(state.transforms));
   // Committed under another name the workspace has no base there: its
   // members are saved as they are on top of that dataset.

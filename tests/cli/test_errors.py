@@ -66,6 +66,10 @@ class UsageErrorTest(LdbTestCase):
         self.fails("commit", "ds:bad.name!", rc=2, contains="bad")
         self.fails("list", "ds:sp ace", rc=2, contains="sp ace")
         self.fails("stage", "ds:root", rc=2, contains="ds:root")
+        # ds:root is the index: committing to it would make a dataset that
+        # every ds:root reference hides.
+        self.fails("commit", "ds:root", rc=2, contains=["ds:root is the index", "ldb commit ds:NAME"])
+        self.assertEqual(self.ok_json("ds", "list", "--json"), [])
 
     def test_nonexistent_path(self):
         self.stage("ds:x")
