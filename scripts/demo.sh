@@ -6,8 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 echo "== installing dependencies (apt-get, first run only)"
-"$root/scripts/install-deps.sh"
-echo "== building ldb (a few minutes the first time)"
+"$root/scripts/install-deps.sh" --build-only
+echo "== building ldb (about 10 minutes on 2 cores the first time)"
 "$root/scripts/build.sh" "$root/build" -DLDB_BUILD_TESTS=OFF >/dev/null
 ldb="$root/build/src/cli/ldb"
 

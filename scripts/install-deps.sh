@@ -1,25 +1,42 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ldb needs to build, test and fuzz.
 # Everything comes from Debian's archive; nothing is downloaded otherwise.
+#   install-deps.sh               build and test (what `ctest` needs)
+#   install-deps.sh --build-only  build ldb only (the demo): no test tools
+#   install-deps.sh --with-fuzz   build, test and fuzz (clang and libFuzzer)
 set -euo pipefail
+
+tests=1
+fuzz=0
+for arg in "$@"; do
+  case "$arg" in
+    --build-only) tests=0 ;;
+    --with-fuzz) fuzz=1 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --build-only or --with-fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   libsqlite3-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libfmt-dev
   libre2-dev libtomlplusplus-dev libcurl4-openssl-dev libcli11-dev libxxhash-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  # Test-only: tests/cli/test_torchvision.py loads instantiated class folders
-  # with torchvision.datasets.ImageFolder (large: PyTorch comes with it).
-  python3-torchvision
-  # Test-only: tests/cli/test_completion.py runs the zsh completion script in zsh.
-  zsh
 )
-# Test-only: node and npm run the S3 and Azure test servers (see below); a
-# node that already brings its own npm is left alone.
-if ! command -v npm >/dev/null 2>&1; then
-  packages+=(nodejs npm)
+if ((tests)); then
+  packages+=(
+    libgtest-dev libgmock-dev libbenchmark-dev
+    # tests/cli/test_torchvision.py loads instantiated class folders with
+    # torchvision.datasets.ImageFolder (large: PyTorch comes with it).
+    python3-torchvision
+    # tests/cli/test_completion.py runs the zsh completion script in zsh.
+    zsh
+  )
+  # node and npm run the S3 and Azure test servers (see below); a node that
+  # already brings its own npm is left alone.
+  if ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+  fi
 fi
-if [[ "${1:-}" == "--with-fuzz" ]]; then
+if ((fuzz)); then
   packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
 fi
 
@@ -43,7 +60,7 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
-  install_test_servers
+  if ((tests)); then install_test_servers; fi
   exit 0
 fi
 sudo=""
@@ -51,4 +68,4 @@ if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 echo "installing: ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-install_test_servers
+if ((tests)); then install_test_servers; fi
