@@ -428,3 +428,125 @@ Result<CocoFile> parse_coco(std::string_view text, std::string_view json_path, c
 }
 
 }  // namespace ldb::index
+
+namespace ldb::index {
+
+namespace {
+
+std::string canonical_of(element value) {
+  std::string out;
+  core::append_canonical(value, out);
+  return out;
+}
+
+// Appends `first`'s fields with `second`'s added: a key in both must hold the
+// same value, else conflict(key).
+template <typename Conflict>
+Status merge_fields(simdjson::dom::object first, simdjson::dom::object second, std::string& out,
+                    const Conflict& conflict) {
+  out.push_back('{');
+  bool any = false;
+  auto put = [&](std::string_view key, element value) {
+    if (any) out.push_back(',');
+    any = true;
+    core::append_json_string(key, out);
+    out.push_back(':');
+    core::append_canonical(value, out);
+  };
+  for (auto [key, value] : first) {
+    element other;
+    if (!second.at_key(key).get(other) && canonical_of(other) != canonical_of(value)) return conflict(key);
+    put(key, value);
+  }
+  for (auto [key, value] : second) {
+    element mine;
+    if (first.at_key(key).get(mine)) put(key, value);  // not in first
+  }
+  out.push_back('}');
+  return {};
+}
+
+std::optional<std::string> object_id(element object) {
+  element id;
+  if (!object.is_object() || object.at_key("id").get(id)) return std::nullopt;
+  return canonical_of(id);
+}
+
+}  // namespace
+
+Result<std::string> merge_coco_images(std::string_view first, std::string_view second,
+                                      const CocoMergeNames& names) {
+  simdjson::dom::parser first_parser;
+  simdjson::dom::parser second_parser;
+  auto a = core::parse_json(first_parser, first, names.first_file);
+  if (!a) return std::unexpected(std::move(a).error());
+  auto b = core::parse_json(second_parser, second, names.second_file);
+  if (!b) return std::unexpected(std::move(b).error());
+  auto differ = [&](std::string what) -> Status {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("'{}' is an image of both '{}' and '{}', which disagree on {}", names.data_path,
+                            names.first_file, names.second_file, what),
+                "index the COCO files separately (-p images=DIR on each), or make them agree");
+  };
+  simdjson::dom::object a_root;
+  simdjson::dom::object b_root;
+  if (a->get(a_root) || b->get(b_root)) return std::unexpected(differ("their shape").error());
+  std::string out = "{";
+  bool any = false;
+  for (auto [key, value] : a_root) {
+    if (any) out.push_back(',');
+    any = true;
+    core::append_json_string(key, out);
+    out.push_back(':');
+    element other;
+    const bool in_b = !b_root.at_key(key).get(other);
+    if (key == "image" && in_b && value.is_object() && other.is_object()) {
+      LDB_TRY(merge_fields(value.get_object().value_unsafe(), other.get_object().value_unsafe(), out,
+                           [&](std::string_view k) { return differ(fmt::format("the image's \"{}\"", k)); }));
+    } else if (key == "objects" && in_b && value.is_array() && other.is_array()) {
+      // Annotations with the same id are one annotation (person_keypoints
+      // repeats the person boxes of instances with keypoints added).
+      simdjson::dom::array mine = value.get_array().value_unsafe();
+      simdjson::dom::array theirs = other.get_array().value_unsafe();
+      std::unordered_map<std::string, element> theirs_by_id;
+      for (element object : theirs) {
+        if (auto id = object_id(object)) theirs_by_id.emplace(*id, object);
+      }
+      std::unordered_map<std::string, bool> used;
+      out.push_back('[');
+      bool first_object = true;
+      auto comma = [&] {
+        if (!first_object) out.push_back(',');
+        first_object = false;
+      };
+      for (element object : mine) {
+        comma();
+        auto id = object_id(object);
+        auto match = id ? theirs_by_id.find(*id) : theirs_by_id.end();
+        if (match == theirs_by_id.end() || !match->second.is_object()) {
+          core::append_canonical(object, out);
+          continue;
+        }
+        used[*id] = true;
+        LDB_TRY(merge_fields(object.get_object().value_unsafe(), match->second.get_object().value_unsafe(), out,
+                             [&](std::string_view k) {
+                               return differ(fmt::format("annotation id {}'s \"{}\"", *id, k));
+                             }));
+      }
+      for (element object : theirs) {
+        auto id = object_id(object);
+        if (id && used.contains(*id)) continue;
+        comma();
+        core::append_canonical(object, out);
+      }
+      out.push_back(']');
+    } else {
+      if (in_b && canonical_of(other) != canonical_of(value)) return std::unexpected(differ(fmt::format("\"{}\"", key)).error());
+      core::append_canonical(value, out);
+    }
+  }
+  out.push_back('}');
+  return core::canonical_json(out, names.first_file);  // keys back in canonical order
+}
+
+}  // namespace ldb::index

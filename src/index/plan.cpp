@@ -90,11 +90,19 @@ std::vector<Result<std::string>> read_json_texts(storage::FileSystem& fs, const 
   return texts;
 }
 
+// Every file a COCO file, or (the downloads' captions_*.json beside
+// instances_*.json) one without categories, which plan_coco leaves out.
 bool all_coco(const std::vector<Result<std::string>>& texts) {
+  bool detection = false;
   for (const auto& text : texts) {
-    if (!text || !is_coco_json(*text)) return false;
+    if (!text) return false;
+    if (is_coco_json(*text)) {
+      detection = true;
+    } else if (!is_coco_without_categories(*text)) {
+      return false;
+    }
   }
-  return !texts.empty();
+  return detection;
 }
 
 bool all_label_studio(const std::vector<Result<std::string>>& texts) {
@@ -190,18 +198,23 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
                             texts.size(), plan.not_detection.front()),
                 "-m coco reads detection files (instances_*.json); captions files have no boxes or labels to index");
   }
-  std::sort(found.begin(), found.end(),
-            [](const Found& a, const Found& b) { return a.item.data->info.path < b.item.data->info.path; });
-  for (std::size_t i = 1; i < found.size(); ++i) {
-    if (found[i].item.data == found[i - 1].item.data) {
-      return fail(ErrorCode::invalid_argument,
-                  fmt::format("'{}' is an image of both '{}' and '{}'", found[i].item.data->info.path,
-                              found[i - 1].json->info.path, found[i].json->info.path),
-                  "index the COCO files separately, or remove the image from one of them");
-    }
-  }
+  // Stable: an image named by two files merges in the order the files sort.
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Found& a, const Found& b) { return a.item.data->info.path < b.item.data->info.path; });
   plan.items.reserve(found.size());
-  for (auto& entry : found) plan.items.push_back(std::move(entry.item));
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    // The downloads' instances_*.json and person_keypoints_*.json name the
+    // same images: one annotation holds what both say.
+    if (!plan.items.empty() && plan.items.back().data == found[i].item.data) {
+      auto merged = merge_coco_images(plan.items.back().derived_json, found[i].item.derived_json,
+                                      CocoMergeNames{found[i].item.data->info.path, found[i - 1].json->info.path,
+                                                     found[i].json->info.path});
+      if (!merged) return std::unexpected(std::move(merged).error());
+      plan.items.back().derived_json = std::move(*merged);
+      continue;
+    }
+    plan.items.push_back(std::move(found[i].item));
+  }
   return {};
 }
 

@@ -512,6 +512,40 @@ class CocoDownloadLayoutTest(LdbTestCase):
                    contains=["no COCO detection file among the 2 JSON files given", "captions files"])
         self.assertEqual(self.count("ds:root"), 6)
 
+    def test_the_whole_annotations_folder_of_the_download(self):
+        """The real annotations/ holds instances_, person_keypoints_ and
+        captions_val2017.json: -m coco and auto read the detection files as
+        one (the keypoints join the person boxes of the same annotation id)
+        and skip the captions with a warning."""
+        doc = self.val["doc"]
+        person_id = 1000 + 632
+        keypoints = {"info": doc["info"], "licenses": doc["licenses"], "images": doc["images"],
+                     "annotations": [dict(a, keypoints=[0, 0, 0, 12, 30, 2], num_keypoints=1)
+                                     for a in doc["annotations"] if a["id"] == person_id],
+                     "categories": [dict(VAL_CATEGORIES[0], keypoints=["nose", "left_eye"],
+                                         skeleton=[[1, 2]])]}
+        write_json(os.path.join(self.root, "annotations", "person_keypoints_val2017.json"), keypoints)
+        captions = write_json(os.path.join(self.root, "annotations", "captions_val2017.json"), {
+            "images": doc["images"], "annotations": [{"image_id": 632, "id": 5, "caption": "A bed."}]})
+        for args in (("-m", "coco"), ()):
+            r = self.ldb("index", *args, self.root)
+            self.assertEqual(r.rc, 0, r.describe())
+            self.assertIn(f"'{captions}' skipped", r.err)
+            self.assertEqual(self.index_counts(r.out)["objects_found"], 6)
+        person = self.annotation(self.val["hashes"][632])
+        self.assertEqual(person["objects"], [{"category": "person", "category_id": 1, "supercategory": "person",
+                                              "id": person_id, "bbox": [10, 10, 50, 40.5], "area": 1262.5,
+                                              "iscrowd": 0, "segmentation": [[10, 10, 60, 10, 60, 50.5]],
+                                              "keypoints": [0, 0, 0, 12, 30, 2], "num_keypoints": 1}])
+        self.assertEqual(self.annotation(self.val["hashes"][139]), self.expected_dog())
+        # Files that disagree on an annotation are an error, and nothing is indexed.
+        keypoints["annotations"][0]["bbox"] = [1, 1, 1, 1]
+        write_json(os.path.join(self.root, "annotations", "person_keypoints_val2017.json"), keypoints)
+        before = self.listing("ds:root")
+        self.fails("index", "-m", "coco", self.root, rc=2,
+                   contains=[f"which disagree on annotation id {person_id}'s \"bbox\"", "index the COCO files"])
+        self.assertEqual(self.listing("ds:root"), before)
+
     def test_annotations_folder_alone_fails_with_a_useful_hint(self):
         ann = os.path.join(self.root, "annotations")
         r = self.fails("index", "-m", "coco", ann, rc=3,

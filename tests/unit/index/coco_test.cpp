@@ -263,6 +263,38 @@ TEST(CocoTest, Detection) {
   EXPECT_FALSE(is_coco_json("not json"));
 }
 
+TEST(CocoTest, ImagesOfTwoFilesMergeByAnnotationId) {
+  const CocoMergeNames names{"/d/val/1.jpg", "/d/ann/instances.json", "/d/ann/person_keypoints.json"};
+  auto merged = merge_coco_images(
+      R"({"image":{"file_name":"1.jpg","id":1,"license":3},"objects":[)"
+      R"({"bbox":[1,2,3,4],"category":"person","category_id":1,"id":7},)"
+      R"({"bbox":[5,5,1,1],"category":"dog","category_id":18,"id":8}],"source_format":"coco"})",
+      R"({"image":{"coco_url":"u","file_name":"1.jpg","id":1},"objects":[)"
+      R"({"bbox":[1,2,3,4],"category":"person","category_id":1,"id":7,"keypoints":[0,0,0],"num_keypoints":0},)"
+      R"({"bbox":[9,9,1,1],"category":"person","category_id":1,"id":9}],"source_format":"coco"})",
+      names);
+  ASSERT_OK(merged);
+  EXPECT_EQ(*merged,
+            R"({"image":{"coco_url":"u","file_name":"1.jpg","id":1,"license":3},"objects":[)"
+            R"({"bbox":[1,2,3,4],"category":"person","category_id":1,"id":7,"keypoints":[0,0,0],"num_keypoints":0},)"
+            R"({"bbox":[5,5,1,1],"category":"dog","category_id":18,"id":8},)"
+            R"({"bbox":[9,9,1,1],"category":"person","category_id":1,"id":9}],"source_format":"coco"})");
+
+  // The same annotation id with another box: an error naming all three.
+  auto conflict = merge_coco_images(
+      R"({"image":{"id":1},"objects":[{"bbox":[1,2,3,4],"id":7}],"source_format":"coco"})",
+      R"({"image":{"id":1},"objects":[{"bbox":[1,2,3,5],"id":7}],"source_format":"coco"})", names);
+  ASSERT_FALSE(conflict);
+  EXPECT_EQ(conflict.error().message,
+            "'/d/val/1.jpg' is an image of both '/d/ann/instances.json' and '/d/ann/person_keypoints.json', which "
+            "disagree on annotation id 7's \"bbox\"");
+  EXPECT_FALSE(conflict.error().hint.empty());
+  auto image_conflict = merge_coco_images(R"({"image":{"id":1,"width":4},"objects":[]})",
+                                          R"({"image":{"id":1,"width":5},"objects":[]})", names);
+  ASSERT_FALSE(image_conflict);
+  EXPECT_NE(image_conflict.error().message.find("the image's \"width\""), std::string::npos);
+}
+
 TEST(CocoTest, CaptionsFilesAreCocoWithoutCategories) {
   EXPECT_TRUE(is_coco_without_categories(R"({"images":[],"annotations":[{"image_id":1,"caption":"a dog"}]})"));
   EXPECT_FALSE(is_coco_without_categories(R"({"images":[],"annotations":[],"categories":[]})"));
