@@ -10,13 +10,16 @@
 #include "core/paths.hpp"
 #include "dataset/operations.hpp"
 #include "dataset/pipe_plugin.hpp"
+#include "formats/label_read_back.hpp"
 #include "formats/workspace_changes.hpp"
 #include "query/expression.hpp"
 
 namespace ldb::cli {
 
 dataset::Context make_context(CommandEnv& env, Instance& instance) {
-  return dataset::Context{*instance.store, env.fs, env.pool, env.progress, instance.settings, instance.dir, {}};
+  dataset::Context ctx{*instance.store, env.fs, env.pool, env.progress, instance.settings, instance.dir, {}};
+  ctx.read_back_labels = formats::read_back_labels;
+  return ctx;
 }
 
 void print_warnings(const CommandEnv& env, const dataset::Context& ctx) {

@@ -11,6 +11,7 @@
 #include "core/hash.hpp"
 #include "core/progress.hpp"
 #include "core/thread_pool.hpp"
+#include "dataset/label_edits.hpp"
 #include "storage/file_system.hpp"
 #include "store/store.hpp"
 
@@ -48,6 +49,12 @@ struct Context {
   // Workspaces read as sources by resolve_sources (`ldb add .`), for the CLI
   // to record what was taken in once the staged state is saved.
   std::vector<WorkspaceRead> workspace_reads;
+  // How a detection layout's files read back what instantiate wrote there
+  // (formats::read_back_labels), for merging edited label files when a
+  // workspace is read (dataset/label_edits.hpp). Unset, or failing (an
+  // annotation its writer cannot write; a warning says so): each object of an
+  // annotation is taken to read back as itself (written_as_is).
+  ReadBackLabels read_back_labels;
 };
 
 }  // namespace ldb::dataset

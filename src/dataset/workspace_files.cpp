@@ -1,18 +1,17 @@
 #include "dataset/workspace_files.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <functional>
 #include <optional>
 #include <unordered_set>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/json.hpp"
 #include "core/paths.hpp"
 #include "dataset/class_folders.hpp"
 #include "dataset/collection_ops.hpp"
+#include "dataset/label_edits.hpp"
 #include "dataset/read_add.hpp"
 #include "dataset/sources.hpp"
 #include "index/image_header.hpp"
@@ -32,7 +31,8 @@ struct Found {
   const index::ScannedFile* annotation = nullptr;  // the .json beside it, if any
   core::Md5 hash;
   std::optional<store::ImageInfo> image;
-  bool derived = false;        // the annotation comes from a shared file (COCO, YOLO, ...)
+  bool derived = false;        // the annotation comes from a label file of a detection layout (COCO, YOLO, ...)
+  const std::vector<std::string>* read_from = nullptr;  // when derived: the files it was read from
   bool class_folder = false;   // the annotation is the label its class folder makes
   std::string canonical_json;  // when annotation, derived or class_folder
   core::Md5 annotation_md5;    // of the annotation file's bytes
@@ -105,6 +105,7 @@ Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan, con
     if (plan.items[i].source == index::AnnotationSource::file) found[i].annotation = plan.items[i].annotation_file;
     if (plan.items[i].source == index::AnnotationSource::derived) {
       found[i].derived = true;
+      found[i].read_from = &plan.items[i].read_from;
       found[i].canonical_json = plan.items[i].derived_json;
     }
     if (class_folders && plan.items[i].source == index::AnnotationSource::none) {
@@ -147,51 +148,53 @@ Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan, con
   return found;
 }
 
-// What a detection layout (COCO, YOLO, VOC, Label Studio) carries of an
-// annotation: each object's category, box and segmentation. Numbers are
-// rounded to 1/1000 since YOLO stores boxes relative to the image size. nullopt
-// when the annotation has no "objects" array.
-std::optional<nlohmann::json> detection_projection(const nlohmann::json& annotation) {
-  if (!annotation.is_object()) return std::nullopt;
-  auto objects = annotation.find("objects");
-  if (objects == annotation.end() || !objects->is_array()) return std::nullopt;
-  std::function<nlohmann::json(const nlohmann::json&)> rounded = [&](const nlohmann::json& v) -> nlohmann::json {
-    if (v.is_number()) return std::llround(v.get<double>() * 1000.0);
-    if (v.is_array()) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& e : v) out.push_back(rounded(e));
-      return out;
+// The annotations of edited label files in a detection layout, merged into
+// the versions they were written from (dataset/label_edits.hpp): one entry
+// per entry of `known`, set for the derived annotations that are compared
+// with a version and whose files are not as written.
+Result<std::vector<std::optional<std::string>>> merge_label_edits(
+    Context& ctx, index::Format layout, const std::vector<Found>& found, std::span<const std::size_t> known,
+    std::span<const store::ObjectRef> versions, std::span<const std::string> previous,
+    const std::function<bool(const Found&)>& as_written) {
+  std::vector<std::optional<std::string>> out(known.size());
+  // Every member the layout holds is written (class tables and ids are
+  // decided over all of them); the edited ones are read back.
+  std::vector<LabelSource> sources;
+  std::vector<std::size_t> wanted, wanted_k;  // indexes into sources and into known
+  for (std::size_t k = 0; k < known.size(); ++k) {
+    const Found& f = found[known[k]];
+    if (!f.derived || versions[k].annotation_version == 0) continue;
+    sources.push_back(LabelSource{f.hash, previous[k], f.image});
+    if (as_written(f)) continue;
+    wanted.push_back(sources.size() - 1);
+    wanted_k.push_back(k);
+  }
+  if (wanted.empty()) return out;
+  std::vector<WrittenLabels> written;
+  if (ctx.read_back_labels) {
+    auto read = ctx.read_back_labels(layout, sources, wanted);
+    if (read) {
+      written = std::move(*read);
+    } else {
+      // An annotation the writer cannot write (a staged version `pull` moved
+      // on): the edit is still taken, matching objects as they are.
+      ctx.warnings.push_back(fmt::format(
+          "{} object(s) with edited label files were compared with their annotations as they are, as the {} "
+          "writer cannot write those again: {}",
+          wanted.size(), index::format_name(layout), read.error().message));
     }
-    return v;
-  };
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& object : *objects) {
-    nlohmann::json kept = nlohmann::json::object();
-    if (object.is_object()) {
-      for (const char* key : {"category", "bbox", "segmentation"}) {
-        if (auto it = object.find(key); it != object.end()) kept[key] = rounded(*it);
-      }
-    }
-    out.push_back(std::move(kept));
+  }
+  if (written.empty()) {
+    for (std::size_t i : wanted) written.push_back(written_as_is(sources[i].annotation));
+  }
+  for (std::size_t w = 0; w < wanted.size(); ++w) {
+    std::size_t k = wanted_k[w];
+    const Found& f = found[known[k]];
+    auto edit = merge_label_edit(previous[k], written[w], f.canonical_json, fmt::format("object id:{}", f.hash.hex()));
+    if (!edit) return std::unexpected(edit.error());
+    out[k] = std::move(*edit);
   }
   return out;
-}
-
-// A detection layout cannot carry all of an annotation (a `class` key, the
-// original file name, ...): its annotation read back counts as edited only
-// when the objects differ, and the edit keeps the rest of the stored
-// annotation. Returns the annotation to record, or "" when nothing changed.
-// Annotations without objects compare whole.
-Result<std::string> derived_edit(const std::string& stored, const std::string& derived) {
-  if (stored.empty()) return derived;
-  auto old_json = nlohmann::json::parse(stored, nullptr, false);
-  auto new_json = nlohmann::json::parse(derived, nullptr, false);
-  auto old_objects = detection_projection(old_json);
-  auto new_objects = detection_projection(new_json);
-  if (!old_objects || !new_objects) return stored == derived ? std::string() : derived;
-  if (*old_objects == *new_objects) return std::string();
-  old_json["objects"] = new_json["objects"];
-  return core::canonical_json(old_json.dump(), "the edited annotation");
 }
 
 store::FoundAnnotation annotation_at(const std::string& path, const storage::FileInfo& info, std::string json) {
@@ -215,18 +218,15 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
   auto found = read_files(ctx, *plan, root, labelled_folders ? &**class_folders : nullptr);
   if (!found) return std::unexpected(found.error());
   const std::unordered_set<std::string> untouched_set(untouched.begin(), untouched.end());
-  // In a shared-file layout the annotations come from the files that are not
-  // data files (annotations.json, labels/*.txt, ...): untouched when all are.
-  bool shared_files_untouched = !untouched_set.empty();
-  {
-    std::unordered_set<std::string> data_paths;
-    for (const auto& f : *found) data_paths.insert(f.data->info.path);
-    for (const auto* files : {&scan->data, &scan->json}) {
-      for (const auto& file : *files) {
-        if (!data_paths.contains(file.info.path) && !untouched_set.contains(file.info.path)) shared_files_untouched = false;
-      }
-    }
-  }
+  // Whether the annotation files of `f` are as instantiate wrote them.
+  auto as_written = [&](const Found& f) {
+    if (f.annotation) return untouched_set.contains(f.annotation->info.path);
+    // A class-folder file's label is its path: untouched when the file is.
+    if (f.class_folder) return untouched_set.contains(f.data->info.path);
+    if (!f.derived || f.read_from->empty()) return false;
+    return std::all_of(f.read_from->begin(), f.read_from->end(),
+                       [&](const std::string& path) { return untouched_set.contains(path); });
+  };
 
   WorkspaceFiles out;
   out.data_files = found->size();
@@ -263,14 +263,12 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
   // An annotation file equal to the version it is compared with changes nothing.
   auto previous = ctx.store.annotations(compare_with);
   if (!previous) return std::unexpected(previous.error());
+  auto merged = merge_label_edits(ctx, plan->format, *found, known_with_json, compare_with, *previous, as_written);
+  if (!merged) return std::unexpected(merged.error());
   simdjson::dom::parser parser;
   for (std::size_t k = 0; k < known_with_json.size(); ++k) {
     auto& f = (*found)[known_with_json[k]];
-    // A class-folder file's label is its path: untouched when the file is.
-    const bool as_written = f.class_folder ? untouched_set.contains(f.data->info.path)
-                            : f.derived    ? shared_files_untouched
-                                           : (f.annotation && untouched_set.contains(f.annotation->info.path));
-    if (as_written && compare_with[k].annotation_version != 0) {
+    if (compare_with[k].annotation_version != 0 && as_written(f)) {
       members.push_back(compare_with[k]);
       continue;
     }
@@ -284,13 +282,8 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
       }
       f.canonical_json = std::move(*relabelled);
     }
-    if (f.derived && compare_with[k].annotation_version != 0) {
-      auto edit = derived_edit((*previous)[k], f.canonical_json);
-      if (!edit) return std::unexpected(edit.error());
-      f.canonical_json = std::move(*edit);
-    }
-    if (compare_with[k].annotation_version != 0 &&
-        ((*previous)[k] == f.canonical_json || (f.derived && f.canonical_json.empty()))) {
+    if ((*merged)[k]) f.canonical_json = std::move(*(*merged)[k]);
+    if (compare_with[k].annotation_version != 0 && (*previous)[k] == f.canonical_json) {
       members.push_back(compare_with[k]);
       continue;
     }

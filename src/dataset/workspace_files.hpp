@@ -17,8 +17,11 @@
 //   unchanged; an edited .json is recorded as the object's annotation — a new
 //   version, or the older version it equals — without recording a path; in a
 //   detection layout (COCO, YOLO, VOC, Label Studio), which cannot carry every
-//   key of an annotation, only a change of the objects (category, box,
-//   segmentation) is an edit, and it keeps the annotation's other keys;
+//   key of an annotation, a member whose label files are as instantiate wrote
+//   them keeps its version, and an edited label file is merged into the
+//   version it was written from (dataset/label_edits.hpp): untouched objects
+//   are kept verbatim, so only a member whose objects the edit changed gets a
+//   new version;
 // - a data file ldb never indexed is copied, with its .json, to the read-add
 //   location (dataset/read_add.hpp) and indexed there; without one it goes to
 //   the instance's own read-add/ folder when the instance may read the
@@ -60,8 +63,10 @@ struct WorkspaceFiles {
 // or copying. On error nothing is written and copies are removed.
 // `untouched`: absolute paths of files still as instantiate wrote them. Their
 // annotations are not edits, so a member keeps its staged version even when
-// `pull` moved it past what the (stale) file holds; in a shared-file layout
-// (COCO, YOLO, ...) that holds when every non-data file is untouched.
+// `pull` moved it past what the (stale) file holds; in a detection layout that
+// holds for a member when every file its annotation is read from is untouched
+// (its YOLO label file and data.yaml, its VOC XML, the COCO or Label Studio
+// JSON). Edited label files are read back through ctx.read_back_labels.
 Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws,
                                             std::span<const std::string> untouched = {});
 

@@ -55,6 +55,7 @@ struct Object {
   std::int64_t iscrowd = 0;
   std::string segmentation;  // canonical text, "" when absent
   Members extra;
+  std::optional<std::size_t> source;  // its index in the annotation's objects; nullopt for a label's box
 };
 
 struct Image {
@@ -209,8 +210,9 @@ Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
     if (!image_block && field(*root, "image")) return not_shape(member, "\"image\" is not an object");
     std::size_t index = 0;
     for (auto value : objects->get_array()) {
-      auto object = read_object(value, index++, member);
+      auto object = read_object(value, index, member);
       if (!object) return std::unexpected(std::move(object).error());
+      object->source = index++;
       image.objects.push_back(std::move(*object));
     }
   } else if (auto label = label_object(*root, member)) {
@@ -420,7 +422,9 @@ Result<CocoOutput> coco_annotations(std::span<const CocoImageEntry> entries) {
     fields.emplace_back("id", fmt::format("{}", image_id.ids[i]));
     fields.emplace_back("width", fmt::format("{}", image.width));
     append_object(std::move(fields), image_list.emplace_back());
+    WrittenObjects& written = out.written.emplace_back();
     for (auto& object : image.objects) {
+      written.push_back(object.source);
       Members a = std::move(object.extra);
       a.emplace_back("area", object.area ? *object.area
                                          : fmt::format("{}", object.bbox[2].value * object.bbox[3].value + 0.0));

@@ -35,6 +35,7 @@ struct CocoImageEntry {
 struct CocoOutput {
   std::string json;                   // the annotations.json bytes (canonical JSON, trailing newline)
   std::vector<std::string> warnings;  // what was changed or dropped, one line each
+  std::vector<WrittenObjects> written;  // the objects of each entry's annotations, one per annotation
 };
 
 // Builds the COCO file, images in the order given. The image size is the

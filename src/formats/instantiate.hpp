@@ -71,6 +71,13 @@ struct Member {
   std::optional<ImageSize> image;
 };
 
+// What a detection-format writer (COCO, YOLO, VOC, Label Studio) wrote for
+// one member: its objects in the order written, each the index of the
+// annotation's "objects" entry it was written for, or nullopt for one the
+// writer made up (COCO's whole-image box for an image-level label). Objects a
+// writer drops (a box outside its image, ...) are absent.
+using WrittenObjects = std::vector<std::optional<std::size_t>>;
+
 enum class Overwrite { no, yes };
 
 // How data files get into the target: copied (the default), or hard-linked to

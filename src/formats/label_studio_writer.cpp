@@ -115,7 +115,8 @@ struct Counts {
 };
 
 // A new task from the detection shape: rectangles in percent.
-Result<std::string> converted_task(element root, const LabelStudioEntry& entry, Counts& counts) {
+Result<std::string> converted_task(element root, const LabelStudioEntry& entry, Counts& counts,
+                                   WrittenObjects& written) {
   const Member& member = *entry.member;
   auto image = field(root, "image");
   auto objects = field(root, "objects");
@@ -158,6 +159,7 @@ Result<std::string> converted_task(element root, const LabelStudioEntry& entry, 
                   "index the images with a reader that records the image size (coco, yolo, voc, label-studio)");
     }
     if (field(object, "segmentation")) ++counts.shapes_as_boxes;
+    written.push_back(index - 1);
     if (!results.empty()) results.push_back(',');
     results += fmt::format(
         "{{\"from_name\":\"label\",\"id\":\"ldb-{}\",\"image_rotation\":0,\"original_height\":{},"
@@ -187,11 +189,13 @@ Result<std::string> converted_task(element root, const LabelStudioEntry& entry, 
 Result<LabelStudioOutput> label_studio_tasks(std::span<const LabelStudioEntry> entries) {
   simdjson::dom::parser parser;
   Counts counts;
+  std::vector<std::optional<WrittenObjects>> written;
   std::string array = "[";
   for (const auto& entry : entries) {
     const Member& member = *entry.member;
     if (array.size() > 1) array.push_back(',');
     if (member.annotation_json.empty()) {
+      written.emplace_back(WrittenObjects{});
       array += "{\"data\":{";
       append_object_info(member, "image", array);
       array += ",\"image\":";
@@ -204,9 +208,10 @@ Result<LabelStudioOutput> label_studio_tasks(std::span<const LabelStudioEntry> e
     if (!root->is_object()) return not_shape(member, "it is not a JSON object");
     if (is_label_studio_task(*root)) {
       array += original_task(*root, entry);
+      written.emplace_back();
       continue;
     }
-    auto task = converted_task(*root, entry, counts);
+    auto task = converted_task(*root, entry, counts, written.emplace_back(WrittenObjects{}).value());
     if (!task) return std::unexpected(std::move(task).error());
     array += *task;
   }
@@ -215,6 +220,7 @@ Result<LabelStudioOutput> label_studio_tasks(std::span<const LabelStudioEntry> e
   if (!canonical) return std::unexpected(std::move(canonical).error());
   LabelStudioOutput output;
   output.json = pretty_json(*canonical);
+  output.written = std::move(written);
   if (counts.shapes_as_boxes > 0) {
     output.warnings.push_back(fmt::format(
         "{} object(s) with a segmentation (polygon or RLE) were written as rectangles: only their bbox is kept",

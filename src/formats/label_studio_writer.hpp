@@ -8,6 +8,7 @@
 // objects are "rectanglelabels" results in percent; a member without an
 // annotation gets a task with data only (to be labelled).
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct LabelStudioEntry {
 struct LabelStudioOutput {
   std::string json;                   // the annotations.json bytes (pretty JSON, trailing newline)
   std::vector<std::string> warnings;  // what was dropped, one line each, with counts
+  // The objects of each entry's results, one per result; nullopt for a task
+  // written back as indexed from Label Studio, whose objects are what the
+  // reader derives from its own results.
+  std::vector<std::optional<WrittenObjects>> written;
 };
 
 // Builds the task array in the order given. Every task's data holds the URI

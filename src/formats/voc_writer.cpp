@@ -65,7 +65,8 @@ struct Counts {
   std::uint64_t negative = 0;
 };
 
-Status append_object(element value, std::size_t index, const Member& member, Counts& counts, std::string& out) {
+Status append_object(element value, std::size_t index, const Member& member, Counts& counts, std::string& out,
+                     WrittenObjects& written) {
   std::string entry = fmt::format("objects[{}]", index);
   if (!value.is_object()) return not_shape(member, entry + " is not an object");
   std::string name;
@@ -97,6 +98,7 @@ Status append_object(element value, std::size_t index, const Member& member, Cou
     ++counts.negative;
     return {};
   }
+  written.push_back(index);
   out += "  <object>\n    <name>";
   if (!append_escaped(name, out)) {
     return not_shape(member, fmt::format("{}: its category holds a control character XML cannot hold", entry));
@@ -110,7 +112,8 @@ Status append_object(element value, std::size_t index, const Member& member, Cou
   return {};
 }
 
-Result<std::string> image_xml(simdjson::dom::parser& parser, const VocImageEntry& entry, Counts& counts) {
+Result<std::string> image_xml(simdjson::dom::parser& parser, const VocImageEntry& entry, Counts& counts,
+                              WrittenObjects& written) {
   const Member& member = *entry.member;
   std::string origin = fmt::format("the annotation of object id:{}", member.hash.hex());
   auto root = core::parse_json(parser, member.annotation_json, origin);
@@ -144,7 +147,7 @@ Result<std::string> image_xml(simdjson::dom::parser& parser, const VocImageEntry
                  "  <segmented>0</segmented>\n",
                  size[0], size[1]);
   std::size_t index = 0;
-  for (auto object : objects->get_array()) LDB_TRY(append_object(object, index++, member, counts, xml));
+  for (auto object : objects->get_array()) LDB_TRY(append_object(object, index++, member, counts, xml, written));
   xml += "</annotation>\n";
   return xml;
 }
@@ -157,7 +160,7 @@ Result<VocOutput> voc_annotations(std::span<const VocImageEntry> images) {
   Counts counts;
   out.xml.reserve(images.size());
   for (const auto& entry : images) {
-    auto xml = image_xml(parser, entry, counts);
+    auto xml = image_xml(parser, entry, counts, out.written.emplace_back());
     if (!xml) return std::unexpected(std::move(xml).error());
     out.xml.push_back(std::move(*xml));
   }

@@ -317,9 +317,11 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
 
   for (const auto& image : images) {
     std::string text;
+    WrittenObjects& written = out.written.emplace_back();
     const int x_decimals = yolo_decimals(image.width);
     const int y_decimals = yolo_decimals(image.height);
-    for (const auto& object : image.objects) {
+    for (std::size_t object_index = 0; object_index < image.objects.size(); ++object_index) {
+      const Object& object = image.objects[object_index];
       std::size_t class_index = classes.index_of.at(object.category);
       if (polygons_mode) {
         const auto* best = &object.polygons.front();
@@ -329,6 +331,7 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
             if (polygon_area(polygon) > polygon_area(*best)) best = &polygon;
           }
         }
+        written.push_back(object_index);
         fmt::format_to(std::back_inserter(text), "{}", class_index);
         for (std::size_t i = 0; i < best->size(); i += 2) {
           append_normalized(clamp01((*best)[i] / image.width), x_decimals, text);
@@ -345,6 +348,7 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
         continue;
       }
       if (x0 - x > 1e-3 || y0 - y > 1e-3 || x + w - x1 > 1e-3 || y + h - y1 > 1e-3) ++clipped;
+      written.push_back(object_index);
       fmt::format_to(std::back_inserter(text), "{}", class_index);
       append_normalized((x0 + x1) / 2 / image.width, x_decimals, text);
       append_normalized((y0 + y1) / 2 / image.height, y_decimals, text);

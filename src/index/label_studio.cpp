@@ -539,7 +539,8 @@ Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& s
       }
       return std::unexpected(std::move(annotations[i]).error());
     }
-    plan.items.push_back(PlannedItem{found[i].data, AnnotationSource::derived, nullptr, std::move(*annotations[i])});
+    plan.items.push_back(PlannedItem{found[i].data, AnnotationSource::derived, nullptr, std::move(*annotations[i]),
+                                     {found[i].json->info.path}});
   }
   return plan;
 }

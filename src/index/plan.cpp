@@ -188,7 +188,9 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
         error.message = fmt::format("'{}': image id {}: {}", json.info.path, image.id, error.message);
         return std::unexpected(std::move(error));
       }
-      found.push_back(Found{PlannedItem{*data, AnnotationSource::derived, nullptr, std::move(image.canonical_json)}, &json});
+      found.push_back(Found{
+          PlannedItem{*data, AnnotationSource::derived, nullptr, std::move(image.canonical_json), {json.info.path}},
+          &json});
     }
     if (!coco->missing.empty()) plan.missing_images.push_back(MissingImages{json.info.path, std::move(coco->missing)});
   }

@@ -24,6 +24,11 @@ struct PlannedItem {
   AnnotationSource source = AnnotationSource::none;
   const ScannedFile* annotation_file = nullptr;  // when source == file
   std::string derived_json;                     // when source == derived (canonical)
+  // When source == derived: the files the annotation was read from (a YOLO
+  // image's label file, whether it exists or not, and its names file; the VOC
+  // XML; the COCO or Label Studio JSON), so that a reader of a workspace can
+  // tell an annotation whose files are as instantiate wrote them.
+  std::vector<std::string> read_from;
 };
 
 struct AnnotationOnlyFile {

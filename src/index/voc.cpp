@@ -257,7 +257,9 @@ Result<VocPlan> plan_voc(const Scan& scan, VocFiles& files, const IndexOptions& 
     }
     const ScannedFile* data = find_file(scan.data, image->data_path);
     found.push_back(
-        Found{PlannedItem{data, AnnotationSource::derived, nullptr, std::move(image->canonical_json)}, files.files[i]});
+        Found{PlannedItem{data, AnnotationSource::derived, nullptr, std::move(image->canonical_json),
+                          {files.files[i]->info.path}},
+              files.files[i]});
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.item.data->info.path < b.item.data->info.path; });

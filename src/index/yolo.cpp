@@ -349,7 +349,10 @@ Result<YoloPlan> plan_yolo(storage::FileSystem& fs, const Scan& scan, const Inde
       }
       return std::unexpected(std::move(annotation).error());
     }
-    plan.items.push_back(PlannedItem{candidates[i].image, AnnotationSource::derived, nullptr, std::move(*annotation)});
+    PlannedItem item{candidates[i].image, AnnotationSource::derived, nullptr, std::move(*annotation), {}};
+    item.read_from.push_back(candidates[i].label_path);
+    if (!candidates[i].names->source.empty()) item.read_from.push_back(candidates[i].names->source);
+    plan.items.push_back(std::move(item));
   }
   return plan;
 }

@@ -5,9 +5,12 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "core/paths.hpp"
 #include "dataset/class_folders.hpp"
 #include "dataset/collection_ops.hpp"
+#include "dataset/label_edits.hpp"
 #include "dataset/read_add.hpp"
 #include "dataset_fixture.hpp"
 
@@ -248,6 +251,116 @@ TEST_F(ClassFolderFilesTest, ANewFileInAClassFolderGetsItsLabel) {
   EXPECT_EQ(files->members, normalize({{m_one, 1}, {m_two, 1}, {three, 1}}));
   EXPECT_EQ(files->new_objects, 1u);
   EXPECT_EQ(stored(three, 1), R"({"kind":"bag"})");
+}
+
+// A VOC workspace as instantiate wrote it: two images with their XML, each at
+// the version indexed from the same files.
+class VocWorkspaceFilesTest : public DatasetFixture {
+ protected:
+  static std::string xml(std::string_view name, std::string_view objects) {
+    return fmt::format("<annotation><filename>{}</filename><size><width>64</width><height>48</height></size>{}"
+                       "</annotation>",
+                       name, objects);
+  }
+  static constexpr std::string_view k_box =
+      "<object><name>dog</name><difficult>0</difficult><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>10</xmax>"
+      "<ymax>20</ymax></bndbox></object>";
+
+  void SetUp() override {
+    for (const char* root : {"data/voc", "ws"}) {
+      m_dir.write(std::string(root) + "/JPEGImages/a.jpg", "voc a");
+      m_dir.write(std::string(root) + "/JPEGImages/b.jpg", "voc b");
+      m_dir.write(std::string(root) + "/Annotations/a.xml", xml("a.jpg", k_box));
+      m_dir.write(std::string(root) + "/Annotations/b.xml", xml("b.jpg", k_box));
+    }
+    index::IndexOptions options;
+    options.format = index::Format::voc;
+    std::vector<std::string> paths{data("voc")};
+    ASSERT_OK(index::index_paths(db(), *m_fs, m_pool, m_progress, paths, options));
+    ASSERT_OK(Workspace::create(m_ws, WorkspaceState{"v", 0, m_instance.string(), normalize({{m_a, 1}, {m_b, 1}})}));
+    for (const char* name : {"JPEGImages/a.jpg", "JPEGImages/b.jpg", "Annotations/a.xml", "Annotations/b.xml"}) {
+      m_untouched.push_back((m_ws / name).string());
+    }
+    ctx().read_back_labels = [this](index::Format layout, std::span<const LabelSource> members,
+                                     std::span<const std::size_t> wanted) -> Result<std::vector<WrittenLabels>> {
+      m_calls.push_back({layout, members.size(), std::vector<std::size_t>(wanted.begin(), wanted.end())});
+      std::vector<WrittenLabels> out;
+      for (std::size_t i : wanted) out.push_back(written_as_is(members[i].annotation));
+      return out;
+    };
+  }
+  Workspace workspace() { return Workspace::open(m_ws).value(); }
+  std::string annotation(const core::Md5& h, std::uint32_t version) {
+    return db().annotations(std::vector<store::ObjectRef>{{h, version}})->front();
+  }
+
+  struct Call {
+    index::Format layout;
+    std::size_t members;
+    std::vector<std::size_t> wanted;
+  };
+  std::filesystem::path m_ws = m_dir.path() / "ws";
+  core::Md5 m_a = core::md5_of("voc a"), m_b = core::md5_of("voc b");
+  std::vector<std::string> m_untouched;
+  std::vector<Call> m_calls;
+};
+
+TEST_F(VocWorkspaceFilesTest, UntouchedLabelFilesAreNotReadBack) {
+  auto files = read_workspace_files(ctx(), workspace(), m_untouched);
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_a, 1}, {m_b, 1}}));
+  EXPECT_EQ(files->edited_annotations, 0u);
+  EXPECT_TRUE(m_calls.empty());
+}
+
+TEST_F(VocWorkspaceFilesTest, OneEditedLabelFileGivesOneMergedVersion) {
+  m_dir.write("ws/Annotations/b.xml", xml("b.jpg", std::string(k_box) +
+                                                       "<object><name>cat</name><bndbox><xmin>3</xmin><ymin>3</ymin>"
+                                                       "<xmax>4</xmax><ymax>4</ymax></bndbox></object>"));
+  std::erase(m_untouched, (m_ws / "Annotations/b.xml").string());
+  auto files = read_workspace_files(ctx(), workspace(), m_untouched);
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_a, 1}, {m_b, 2}}));
+  EXPECT_EQ(files->edited_annotations, 1u);
+  EXPECT_EQ(files->new_annotations, 1u);
+  EXPECT_EQ(current_version(m_a), 1u);
+  // Both members are written (a writer decides over all of them); only b is read back.
+  ASSERT_EQ(m_calls.size(), 1u);
+  EXPECT_EQ(m_calls[0].layout, index::Format::voc);
+  EXPECT_EQ(m_calls[0].members, 2u);
+  ASSERT_EQ(m_calls[0].wanted.size(), 1u);
+  EXPECT_EQ(annotation(m_b, 1), R"({"image":{"file_name":"b.jpg","height":48,"width":64},"objects":[)"
+                                R"({"bbox":[0,1,10,19],"category":"dog","difficult":false}],"source_format":"voc"})");
+  EXPECT_EQ(annotation(m_b, 2), R"({"image":{"file_name":"b.jpg","height":48,"width":64},"objects":[)"
+                                R"({"bbox":[0,1,10,19],"category":"dog","difficult":false},)"
+                                R"({"bbox":[2,2,2,2],"category":"cat"}],"source_format":"voc"})");
+  // Staged, the merged version is what the same files say: nothing more changes.
+  auto ws = workspace();
+  ws.state().members = files->members;
+  ASSERT_OK(ws.save());
+  files = read_workspace_files(ctx(), workspace(), m_untouched);
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_a, 1}, {m_b, 2}}));
+  EXPECT_EQ(files->edited_annotations, 0u);
+  EXPECT_EQ(files->new_annotations, 0u);
+}
+
+TEST_F(VocWorkspaceFilesTest, AnEditIsTakenWhenTheWriterCannotReadItBack) {
+  m_dir.write("ws/Annotations/a.xml", xml("a.jpg", ""));
+  std::erase(m_untouched, (m_ws / "Annotations/a.xml").string());
+  ctx().read_back_labels = [](index::Format, std::span<const LabelSource>,
+                              std::span<const std::size_t>) -> Result<std::vector<WrittenLabels>> {
+    return fail(ErrorCode::invalid_argument, "object id:x: its annotation is not in the detection shape", "hint");
+  };
+  auto files = read_workspace_files(ctx(), workspace(), m_untouched);
+  ASSERT_OK(files);
+  EXPECT_EQ(files->members, normalize({{m_a, 2}, {m_b, 1}}));
+  EXPECT_EQ(annotation(m_a, 2), R"({"image":{"file_name":"a.jpg","height":48,"width":64},"objects":[],)"
+                                R"("source_format":"voc"})");
+  ASSERT_EQ(ctx().warnings.size(), 1u);
+  EXPECT_EQ(ctx().warnings[0], "1 object(s) with edited label files were compared with their annotations as they "
+                               "are, as the voc writer cannot write those again: object id:x: its annotation is not "
+                               "in the detection shape");
 }
 
 }  // namespace
