@@ -159,11 +159,18 @@ Result<std::vector<std::optional<std::string>>> merge_label_edits(
   std::vector<std::optional<std::string>> out(known.size());
   // Every member the layout holds is written (class tables and ids are
   // decided over all of them); the edited ones are read back.
+  // In hash order, as instantiate writes members: ids and class numbers
+  // made up in that order come out the same.
+  std::vector<std::size_t> order;
+  for (std::size_t k = 0; k < known.size(); ++k) {
+    if (found[known[k]].derived && versions[k].annotation_version != 0) order.push_back(k);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return found[known[a]].hash < found[known[b]].hash; });
   std::vector<LabelSource> sources;
   std::vector<std::size_t> wanted, wanted_k;  // indexes into sources and into known
-  for (std::size_t k = 0; k < known.size(); ++k) {
+  for (std::size_t k : order) {
     const Found& f = found[known[k]];
-    if (!f.derived || versions[k].annotation_version == 0) continue;
     sources.push_back(LabelSource{f.hash, previous[k], f.image});
     if (as_written(f)) continue;
     wanted.push_back(sources.size() - 1);

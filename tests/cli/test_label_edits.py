@@ -183,6 +183,31 @@ class LabelEditTest(LdbTestCase):
     def test_coco_annotation_added(self):
         self.check_add_records_one_version("coco", self.append_coco_annotation)
 
+    def test_class_folder_members_of_a_coco_workspace_stay_as_they_are(self):
+        """Image-level labels are written as whole-image boxes with ids ldb
+        makes up (in hash order): editing the dog's box must not turn the
+        untouched labels into COCO boxes."""
+        clothes = os.path.join(self.data, "clothes")
+        labels = {}
+        for folder, photo in (("bag", "chelsea.png"), ("coat", "astronaut.png"), ("coat", "coffee.png"),
+                              ("bag", "rocket.jpg")):
+            with open(os.path.join(TESTDATA, "photos", photo), "rb") as f:
+                content = f.read()
+            write_file(os.path.join(clothes, folder, photo), content)
+            labels[md5(content)] = folder
+        self.ok("index", "-m", "tensorflow-inferred", clothes)
+        self.ok("add", clothes)
+        self.instantiate("coco")
+        before = self.snapshot()
+        label_before = {h: self.annotation_text(h) for h in labels}
+        self.append_coco_annotation(self.hashes[DOG])
+        self.ok("add", ".")
+        self.check_only_dog_changed(before, [self.added_object("coco")])
+        for h, folder in labels.items():
+            self.assertEqual(self.versions_of(h), 1, folder)
+            self.assertEqual(self.annotation_text(h), label_before[h])
+            self.assertEqual(self.annotation(h), {"label": folder})
+
     def test_sync_deletes_a_line_and_takes_an_edited_one(self):
         """A YOLO line removed deletes its box; a line changed is a new box
         in place of the old one; the other boxes stay as they were."""
