@@ -91,12 +91,20 @@ Result<FileChanges> compare_with_manifest(storage::FileSystem& fs, core::ThreadP
 std::vector<ManifestEntry> take_in(const std::filesystem::path& root, std::span<const ManifestEntry> manifest,
                                    std::vector<ManifestEntry> taken, MissingFiles missing) {
   std::unordered_set<std::string> replaced;
+  std::unordered_set<core::Md5> taken_content;
   replaced.reserve(taken.size());
-  for (const auto& entry : taken) replaced.insert(entry.path);
+  for (const auto& entry : taken) {
+    replaced.insert(entry.path);
+    taken_content.insert(entry.md5);
+  }
   std::vector<ManifestEntry> out = std::move(taken);
   for (const auto& entry : manifest) {
     if (replaced.contains(entry.path)) continue;
-    if (missing == MissingFiles::forget && entry.mtime_ns != k_pending_mtime) {
+    // A file that is gone is forgotten by sync, and by add when its content
+    // was taken in at another path (it was moved: a relabel between class
+    // folders); otherwise add keeps it, and status lists it as deleted.
+    if (entry.mtime_ns != k_pending_mtime &&
+        (missing == MissingFiles::forget || taken_content.contains(entry.md5))) {
       struct stat st {};
       if (::lstat((root / entry.path).c_str(), &st) != 0) continue;
     }

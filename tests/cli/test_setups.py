@@ -173,7 +173,12 @@ class SetupsTest(LdbTestCase):
         for h, label in self.label_of.items():
             if h != dog:
                 self.assertEqual(staged[h], (1, {"label": label}))
-        self.assertIn("Uncommitted changes: 0 added, 0 deleted, 1 annotation versions changed", self.ok("status"))
+        status = self.ok("status")
+        self.assertIn("Uncommitted changes: 0 added, 0 deleted, 1 annotation versions changed", status)
+        # The move was taken in: neither its old path (deleted) nor its new
+        # one (new) is a file change left to take in.
+        self.assertEqual(self.ok_json("status", "--json")["files"], {"edited": [], "deleted": [], "new": []})
+        self.assertNotIn("not taken in", status)
         self.ok("commit", "-m", "dog is a bag")
         # Instantiate takes the moved file as its own (its bytes are planned
         # there); moving it back records the old content again (version 1).

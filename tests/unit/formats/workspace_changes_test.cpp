@@ -123,5 +123,18 @@ TEST_F(WorkspaceChangesTest, TakeInReplacesAddsAndForgetsMissingFiles) {
   EXPECT_EQ(forgot[1], taken[0]);
 }
 
+TEST_F(WorkspaceChangesTest, AddForgetsAMissingFileWhoseContentMoved) {
+  auto manifest = instantiate_two();
+  std::string b_data = "b-" + h("BB") + ".jpg";
+  fs::create_directories(m_root / "coat");
+  fs::rename(m_root / b_data, m_root / "coat" / b_data);
+  // add takes the moved file in at its new path (same bytes, same MD5).
+  std::vector<ManifestEntry> taken{{"coat/" + b_data, 2, 44, core::md5_of("BB")}};
+  Paths paths;
+  for (const auto& entry : take_in(m_root, manifest.entries, taken, MissingFiles::keep)) paths.push_back(entry.path);
+  EXPECT_EQ(paths, (Paths{"a-" + h("AAA") + ".jpg", "a-" + h("AAA") + ".json", "b-" + h("BB") + ".json",
+                          "coat/" + b_data}));
+}
+
 }  // namespace
 }  // namespace ldb::formats
