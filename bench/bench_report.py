@@ -17,6 +17,8 @@ ORIGINAL = {
     "instance_bytes": 3.0 * GIB, "instance_files": 490_000, "peak_mb": 711, "md5sum": 0.79, "cp": 10.3,
 }
 
+BASELINE_NAMES = {"md5sum": "md5sum", "cp": "cp -r", "git-status": "git status"}
+
 # name -> (label, baseline name or None)
 WORKLOADS = [
     ("startup", "ldb --version (process start-up)", None),
@@ -37,7 +39,7 @@ WORKLOADS = [
     ("stage2", "stage ds:bench.v1 (new workspace)", None),
     ("instantiate", "instantiate (empty workspace)", "cp"),
     ("reinstantiate", "instantiate again (unchanged)", "cp"),
-    ("status-instantiated", "status (instantiated workspace)", None),
+    ("status-instantiated", "status (instantiated workspace)", "git-status"),
     ("instantiate-link", "instantiate --link", "cp"),
 ]
 PER_OBJECT = ["index", "reindex", "add", "commit", "query", "diff", "instantiate", "reinstantiate", "instantiate-link"]
@@ -263,7 +265,8 @@ def size_table(size) -> list:
     lines = ["| workload | wall s | CPU s | cores used (CPU/wall) | peak RSS MB | µs/object | ratio to baseline | command |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for key, label in (("find", "find \\| wc -l"), ("md5sum", "md5sum, xargs -P2"),
-                       ("md5sum-all", "md5sum of data + annotations, xargs -P2"), ("cp", "cp -r")):
+                       ("md5sum-all", "md5sum of data + annotations, xargs -P2"), ("cp", "cp -r"),
+                       ("git-status", "git status of the instantiated folder")):
         b = size["baselines"].get(key)
         if b is None:
             lines.append(f"| baseline: {label} | not run at this size | | | | | | |")
@@ -280,7 +283,7 @@ def size_table(size) -> list:
             continue
         ratio = ""
         if base and _ok(size["baselines"].get(base)):
-            ratio = f"{m['wall'] / size['baselines'][base]['wall']:.2f}x {'md5sum' if base == 'md5sum' else 'cp -r'}"
+            ratio = f"{m['wall'] / size['baselines'][base]['wall']:.2f}x {BASELINE_NAMES[base]}"
         runs = len(m.get("runs", [])) if "runs" in m else 1
         median = f" (median of {runs})" if runs > 1 else ""
         lines.append(f"| {label}{median} | {_fmt(m['wall'])} | {_fmt(m['cpu'])} | {_cores(m)} | "

@@ -284,6 +284,18 @@ def _workloads(s: Session, repeat: int, r: dict) -> dict:
     if "status-instantiated" not in s.skip and "instantiate" not in s.skip:
         r["status-instantiated"] = s.run("status-instantiated", ["status"], cwd=s.ws2, repeat=repeat,
                                          note="every file of the instantiated workspace checked against the manifest")
+        if r["status-instantiated"].ok and shutil.which("git"):
+            # The baseline: git status over the same files, tracked by an
+            # index kept outside the folder (git add, untimed, first).
+            git_env = dict(s.env, GIT_DIR=os.path.join(s.root, "git-baseline"), GIT_WORK_TREE=s.ws2)
+            run_once(["git", "init", "-q"], cwd=s.ws2, env=git_env)
+            with open(os.path.join(s.root, "git-baseline", "info", "exclude"), "a") as f:
+                f.write(".ldb_workspace/\n")
+            run_once(["git", "add", "-A"], cwd=s.ws2, env=git_env, timeout=s.timeout)
+            git = measure("git-status", ["git", "status", "--porcelain"], repeat=repeat, warmup=1, cwd=s.ws2,
+                          env=git_env, timeout=s.timeout, note="the same files, tracked by git")
+            log(f"  baseline git status: {git.wall:.3f} s wall" if git.ok else f"  git status FAILED {git.error}")
+            facts["git_status"] = git.to_json()
     help_text = run_once([s.ldb, "instantiate", "--help"], env=s.env)
     facts["link_mode"] = "--link" in (help_text.stdout + help_text.stderr)
     if facts["link_mode"] and "instantiate-link" not in s.skip:
@@ -320,7 +332,8 @@ def run_size(count: int, args, work: str) -> dict:
     facts = workloads.pop("_facts")
     elapsed = time.perf_counter() - started
     result = {"count": count, "data": data, "run_root": session.root, "summary": summary, "generation_seconds": gen_seconds,
-              "baselines": {k: v.to_json() for k, v in base.items()},
+              "baselines": {**{k: v.to_json() for k, v in base.items()},
+                            **({"git-status": facts.pop("git_status")} if "git_status" in facts else {})},
               "ldb": {k: v.to_json() for k, v in workloads.items()}, "facts": facts,
               "seconds": elapsed, "load_start": load_start, "load_end": read_loadavg(),
               "skipped_workloads": sorted(skip), "settled": settled}
