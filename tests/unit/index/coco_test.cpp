@@ -349,15 +349,30 @@ TEST_F(CocoIndexTest, ExplicitFormatNeedsACocoFile) {
   EXPECT_FALSE(r.error().hint.empty());
 }
 
-TEST_F(CocoIndexTest, ImageOfTwoCocoFilesIsRefused) {
+// An image two COCO files name (instances_ and person_keypoints_ in the
+// downloads) is indexed once, with what both say; files that disagree on a
+// value are refused, naming both.
+TEST_F(CocoIndexTest, ImageOfTwoCocoFilesIsMergedOrRefused) {
   m_dir.write("c/a.jpg", "A");
-  std::string text = coco_text(R"([{"id":1,"file_name":"a.jpg"}])", "[]");
-  m_dir.write("c/one.json", text);
-  m_dir.write("c/two.json", text);
+  m_dir.write("c/one.json", coco_text(R"([{"id":1,"file_name":"a.jpg"}])",
+                                      R"([{"id":7,"image_id":1,"category_id":1,"bbox":[1,2,3,4]}])"));
+  m_dir.write("c/two.json", coco_text(R"([{"id":1,"file_name":"a.jpg"}])",
+                                      R"([{"id":7,"image_id":1,"category_id":1,"bbox":[1,2,3,4],"num_keypoints":0}])"));
+  auto merged = run_index(m_dir.path() / "c");
+  ASSERT_OK(merged);
+  EXPECT_EQ(merged->data_objects_found, 1u);
+  ASSERT_EQ(m_store.last_ingest.size(), 1u);
+  ASSERT_TRUE(m_store.last_ingest[0].annotation);
+  EXPECT_NE(m_store.last_ingest[0].annotation->canonical_json.find(R"("id":7,"num_keypoints":0})"), std::string::npos)
+      << m_store.last_ingest[0].annotation->canonical_json;
+
+  m_dir.write("c/two.json", coco_text(R"([{"id":1,"file_name":"a.jpg"}])",
+                                      R"([{"id":7,"image_id":1,"category_id":1,"bbox":[1,2,3,5]}])"));
   auto r = run_index(m_dir.path() / "c");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("one.json"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("two.json"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(R"(annotation id 7's "bbox")"), std::string::npos) << r.error().message;
 }
 
 // The layout of the COCO downloads, auto-detected from the folder holding both.
