@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test:
-#   1. each libFuzzer target for a bounded time (LDB_FUZZ_SECONDS, default 20)
+#   1. each libFuzzer target for a bounded time (LDB_FUZZ_SECONDS, default 10)
 #   2. every test — unit tests (GoogleTest) and CLI end-to-end tests that run
 #      the real binary — built with AddressSanitizer and UndefinedBehaviorSanitizer,
 #      so that any memory error or UB fails a test; the kill -9 suite runs in its
@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 jobs="$(nproc)"
-fuzz_seconds="${LDB_FUZZ_SECONDS:-20}"
+fuzz_seconds="${LDB_FUZZ_SECONDS:-10}"
 
 "$root/scripts/install-deps.sh" --with-fuzz
 
