@@ -7,13 +7,13 @@
 #include <cstring>
 #include <system_error>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
+#include "app/formats.hpp"
 #include "cli/commands.hpp"
-#include "cli/storage_settings.hpp"
-#include "dataset/workspace.hpp"
-#include "formats/instantiate.hpp"
-#include "index/indexer.hpp"
 
 namespace ldb::cli {
 
@@ -45,14 +45,14 @@ std::string joined(const std::vector<std::string_view>& words) {
 }
 // -m of the commands that index (index, add): an ingest format.
 OptionSpec index_format_option(std::string_view what) {
-  auto names = index::format_names();
+  auto names = app::index_format_names();
   OptionSpec o = value({"-m", "--format"}, "format", fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
   o.choices.assign(names.begin(), names.end());
   return o;
 }
 // -m of the commands that instantiate; --output-format is DVC's name for it.
 OptionSpec output_format_option(std::string_view what) {
-  auto names = formats::format_names();
+  auto names = app::write_format_names();
   OptionSpec o = value({"-m", "--format", "--output-format"}, "format",
                        fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
   o.choices.assign(names.begin(), names.end());
@@ -270,6 +270,28 @@ Result<const Command*> find_command(std::string_view name) {
               best.empty() ? std::string("see the commands with: ldb --help") : fmt::format("did you mean 'ldb {}'?", best));
 }
 
+// What src/app is told of this process: its environment, folder and user,
+// the terminal's progress bar, and where warnings and notes go.
+app::Context make_app_context(const Verbosity& verbosity, TerminalProgress& progress) {
+  app::Context context;
+  std::map<std::string, std::string, std::less<>> variables;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos) variables.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  context.env = core::Environment(std::move(variables));
+  std::error_code ec;
+  context.cwd = std::filesystem::current_path(ec);
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name != nullptr) context.user = pw->pw_name;
+  context.progress = &progress;
+  if (!verbosity.quiet) {
+    context.warn = [](std::string_view text) { warn(text); };
+    context.note = [](std::string_view text) { out_line(text); };
+  }
+  return context;
+}
+
 int run_command(std::vector<std::string> args) {
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && args.size() == 1)) {
     print_help();
@@ -307,11 +329,8 @@ int run_command(std::vector<std::string> args) {
   }
   Verbosity verbosity{parsed->has("quiet"), parsed->has("verbose")};
   TerminalProgress progress(!verbosity.quiet && stderr_is_terminal());
-  core::ThreadPool pool;
-  // Local paths go to the local backend; s3:// and gs:// to theirs, with the
-  // options of the registered location (loaded on first use).
-  storage::RoutingFileSystem fs(storage::make_local_file_system(), storage_settings_loader());
-  CommandEnv env{verbosity, progress, pool, fs};
+  app::Session session(make_app_context(verbosity, progress));
+  CommandEnv env{verbosity, progress, session};
   auto status = it->run(env, *parsed);
   if (!status) {
     progress.finish();

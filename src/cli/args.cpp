@@ -7,34 +7,26 @@
 
 namespace ldb::cli {
 
-using dataset::FilterKind;
-
 namespace {
 
+// The filter options, from src/app's list of filters: --NAME.
 struct FilterOption {
   OptionSpec spec;
-  FilterKind kind;
+  const app::FilterInfo* info;
 };
 
 const std::vector<FilterOption>& filter_table() {
-  static const std::vector<FilterOption> table = {
-      {{{"--query"}, OptionSpec::Kind::value, "JMESPath over annotations (ldb semantics)", "query"}, FilterKind::query},
-      {{{"--jquery"}, OptionSpec::Kind::value, "exact JMESPath over annotations", "jquery"}, FilterKind::jquery},
-      {{{"--file"}, OptionSpec::Kind::value, "JMESPath over file attributes", "file"}, FilterKind::file},
-      {{{"--path"}, OptionSpec::Kind::value, "keep objects with a path matching REGEX", "path"}, FilterKind::path},
-      {{{"--tag"}, OptionSpec::Kind::value, "keep objects with any of these tags", "tag"}, FilterKind::tag},
-      {{{"--no-tag"}, OptionSpec::Kind::value, "keep objects with none of these tags", "no-tag"}, FilterKind::no_tag},
-      {{{"--limit"}, OptionSpec::Kind::value, "keep the first N objects", "limit"}, FilterKind::limit},
-      {{{"--sample"}, OptionSpec::Kind::value, "keep each object with probability P", "sample"}, FilterKind::sample},
-      {{{"--sample-rate"}, OptionSpec::Kind::value, "keep each object with probability PERCENT/100", "sample-rate"},
-       FilterKind::sample_rate},
-      {{{"--shuffle"}, OptionSpec::Kind::flag, "random order", "shuffle"}, FilterKind::shuffle},
-      {{{"--seed"}, OptionSpec::Kind::value, "seed for --sample and --shuffle", "seed"}, FilterKind::seed},
-      {{{"--sort"}, OptionSpec::Kind::value, "order by a JMESPath key", "sort"}, FilterKind::sort},
-      {{{"--sort-desc"}, OptionSpec::Kind::value, "order by a JMESPath key, descending", "sort-desc"},
-       FilterKind::sort_desc},
-      {{{"--pipe"}, OptionSpec::Kind::value, "filter through a plugin: --pipe EXEC [ARGS...]", "pipe"}, FilterKind::pipe},
-  };
+  static const std::vector<FilterOption> table = [] {
+    std::vector<FilterOption> out;
+    for (const auto& f : app::filters()) {
+      out.push_back({OptionSpec{{fmt::format("--{}", f.name)},
+                                f.takes_value ? OptionSpec::Kind::value : OptionSpec::Kind::flag,
+                                std::string(f.help),
+                                std::string(f.name)},
+                     &f});
+    }
+    return out;
+  }();
   return table;
 }
 
@@ -205,16 +197,16 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
       const auto& table = filter_table();
       auto it = std::find_if(table.begin(), table.end(), [&](const FilterOption& f) { return f.spec.names[0] == arg; });
       if (it != table.end()) {
-        dataset::FilterSpec spec{it->kind, "", {}};
+        app::Filter spec{std::string(it->info->name), "", {}};
         if (it->spec.kind == OptionSpec::Kind::value) {
           auto v = take_value(arg);
           if (!v) return std::unexpected(v.error());
           spec.value = *v;
-          if (it->kind == FilterKind::query || it->kind == FilterKind::jquery || it->kind == FilterKind::file) {
+          if (it->info->is_expression) {
             LDB_TRY(check_split_expression(arg, spec.value, args.subspan(i + 1)));
           }
         }
-        if (it->kind == FilterKind::pipe) {
+        if (it->info->takes_args) {
           // The plugin's arguments run up to the next ldb option.
           while (i + 1 < args.size() && !(args[i + 1].starts_with("--") && (find_option(options, args[i + 1]) ||
                                                                             find_option(filter_options(), args[i + 1])))) {

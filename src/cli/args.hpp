@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "dataset/pipeline.hpp"
+#include "app/selection.hpp"
 
 namespace ldb::cli {
 
@@ -28,7 +28,7 @@ struct OptionSpec {
 struct ParsedArgs {
   std::vector<std::string> positional;
   std::map<std::string, std::vector<std::string>> values;  // key -> values in order ("" for flags)
-  std::vector<dataset::FilterSpec> filters;
+  std::vector<app::Filter> filters;
 
   bool has(std::string_view key) const { return values.contains(std::string(key)); }
   std::optional<std::string> get(std::string_view key) const;

@@ -56,3 +56,15 @@ using core::Status;
       return std::unexpected(std::move(ldb_try_status_).error()); \
     }                                                         \
   } while (false)
+
+// LDB_TRY_ASSIGN(auto x, expr): evaluates expr (a Result<T>); on error returns
+// the error from the enclosing function, else declares (or assigns) `lhs` with
+// the value moved out. Replaces the three lines
+//   auto r = expr; if (!r) return std::unexpected(r.error()); auto x = std::move(*r);
+#define LDB_TRY_CONCAT_INNER_(a, b) a##b
+#define LDB_TRY_CONCAT_(a, b) LDB_TRY_CONCAT_INNER_(a, b)
+#define LDB_TRY_ASSIGN(lhs, expr) LDB_TRY_ASSIGN_IMPL_(LDB_TRY_CONCAT_(ldb_try_result_, __LINE__), lhs, expr)
+#define LDB_TRY_ASSIGN_IMPL_(result, lhs, expr)                            \
+  auto result = (expr);                                                    \
+  if (!result) return std::unexpected(std::move(result).error());         \
+  lhs = std::move(*result)

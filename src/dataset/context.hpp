@@ -55,6 +55,11 @@ struct Context {
   // annotation its writer cannot write; a warning says so): each object of an
   // annotation is taken to read back as itself (written_as_is).
   ReadBackLabels read_back_labels;
+  // $PATH as the front end gives it: where plugins and transform programs
+  // are looked up after the instance's custom_code/ldb_user_filters/.
+  std::string program_path;
+  // Recorded on commits; the front end decides it ($LDB_AUTHOR, the login name).
+  std::string author = "unknown";
 };
 
 }  // namespace ldb::dataset

@@ -1,8 +1,5 @@
 #include "dataset/operations.hpp"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -192,7 +189,7 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
     }
     return store::NewVersion{merged->members, merged->transforms, state.parent_version, latest->version};
   };
-  auto saved = ctx.store.commit_dataset_decided(name, decide, message, current_author());
+  auto saved = ctx.store.commit_dataset_decided(name, decide, message, ctx.author);
   if (!saved) return std::unexpected(saved.error());
   if (*saved) {
     outcome.committed = true;
@@ -216,11 +213,5 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
   return outcome;
 }
 
-std::string current_author() {
-  if (const char* a = std::getenv("LDB_AUTHOR"); a && *a) return a;
-  if (const auto* pw = getpwuid(getuid()); pw && pw->pw_name) return pw->pw_name;
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  return "unknown";
-}
 
 }  // namespace ldb::dataset

@@ -57,7 +57,5 @@ Result<store::Collection> dataset_members(Context& ctx, const DatasetRef& ref);
 // Transform sets of a committed dataset version's members (those not {self}).
 Result<store::TransformAssignments> dataset_transforms(Context& ctx, const DatasetRef& ref);
 
-// The author recorded on commits: $LDB_AUTHOR, else the user name.
-std::string current_author();
 
 }  // namespace ldb::dataset

@@ -36,15 +36,15 @@ struct TempFolder {
 
 }  // namespace
 
-std::optional<std::filesystem::path> find_plugin(const std::filesystem::path& instance_dir, std::string_view name) {
+std::optional<std::filesystem::path> find_plugin(const std::filesystem::path& instance_dir, std::string_view name,
+                                                 std::string_view search_path) {
   if (name.find('/') != std::string_view::npos) {
     std::filesystem::path p{std::string(name)};
     return is_executable(p) ? std::optional(std::filesystem::absolute(p)) : std::nullopt;
   }
   auto local = instance_dir / "custom_code" / "ldb_user_filters" / std::string(name);
   if (is_executable(local)) return local;
-  const char* path_env = std::getenv("PATH");
-  std::string_view dirs = path_env ? path_env : "";
+  std::string_view dirs = search_path;
   while (!dirs.empty()) {
     auto colon = dirs.find(':');
     auto dir = dirs.substr(0, colon);
@@ -90,7 +90,7 @@ Result<std::vector<std::string>> split_words(std::string_view text) {
 }
 
 Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path& instance_dir,
-                                                    std::span<const FilterSpec> filters) {
+                                                    std::span<const FilterSpec> filters, std::string_view search_path) {
   std::vector<FilterSpec> out(filters.begin(), filters.end());
   for (auto& f : out) {
     if (f.kind != FilterKind::sort) continue;
@@ -103,7 +103,7 @@ Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path&
     const bool single_word = first_end == std::string::npos;
     auto local = instance_dir / "custom_code" / "ldb_user_filters" / std::string(first);
     const bool installed = single_word ? (::access(local.c_str(), X_OK) == 0 && std::filesystem::is_regular_file(local))
-                                       : find_plugin(instance_dir, first).has_value();
+                                       : find_plugin(instance_dir, first, search_path).has_value();
     if (installed) {
       auto words = split_words(f.value);
       if (!words) return std::unexpected(words.error());
@@ -124,7 +124,7 @@ Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path&
 
 Result<std::vector<store::ObjectRef>> run_pipe_plugin(Context& ctx, std::vector<store::ObjectRef> selection,
                                                       std::string_view name, std::span<const std::string> args) {
-  auto exe = find_plugin(ctx.instance_dir, name);
+  auto exe = find_plugin(ctx.instance_dir, name, ctx.program_path);
   if (!exe) {
     return fail(ErrorCode::not_found, fmt::format("plugin '{}' was not found", name),
                 fmt::format("plugins are looked up in {} and then on PATH",

@@ -17,7 +17,9 @@
 namespace ldb::dataset {
 
 // The executable a plugin name refers to, or nullopt when none is installed.
-std::optional<std::filesystem::path> find_plugin(const std::filesystem::path& instance_dir, std::string_view name);
+// `search_path` is the $PATH the front end gave (colon-separated folders).
+std::optional<std::filesystem::path> find_plugin(const std::filesystem::path& instance_dir, std::string_view name,
+                                                 std::string_view search_path);
 
 // Runs the plugin over `selection`; returns the objects it printed, in its
 // order. invalid_argument when it is not found, fails, or prints an unknown hash.
@@ -37,6 +39,6 @@ Result<std::vector<std::string>> split_words(std::string_view text);
 // expression and its first word is a name) fails naming the plugin and where
 // plugins are looked up.
 Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path& instance_dir,
-                                                    std::span<const FilterSpec> filters);
+                                                    std::span<const FilterSpec> filters, std::string_view search_path);
 
 }  // namespace ldb::dataset

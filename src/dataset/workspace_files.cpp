@@ -208,6 +208,67 @@ store::FoundAnnotation annotation_at(const std::string& path, const storage::Fil
   return store::FoundAnnotation{path, info.size, info.mtime_ns, std::move(json)};
 }
 
+// Data files of the workspace that ldb never indexed: copied to the read-add
+// location (or, where the instance may read any location, to a folder of its
+// own), and queued in `to_ingest` with their annotations.
+Result<CopiedFiles> take_new_files(Context& ctx, const std::string& root, std::vector<Found>& found_files,
+                                   std::span<const std::size_t> unknown, std::vector<store::IndexedFile>& to_ingest) {
+  auto read_add = find_read_add_location(ctx);
+  if (!read_add) return std::unexpected(read_add.error());
+  std::vector<std::string> data_paths(unknown.size()), json_paths(unknown.size());
+  // Without a read-add location, an instance that may read any location
+  // (QuickStart) keeps the new files in a folder of its own: indexed where
+  // they are, in the workspace, they would be lost to the next
+  // `instantiate -f`, which owns the workspace's files.
+  std::string destination;
+  if (*read_add) {
+    destination = (*read_add)->prefix;
+  } else if (check_location(ctx, root)) {
+    destination = (ctx.instance_dir / k_implicit_read_add_folder).string();
+  } else {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("'{}' is a new data file and there is no read-add storage location to copy it to",
+                            found_files[unknown.front()].data->info.path),
+                outside_storage_hint());
+  }
+  std::vector<CopyRequest> requests;
+  for (auto i : unknown) {
+    const auto& f = found_files[i];
+    requests.push_back({f.data->info.path, core::relative_to(f.data->info.path, root)});
+    // A shared annotation file (COCO, ...) stays behind; the annotation goes with the ingest.
+    if (f.annotation) requests.push_back({f.annotation->info.path, core::relative_to(f.annotation->info.path, root)});
+  }
+  auto done = copy_to_read_add(ctx, destination, requests);
+  if (!done) return std::unexpected(done.error());
+  CopiedFiles copied = std::move(*done);
+  std::size_t next = 0;
+  for (std::size_t k = 0; k < unknown.size(); ++k) {
+    data_paths[k] = copied.paths[next++];
+    if (found_files[unknown[k]].annotation) json_paths[k] = copied.paths[next++];
+  }
+  for (std::size_t k = 0; k < unknown.size(); ++k) {
+    auto& f = found_files[unknown[k]];
+    store::IndexedFile file;
+    file.path = data_paths[k];
+    file.size = f.data->info.size;
+    file.mtime_ns = f.data->info.mtime_ns;
+    file.hash = f.hash;
+    file.image_probed = true;
+    file.image = f.image;
+    // The copy's own size and mtime, so a later re-index skips it cheaply.
+    if (auto st = ctx.fs.stat(file.path)) file.mtime_ns = st->mtime_ns;
+    if (f.derived || f.class_folder) {
+      file.annotation = store::FoundAnnotation{"", 0, 0, std::move(f.canonical_json)};
+    } else if (f.annotation) {
+      storage::FileInfo info = f.annotation->info;
+      if (auto st = ctx.fs.stat(json_paths[k])) info = *st;
+      file.annotation = annotation_at(json_paths[k], info, std::move(f.canonical_json));
+    }
+    to_ingest.push_back(std::move(file));
+  }
+  return copied;
+}
+
 }  // namespace
 
 Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, std::span<const std::string> untouched) {
@@ -305,66 +366,10 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
   // New data files: to the read-add location, else in place where allowed.
   std::optional<CopiedFiles> copied;
   if (!unknown.empty()) {
-    auto read_add = find_read_add_location(ctx);
-    if (!read_add) return std::unexpected(read_add.error());
-    std::vector<std::string> data_paths(unknown.size()), json_paths(unknown.size());
-    // Without a read-add location, an instance that may read any location
-    // (QuickStart) keeps the new files in a folder of its own: indexed where
-    // they are, in the workspace, they would be lost to the next
-    // `instantiate -f`, which owns the workspace's files.
-    std::string destination;
-    if (*read_add) {
-      destination = (*read_add)->prefix;
-    } else if (check_location(ctx, root)) {
-      destination = (ctx.instance_dir / k_implicit_read_add_folder).string();
-    } else {
-      return fail(ErrorCode::invalid_argument,
-                  fmt::format("'{}' is a new data file and there is no read-add storage location to copy it to",
-                              (*found)[unknown.front()].data->info.path),
-                  outside_storage_hint());
-    }
-    std::vector<CopyRequest> requests;
-    for (auto i : unknown) {
-      const auto& f = (*found)[i];
-      requests.push_back({f.data->info.path, core::relative_to(f.data->info.path, root)});
-      // A shared annotation file (COCO, ...) stays behind; the annotation goes with the ingest.
-      if (f.annotation) requests.push_back({f.annotation->info.path, core::relative_to(f.annotation->info.path, root)});
-    }
-    auto done = copy_to_read_add(ctx, destination, requests);
-    if (!done) return std::unexpected(done.error());
-    copied = std::move(*done);
+    auto taken = take_new_files(ctx, root, *found, unknown, to_ingest);
+    if (!taken) return std::unexpected(taken.error());
+    copied = std::move(*taken);
     out.copied_to = copied->folder;
-    std::size_t next = 0;
-    for (std::size_t k = 0; k < unknown.size(); ++k) {
-      data_paths[k] = copied->paths[next++];
-      if ((*found)[unknown[k]].annotation) json_paths[k] = copied->paths[next++];
-    }
-    for (std::size_t k = 0; k < unknown.size(); ++k) {
-      auto& f = (*found)[unknown[k]];
-      store::IndexedFile file;
-      file.path = data_paths[k];
-      file.size = f.data->info.size;
-      file.mtime_ns = f.data->info.mtime_ns;
-      file.hash = f.hash;
-      file.image_probed = true;
-      file.image = f.image;
-      if (copied) {
-        // The copy's own size and mtime, so a later re-index skips it cheaply.
-        auto st = ctx.fs.stat(file.path);
-        if (st) file.mtime_ns = st->mtime_ns;
-      }
-      if (f.derived || f.class_folder) {
-        file.annotation = store::FoundAnnotation{"", 0, 0, std::move(f.canonical_json)};
-      } else if (f.annotation) {
-        storage::FileInfo info = f.annotation->info;
-        if (copied) {
-          auto st = ctx.fs.stat(json_paths[k]);
-          if (st) info = *st;
-        }
-        file.annotation = annotation_at(json_paths[k], info, std::move(f.canonical_json));
-      }
-      to_ingest.push_back(std::move(file));
-    }
   }
 
   if (!to_ingest.empty()) {

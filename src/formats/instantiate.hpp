@@ -153,8 +153,9 @@ struct InstantiateResult {
 // only when complete (temporary name, then rename). Data is read through
 // fs.copy_to on the pool's workers; progress is reported as "instantiating".
 // Errors: invalid_argument (bad option, parameter, label or hostile path),
-// conflict (unknown files), io / not_found (reading sources, writing target),
-// corruption (a source whose size differs from the indexed size), unsupported
+// conflict (unknown files, and a source whose size differs from the indexed
+// size: storage changed behind ldb's back; the instance itself is whole),
+// io / not_found (reading sources, writing target), unsupported
 // (DataFiles::hard_link with a source that cannot be linked: nothing is changed
 // when the up-front check finds it).
 Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,

@@ -37,13 +37,13 @@ std::vector<std::pair<std::string, std::string>> parse_connection_string(std::st
 }
 
 Result<AzureConfig> make_azure_config(const BackendOptions& options, std::string_view location,
-                                      const HttpSettings& http_defaults) {
+                                      const HttpSettings& http_defaults, const core::Environment& env) {
   AzureConfig config;
   config.location = std::string(location);
   config.http = http_settings_from(options, http_defaults);
   config.anonymous = option_flag(options, "anon", false);
-  auto connection = parse_connection_string(env_or_empty("AZURE_STORAGE_CONNECTION_STRING"));
-  config.account = option_value(options, "account").value_or(env_or_empty("AZURE_STORAGE_ACCOUNT"));
+  auto connection = parse_connection_string(env.get("AZURE_STORAGE_CONNECTION_STRING"));
+  config.account = option_value(options, "account").value_or(env.get("AZURE_STORAGE_ACCOUNT"));
   if (config.account.empty()) config.account = field(connection, "AccountName");
   config.endpoint = option_value(options, "endpoint").value_or(field(connection, "BlobEndpoint"));
   if (config.account.empty()) {
@@ -59,9 +59,9 @@ Result<AzureConfig> make_azure_config(const BackendOptions& options, std::string
   while (config.endpoint.ends_with('/')) config.endpoint.pop_back();
   if (config.anonymous) return config;
   std::string key = field(connection, "AccountKey");
-  if (key.empty()) key = env_or_empty("AZURE_STORAGE_KEY");
+  if (key.empty()) key = env.get("AZURE_STORAGE_KEY");
   std::string sas = field(connection, "SharedAccessSignature");
-  if (sas.empty()) sas = env_or_empty("AZURE_STORAGE_SAS_TOKEN");
+  if (sas.empty()) sas = env.get("AZURE_STORAGE_SAS_TOKEN");
   if (!sas.empty() && sas.front() == '?') sas.erase(0, 1);
   if (!key.empty()) {
     auto decoded = base64_decode(key, "the Azure account key (AZURE_STORAGE_KEY or the connection string's AccountKey)");

@@ -30,7 +30,7 @@ struct AzureConfig {
 // AZURE_STORAGE_CONNECTION_STRING (AccountKey or SharedAccessSignature),
 // AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN; -o anon true sends none.
 Result<AzureConfig> make_azure_config(const BackendOptions& options, std::string_view location,
-                                      const HttpSettings& http_defaults);
+                                      const HttpSettings& http_defaults, const core::Environment& env);
 
 // "key=value;key=value" connection-string fields.
 std::vector<std::pair<std::string, std::string>> parse_connection_string(std::string_view text);

@@ -18,9 +18,9 @@ std::string trim(std::string_view text) {
   return std::string(text);
 }
 
-std::filesystem::path home_file(const char* env_name, std::string_view relative) {
-  if (auto value = env_or_empty(env_name); !value.empty()) return value;
-  return std::filesystem::path(env_or_empty("HOME")) / relative;
+std::filesystem::path home_file(const core::Environment& env, const char* env_name, std::string_view relative) {
+  if (auto value = env.get(env_name); !value.empty()) return value;
+  return std::filesystem::path(env.get("HOME")) / relative;
 }
 
 std::optional<bool> parse_flag(std::string_view text) {
@@ -69,11 +69,6 @@ std::vector<std::string_view> allowed_keys(std::string_view protocol) {
 }
 
 }  // namespace
-
-std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
 
 std::optional<std::string> option_value(const BackendOptions& options, std::string_view key) {
   for (auto it = options.rbegin(); it != options.rend(); ++it) {
@@ -163,7 +158,7 @@ std::vector<std::pair<std::string, std::string>> read_ini_section(const std::fil
 
 namespace {
 
-AwsCredentials credentials_from_profile(const std::string& profile) {
+AwsCredentials credentials_from_profile(const core::Environment& env, const std::string& profile) {
   AwsCredentials out;
   auto take = [&](const std::vector<std::pair<std::string, std::string>>& values) {
     for (const auto& [k, v] : values) {
@@ -172,18 +167,18 @@ AwsCredentials credentials_from_profile(const std::string& profile) {
       if (k == "aws_session_token" && out.session_token.empty()) out.session_token = v;
     }
   };
-  take(read_ini_section(home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"), profile));
+  take(read_ini_section(home_file(env, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"), profile));
   std::string config_section = profile == "default" ? profile : "profile " + profile;
-  take(read_ini_section(home_file("AWS_CONFIG_FILE", ".aws/config"), config_section));
+  take(read_ini_section(home_file(env, "AWS_CONFIG_FILE", ".aws/config"), config_section));
   return out;
 }
 
 }  // namespace
 
 Result<AwsCredentials> find_aws_credentials(std::string_view protocol, const BackendOptions& options,
-                                            std::string_view location) {
+                                            std::string_view location, const core::Environment& env) {
   if (auto profile = option_value(options, "profile")) {
-    auto found = credentials_from_profile(*profile);
+    auto found = credentials_from_profile(env, *profile);
     if (found.access_key_id.empty() || found.secret_access_key.empty()) {
       return fail(ErrorCode::not_found,
                   fmt::format("the profile '{}' of storage location '{}' has no access keys", *profile, location),
@@ -191,25 +186,25 @@ Result<AwsCredentials> find_aws_credentials(std::string_view protocol, const Bac
     }
     return found;
   }
-  if (protocol == "gs" && !env_or_empty("GS_ACCESS_KEY_ID").empty()) {
-    return AwsCredentials{env_or_empty("GS_ACCESS_KEY_ID"), env_or_empty("GS_SECRET_ACCESS_KEY"), ""};
+  if (protocol == "gs" && !env.get("GS_ACCESS_KEY_ID").empty()) {
+    return AwsCredentials{env.get("GS_ACCESS_KEY_ID"), env.get("GS_SECRET_ACCESS_KEY"), ""};
   }
-  if (!env_or_empty("AWS_ACCESS_KEY_ID").empty()) {
-    return AwsCredentials{env_or_empty("AWS_ACCESS_KEY_ID"), env_or_empty("AWS_SECRET_ACCESS_KEY"),
-                          env_or_empty("AWS_SESSION_TOKEN")};
+  if (!env.get("AWS_ACCESS_KEY_ID").empty()) {
+    return AwsCredentials{env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY"),
+                          env.get("AWS_SESSION_TOKEN")};
   }
-  std::string profile = env_or_empty("AWS_PROFILE");
-  return credentials_from_profile(profile.empty() ? "default" : profile);
+  std::string profile = env.get("AWS_PROFILE");
+  return credentials_from_profile(env, profile.empty() ? "default" : profile);
 }
 
-std::string find_aws_region(const BackendOptions& options) {
+std::string find_aws_region(const BackendOptions& options, const core::Environment& env) {
   if (auto region = option_value(options, "region")) return *region;
-  if (auto region = env_or_empty("AWS_REGION"); !region.empty()) return region;
-  if (auto region = env_or_empty("AWS_DEFAULT_REGION"); !region.empty()) return region;
-  std::string profile = option_value(options, "profile").value_or(env_or_empty("AWS_PROFILE"));
+  if (auto region = env.get("AWS_REGION"); !region.empty()) return region;
+  if (auto region = env.get("AWS_DEFAULT_REGION"); !region.empty()) return region;
+  std::string profile = option_value(options, "profile").value_or(env.get("AWS_PROFILE"));
   if (profile.empty()) profile = "default";
   std::string section = profile == "default" ? profile : "profile " + profile;
-  for (const auto& [k, v] : read_ini_section(home_file("AWS_CONFIG_FILE", ".aws/config"), section)) {
+  for (const auto& [k, v] : read_ini_section(home_file(env, "AWS_CONFIG_FILE", ".aws/config"), section)) {
     if (k == "region" && !v.empty()) return v;
   }
   return "us-east-1";

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "storage/http_client.hpp"
 #include "storage/sigv4.hpp"
@@ -21,8 +22,6 @@ namespace ldb::storage {
 
 using BackendOptions = std::vector<std::pair<std::string, std::string>>;
 
-// The value of the environment variable `name`; "" when it is unset.
-std::string env_or_empty(const char* name);
 
 // The value of option `key` (the last one given wins).
 std::optional<std::string> option_value(const BackendOptions& options, std::string_view key);
@@ -54,10 +53,10 @@ std::vector<std::pair<std::string, std::string>> read_ini_section(const std::fil
 // credentials when none are found. For gs://, GS_ACCESS_KEY_ID /
 // GS_SECRET_ACCESS_KEY (Cloud Storage HMAC keys) come before the AWS ones.
 Result<AwsCredentials> find_aws_credentials(std::string_view protocol, const BackendOptions& options,
-                                            std::string_view location);
+                                            std::string_view location, const core::Environment& env);
 
 // The region for an s3:// location: the "region" option, AWS_REGION,
 // AWS_DEFAULT_REGION, the profile's region in ~/.aws/config, or us-east-1.
-std::string find_aws_region(const BackendOptions& options);
+std::string find_aws_region(const BackendOptions& options, const core::Environment& env);
 
 }  // namespace ldb::storage

@@ -11,17 +11,17 @@
 namespace ldb::storage {
 
 Result<std::unique_ptr<FileSystem>> make_backend(std::string_view prefix, const BackendOptions& options,
-                                                 const HttpSettings& http) {
+                                                 const HttpSettings& http, const core::Environment& env) {
   std::string protocol = canonical_protocol(prefix);
   LDB_TRY(validate_options(protocol, options));
   if (protocol == "file") return make_local_file_system();
   if (protocol == "s3" || protocol == "gs") {
-    auto config = make_s3_config(protocol, options, prefix, http);
+    auto config = make_s3_config(protocol, options, prefix, http, env);
     if (!config) return std::unexpected(config.error());
     return make_s3_file_system(std::move(*config));
   }
   if (protocol == "az") {
-    auto config = make_azure_config(options, prefix, http);
+    auto config = make_azure_config(options, prefix, http, env);
     if (!config) return std::unexpected(config.error());
     return make_azure_file_system(std::move(*config));
   }
@@ -76,7 +76,7 @@ Result<FileSystem*> RoutingFileSystem::backend_for(std::string_view path) {
   }
   auto it = m_backends.find(key);
   if (it == m_backends.end()) {
-    auto backend = make_backend(key, options, m_settings.http);
+    auto backend = make_backend(key, options, m_settings.http, m_settings.env);
     if (!backend) return std::unexpected(backend.error());
     it = m_backends.emplace(key, std::move(*backend)).first;
   }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "storage/backend_options.hpp"
+#include "core/environment.hpp"
 #include "storage/file_system.hpp"
 #include "storage/object_cache.hpp"
 
@@ -32,6 +33,9 @@ struct StorageSettings {
   std::filesystem::path cache_dir;  // empty: no cache
   std::uint64_t cache_limit_bytes = 0;  // 0: no limit
   HttpSettings http;  // defaults, before per-location "timeout"/"retries"
+  // Where credentials and endpoints come from (AWS_*, GS_*, AZURE_STORAGE_*,
+  // HOME for ~/.aws): the front end's environment, handed down.
+  core::Environment env;
 };
 
 using StorageSettingsLoader = std::function<Result<StorageSettings>()>;
@@ -40,7 +44,7 @@ using StorageSettingsLoader = std::function<Result<StorageSettings>()>;
 // add-storage to check a location before it is registered). unsupported for
 // protocols without a backend; options are validated first.
 Result<std::unique_ptr<FileSystem>> make_backend(std::string_view prefix, const BackendOptions& options,
-                                                 const HttpSettings& http);
+                                                 const HttpSettings& http, const core::Environment& env);
 
 class RoutingFileSystem final : public FileSystem {
  public:

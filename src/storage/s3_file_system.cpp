@@ -218,7 +218,8 @@ class S3FileSystem final : public ObjectStoreFileSystem {
 }  // namespace
 
 Result<S3Config> make_s3_config(std::string_view protocol, const BackendOptions& options,
-                                std::string_view location, const HttpSettings& http_defaults) {
+                                std::string_view location, const HttpSettings& http_defaults,
+                                const core::Environment& env) {
   S3Config config;
   config.protocol = std::string(protocol);
   config.location = std::string(location);
@@ -229,9 +230,9 @@ Result<S3Config> make_s3_config(std::string_view protocol, const BackendOptions&
     config.region = "auto";
     if (endpoint.empty()) endpoint = "https://storage.googleapis.com";
   } else {
-    config.region = find_aws_region(options);
-    if (endpoint.empty()) endpoint = env_or_empty("AWS_ENDPOINT_URL_S3");
-    if (endpoint.empty()) endpoint = env_or_empty("AWS_ENDPOINT_URL");
+    config.region = find_aws_region(options, env);
+    if (endpoint.empty()) endpoint = env.get("AWS_ENDPOINT_URL_S3");
+    if (endpoint.empty()) endpoint = env.get("AWS_ENDPOINT_URL");
   }
   bool custom = !endpoint.empty();
   if (!custom) endpoint = fmt::format("https://s3.{}.amazonaws.com", config.region);
@@ -240,7 +241,7 @@ Result<S3Config> make_s3_config(std::string_view protocol, const BackendOptions&
   std::string addressing = option_value(options, "addressing").value_or(custom ? "path" : "virtual");
   config.virtual_host = addressing == "virtual";
   if (!config.anonymous) {
-    auto credentials = find_aws_credentials(protocol, options, location);
+    auto credentials = find_aws_credentials(protocol, options, location, env);
     if (!credentials) return std::unexpected(credentials.error());
     config.credentials = std::move(*credentials);
   }

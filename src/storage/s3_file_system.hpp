@@ -31,7 +31,8 @@ struct S3Config {
 // (virtual-host addressing); gs:// uses https://storage.googleapis.com.
 // A custom endpoint uses path-style addressing unless -o addressing virtual.
 Result<S3Config> make_s3_config(std::string_view protocol, const BackendOptions& options,
-                                std::string_view location, const HttpSettings& http_defaults);
+                                std::string_view location, const HttpSettings& http_defaults,
+                                const core::Environment& env);
 
 // The request URL for a bucket and key (key not yet encoded) and query string.
 std::string s3_request_url(const S3Config& config, std::string_view bucket, std::string_view key,

@@ -6,11 +6,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <string_view>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
+
+extern char** environ;
 
 namespace ldb::testing {
 
@@ -18,6 +22,18 @@ template <class T>
 std::string describe(const Result<T>& r) {
   if (r) return "ok";
   return std::string(core::to_string(r.error().code)) + ": " + r.error().message + " (hint: " + r.error().hint + ")";
+}
+
+// The test process's environment now (tests setenv, then hand it down as a
+// front end would).
+inline core::Environment process_environment() {
+  std::map<std::string, std::string, std::less<>> vars;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos) vars.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return core::Environment(std::move(vars));
 }
 
 class TempDir {

@@ -7,7 +7,6 @@
 namespace ldb::cli {
 namespace {
 
-using dataset::FilterKind;
 
 std::vector<OptionSpec> options() {
   return {
@@ -27,11 +26,11 @@ TEST(ArgsTest, FiltersKeepCommandLineOrderAcrossFlags) {
   auto r = parse({"ds:root", "--limit", "5", "--query", "a == `1`", "--tag", "x", "--limit", "2"});
   ASSERT_OK(r);
   ASSERT_EQ(r->filters.size(), 4u);
-  EXPECT_EQ(r->filters[0].kind, FilterKind::limit);
+  EXPECT_EQ(r->filters[0].name, "limit");
   EXPECT_EQ(r->filters[0].value, "5");
-  EXPECT_EQ(r->filters[1].kind, FilterKind::query);
+  EXPECT_EQ(r->filters[1].name, "query");
   EXPECT_EQ(r->filters[1].value, "a == `1`");
-  EXPECT_EQ(r->filters[2].kind, FilterKind::tag);
+  EXPECT_EQ(r->filters[2].name, "tag");
   EXPECT_EQ(r->filters[3].value, "2");
   EXPECT_EQ(r->positional, std::vector<std::string>{"ds:root"});
 }
@@ -50,7 +49,7 @@ TEST(ArgsTest, SampleRateKeepsThePercentageAsWritten) {
   auto r = parse({"--sample-rate", "10"});
   ASSERT_OK(r);
   ASSERT_EQ(r->filters.size(), 1u);
-  EXPECT_EQ(r->filters[0].kind, FilterKind::sample_rate);
+  EXPECT_EQ(r->filters[0].name, "sample-rate");
   EXPECT_EQ(r->filters[0].value, "10");
 }
 
@@ -73,17 +72,17 @@ TEST(ArgsTest, PipeTakesArgumentsUpToTheNextLdbOption) {
   auto r = parse({"--pipe", "clip", "dog dance", "--top", "3", "--limit", "100"});
   ASSERT_OK(r);
   ASSERT_EQ(r->filters.size(), 2u);
-  EXPECT_EQ(r->filters[0].kind, FilterKind::pipe);
+  EXPECT_EQ(r->filters[0].name, "pipe");
   EXPECT_EQ(r->filters[0].value, "clip");
   EXPECT_EQ(r->filters[0].args, (std::vector<std::string>{"dog dance", "--top", "3"}));
-  EXPECT_EQ(r->filters[1].kind, FilterKind::limit);
+  EXPECT_EQ(r->filters[1].name, "limit");
 }
 
 TEST(ArgsTest, TypographicDashesFromDocumentsMeanTwoHyphens) {
   auto r = parse({"\u2014-query", "class == `cat`"});
   ASSERT_OK(r);
   ASSERT_EQ(r->filters.size(), 1u);
-  EXPECT_EQ(r->filters[0].kind, FilterKind::query);
+  EXPECT_EQ(r->filters[0].name, "query");
 }
 
 TEST(ArgsTest, UnknownOptionSuggestsTheClosest) {

@@ -26,6 +26,8 @@ class DatasetFixture : public ::testing::Test {
     m_store = store::create_sqlite_store(m_instance).value();
     m_ctx = std::make_unique<dataset::Context>(dataset::Context{*m_store, *m_fs, m_pool, m_progress,
                                                                 dataset::Settings{true, true}, m_instance, {}});
+    // Plugins on the test process's PATH, as a front end passes it down.
+    if (const char* path = std::getenv("PATH")) m_ctx->program_path = path;
   }
 
   dataset::Context& ctx() { return *m_ctx; }

@@ -18,13 +18,12 @@ using testing::DatasetFixture;
 class OperationsTest : public DatasetFixture {
  protected:
   void SetUp() override {
-    setenv("LDB_AUTHOR", "tester", 1);
+    ctx().author = "tester";
     m_a = write_pair("ops/a", "object a", R"({"n":1})");
     m_b = write_pair("ops/b", "object b", R"({"n":2})");
     m_c = write_pair("ops/c", "object c", R"({"n":3})");
     index({"ops"});
   }
-  void TearDown() override { unsetenv("LDB_AUTHOR"); }
 
   store::ObjectRef a() const { return {m_a, 1}; }
   store::ObjectRef b() const { return {m_b, 1}; }
@@ -442,11 +441,6 @@ TEST_F(OperationsTest, DatasetMembersOfUnknownDataset) {
   EXPECT_EQ(members.error().code, ErrorCode::not_found);
 }
 
-TEST_F(OperationsTest, CurrentAuthor) {
-  EXPECT_EQ(current_author(), "tester");
-  unsetenv("LDB_AUTHOR");
-  EXPECT_FALSE(current_author().empty());
-}
 
 }  // namespace
 }  // namespace ldb::dataset

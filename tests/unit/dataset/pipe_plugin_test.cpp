@@ -15,6 +15,12 @@
 namespace ldb::dataset {
 namespace {
 
+// The test process's $PATH, as a front end passes it down.
+std::string process_path() {
+  const char* path = std::getenv("PATH");
+  return path ? path : "";
+}
+
 using testing::DatasetFixture;
 
 constexpr const char* k_python = "/usr/bin/python3";
@@ -72,20 +78,20 @@ class PipePluginTest : public DatasetFixture {
 using V = std::vector<int>;
 
 TEST_F(PipePluginTest, FindPluginReturnsNulloptWhenMissing) {
-  EXPECT_FALSE(find_plugin(m_instance, "ldb-no-such-plugin-xyz").has_value());
-  EXPECT_FALSE(find_plugin(m_instance, "/no/such/ldb-plugin").has_value());
+  EXPECT_FALSE(find_plugin(m_instance, "ldb-no-such-plugin-xyz", process_path()).has_value());
+  EXPECT_FALSE(find_plugin(m_instance, "/no/such/ldb-plugin", process_path()).has_value());
 }
 
 TEST_F(PipePluginTest, FindPluginPrefersInstanceFolderToPath) {
   auto bin = m_dir.path() / "bin";
   auto on_path = write_script(bin / "ldb-test-model", "#!/bin/sh\n");
   setenv("PATH", (bin.string() + ":" + m_old_path).c_str(), 1);
-  auto found = find_plugin(m_instance, "ldb-test-model");
+  auto found = find_plugin(m_instance, "ldb-test-model", process_path());
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(*found, on_path);
 
   auto local = write_plugin("ldb-test-model", "#!/bin/sh\n");
-  found = find_plugin(m_instance, "ldb-test-model");
+  found = find_plugin(m_instance, "ldb-test-model", process_path());
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(*found, local);
 }
@@ -95,22 +101,22 @@ TEST_F(PipePluginTest, FindPluginSkipsNonExecutablesAndFolders) {
   auto on_path = write_script(bin / "ldb-test-model", "#!/bin/sh\n");
   setenv("PATH", ("::" + bin.string()).c_str(), 1);
   write_script(plugin_dir() / "ldb-test-model", "#!/bin/sh\n", false);
-  auto found = find_plugin(m_instance, "ldb-test-model");
+  auto found = find_plugin(m_instance, "ldb-test-model", process_path());
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(*found, on_path);
 
   std::filesystem::create_directories(plugin_dir() / "a-folder");
-  EXPECT_FALSE(find_plugin(m_instance, "a-folder").has_value());
+  EXPECT_FALSE(find_plugin(m_instance, "a-folder", process_path()).has_value());
 }
 
 TEST_F(PipePluginTest, FindPluginTakesPathsWithSlashAsGiven) {
   auto script = write_script(m_dir.path() / "tools" / "model", "#!/bin/sh\n");
-  auto found = find_plugin(m_instance, script.string());
+  auto found = find_plugin(m_instance, script.string(), process_path());
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(*found, script);
   // A name with a slash is not looked up in the plugin folder.
   write_plugin("model", "#!/bin/sh\n");
-  EXPECT_FALSE(find_plugin(m_instance, "sub/model").has_value());
+  EXPECT_FALSE(find_plugin(m_instance, "sub/model", process_path()).has_value());
 }
 
 TEST_F(PipePluginTest, ReversingPluginOrdersTheSelection) {
@@ -286,7 +292,7 @@ TEST_F(PipePluginTest, SortNamingAnInstalledPluginBecomesAPipe) {
   write_plugin("CLIP", python("for h, data, ann in reversed(items): print(h)"));
   std::vector<FilterSpec> filters{{FilterKind::sort, R"(CLIP "dog dance")", {}}, {FilterKind::sort, "class", {}},
                                   {FilterKind::sort_desc, "class", {}}};
-  auto expanded = expand_plugin_sorts(m_instance, filters);
+  auto expanded = expand_plugin_sorts(m_instance, filters, process_path());
   ASSERT_OK(expanded);
   ASSERT_EQ(expanded->size(), 3u);
   EXPECT_EQ((*expanded)[0].kind, FilterKind::pipe);
@@ -296,7 +302,7 @@ TEST_F(PipePluginTest, SortNamingAnInstalledPluginBecomesAPipe) {
   EXPECT_EQ((*expanded)[1].value, "class");
   EXPECT_EQ((*expanded)[2].kind, FilterKind::sort_desc);
   std::vector<FilterSpec> plugin_then_limit{{FilterKind::sort, R"(CLIP "dog dance")", {}}, {FilterKind::limit, "2", {}}};
-  auto sorted = expand_plugin_sorts(m_instance, plugin_then_limit);
+  auto sorted = expand_plugin_sorts(m_instance, plugin_then_limit, process_path());
   ASSERT_OK(sorted);
   auto out = apply_filters(ctx(), m_selection, *sorted);
   ASSERT_OK(out);
@@ -305,20 +311,20 @@ TEST_F(PipePluginTest, SortNamingAnInstalledPluginBecomesAPipe) {
 
 TEST_F(PipePluginTest, SortNamingAMissingPluginSaysWherePluginsAreLookedUp) {
   std::vector<FilterSpec> filters{{FilterKind::sort, R"(CLIPX "dog dance")", {}}};
-  auto expanded = expand_plugin_sorts(m_instance, filters);
+  auto expanded = expand_plugin_sorts(m_instance, filters, process_path());
   ASSERT_FALSE(expanded);
   EXPECT_EQ(expanded.error().code, ErrorCode::not_found);
   EXPECT_NE(expanded.error().message.find("'CLIPX'"), std::string::npos);
   EXPECT_NE(expanded.error().hint.find(plugin_dir().string()), std::string::npos);
   // One word naming a program on PATH (not in the plugin folder) is a key.
   std::vector<FilterSpec> path_program{{FilterKind::sort, "size", {}}, {FilterKind::sort, "true", {}}};
-  auto keys_kept = expand_plugin_sorts(m_instance, path_program);
+  auto keys_kept = expand_plugin_sorts(m_instance, path_program, process_path());
   ASSERT_OK(keys_kept);
   EXPECT_EQ((*keys_kept)[0].kind, FilterKind::sort);
   EXPECT_EQ((*keys_kept)[1].kind, FilterKind::sort);
   // A key that merely is not a plugin stays a sort key, expressions too.
   std::vector<FilterSpec> keys{{FilterKind::sort, "CLIPX", {}}, {FilterKind::sort, "a || b", {}}};
-  auto kept = expand_plugin_sorts(m_instance, keys);
+  auto kept = expand_plugin_sorts(m_instance, keys, process_path());
   ASSERT_OK(kept);
   EXPECT_EQ((*kept)[0].kind, FilterKind::sort);
   EXPECT_EQ((*kept)[1].value, "a || b");

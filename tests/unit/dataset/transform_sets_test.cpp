@@ -180,12 +180,11 @@ TEST_F(WorkspaceTransformsTest, BadTransformEntriesAreCorruption) {
 class TransformOperationsTest : public DatasetFixture {
  protected:
   void SetUp() override {
-    setenv("LDB_AUTHOR", "tester", 1);
+    ctx().author = "tester";
     m_a = write_pair("t/a", "object a", R"({"n":1})");
     m_b = write_pair("t/b", "object b", R"({"n":2})");
     index({"t"});
   }
-  void TearDown() override { unsetenv("LDB_AUTHOR"); }
   Workspace staged(std::string_view ref) {
     return stage(ctx(), m_ws, parse_dataset_ref(ref).value(), Force::yes).value();
   }

@@ -59,7 +59,7 @@ TEST(AzureAuth, ConnectionStrings) {
 
 TEST_F(AzureEnv, ConfigFromTheConnectionString) {
   ::setenv("AZURE_STORAGE_CONNECTION_STRING", "AccountName=dev;AccountKey=a2V5;EndpointSuffix=core.example", 1);
-  auto config = make_azure_config({}, "az://c/p", {});
+  auto config = make_azure_config({}, "az://c/p", {}, ldb::testing::process_environment());
   ASSERT_OK(config);
   EXPECT_EQ(config->account, "dev");
   EXPECT_EQ(config->endpoint, "https://dev.blob.core.example");
@@ -70,7 +70,7 @@ TEST_F(AzureEnv, ConfigFromOptionsAndEnvironment) {
   ::setenv("AZURE_STORAGE_ACCOUNT", "envacct", 1);
   ::setenv("AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=x", 1);
   auto config = make_azure_config({{"account", "optacct"}, {"endpoint", "http://127.0.0.1:10000/optacct/"}},
-                                  "az://c", {});
+                                  "az://c", {}, ldb::testing::process_environment());
   ASSERT_OK(config);
   EXPECT_EQ(config->account, "optacct");
   EXPECT_EQ(config->endpoint, "http://127.0.0.1:10000/optacct");
@@ -79,17 +79,17 @@ TEST_F(AzureEnv, ConfigFromOptionsAndEnvironment) {
 }
 
 TEST_F(AzureEnv, MissingAccountCredentialsOrBadKeysAreNamed) {
-  auto no_account = make_azure_config({}, "az://c/p", {});
+  auto no_account = make_azure_config({}, "az://c/p", {}, ldb::testing::process_environment());
   ASSERT_FALSE(no_account.has_value());
   EXPECT_NE(no_account.error().message.find("az://c/p"), std::string::npos);
   EXPECT_NE(no_account.error().hint.find("-o account"), std::string::npos);
   ::setenv("AZURE_STORAGE_ACCOUNT", "a", 1);
-  auto no_credentials = make_azure_config({}, "az://c/p", {});
+  auto no_credentials = make_azure_config({}, "az://c/p", {}, ldb::testing::process_environment());
   ASSERT_FALSE(no_credentials.has_value());
   EXPECT_NE(no_credentials.error().hint.find("AZURE_STORAGE_KEY"), std::string::npos);
-  EXPECT_OK(make_azure_config({{"anon", "true"}}, "az://c/p", {}));
+  EXPECT_OK(make_azure_config({{"anon", "true"}}, "az://c/p", {}, ldb::testing::process_environment()));
   ::setenv("AZURE_STORAGE_KEY", "not base64!", 1);
-  auto bad_key = make_azure_config({}, "az://c/p", {});
+  auto bad_key = make_azure_config({}, "az://c/p", {}, ldb::testing::process_environment());
   ASSERT_FALSE(bad_key.has_value());
   EXPECT_EQ(bad_key.error().message.find("not base64!"), std::string::npos);
 }

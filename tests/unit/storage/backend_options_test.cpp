@@ -83,7 +83,7 @@ TEST_F(BackendOptionsTest, EnvironmentCredentialsComeFirst) {
   m_env.set("AWS_ACCESS_KEY_ID", "ENVKEY");
   m_env.set("AWS_SECRET_ACCESS_KEY", "ENVSECRET");
   m_env.set("AWS_SESSION_TOKEN", "ENVTOKEN");
-  auto found = find_aws_credentials("s3", {}, "s3://b");
+  auto found = find_aws_credentials("s3", {}, "s3://b", ldb::testing::process_environment());
   ASSERT_OK(found);
   EXPECT_EQ(found->access_key_id, "ENVKEY");
   EXPECT_EQ(found->session_token, "ENVTOKEN");
@@ -95,44 +95,44 @@ TEST_F(BackendOptionsTest, ProfilesComeFromTheCredentialsAndConfigFiles) {
         "[team]\naws_access_key_id=TEAMKEY\naws_secret_access_key=TEAMSECRET\n");
   write("config", "[profile team]\nregion = eu-west-3\n[profile cfgonly]\naws_access_key_id = C\n"
                   "aws_secret_access_key = D\n");
-  auto defaults = find_aws_credentials("s3", {}, "s3://b");
+  auto defaults = find_aws_credentials("s3", {}, "s3://b", ldb::testing::process_environment());
   ASSERT_OK(defaults);
   EXPECT_EQ(defaults->access_key_id, "DEFKEY");
   m_env.set("AWS_PROFILE", "team");
-  auto team = find_aws_credentials("s3", {}, "s3://b");
+  auto team = find_aws_credentials("s3", {}, "s3://b", ldb::testing::process_environment());
   ASSERT_OK(team);
   EXPECT_EQ(team->access_key_id, "TEAMKEY");
-  EXPECT_EQ(find_aws_region({}), "eu-west-3");
-  auto config_only = find_aws_credentials("s3", {{"profile", "cfgonly"}}, "s3://b");
+  EXPECT_EQ(find_aws_region({}, ldb::testing::process_environment()), "eu-west-3");
+  auto config_only = find_aws_credentials("s3", {{"profile", "cfgonly"}}, "s3://b", ldb::testing::process_environment());
   ASSERT_OK(config_only);
   EXPECT_EQ(config_only->secret_access_key, "D");
-  auto missing = find_aws_credentials("s3", {{"profile", "nobody"}}, "s3://bucket/x");
+  auto missing = find_aws_credentials("s3", {{"profile", "nobody"}}, "s3://bucket/x", ldb::testing::process_environment());
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("nobody"), std::string::npos);
   EXPECT_NE(missing.error().message.find("s3://bucket/x"), std::string::npos);
 }
 
 TEST_F(BackendOptionsTest, RegionOrder) {
-  EXPECT_EQ(find_aws_region({}), "us-east-1");
+  EXPECT_EQ(find_aws_region({}, ldb::testing::process_environment()), "us-east-1");
   m_env.set("AWS_DEFAULT_REGION", "ap-south-1");
-  EXPECT_EQ(find_aws_region({}), "ap-south-1");
+  EXPECT_EQ(find_aws_region({}, ldb::testing::process_environment()), "ap-south-1");
   m_env.set("AWS_REGION", "eu-central-1");
-  EXPECT_EQ(find_aws_region({}), "eu-central-1");
-  EXPECT_EQ(find_aws_region({{"region", "us-west-2"}}), "us-west-2");
+  EXPECT_EQ(find_aws_region({}, ldb::testing::process_environment()), "eu-central-1");
+  EXPECT_EQ(find_aws_region({{"region", "us-west-2"}}, ldb::testing::process_environment()), "us-west-2");
 }
 
 TEST_F(BackendOptionsTest, AddressingStyles) {
-  auto aws = make_s3_config("s3", {{"anon", "true"}, {"region", "eu-west-1"}}, "s3://b", {});
+  auto aws = make_s3_config("s3", {{"anon", "true"}, {"region", "eu-west-1"}}, "s3://b", {}, ldb::testing::process_environment());
   ASSERT_OK(aws);
   EXPECT_EQ(s3_request_url(*aws, "b", "a b/c.jpg", ""), "https://b.s3.eu-west-1.amazonaws.com/a%20b/c.jpg");
-  auto custom = make_s3_config("s3", {{"anon", "true"}, {"endpoint", "http://127.0.0.1:9000/"}}, "s3://b", {});
+  auto custom = make_s3_config("s3", {{"anon", "true"}, {"endpoint", "http://127.0.0.1:9000/"}}, "s3://b", {}, ldb::testing::process_environment());
   ASSERT_OK(custom);
   EXPECT_EQ(s3_request_url(*custom, "b", "k", "list-type=2"), "http://127.0.0.1:9000/b/k?list-type=2");
   auto vhost = make_s3_config("s3", {{"anon", "true"}, {"endpoint", "http://localhost:9000"},
-                                     {"addressing", "virtual"}}, "s3://b", {});
+                                     {"addressing", "virtual"}}, "s3://b", {}, ldb::testing::process_environment());
   ASSERT_OK(vhost);
   EXPECT_EQ(s3_request_url(*vhost, "b", "k", ""), "http://b.localhost:9000/k");
-  auto gs = make_s3_config("gs", {{"anon", "true"}}, "gs://b", {});
+  auto gs = make_s3_config("gs", {{"anon", "true"}}, "gs://b", {}, ldb::testing::process_environment());
   ASSERT_OK(gs);
   EXPECT_EQ(s3_request_url(*gs, "b", "k", ""), "https://storage.googleapis.com/b/k");
 }
@@ -146,11 +146,11 @@ TEST_F(BackendOptionsTest, TimeoutAndRetriesOptions) {
 }
 
 TEST_F(BackendOptionsTest, BackendsExistPerProtocol) {
-  EXPECT_OK(make_backend("/tmp", {}, {}));
-  EXPECT_OK(make_backend("s3://b/p", {{"anon", "true"}}, {}));
-  EXPECT_OK(make_backend("az://c/p", {{"anon", "true"}, {"account", "a"}}, {}));
-  EXPECT_OK(make_backend("https://h/p", {}, {}));
-  auto unsupported = make_backend("ftp://h/p", {}, {});
+  EXPECT_OK(make_backend("/tmp", {}, {}, ldb::testing::process_environment()));
+  EXPECT_OK(make_backend("s3://b/p", {{"anon", "true"}}, {}, ldb::testing::process_environment()));
+  EXPECT_OK(make_backend("az://c/p", {{"anon", "true"}, {"account", "a"}}, {}, ldb::testing::process_environment()));
+  EXPECT_OK(make_backend("https://h/p", {}, {}, ldb::testing::process_environment()));
+  auto unsupported = make_backend("ftp://h/p", {}, {}, ldb::testing::process_environment());
   ASSERT_FALSE(unsupported.has_value());
   EXPECT_EQ(unsupported.error().code, ErrorCode::unsupported);
 }

@@ -1,14 +1,16 @@
-#include "cli/instance.hpp"
+#include "app/instance.hpp"
 
-#include <cstdlib>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "app/detail/config.hpp"
+#include "app/detail/session.hpp"
 #include "core/paths.hpp"
 #include "storage/file_system.hpp"
 
-namespace ldb::cli {
+namespace ldb::app {
 
 namespace {
 
@@ -22,8 +24,8 @@ dataset::Settings read_settings(const toml::table& config) {
   return s;
 }
 
-Status write_user_config_if_absent(const std::filesystem::path& instance_dir) {
-  auto dir = user_config_dir();
+Status write_user_config_if_absent(const Context& context, const std::filesystem::path& instance_dir) {
+  auto dir = user_config_dir(context);
   auto file = dir / "config";
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) return {};
@@ -41,6 +43,8 @@ Status write_user_config_if_absent(const std::filesystem::path& instance_dir) {
 
 }  // namespace
 
+namespace detail {
+
 Result<toml::table> read_toml(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return toml::table{};
@@ -55,25 +59,24 @@ Result<toml::table> read_toml(const std::filesystem::path& file) {
   }
 }
 
-std::filesystem::path user_config_dir() {
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home && *home ? home : "/") / ".ldb";
-}
+}  // namespace detail
 
-Result<InstanceLocation> find_instance_location() {
+std::filesystem::path user_config_dir(const Context& context) { return context.home() / ".ldb"; }
+
+Result<InstanceLocation> find_instance_location(const Context& context) {
   InstanceLocation out;
-  out.config_file = user_config_dir() / "config";
-  auto config = read_toml(out.config_file);
+  out.config_file = user_config_dir(context) / "config";
+  auto config = detail::read_toml(out.config_file);
   std::optional<std::filesystem::path> configured;
   if (config) {
     if (auto dir = (*config)["core"]["ldb_dir"].value<std::string>()) {
       std::string expanded = *dir;
-      if (expanded.starts_with("~/")) expanded = (user_config_dir().parent_path() / expanded.substr(2)).string();
-      configured = std::filesystem::path(core::normalize_local_path(expanded));
+      if (expanded.starts_with("~/")) expanded = (context.home() / expanded.substr(2)).string();
+      configured = std::filesystem::path(context.absolute(expanded));
     }
   }
-  if (const char* env = std::getenv("LDB_DIR"); env && *env) {
-    out.dir = core::normalize_local_path(env);
+  if (auto env = context.env.get("LDB_DIR"); !env.empty()) {
+    out.dir = context.absolute(env);
     out.source = InstanceSource::env;
     if (configured && *configured != out.dir) out.shadowed = configured;
     return out;
@@ -81,7 +84,7 @@ Result<InstanceLocation> find_instance_location() {
   if (!config) return std::unexpected(config.error());
   if (configured) {
     out.dir = *configured;
-    out.source = out.dir == std::filesystem::path(core::normalize_local_path((user_config_dir() / k_private_instance).string()))
+    out.source = out.dir == std::filesystem::path(context.absolute((user_config_dir(context) / k_private_instance).string()))
                      ? InstanceSource::quickstart
                      : InstanceSource::user_config;
     return out;
@@ -102,25 +105,20 @@ std::string describe_source(const InstanceLocation& location) {
   return "";
 }
 
-Result<std::filesystem::path> locate_instance() {
-  auto location = find_instance_location();
-  if (!location) return std::unexpected(location.error());
-  return std::move(location->dir);
-}
-
 bool is_instance_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   return std::filesystem::exists(dir / k_instance_marker, ec);
 }
 
-Status init_instance(const std::filesystem::path& dir, bool force, bool quickstart) {
+Status init_instance(const Context& context, const std::filesystem::path& relative_dir, bool force, bool quickstart) {
+  const std::filesystem::path dir = context.absolute(relative_dir.string());
   std::error_code ec;
   if (std::filesystem::exists(dir, ec)) {
     if (!std::filesystem::is_directory(dir, ec)) {
       return fail(ErrorCode::already_exists, fmt::format("'{}' exists and is not a folder", dir.string()),
                   "choose another path for the instance");
     }
-    bool is_instance = std::filesystem::exists(dir / k_instance_marker, ec);
+    bool is_instance = is_instance_dir(dir);
     bool empty = std::filesystem::is_empty(dir, ec);
     if (is_instance && !force) {
       return fail(ErrorCode::already_exists, fmt::format("'{}' is already an ldb instance", dir.string()),
@@ -131,7 +129,9 @@ Status init_instance(const std::filesystem::path& dir, bool force, bool quicksta
                   "choose an empty or new folder");
     }
     if (is_instance) {
-      // -f: replace the old instance. Build the new one beside it, then swap.
+      // -f: the old instance's database and config are removed first, then
+      // the new ones written; an init -f that is interrupted leaves a folder
+      // that the next init (with or without -f) makes an instance again.
       for (const auto& name : {"ldb.sqlite", "ldb.sqlite-wal", "ldb.sqlite-shm", "config"}) {
         std::filesystem::remove(dir / name, ec);
       }
@@ -149,30 +149,40 @@ Status init_instance(const std::filesystem::path& dir, bool force, bool quicksta
   LDB_TRY(storage::write_file_atomic(dir / "config", config.str()));
   auto store = store::create_sqlite_store(dir);
   if (!store) return std::unexpected(store.error());
-  return write_user_config_if_absent(dir);
+  return write_user_config_if_absent(context, dir);
 }
 
-Result<Instance> open_instance(CreateIfMissing create) {
-  auto dir = locate_instance();
-  if (!dir) {
-    if (create == CreateIfMissing::no || dir.error().code != ErrorCode::not_found) return std::unexpected(dir.error());
-    auto quick = user_config_dir() / k_private_instance;
+namespace detail {
+
+Result<Instance*> instance(Session& session, CreateIfMissing create) {
+  auto& state = session.state();
+  if (state.instance) return &*state.instance;
+  const Context& context = state.context;
+  auto location = find_instance_location(context);
+  std::filesystem::path dir;
+  if (!location) {
+    if (create == CreateIfMissing::no || location.error().code != ErrorCode::not_found) {
+      return std::unexpected(location.error());
+    }
+    dir = user_config_dir(context) / k_private_instance;
+    if (!is_instance_dir(dir)) LDB_TRY(init_instance(context, dir, false, true));
+    else LDB_TRY(write_user_config_if_absent(context, dir));
+  } else {
+    dir = location->dir;
     std::error_code ec;
-    if (!std::filesystem::exists(quick / k_instance_marker, ec)) LDB_TRY(init_instance(quick, false, true));
-    else LDB_TRY(write_user_config_if_absent(quick));
-    dir = quick;
-  } else if (create == CreateIfMissing::yes) {
-    std::error_code ec;
-    if (!std::filesystem::exists(*dir / k_instance_marker, ec) &&
-        (!std::filesystem::exists(*dir, ec) || std::filesystem::is_empty(*dir, ec))) {
-      LDB_TRY(init_instance(*dir, false, true));
+    if (create == CreateIfMissing::yes && !is_instance_dir(dir) &&
+        (!std::filesystem::exists(dir, ec) || std::filesystem::is_empty(dir, ec))) {
+      LDB_TRY(init_instance(context, dir, false, true));
     }
   }
-  auto store = store::open_sqlite_store(*dir);
+  auto store = store::open_sqlite_store(dir);
   if (!store) return std::unexpected(store.error());
-  auto config = read_toml(*dir / "config");
+  auto config = read_toml(dir / "config");
   if (!config) return std::unexpected(config.error());
-  return Instance{*dir, std::move(*store), read_settings(*config)};
+  state.instance = Instance{dir, std::move(*store), read_settings(*config)};
+  return &*state.instance;
 }
 
-}  // namespace ldb::cli
+}  // namespace detail
+
+}  // namespace ldb::app

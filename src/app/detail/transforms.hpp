@@ -15,7 +15,7 @@
 #include "formats/instantiate.hpp"
 #include "store/types.hpp"
 
-namespace ldb::cli {
+namespace ldb::app::detail {
 
 struct TransformConfig {
   // Configured transforms by name, each its `run` array (program, arguments).
@@ -45,11 +45,13 @@ std::string transform_display_name(const TransformConfig& config, const std::str
 
 // The programs to run for a member's set: the plain copy has an empty command;
 // each other command's program (its first word) is looked up like a pipe plugin
-// (the instance's custom_code/ldb_user_filters/, then PATH). A command no
+// (the instance's custom_code/ldb_user_filters/, then `search_path`, the
+// $PATH the front end gave). A command no
 // configured transform has is named after its program. not_found naming the
 // transform when its program is not installed; corruption for a malformed command.
 Result<std::vector<formats::MemberTransform>> member_transforms(const TransformConfig& config,
                                                                 const std::filesystem::path& instance_dir,
+                                                                std::string_view search_path,
                                                                 const store::TransformSet& set);
 
-}  // namespace ldb::cli
+}  // namespace ldb::app::detail

@@ -1,4 +1,4 @@
-#include "cli/transforms.hpp"
+#include "app/detail/transforms.hpp"
 
 #include <algorithm>
 
@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
-#include "cli/instance.hpp"
+#include "app/detail/config.hpp"
 #include "dataset/pipe_plugin.hpp"
 
-namespace ldb::cli {
+namespace ldb::app::detail {
 
 namespace {
 
@@ -124,6 +124,7 @@ std::string transform_display_name(const TransformConfig& config, const std::str
 
 Result<std::vector<formats::MemberTransform>> member_transforms(const TransformConfig& config,
                                                                 const std::filesystem::path& instance_dir,
+                                                                std::string_view search_path,
                                                                 const store::TransformSet& set) {
   std::vector<formats::MemberTransform> out;
   for (const auto& command : set) {
@@ -143,7 +144,7 @@ Result<std::vector<formats::MemberTransform>> member_transforms(const TransformC
     }
     auto named = config.names.find(command);
     std::string name = named != config.names.end() ? named->second : fallback_name(run);
-    auto exe = dataset::find_plugin(instance_dir, run.front());
+    auto exe = dataset::find_plugin(instance_dir, run.front(), search_path);
     if (!exe) {
       return fail(ErrorCode::not_found, fmt::format("the program '{}' of transform '{}' was not found", run.front(), name),
                   fmt::format("transform programs are looked up in {} and then on PATH",
@@ -155,4 +156,4 @@ Result<std::vector<formats::MemberTransform>> member_transforms(const TransformC
   return out;
 }
 
-}  // namespace ldb::cli
+}  // namespace ldb::app::detail

@@ -1,6 +1,6 @@
-// The [transform.NAME] config and name/command resolution (src/cli/transforms.cpp).
+// The [transform.NAME] config and name/command resolution (src/app/transforms.cpp).
 
-#include "cli/transforms.hpp"
+#include "app/detail/transforms.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,10 +8,16 @@
 #include "storage/file_system.hpp"
 #include "test_support.hpp"
 
-namespace ldb::cli {
+namespace ldb::app::detail {
 namespace {
 
 using ldb::testing::TempDir;
+
+// The test process's $PATH, as a front end passes it down.
+std::string process_path() {
+  const char* path = std::getenv("PATH");
+  return path ? path : "";
+}
 
 class TransformConfigTest : public ::testing::Test {
  protected:
@@ -89,7 +95,7 @@ TEST_F(TransformConfigTest, MemberTransformsFindProgramsLikePlugins) {
   auto config = read("[transform.turn]\nrun = [\"rotate.py\", \"90\"]\n");
   ASSERT_OK(config);
   store::TransformSet set{R"(["rotate.py","180"])", R"(["rotate.py","90"])", "self"};
-  auto programs = member_transforms(*config, m_dir.path(), set);
+  auto programs = member_transforms(*config, m_dir.path(), process_path(), set);
   ASSERT_OK(programs);
   ASSERT_EQ(programs->size(), 3u);
   EXPECT_EQ((*programs)[0].name, "rotate_py");  // not configured: named after its program
@@ -100,15 +106,15 @@ TEST_F(TransformConfigTest, MemberTransformsFindProgramsLikePlugins) {
   EXPECT_TRUE((*programs)[2].command.empty());
 
   store::TransformSet missing{R"(["no-such-transform-program"])"};
-  auto not_found = member_transforms(*config, m_dir.path(), missing);
+  auto not_found = member_transforms(*config, m_dir.path(), process_path(), missing);
   ASSERT_FALSE(not_found.has_value());
   EXPECT_EQ(not_found.error().code, ErrorCode::not_found);
   EXPECT_NE(not_found.error().message.find("no-such-transform-program"), std::string::npos);
   store::TransformSet malformed{"[not json"};
-  auto corrupt = member_transforms(*config, m_dir.path(), malformed);
+  auto corrupt = member_transforms(*config, m_dir.path(), process_path(), malformed);
   ASSERT_FALSE(corrupt.has_value());
   EXPECT_EQ(corrupt.error().code, ErrorCode::corruption);
 }
 
 }  // namespace
-}  // namespace ldb::cli
+}  // namespace ldb::app::detail

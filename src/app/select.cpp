@@ -1,0 +1,213 @@
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "app/detail/instantiated.hpp"
+#include "app/detail/select.hpp"
+#include "app/detail/session.hpp"
+#include "core/paths.hpp"
+#include "dataset/object_ops.hpp"
+#include "dataset/pipe_plugin.hpp"
+#include "query/expression.hpp"
+
+namespace ldb::app {
+
+namespace {
+
+using dataset::FilterKind;
+
+struct FilterEntry {
+  FilterInfo info;
+  FilterKind kind;
+};
+
+constexpr FilterEntry k_filters[] = {
+    {{"query", "JMESPath over annotations (ldb semantics)", true, true, false}, FilterKind::query},
+    {{"jquery", "exact JMESPath over annotations", true, true, false}, FilterKind::jquery},
+    {{"file", "JMESPath over file attributes", true, true, false}, FilterKind::file},
+    {{"path", "keep objects with a path matching REGEX", true, false, false}, FilterKind::path},
+    {{"tag", "keep objects with any of these tags", true, false, false}, FilterKind::tag},
+    {{"no-tag", "keep objects with none of these tags", true, false, false}, FilterKind::no_tag},
+    {{"limit", "keep the first N objects", true, false, false}, FilterKind::limit},
+    {{"sample", "keep each object with probability P", true, false, false}, FilterKind::sample},
+    {{"sample-rate", "keep each object with probability PERCENT/100", true, false, false}, FilterKind::sample_rate},
+    {{"shuffle", "random order", false, false, false}, FilterKind::shuffle},
+    {{"seed", "seed for --sample and --shuffle", true, false, false}, FilterKind::seed},
+    {{"sort", "order by a JMESPath key", true, false, false}, FilterKind::sort},
+    {{"sort-desc", "order by a JMESPath key, descending", true, false, false}, FilterKind::sort_desc},
+    {{"pipe", "filter through a plugin: --pipe EXEC [ARGS...]", true, false, true}, FilterKind::pipe},
+};
+
+const FilterEntry* find_entry(std::string_view name) {
+  auto it = std::find_if(std::begin(k_filters), std::end(k_filters), [&](const FilterEntry& e) { return e.info.name == name; });
+  return it == std::end(k_filters) ? nullptr : it;
+}
+
+}  // namespace
+
+std::span<const FilterInfo> filters() {
+  static const std::vector<FilterInfo> infos = [] {
+    std::vector<FilterInfo> out;
+    for (const auto& e : k_filters) out.push_back(e.info);
+    return out;
+  }();
+  return infos;
+}
+
+const FilterInfo* find_filter(std::string_view name) {
+  const auto* entry = find_entry(name);
+  return entry ? &entry->info : nullptr;
+}
+
+Result<std::pair<std::string, std::string>> parse_param(std::string_view text, std::string_view option) {
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return fail(ErrorCode::invalid_argument, fmt::format("{} expects KEY=VALUE, got '{}'", option, text),
+                fmt::format("for example: {} label-key=class", option));
+  }
+  return std::pair{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+namespace detail {
+
+Result<std::vector<dataset::FilterSpec>> filter_specs(std::span<const Filter> filters) {
+  std::vector<dataset::FilterSpec> out;
+  out.reserve(filters.size());
+  for (const auto& f : filters) {
+    const auto* entry = find_entry(f.name);
+    if (entry == nullptr) {
+      return fail(ErrorCode::invalid_argument, fmt::format("unknown filter '{}'", f.name),
+                  "the filters are query, jquery, file, path, tag, no-tag, limit, sample, sample-rate, shuffle, "
+                  "seed, sort, sort-desc and pipe");
+    }
+    out.push_back(dataset::FilterSpec{entry->kind, f.value, f.args});
+  }
+  return out;
+}
+
+Result<dataset::Workspace> workspace(const Context& context, const std::optional<std::string>& target) {
+  if (target) return dataset::Workspace::open(context.absolute(*target));
+  return dataset::Workspace::find(context.cwd);
+}
+
+Result<index::IndexOptions> index_options(const IndexSettings& settings) {
+  index::IndexOptions options;
+  if (settings.format) {
+    auto format = index::parse_format(*settings.format);
+    if (!format) return std::unexpected(format.error());
+    options.format = *format;
+  }
+  options.params = settings.params;
+  if (settings.add_tags) {
+    std::string_view rest = *settings.add_tags;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto tag = rest.substr(0, comma);
+      if (!tag.empty()) {
+        LDB_TRY(dataset::validate_tag(tag));
+        options.ingest.add_tags.emplace_back(tag);
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (const auto& mode = settings.annotation_update) {
+    if (*mode == "replace") {
+      options.ingest.update = store::AnnotationUpdate::replace;
+    } else if (*mode == "merge") {
+      options.ingest.update = store::AnnotationUpdate::merge;
+    } else {
+      return fail(ErrorCode::invalid_argument, fmt::format("--annotation-update expects replace or merge, got '{}'", *mode),
+                  "for example: --annotation-update merge");
+    }
+  }
+  return options;
+}
+
+namespace {
+
+Result<std::vector<dataset::FilterSpec>> checked_filters(const dataset::Context& ctx, std::span<const Filter> filters) {
+  auto specs = filter_specs(filters);
+  if (!specs) return std::unexpected(specs.error());
+  auto expanded = dataset::expand_plugin_sorts(ctx.instance_dir, *specs, ctx.program_path);
+  if (!expanded) return std::unexpected(expanded.error());
+  LDB_TRY(dataset::validate_filters(*expanded));
+  return expanded;
+}
+
+Result<dataset::Selection> run_filters(dataset::Context& ctx, dataset::Selection sources,
+                                       const std::vector<dataset::FilterSpec>& filters) {
+  const bool had_objects = !sources.empty();
+  auto selected = dataset::apply_filters(ctx, std::move(sources), filters);
+  if (selected && selected->empty() && had_objects) {
+    // `--query 'class == "i"'` selecting nothing is most often a quoting slip.
+    for (const auto& f : filters) {
+      if (f.kind != FilterKind::query && f.kind != FilterKind::jquery) continue;
+      auto expr = query::Expression::parse(f.value, f.kind == FilterKind::query ? query::Dialect::ldb
+                                                                                : query::Dialect::jmespath);
+      if (expr && !expr->quoting_note().empty()) ctx.warnings.push_back(expr->quoting_note());
+    }
+  }
+  return selected;
+}
+
+}  // namespace
+
+std::string absolute_identifier(const Context& context, const std::string& ident) {
+  if (ident.starts_with("id:") || ident.starts_with("ds:")) return ident;
+  if (ident.starts_with("ws:")) return "ws:" + context.absolute(ident.substr(3));
+  if (core::protocol_of(ident) != "file" || ident.empty()) return ident;
+  // Keep a trailing slash: it can matter to how a folder is read.
+  std::string out = context.absolute(ident);
+  if (ident.size() > 1 && ident.back() == '/' && out.back() != '/') out.push_back('/');
+  return out;
+}
+
+Result<dataset::Selection> filter_selection(dataset::Context& ctx, std::span<const Filter> filters,
+                                            dataset::Selection sources) {
+  auto specs = checked_filters(ctx, filters);
+  if (!specs) return std::unexpected(specs.error());
+  return run_filters(ctx, std::move(sources), *specs);
+}
+
+Result<dataset::Selection> select_objects(Session& session, dataset::Context& ctx, const Selector& selector,
+                                          const SelectOptions& options) {
+  auto specs = checked_filters(ctx, selector.filters);
+  if (!specs) return std::unexpected(specs.error());
+  std::vector<std::string> identifiers;
+  for (const auto& ident : selector.objects) identifiers.push_back(absolute_identifier(session.context(), ident));
+  if (identifiers.empty()) {
+    if (specs->empty() && options.no_objects == NoObjects::need_filter) {
+      return fail(ErrorCode::invalid_argument, fmt::format("ldb {} needs objects or a filter", options.command),
+                  fmt::format("for example: ldb {} /data/images or ldb {} --query 'class == `cat`'", options.command,
+                              options.command));
+    }
+    identifiers = options.default_source;
+  }
+  auto indexing = index_options(options.index);
+  if (!indexing) return std::unexpected(indexing.error());
+  auto mode = options.paths == PathsAs::index_first ? dataset::PathMode::index_first : dataset::PathMode::indexed_first;
+  dataset::SourceOptions source_options{*indexing, mode, {}};
+  source_options.untouched_files = [](const dataset::Workspace& ws) { return untouched_instantiated_files(ws.root()); };
+  auto sources = dataset::resolve_sources(ctx, identifiers, source_options);
+  if (!sources) return std::unexpected(sources.error());
+  return run_filters(ctx, std::move(*sources), *specs);
+}
+
+std::vector<ObjectRef> to_refs(const dataset::Selection& selection) {
+  std::vector<ObjectRef> out;
+  out.reserve(selection.size());
+  for (const auto& r : selection) out.push_back({r.hash, r.annotation_version});
+  return out;
+}
+
+dataset::Selection from_refs(std::span<const ObjectRef> refs) {
+  dataset::Selection out;
+  out.reserve(refs.size());
+  for (const auto& r : refs) out.push_back({r.hash, r.annotation_version});
+  return out;
+}
+
+}  // namespace detail
+
+}  // namespace ldb::app
