@@ -1,8 +1,10 @@
-// ldb fsck: checks the instance (store::check_sqlite_instance), its config,
+// ldb fsck: checks the instance (store::check_store), its config,
 // and the workspace it runs in (staged state, instantiation manifest, and
 // whether the last instantiate finished).
 // Prints one line per problem with a hint; exit 6 (corruption) when any. A -t
 // folder that is not a workspace is not_found (exit 3), not damage.
+
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,7 +13,7 @@
 #include "core/paths.hpp"
 #include "formats/manifest.hpp"
 #include "storage/file_system.hpp"
-#include "store/check.hpp"
+#include "store/factory.hpp"
 
 namespace ldb::cli {
 
@@ -115,7 +117,8 @@ Status cmd_fsck(CommandEnv& env, const ParsedArgs& args) {
   LDB_TRY(check_target_is_workspace(args));
   auto dir = locate_instance();
   if (!dir) return std::unexpected(dir.error());
-  auto report = store::check_sqlite_instance(*dir);
+  auto report = store::check_store(
+      store::sqlite_store_config(*dir, {store::busy_timeout_from_text(std::getenv("LDB_BUSY_TIMEOUT_MS"))}));
   if (!report) return std::unexpected(report.error());
   auto problems = report->problems;
 

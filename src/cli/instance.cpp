@@ -7,6 +7,7 @@
 
 #include "core/paths.hpp"
 #include "storage/file_system.hpp"
+#include "store/factory.hpp"
 
 namespace ldb::cli {
 
@@ -147,7 +148,8 @@ Status init_instance(const std::filesystem::path& dir, bool force, bool quicksta
   std::ostringstream config;
   config << root << "\n";
   LDB_TRY(storage::write_file_atomic(dir / "config", config.str()));
-  auto store = store::create_sqlite_store(dir);
+  auto store = store::create_store(
+      store::sqlite_store_config(dir, {store::busy_timeout_from_text(std::getenv("LDB_BUSY_TIMEOUT_MS"))}));
   if (!store) return std::unexpected(store.error());
   return write_user_config_if_absent(dir);
 }
@@ -168,7 +170,8 @@ Result<Instance> open_instance(CreateIfMissing create) {
       LDB_TRY(init_instance(*dir, false, true));
     }
   }
-  auto store = store::open_sqlite_store(*dir);
+  auto store = store::open_store(
+      store::sqlite_store_config(*dir, {store::busy_timeout_from_text(std::getenv("LDB_BUSY_TIMEOUT_MS"))}));
   if (!store) return std::unexpected(store.error());
   auto config = read_toml(*dir / "config");
   if (!config) return std::unexpected(config.error());
