@@ -8,7 +8,7 @@
 #include "dataset/workspace.hpp"
 #include "formats/manifest.hpp"
 #include "storage/file_system.hpp"
-#include "store/check.hpp"
+#include "store/factory.hpp"
 
 namespace ldb::app {
 
@@ -109,7 +109,11 @@ Result<FsckReport> fsck(Session& session, const std::optional<std::string>& targ
   auto location = find_instance_location(context);
   if (!location) return std::unexpected(location.error());
   const auto& dir = location->dir;
-  auto checked = store::check_sqlite_instance(dir);
+  // The store as its config names it; a config that cannot be read is
+  // reported below (opening the instance as commands do) and the folder's
+  // SQLite store checked meanwhile.
+  auto config = detail::store_config(context, dir);
+  auto checked = store::check_store(config ? *config : store::sqlite_store_config(dir));
   if (!checked) return std::unexpected(checked.error());
   FsckReport report;
   report.instance = dir;

@@ -14,7 +14,6 @@ namespace ldb::app {
 
 namespace {
 
-constexpr std::string_view k_instance_marker = "ldb.sqlite";
 constexpr std::string_view k_private_instance = "private_instance";
 
 dataset::Settings read_settings(const toml::table& config) {
@@ -41,9 +40,20 @@ Status write_user_config_if_absent(const Context& context, const std::filesystem
   return storage::write_file_atomic(file, out.str());
 }
 
+store::StoreOptions store_options(const Context& context) {
+  auto timeout = context.env.get("LDB_BUSY_TIMEOUT_MS");
+  return store::StoreOptions{store::busy_timeout_from_text(timeout.empty() ? nullptr : timeout.c_str())};
+}
+
 }  // namespace
 
 namespace detail {
+
+Result<store::StoreConfig> store_config(const Context& context, const std::filesystem::path& dir) {
+  auto config = read_toml(dir / "config");
+  if (!config) return std::unexpected(config.error());
+  return store::store_config_from(dir, (*config)["core"]["store"].value_or(std::string()), store_options(context));
+}
 
 Result<toml::table> read_toml(const std::filesystem::path& file) {
   std::error_code ec;
@@ -106,8 +116,12 @@ std::string describe_source(const InstanceLocation& location) {
 }
 
 bool is_instance_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  return std::filesystem::exists(dir / k_instance_marker, ec);
+  // The store its config names (SQLite's database file in the folder when
+  // it names none) exists.
+  auto config = detail::read_toml(dir / "config");
+  if (!config) return store::holds_store(store::sqlite_store_config(dir));
+  auto store = store::store_config_from(dir, (*config)["core"]["store"].value_or(std::string()));
+  return store && store::holds_store(*store);
 }
 
 Status init_instance(const Context& context, const std::filesystem::path& relative_dir, bool force, bool quickstart) {
@@ -147,7 +161,8 @@ Status init_instance(const Context& context, const std::filesystem::path& relati
   std::ostringstream config;
   config << root << "\n";
   LDB_TRY(storage::write_file_atomic(dir / "config", config.str()));
-  auto store = store::create_sqlite_store(dir);
+  // A new instance is SQLite: its config names no other store.
+  auto store = store::create_store(store::sqlite_store_config(dir, store_options(context)));
   if (!store) return std::unexpected(store.error());
   return write_user_config_if_absent(context, dir);
 }
@@ -175,11 +190,13 @@ Result<Instance*> instance(Session& session, CreateIfMissing create) {
       LDB_TRY(init_instance(context, dir, false, true));
     }
   }
-  auto store = store::open_sqlite_store(dir);
-  if (!store) return std::unexpected(store.error());
-  auto config = read_toml(dir / "config");
+  auto config = store_config(context, dir);
   if (!config) return std::unexpected(config.error());
-  state.instance = Instance{dir, std::move(*store), read_settings(*config)};
+  auto store = store::open_store(*config);
+  if (!store) return std::unexpected(store.error());
+  auto settings = read_toml(dir / "config");
+  if (!settings) return std::unexpected(settings.error());
+  state.instance = Instance{dir, std::move(*store), read_settings(*settings)};
   return &*state.instance;
 }
 

@@ -52,7 +52,9 @@ Result<storage::StorageSettings> load_storage_settings(const Context& context) {
   std::string cache_dir;
   std::string cache_size;
   if (auto location = find_instance_location(context)) {
-    auto store = store::open_sqlite_store(location->dir);
+    auto config = store_config(context, location->dir);
+    if (!config) return std::unexpected(config.error());
+    auto store = store::open_store(*config);
     if (!store) return std::unexpected(store.error());
     auto locations = (*store)->storage_locations();
     if (!locations) return std::unexpected(locations.error());

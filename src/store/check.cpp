@@ -344,7 +344,8 @@ Status Checker::run(CheckReport& report) {
 
 }  // namespace
 
-Result<CheckReport> check_sqlite_instance(const std::filesystem::path& instance_dir) {
+Result<CheckReport> check_sqlite_instance(const std::filesystem::path& instance_dir,
+                                          std::chrono::milliseconds busy_timeout) {
   auto file = instance_dir / k_database_file;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
@@ -353,7 +354,7 @@ Result<CheckReport> check_sqlite_instance(const std::filesystem::path& instance_
                 "check $LDB_DIR or core.ldb_dir in ~/.ldb/config, or create one with: ldb init <folder>");
   }
   CheckReport report;
-  auto db = Database::open(file, Database::Create::no);
+  auto db = Database::open(file, Database::Create::no, Access::as_permitted, busy_timeout);
   if (!db) {
     if (db.error().code == ErrorCode::io && db.error().message.find("cannot open") != std::string::npos) {
       return std::unexpected(db.error());

@@ -1,42 +1,26 @@
 #pragma once
-// Consistency check of an instance database (`ldb fsck`): SQLite's own
-// integrity and foreign-key checks, the schema version, and ldb's invariants
-// that SQLite cannot express — every dataset version's collection present,
-// decodable and stored under its own hash, every member's object and
-// annotation version present, the counts kept beside them right.
+// Consistency check of a SQLite instance database (what check_store in
+// store/factory.hpp runs for the sqlite backend): SQLite's own integrity and
+// foreign-key checks, the schema version, and ldb's invariants that SQLite
+// cannot express — every dataset version's collection present, decodable and
+// stored under its own hash, every member's object and annotation version
+// present, the counts kept beside them right.
 
-#include <cstdint>
+#include <chrono>
 #include <filesystem>
-#include <string>
-#include <vector>
 
 #include "core/error.hpp"
+#include "store/check_report.hpp"
+#include "store/types.hpp"
 
 namespace ldb::store {
-
-// One thing found wrong: where it is ("dataset ds:cats v3", "table objects"),
-// what is wrong, and what the user can do about it.
-struct Problem {
-  std::string where;
-  std::string message;
-  std::string hint;
-};
-
-// What a check looked at, and what it found (empty problems = healthy).
-struct CheckReport {
-  int schema_version = 0;
-  std::uint64_t objects = 0;
-  std::uint64_t annotation_versions = 0;
-  std::uint64_t datasets = 0;
-  std::uint64_t dataset_versions = 0;
-  std::uint64_t collections = 0;
-  std::vector<Problem> problems;
-};
 
 // Checks the SQLite store of the instance in `instance_dir` without changing
 // it (no migration, read-only snapshot). Damage is reported as problems, even
 // a database that cannot be opened as one; the Error cases are not_found (no
-// database file) and io (cannot read it at all).
-Result<CheckReport> check_sqlite_instance(const std::filesystem::path& instance_dir);
+// database file), io (cannot read it at all) and conflict (another process
+// held its lock for over `busy_timeout`).
+Result<CheckReport> check_sqlite_instance(const std::filesystem::path& instance_dir,
+                                          std::chrono::milliseconds busy_timeout = k_default_busy_timeout);
 
 }  // namespace ldb::store

@@ -3,27 +3,10 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
 namespace ldb::store {
-
-namespace {
-constexpr int k_busy_timeout_ms = 10000;
-
-// How long a write waits for another process's lock: 10 s, or
-// $LDB_BUSY_TIMEOUT_MS (a whole number of milliseconds, for tests and for
-// users who prefer to fail fast or wait longer).
-int busy_timeout_ms() {
-  const char* env = std::getenv("LDB_BUSY_TIMEOUT_MS");
-  if (!env || !*env) return k_busy_timeout_ms;
-  char* end = nullptr;
-  long value = std::strtol(env, &end, 10);
-  if (*end != '\0' || value < 0 || value > 3600L * 1000) return k_busy_timeout_ms;
-  return static_cast<int>(value);
-}
-}  // namespace
 
 namespace {
 
@@ -65,8 +48,11 @@ Error cannot_open(const std::filesystem::path& file, std::string_view detail) {
 
 }  // namespace
 
-Result<Database> Database::open(const std::filesystem::path& file, Create create, Access access) {
-  if (create == Create::no && (access == Access::read_only || !may_write(file))) return open_read_only(file);
+Result<Database> Database::open(const std::filesystem::path& file, Create create, Access access,
+                                std::chrono::milliseconds busy_timeout) {
+  if (create == Create::no && (access == Access::read_only || !may_write(file))) {
+    return open_read_only(file, busy_timeout);
+  }
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create == Create::yes) flags |= SQLITE_OPEN_CREATE;
@@ -77,15 +63,15 @@ Result<Database> Database::open(const std::filesystem::path& file, Create create
     return fail(ErrorCode::io, fmt::format("cannot open instance database '{}': {}", file.string(), msg),
                 "check that the instance folder exists and is readable and writable");
   }
-  Database out(db);
-  sqlite3_busy_timeout(db, busy_timeout_ms());
+  Database out(db, busy_timeout);
+  sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
   sqlite3_extended_result_codes(db, 1);
   LDB_TRY(out.exec("PRAGMA journal_mode=WAL;"));
   LDB_TRY(out.exec(k_connection_pragmas));
   return out;
 }
 
-Result<Database> Database::open_read_only(const std::filesystem::path& file) {
+Result<Database> Database::open_read_only(const std::filesystem::path& file, std::chrono::milliseconds busy_timeout) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::unexpected(cannot_open(file, "no such file"));
   // Reading the schema is the first read, which in WAL mode needs the -shm.
@@ -98,8 +84,8 @@ Result<Database> Database::open_read_only(const std::filesystem::path& file) {
       sqlite3_close(db);
       return std::unexpected(cannot_open(file, msg));
     }
-    Database out(db);
-    sqlite3_busy_timeout(db, busy_timeout_ms());
+    Database out(db, busy_timeout);
+    sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
     sqlite3_extended_result_codes(db, 1);
     *read_rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
     int primary = *read_rc & 0xff;
@@ -178,7 +164,7 @@ Error Database::error(int rc, std::string_view what) const {
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return Error{ErrorCode::conflict,
                  fmt::format("the instance is busy: another ldb process held its lock for over {:g} s ({})",
-                             busy_timeout_ms() / 1000.0, what),
+                             m_busy_timeout.count() / 1000.0, what),
                  "wait for the other command to finish, then run this one again"};
   }
   if (primary == SQLITE_FULL) {

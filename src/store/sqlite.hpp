@@ -3,6 +3,7 @@
 // and transactions, each turning SQLite result codes into ldb Errors. Internal
 // to src/store.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -21,7 +22,8 @@ class Statement;
 class Database {
  public:
   // Opens (create == yes: creates) the database file, enables WAL, foreign
-  // keys and a bounded busy timeout.
+  // keys and a busy timeout: a write waits up to `busy_timeout` for another
+  // connection's lock, then fails with conflict.
   //
   // An existing file is opened read-only when access == read_only or when this
   // process may not write the file or its folder (a teammate's shared
@@ -34,9 +36,11 @@ class Database {
   // read-only connection fails with read_only_error().
   enum class Create { no, yes };
   static Result<Database> open(const std::filesystem::path& file, Create create,
-                               Access access = Access::as_permitted);
+                               Access access = Access::as_permitted,
+                               std::chrono::milliseconds busy_timeout = k_default_busy_timeout);
 
-  Database(Database&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
+  Database(Database&& other) noexcept
+      : m_db(std::exchange(other.m_db, nullptr)), m_busy_timeout(other.m_busy_timeout) {}
   Database& operator=(Database&& other) noexcept;
   ~Database();
 
@@ -53,11 +57,14 @@ class Database {
   // instance folder, with a hint on what still works and how to write.
   Error read_only_error() const;
   sqlite3* handle() const { return m_db; }
+  // What open() was given (further connections to the same file use it too).
+  std::chrono::milliseconds busy_timeout() const { return m_busy_timeout; }
 
  private:
-  explicit Database(sqlite3* db) : m_db(db) {}
-  static Result<Database> open_read_only(const std::filesystem::path& file);
+  Database(sqlite3* db, std::chrono::milliseconds busy_timeout) : m_db(db), m_busy_timeout(busy_timeout) {}
+  static Result<Database> open_read_only(const std::filesystem::path& file, std::chrono::milliseconds busy_timeout);
   sqlite3* m_db;
+  std::chrono::milliseconds m_busy_timeout;
 };
 
 class Statement {

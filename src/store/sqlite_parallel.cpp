@@ -34,7 +34,7 @@ Result<SharedSnapshot> share_snapshot(Database& db, unsigned extra) {
   LDB_TRY(take_snapshot(db));
   if (!lock) return out;
   for (unsigned i = 0; i < extra; ++i) {
-    auto opened = Database::open(file, Database::Create::no);
+    auto opened = Database::open(file, Database::Create::no, Access::as_permitted, db.busy_timeout());
     if (!opened) break;
     auto connection = std::make_unique<Database>(std::move(*opened));
     auto snapshot = ReadTransaction::begin(*connection);

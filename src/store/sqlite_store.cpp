@@ -19,27 +19,29 @@ std::int64_t unix_now() {
       .count();
 }
 
-Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir) {
+Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir,
+                                                   std::chrono::milliseconds busy_timeout) {
   auto file = instance_dir / k_database_file;
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) {
     return fail(ErrorCode::already_exists, fmt::format("'{}' already holds an instance database", instance_dir.string()),
                 "use ldb init -f to replace it");
   }
-  auto db = Database::open(file, Database::Create::yes);
+  auto db = Database::open(file, Database::Create::yes, Access::as_permitted, busy_timeout);
   if (!db) return std::unexpected(db.error());
   LDB_TRY(create_schema(*db));
   return std::make_unique<SqliteStore>(std::move(*db));
 }
 
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir, Access access) {
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir, Access access,
+                                                 std::chrono::milliseconds busy_timeout) {
   auto file = instance_dir / k_database_file;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     return fail(ErrorCode::not_found, fmt::format("'{}' is not an ldb instance (no {})", instance_dir.string(), k_database_file),
                 "create one with: ldb init <folder>");
   }
-  auto db = Database::open(file, Database::Create::no, access);
+  auto db = Database::open(file, Database::Create::no, access, busy_timeout);
   if (!db) return std::unexpected(db.error());
   LDB_TRY(migrate_schema(*db));
   return std::make_unique<SqliteStore>(std::move(*db));

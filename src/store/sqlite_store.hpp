@@ -1,9 +1,16 @@
 #pragma once
-// The SQLite implementation of Store (internal to src/store). Split across
-// sqlite_store.cpp (open, schema, migrations, storage locations, datasets) and
-// sqlite_objects.cpp (ingest, objects, annotations, tags), sqlite_remove.cpp
-// (unindexing objects) and sqlite_indexed_roots.cpp (the formats indexed
-// folders were indexed with).
+// The SQLite implementation of Store (internal to src/store; callers open it
+// through store/factory.hpp). Split across
+//   sqlite_store.cpp             open, storage locations, datasets and versions
+//   schema.cpp                   creating the schema, migrating older ones
+//   sqlite_ingest.cpp            ingest, in one call or in batches (begin_ingest)
+//   sqlite_objects.cpp           objects, paths, annotations, tags
+//   sqlite_annotation_cursor.cpp streaming annotations to queries (scan_annotations)
+//   sqlite_parallel.cpp          connections sharing one read snapshot, for split scans
+//   sqlite_transforms.cpp        commits and the transform sets they record
+//   sqlite_remove.cpp            unindexing objects
+//   sqlite_indexed_roots.cpp     the formats indexed folders were indexed with
+// on the connection layer in sqlite.cpp.
 
 #include <unordered_map>
 

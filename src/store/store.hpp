@@ -155,15 +155,21 @@ class Store {
   virtual Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const Md5& hash) = 0;
 };
 
+// The SQLite backend (store/factory.hpp opens a store by the instance's
+// config and is what callers use; these stay for the SQLite-specific tests).
+// `busy_timeout`: how long a write waits for another process's lock.
+//
 // Creates a new, empty instance store in `instance_dir` (which must exist).
-Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir);
+Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir,
+                                                   std::chrono::milliseconds busy_timeout = k_default_busy_timeout);
 // Opens the store of an existing instance, migrating an older schema.
 // not_found when there is none; corruption when it cannot be read. An instance
 // this process may not write (or access == read_only) is opened read-only
 // (Database::open): reading works, writing fails with check_writable()'s
 // error; an older schema that would need migrating is then an io error.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& instance_dir,
-                                                 Access access = Access::as_permitted);
+                                                 Access access = Access::as_permitted,
+                                                 std::chrono::milliseconds busy_timeout = k_default_busy_timeout);
 
 // The root at or above `path` (component-wise, core::path_is_within) with the
 // longest prefix; nullptr when none covers it. `roots` as indexed_roots()

@@ -1,6 +1,7 @@
 #pragma once
 // Value types shared by the instance store and the layers above it.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,11 @@ enum class AnnotationUpdate { replace, merge };
 // the database file and its folder and reads only otherwise; read_only never
 // writes (every write fails with the "instance is read-only" error).
 enum class Access { as_permitted, read_only };
+
+// How long a write waits for another process's lock on the instance before it
+// fails with conflict ("the instance is busy"), unless the caller passes
+// another time (the CLI takes $LDB_BUSY_TIMEOUT_MS).
+inline constexpr std::chrono::milliseconds k_default_busy_timeout{10'000};
 
 // An annotation found beside (or for) a data file during indexing.
 struct FoundAnnotation {

@@ -10,6 +10,7 @@
 #include "core/thread_pool.hpp"
 #include "dataset/context.hpp"
 #include "storage/routing_file_system.hpp"
+#include "store/factory.hpp"
 #include "store/store.hpp"
 
 namespace ldb::app::detail {
@@ -21,6 +22,12 @@ struct Instance {
 };
 
 enum class CreateIfMissing { no, yes };
+
+// The store of the instance in `dir` as the store factory takes it: the
+// backend its config names (`[core] store`; unset: SQLite in the folder) and
+// the busy timeout from $LDB_BUSY_TIMEOUT_MS. invalid_argument for a config
+// that is not valid TOML or a malformed store setting.
+Result<store::StoreConfig> store_config(const Context& context, const std::filesystem::path& dir);
 
 struct SessionState {
   explicit SessionState(Context c);

@@ -14,7 +14,7 @@
 #include "dataset/context.hpp"
 #include "index/indexer.hpp"
 #include "storage/file_system.hpp"
-#include "store/store.hpp"
+#include "store/factory.hpp"
 #include "test_support.hpp"
 
 namespace ldb::testing {
@@ -23,7 +23,7 @@ class DatasetFixture : public ::testing::Test {
  protected:
   DatasetFixture() {
     std::filesystem::create_directories(m_instance);
-    m_store = store::create_sqlite_store(m_instance).value();
+    m_store = store::create_store(store::sqlite_store_config(m_instance)).value();
     m_ctx = std::make_unique<dataset::Context>(dataset::Context{*m_store, *m_fs, m_pool, m_progress,
                                                                 dataset::Settings{true, true}, m_instance, {}});
     // Plugins on the test process's PATH, as a front end passes it down.

@@ -13,7 +13,7 @@
 #include "core/thread_pool.hpp"
 #include "index/indexer.hpp"
 #include "storage/fault_injection.hpp"
-#include "store/check.hpp"
+#include "store/factory.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -26,7 +26,7 @@ using testing::TempDir;
 class IndexFaultsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::create_sqlite_store(instance());
+    auto store = store::create_store(store::sqlite_store_config(instance()));
     ASSERT_OK(store);
     m_store = std::move(*store);
     for (int i = 0; i < 300; ++i) {
@@ -45,7 +45,7 @@ class IndexFaultsTest : public ::testing::Test {
 
   // The instance is consistent, and holds `objects` objects.
   void expect_healthy(std::uint64_t objects) {
-    auto report = store::check_sqlite_instance(instance());
+    auto report = store::check_store(store::sqlite_store_config(instance()));
     ASSERT_OK(report);
     EXPECT_TRUE(report->problems.empty()) << report->problems.front().where << ": " << report->problems.front().message;
     EXPECT_EQ(report->objects, objects);
@@ -81,9 +81,8 @@ TEST_F(IndexFaultsTest, DiskFullWhileWritingTheStoreChangesNothing) {
 }
 
 TEST_F(IndexFaultsTest, LockedStoreFailsWithConflictAndChangesNothing) {
-  ASSERT_EQ(setenv("LDB_BUSY_TIMEOUT_MS", "200", 1), 0);
-  // The timeout applies to connections opened from now on.
-  auto reopened = store::open_sqlite_store(instance());
+  // A store that waits 200 ms for the lock, so that the test stays fast.
+  auto reopened = store::open_store(store::sqlite_store_config(instance(), {std::chrono::milliseconds(200)}));
   ASSERT_OK(reopened);
   m_store = std::move(*reopened);
   sqlite3* holder = nullptr;
@@ -92,7 +91,6 @@ TEST_F(IndexFaultsTest, LockedStoreFailsWithConflictAndChangesNothing) {
   auto report = run_index();
   sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(holder);
-  unsetenv("LDB_BUSY_TIMEOUT_MS");
   ASSERT_FALSE(report.has_value());
   EXPECT_EQ(report.error().code, ErrorCode::conflict);
   EXPECT_NE(report.error().message.find("the instance is busy"), std::string::npos) << report.error().message;

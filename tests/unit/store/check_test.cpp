@@ -1,6 +1,9 @@
-// The instance check behind `ldb fsck` (src/store/check.cpp): a healthy store
-// has no problems; each kind of damage, made on purpose through a raw SQLite
-// connection, is reported naming where it is.
+// The instance check behind `ldb fsck`, run through the factory (check_store).
+// Conformance (every backend): a healthy store has no problems and counts what
+// it checked; a missing store is not_found. SQLite only (SqliteCheckTest,
+// src/store/check.cpp): each kind of damage, made on purpose through a raw
+// SQLite connection or by overwriting the database file, is reported naming
+// where it is — the damage is SQLite's own SQL and file format.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -12,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "store/check.hpp"
 #include "store_test_support.hpp"
 
 namespace ldb::store {
@@ -49,7 +51,7 @@ class CheckTest : public StoreTest {
   }
 
   std::vector<Problem> problems() {
-    auto report = check_sqlite_instance(dir());
+    auto report = check_store(config());
     EXPECT_TRUE(report.has_value()) << ldb::testing::describe(report);
     return report ? report->problems : std::vector<Problem>{};
   }
@@ -75,8 +77,11 @@ class CheckTest : public StoreTest {
   Md5 m_collection;
 };
 
-TEST_F(CheckTest, HealthyStoreHasNoProblemsAndCountsWhatItChecked) {
-  auto report = check_sqlite_instance(dir());
+// Damage made with SQLite's SQL and file format, found by its check.
+class SqliteCheckTest : public CheckTest {};
+
+TEST_P(CheckTest, HealthyStoreHasNoProblemsAndCountsWhatItChecked) {
+  auto report = check_store(config());
   ASSERT_OK(report);
   EXPECT_TRUE(report->problems.empty()) << describe(report->problems);
   EXPECT_EQ(report->schema_version, k_schema_version);
@@ -87,36 +92,37 @@ TEST_F(CheckTest, HealthyStoreHasNoProblemsAndCountsWhatItChecked) {
   EXPECT_EQ(report->collections, 2u);
 }
 
-TEST_F(CheckTest, EmptyStoreIsHealthy) {
+TEST_P(CheckTest, EmptyStoreIsHealthy) {
   ldb::testing::TempDir other;
-  ASSERT_OK(create_sqlite_store(other.path()));
-  auto report = check_sqlite_instance(other.path());
+  auto other_config = GetParam().config(other.path());
+  ASSERT_OK(create_store(other_config));
+  auto report = check_store(other_config);
   ASSERT_OK(report);
   EXPECT_TRUE(report->problems.empty()) << describe(report->problems);
 }
 
-TEST_F(CheckTest, MissingDatabaseIsNotFound) {
+TEST_P(CheckTest, MissingDatabaseIsNotFound) {
   ldb::testing::TempDir empty;
-  auto report = check_sqlite_instance(empty.path());
+  auto report = check_store(GetParam().config(empty.path()));
   ASSERT_FALSE(report.has_value());
   EXPECT_EQ(report.error().code, ErrorCode::not_found);
   EXPECT_FALSE(report.error().hint.empty());
 }
 
-TEST_F(CheckTest, MissingCollectionIsReported) {
+TEST_P(SqliteCheckTest, MissingCollectionIsReported) {
   damage("DELETE FROM collections WHERE hash = " + hex_blob(m_collection));
   auto found = problems();
   EXPECT_TRUE(has(found, "dataset ds:cats v2", "collection " + m_collection.hex() + " is missing")) << describe(found);
   EXPECT_TRUE(has(found, "table dataset_versions", "refers to a missing row of table collections")) << describe(found);
 }
 
-TEST_F(CheckTest, CollectionNotMatchingItsHashIsReported) {
+TEST_P(SqliteCheckTest, CollectionNotMatchingItsHashIsReported) {
   damage("UPDATE collections SET members = zeroblob(20) WHERE hash = " + hex_blob(m_collection));
   auto found = problems();
   EXPECT_TRUE(has(found, "dataset ds:cats v2", "does not match the hash it is stored under")) << describe(found);
 }
 
-TEST_F(CheckTest, UndecodableCollectionIsReported) {
+TEST_P(SqliteCheckTest, UndecodableCollectionIsReported) {
   std::string seven(7, 'x');
   auto hash = core::md5_of(seven);
   damage("INSERT INTO collections(hash, members) VALUES(" + hex_blob(hash) + ", CAST('xxxxxxx' AS BLOB)); " +
@@ -125,7 +131,7 @@ TEST_F(CheckTest, UndecodableCollectionIsReported) {
   EXPECT_TRUE(has(found, "dataset ds:cats v2", "cannot be decoded")) << describe(found);
 }
 
-TEST_F(CheckTest, MemberWhoseObjectIsGoneIsReported) {
+TEST_P(SqliteCheckTest, MemberWhoseObjectIsGoneIsReported) {
   auto a = core::md5_of("a");
   damage("DELETE FROM annotation_versions WHERE object_id = (SELECT id FROM objects WHERE hash = " + hex_blob(a) +
          "); DELETE FROM paths WHERE object_id = (SELECT id FROM objects WHERE hash = " + hex_blob(a) +
@@ -134,7 +140,7 @@ TEST_F(CheckTest, MemberWhoseObjectIsGoneIsReported) {
   EXPECT_TRUE(has(found, "dataset ds:cats v1", "member id:" + a.hex() + " is not an indexed object")) << describe(found);
 }
 
-TEST_F(CheckTest, MemberWhoseAnnotationVersionIsGoneIsReported) {
+TEST_P(SqliteCheckTest, MemberWhoseAnnotationVersionIsGoneIsReported) {
   auto a = core::md5_of("a");
   damage("DELETE FROM annotation_versions WHERE version = 2 AND object_id = (SELECT id FROM objects WHERE hash = " +
          hex_blob(a) + ")");
@@ -146,21 +152,21 @@ TEST_F(CheckTest, MemberWhoseAnnotationVersionIsGoneIsReported) {
   EXPECT_TRUE(has(found, "path '/d/a.jpg'", "names annotation version 2")) << describe(found);
 }
 
-TEST_F(CheckTest, WrongCountsAreReported) {
+TEST_P(SqliteCheckTest, WrongCountsAreReported) {
   damage("UPDATE dataset_versions SET num_objects = 99, num_annotations = 0 WHERE version = 1");
   auto found = problems();
   EXPECT_TRUE(has(found, "dataset ds:cats v1", "records 99 objects but its collection holds 3")) << describe(found);
   EXPECT_TRUE(has(found, "dataset ds:cats v1", "records 0 annotations but its collection holds 2")) << describe(found);
 }
 
-TEST_F(CheckTest, WrongCurrentVersionIsReported) {
+TEST_P(SqliteCheckTest, WrongCurrentVersionIsReported) {
   auto c = core::md5_of("c");
   damage("UPDATE objects SET current_version = 5 WHERE hash = " + hex_blob(c));
   auto found = problems();
   EXPECT_TRUE(has(found, "object id:" + c.hex(), "records current annotation version 5 but has 1")) << describe(found);
 }
 
-TEST_F(CheckTest, AnEarlierCurrentVersionIsHealthy) {
+TEST_P(SqliteCheckTest, AnEarlierCurrentVersionIsHealthy) {
   // a.json put back to its first content makes version 1 current again.
   ingest({file("/d/a.jpg", "a", R"({"v":1})")});
   auto current = store().current_versions(std::vector<Md5>{core::md5_of("a")});
@@ -172,26 +178,26 @@ TEST_F(CheckTest, AnEarlierCurrentVersionIsHealthy) {
   EXPECT_TRUE(has(problems(), "object id:" + core::md5_of("a").hex(), "records current annotation version 0"));
 }
 
-TEST_F(CheckTest, AlteredAnnotationContentIsReported) {
+TEST_P(SqliteCheckTest, AlteredAnnotationContentIsReported) {
   damage(R"(UPDATE annotation_contents SET json = '{"v":9}' WHERE json = '{"v":3}')");
   auto found = problems();
   EXPECT_TRUE(has(found, "annotation version 1 of object id:" + core::md5_of("c").hex(), "does not match the hash"))
       << describe(found);
 }
 
-TEST_F(CheckTest, VersionGapIsReported) {
+TEST_P(SqliteCheckTest, VersionGapIsReported) {
   damage("UPDATE dataset_versions SET version = 5 WHERE version = 2");
   auto found = problems();
   EXPECT_TRUE(has(found, "dataset ds:cats v5", "follows version 1")) << describe(found);
 }
 
-TEST_F(CheckTest, DatasetWithoutVersionsIsReported) {
+TEST_P(SqliteCheckTest, DatasetWithoutVersionsIsReported) {
   damage("DELETE FROM dataset_versions");
   auto found = problems();
   EXPECT_TRUE(has(found, "dataset ds:cats", "has no versions")) << describe(found);
 }
 
-TEST_F(CheckTest, BadSchemaVersionIsReported) {
+TEST_P(SqliteCheckTest, BadSchemaVersionIsReported) {
   damage("UPDATE meta SET value = 'abc' WHERE key = 'schema_version'");
   EXPECT_TRUE(has(problems(), "table meta", "schema_version 'abc' is not a valid version"));
   damage("UPDATE meta SET value = '999' WHERE key = 'schema_version'");
@@ -200,12 +206,12 @@ TEST_F(CheckTest, BadSchemaVersionIsReported) {
   EXPECT_TRUE(has(problems(), "table meta", "has no schema_version"));
 }
 
-TEST_F(CheckTest, MissingTableIsReported) {
+TEST_P(SqliteCheckTest, MissingTableIsReported) {
   damage("DROP TABLE tags");
   EXPECT_TRUE(has(problems(), "table tags", "is missing"));
 }
 
-TEST_F(CheckTest, FileThatIsNotADatabaseIsReported) {
+TEST_P(SqliteCheckTest, FileThatIsNotADatabaseIsReported) {
   m_store.reset();
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(dir() / (std::string(k_database_file) + suffix));
   std::ofstream(dir() / k_database_file, std::ios::binary | std::ios::trunc) << std::string(8192, 'z');
@@ -215,7 +221,7 @@ TEST_F(CheckTest, FileThatIsNotADatabaseIsReported) {
   EXPECT_NE(found[0].hint.find("backup"), std::string::npos);
 }
 
-TEST_F(CheckTest, OverwrittenPagesAreReported) {
+TEST_P(SqliteCheckTest, OverwrittenPagesAreReported) {
   // Enough rows for several b-tree pages, checkpointed into the main file.
   std::vector<IndexedFile> files;
   for (int i = 0; i < 2000; ++i) files.push_back(file(fmt::format("/d/many/{}.jpg", i), fmt::format("content {}", i)));
@@ -234,6 +240,9 @@ TEST_F(CheckTest, OverwrittenPagesAreReported) {
   EXPECT_FALSE(found.empty());
   for (const auto& p : found) EXPECT_FALSE(p.hint.empty()) << p.message;
 }
+
+LDB_STORE_CONFORMANCE(CheckTest);
+LDB_SQLITE_ONLY(SqliteCheckTest);
 
 }  // namespace
 }  // namespace ldb::store

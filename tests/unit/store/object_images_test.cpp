@@ -1,4 +1,5 @@
-// Image attributes of objects (schema 2): what ingest records from the
+// Conformance (every backend, store_test_support.hpp): 
+// image attributes of objects (schema 2): what ingest records from the
 // indexer's header probe and what objects_info and known_paths_under report.
 
 #include <gtest/gtest.h>
@@ -8,7 +9,13 @@
 namespace ldb::store::testing {
 namespace {
 
-class ObjectImagesTest : public StoreTest {};
+class ObjectImagesTest : public StoreTest {
+ protected:
+  std::string raw_format(const Md5& hash) {
+    return std::to_string(raw_int("SELECT CASE WHEN image_format IS NULL THEN -1 ELSE length(image_format) END "
+                                  "FROM objects WHERE hex(hash) = upper('" + hash.hex() + "')"));
+  }
+};
 
 IndexedFile probed(std::string path, std::string_view content, std::optional<ImageInfo> image) {
   IndexedFile f = file(std::move(path), content);
@@ -17,12 +24,8 @@ IndexedFile probed(std::string path, std::string_view content, std::optional<Ima
   return f;
 }
 
-std::string raw_format(const std::filesystem::path& instance, const Md5& hash) {
-  return std::to_string(raw_int(instance, "SELECT CASE WHEN image_format IS NULL THEN -1 ELSE length(image_format) END "
-                                         "FROM objects WHERE hex(hash) = upper('" + hash.hex() + "')"));
-}
 
-TEST_F(ObjectImagesTest, IngestThenObjectsInfoRoundTrip) {
+TEST_P(ObjectImagesTest, IngestThenObjectsInfoRoundTrip) {
   auto photo = probed("/d/photo.jpg", "jpeg bytes", ImageInfo{640, 480, "jpeg"});
   auto icon = probed("/d/icon.png", "png bytes", ImageInfo{16, 32, "png"});
   auto text = probed("/d/notes.txt", "plain text", std::nullopt);
@@ -36,13 +39,13 @@ TEST_F(ObjectImagesTest, IngestThenObjectsInfoRoundTrip) {
   EXPECT_EQ((*infos)[2].image, (ImageInfo{640, 480, "jpeg"}));
   EXPECT_EQ(info(photo.hash).image, (ImageInfo{640, 480, "jpeg"}));
   // Probed and not an image is '' (known), not NULL (never probed).
-  EXPECT_EQ(raw_format(dir(), text.hash), "0");
-  EXPECT_EQ(raw_format(dir(), photo.hash), "4");
+  EXPECT_EQ(raw_format(text.hash), "0");
+  EXPECT_EQ(raw_format(photo.hash), "4");
 }
 
-TEST_F(ObjectImagesTest, UnprobedNewObjectIsNullAndReportedAsUnprobed) {
+TEST_P(ObjectImagesTest, UnprobedNewObjectIsNullAndReportedAsUnprobed) {
   ingest({file("/d/a.bin", "unprobed bytes")});
-  EXPECT_EQ(raw_format(dir(), core::md5_of("unprobed bytes")), "-1");
+  EXPECT_EQ(raw_format(core::md5_of("unprobed bytes")), "-1");
   auto known = store().known_paths_under("/d");
   ASSERT_OK(known);
   ASSERT_EQ(known->size(), 1u);
@@ -50,7 +53,7 @@ TEST_F(ObjectImagesTest, UnprobedNewObjectIsNullAndReportedAsUnprobed) {
   EXPECT_FALSE(info(core::md5_of("unprobed bytes")).image.has_value());
 }
 
-TEST_F(ObjectImagesTest, ProbedObjectsAreNotReportedAsUnprobed) {
+TEST_P(ObjectImagesTest, ProbedObjectsAreNotReportedAsUnprobed) {
   ingest({probed("/d/a.png", "a", ImageInfo{1, 1, "png"}), probed("/d/b.txt", "b", std::nullopt)});
   auto known = store().known_paths_under("/d");
   ASSERT_OK(known);
@@ -59,7 +62,7 @@ TEST_F(ObjectImagesTest, ProbedObjectsAreNotReportedAsUnprobed) {
   EXPECT_FALSE((*known)[1].image_unprobed);
 }
 
-TEST_F(ObjectImagesTest, IngestWithoutProbeKeepsTheRecordedImage) {
+TEST_P(ObjectImagesTest, IngestWithoutProbeKeepsTheRecordedImage) {
   auto photo = probed("/d/photo.jpg", "jpeg bytes", ImageInfo{640, 480, "jpeg"});
   ingest({photo});
   // A later run that only re-read the annotation (the data file unchanged).
@@ -69,22 +72,24 @@ TEST_F(ObjectImagesTest, IngestWithoutProbeKeepsTheRecordedImage) {
   EXPECT_EQ(got.image, (ImageInfo{640, 480, "jpeg"}));
 }
 
-TEST_F(ObjectImagesTest, ProbeOfAnExistingObjectReplacesItsAttributes) {
+TEST_P(ObjectImagesTest, ProbeOfAnExistingObjectReplacesItsAttributes) {
   auto first = file("/d/a.webp", "same bytes");
   ingest({first});
   ingest({probed("/d/a.webp", "same bytes", ImageInfo{10, 20, "webp"})});
   EXPECT_EQ(info(first.hash).image, (ImageInfo{10, 20, "webp"}));
   ingest({probed("/d/a.webp", "same bytes", std::nullopt)});
   EXPECT_FALSE(info(first.hash).image.has_value());
-  EXPECT_EQ(raw_format(dir(), first.hash), "0");
+  EXPECT_EQ(raw_format(first.hash), "0");
 }
 
-TEST_F(ObjectImagesTest, SameBytesAtTwoPathsInOneBatch) {
+TEST_P(ObjectImagesTest, SameBytesAtTwoPathsInOneBatch) {
   ingest({probed("/d/a.gif", "gif bytes", ImageInfo{5, 6, "gif"}), probed("/e/a.gif", "gif bytes", ImageInfo{5, 6, "gif"})});
   auto got = info(core::md5_of("gif bytes"));
   EXPECT_EQ(got.paths.size(), 2u);
   EXPECT_EQ(got.image, (ImageInfo{5, 6, "gif"}));
 }
+
+LDB_STORE_CONFORMANCE(ObjectImagesTest);
 
 }  // namespace
 }  // namespace ldb::store::testing

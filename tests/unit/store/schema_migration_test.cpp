@@ -6,6 +6,7 @@
 // its datasets; a version 3 database (the same plus the 2->3 step) gains the
 // second parent of merge commits; a version 4 database gains the (empty)
 // indexed_roots table of version 5 and keeps working.
+// SQLite only: the old databases are SQLite files written with the old DDL.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

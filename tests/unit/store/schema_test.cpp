@@ -1,5 +1,7 @@
 // Creating and opening instance stores: schema version, migrations policy,
 // and the errors for folders that are not (or not readable) instances.
+// SQLite only: these read and damage the database file and its meta table
+// directly (the factory's own behaviour is in factory_test.cpp).
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

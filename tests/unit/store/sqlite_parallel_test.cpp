@@ -1,6 +1,7 @@
 // Tests for store/sqlite_parallel.cpp (connections sharing one read snapshot)
 // and for SqliteStore::root_collection, which reads a large objects table in
-// two parts through it.
+// two parts through it. SQLite only: the snapshot sharing is how the SQLite
+// backend splits a read over threads.
 
 #include "store/sqlite_parallel.hpp"
 
@@ -49,7 +50,7 @@ class SharedSnapshotTest : public StoreTest {
   Database& db() { return static_cast<SqliteStore&>(store()).db(); }
 };
 
-TEST_F(SharedSnapshotTest, EveryConnectionSeesTheSnapshotOfTheMoment) {
+TEST_P(SharedSnapshotTest, EveryConnectionSeesTheSnapshotOfTheMoment) {
   ingest({file("/d/a.jpg", "a", R"({"v":1})")});
   auto shared = share_snapshot(db(), 2);
   ASSERT_OK(shared);
@@ -64,7 +65,7 @@ TEST_F(SharedSnapshotTest, EveryConnectionSeesTheSnapshotOfTheMoment) {
   EXPECT_EQ(count(db(), "meta"), seen + 1);  // a new read sees the commit
 }
 
-TEST_F(SharedSnapshotTest, NoFurtherConnectionsWhileAWriterIsAtWork) {
+TEST_P(SharedSnapshotTest, NoFurtherConnectionsWhileAWriterIsAtWork) {
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open_v2((dir() / k_database_file).c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
@@ -76,7 +77,7 @@ TEST_F(SharedSnapshotTest, NoFurtherConnectionsWhileAWriterIsAtWork) {
   sqlite3_close(writer);
 }
 
-TEST_F(SharedSnapshotTest, NoFurtherConnectionsInsideATransaction) {
+TEST_P(SharedSnapshotTest, NoFurtherConnectionsInsideATransaction) {
   // Other connections would not see this transaction's own writes.
   auto transaction = Transaction::begin(db());
   ASSERT_OK(transaction);
@@ -85,7 +86,7 @@ TEST_F(SharedSnapshotTest, NoFurtherConnectionsInsideATransaction) {
   EXPECT_TRUE(shared->readers.empty());
 }
 
-TEST_F(SharedSnapshotTest, RootCollectionOfALargeTableIsCompleteAndSorted) {
+TEST_P(SharedSnapshotTest, RootCollectionOfALargeTableIsCompleteAndSorted) {
   // Over 200000 objects: root_collection reads two id ranges on two threads.
   exec_elsewhere(dir(),
                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200500) "
@@ -111,6 +112,8 @@ TEST_F(SharedSnapshotTest, RootCollectionOfALargeTableIsCompleteAndSorted) {
   }
   EXPECT_EQ(i, root->size());
 }
+
+LDB_SQLITE_ONLY(SharedSnapshotTest);
 
 }  // namespace
 }  // namespace ldb::store::testing

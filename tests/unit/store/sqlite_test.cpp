@@ -1,6 +1,6 @@
-// The SQLite layer (src/store/sqlite.cpp): transactions, WAL readers, the
-// conflict error when another process holds the instance's write lock, and
-// read-only instances.
+// The SQLite layer (src/store/sqlite.cpp): transactions, WAL readers, and
+// read-only instances. What every backend must do when another process holds
+// the instance's write lock is in concurrency_test.cpp.
 
 #include <gtest/gtest.h>
 #include <grp.h>
@@ -22,82 +22,11 @@ namespace {
 using testing::file;
 using testing::StoreTest;
 
-// A raw connection that holds the instance's write lock (what another ldb
-// process in the middle of a command looks like).
-class WriteLockHolder {
- public:
-  explicit WriteLockHolder(const std::filesystem::path& instance) {
-    EXPECT_EQ(sqlite3_open((instance / k_database_file).c_str(), &m_db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(m_db);
-  }
-  ~WriteLockHolder() {
-    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_close(m_db);
-  }
-  WriteLockHolder(const WriteLockHolder&) = delete;
-  WriteLockHolder& operator=(const WriteLockHolder&) = delete;
+// The store tests that look at SQLite internals (the connection's transaction
+// state, the read-only error naming the database file).
+class SqliteStoreTest : public StoreTest {};
 
- private:
-  sqlite3* m_db = nullptr;
-};
-
-// Shortens a store's busy timeout so that the conflict tests stay fast; the
-// real 10 s timeout is covered by the slow-labelled store_busy_slow_test.
-void set_busy_timeout_ms(Store& store, int ms) {
-  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
-  ASSERT_NE(sqlite, nullptr);
-  sqlite3_busy_timeout(sqlite->db().handle(), ms);
-}
-
-void expect_conflict(const Status& st) {
-  ASSERT_FALSE(st.has_value());
-  EXPECT_EQ(st.error().code, ErrorCode::conflict) << st.error().message;
-  EXPECT_NE(st.error().message.find("busy"), std::string::npos) << st.error().message;
-  EXPECT_NE(st.error().hint.find("wait for the other command"), std::string::npos) << st.error().hint;
-}
-
-template <class T>
-Status as_status(const Result<T>& r) {
-  if (r) return {};
-  return std::unexpected(r.error());
-}
-
-TEST_F(StoreTest, WriteWhileAnotherConnectionHoldsTheLockIsConflict) {
-  auto second = open_sqlite_store(dir());
-  ASSERT_OK(second);
-  set_busy_timeout_ms(store(), 100);
-  set_busy_timeout_ms(**second, 100);
-  {
-    WriteLockHolder holder(dir());
-    Collection none;
-    expect_conflict(as_status(store().commit_dataset("cats", none, 0, "m", "a")));
-    expect_conflict(as_status((*second)->ingest(std::vector<IndexedFile>{file("/d/a.jpg", "a")}, {})));
-    expect_conflict(store().add_storage_location({"/data", false, {}}));
-    // WAL: readers are not blocked by the writer.
-    auto root = (*second)->root_collection();
-    ASSERT_OK(root);
-    EXPECT_TRUE(root->empty());
-  }
-  // Once the lock is released both stores write again, and see each other's writes.
-  ASSERT_OK(store().commit_dataset("cats", {}, 0, "m", "a"));
-  auto v = (*second)->commit_dataset("cats", {}, 1, "m2", "b");
-  ASSERT_OK(v);
-  EXPECT_EQ(v->version, 2u);
-  auto log = store().dataset_log("cats");
-  ASSERT_OK(log);
-  EXPECT_EQ(log->size(), 2u);
-}
-
-TEST_F(StoreTest, ConflictWaitsForTheBusyTimeout) {
-  set_busy_timeout_ms(store(), 300);
-  WriteLockHolder holder(dir());
-  auto start = std::chrono::steady_clock::now();
-  expect_conflict(store().add_storage_location({"/data", false, {}}));
-  auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(waited, std::chrono::milliseconds(250));
-}
-
-TEST_F(StoreTest, FailedWriteLeavesNoOpenTransaction) {
+TEST_P(SqliteStoreTest, FailedWriteLeavesNoOpenTransaction) {
   // After an error inside a write, the next write starts cleanly (the
   // Transaction destructor rolled back).
   ASSERT_OK(store().add_storage_location({"/data", false, {}}));
@@ -310,11 +239,11 @@ TEST(DatabaseTest, AWalWithChangesButNoShmInAReadOnlyFolderIsAClearError) {
   EXPECT_EQ(status, 0);
 }
 
-TEST_F(StoreTest, ReadOnlyStoreReadsAndRefusesWrites) {
+TEST_P(SqliteStoreTest, ReadOnlyStoreReadsAndRefusesWrites) {
   ASSERT_OK(store().add_storage_location({"/data", false, {}}));
   ASSERT_OK(store().commit_dataset("cats", {}, 0, "m", "a"));
   EXPECT_OK(store().check_writable());
-  auto reader = open_sqlite_store(dir(), Access::read_only);
+  auto reader = open_again({.access = Access::read_only});
   ASSERT_OK(reader);
   auto datasets = (*reader)->datasets();
   ASSERT_OK(datasets);
@@ -335,6 +264,8 @@ TEST_F(StoreTest, ReadOnlyStoreReadsAndRefusesWrites) {
   ASSERT_OK(log);
   EXPECT_EQ(log->size(), 1u);
 }
+
+LDB_SQLITE_ONLY(SqliteStoreTest);
 
 }  // namespace
 }  // namespace ldb::store

@@ -1,21 +1,55 @@
 #pragma once
-// Helpers for the store tests: a fixture with a fresh SQLite instance store in
-// a temporary folder, and builders for IndexedFile inputs.
+// Helpers for the store tests: the backends the conformance tests run against,
+// a fixture with a fresh instance store of one of them in a temporary folder,
+// and builders for IndexedFile inputs.
+//
+// The conformance tests are written once against the Store interface and the
+// factory (store/factory.hpp): TEST_P on StoreTest (or a fixture derived from
+// it), instantiated with LDB_STORE_CONFORMANCE(Fixture) for every backend in
+// store_backends_under_test(). A new backend adds one entry there. Tests of one
+// backend's internals instantiate with LDB_SQLITE_ONLY(Fixture) and say why.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "core/hash.hpp"
 #include "core/json.hpp"
+#include "store/factory.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
 
 namespace ldb::store::testing {
+
+// A backend the conformance tests run against, with what the tests need to
+// look behind the Store interface. SQL given to raw_int and raw_exec uses the
+// store's table and column names (store/schema.cpp), which every backend keeps.
+struct BackendUnderTest {
+  std::string name;  // the test name suffix: "sqlite"
+  // The config of a new instance in `dir` (an empty folder the test owns).
+  std::function<StoreConfig(const std::filesystem::path& dir)> config;
+  // One integer `sql` returns, read directly from the instance's tables (-1
+  // when the query fails): what a test checks is stored.
+  std::function<std::int64_t(const StoreConfig& config, const std::string& sql)> raw_int;
+  // Runs `sql` directly, as another process would (a commit behind the
+  // store's back); false when it fails.
+  std::function<bool(const StoreConfig& config, const std::string& sql)> raw_exec;
+  // Holds the instance's write lock until the returned handle is destroyed:
+  // what another ldb process in the middle of a command looks like.
+  std::function<std::shared_ptr<void>(const StoreConfig& config)> hold_write_lock;
+};
+
+inline void PrintTo(const BackendUnderTest& backend, std::ostream* out) { *out << backend.name; }
+
+// Every backend this build tests (store_backends_under_test.cpp).
+const std::vector<BackendUnderTest>& store_backends_under_test();
+const BackendUnderTest& sqlite_backend_under_test();
 
 // A data file whose content is `content` (hashed like the indexer would),
 // with an optional annotation given as any JSON text.
@@ -46,32 +80,30 @@ inline IndexedFile annotation_for(const Md5& hash, std::string_view annotation_j
   return f;
 }
 
-// Runs a one-value integer query through a separate raw connection (to check
-// what is stored without going through the Store interface).
-inline std::int64_t raw_int(const std::filesystem::path& instance, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::int64_t out = -1;
-  if (sqlite3_open_v2((instance / k_database_file).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-      out = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
-}
-
-class StoreTest : public ::testing::Test {
+// A fresh store of the backend GetParam() names, created through the factory.
+class StoreTest : public ::testing::TestWithParam<BackendUnderTest> {
  protected:
   void SetUp() override {
-    auto created = create_sqlite_store(m_dir.path());
+    m_config = GetParam().config(m_dir.path());
+    auto created = create_store(m_config);
     ASSERT_TRUE(created.has_value()) << ldb::testing::describe(created);
     m_store = std::move(*created);
   }
 
   Store& store() { return *m_store; }
   const std::filesystem::path& dir() const { return m_dir.path(); }
+  const StoreConfig& config() const { return m_config; }
+
+  // Another store on the same instance (as another process opens it).
+  Result<std::unique_ptr<Store>> open_again(StoreOptions options = {}) const {
+    StoreConfig other = m_config;
+    other.options = options;
+    return open_store(other);
+  }
+
+  std::int64_t raw_int(const std::string& sql) const { return GetParam().raw_int(m_config, sql); }
+  bool raw_exec(const std::string& sql) const { return GetParam().raw_exec(m_config, sql); }
+  std::shared_ptr<void> hold_write_lock() const { return GetParam().hold_write_lock(m_config); }
 
   // Ingests and asserts success.
   IngestResult ingest(std::vector<IndexedFile> files, IngestOptions options = {}) {
@@ -94,7 +126,19 @@ class StoreTest : public ::testing::Test {
   }
 
   ldb::testing::TempDir m_dir;
+  StoreConfig m_config;
   std::unique_ptr<Store> m_store;
 };
 
 }  // namespace ldb::store::testing
+
+// Runs the TEST_Ps of `Fixture` (StoreTest or derived from it) for every backend.
+#define LDB_STORE_CONFORMANCE(Fixture)                                                                   \
+  INSTANTIATE_TEST_SUITE_P(Backends, Fixture,                                                            \
+                           ::testing::ValuesIn(::ldb::store::testing::store_backends_under_test()),      \
+                           [](const auto& info) { return info.param.name; })
+
+// Runs the TEST_Ps of `Fixture` for SQLite only: for tests of SQLite internals.
+#define LDB_SQLITE_ONLY(Fixture)                                                                         \
+  INSTANTIATE_TEST_SUITE_P(Sqlite, Fixture, ::testing::Values(::ldb::store::testing::sqlite_backend_under_test()), \
+                           [](const auto& info) { return info.param.name; })

@@ -1,4 +1,5 @@
-// Ingest, objects, annotation versions and tags (src/store/sqlite_objects.cpp).
+// Conformance (every backend, store_test_support.hpp): ingest, objects, annotation versions
+// and tags (SQLite: src/store/sqlite_objects.cpp, sqlite_ingest.cpp).
 
 #include <gtest/gtest.h>
 
@@ -14,7 +15,6 @@ namespace {
 
 using testing::annotation_for;
 using testing::file;
-using testing::raw_int;
 using testing::StoreTest;
 
 std::string canonical(std::string_view json) {
@@ -25,7 +25,7 @@ std::string canonical(std::string_view json) {
 
 class IngestTest : public StoreTest {};
 
-TEST_F(IngestTest, NewObjectsWithAndWithoutAnnotations) {
+TEST_P(IngestTest, NewObjectsWithAndWithoutAnnotations) {
   auto result = ingest({file("/d/cat.jpg", "cat bytes", R"({"label":"cat"})"), file("/d/dog.jpg", "dog bytes")});
   EXPECT_EQ(result.new_objects, 2u);
   EXPECT_EQ(result.new_annotations, 1u);
@@ -48,7 +48,7 @@ TEST_F(IngestTest, NewObjectsWithAndWithoutAnnotations) {
   EXPECT_GE(cat.last_indexed, cat.first_indexed);
 }
 
-TEST_F(IngestTest, EmptyBatchIsANoOp) {
+TEST_P(IngestTest, EmptyBatchIsANoOp) {
   auto result = ingest({});
   EXPECT_EQ(result.new_objects, 0u);
   EXPECT_TRUE(result.refs.empty());
@@ -57,7 +57,7 @@ TEST_F(IngestTest, EmptyBatchIsANoOp) {
   EXPECT_TRUE(root->empty());
 }
 
-TEST_F(IngestTest, DuplicateObjectAtTwoPathsIsOneObject) {
+TEST_P(IngestTest, DuplicateObjectAtTwoPathsIsOneObject) {
   auto result = ingest({file("/d/b/copy.jpg", "same"), file("/d/a/orig.jpg", "same")});
   EXPECT_EQ(result.new_objects, 1u);
   ASSERT_EQ(result.refs.size(), 2u);
@@ -71,11 +71,11 @@ TEST_F(IngestTest, DuplicateObjectAtTwoPathsIsOneObject) {
   EXPECT_EQ(root->size(), 1u);
   auto same = info(core::md5_of("same"));
   EXPECT_EQ(same.paths, (std::vector<std::string>{"/d/a/orig.jpg", "/d/b/copy.jpg", "/e/third.jpg"}));
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM objects"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM paths"), 3);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM objects"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM paths"), 3);
 }
 
-TEST_F(IngestTest, AnnotationVersions) {
+TEST_P(IngestTest, AnnotationVersions) {
   const auto hash = core::md5_of("img");
   const auto a = R"({"label": "cat", "score": 1})";
   const auto a_reordered = R"({"score": 1, "label": "cat"})";
@@ -130,7 +130,7 @@ TEST_F(IngestTest, AnnotationVersions) {
   EXPECT_EQ(info(hash).current_version, 3u);
 }
 
-TEST_F(IngestTest, OldContentAtAnotherPathDoesNotChangeCurrent) {
+TEST_P(IngestTest, OldContentAtAnotherPathDoesNotChangeCurrent) {
   // The seed's input/output layout: the same image under input/ with {class}
   // and under output/ with {class, inference}. Re-reading input/ must not
   // make its older annotation current again.
@@ -143,7 +143,7 @@ TEST_F(IngestTest, OldContentAtAnotherPathDoesNotChangeCurrent) {
   EXPECT_EQ(info(hash).current_version, 2u);
 }
 
-TEST_F(IngestTest, NewCurrentAnnotationFromAnotherPathIsReported) {
+TEST_P(IngestTest, NewCurrentAnnotationFromAnotherPathIsReported) {
   const auto hash = core::md5_of("img");
   auto first = ingest({file("/s/a/1.jpg", "img", R"({"class":"cat"})")});
   EXPECT_TRUE(first.current_from_another_path.empty());  // a new object relabels nobody
@@ -174,7 +174,7 @@ TEST_F(IngestTest, NewCurrentAnnotationFromAnotherPathIsReported) {
   EXPECT_TRUE(named.current_from_another_path.empty());
 }
 
-TEST_F(IngestTest, VersionsWithinOneBatch) {
+TEST_P(IngestTest, VersionsWithinOneBatch) {
   const auto hash = core::md5_of("img");
   auto result = ingest({file("/d/1.jpg", "img", R"({"v":1})"), file("/d/2.jpg", "img", R"({"v":2})"),
                         file("/d/3.jpg", "img", R"({"v":1})")});
@@ -184,16 +184,16 @@ TEST_F(IngestTest, VersionsWithinOneBatch) {
   EXPECT_EQ(info(hash).current_version, 2u);
 }
 
-TEST_F(IngestTest, SameContentOnTwoObjectsIsStoredOnce) {
+TEST_P(IngestTest, SameContentOnTwoObjectsIsStoredOnce) {
   auto result = ingest({file("/d/x.jpg", "x", R"({"label":"cat"})"), file("/d/y.jpg", "y", R"({"label":"cat"})")});
   EXPECT_EQ(result.new_annotations, 2u);  // a version for each object
   EXPECT_EQ(result.refs[0].annotation_version, 1u);
   EXPECT_EQ(result.refs[1].annotation_version, 1u);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM annotation_contents"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM annotation_versions"), 2);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM annotation_contents"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM annotation_versions"), 2);
 }
 
-TEST_F(IngestTest, AnnotationOnlyForKnownObject) {
+TEST_P(IngestTest, AnnotationOnlyForKnownObject) {
   const auto hash = core::md5_of("img");
   ingest({file("/d/img.jpg", "img", R"({"label":"cat"})")});
   auto result = ingest({annotation_for(hash, R"({"label":"tiger"})")});
@@ -204,10 +204,10 @@ TEST_F(IngestTest, AnnotationOnlyForKnownObject) {
   EXPECT_EQ(object.current_version, 2u);
   EXPECT_EQ(object.paths, std::vector<std::string>{"/d/img.jpg"});  // no path recorded for ""
   EXPECT_EQ(annotation(hash, 2), R"({"label":"tiger"})");
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM paths WHERE path = ''"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM paths WHERE path = ''"), 0);
 }
 
-TEST_F(IngestTest, AnnotationOnlyForUnknownObjectFailsWithoutPartialState) {
+TEST_P(IngestTest, AnnotationOnlyForUnknownObjectFailsWithoutPartialState) {
   ingest({file("/d/known.jpg", "known", R"({"v":1})")});
   const auto unknown = core::md5_of("never indexed");
   std::vector<IndexedFile> batch{file("/d/new.jpg", "new bytes", R"({"v":1})"),
@@ -228,12 +228,12 @@ TEST_F(IngestTest, AnnotationOnlyForUnknownObjectFailsWithoutPartialState) {
   ASSERT_EQ(paths->size(), 1u);
   EXPECT_EQ(paths->front().path, "/d/known.jpg");
   EXPECT_EQ(info(core::md5_of("known")).versions.size(), 1u);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM annotation_contents"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM annotation_contents"), 1);
   // And the store still works.
   ingest({file("/d/new.jpg", "new bytes")});
 }
 
-TEST_F(IngestTest, MergeUpdatesTopLevelKeys) {
+TEST_P(IngestTest, MergeUpdatesTopLevelKeys) {
   const auto hash = core::md5_of("img");
   ingest({file("/d/img.jpg", "img", R"({"a":1,"b":{"x":1},"keep":true})")});
   IngestOptions merge{AnnotationUpdate::merge, {}};
@@ -248,7 +248,7 @@ TEST_F(IngestTest, MergeUpdatesTopLevelKeys) {
   EXPECT_EQ(again.refs[0], (ObjectRef{hash, 2}));
 }
 
-TEST_F(IngestTest, MergeWithNonObjectReplaces) {
+TEST_P(IngestTest, MergeWithNonObjectReplaces) {
   const auto hash = core::md5_of("img");
   ingest({file("/d/img.jpg", "img", R"({"a":1})")});
   IngestOptions merge{AnnotationUpdate::merge, {}};
@@ -256,7 +256,7 @@ TEST_F(IngestTest, MergeWithNonObjectReplaces) {
   EXPECT_EQ(annotation(hash, result.refs[0].annotation_version), "[1,2]");
 }
 
-TEST_F(IngestTest, MergeWithoutCurrentAnnotationStoresTheUpdate) {
+TEST_P(IngestTest, MergeWithoutCurrentAnnotationStoresTheUpdate) {
   const auto hash = core::md5_of("img");
   ingest({file("/d/img.jpg", "img")});
   IngestOptions merge{AnnotationUpdate::merge, {}};
@@ -265,23 +265,23 @@ TEST_F(IngestTest, MergeWithoutCurrentAnnotationStoresTheUpdate) {
   EXPECT_EQ(annotation(hash, 1), R"({"b":2})");
 }
 
-TEST_F(IngestTest, ReplaceIsTheDefault) {
+TEST_P(IngestTest, ReplaceIsTheDefault) {
   const auto hash = core::md5_of("img");
   ingest({file("/d/img.jpg", "img", R"({"a":1})")});
   ingest({file("/d/img.jpg", "img", R"({"b":2})")});
   EXPECT_EQ(annotation(hash, 2), R"({"b":2})");
 }
 
-TEST_F(IngestTest, AddTags) {
+TEST_P(IngestTest, AddTags) {
   IngestOptions options{AnnotationUpdate::replace, {"train", "batch-1"}};
   ingest({file("/d/1.jpg", "one"), file("/d/2.jpg", "two")}, options);
   ingest({file("/d/1.jpg", "one")}, options);  // tagging twice is harmless
   EXPECT_EQ(info(core::md5_of("one")).tags, (std::vector<std::string>{"batch-1", "train"}));
   EXPECT_EQ(info(core::md5_of("two")).tags, (std::vector<std::string>{"batch-1", "train"}));
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM tags"), 4);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM tags"), 4);
 }
 
-TEST_F(IngestTest, PathNowHoldingOtherContentMovesToTheNewObject) {
+TEST_P(IngestTest, PathNowHoldingOtherContentMovesToTheNewObject) {
   ingest({file("/d/img.jpg", "old content")});
   ingest({file("/d/img.jpg", "new content")});
   auto known = store().known_paths_under("/d/img.jpg");
@@ -312,7 +312,7 @@ class KnownPathsTest : public StoreTest {
   }
 };
 
-TEST_F(KnownPathsTest, FolderPrefixIsComponentWise) {
+TEST_P(KnownPathsTest, FolderPrefixIsComponentWise) {
   const std::vector<std::string> expected{"/a/b", "/a/b/x.jpg", "/a/b/y/z.jpg"};
   EXPECT_EQ(paths_under("/a/b"), expected);
   EXPECT_EQ(paths_under("/a/b/"), expected);
@@ -320,14 +320,14 @@ TEST_F(KnownPathsTest, FolderPrefixIsComponentWise) {
   EXPECT_EQ(paths_under("/a/bc"), std::vector<std::string>{"/a/bc/x.jpg"});
 }
 
-TEST_F(KnownPathsTest, SingleFileAndRootAndNothing) {
+TEST_P(KnownPathsTest, SingleFileAndRootAndNothing) {
   EXPECT_EQ(paths_under("/a/b/x.jpg"), std::vector<std::string>{"/a/b/x.jpg"});
   EXPECT_EQ(paths_under("/").size(), 7u);
   EXPECT_TRUE(paths_under("/nothing/here").empty());
   EXPECT_TRUE(paths_under("/a/b/x").empty());  // "/a/b/x.jpg" is not below "/a/b/x"
 }
 
-TEST_F(KnownPathsTest, SortedWithAllFields) {
+TEST_P(KnownPathsTest, SortedWithAllFields) {
   auto all = paths_under("/");
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
   auto known = store().known_paths_under("/a/b/x.jpg");
@@ -348,7 +348,7 @@ TEST_F(KnownPathsTest, SortedWithAllFields) {
   EXPECT_EQ(plain->front().annotation_version, 0u);
 }
 
-TEST_F(StoreTest, KnownPathsUnderUrlPrefix) {
+TEST_P(StoreTest, KnownPathsUnderUrlPrefix) {
   ingest({file("s3://bucket/a/1.jpg", "1"), file("s3://bucket/ab/2.jpg", "2"), file("s3://other/3.jpg", "3")});
   auto known = store().known_paths_under("s3://bucket/a");
   ASSERT_OK(known);
@@ -372,7 +372,7 @@ class ObjectQueryTest : public StoreTest {
   std::vector<Md5> m_hashes;
 };
 
-TEST_F(ObjectQueryTest, ObjectsWithPrefix) {
+TEST_P(ObjectQueryTest, ObjectsWithPrefix) {
   const auto target = m_hashes[17].hex();
   for (std::size_t length : {1u, 4u, 8u, 31u, 32u}) {
     auto prefix = target.substr(0, length);
@@ -392,7 +392,7 @@ TEST_F(ObjectQueryTest, ObjectsWithPrefix) {
   EXPECT_NE(std::find(found_upper->begin(), found_upper->end(), m_hashes[17]), found_upper->end());
 }
 
-TEST_F(ObjectQueryTest, ObjectsWithPrefixLimitAndEmptyPrefix) {
+TEST_P(ObjectQueryTest, ObjectsWithPrefixLimitAndEmptyPrefix) {
   auto all = store().objects_with_prefix("", 1000);
   ASSERT_OK(all);
   EXPECT_EQ(*all, m_hashes);
@@ -409,13 +409,13 @@ TEST_F(ObjectQueryTest, ObjectsWithPrefixLimitAndEmptyPrefix) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(ObjectQueryTest, ObjectsWithNonHexPrefixIsInvalid) {
+TEST_P(ObjectQueryTest, ObjectsWithNonHexPrefixIsInvalid) {
   auto bad = store().objects_with_prefix("xyz", 10);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::invalid_argument);
 }
 
-TEST_F(ObjectQueryTest, RootCollectionIsSortedByHash) {
+TEST_P(ObjectQueryTest, RootCollectionIsSortedByHash) {
   auto root = store().root_collection();
   ASSERT_OK(root);
   ASSERT_EQ(root->size(), m_hashes.size());
@@ -425,7 +425,7 @@ TEST_F(ObjectQueryTest, RootCollectionIsSortedByHash) {
   }
 }
 
-TEST_F(StoreTest, CurrentVersions) {
+TEST_P(StoreTest, CurrentVersions) {
   ingest({file("/d/a.jpg", "a", R"({"v":1})"), file("/d/b.jpg", "b")});
   ingest({file("/d/a.jpg", "a", R"({"v":2})")});
   std::vector<Md5> hashes{core::md5_of("b"), core::md5_of("a")};
@@ -439,7 +439,7 @@ TEST_F(StoreTest, CurrentVersions) {
   EXPECT_NE(missing.error().message.find(core::md5_of("unknown").hex()), std::string::npos);
 }
 
-TEST_F(StoreTest, AnnotationsAndHashes) {
+TEST_P(StoreTest, AnnotationsAndHashes) {
   const auto a = core::md5_of("a");
   const auto b = core::md5_of("b");
   ingest({file("/d/a.jpg", "a", R"({"z":1,"y":2})"), file("/d/b.jpg", "b")});
@@ -458,7 +458,7 @@ TEST_F(StoreTest, AnnotationsAndHashes) {
   EXPECT_EQ((*hashes)[4], Md5{});
 }
 
-TEST_F(StoreTest, ObjectsInfo) {
+TEST_P(StoreTest, ObjectsInfo) {
   IngestOptions tagged{AnnotationUpdate::replace, {"t2", "t1"}};
   ingest({file("/d/z.jpg", "same", R"({"v":1})"), file("/d/a.jpg", "same", R"({"v":2})"), file("/d/o.jpg", "other")},
          tagged);
@@ -484,7 +484,7 @@ TEST_F(StoreTest, ObjectsInfo) {
   EXPECT_GT(same.versions[1].indexed_at, 0);
 }
 
-TEST_F(StoreTest, ObjectInfoUnknownIsNotFound) {
+TEST_P(StoreTest, ObjectInfoUnknownIsNotFound) {
   ingest({file("/d/a.jpg", "a")});
   const auto unknown = core::md5_of("unknown");
   auto missing = store().object_info(unknown);
@@ -496,7 +496,7 @@ TEST_F(StoreTest, ObjectInfoUnknownIsNotFound) {
   EXPECT_FALSE(store().objects_info(hashes).has_value());
 }
 
-TEST_F(StoreTest, UpdateTags) {
+TEST_P(StoreTest, UpdateTags) {
   ingest({file("/d/a.jpg", "a"), file("/d/b.jpg", "b")});
   const auto a = core::md5_of("a");
   const auto b = core::md5_of("b");
@@ -520,7 +520,7 @@ TEST_F(StoreTest, UpdateTags) {
   EXPECT_EQ(info(b).tags, (std::vector<std::string>{"x", "y"}));
 }
 
-TEST_F(StoreTest, UpdateTagsUnknownObjectChangesNothing) {
+TEST_P(StoreTest, UpdateTagsUnknownObjectChangesNothing) {
   ingest({file("/d/a.jpg", "a")});
   std::vector<Md5> hashes{core::md5_of("a"), core::md5_of("unknown")};
   std::vector<std::string> add{"x"};
@@ -529,6 +529,10 @@ TEST_F(StoreTest, UpdateTagsUnknownObjectChangesNothing) {
   EXPECT_EQ(changed.error().code, ErrorCode::not_found);
   EXPECT_TRUE(info(core::md5_of("a")).tags.empty());  // rolled back
 }
+
+LDB_STORE_CONFORMANCE(IngestTest);
+LDB_STORE_CONFORMANCE(KnownPathsTest);
+LDB_STORE_CONFORMANCE(ObjectQueryTest);
 
 }  // namespace
 }  // namespace ldb::store

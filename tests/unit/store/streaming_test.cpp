@@ -1,7 +1,8 @@
-// Tests for the streaming store reads and writes: Store::scan_annotations
-// (store/sqlite_annotation_cursor.cpp, both the lookup and the scan mode) and
-// Store::begin_ingest (store/sqlite_ingest.cpp, an ingest in batches that lands
-// whole or not at all).
+// Conformance (every backend, store_test_support.hpp): the streaming store reads and
+// writes: Store::scan_annotations (SQLite: store/sqlite_annotation_cursor.cpp,
+// both the lookup and the scan mode) and Store::begin_ingest (SQLite:
+// store/sqlite_ingest.cpp, an ingest in batches that lands whole or not at
+// all). SqliteScanTest covers how SQLite splits a scan into parts.
 
 #include <gtest/gtest.h>
 
@@ -36,7 +37,7 @@ std::map<std::uint32_t, std::string> drain(AnnotationCursor& cursor, std::size_t
   return rows;
 }
 
-TEST_F(StoreTest, ScanAnnotationsLooksUpSmallSelections) {
+TEST_P(StoreTest, ScanAnnotationsLooksUpSmallSelections) {
   const auto a = core::md5_of("a");
   const auto b = core::md5_of("b");
   ingest({file("/d/a.jpg", "a", R"({"z":1,"y":2})"), file("/d/b.jpg", "b")});
@@ -104,7 +105,7 @@ void expect_fixture_rows(const std::vector<ObjectRef>& refs, const std::map<std:
 }
 };
 
-TEST_F(ScanTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
+TEST_P(ScanTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
   auto refs = ingest_scan_fixture();
   auto cursors = store().scan_annotations(refs, 1);
   ASSERT_OK(cursors);
@@ -112,17 +113,17 @@ TEST_F(ScanTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
   expect_fixture_rows(refs, drain_all(*cursors));
 }
 
-TEST_F(ScanTest, ScanAnnotationsSplitsIntoPartsThatShareOneSnapshot) {
+// How SQLite splits a scan: into as many parts as asked when no writer is at
+// work, one part while one is (the Store contract allows 1..parts).
+class SqliteScanTest : public ScanTest {};
+
+TEST_P(SqliteScanTest, ScanAnnotationsSplitsIntoPartsThatShareOneSnapshot) {
   auto refs = ingest_scan_fixture();
   auto cursors = store().scan_annotations(refs, 3);
   ASSERT_OK(cursors);
   ASSERT_EQ(cursors->size(), 3u);
   // A commit after the scan began is not seen by any part.
-  sqlite3* writer = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((dir() / k_database_file).c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(writer, R"(UPDATE annotation_contents SET json = '"changed"')", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(writer);
+  EXPECT_TRUE(raw_exec(R"(UPDATE annotation_contents SET json = '"changed"')"));
   // Parts are read on different threads at once.
   std::vector<std::map<std::uint32_t, std::string>> parts(cursors->size());
   std::vector<std::thread> threads;
@@ -141,17 +142,13 @@ TEST_F(ScanTest, ScanAnnotationsSplitsIntoPartsThatShareOneSnapshot) {
   EXPECT_EQ(rows.at(0), R"({"i":20099})");
 }
 
-TEST_F(ScanTest, ScanAnnotationsStaysOnePartWhileAWriterHoldsTheLock) {
+TEST_P(SqliteScanTest, ScanAnnotationsStaysOnePartWhileAWriterHoldsTheLock) {
   auto refs = ingest_scan_fixture();
-  sqlite3* writer = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((dir() / k_database_file).c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto writer = hold_write_lock();
   auto cursors = store().scan_annotations(refs, 2);
   ASSERT_OK(cursors);
   EXPECT_EQ(cursors->size(), 1u);
   expect_fixture_rows(refs, drain_all(*cursors));
-  sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(writer);
 }
 
 TEST(AnnotationBatchTest, RemoveUnplacedKeepsTheOtherRowsInOrder) {
@@ -179,7 +176,7 @@ TEST(AnnotationBatchTest, RemoveUnplacedKeepsTheOtherRowsInOrder) {
   EXPECT_EQ(batch.size(), 0u);
 }
 
-TEST_F(StoreTest, IngestSessionCommitsAllBatchesAsOne) {
+TEST_P(StoreTest, IngestSessionCommitsAllBatchesAsOne) {
   auto session = store().begin_ingest({});
   ASSERT_OK(session);
   std::vector<IndexedFile> first{file("/d/a.jpg", "a", R"({"v":1})"), file("/d/b.jpg", "b")};
@@ -197,24 +194,24 @@ TEST_F(StoreTest, IngestSessionCommitsAllBatchesAsOne) {
                                                   {core::md5_of("a"), 2},
                                                   {core::md5_of("d"), 1}}));
   EXPECT_EQ(info(core::md5_of("a")).current_version, 2u);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM paths"), 4);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM paths"), 4);
 }
 
-TEST_F(StoreTest, IngestSessionNotCommittedLeavesNothing) {
+TEST_P(StoreTest, IngestSessionNotCommittedLeavesNothing) {
   {
     auto session = store().begin_ingest({});
     ASSERT_OK(session);
     std::vector<IndexedFile> files{file("/d/a.jpg", "a", R"({"v":1})")};
     ASSERT_OK((*session)->add(files));
   }
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM objects"), 0);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM annotation_contents"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM objects"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM annotation_contents"), 0);
   // The store is usable afterwards (the transaction was rolled back).
   ingest({file("/d/b.jpg", "b")});
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM objects"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM objects"), 1);
 }
 
-TEST_F(StoreTest, IngestSessionErrorDiscardsEarlierBatches) {
+TEST_P(StoreTest, IngestSessionErrorDiscardsEarlierBatches) {
   auto session = store().begin_ingest({});
   ASSERT_OK(session);
   std::vector<IndexedFile> good{file("/d/a.jpg", "a", R"({"v":1})")};
@@ -226,8 +223,11 @@ TEST_F(StoreTest, IngestSessionErrorDiscardsEarlierBatches) {
   EXPECT_EQ(added.error().code, ErrorCode::not_found);
   EXPECT_FALSE((*session)->commit().has_value());
   session->reset();
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM objects"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM objects"), 0);
 }
+
+LDB_STORE_CONFORMANCE(ScanTest);
+LDB_SQLITE_ONLY(SqliteScanTest);
 
 }  // namespace
 }  // namespace ldb::store::testing

@@ -1,4 +1,5 @@
-// Unindexing objects and replacing storage locations (src/store/sqlite_remove.cpp,
+// Conformance (every backend, store_test_support.hpp): unindexing objects and replacing
+// storage locations (SQLite: src/store/sqlite_remove.cpp,
 // SqliteStore::put_storage_location).
 
 #include <gtest/gtest.h>
@@ -12,7 +13,6 @@ namespace ldb::store {
 namespace {
 
 using testing::file;
-using testing::raw_int;
 using testing::StoreTest;
 
 class RemoveTest : public StoreTest {
@@ -27,12 +27,12 @@ class RemoveTest : public StoreTest {
     std::vector<std::string> tags{"t"};
     ASSERT_OK(store().update_tags(all, tags, {}));
   }
-  std::int64_t count(const std::string& table) { return raw_int(dir(), "SELECT COUNT(*) FROM " + table); }
+  std::int64_t count(const std::string& table) { return raw_int("SELECT COUNT(*) FROM " + table); }
 
   Md5 m_a = core::md5_of("a"), m_b = core::md5_of("b"), m_c = core::md5_of("c");
 };
 
-TEST_F(RemoveTest, RemovesObjectsWithPathsVersionsTagsAndOrphanContents) {
+TEST_P(RemoveTest, RemovesObjectsWithPathsVersionsTagsAndOrphanContents) {
   ASSERT_EQ(count("annotation_contents"), 3);
   std::vector<Md5> gone{m_a, m_c};
   auto outcome = store().remove_objects(gone);
@@ -51,7 +51,7 @@ TEST_F(RemoveTest, RemovesObjectsWithPathsVersionsTagsAndOrphanContents) {
   EXPECT_EQ(*root, (Collection{{m_b, 1}}));
 }
 
-TEST_F(RemoveTest, RefusesObjectsHeldBySavedVersionsAndChangesNothing) {
+TEST_P(RemoveTest, RefusesObjectsHeldBySavedVersionsAndChangesNothing) {
   ASSERT_OK(store().commit_dataset("zoo", Collection{{m_c, 2}}, 0, "", "me"));
   Collection both{{m_a, 1}, {m_c, 1}};
   std::sort(both.begin(), both.end());
@@ -71,7 +71,7 @@ TEST_F(RemoveTest, RefusesObjectsHeldBySavedVersionsAndChangesNothing) {
   EXPECT_EQ(count("tags"), 3);
 }
 
-TEST_F(RemoveTest, UnknownObjectRemovesNothing) {
+TEST_P(RemoveTest, UnknownObjectRemovesNothing) {
   std::vector<Md5> gone{m_a, core::md5_of("never indexed")};
   auto outcome = store().remove_objects(gone);
   ASSERT_FALSE(outcome.has_value());
@@ -79,7 +79,7 @@ TEST_F(RemoveTest, UnknownObjectRemovesNothing) {
   EXPECT_EQ(count("objects"), 3);
 }
 
-TEST_F(StoreTest, PutStorageLocationReplacesNestedAndMovesReadAdd) {
+TEST_P(StoreTest, PutStorageLocationReplacesNestedAndMovesReadAdd) {
   ASSERT_OK(store().add_storage_location({"/data/a", true, {}}));
   ASSERT_OK(store().add_storage_location({"/data/b", false, {}}));
   ASSERT_OK(store().add_storage_location({"/other", false, {}}));
@@ -106,6 +106,8 @@ TEST_F(StoreTest, PutStorageLocationReplacesNestedAndMovesReadAdd) {
   EXPECT_EQ(failed.error().code, ErrorCode::not_found);
   EXPECT_EQ(store().storage_locations()->size(), 2u);
 }
+
+LDB_STORE_CONFORMANCE(RemoveTest);
 
 }  // namespace
 }  // namespace ldb::store

@@ -1,5 +1,5 @@
-// Transform sets of dataset versions (src/store/sqlite_transforms.cpp and
-// src/store/transform_assignments.cpp).
+// Conformance (every backend, store_test_support.hpp): transform sets of dataset versions
+// (SQLite: src/store/sqlite_transforms.cpp; src/store/transform_assignments.cpp).
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,6 @@ namespace ldb::store {
 namespace {
 
 using testing::file;
-using testing::raw_int;
 using testing::StoreTest;
 
 const std::string k_rotate = R"(["rotate","90"])";
@@ -32,18 +31,18 @@ class TransformStoreTest : public StoreTest {
   Collection m_members;
 };
 
-TEST_F(TransformStoreTest, PlainCommitRecordsNoTransforms) {
+TEST_P(TransformStoreTest, PlainCommitRecordsNoTransforms) {
   auto v = store().commit_dataset("cats", m_members, 0, "m", "alice");
   ASSERT_OK(v);
   EXPECT_EQ(v->transforms_hash, Md5{});
   auto back = store().dataset_version("cats", 1);
   ASSERT_OK(back);
   EXPECT_EQ(back->transforms_hash, Md5{});
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM dataset_versions WHERE transforms_hash IS NULL"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM transform_assignments"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM dataset_versions WHERE transforms_hash IS NULL"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM transform_assignments"), 0);
 }
 
-TEST_F(TransformStoreTest, TransformSetsRoundTripThroughACommit) {
+TEST_P(TransformStoreTest, TransformSetsRoundTripThroughACommit) {
   TransformAssignments transforms{{m_members[0].hash, {k_rotate, k_self}}, {m_members[2].hash, {k_blur}}};
   auto v = store().commit_dataset_with_transforms("cats", m_members, transforms, 0, "m", "alice");
   ASSERT_OK(v);
@@ -58,19 +57,19 @@ TEST_F(TransformStoreTest, TransformSetsRoundTripThroughACommit) {
   auto members = store().collection(latest->collection_hash);
   ASSERT_OK(members);
   EXPECT_EQ(*members, m_members);
-  EXPECT_EQ(raw_int(dir(), "SELECT LENGTH(members) FROM collections"), 60);
+  EXPECT_EQ(raw_int("SELECT LENGTH(members) FROM collections"), 60);
 }
 
-TEST_F(TransformStoreTest, SetsAndAssignmentsAreStoredOnce) {
+TEST_P(TransformStoreTest, SetsAndAssignmentsAreStoredOnce) {
   TransformAssignments transforms{{m_members[0].hash, {k_rotate, k_self}}, {m_members[1].hash, {k_rotate, k_self}}};
   ASSERT_OK(store().commit_dataset_with_transforms("cats", m_members, transforms, 0, "m", "alice"));
   ASSERT_OK(store().commit_dataset_with_transforms("dogs", m_members, transforms, 0, "m", "alice"));
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM transform_sets"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM transform_assignments"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT LENGTH(members) FROM transform_assignments"), 40);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM transform_sets"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM transform_assignments"), 1);
+  EXPECT_EQ(raw_int("SELECT LENGTH(members) FROM transform_assignments"), 40);
 }
 
-TEST_F(TransformStoreTest, OnlyTheTransformSetChangingMakesANewHash) {
+TEST_P(TransformStoreTest, OnlyTheTransformSetChangingMakesANewHash) {
   TransformAssignments one{{m_members[0].hash, {k_rotate}}};
   TransformAssignments other{{m_members[0].hash, {k_blur}}};
   auto v1 = store().commit_dataset_with_transforms("cats", m_members, one, 0, "m", "alice");
@@ -81,7 +80,7 @@ TEST_F(TransformStoreTest, OnlyTheTransformSetChangingMakesANewHash) {
   EXPECT_NE(v1->transforms_hash, v2->transforms_hash);
 }
 
-TEST_F(TransformStoreTest, InvalidAssignmentsAreRefusedAndNothingLands) {
+TEST_P(TransformStoreTest, InvalidAssignmentsAreRefusedAndNothingLands) {
   Md5 stranger = core::md5_of("not a member");
   for (const auto& bad : {TransformAssignments{{stranger, {k_rotate}}},
                           TransformAssignments{{m_members[0].hash, {k_self}}},
@@ -93,23 +92,23 @@ TEST_F(TransformStoreTest, InvalidAssignmentsAreRefusedAndNothingLands) {
     ASSERT_FALSE(v.has_value());
     EXPECT_EQ(v.error().code, ErrorCode::invalid_argument) << v.error().message;
   }
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM dataset_versions"), 0);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM transform_sets"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM dataset_versions"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM transform_sets"), 0);
 }
 
-TEST_F(TransformStoreTest, DeletingTheLastHolderCollectsTheAssignments) {
+TEST_P(TransformStoreTest, DeletingTheLastHolderCollectsTheAssignments) {
   TransformAssignments transforms{{m_members[0].hash, {k_rotate}}};
   ASSERT_OK(store().commit_dataset_with_transforms("cats", m_members, transforms, 0, "m", "alice"));
   auto kept = store().commit_dataset_with_transforms("dogs", m_members, transforms, 0, "m", "alice");
   ASSERT_OK(kept);
   ASSERT_OK(store().delete_dataset("cats"));
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM transform_assignments"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM transform_assignments"), 1);
   ASSERT_OK(store().transform_assignments(kept->transforms_hash));
   ASSERT_OK(store().delete_dataset("dogs"));
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM transform_assignments"), 0);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM transform_assignments"), 0);
 }
 
-TEST_F(TransformStoreTest, MissingAssignmentsAreCorruption) {
+TEST_P(TransformStoreTest, MissingAssignmentsAreCorruption) {
   auto missing = store().transform_assignments(core::md5_of("nothing"));
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, ErrorCode::corruption);
@@ -125,6 +124,8 @@ TEST(TransformAssignmentsTest, CanonicalTextNamesObjectsAndCommands) {
   EXPECT_EQ(transform_assignments_hash({}), Md5{});
   EXPECT_EQ(transform_assignments_hash(transforms), core::md5_of(serialize_transform_assignments(transforms)));
 }
+
+LDB_STORE_CONFORMANCE(TransformStoreTest);
 
 }  // namespace
 }  // namespace ldb::store

@@ -1,3 +1,4 @@
+// Conformance (every backend, store_test_support.hpp): 
 // indexed_roots: recorded and forgotten by ingest (IngestOptions::
 // remember_roots, forget_roots) in the ingest's own transaction, listed by
 // indexed_roots(), and looked up by covering_root (longest component-wise
@@ -10,7 +11,6 @@
 namespace ldb::store {
 namespace {
 
-using testing::raw_int;
 using testing::StoreTest;
 
 class IndexedRootsTest : public StoreTest {
@@ -36,12 +36,12 @@ class IndexedRootsTest : public StoreTest {
   }
 };
 
-TEST_F(IndexedRootsTest, NothingRememberedAnswersNone) {
+TEST_P(IndexedRootsTest, NothingRememberedAnswersNone) {
   EXPECT_TRUE(roots().empty());
   EXPECT_EQ(root_of("/data/bag/1.png"), std::nullopt);
 }
 
-TEST_F(IndexedRootsTest, PathsAtAndBelowTheRootAreCoveredOthersNot) {
+TEST_P(IndexedRootsTest, PathsAtAndBelowTheRootAreCoveredOthersNot) {
   IndexedRoot data{"/data", "tensorflow-inferred", {{"label-key", "meta.class"}, {"base-label", "none"}}};
   update({data}, {}, {testing::file("/data/bag/1.png", "one", R"({"meta":{"class":"bag"}})", "")});
   EXPECT_EQ(roots(), std::vector<IndexedRoot>{data});  // parameters round-trip in order
@@ -53,7 +53,7 @@ TEST_F(IndexedRootsTest, PathsAtAndBelowTheRootAreCoveredOthersNot) {
   EXPECT_EQ(root_of("/"), std::nullopt);
 }
 
-TEST_F(IndexedRootsTest, LongestPrefixWins) {
+TEST_P(IndexedRootsTest, LongestPrefixWins) {
   IndexedRoot outer{"/data", "tensorflow-inferred", {}};
   IndexedRoot inner{"/data/coco", "coco", {}};
   update({inner});
@@ -65,7 +65,7 @@ TEST_F(IndexedRootsTest, LongestPrefixWins) {
   EXPECT_EQ(root_of("/data/bag/1.png"), outer);
 }
 
-TEST_F(IndexedRootsTest, ForgetDeletesExactPrefixesThenRememberReplaces) {
+TEST_P(IndexedRootsTest, ForgetDeletesExactPrefixesThenRememberReplaces) {
   update({IndexedRoot{"/data/bag", "bare-pairs", {}}, IndexedRoot{"/data/coat", "strict-pairs", {}},
           IndexedRoot{"/data2", "coco", {}}});
   IndexedRoot data{"/data", "tensorflow-inferred", {}};
@@ -74,10 +74,10 @@ TEST_F(IndexedRootsTest, ForgetDeletesExactPrefixesThenRememberReplaces) {
   IndexedRoot again{"/data", "bare-pairs", {{"k", "v"}}};
   update({again});
   EXPECT_EQ(root_of("/data/bag"), again);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM indexed_roots"), 2);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM indexed_roots"), 2);
 }
 
-TEST_F(IndexedRootsTest, UrlPrefixesAndTheFileSystemRoot) {
+TEST_P(IndexedRootsTest, UrlPrefixesAndTheFileSystemRoot) {
   IndexedRoot bucket{"s3://bucket/set", "yolo", {}};
   IndexedRoot everything{"/", "bare-pairs", {}};
   update({bucket, everything});
@@ -86,7 +86,7 @@ TEST_F(IndexedRootsTest, UrlPrefixesAndTheFileSystemRoot) {
   EXPECT_EQ(root_of("/any/where.png"), everything);
 }
 
-TEST_F(IndexedRootsTest, AFailedIngestChangesNoRoot) {
+TEST_P(IndexedRootsTest, AFailedIngestChangesNoRoot) {
   update({IndexedRoot{"/old", "voc", {}}});
   IngestOptions options;
   options.remember_roots = {IndexedRoot{"/data", "coco", {}}};
@@ -97,7 +97,7 @@ TEST_F(IndexedRootsTest, AFailedIngestChangesNoRoot) {
   EXPECT_EQ(roots(), (std::vector<IndexedRoot>{IndexedRoot{"/old", "voc", {}}}));
 }
 
-TEST_F(IndexedRootsTest, ASessionWritesRootsAtCommitOnly) {
+TEST_P(IndexedRootsTest, ASessionWritesRootsAtCommitOnly) {
   IngestOptions options;
   options.remember_roots = {IndexedRoot{"/data", "voc", {}}};
   {
@@ -120,6 +120,8 @@ TEST(CoveringRootTest, PointsIntoTheListOrIsNull) {
   EXPECT_EQ(covering_root(list, "/b"), nullptr);
   EXPECT_EQ(covering_root({}, "/a"), nullptr);
 }
+
+LDB_STORE_CONFORMANCE(IndexedRootsTest);
 
 }  // namespace
 }  // namespace ldb::store

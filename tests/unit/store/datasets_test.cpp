@@ -1,5 +1,5 @@
-// Datasets, dataset versions, collections and storage locations
-// (src/store/sqlite_store.cpp).
+// Conformance (every backend, store_test_support.hpp): datasets, dataset versions,
+// collections and storage locations (SQLite: src/store/sqlite_store.cpp).
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,6 @@ namespace ldb::store {
 namespace {
 
 using testing::file;
-using testing::raw_int;
 using testing::StoreTest;
 
 class DatasetTest : public StoreTest {
@@ -39,7 +38,7 @@ class DatasetTest : public StoreTest {
   ObjectRef m_a, m_b, m_c;
 };
 
-TEST_F(DatasetTest, CommitVersionsWithParents) {
+TEST_P(DatasetTest, CommitVersionsWithParents) {
   auto v1 = commit("cats", sorted({m_a}), 0, "first");
   auto v2 = commit("cats", sorted({m_a, m_b}), 1, "second");
   auto v3 = commit("cats", sorted({m_b, m_c}), 2, "third");
@@ -63,7 +62,7 @@ TEST_F(DatasetTest, CommitVersionsWithParents) {
   EXPECT_EQ(*members, sorted({m_b, m_c}));
 }
 
-TEST_F(DatasetTest, CommitAfterOthersAppendsAndRecordsTheStartingParent) {
+TEST_P(DatasetTest, CommitAfterOthersAppendsAndRecordsTheStartingParent) {
   commit("cats", {m_a}, 0);
   commit("cats", {m_b}, 1);
   // A workspace staged from v1 commits after v2 landed: it becomes v3 with parent 1.
@@ -72,7 +71,7 @@ TEST_F(DatasetTest, CommitAfterOthersAppendsAndRecordsTheStartingParent) {
   EXPECT_EQ(v3.parent, 1u);
 }
 
-TEST_F(DatasetTest, DecidedCommitSeesTheLatestVersionAndRecordsBothParents) {
+TEST_P(DatasetTest, DecidedCommitSeesTheLatestVersionAndRecordsBothParents) {
   std::vector<std::optional<DatasetVersion>> seen;
   auto decide = [&](const std::optional<DatasetVersion>& latest) -> Result<std::optional<NewVersion>> {
     seen.push_back(latest);
@@ -120,10 +119,10 @@ TEST_F(DatasetTest, DecidedCommitSeesTheLatestVersionAndRecordsBothParents) {
   ASSERT_OK(log);
   EXPECT_EQ(log->at(1).merge_parent, 0u);
   EXPECT_EQ(log->at(2).merge_parent, 2u);
-  EXPECT_EQ(raw_int(dir(), "SELECT merge_parent FROM dataset_versions WHERE version = 3"), 2);
+  EXPECT_EQ(raw_int("SELECT merge_parent FROM dataset_versions WHERE version = 3"), 2);
 }
 
-TEST_F(DatasetTest, DecidedCommitThatChoosesNothingOrFailsWritesNothing) {
+TEST_P(DatasetTest, DecidedCommitThatChoosesNothingOrFailsWritesNothing) {
   commit("cats", {m_a}, 0);
   auto nothing = store().commit_dataset_decided(
       "cats", [](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> { return std::nullopt; },
@@ -147,13 +146,13 @@ TEST_F(DatasetTest, DecidedCommitThatChoosesNothingOrFailsWritesNothing) {
       },
       "m", "bob");
   ASSERT_FALSE(new_refused.has_value());
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM dataset_versions"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM datasets"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM dataset_versions"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM datasets"), 1);
   // The write lock was released: the next commit goes through.
   EXPECT_EQ(commit("cats", sorted({m_a, m_b}), 1).version, 2u);
 }
 
-TEST_F(DatasetTest, SameCollectionTwiceSharesOneRow) {
+TEST_P(DatasetTest, SameCollectionTwiceSharesOneRow) {
   auto v1 = commit("cats", sorted({m_a, m_c}), 0);
   auto v2 = commit("cats", sorted({m_a, m_c}), 1);
   auto other = commit("dogs", sorted({m_a, m_c}), 0);
@@ -161,11 +160,11 @@ TEST_F(DatasetTest, SameCollectionTwiceSharesOneRow) {
   EXPECT_EQ(v1.collection_hash, other.collection_hash);
   EXPECT_EQ(v2.version, 2u);
   EXPECT_EQ(other.version, 1u);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM collections"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM dataset_versions"), 3);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM collections"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM dataset_versions"), 3);
 }
 
-TEST_F(DatasetTest, EmptyDataset) {
+TEST_P(DatasetTest, EmptyDataset) {
   auto v1 = commit("empty", {}, 0);
   EXPECT_EQ(v1.num_objects, 0u);
   auto members = store().collection(v1.collection_hash);
@@ -173,14 +172,14 @@ TEST_F(DatasetTest, EmptyDataset) {
   EXPECT_TRUE(members->empty());
 }
 
-TEST_F(DatasetTest, MissingCollectionIsCorruption) {
+TEST_P(DatasetTest, MissingCollectionIsCorruption) {
   auto missing = store().collection(core::md5_of("no such collection"));
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, ErrorCode::corruption);
   EXPECT_NE(missing.error().message.find(core::md5_of("no such collection").hex()), std::string::npos);
 }
 
-TEST_F(DatasetTest, DatasetVersionLatestAndSpecific) {
+TEST_P(DatasetTest, DatasetVersionLatestAndSpecific) {
   commit("cats", {m_a}, 0, "one");
   commit("cats", {m_b}, 1, "two");
   auto latest = store().dataset_version("cats", 0);
@@ -194,7 +193,7 @@ TEST_F(DatasetTest, DatasetVersionLatestAndSpecific) {
   EXPECT_EQ(first->collection_hash, collection_hash({m_a}));
 }
 
-TEST_F(DatasetTest, MissingVersionNamesTheLatest) {
+TEST_P(DatasetTest, MissingVersionNamesTheLatest) {
   commit("cats", {m_a}, 0);
   commit("cats", {m_b}, 1);
   auto missing = store().dataset_version("cats", 7);
@@ -206,7 +205,7 @@ TEST_F(DatasetTest, MissingVersionNamesTheLatest) {
   EXPECT_NE(missing.error().hint.find("ldb log ds:cats"), std::string::npos) << missing.error().hint;
 }
 
-TEST_F(DatasetTest, UnknownDatasetIsNotFound) {
+TEST_P(DatasetTest, UnknownDatasetIsNotFound) {
   for (std::uint32_t version : {0u, 1u}) {
     auto missing = store().dataset_version("nope", version);
     ASSERT_FALSE(missing.has_value());
@@ -219,7 +218,7 @@ TEST_F(DatasetTest, UnknownDatasetIsNotFound) {
   EXPECT_EQ(log.error().code, ErrorCode::not_found);
 }
 
-TEST_F(DatasetTest, DatasetLogOldestFirst) {
+TEST_P(DatasetTest, DatasetLogOldestFirst) {
   commit("cats", {m_a}, 0, "one");
   commit("dogs", {m_c}, 0, "dog one");
   commit("cats", {m_b}, 1, "two");
@@ -236,7 +235,7 @@ TEST_F(DatasetTest, DatasetLogOldestFirst) {
   for (const auto& v : *log) EXPECT_EQ(v.name, "cats");
 }
 
-TEST_F(DatasetTest, DatasetsListsLatestVersionByName) {
+TEST_P(DatasetTest, DatasetsListsLatestVersionByName) {
   commit("zebra", {m_a}, 0);
   commit("apple", {m_a}, 0);
   commit("apple", sorted({m_a, m_b, m_c}), 1);
@@ -250,18 +249,18 @@ TEST_F(DatasetTest, DatasetsListsLatestVersionByName) {
   EXPECT_EQ((*list)[1].latest.version, 1u);
 }
 
-TEST_F(DatasetTest, DeleteDatasetRemovesVersionsAndGarbageCollections) {
+TEST_P(DatasetTest, DeleteDatasetRemovesVersionsAndGarbageCollections) {
   auto shared = commit("keep", {m_a}, 0);
   commit("gone", {m_a}, 0);                 // shares its collection with "keep"
   auto own = commit("gone", {m_b}, 1);       // a collection only "gone" uses
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM collections"), 2);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM collections"), 2);
 
   ASSERT_OK(store().delete_dataset("gone"));
   EXPECT_FALSE(store().dataset_version("gone", 0).has_value());
   EXPECT_FALSE(store().dataset_log("gone").has_value());
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM dataset_versions"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM datasets"), 1);
-  EXPECT_EQ(raw_int(dir(), "SELECT COUNT(*) FROM collections"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM dataset_versions"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM datasets"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM collections"), 1);
   EXPECT_OK(store().collection(shared.collection_hash));
   EXPECT_FALSE(store().collection(own.collection_hash).has_value());
 
@@ -270,14 +269,14 @@ TEST_F(DatasetTest, DeleteDatasetRemovesVersionsAndGarbageCollections) {
   EXPECT_EQ(again.version, 1u);
 }
 
-TEST_F(DatasetTest, DeleteUnknownDatasetIsNotFound) {
+TEST_P(DatasetTest, DeleteUnknownDatasetIsNotFound) {
   auto st = store().delete_dataset("nope");
   ASSERT_FALSE(st.has_value());
   EXPECT_EQ(st.error().code, ErrorCode::not_found);
   EXPECT_NE(st.error().message.find("ds:nope"), std::string::npos);
 }
 
-TEST_F(DatasetTest, DatasetsContaining) {
+TEST_P(DatasetTest, DatasetsContaining) {
   commit("cats", {m_a}, 0);
   commit("cats", sorted({m_a, m_b}), 1);
   commit("cats", {m_c}, 2);
@@ -294,12 +293,12 @@ TEST_F(DatasetTest, DatasetsContaining) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(StoreTest, DatasetsSurviveReopen) {
+TEST_P(StoreTest, DatasetsSurviveReopen) {
   ingest({file("/d/a.jpg", "a")});
   Collection members{{core::md5_of("a"), 0}};
   ASSERT_OK(store().commit_dataset("cats", members, 0, "m", "bob"));
   m_store.reset();
-  auto reopened = open_sqlite_store(dir());
+  auto reopened = open_again();
   ASSERT_OK(reopened);
   auto v = (*reopened)->dataset_version("cats", 1);
   ASSERT_OK(v);
@@ -309,7 +308,7 @@ TEST_F(StoreTest, DatasetsSurviveReopen) {
   EXPECT_EQ(*collection, members);
 }
 
-TEST_F(StoreTest, StorageLocationsAddListRemove) {
+TEST_P(StoreTest, StorageLocationsAddListRemove) {
   auto empty = store().storage_locations();
   ASSERT_OK(empty);
   EXPECT_TRUE(empty->empty());
@@ -336,7 +335,7 @@ TEST_F(StoreTest, StorageLocationsAddListRemove) {
   EXPECT_EQ(listed->front().prefix, "s3://bucket/prefix");
 }
 
-TEST_F(StoreTest, StorageLocationDuplicateIsAlreadyExists) {
+TEST_P(StoreTest, StorageLocationDuplicateIsAlreadyExists) {
   ASSERT_OK(store().add_storage_location({"/data/lake", false, {}}));
   auto again = store().add_storage_location({"/data/lake", true, {}});
   ASSERT_FALSE(again.has_value());
@@ -349,7 +348,7 @@ TEST_F(StoreTest, StorageLocationDuplicateIsAlreadyExists) {
   EXPECT_FALSE(listed->front().read_add);  // the first registration is unchanged
 }
 
-TEST_F(StoreTest, RemoveUnknownStorageLocationIsNotFound) {
+TEST_P(StoreTest, RemoveUnknownStorageLocationIsNotFound) {
   ASSERT_OK(store().add_storage_location({"/data/lake", false, {}}));
   auto st = store().remove_storage_location("/data/lak");
   ASSERT_FALSE(st.has_value());
@@ -360,7 +359,7 @@ TEST_F(StoreTest, RemoveUnknownStorageLocationIsNotFound) {
   EXPECT_EQ(listed->size(), 1u);
 }
 
-TEST_F(StoreTest, StorageOptionsWithEmptyValues) {
+TEST_P(StoreTest, StorageOptionsWithEmptyValues) {
   StorageLocation location{"gs://b", false, {{"anon", ""}, {"", "x"}, {"profile", "dev team"}}};
   ASSERT_OK(store().add_storage_location(location));
   auto listed = store().storage_locations();
@@ -368,6 +367,8 @@ TEST_F(StoreTest, StorageOptionsWithEmptyValues) {
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ(listed->front().options, location.options);
 }
+
+LDB_STORE_CONFORMANCE(DatasetTest);
 
 }  // namespace
 }  // namespace ldb::store
