@@ -119,9 +119,11 @@ bool is_instance_dir(const std::filesystem::path& dir) {
   // The store its config names (SQLite's database file in the folder when
   // it names none) exists.
   auto config = detail::read_toml(dir / "config");
-  if (!config) return store::holds_store(store::sqlite_store_config(dir));
-  auto store = store::store_config_from(dir, (*config)["core"]["store"].value_or(std::string()));
-  return store && store::holds_store(*store);
+  auto store = config ? store::store_config_from(dir, (*config)["core"]["store"].value_or(std::string()))
+                      : store::sqlite_store_config(dir);
+  if (!store) return false;
+  auto holds = store::holds_store(*store);
+  return holds && *holds;
 }
 
 Status init_instance(const Context& context, const std::filesystem::path& relative_dir, bool force, bool quickstart) {

@@ -52,9 +52,9 @@ Result<storage::StorageSettings> load_storage_settings(const Context& context) {
   std::string cache_dir;
   std::string cache_size;
   if (auto location = find_instance_location(context)) {
-    auto config = store_config(context, location->dir);
-    if (!config) return std::unexpected(config.error());
-    auto store = store::open_store(*config);
+    auto store_at = store_config(context, location->dir);
+    if (!store_at) return std::unexpected(store_at.error());
+    auto store = store::open_store(*store_at);
     if (!store) return std::unexpected(store.error());
     auto locations = (*store)->storage_locations();
     if (!locations) return std::unexpected(locations.error());
