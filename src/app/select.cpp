@@ -59,13 +59,18 @@ const FilterInfo* find_filter(std::string_view name) {
   return entry ? &entry->info : nullptr;
 }
 
-Result<std::pair<std::string, std::string>> parse_param(std::string_view text, std::string_view option) {
-  auto eq = text.find('=');
-  if (eq == std::string_view::npos || eq == 0) {
-    return fail(ErrorCode::invalid_argument, fmt::format("{} expects KEY=VALUE, got '{}'", option, text),
-                fmt::format("for example: {} label-key=class", option));
+Result<std::vector<std::pair<std::string, std::string>>> parse_params(std::span<const std::string> texts,
+                                                                      std::string_view option) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& text : texts) {
+    auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ErrorCode::invalid_argument, fmt::format("{} expects KEY=VALUE, got '{}'", option, text),
+                  fmt::format("for example: {} label-key=class", option));
+    }
+    out.emplace_back(text.substr(0, eq), text.substr(eq + 1));
   }
-  return std::pair{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+  return out;
 }
 
 namespace detail {

@@ -54,7 +54,9 @@ struct IndexSettings {
   std::optional<std::string> annotation_update;  // "replace" (default) or "merge"
 };
 
-// "KEY=VALUE" to a pair; invalid_argument naming `option` for a malformed one.
-Result<std::pair<std::string, std::string>> parse_param(std::string_view text, std::string_view option = "-p");
+// "KEY=VALUE" texts to pairs, in order; invalid_argument naming `option` for
+// a malformed one.
+Result<std::vector<std::pair<std::string, std::string>>> parse_params(std::span<const std::string> texts,
+                                                                      std::string_view option = "-p");
 
 }  // namespace ldb::app

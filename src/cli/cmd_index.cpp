@@ -31,11 +31,7 @@ void print_current_from_another_path(std::span<const app::IndexSummary::Relabel>
 Result<app::IndexSettings> index_settings_of(const ParsedArgs& args) {
   app::IndexSettings settings;
   settings.format = args.get("format");
-  for (const auto& p : args.all("param")) {
-    auto param = app::parse_param(p);
-    if (!param) return std::unexpected(param.error());
-    settings.params.push_back(std::move(*param));
-  }
+  LDB_TRY_ASSIGN(settings.params, app::parse_params(args.all("param")));
   settings.add_tags = args.get("add-tags");
   settings.annotation_update = args.get("annotation-update");
   return settings;

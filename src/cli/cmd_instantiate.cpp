@@ -10,11 +10,7 @@ namespace ldb::cli {
 Result<app::WriteOptions> write_options_of(const ParsedArgs& args) {
   app::WriteOptions options;
   options.format = args.get("format");
-  for (const auto& p : args.all("param")) {
-    auto param = app::parse_param(p);
-    if (!param) return std::unexpected(param.error());
-    options.params.push_back(std::move(*param));
-  }
+  LDB_TRY_ASSIGN(options.params, app::parse_params(args.all("param")));
   options.annotations_only = args.has("annotations-only");
   options.preserve_paths = args.has("preserve-paths");
   options.force = args.has("force");

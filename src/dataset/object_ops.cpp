@@ -35,7 +35,12 @@ Status validate_tag(std::string_view tag) {
   for (char c : tag) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) {
-      return fail(ErrorCode::invalid_argument, fmt::format("tag '{}' contains the character '{}'", tag, c),
+      // A byte of a multi-byte character is not printed alone (the message
+      // would not be UTF-8); the tag itself shows it.
+      const bool printable = c >= ' ' && c < 0x7f;
+      return fail(ErrorCode::invalid_argument,
+                  printable ? fmt::format("tag '{}' contains the character '{}'", tag, c)
+                            : fmt::format("tag '{}' contains a control or non-ASCII character", tag),
                   "tags are made of letters, digits, '_' and '-'");
     }
   }
