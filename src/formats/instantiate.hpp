@@ -32,7 +32,7 @@ namespace ldb::formats {
 using Format = index::Format;
 
 // Parses an instantiate format name or alias: strict-pairs|strict, bare-pairs|bare,
-// tensorflow-inferred|infer, annotation-only|annot, coco, yolo, voc, label-studio. invalid_argument listing the
+// tensorflow-inferred|infer, annotation-only|annot, coco, yolo, label-studio, voc. invalid_argument listing the
 // valid names for anything else (auto included).
 Result<Format> parse_format(std::string_view name);
 

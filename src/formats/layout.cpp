@@ -457,15 +457,14 @@ struct Writer {
   Status (*plan)(const Layout& layout, PlanBuilder& builder, Plan& plan);
 };
 
+// strict-pairs and bare-pairs (plan_pairs tells them apart by options.format).
+Status plan_pair_layout(const Layout& l, PlanBuilder& b, Plan& p) {
+  return plan_pairs(l.members, l.order, l.options, l.transform_outputs, b, p);
+}
+
 constexpr Writer k_writers[] = {
-    {Format::strict_pairs,
-     [](const Layout& l, PlanBuilder& b, Plan& p) {
-       return plan_pairs(l.members, l.order, l.options, l.transform_outputs, b, p);
-     }},
-    {Format::bare_pairs,
-     [](const Layout& l, PlanBuilder& b, Plan& p) {
-       return plan_pairs(l.members, l.order, l.options, l.transform_outputs, b, p);
-     }},
+    {Format::strict_pairs, plan_pair_layout},
+    {Format::bare_pairs, plan_pair_layout},
     {Format::tensorflow_inferred,
      [](const Layout& l, PlanBuilder& b, Plan& p) {
        return plan_inferred(l.members, l.order, l.params, l.transform_outputs, b, p);

@@ -21,7 +21,9 @@ constexpr FormatParam k_base_label_write{
     "base-label", "LABEL: members with this label go directly in the target, not in a folder"};
 
 // Table order is the order of help, hints and completion; each command's
-// default (auto to read, strict-pairs to write) is its first format.
+// default (auto to read, strict-pairs to write) is its first format. (Before
+// the registry, index listed voc before label-studio and instantiate after;
+// the instantiate order, which a CLI test pins, is the one kept.)
 std::vector<FormatInfo> make_registry() {
   std::vector<FormatInfo> r;
   r.push_back({.format = Format::auto_detect,
@@ -76,14 +78,6 @@ std::vector<FormatInfo> make_registry() {
                .read = read_yolo,
                .detect = detect_yolo,
                .detect_order = 4});
-  r.push_back({.format = Format::voc,
-               .name = "voc",
-               .readable = true,
-               .writable = true,
-               .capabilities = k_detection | k_fixed_layout,
-               .read = read_voc,
-               .detect = detect_voc,
-               .detect_order = 3});
   r.push_back({.format = Format::label_studio,
                .name = "label-studio",
                .readable = true,
@@ -94,6 +88,14 @@ std::vector<FormatInfo> make_registry() {
                .read = read_label_studio,
                .detect = detect_label_studio,
                .detect_order = 2});
+  r.push_back({.format = Format::voc,
+               .name = "voc",
+               .readable = true,
+               .writable = true,
+               .capabilities = k_detection | k_fixed_layout,
+               .read = read_voc,
+               .detect = detect_voc,
+               .detect_order = 3});
   return r;
 }
 

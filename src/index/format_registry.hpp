@@ -104,7 +104,7 @@ std::string param_keys(const FormatInfo& info, FormatRole role);
 std::string param_help(const FormatInfo& info, FormatRole role);
 
 // Parses a format name or alias: auto, strict-pairs|strict, bare-pairs|bare,
-// tensorflow-inferred|infer, annotation-only|annot, coco, yolo, voc, label-studio
+// tensorflow-inferred|infer, annotation-only|annot, coco, yolo, label-studio, voc
 // (auto-detect also accepted). invalid_argument listing the valid names for an
 // unknown one.
 Result<Format> parse_format(std::string_view name);
