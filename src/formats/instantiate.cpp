@@ -31,7 +31,6 @@
 
 #include <fmt/format.h>
 
-#include "core/name_table.hpp"
 #include "formats/hard_link.hpp"
 #include "formats/layout.hpp"
 
@@ -288,49 +287,13 @@ class FirstError {
 
 }  // namespace
 
-namespace {
-
-using Name = core::NamedValue<Format>;
-
-// Each canonical name before its aliases; strict-pairs, the default, first.
-constexpr std::array k_format_names{
-    Name{"strict-pairs", Format::strict_pairs},
-    Name{"strict", Format::strict_pairs},
-    Name{"bare-pairs", Format::bare_pairs},
-    Name{"bare", Format::bare_pairs},
-    Name{"tensorflow-inferred", Format::tensorflow_inferred},
-    Name{"infer", Format::tensorflow_inferred},
-    Name{"annotation-only", Format::annotation_only},
-    Name{"annot", Format::annotation_only},
-    Name{"coco", Format::coco},
-    Name{"yolo", Format::yolo},
-    Name{"label-studio", Format::label_studio},
-    Name{"voc", Format::voc},
-};
-
-}  // namespace
-
 Result<Format> parse_format(std::string_view name) {
-  if (auto format = core::value_named<Format>(k_format_names, name)) return *format;
+  if (const auto* info = index::find_format(name, index::FormatRole::write)) return info->format;
   return fail(ErrorCode::invalid_argument, fmt::format("unknown instantiate format '{}'", name),
-              fmt::format("use one of: {}", core::describe_names<Format>(k_format_names, format_name)));
+              fmt::format("use one of: {}", index::describe_format_names(index::FormatRole::write)));
 }
 
-std::string_view format_name(Format format) {
-  switch (format) {
-    case Format::strict_pairs: return "strict-pairs";
-    case Format::bare_pairs: return "bare-pairs";
-    case Format::tensorflow_inferred: return "tensorflow-inferred";
-    case Format::annotation_only: return "annotation-only";
-    case Format::coco: return "coco";
-    case Format::yolo: return "yolo";
-    case Format::label_studio: return "label-studio";
-    case Format::voc: return "voc";
-  }
-  return "unknown";
-}
-
-std::vector<std::string_view> format_names() { return core::canonical_names<Format>(k_format_names, format_name); }
+std::vector<std::string_view> format_names() { return index::format_names(index::FormatRole::write); }
 
 Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,
                                       core::Progress& progress, const fs_std::path& target_folder,

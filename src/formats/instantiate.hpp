@@ -22,22 +22,25 @@
 #include "core/progress.hpp"
 #include "core/thread_pool.hpp"
 #include "formats/manifest.hpp"
+#include "index/format_registry.hpp"
 #include "storage/file_system.hpp"
 
 namespace ldb::formats {
 
-enum class Format { strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo, label_studio, voc };
+// The formats are those of the registry (index/format_registry.hpp) marked
+// writable; each has a planner in formats/layout.cpp.
+using Format = index::Format;
 
 // Parses an instantiate format name or alias: strict-pairs|strict, bare-pairs|bare,
 // tensorflow-inferred|infer, annotation-only|annot, coco, yolo, label-studio, voc. invalid_argument listing the
-// valid names for anything else.
+// valid names for anything else (auto included).
 Result<Format> parse_format(std::string_view name);
 
 // The canonical name of a format ("strict-pairs", ...).
-std::string_view format_name(Format format);
+using index::format_name;
 
 // The canonical names of every format, the default (strict-pairs) first
-// (help and shell completion).
+// (help and shell completion): index::format_names(index::FormatRole::write).
 std::vector<std::string_view> format_names();
 
 // A transform of a member: its name (used in output file names and messages)

@@ -36,65 +36,50 @@ Status unknown_param(Format format, std::string_view key, std::string_view valid
                             : fmt::format("valid parameters for {}: {}", format_name(format), valid));
 }
 
+// The -p parameters of options.format: only the keys its registry entry
+// lists (a key means the same in every format that takes it), then the values.
 Result<Params> parse_params(const Options& options) {
   Params params;
+  const index::FormatInfo& info = index::format_info(options.format);
   for (const auto& [key, value] : options.params) {
-    switch (options.format) {
-      case Format::strict_pairs:
-      case Format::bare_pairs:
-        return std::unexpected(unknown_param(options.format, key, "").error());
-      case Format::tensorflow_inferred:
-        if (key == "label-key") {
-          params.label_key.clear();
-          std::size_t start = 0;
-          while (start <= value.size()) {
-            std::size_t dot = value.find('.', start);
-            if (dot == std::string::npos) dot = value.size();
-            if (dot == start) {
-              return fail(ErrorCode::invalid_argument, fmt::format("label-key '{}' has an empty key", value),
-                          "give a key or a dotted path of keys, e.g. -p label-key=label or "
-                          "-p label-key=meta.class");
-            }
-            params.label_key.push_back(value.substr(start, dot - start));
-            start = dot + 1;
-          }
-        } else if (key == "base-label") {
-          params.has_base_label = true;
-          params.base_label = value;
-        } else {
-          return std::unexpected(unknown_param(options.format, key, "label-key, base-label").error());
+    bool known = false;
+    for (const auto& param : info.write_params) known = known || param.key == key;
+    if (!known) return std::unexpected(unknown_param(options.format, key, index::param_keys(info, index::FormatRole::write)).error());
+    if (key == "label-key") {
+      params.label_key.clear();
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        std::size_t dot = value.find('.', start);
+        if (dot == std::string::npos) dot = value.size();
+        if (dot == start) {
+          return fail(ErrorCode::invalid_argument, fmt::format("label-key '{}' has an empty key", value),
+                      "give a key or a dotted path of keys, e.g. -p label-key=label or "
+                      "-p label-key=meta.class");
         }
-        break;
-      case Format::annotation_only:
-        if (key != "single-file") {
-          return std::unexpected(unknown_param(options.format, key, "single-file").error());
-        }
-        if (value == "true") {
-          params.single_file = true;
-        } else if (value == "false") {
-          params.single_file = false;
-        } else {
-          return fail(ErrorCode::invalid_argument,
-                      fmt::format("single-file must be true or false, not '{}'", value),
-                      "use -p single-file=true");
-        }
-        break;
-      case Format::coco:
-      case Format::yolo:
-      case Format::label_studio:
-      case Format::voc:
-        return std::unexpected(unknown_param(options.format, key, "").error());
+        params.label_key.push_back(value.substr(start, dot - start));
+        start = dot + 1;
+      }
+    } else if (key == "base-label") {
+      params.has_base_label = true;
+      params.base_label = value;
+    } else if (key == "single-file") {
+      if (value == "true") {
+        params.single_file = true;
+      } else if (value == "false") {
+        params.single_file = false;
+      } else {
+        return fail(ErrorCode::invalid_argument, fmt::format("single-file must be true or false, not '{}'", value),
+                    "use -p single-file=true");
+      }
     }
   }
-  if (options.format == Format::tensorflow_inferred && options.annotations_only) {
-    return fail(ErrorCode::invalid_argument, "--annotations-only does not apply to tensorflow-inferred",
-                "tensorflow-inferred writes data files in class folders and no annotation files; "
-                "use -m annotation-only for annotations alone");
+  if (info.has(index::k_data_only) && options.annotations_only) {
+    return fail(ErrorCode::invalid_argument, fmt::format("--annotations-only does not apply to {}", info.name),
+                fmt::format("{} writes data files in class folders and no annotation files; "
+                            "use -m annotation-only for annotations alone",
+                            info.name));
   }
-  if (options.preserve_paths &&
-      (options.format == Format::tensorflow_inferred || options.format == Format::coco ||
-       options.format == Format::yolo || options.format == Format::label_studio || options.format == Format::voc ||
-       params.single_file)) {
+  if (options.preserve_paths && (info.has(index::k_fixed_layout) || params.single_file)) {
     return fail(ErrorCode::invalid_argument,
                 fmt::format("--preserve-paths does not apply to {}{}", format_name(options.format),
                             params.single_file ? " with single-file=true" : ""),
@@ -456,6 +441,55 @@ Status plan_label_studio(std::span<const Member> members, const std::vector<std:
 }
 
 // A file may not sit where another planned file needs a folder ("a" and "a/b").
+// What a format's planner works from.
+struct Layout {
+  std::span<const Member> members;
+  const std::vector<std::size_t>& order;  // the order to name members in
+  const Options& options;
+  const Params& params;
+  std::span<const std::vector<TransformOutput>> transform_outputs;
+};
+
+// The writer half of a writable registry entry (index/format_registry.hpp):
+// the planner that lays out its files.
+struct Writer {
+  Format format;
+  Status (*plan)(const Layout& layout, PlanBuilder& builder, Plan& plan);
+};
+
+// strict-pairs and bare-pairs (plan_pairs tells them apart by options.format).
+Status plan_pair_layout(const Layout& l, PlanBuilder& b, Plan& p) {
+  return plan_pairs(l.members, l.order, l.options, l.transform_outputs, b, p);
+}
+
+constexpr Writer k_writers[] = {
+    {Format::strict_pairs, plan_pair_layout},
+    {Format::bare_pairs, plan_pair_layout},
+    {Format::tensorflow_inferred,
+     [](const Layout& l, PlanBuilder& b, Plan& p) {
+       return plan_inferred(l.members, l.order, l.params, l.transform_outputs, b, p);
+     }},
+    {Format::annotation_only,
+     [](const Layout& l, PlanBuilder& b, Plan& p) {
+       return plan_annotation_only(l.members, l.order, l.options, l.params, b, p);
+     }},
+    {Format::coco,
+     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_coco(l.members, l.order, l.options, b, p); }},
+    {Format::yolo,
+     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_yolo(l.members, l.order, l.options, b, p); }},
+    {Format::voc,
+     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_voc(l.members, l.order, l.options, b, p); }},
+    {Format::label_studio,
+     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_label_studio(l.members, l.order, l.options, b, p); }},
+};
+
+const Writer* writer_of(Format format) {
+  for (const auto& writer : k_writers) {
+    if (writer.format == format) return &writer;
+  }
+  return nullptr;
+}
+
 Status check_folders(const std::vector<PlannedFile>& files) {
   std::unordered_set<std::string_view> paths;
   for (const auto& file : files) paths.insert(file.path);
@@ -501,35 +535,19 @@ Result<Plan> build_plan(std::span<const Member> members, const Options& options,
 
   Plan plan;
   PlanBuilder builder;
-  switch (options.format) {
-    case Format::strict_pairs:
-    case Format::bare_pairs:
-      LDB_TRY(plan_pairs(members, order, options, transform_outputs, builder, plan));
-      break;
-    case Format::tensorflow_inferred:
-      LDB_TRY(plan_inferred(members, order, *params, transform_outputs, builder, plan));
-      break;
-    case Format::annotation_only:
-      LDB_TRY(plan_annotation_only(members, order, options, *params, builder, plan));
-      break;
-    case Format::coco:
-      LDB_TRY(plan_coco(members, order, options, builder, plan));
-      break;
-    case Format::yolo:
-      LDB_TRY(plan_yolo(members, order, options, builder, plan));
-      break;
-    case Format::label_studio:
-      LDB_TRY(plan_label_studio(members, order, options, builder, plan));
-      break;
-    case Format::voc:
-      LDB_TRY(plan_voc(members, order, options, builder, plan));
-      break;
+  const Writer* writer = writer_of(options.format);
+  if (!writer) {
+    return fail(ErrorCode::invalid_argument, fmt::format("instantiate cannot write format {}", format_name(options.format)),
+                fmt::format("use one of: {}", index::describe_format_names(index::FormatRole::write)));
   }
+  LDB_TRY(writer->plan(Layout{members, order, options, *params, transform_outputs}, builder, plan));
   plan.files = builder.take();
   std::sort(plan.files.begin(), plan.files.end(),
             [](const PlannedFile& a, const PlannedFile& b) { return a.path < b.path; });
   LDB_TRY(check_folders(plan.files));
   return plan;
 }
+
+bool has_writer(Format format) { return writer_of(format) != nullptr; }
 
 }  // namespace ldb::formats

@@ -47,4 +47,8 @@ struct Plan {
 Result<Plan> build_plan(std::span<const Member> members, const Options& options,
                         std::span<const std::vector<TransformOutput>> transform_outputs = {});
 
+// Whether build_plan has a planner for `format`: every format the registry
+// (index/format_registry.hpp) marks writable has one (tests check it).
+bool has_writer(Format format);
+
 }  // namespace ldb::formats

@@ -51,6 +51,20 @@ std::string transform_output_name(std::string_view stem, const TransformOutput& 
 
 namespace {
 
+// The formats that place transform outputs, for a hint: "a, b or c".
+std::string transform_format_names() {
+  std::vector<std::string_view> names;
+  for (const auto& info : index::format_registry()) {
+    if (info.writable && info.has(index::k_takes_transforms)) names.push_back(info.name);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += i == 0 ? "" : i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 struct Task {
   std::size_t member = 0;
   const MemberTransform* transform = nullptr;
@@ -198,15 +212,13 @@ Result<TransformRuns> run_transforms(storage::FileSystem& fs, core::ThreadPool& 
   for (std::size_t i = 0; i < members.size(); ++i) {
     const Member& member = members[i];
     if (!has_program_transforms(member)) continue;
-    bool placeable = (options.format == Format::strict_pairs || options.format == Format::bare_pairs ||
-                      options.format == Format::tensorflow_inferred) &&
-                     !options.annotations_only;
+    bool placeable = index::format_info(options.format).has(index::k_takes_transforms) && !options.annotations_only;
     if (!placeable) {
       return fail(ErrorCode::invalid_argument,
                   fmt::format("object id:{} has transforms, which {} cannot place", member.hash.hex(),
                               options.annotations_only ? "--annotations-only" : format_name(options.format)),
-                  "instantiate with -m strict-pairs, bare-pairs or tensorflow-inferred, or reset the transforms: "
-                  "ldb transform -s self");
+                  fmt::format("instantiate with -m {}, or reset the transforms: ldb transform -s self",
+                              transform_format_names()));
     }
     if (options.format == Format::strict_pairs && member.annotation_json.empty()) continue;  // not instantiated
     if (member.source_path.empty()) {

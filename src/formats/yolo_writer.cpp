@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include "core/json.hpp"
+#include "formats/detection_shape.hpp"
 
 namespace ldb::formats {
 
@@ -47,17 +48,14 @@ std::unexpected<Error> shape_error(const Member& member, std::string_view what) 
   return fail(ErrorCode::invalid_argument, fmt::format("{}: {}", subject_of(member), what), std::string(k_shape_hint));
 }
 
-std::optional<double> number_of(simdjson::dom::element element) {
-  if (!element.is_number()) return std::nullopt;
-  double value = 0;
-  if (element.get_double().get(value) != simdjson::SUCCESS || !std::isfinite(value)) return std::nullopt;
-  return value;
-}
+// The detection shape's accessors (formats/detection_shape.hpp), shared with
+// the COCO, VOC and Label Studio writers.
+std::optional<double> number_of(simdjson::dom::element element) { return shape::number(element); }
 
 std::optional<double> field_number(simdjson::dom::object object, std::string_view key) {
   simdjson::dom::element element;
   if (object.at_key(key).get(element) != simdjson::SUCCESS) return std::nullopt;
-  return number_of(element);
+  return shape::number(element);
 }
 
 double polygon_area(const std::vector<double>& points) {

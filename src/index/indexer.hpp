@@ -4,7 +4,8 @@
 // and records everything in the store with ONE Store::ingest call (one
 // transaction: the index lands whole or not at all).
 //
-// Formats:
+// Formats (index/format_registry.hpp describes each; parse_format, format_name
+// and format_names are declared there):
 // - strict-pairs: `x.jpg` + `x.json` side by side (the annotation is the data
 //   path with its last extension replaced by ".json"); only complete pairs are
 //   indexed; a lone .json is ignored. Every non-.json regular file is data.
@@ -52,26 +53,11 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/thread_pool.hpp"
+#include "index/format_registry.hpp"
 #include "storage/file_system.hpp"
 #include "store/store.hpp"
 
 namespace ldb::index {
-
-enum class Format {
-  auto_detect, strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo, voc, label_studio
-};
-
-// Parses a format name or alias: auto, strict-pairs|strict, bare-pairs|bare,
-// tensorflow-inferred|infer, annotation-only|annot, coco, yolo, voc, label-studio
-// (auto-detect also accepted). invalid_argument listing the valid names for an
-// unknown one.
-Result<Format> parse_format(std::string_view name);
-
-// The canonical name of a format ("strict-pairs", ...).
-std::string_view format_name(Format format);
-
-// The canonical names of every format, auto first (help and shell completion).
-std::vector<std::string_view> format_names();
 
 // What to do with an annotation file that is not valid JSON.
 enum class BadAnnotation {

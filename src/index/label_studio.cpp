@@ -16,6 +16,7 @@
 #include <simdjson.h>
 
 #include "core/json.hpp"
+#include "index/read_context.hpp"
 #include "core/paths.hpp"
 #include "index/image_header.hpp"
 
@@ -543,6 +544,15 @@ Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& s
                                      {found[i].json->info.path}});
   }
   return plan;
+}
+
+Status read_label_studio(ReadContext& context, Plan& plan) {
+  auto tasks = plan_label_studio(context.fs, context.scan, context.json(), context.options, context.files,
+                                 context.loop);
+  if (!tasks) return std::unexpected(std::move(tasks).error());
+  plan.items = std::move(tasks->items);
+  plan.skipped = std::move(tasks->skipped);
+  return {};
 }
 
 }  // namespace ldb::index

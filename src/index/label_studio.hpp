@@ -91,6 +91,10 @@ struct LabelStudioPlan {
 // Errors as parse_label_studio, label_studio_annotation and DataFiles::get,
 // plus not_found when there is no .json file and invalid_argument for a file
 // named by tasks of two exports.
+// The registry's entry point (index/format_registry.hpp): plan_label_studio
+// into `plan` (its detector, detect_label_studio, is in index/plan.hpp).
+Status read_label_studio(ReadContext& context, Plan& plan);
+
 Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& scan,
                                           std::vector<Result<std::string>>& texts, const IndexOptions& options,
                                           DataFiles& files, const ParallelLoop& loop);

@@ -11,6 +11,7 @@
 #include "index/yolo.hpp"
 #include "index/voc.hpp"
 #include "index/infer.hpp"
+#include "index/read_context.hpp"
 #include "storage/url.hpp"
 
 namespace ldb::index {
@@ -222,113 +223,143 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
 
 }  // namespace
 
+std::vector<Result<std::string>>& ReadContext::json() {
+  if (!json_texts) json_texts = read_json_texts(fs, scan, loop);
+  return *json_texts;
+}
+
+VocFiles& ReadContext::voc() {
+  if (!voc_files) voc_files = read_voc_files(fs, scan, loop);
+  return *voc_files;
+}
+
+std::vector<Result<AnnotationOnlyParse>>& ReadContext::annotation_only_files() {
+  if (!annotation_only) annotation_only = read_annotation_only(fs, scan, loop);
+  return *annotation_only;
+}
+
+Status read_strict_pairs(ReadContext& context, Plan& plan) {
+  plan.items = plan_pairs(context.scan, Format::strict_pairs);
+  return {};
+}
+
+Status read_bare_pairs(ReadContext& context, Plan& plan) {
+  plan.items = plan_pairs(context.scan, Format::bare_pairs);
+  return {};
+}
+
+Status read_inferred(ReadContext& context, Plan& plan) {
+  auto items = plan_inferred(context.scan, context.options);
+  if (!items) return std::unexpected(std::move(items).error());
+  plan.items = std::move(*items);
+  return {};
+}
+
+Status read_annotation_only(ReadContext& context, Plan& plan) {
+  auto& parsed = context.annotation_only_files();
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    auto& result = parsed[i];
+    if (!result) {
+      if (context.options.bad_annotation == BadAnnotation::skip && is_malformed_json(result.error())) {
+        plan.skipped.push_back(std::move(result).error());
+        continue;
+      }
+      return std::unexpected(std::move(result).error());
+    }
+    if (result->shape_error) return std::unexpected(std::move(*result->shape_error));
+    plan.annotation_only.push_back(AnnotationOnlyFile{&context.scan.json[i], std::move(result->entries)});
+  }
+  return {};
+}
+
+Status read_coco(ReadContext& context, Plan& plan) {
+  return plan_coco(context.scan, context.json(), context.options, context.files, plan);
+}
+
+bool detect_coco(ReadContext& context) {
+  return !context.has_pairs && !context.scan.json.empty() && all_coco(context.json());
+}
+
+bool detect_label_studio(ReadContext& context) {
+  return !context.has_pairs && !context.scan.json.empty() && all_label_studio(context.json());
+}
+
+namespace {
+
+// auto's choice when no format's detector claims the scan (index/indexer.hpp):
+// annotation-only, strict-pairs, tensorflow-inferred or bare-pairs.
+Result<Format> fallback_format(ReadContext& context) {
+  const Scan& scan = context.scan;
+  if (!scan.json.empty() && !context.has_pairs) {
+    const Error* first_shape_error = nullptr;
+    for (const auto& result : context.annotation_only_files()) {
+      if (!result) {
+        if (context.options.bad_annotation == BadAnnotation::skip && is_malformed_json(result.error())) continue;
+        return std::unexpected(result.error());
+      }
+      if (result->shape_error && !first_shape_error) first_shape_error = &*result->shape_error;
+    }
+    if (!first_shape_error) return Format::annotation_only;
+    if (!scan.data.empty()) return Format::bare_pairs;
+    Error error = *first_shape_error;
+    error.hint = "no data files were found beside the JSON files, so they must be annotation-only; " + error.hint +
+                 " (or choose the format with -m FORMAT)";
+    return std::unexpected(std::move(error));
+  }
+  if (!scan.json.empty()) return Format::strict_pairs;
+  return !scan.data.empty() && all_in_subfolders(scan) ? Format::tensorflow_inferred : Format::bare_pairs;
+}
+
+// The format auto picks: the first detector, in detect_order, that claims the
+// scan, else the fallback rules.
+Result<Format> detect_format(ReadContext& context) {
+  std::vector<const FormatInfo*> detectors;
+  for (const auto& info : format_registry()) {
+    if (info.detect) detectors.push_back(&info);
+  }
+  std::stable_sort(detectors.begin(), detectors.end(),
+                   [](const FormatInfo* a, const FormatInfo* b) { return a->detect_order < b->detect_order; });
+  for (const FormatInfo* info : detectors) {
+    if (info->detect(context)) return info->format;
+  }
+  return fallback_format(context);
+}
+
+}  // namespace
+
 Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
                        const ParallelLoop& loop) {
   Plan plan;
   DataFiles files(fs, scan, options.location_check);
+  ReadContext context{fs, scan, options, files, loop, has_pairs(scan)};
   Format format = options.format;
-  bool detected = format == Format::auto_detect;
-  std::vector<Result<AnnotationOnlyParse>> parsed;
-  std::vector<Result<std::string>> json_texts;
-  if (detected && !scan.json.empty() && !has_pairs(scan)) {
-    json_texts = read_json_texts(fs, scan, loop);
-    if (all_coco(json_texts)) format = Format::coco;
-    else if (all_label_studio(json_texts)) format = Format::label_studio;
-  }
-  VocFiles voc_files;
-  if (format == Format::auto_detect && scan.json.empty() && !has_pairs(scan)) {
-    voc_files = read_voc_files(fs, scan, loop);
-    if (all_voc(voc_files)) format = Format::voc;
-  }
-  if (format == Format::auto_detect && !has_pairs(scan) && looks_like_yolo(scan)) format = Format::yolo;
-  if (format == Format::auto_detect) {
-    if (!scan.json.empty() && !has_pairs(scan)) {
-      parsed = read_annotation_only(fs, scan, loop);
-      const Error* first_shape_error = nullptr;
-      for (const auto& result : parsed) {
-        if (!result) {
-          if (options.bad_annotation == BadAnnotation::skip && is_malformed_json(result.error())) continue;
-          return std::unexpected(result.error());
-        }
-        if (result->shape_error && !first_shape_error) first_shape_error = &*result->shape_error;
-      }
-      if (!first_shape_error) {
-        format = Format::annotation_only;
-      } else if (!scan.data.empty()) {
-        format = Format::bare_pairs;
-      } else {
-        Error error = *first_shape_error;
-        error.hint = "no data files were found beside the JSON files, so they must be annotation-only; " +
-                     error.hint + " (or choose the format with -m FORMAT)";
-        return std::unexpected(std::move(error));
-      }
-    } else if (!scan.json.empty()) {
-      format = Format::strict_pairs;
-    } else {
-      format = !scan.data.empty() && all_in_subfolders(scan) ? Format::tensorflow_inferred : Format::bare_pairs;
-    }
+  const bool detected = format == Format::auto_detect;
+  if (detected) {
+    auto chosen = detect_format(context);
+    if (!chosen) return std::unexpected(std::move(chosen).error());
+    format = *chosen;
   }
   plan.format = format;
   LDB_TRY(check_params(format, options.params, detected));
-
-  switch (format) {
-    case Format::auto_detect:
-    case Format::strict_pairs:
-    case Format::bare_pairs:
-      plan.items = plan_pairs(scan, format);
-      break;
-    case Format::tensorflow_inferred: {
-      auto items = plan_inferred(scan, options);
-      if (!items) return std::unexpected(std::move(items).error());
-      plan.items = std::move(*items);
-      break;
-    }
-    case Format::annotation_only: {
-      if (parsed.empty()) parsed = read_annotation_only(fs, scan, loop);
-      for (std::size_t i = 0; i < parsed.size(); ++i) {
-        auto& result = parsed[i];
-        if (!result) {
-          if (options.bad_annotation == BadAnnotation::skip && is_malformed_json(result.error())) {
-            plan.skipped.push_back(std::move(result).error());
-            continue;
-          }
-          return std::unexpected(std::move(result).error());
-        }
-        if (result->shape_error) return std::unexpected(std::move(*result->shape_error));
-        plan.annotation_only.push_back(AnnotationOnlyFile{&scan.json[i], std::move(result->entries)});
-      }
-      break;
-    }
-    case Format::coco:
-      if (json_texts.empty()) json_texts = read_json_texts(fs, scan, loop);
-      LDB_TRY(plan_coco(scan, json_texts, options, files, plan));
-      break;
-    case Format::yolo: {
-      auto yolo = plan_yolo(fs, scan, options, loop);
-      if (!yolo) return std::unexpected(std::move(yolo).error());
-      plan.items = std::move(yolo->items);
-      plan.skipped = std::move(yolo->skipped);
-      break;
-    }
-    case Format::voc: {
-      if (voc_files.files.empty()) voc_files = read_voc_files(fs, scan, loop);
-      auto voc = plan_voc(scan, voc_files, options, loop);
-      if (!voc) return std::unexpected(std::move(voc).error());
-      plan.items = std::move(voc->items);
-      plan.skipped = std::move(voc->skipped);
-      break;
-    }
-    case Format::label_studio: {
-      if (json_texts.empty()) json_texts = read_json_texts(fs, scan, loop);
-      auto tasks = plan_label_studio(fs, scan, json_texts, options, files, loop);
-      if (!tasks) return std::unexpected(std::move(tasks).error());
-      plan.items = std::move(tasks->items);
-      plan.skipped = std::move(tasks->skipped);
-      break;
-    }
-  }
+  LDB_TRY(format_info(format).read(context, plan));
   plan.outside = files.take_outside();
   return plan;
+}
+
+Status check_params(Format format, std::span<const std::pair<std::string, std::string>> params, bool detected) {
+  const FormatInfo& info = format_info(format);
+  for (const auto& [key, value] : params) {
+    bool known = false;
+    for (const auto& param : info.read_params) known = known || param.key == key;
+    if (known) continue;
+    std::string valid = param_keys(info, FormatRole::read);
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("parameter '{}' does not apply to format '{}'{}", key, info.name,
+                            detected ? " (auto-detected)" : ""),
+                fmt::format("parameters of {}: {}{}", info.name, valid.empty() ? "none" : valid,
+                            detected ? "; choose the format with -m FORMAT" : ""));
+  }
+  return {};
 }
 
 std::vector<std::string> outside_paths(const Plan& plan) {

@@ -59,7 +59,20 @@ using ParallelLoop = std::function<void(std::size_t n, const std::function<void(
 Result<Plan> make_plan(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
                        const ParallelLoop& loop);
 
-// Parameters allowed for a format; invalid_argument naming an unknown one.
+// The readers and detectors of the formats planned here (the registry's entry
+// points, index/format_registry.hpp; the other formats' are in their own files).
+Status read_strict_pairs(ReadContext& context, Plan& plan);
+Status read_bare_pairs(ReadContext& context, Plan& plan);
+Status read_inferred(ReadContext& context, Plan& plan);
+Status read_annotation_only(ReadContext& context, Plan& plan);
+Status read_coco(ReadContext& context, Plan& plan);
+// Every .json file is a COCO detection file (or a captions file beside one),
+// and no data file has a pair.
+bool detect_coco(ReadContext& context);
+// Every .json file is a Label Studio export, and no data file has a pair.
+bool detect_label_studio(ReadContext& context);
+
+// Parameters allowed for a format (its FormatInfo::read_params); invalid_argument naming an unknown one.
 Status check_params(Format format, std::span<const std::pair<std::string, std::string>> params, bool detected);
 
 }  // namespace ldb::index

@@ -14,9 +14,7 @@ namespace {
 // Formats whose annotations live in files shared by many data files, possibly
 // outside the folder being indexed (a COCO file beside images/, YOLO's
 // labels/ and data.yaml): a path below such a root is read through the root.
-bool shared_file_format(Format format) {
-  return format == Format::coco || format == Format::yolo || format == Format::voc || format == Format::label_studio;
-}
+bool shared_file_format(Format format) { return format_info(format).has(k_detection); }
 
 Result<Reading> remembered_reading(const store::IndexedRoot& root) {
   auto format = parse_format(root.format);

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/json.hpp"
+#include "index/read_context.hpp"
 #include "index/xml.hpp"
 
 namespace ldb::index {
@@ -274,6 +275,18 @@ Result<VocPlan> plan_voc(const Scan& scan, VocFiles& files, const IndexOptions& 
   plan.items.reserve(found.size());
   for (auto& entry : found) plan.items.push_back(std::move(entry.item));
   return plan;
+}
+
+Status read_voc(ReadContext& context, Plan& plan) {
+  auto voc = plan_voc(context.scan, context.voc(), context.options, context.loop);
+  if (!voc) return std::unexpected(std::move(voc).error());
+  plan.items = std::move(voc->items);
+  plan.skipped = std::move(voc->skipped);
+  return {};
+}
+
+bool detect_voc(ReadContext& context) {
+  return !context.has_pairs && context.scan.json.empty() && all_voc(context.voc());
 }
 
 }  // namespace ldb::index

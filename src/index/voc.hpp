@@ -69,6 +69,11 @@ struct VocPlan {
 // Plans every image named by the scan's VOC files. not_found when there is no
 // .xml file; errors of parse_voc (unless options say skip invalid_argument
 // ones); invalid_argument naming both XML files when two name one image.
+// The registry's entry points (index/format_registry.hpp): plan_voc into
+// `plan`, and all_voc when there is no .json file and no pair.
+Status read_voc(ReadContext& context, Plan& plan);
+bool detect_voc(ReadContext& context);
+
 Result<VocPlan> plan_voc(const Scan& scan, VocFiles& files, const IndexOptions& options, const ParallelLoop& loop);
 
 }  // namespace ldb::index

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/json.hpp"
+#include "index/read_context.hpp"
 #include "index/yolo_names.hpp"
 
 namespace ldb::index {
@@ -356,5 +357,15 @@ Result<YoloPlan> plan_yolo(storage::FileSystem& fs, const Scan& scan, const Inde
   }
   return plan;
 }
+
+Status read_yolo(ReadContext& context, Plan& plan) {
+  auto yolo = plan_yolo(context.fs, context.scan, context.options, context.loop);
+  if (!yolo) return std::unexpected(std::move(yolo).error());
+  plan.items = std::move(yolo->items);
+  plan.skipped = std::move(yolo->skipped);
+  return {};
+}
+
+bool detect_yolo(ReadContext& context) { return !context.has_pairs && looks_like_yolo(context.scan); }
 
 }  // namespace ldb::index

@@ -62,6 +62,11 @@ struct YoloPlan {
 // malformed names files, labels or image headers (unless options say skip);
 // unsupported for an image whose header is not a known format; io/not_found
 // from reading.
+// The registry's entry points (index/format_registry.hpp): plan_yolo into
+// `plan`, and looks_like_yolo when no data file has a pair.
+Status read_yolo(ReadContext& context, Plan& plan);
+bool detect_yolo(ReadContext& context);
+
 Result<YoloPlan> plan_yolo(storage::FileSystem& fs, const Scan& scan, const IndexOptions& options,
                            const ParallelLoop& loop);
 
