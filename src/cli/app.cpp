@@ -45,14 +45,14 @@ std::string joined(const std::vector<std::string_view>& words) {
 }
 // -m of the commands that index (index, add): an ingest format.
 OptionSpec index_format_option(std::string_view what) {
-  auto names = app::index_format_names();
+  auto names = app::format_names(app::FormatRole::read);
   OptionSpec o = value({"-m", "--format"}, "format", fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
   o.choices.assign(names.begin(), names.end());
   return o;
 }
 // -m of the commands that instantiate; --output-format is DVC's name for it.
 OptionSpec output_format_option(std::string_view what) {
-  auto names = app::write_format_names();
+  auto names = app::format_names(app::FormatRole::write);
   OptionSpec o = value({"-m", "--format", "--output-format"}, "format",
                        fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
   o.choices.assign(names.begin(), names.end());
@@ -78,12 +78,14 @@ std::vector<Command> build_commands() {
                             value({"--add-tags"}, "add-tags", "tag every indexed object"),
                             value({"--annotation-update"}, "annotation-update", "replace (default) or merge", {"replace", "merge"})}),
                false, cmd_index});
+  c.back().format_params = app::FormatRole::read;
   c.push_back({"stage", "stage [-f] [-t DIR] ds:NAME[.vN] [DIR]", "make a folder a workspace for a dataset",
                with_common({flag({"-f", "--force"}, "force", "discard uncommitted changes"), target_flag()}), false, cmd_stage});
   c.push_back({"add", "add [OBJECTS] [FILTERS]", "add objects to the staged dataset",
                with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option(),
                             value({"--label-version", "--annotation-version"}, "label-version", "pin this annotation version")}),
                true, cmd_add});
+  c.back().format_params = app::FormatRole::read;
   c.push_back({"del", "del [OBJECTS] [FILTERS]", "remove objects from the staged dataset", with_common({target_flag()}), true, cmd_del});
   c.push_back({"list", "list [-s] [-v] [OBJECTS] [FILTERS]", "list objects (default: the staged dataset)",
                with_common({flag({"-s", "--summary"}, "summary", "print only the count"), json_flag(), target_flag()}), true, cmd_list});
@@ -120,6 +122,7 @@ std::vector<Command> build_commands() {
                                  "made read-only, and so are the storage files, as they share the inode"),
                             param_option()}),
                true, cmd_instantiate});
+  c.back().format_params = app::FormatRole::write;
   c.push_back({"get", "get OBJECTS [FILTERS] [-t DIR] [-m FORMAT] [-f] [--annotations-only] [--preserve-paths] [--link] [-p K=V]",
                "stage (unnamed if new), add and instantiate objects in one step",
                with_common({target_flag(), output_format_option("format to write"),
@@ -129,6 +132,7 @@ std::vector<Command> build_commands() {
                             flag({"--link"}, "link", "hard-link data files instead of copying them (same file system only)"),
                             param_option()}),
                true, cmd_get});
+  c.back().format_params = app::FormatRole::write;
   c.push_back({"pull", "pull [OBJECTS] [FILTERS] [-v N]", "move staged members to the current (or given) annotation version",
                {value({"-v", "--version"}, "version", "annotation version to move to (where the object has it)"),
                 target_flag(), flag({"-q", "--quiet"}, "quiet", "print only errors"),
@@ -137,6 +141,7 @@ std::vector<Command> build_commands() {
   c.push_back({"sync", "sync [OBJECTS] [FILTERS]", "make the staged dataset equal the objects (default: the workspace's files)",
                with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option()}), true,
                cmd_sync});
+  c.back().format_params = app::FormatRole::read;
   c.push_back({"tag", "tag [OBJECTS] [FILTERS] -a T,... -r T,...", "add or remove tags on objects",
                with_common({value({"-a", "--add"}, "add", "tags to add (comma-separated, repeatable)"),
                             value({"-r", "--remove"}, "remove", "tags to remove (comma-separated, repeatable)"), target_flag()}),
@@ -199,6 +204,23 @@ void print_command_help(const Command& c) {
   if (c.with_filters) {
     fmt::print("\nfilters (applied in the order given):\n");
     for (const auto& o : filter_options()) fmt::print("  {:<34} {}\n", o.names[0], o.help);
+  }
+  if (c.format_params) {
+    fmt::print("\nformat parameters (-p KEY=VALUE):\n");
+    for (const auto& f : app::formats(*c.format_params)) {
+      for (const auto& p : f.params) {
+        // The registry's help reads "VALUE: what it does".
+        auto colon = p.help.find(": ");
+        auto value = colon == std::string_view::npos ? std::string_view("VALUE") : p.help.substr(0, colon);
+        auto text = colon == std::string_view::npos ? p.help : p.help.substr(colon + 2);
+        auto flag = fmt::format("-m {} -p {}={}", f.name, p.key, value);
+        if (flag.size() > 34) {
+          fmt::print("  {}\n  {:<34} {}\n", flag, "", text);
+        } else {
+          fmt::print("  {:<34} {}\n", flag, text);
+        }
+      }
+    }
   }
 }
 

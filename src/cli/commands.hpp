@@ -1,10 +1,12 @@
 #pragma once
 // The commands of the ldb executable, one function each, and what they share.
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "app/formats.hpp"
 #include "app/instantiate.hpp"
 #include "app/selection.hpp"
 #include "app/session.hpp"
@@ -31,6 +33,9 @@ struct Command {
   bool with_filters = false;
   CommandFn run = nullptr;
   std::vector<std::string_view> subcommands;  // `ds list|del`, `storage list|rm` (shell completion)
+  // Whose -p parameters its help lists (from the format registry): the
+  // formats it reads (index, add, sync) or writes (instantiate, get).
+  std::optional<app::FormatRole> format_params;
 };
 
 // The command table, in the order `ldb --help` lists it.

@@ -90,6 +90,20 @@ class FormatOptionTest(LdbTestCase):
             self.assertRegex(out, r"-m, --format, --output-format +format to write: strict-pairs, .*voc \(default: strict-pairs\)")
             self.assertNotRegex(out, r"--output-format .*\bauto\b")
 
+    def test_help_lists_each_formats_parameters_from_the_registry(self):
+        # index reads COCO with -p images=DIR; instantiate writes class folders with -p label-key.
+        index_help = self.ok("index", "--help")
+        self.assertIn("format parameters (-p KEY=VALUE):", index_help)
+        self.assertRegex(index_help, r"-m coco -p images=DIR +the image folder")
+        self.assertRegex(index_help, r"-m label-studio -p data-key=KEY")
+        write_help = self.ok("instantiate", "--help")
+        self.assertRegex(write_help, r"-m tensorflow-inferred -p label-key=KEY")
+        self.assertNotIn("-m coco -p images", write_help)
+        # Every parameter listed is one the command accepts (an unknown one is refused by name).
+        self.use_init_instance()
+        self.fails("index", "-m", "coco", "-p", "no-such-key=1", self.data, rc=2, contains="no-such-key")
+        self.assertEqual(self.ok("list", "--help").count("format parameters"), 0)
+
 
 class StorageTest(LdbTestCase):
     def test_rm_says_what_it_removed(self):
