@@ -74,9 +74,6 @@ std::unexpected<Error> not_shape(const Member& member, std::string_view problem)
 using shape::field;
 using shape::is_number;
 
-// Callers check is_number first.
-double number_of(element e) { return *shape::number(e); }
-
 std::optional<std::int64_t> integer_of(element e) { return shape::integer(e); }
 
 bool is_one_of(std::string_view key, std::span<const std::string_view> keys) {
@@ -95,28 +92,23 @@ Members extra_keys(element object, std::span<const std::string_view> known) {
   return out;
 }
 
-Result<Object> read_object(element value, std::size_t index, const Member& member) {
-  std::string entry = fmt::format("objects[{}]", index);
-  if (!value.is_object()) return not_shape(member, entry + " is not an object");
+Result<Object> read_object(const DetectedObject& found, const Member& member) {
+  std::string entry = fmt::format("objects[{}]", found.index);
+  if (!found.is_object) return not_shape(member, entry + " is not an object");
+  element value = found.json;
   Object object;
-  auto category = field(value, "category");
-  if (!category || !category->is_string()) return not_shape(member, entry + " has no string \"category\"");
-  object.category = std::string(std::string_view(category->get_string()));
-  if (auto id = field(value, "category_id")) {
-    auto integer = integer_of(*id);
-    if (!integer) return not_shape(member, entry + ": \"category_id\" must be an integer");
-    object.category_id = *integer;
+  if (!found.category_name) return not_shape(member, entry + " has no string \"category\"");
+  object.category = std::string(*found.category_name);
+  if (found.category_id) {
+    if (!found.category_number) return not_shape(member, entry + ": \"category_id\" must be an integer");
+    object.category_id = *found.category_number;
   }
-  auto bbox = field(value, "bbox");
-  if (!bbox || !bbox->is_array()) return not_shape(member, entry + " has no \"bbox\" [x, y, w, h]");
-  std::size_t count = 0;
-  for (auto number : bbox->get_array()) {
-    if (!is_number(number) || count == 4) return not_shape(member, entry + ": \"bbox\" must be 4 numbers");
-    object.bbox[count].value = number_of(number);
-    core::append_canonical(number, object.bbox[count].text);
-    ++count;
+  if (!found.bbox || !found.bbox->is_array()) return not_shape(member, entry + " has no \"bbox\" [x, y, w, h]");
+  if (!found.box) return not_shape(member, entry + ": \"bbox\" must be 4 numbers");
+  for (std::size_t i = 0; i < 4; ++i) {
+    object.bbox[i].value = found.box->value[i];
+    core::append_canonical(found.box->json[i], object.bbox[i].text);
   }
-  if (count != 4) return not_shape(member, entry + ": \"bbox\" must be 4 numbers");
   if (auto area = field(value, "area")) {
     if (!is_number(*area)) return not_shape(member, entry + ": \"area\" must be a number");
     object.area.emplace();
@@ -127,7 +119,7 @@ Result<Object> read_object(element value, std::size_t index, const Member& membe
     if (!integer || (*integer != 0 && *integer != 1)) return not_shape(member, entry + ": \"iscrowd\" must be 0 or 1");
     object.iscrowd = *integer;
   }
-  if (auto seg = field(value, "segmentation")) {
+  if (auto seg = found.segmentation) {
     if (!seg->is_array() && !seg->is_object()) {
       return not_shape(member, entry + ": \"segmentation\" must be polygons or RLE");
     }
@@ -164,17 +156,14 @@ std::optional<Object> label_object(element root, const Member& member) {
 
 // The image's width and height: the annotation's when both are positive
 // integers, else the data file's header size.
-Status resolve_size(std::optional<element> image_block, const Member& member, Image& image) {
-  if (image_block) {
-    auto width = field(*image_block, "width");
-    auto height = field(*image_block, "height");
-    auto w = width ? integer_of(*width) : std::nullopt;
-    auto h = height ? integer_of(*height) : std::nullopt;
-    if (w && h && *w > 0 && *h > 0) {
-      image.width = *w;
-      image.height = *h;
-      return {};
-    }
+Status resolve_size(std::optional<element> width, std::optional<element> height, const Member& member,
+                    Image& image) {
+  auto w = width ? integer_of(*width) : std::nullopt;
+  auto h = height ? integer_of(*height) : std::nullopt;
+  if (w && h && *w > 0 && *h > 0) {
+    image.width = *w;
+    image.height = *h;
+    return {};
   }
   if (member.image && member.image->width > 0 && member.image->height > 0) {
     image.width = member.image->width;
@@ -194,25 +183,23 @@ Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
   if (member.annotation_json.empty()) {
     Image image;
     image.shapeless = true;
-    LDB_TRY(resolve_size(std::nullopt, member, image));
+    LDB_TRY(resolve_size(std::nullopt, std::nullopt, member, image));
     return image;
   }
   std::string origin = fmt::format("the annotation of object id:{}", member.hash.hex());
   auto root = core::parse_json(parser, member.annotation_json, origin);
   if (!root) return std::unexpected(std::move(root).error());
-  if (!root->is_object()) return not_shape(member, "it is not a JSON object");
+  auto detection = parse_detection(*root);
+  if (!detection) return not_shape(member, "it is not a JSON object");
   Image image;
-  auto image_block = field(*root, "image");
-  if (image_block && !image_block->is_object()) image_block.reset();
   bool whole_image_label = false;
-  if (auto objects = field(*root, "objects")) {
-    if (!objects->is_array()) return not_shape(member, "\"objects\" is not an array");
-    if (!image_block && field(*root, "image")) return not_shape(member, "\"image\" is not an object");
-    std::size_t index = 0;
-    for (auto value : objects->get_array()) {
-      auto object = read_object(value, index, member);
+  if (detection->objects_json) {
+    if (!detection->has_objects_array()) return not_shape(member, "\"objects\" is not an array");
+    if (detection->image && !detection->has_image_object()) return not_shape(member, "\"image\" is not an object");
+    for (const auto& found : detection->objects) {
+      auto object = read_object(found, member);
       if (!object) return std::unexpected(std::move(object).error());
-      object->source = index++;
+      object->source = found.index;
       image.objects.push_back(std::move(*object));
     }
   } else if (auto label = label_object(*root, member)) {
@@ -221,10 +208,10 @@ Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
   } else {
     image.shapeless = true;
   }
-  LDB_TRY(resolve_size(image_block, member, image));
-  if (image_block) {
-    if (auto id = field(*image_block, "id")) image.id = integer_of(*id);
-    image.extra = extra_keys(*image_block, k_image_keys);
+  LDB_TRY(resolve_size(detection->width, detection->height, member, image));
+  if (detection->has_image_object()) {
+    if (auto id = field(*detection->image, "id")) image.id = integer_of(*id);
+    image.extra = extra_keys(*detection->image, k_image_keys);
   }
   if (whole_image_label) {
     Object& object = image.objects.front();

@@ -15,6 +15,7 @@
 
 #include "core/json.hpp"
 #include "formats/coco_writer.hpp"
+#include "formats/detection_shape.hpp"
 #include "formats/label_studio_writer.hpp"
 #include "formats/voc_writer.hpp"
 #include "formats/yolo_writer.hpp"
@@ -64,12 +65,10 @@ std::pair<std::uint32_t, std::uint32_t> image_size(const Member& member) {
   simdjson::dom::parser parser;
   auto root = core::parse_json(parser, member.annotation_json, "an annotation");
   std::uint64_t width = 0, height = 0;
-  if (root && root->is_object()) {
-    simdjson::dom::element image;
-    if (root->at_key("image").get(image) == simdjson::SUCCESS) {
-      if (image["width"].get_uint64().get(width) != simdjson::SUCCESS) width = 0;
-      if (image["height"].get_uint64().get(height) != simdjson::SUCCESS) height = 0;
-    }
+  if (auto detection = root ? parse_detection(*root) : std::nullopt) {
+    // A size that is not a non-negative integer counts as none (0).
+    if (!detection->width || detection->width->get_uint64().get(width) != simdjson::SUCCESS) width = 0;
+    if (!detection->height || detection->height->get_uint64().get(height) != simdjson::SUCCESS) height = 0;
   }
   return {static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(height)};
 }

@@ -33,10 +33,6 @@ std::unexpected<Error> not_shape(const Member& member, std::string_view problem)
 }
 
 using shape::field;
-using shape::is_number;
-
-// Callers check is_number first.
-double number_of(element e) { return *shape::number(e); }
 
 void append_number(double value, std::string& out) {
   if (value == 0) value = 0;  // no "-0"
@@ -67,11 +63,9 @@ void append_object_info(const Member& member, std::string_view path_key, std::st
   out += "}";
 }
 
-bool is_label_studio_task(element root) {
-  auto source = field(root, "source_format");
-  auto data = field(root, "data");
-  return source && source->is_string() && std::string_view(source->get_string()) == "label-studio" && data &&
-         data->is_object();
+bool is_label_studio_task(const Detection& detection) {
+  auto data = field(detection.root, "data");
+  return detection.source_format == "label-studio" && data && data->is_object();
 }
 
 // The original task with the data URI replaced and ldb's keys removed.
@@ -115,56 +109,42 @@ struct Counts {
 };
 
 // A new task from the detection shape: rectangles in percent.
-Result<std::string> converted_task(element root, const LabelStudioEntry& entry, Counts& counts,
+Result<std::string> converted_task(const Detection& detection, const LabelStudioEntry& entry, Counts& counts,
                                    WrittenObjects& written) {
   const Member& member = *entry.member;
-  auto image = field(root, "image");
-  auto objects = field(root, "objects");
-  if (!image || !image->is_object() || !objects || !objects->is_array()) {
+  if (!detection.has_image_object() || !detection.has_objects_array()) {
     return not_shape(member, "it has no \"image\" object and \"objects\" array");
   }
-  double width = 0, height = 0;
-  if (auto w = field(*image, "width"); w && is_number(*w)) width = number_of(*w);
-  if (auto h = field(*image, "height"); h && is_number(*h)) height = number_of(*h);
+  // A size that is not a number counts as none (0): the check below refuses it.
+  double width = detection.width ? shape::number(*detection.width).value_or(0) : 0;
+  double height = detection.height ? shape::number(*detection.height).value_or(0) : 0;
   std::string results;
-  std::size_t index = 0;
-  for (auto object : objects->get_array()) {
-    std::string entry_name = fmt::format("objects[{}]", index++);
-    if (!object.is_object()) return not_shape(member, entry_name + " is not an object");
+  for (const auto& object : detection.objects) {
+    std::string entry_name = fmt::format("objects[{}]", object.index);
+    if (!object.is_object) return not_shape(member, entry_name + " is not an object");
     std::string category;
-    if (auto name = field(object, "category"); name && name->is_string()) {
-      category = std::string(std::string_view(name->get_string()));
-    } else if (auto id = field(object, "category_id"); id && id->is_int64()) {
-      category = fmt::format("{}", std::int64_t(id->get_int64()));
+    if (object.category_name) {
+      category = std::string(*object.category_name);
+    } else if (object.category_id && object.category_id->is_int64()) {
+      category = fmt::format("{}", std::int64_t(object.category_id->get_int64()));
     } else {
       return not_shape(member, entry_name + " has no string \"category\" (nor an integer \"category_id\")");
     }
-    auto bbox = field(object, "bbox");
-    double box[4];
-    std::size_t count = 0;
-    if (bbox && bbox->is_array()) {
-      for (auto number : bbox->get_array()) {
-        if (!is_number(number) || count == 4) {
-          count = 5;
-          break;
-        }
-        box[count++] = number_of(number);
-      }
-    }
-    if (count != 4) return not_shape(member, entry_name + " has no \"bbox\" of 4 numbers [x, y, w, h]");
+    if (!object.box) return not_shape(member, entry_name + " has no \"bbox\" of 4 numbers [x, y, w, h]");
+    const std::array<double, 4>& box = object.box->value;
     if (!(width > 0) || !(height > 0)) {
       return fail(ErrorCode::invalid_argument,
                   fmt::format("object id:{}: its image has no positive width and height, needed for percent "
                               "coordinates", member.hash.hex()),
                   "index the images with a reader that records the image size (coco, yolo, voc, label-studio)");
     }
-    if (field(object, "segmentation")) ++counts.shapes_as_boxes;
-    written.push_back(index - 1);
+    if (object.segmentation) ++counts.shapes_as_boxes;
+    written.push_back(object.index);
     if (!results.empty()) results.push_back(',');
     results += fmt::format(
         "{{\"from_name\":\"label\",\"id\":\"ldb-{}\",\"image_rotation\":0,\"original_height\":{},"
         "\"original_width\":{},\"to_name\":\"image\",\"type\":\"rectanglelabels\",\"value\":{{\"height\":",
-        index, height, width);
+        object.index + 1, height, width);
     append_number(percent_of(box[3], height), results);
     results += ",\"rectanglelabels\":[";
     core::append_json_string(category, results);
@@ -205,13 +185,14 @@ Result<LabelStudioOutput> label_studio_tasks(std::span<const LabelStudioEntry> e
     }
     auto root = core::parse_json(parser, member.annotation_json, fmt::format("object id:{}", member.hash.hex()));
     if (!root) return std::unexpected(std::move(root).error());
-    if (!root->is_object()) return not_shape(member, "it is not a JSON object");
-    if (is_label_studio_task(*root)) {
+    auto detection = parse_detection(*root);
+    if (!detection) return not_shape(member, "it is not a JSON object");
+    if (is_label_studio_task(*detection)) {
       array += original_task(*root, entry);
       written.emplace_back();
       continue;
     }
-    auto task = converted_task(*root, entry, counts, written.emplace_back(WrittenObjects{}).value());
+    auto task = converted_task(*detection, entry, counts, written.emplace_back(WrittenObjects{}).value());
     if (!task) return std::unexpected(std::move(task).error());
     array += *task;
   }

@@ -24,7 +24,6 @@ std::unexpected<Error> not_shape(const Member& member, std::string_view problem)
 }
 
 using shape::field;
-std::optional<double> number_of(element e) { return shape::number(e); }
 std::optional<std::int64_t> integer_of(element e) { return shape::integer(e); }
 
 double rounded(double value) {
@@ -65,40 +64,33 @@ struct Counts {
   std::uint64_t negative = 0;
 };
 
-Status append_object(element value, std::size_t index, const Member& member, Counts& counts, std::string& out,
+Status append_object(const DetectedObject& found, const Member& member, Counts& counts, std::string& out,
                      WrittenObjects& written) {
-  std::string entry = fmt::format("objects[{}]", index);
-  if (!value.is_object()) return not_shape(member, entry + " is not an object");
+  std::string entry = fmt::format("objects[{}]", found.index);
+  if (!found.is_object) return not_shape(member, entry + " is not an object");
+  element value = found.json;
   std::string name;
-  auto category = field(value, "category");
-  if (category && category->is_string()) {
-    name = std::string(std::string_view(category->get_string()));
-  } else if (auto id = field(value, "category_id"); id && integer_of(*id)) {
-    name = std::to_string(*integer_of(*id));
+  if (found.category_name) {
+    name = std::string(*found.category_name);
+  } else if (found.category_number) {
+    name = std::to_string(*found.category_number);
   }
   if (name.empty()) return not_shape(member, entry + " has no \"category\" (nor \"category_id\")");
-  auto bbox = field(value, "bbox");
-  if (!bbox || !bbox->is_array()) {
+  if (!found.bbox || !found.bbox->is_array()) {
     return not_shape(member, fmt::format("{} ('{}') has no \"bbox\" [x, y, w, h], which VOC requires", entry, name));
   }
-  std::array<double, 4> box{};
-  std::size_t count = 0;
-  for (auto number : bbox->get_array()) {
-    auto v = number_of(number);
-    if (!v || count == 4) return not_shape(member, entry + ": \"bbox\" must be 4 numbers");
-    box[count++] = *v;
-  }
-  if (count != 4) return not_shape(member, entry + ": \"bbox\" must be 4 numbers");
+  if (!found.box) return not_shape(member, entry + ": \"bbox\" must be 4 numbers");
+  const std::array<double, 4>& box = found.box->value;
   auto truncated = flag(value, "truncated", member, entry);
   if (!truncated) return std::unexpected(std::move(truncated).error());
   auto difficult = flag(value, "difficult", member, entry);
   if (!difficult) return std::unexpected(std::move(difficult).error());
-  if (field(value, "segmentation")) ++counts.segmentations;
+  if (found.segmentation) ++counts.segmentations;
   if (box[2] < 0 || box[3] < 0) {
     ++counts.negative;
     return {};
   }
-  written.push_back(index);
+  written.push_back(found.index);
   out += "  <object>\n    <name>";
   if (!append_escaped(name, out)) {
     return not_shape(member, fmt::format("{}: its category holds a control character XML cannot hold", entry));
@@ -118,15 +110,14 @@ Result<std::string> image_xml(simdjson::dom::parser& parser, const VocImageEntry
   std::string origin = fmt::format("the annotation of object id:{}", member.hash.hex());
   auto root = core::parse_json(parser, member.annotation_json, origin);
   if (!root) return std::unexpected(std::move(root).error());
-  if (!root->is_object()) return not_shape(member, "it is not a JSON object");
-  auto image = field(*root, "image");
-  auto objects = field(*root, "objects");
-  if (!image || !image->is_object()) return not_shape(member, "no \"image\" object");
-  if (!objects || !objects->is_array()) return not_shape(member, "no \"objects\" array");
+  auto detection = parse_detection(*root);
+  if (!detection) return not_shape(member, "it is not a JSON object");
+  if (!detection->has_image_object()) return not_shape(member, "no \"image\" object");
+  if (!detection->has_objects_array()) return not_shape(member, "no \"objects\" array");
   std::array<std::int64_t, 2> size{};
   for (std::size_t i = 0; i < 2; ++i) {
     std::string_view key = i == 0 ? "width" : "height";
-    auto value = field(*image, key);
+    const auto& value = i == 0 ? detection->width : detection->height;
     auto integer = value ? integer_of(*value) : std::nullopt;
     if (!integer || *integer <= 0) {
       return fail(ErrorCode::invalid_argument,
@@ -146,8 +137,7 @@ Result<std::string> image_xml(simdjson::dom::parser& parser, const VocImageEntry
                  "</filename>\n  <size>\n    <width>{}</width>\n    <height>{}</height>\n  </size>\n"
                  "  <segmented>0</segmented>\n",
                  size[0], size[1]);
-  std::size_t index = 0;
-  for (auto object : objects->get_array()) LDB_TRY(append_object(object, index++, member, counts, xml, written));
+  for (const auto& found : detection->objects) LDB_TRY(append_object(found, member, counts, xml, written));
   xml += "</annotation>\n";
   return xml;
 }

@@ -48,15 +48,7 @@ std::unexpected<Error> shape_error(const Member& member, std::string_view what) 
   return fail(ErrorCode::invalid_argument, fmt::format("{}: {}", subject_of(member), what), std::string(k_shape_hint));
 }
 
-// The detection shape's accessors (formats/detection_shape.hpp), shared with
-// the COCO, VOC and Label Studio writers.
 std::optional<double> number_of(simdjson::dom::element element) { return shape::number(element); }
-
-std::optional<double> field_number(simdjson::dom::object object, std::string_view key) {
-  simdjson::dom::element element;
-  if (object.at_key(key).get(element) != simdjson::SUCCESS) return std::nullopt;
-  return shape::number(element);
-}
 
 double polygon_area(const std::vector<double>& points) {
   double twice = 0;
@@ -68,31 +60,28 @@ double polygon_area(const std::vector<double>& points) {
   return std::abs(twice) / 2;
 }
 
-Result<Object> read_object(const Member& member, std::size_t index, simdjson::dom::element element) {
-  simdjson::dom::object object;
-  if (element.get_object().get(object) != simdjson::SUCCESS) {
-    return shape_error(member, fmt::format("objects[{}] is not an object", index));
-  }
+Result<Object> read_object(const Member& member, const DetectedObject& found) {
+  std::size_t index = found.index;
+  if (!found.is_object) return shape_error(member, fmt::format("objects[{}] is not an object", index));
   Object out;
-  simdjson::dom::element value;
-  if (object.at_key("category_id").get(value) == simdjson::SUCCESS) {
-    std::int64_t id = 0;
-    if (value.get_int64().get(id) == simdjson::SUCCESS && id >= 0 && id <= k_max_class_id) out.category_id = id;
+  // A class id YOLO can use is an integer literal in range; any other "category_id" is ignored.
+  if (found.category_id && found.category_id->is_int64()) {
+    std::int64_t id = found.category_id->get_int64();
+    if (id >= 0 && id <= k_max_class_id) out.category_id = id;
   }
-  if (object.at_key("category").get(value) == simdjson::SUCCESS) {
-    std::string_view name;
-    if (value.get_string().get(name) != simdjson::SUCCESS || name.empty()) {
+  if (found.category) {
+    if (!found.category_name || found.category_name->empty()) {
       return shape_error(member, fmt::format("objects[{}].category is not a non-empty string", index));
     }
-    out.category = std::string(name);
+    out.category = std::string(*found.category_name);
   } else if (out.category_id) {
     out.category = std::to_string(*out.category_id);
   } else {
     return shape_error(member, fmt::format("objects[{}] has neither category nor category_id", index));
   }
-  if (object.at_key("segmentation").get(value) == simdjson::SUCCESS) {
+  if (found.segmentation) {
     simdjson::dom::array polygons;
-    if (value.get_array().get(polygons) == simdjson::SUCCESS) {
+    if (found.segmentation->get_array().get(polygons) == simdjson::SUCCESS) {
       for (auto polygon_element : polygons) {
         simdjson::dom::array coords;
         if (polygon_element.get_array().get(coords) != simdjson::SUCCESS) {
@@ -106,24 +95,13 @@ Result<Object> read_object(const Member& member, std::size_t index, simdjson::do
         }
         if (points.size() >= 6 && points.size() % 2 == 0) out.polygons.push_back(std::move(points));
       }
-    } else if (value.is_object()) {
+    } else if (found.segmentation->is_object()) {
       out.rle = true;
     }
   }
-  if (object.at_key("bbox").get(value) == simdjson::SUCCESS) {
-    simdjson::dom::array box;
-    std::size_t count = 0;
-    if (value.get_array().get(box) == simdjson::SUCCESS) {
-      for (auto coord : box) {
-        auto number = number_of(coord);
-        if (!number || count >= 4) {
-          count = 5;
-          break;
-        }
-        out.bbox[count++] = *number;
-      }
-    }
-    if (count != 4) return shape_error(member, fmt::format("objects[{}].bbox is not [x, y, w, h]", index));
+  if (found.bbox) {
+    if (!found.box) return shape_error(member, fmt::format("objects[{}].bbox is not [x, y, w, h]", index));
+    out.bbox = found.box->value;
   } else if (!out.polygons.empty()) {
     double min_x = INFINITY, min_y = INFINITY, max_x = -INFINITY, max_y = -INFINITY;
     for (const auto& polygon : out.polygons) {
@@ -144,15 +122,13 @@ Result<Object> read_object(const Member& member, std::size_t index, simdjson::do
 Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
   auto parsed = core::parse_json(parser, member.annotation_json, subject_of(member));
   if (!parsed) return std::unexpected(std::move(parsed).error());
-  simdjson::dom::object root;
-  simdjson::dom::array objects;
-  if (parsed->get_object().get(root) != simdjson::SUCCESS ||
-      root.at_key("objects").get_array().get(objects) != simdjson::SUCCESS) {
+  auto detection = parse_detection(*parsed);
+  if (!detection || !detection->has_objects_array()) {
     return shape_error(member, "the annotation has no \"objects\" array");
   }
   Image image;
   simdjson::dom::array names;
-  if (root.at_key("names").get_array().get(names) == simdjson::SUCCESS) {
+  if (parsed->at_key("names").get_array().get(names) == simdjson::SUCCESS) {
     image.names.emplace();
     for (auto name : names) {
       std::string_view text;
@@ -163,14 +139,11 @@ Result<Image> read_image(simdjson::dom::parser& parser, const Member& member) {
       image.names->emplace_back(text);
     }
   }
-  simdjson::dom::object info;
-  if (root.at_key("image").get_object().get(info) == simdjson::SUCCESS) {
-    image.width = field_number(info, "width").value_or(0);
-    image.height = field_number(info, "height").value_or(0);
-  }
-  std::size_t index = 0;
-  for (auto element : objects) {
-    auto object = read_object(member, index++, element);
+  // A size that is not a number counts as none (0): the check below refuses it.
+  if (detection->width) image.width = number_of(*detection->width).value_or(0);
+  if (detection->height) image.height = number_of(*detection->height).value_or(0);
+  for (const auto& found : detection->objects) {
+    auto object = read_object(member, found);
     if (!object) return std::unexpected(std::move(object).error());
     image.objects.push_back(std::move(*object));
   }
