@@ -26,11 +26,10 @@ struct Documents {
     simdjson::dom::parser parser;
     const char* classes[] = {"cat", "dog", "bird", "fish"};
     for (std::size_t i = 0; i < k_documents; ++i) {
-      std::string json = fmt::format(
-          R"({{"class":"{}","id":{},"inference":{{"class":"{}","confidence":{}}},)"
-          R"("size":{{"width":{},"height":{}}},"tags":["train","v{}"]}})",
-          classes[i % 4], i, classes[(i / 3) % 4], static_cast<double>(i % 100) / 100.0, 100 + i % 50, 80 + i % 30,
-          i % 7);
+      std::string json = fmt::format(R"({{"class":"{}","id":{},"inference":{{"class":"{}","confidence":{}}},)"
+                                     R"("size":{{"width":{},"height":{}}},"tags":["train","v{}"]}})",
+                                     classes[i % 4], i, classes[(i / 3) % 4], static_cast<double>(i % 100) / 100.0,
+                                     100 + i % 50, 80 + i % 30, i % 7);
       auto& document = documents.emplace_back(std::make_unique<simdjson::dom::document>());
       simdjson::dom::element root;
       if (parser.parse_into_document(*document, json.data(), json.size()).get(root) != simdjson::SUCCESS) std::abort();
@@ -59,8 +58,8 @@ void run_filter(benchmark::State& state, const char* text, ldb::query::Dialect d
   }
   benchmark::DoNotOptimize(matched);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * roots.size()));
-  state.counters["ns_per_doc"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * roots.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_doc"] = benchmark::Counter(static_cast<double>(state.iterations() * roots.size()),
+                                                    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_ConfidenceLessThan_ldb(benchmark::State& state) {

@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fuzz_support.hpp"
 #include "core/json.hpp"
 #include "formats/coco_writer.hpp"
+#include "fuzz_support.hpp"
 #include "index/coco.hpp"
 
 namespace {

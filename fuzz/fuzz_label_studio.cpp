@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fuzz_support.hpp"
 #include "core/json.hpp"
 #include "formats/label_studio_writer.hpp"
+#include "fuzz_support.hpp"
 #include "index/label_studio.hpp"
 
 namespace {

@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto outcome = parsed->test(document, &why);
     auto json_result = parsed->evaluate_json(document);
     // test() and evaluate_json() must agree on whether evaluation failed.
-    bool failed = outcome == ldb::query::Expression::Outcome::error ||
-                  outcome == ldb::query::Expression::Outcome::missing;
+    bool failed =
+        outcome == ldb::query::Expression::Outcome::error || outcome == ldb::query::Expression::Outcome::missing;
     if (failed == json_result.has_value()) __builtin_trap();
     if (json_result) {
       // The output must be valid JSON.

@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fuzz_support.hpp"
 #include "core/json.hpp"
 #include "formats/voc_writer.hpp"
+#include "fuzz_support.hpp"
 #include "index/voc.hpp"
 #include "index/xml.hpp"
 

@@ -20,8 +20,7 @@ namespace {
 
 using ldb::fuzz::check_error;
 
-void convert(const std::string& label, std::span<const std::string> names, std::uint32_t width,
-             std::uint32_t height) {
+void convert(const std::string& label, std::span<const std::string> names, std::uint32_t width, std::uint32_t height) {
   auto json = ldb::index::yolo_annotation("a.jpg", width, height, &label, "fuzz.txt", names);
   if (!json) {
     check_error(json.error());

@@ -17,7 +17,8 @@ std::vector<FormatDescription> formats(FormatRole role) {
   for (const auto& info : index::format_registry()) {
     if (role == FormatRole::read ? !info.readable : !info.writable) continue;
     FormatDescription d{info.name, info.aliases, {}};
-    for (const auto& p : role == FormatRole::read ? info.read_params : info.write_params) d.params.push_back({p.key, p.help});
+    for (const auto& p : role == FormatRole::read ? info.read_params : info.write_params)
+      d.params.push_back({p.key, p.help});
     out.push_back(std::move(d));
   }
   return out;

@@ -65,7 +65,8 @@ void check_workspace(const Context& context, const std::optional<std::string>& t
   for (const auto& m : members) hashes.push_back(m.hash);
   auto current = store->current_versions(hashes);
   if (!current) {
-    problems.push_back({where, fmt::format("staged dataset ds:{}: {}", ws->state().dataset_name, current.error().message),
+    problems.push_back({where,
+                        fmt::format("staged dataset ds:{}: {}", ws->state().dataset_name, current.error().message),
                         "stage the dataset again with: ldb stage -f ds:NAME"});
     return;
   }
@@ -93,12 +94,12 @@ Status check_target_is_workspace(const Context& context, const std::optional<std
   }
   if (dataset::Workspace::exists(root)) return {};
   const bool instantiated = std::filesystem::exists(detail::instantiated_manifest_path(root), ec);
-  return fail(ErrorCode::not_found,
-              fmt::format("'{}' is not an ldb workspace{}", root.string(),
-                          instantiated ? " (it holds files ldb instantiate -t wrote, but no staged dataset to check)"
-                                       : ""),
-              "run ldb fsck without -t to check the instance, or with -t naming a workspace (a folder where "
-              "ldb stage ran)");
+  return fail(
+      ErrorCode::not_found,
+      fmt::format("'{}' is not an ldb workspace{}", root.string(),
+                  instantiated ? " (it holds files ldb instantiate -t wrote, but no staged dataset to check)" : ""),
+      "run ldb fsck without -t to check the instance, or with -t naming a workspace (a folder where "
+      "ldb stage ran)");
 }
 
 }  // namespace
@@ -123,14 +124,16 @@ Result<FsckReport> fsck(Session& session, const std::optional<std::string>& targ
   report.datasets = checked->datasets;
   report.dataset_versions = checked->dataset_versions;
   report.collections = checked->collections;
-  for (auto& p : checked->problems) report.problems.push_back({std::move(p.where), std::move(p.message), std::move(p.hint)});
+  for (auto& p : checked->problems)
+    report.problems.push_back({std::move(p.where), std::move(p.message), std::move(p.hint)});
 
   // Opening the instance as commands do reads its config too.
   store::Store* store = nullptr;
   if (report.problems.empty()) {
     auto instance = detail::instance(session);
     if (!instance) {
-      report.problems.push_back({fmt::format("instance '{}'", dir.string()), instance.error().message, instance.error().hint});
+      report.problems.push_back(
+          {fmt::format("instance '{}'", dir.string()), instance.error().message, instance.error().hint});
     } else {
       store = (*instance)->store.get();
     }

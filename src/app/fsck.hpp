@@ -28,7 +28,7 @@ struct FsckReport {
   std::uint64_t datasets = 0;
   std::uint64_t dataset_versions = 0;
   std::uint64_t collections = 0;
-  std::string workspace;  // the workspace checked; "" when none
+  std::string workspace;          // the workspace checked; "" when none
   std::vector<Problem> problems;  // empty: healthy
 };
 

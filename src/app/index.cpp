@@ -9,7 +9,8 @@ namespace ldb::app {
 
 Result<IndexSummary> index(Session& session, const IndexRequest& request) {
   if (request.paths.empty()) {
-    return fail(ErrorCode::invalid_argument, "ldb index needs at least one path", "usage: ldb index [-m FORMAT] PATH...");
+    return fail(ErrorCode::invalid_argument, "ldb index needs at least one path",
+                "usage: ldb index [-m FORMAT] PATH...");
   }
   auto options = detail::index_options(request.settings);
   if (!options) return std::unexpected(options.error());

@@ -32,7 +32,8 @@ class TransformNames {
  public:
   explicit TransformNames(std::filesystem::path instance_dir) : m_dir(std::move(instance_dir)) {}
   Result<std::vector<std::string>> of(const store::TransformSet& set) {
-    const bool only_self = std::all_of(set.begin(), set.end(), [](const std::string& c) { return c == store::k_self_transform; });
+    const bool only_self =
+        std::all_of(set.begin(), set.end(), [](const std::string& c) { return c == store::k_self_transform; });
     if (!m_config && !only_self) {
       auto config = detail::read_transform_config(m_dir);
       if (!config) return std::unexpected(config.error());
@@ -82,8 +83,8 @@ Result<Listing> list(Session& session, const ListRequest& request) {
   out.rows.reserve(selection->size());
   for (std::size_t i = 0; i < selection->size(); ++i) {
     auto& info = (*infos)[i];
-    ObjectRow row{{info.hash, (*selection)[i].annotation_version}, std::move(info.paths), info.size,
-                  std::move(info.tags), {}};
+    ObjectRow row{
+        {info.hash, (*selection)[i].annotation_version}, std::move(info.paths), info.size, std::move(info.tags), {}};
     auto transforms = names.of(dataset::transform_set_of(*assignments, info.hash));
     if (!transforms) return std::unexpected(transforms.error());
     row.transforms = std::move(*transforms);
@@ -128,7 +129,8 @@ Result<std::vector<Evaluation>> eval(Session& session, const EvalRequest& reques
   out.reserve(selection->size());
   for (std::size_t i = 0; i < selection->size(); ++i) {
     const auto& r = (*selection)[i];
-    out.push_back({{r.hash, r.annotation_version}, true, (*annotations)[i].empty() ? "null" : std::move((*annotations)[i])});
+    out.push_back(
+        {{r.hash, r.annotation_version}, true, (*annotations)[i].empty() ? "null" : std::move((*annotations)[i])});
   }
   return out;
 }
@@ -178,7 +180,8 @@ Result<DiffSides> diff_sides(Session& session, dataset::Context& ctx, const Diff
 
 Result<DiffResult> diff(Session& session, const DiffRequest& request) {
   if (request.sides.size() > 2) {
-    return fail(ErrorCode::invalid_argument, "ldb diff compares at most two datasets", "usage: ldb diff [-s] [DS1] [DS2]");
+    return fail(ErrorCode::invalid_argument, "ldb diff compares at most two datasets",
+                "usage: ldb diff [-s] [DS1] [DS2]");
   }
   LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
   auto ctx = detail::dataset_context(session, *instance);
@@ -204,7 +207,8 @@ Result<DiffResult> diff(Session& session, const DiffRequest& request) {
   // Paths make the lines readable; one lookup for every object shown.
   std::vector<core::Md5> hashes;
   for (auto* list : {&out.added, &out.deleted, &out.modified, &out.transforms_changed}) {
-    for (const auto& e : *list) hashes.push_back(list == &out.deleted || list == &out.modified ? e.from.hash : e.to.hash);
+    for (const auto& e : *list)
+      hashes.push_back(list == &out.deleted || list == &out.modified ? e.from.hash : e.to.hash);
   }
   auto infos = ctx.store.objects_info(hashes);
   if (!infos) return std::unexpected(infos.error());
@@ -261,8 +265,8 @@ Result<std::vector<LogEntry>> log(Session& session, const std::string& dataset) 
   if (!versions) return std::unexpected(versions.error());
   std::vector<LogEntry> entries;
   for (const auto& v : *versions) {
-    LogEntry e{{v.name, v.version, v.num_objects, v.num_annotations}, v.parent, v.merge_parent, v.time, v.author,
-               v.message};
+    LogEntry e{
+        {v.name, v.version, v.num_objects, v.num_annotations}, v.parent, v.merge_parent, v.time, v.author, v.message};
     auto members = store.collection(v.collection_hash);
     if (!members) return std::unexpected(members.error());
     auto transforms = store.transform_assignments(v.transforms_hash);

@@ -94,9 +94,10 @@ Result<InstanceLocation> find_instance_location(const Context& context) {
   if (!config) return std::unexpected(config.error());
   if (configured) {
     out.dir = *configured;
-    out.source = out.dir == std::filesystem::path(context.absolute((user_config_dir(context) / k_private_instance).string()))
-                     ? InstanceSource::quickstart
-                     : InstanceSource::user_config;
+    out.source =
+        out.dir == std::filesystem::path(context.absolute((user_config_dir(context) / k_private_instance).string()))
+            ? InstanceSource::quickstart
+            : InstanceSource::user_config;
     return out;
   }
   return fail(ErrorCode::not_found, "no ldb instance is configured",
@@ -182,8 +183,10 @@ Result<Instance*> instance(Session& session, CreateIfMissing create) {
       return std::unexpected(location.error());
     }
     dir = user_config_dir(context) / k_private_instance;
-    if (!is_instance_dir(dir)) LDB_TRY(init_instance(context, dir, false, true));
-    else LDB_TRY(write_user_config_if_absent(context, dir));
+    if (!is_instance_dir(dir))
+      LDB_TRY(init_instance(context, dir, false, true));
+    else
+      LDB_TRY(write_user_config_if_absent(context, dir));
   } else {
     dir = location->dir;
     std::error_code ec;

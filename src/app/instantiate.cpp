@@ -70,8 +70,9 @@ Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const 
       if (core::path_is_within(source, loc.prefix)) relative = core::relative_to(source, loc.prefix);
     }
     if (relative.empty()) relative = source.starts_with('/') ? source.substr(1) : source;
-    formats::Member member{info.hash, selection[i].annotation_version, std::move((*annotations)[i]), source,
-                           std::move(relative), info.size};
+    formats::Member member{
+        info.hash, selection[i].annotation_version, std::move((*annotations)[i]), source, std::move(relative),
+        info.size};
     if (info.image) member.image = formats::ImageSize{info.image->width, info.image->height};
     out.push_back(std::move(member));
   }
@@ -82,9 +83,8 @@ Result<std::vector<formats::Member>> build_members(dataset::Context& ctx, const 
 // .ldb_workspace/removed/ in a workspace, below the hidden .ldb_removed/ in a
 // plain -t folder; named by the UTC time, "-2", "-3", ... added when taken.
 std::filesystem::path removed_folder_for(const std::filesystem::path& target) {
-  std::filesystem::path base = dataset::Workspace::exists(target)
-                                   ? target / dataset::k_workspace_dir / k_removed_folder
-                                   : target / k_plain_removed_folder;
+  std::filesystem::path base = dataset::Workspace::exists(target) ? target / dataset::k_workspace_dir / k_removed_folder
+                                                                  : target / k_plain_removed_folder;
   std::string stamp = core::format_utc(static_cast<std::int64_t>(std::time(nullptr)), "%Y%m%dT%H%M%SZ");
   std::filesystem::path folder = base / stamp;
   std::error_code ec;
@@ -150,7 +150,8 @@ Result<formats::Report> instantiate_and_apply(Session& session, dataset::Context
                                               std::span<const formats::Member> members,
                                               std::span<const std::string> apply) {
   if (apply.empty() || apply.front().empty()) {
-    return fail(ErrorCode::invalid_argument, "--apply needs a program", "usage: ldb instantiate --apply EXEC [ARGS...]");
+    return fail(ErrorCode::invalid_argument, "--apply needs a program",
+                "usage: ldb instantiate --apply EXEC [ARGS...]");
   }
   auto exe = dataset::find_plugin(ctx.instance_dir, apply.front(), ctx.program_path);
   if (!exe) {
@@ -256,7 +257,8 @@ Result<std::vector<std::string>> untouched_instantiated_files(const std::filesys
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     const std::int64_t mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    if (static_cast<std::uint64_t>(st.st_size) == entry.size && mtime_ns == entry.mtime_ns) out.push_back(std::move(path));
+    if (static_cast<std::uint64_t>(st.st_size) == entry.size && mtime_ns == entry.mtime_ns)
+      out.push_back(std::move(path));
   }
   return out;
 }
@@ -338,7 +340,8 @@ Result<WriteReport> write_selection(Session& session, dataset::Context& ctx, con
                                       formats::serialize_manifest(planned, formats::RunState::unfinished));
   };
   auto& state = session.state();
-  auto result = formats::instantiate(state.fs, state.pool, state.progress(), target, *members, previous->entries, options);
+  auto result =
+      formats::instantiate(state.fs, state.pool, state.progress(), target, *members, previous->entries, options);
   state.progress().finish();
   if (!result) return std::unexpected(result.error());
   LDB_TRY(storage::write_file_atomic(manifest_path, formats::serialize_manifest(result->manifest)));

@@ -41,7 +41,7 @@ struct WriteReport {
 };
 
 struct InstantiateRequest {
-  Selector selector;  // no objects: the staged dataset of the target (or of the workspace at cwd)
+  Selector selector;                  // no objects: the staged dataset of the target (or of the workspace at cwd)
   std::optional<std::string> target;  // -t DIR; unset: the workspace
   WriteOptions write;
 };
@@ -49,7 +49,7 @@ struct InstantiateRequest {
 Result<WriteReport> instantiate(Session& session, const InstantiateRequest& request);
 
 struct GetRequest {
-  Selector selector;  // objects or filters are required (no objects + a filter: ds:root)
+  Selector selector;                  // objects or filters are required (no objects + a filter: ds:root)
   std::optional<std::string> target;  // unset: the cwd
   WriteOptions write;
 };

@@ -39,7 +39,8 @@ constexpr FilterEntry k_filters[] = {
 };
 
 const FilterEntry* find_entry(std::string_view name) {
-  auto it = std::find_if(std::begin(k_filters), std::end(k_filters), [&](const FilterEntry& e) { return e.info.name == name; });
+  auto it = std::find_if(std::begin(k_filters), std::end(k_filters),
+                         [&](const FilterEntry& e) { return e.info.name == name; });
   return it == std::end(k_filters) ? nullptr : it;
 }
 
@@ -122,7 +123,8 @@ Result<index::IndexOptions> index_options(const IndexSettings& settings) {
     } else if (*mode == "merge") {
       options.ingest.update = store::AnnotationUpdate::merge;
     } else {
-      return fail(ErrorCode::invalid_argument, fmt::format("--annotation-update expects replace or merge, got '{}'", *mode),
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("--annotation-update expects replace or merge, got '{}'", *mode),
                   "for example: --annotation-update merge");
     }
   }
@@ -148,8 +150,8 @@ Result<dataset::Selection> run_filters(dataset::Context& ctx, dataset::Selection
     // `--query 'class == "i"'` selecting nothing is most often a quoting slip.
     for (const auto& f : filters) {
       if (f.kind != FilterKind::query && f.kind != FilterKind::jquery) continue;
-      auto expr = query::Expression::parse(f.value, f.kind == FilterKind::query ? query::Dialect::ldb
-                                                                                : query::Dialect::jmespath);
+      auto expr = query::Expression::parse(
+          f.value, f.kind == FilterKind::query ? query::Dialect::ldb : query::Dialect::jmespath);
       if (expr && !expr->quoting_note().empty()) ctx.warnings.push_back(expr->quoting_note());
     }
   }

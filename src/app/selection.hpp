@@ -50,7 +50,7 @@ struct Selector {
 struct IndexSettings {
   std::optional<std::string> format;  // an index format name or alias (formats()); unset: detect
   std::vector<std::pair<std::string, std::string>> params;
-  std::optional<std::string> add_tags;            // comma-separated
+  std::optional<std::string> add_tags;           // comma-separated
   std::optional<std::string> annotation_update;  // "replace" (default) or "merge"
 };
 

@@ -19,27 +19,31 @@ Result<AddStorageOutcome> add_storage(Session& session, const AddStorageRequest&
   location.prefix = storage::normalize_storage_path(detail::absolute_identifier(session.context(), request.path));
   location.read_add = request.read_add.value_or(false);
   location.options = request.options;
-  if (location.read_add && (core::protocol_of(location.prefix) == "https" || core::protocol_of(location.prefix) == "http")) {
-    return fail(ErrorCode::unsupported,
-                fmt::format("'{}' cannot be the read-add location: ldb cannot write to an http(s) location", location.prefix),
-                "register it without -a, and make a local folder or a bucket the read-add location");
+  if (location.read_add &&
+      (core::protocol_of(location.prefix) == "https" || core::protocol_of(location.prefix) == "http")) {
+    return fail(
+        ErrorCode::unsupported,
+        fmt::format("'{}' cannot be the read-add location: ldb cannot write to an http(s) location", location.prefix),
+        "register it without -a, and make a local folder or a bucket the read-add location");
   }
   // It must be listable and readable, through a backend made with the new
   // location's own options (secrets among them are refused there). Only its
   // top is listed: walking all of a large location (or of `/`, through /proc)
   // is the work of `ldb index`, not of this check.
-  auto backend = storage::make_backend(location.prefix, location.options, storage::HttpSettings{}, session.context().env);
+  auto backend =
+      storage::make_backend(location.prefix, location.options, storage::HttpSettings{}, session.context().env);
   if (!backend) return std::unexpected(backend.error());
   auto listed = (*backend)->list_top(location.prefix);
   if (!listed) return std::unexpected(listed.error());
   if (!listed->empty()) {
     // Read a sample (the smallest file) so that an unreadable location is refused now.
-    auto smallest = std::min_element(listed->begin(), listed->end(),
-                                     [](const storage::FileInfo& a, const storage::FileInfo& b) { return a.size < b.size; });
+    auto smallest =
+        std::min_element(listed->begin(), listed->end(),
+                         [](const storage::FileInfo& a, const storage::FileInfo& b) { return a.size < b.size; });
     auto sample = (*backend)->read(smallest->path);
     if (!sample) {
-      return fail(ErrorCode::io, fmt::format("cannot read '{}' in '{}': {}", smallest->path, location.prefix,
-                                             sample.error().message),
+      return fail(ErrorCode::io,
+                  fmt::format("cannot read '{}' in '{}': {}", smallest->path, location.prefix, sample.error().message),
                   "check the permissions (or credentials) of the storage location");
     }
   }
@@ -52,8 +56,9 @@ Result<AddStorageOutcome> add_storage(Session& session, const AddStorageRequest&
     if (loc.prefix == location.prefix) {
       // Re-registering a location changes its read-add mark or options.
       if (!request.read_add && request.options.empty()) {
-        return fail(ErrorCode::already_exists, fmt::format("storage location '{}' is already registered", loc.prefix),
-                    "see them with: ldb storage list; change its read-add mark with: ldb add-storage -a true|false PATH");
+        return fail(
+            ErrorCode::already_exists, fmt::format("storage location '{}' is already registered", loc.prefix),
+            "see them with: ldb storage list; change its read-add mark with: ldb add-storage -a true|false PATH");
       }
       if (!request.read_add) location.read_add = loc.read_add;
       continue;

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "app/detail/config.hpp"
 #include "dataset/pipe_plugin.hpp"
@@ -50,7 +50,8 @@ Result<TransformConfig> read_transform_config(const std::filesystem::path& insta
   const auto* transforms = root["transform"].as_table();
   if (transforms == nullptr) {
     if (root.contains("transform")) {
-      return fail(ErrorCode::invalid_argument, fmt::format("config file '{}': 'transform' is not a table", file.string()),
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("config file '{}': 'transform' is not a table", file.string()),
                   "declare each transform as [transform.NAME] with run = [\"program\", \"arg\", ...]");
     }
     return config;
@@ -58,8 +59,10 @@ Result<TransformConfig> read_transform_config(const std::filesystem::path& insta
   for (const auto& [key, node] : *transforms) {
     std::string name(key.str());
     auto bad = [&](std::string_view why) {
-      return fail(ErrorCode::invalid_argument, fmt::format("config file '{}': transform '{}' {}", file.string(), name, why),
-                  fmt::format("declare it as [transform.{}] with run = [\"program\", \"arg\", ...]", valid_name(name) ? name : "NAME"));
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("config file '{}': transform '{}' {}", file.string(), name, why),
+                  fmt::format("declare it as [transform.{}] with run = [\"program\", \"arg\", ...]",
+                              valid_name(name) ? name : "NAME"));
     };
     if (!valid_name(name)) return bad("has a name with characters other than letters, digits, '_' and '-'");
     if (name == store::k_self_transform) return bad("uses the reserved name of the plain copy");
@@ -83,8 +86,7 @@ Result<TransformConfig> read_transform_config(const std::filesystem::path& insta
   return config;
 }
 
-Result<store::TransformSet> resolve_transform_names(const TransformConfig& config,
-                                                    std::span<const std::string> lists) {
+Result<store::TransformSet> resolve_transform_names(const TransformConfig& config, std::span<const std::string> lists) {
   store::TransformSet out;
   for (const auto& list : lists) {
     std::size_t start = 0;
@@ -146,7 +148,8 @@ Result<std::vector<formats::MemberTransform>> member_transforms(const TransformC
     std::string name = named != config.names.end() ? named->second : fallback_name(run);
     auto exe = dataset::find_plugin(instance_dir, run.front(), search_path);
     if (!exe) {
-      return fail(ErrorCode::not_found, fmt::format("the program '{}' of transform '{}' was not found", run.front(), name),
+      return fail(ErrorCode::not_found,
+                  fmt::format("the program '{}' of transform '{}' was not found", run.front(), name),
                   fmt::format("transform programs are looked up in {} and then on PATH",
                               (instance_dir / "custom_code" / "ldb_user_filters").string()));
     }

@@ -7,12 +7,12 @@
 #include "app/detail/instantiated.hpp"
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
+#include "app/detail/transforms.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/object_ops.hpp"
 #include "dataset/operations.hpp"
 #include "dataset/transform_sets.hpp"
 #include "dataset/workspace_files.hpp"
-#include "app/detail/transforms.hpp"
 #include "formats/workspace_changes.hpp"
 
 namespace ldb::app {
@@ -84,8 +84,8 @@ Result<AddOutcome> add(Session& session, const AddRequest& request) {
   auto opened = open_workspace(session, request.target);
   if (!opened) return std::unexpected(opened.error());
   auto& [ws, ctx] = *opened;
-  detail::SelectOptions select{"add", {"ds:root"}, detail::NoObjects::need_filter, detail::PathsAs::index_first,
-                               request.index};
+  detail::SelectOptions select{
+      "add", {"ds:root"}, detail::NoObjects::need_filter, detail::PathsAs::index_first, request.index};
   auto selection = detail::select_objects(session, ctx, request.selector, select);
   if (!selection) return std::unexpected(selection.error());
   auto incoming = dataset::normalize(std::move(*selection));
@@ -99,8 +99,8 @@ Result<AddOutcome> add(Session& session, const AddRequest& request) {
     for (std::size_t i = 0; i < incoming.size(); ++i) {
       if ((*infos)[i].current_version < version) {
         return fail(ErrorCode::not_found,
-                    fmt::format("object id:{} has no annotation version {} (it has {})", incoming[i].hash.hex(), version,
-                                (*infos)[i].current_version),
+                    fmt::format("object id:{} has no annotation version {} (it has {})", incoming[i].hash.hex(),
+                                version, (*infos)[i].current_version),
                     fmt::format("see its versions with: ldb show id:{}", incoming[i].hash.hex()));
       }
       incoming[i].annotation_version = version;
@@ -245,8 +245,8 @@ Result<SyncOutcome> sync(Session& session, const SyncRequest& request) {
     const std::uint64_t copied = files->copied_to.empty() ? 0 : files->new_objects;
     if (copied) ctx.notes.push_back(fmt::format("Copied {} new data objects to '{}'", copied, files->copied_to));
   } else {
-    detail::SelectOptions select{"sync", {}, detail::NoObjects::use_default, detail::PathsAs::index_first,
-                                 request.index};
+    detail::SelectOptions select{
+        "sync", {}, detail::NoObjects::use_default, detail::PathsAs::index_first, request.index};
     auto selection = detail::select_objects(session, ctx, request.selector, select);
     if (!selection) return std::unexpected(selection.error());
     wanted = dataset::normalize(std::move(*selection));

@@ -42,9 +42,9 @@ struct StageOutcome {
 Result<StageOutcome> stage(Session& session, const StageRequest& request);
 
 struct AddRequest {
-  Selector selector;  // no objects: ds:root, and a filter is then required
-  std::optional<std::string> target;  // the workspace folder; unset: the Context's cwd or a parent
-  IndexSettings index;                // how paths indexed on the fly are read
+  Selector selector;                           // no objects: ds:root, and a filter is then required
+  std::optional<std::string> target;           // the workspace folder; unset: the Context's cwd or a parent
+  IndexSettings index;                         // how paths indexed on the fly are read
   std::optional<std::uint32_t> label_version;  // pin this annotation version
 };
 
@@ -80,7 +80,7 @@ struct FilesStatus {
 };
 
 struct WorkspaceStatus {
-  std::string dataset;  // name, "" for an unnamed one
+  std::string dataset;        // name, "" for an unnamed one
   std::uint32_t version = 0;  // the version staged, 0 when new
   std::filesystem::path root;
   std::size_t objects = 0;

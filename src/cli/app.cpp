@@ -46,7 +46,8 @@ std::string joined(const std::vector<std::string_view>& words) {
 // -m of the commands that index (index, add): an ingest format.
 OptionSpec index_format_option(std::string_view what) {
   auto names = app::format_names(app::FormatRole::read);
-  OptionSpec o = value({"-m", "--format"}, "format", fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
+  OptionSpec o =
+      value({"-m", "--format"}, "format", fmt::format("{}: {} (default: {})", what, joined(names), names.front()));
   o.choices.assign(names.begin(), names.end());
   return o;
 }
@@ -62,33 +63,50 @@ OptionSpec param_option() { return value({"-p", "--param"}, "param", "format par
 
 std::vector<Command> build_commands() {
   std::vector<Command> c;
-  c.push_back({"init", "init [-f] PATH", "create an instance", with_common({flag({"-f", "--force"}, "force", "replace an existing instance")}), false, cmd_init});
-  c.push_back({"instance", "instance [show] [--json]", "show which instance is in use and why",
-               with_common({json_flag()}), false, cmd_instance, {"show"}});
+  c.push_back({"init", "init [-f] PATH", "create an instance",
+               with_common({flag({"-f", "--force"}, "force", "replace an existing instance")}), false, cmd_init});
+  c.push_back({"instance",
+               "instance [show] [--json]",
+               "show which instance is in use and why",
+               with_common({json_flag()}),
+               false,
+               cmd_instance,
+               {"show"}});
   c.push_back({"add-storage", "add-storage [-a true|false] [-o KEY VALUE]... PATH", "register a storage location",
-               with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)", {"true", "false"}),
+               with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)",
+                                  {"true", "false"}),
                             OptionSpec{{"-o", "--option"}, K::repeated_pair, "backend option KEY VALUE", "option"},
                             flag({"-f", "--force"}, "force", "replace a nested location")}),
                false, cmd_add_storage});
-  c.push_back({"storage", "storage list | storage rm PATH", "show or remove storage locations", with_common({json_flag()}), false, cmd_storage,
+  c.push_back({"storage",
+               "storage list | storage rm PATH",
+               "show or remove storage locations",
+               with_common({json_flag()}),
+               false,
+               cmd_storage,
                {"list", "rm"}});
   c.push_back({"index", "index [-m FORMAT] [-p K=V]... [--add-tags T,...] [--annotation-update replace|merge] PATH...",
                "index data objects and annotations in place",
                with_common({index_format_option("format of the files"), param_option(),
                             value({"--add-tags"}, "add-tags", "tag every indexed object"),
-                            value({"--annotation-update"}, "annotation-update", "replace (default) or merge", {"replace", "merge"})}),
+                            value({"--annotation-update"}, "annotation-update", "replace (default) or merge",
+                                  {"replace", "merge"})}),
                false, cmd_index});
   c.back().format_params = app::FormatRole::read;
   c.push_back({"stage", "stage [-f] [-t DIR] ds:NAME[.vN] [DIR]", "make a folder a workspace for a dataset",
-               with_common({flag({"-f", "--force"}, "force", "discard uncommitted changes"), target_flag()}), false, cmd_stage});
+               with_common({flag({"-f", "--force"}, "force", "discard uncommitted changes"), target_flag()}), false,
+               cmd_stage});
   c.push_back({"add", "add [OBJECTS] [FILTERS]", "add objects to the staged dataset",
                with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option(),
-                            value({"--label-version", "--annotation-version"}, "label-version", "pin this annotation version")}),
+                            value({"--label-version", "--annotation-version"}, "label-version",
+                                  "pin this annotation version")}),
                true, cmd_add});
   c.back().format_params = app::FormatRole::read;
-  c.push_back({"del", "del [OBJECTS] [FILTERS]", "remove objects from the staged dataset", with_common({target_flag()}), true, cmd_del});
+  c.push_back({"del", "del [OBJECTS] [FILTERS]", "remove objects from the staged dataset", with_common({target_flag()}),
+               true, cmd_del});
   c.push_back({"list", "list [-s] [-v] [OBJECTS] [FILTERS]", "list objects (default: the staged dataset)",
-               with_common({flag({"-s", "--summary"}, "summary", "print only the count"), json_flag(), target_flag()}), true, cmd_list});
+               with_common({flag({"-s", "--summary"}, "summary", "print only the count"), json_flag(), target_flag()}),
+               true, cmd_list});
   c.push_back({"eval", "eval [-j|-i] [OBJECTS] [FILTERS]", "print query values per object",
                with_common({flag({"-j", "--json"}, "json", "print only the JSON values, one a line"),
                             flag({"-i", "--with-ids"}, "with-ids",
@@ -105,57 +123,80 @@ std::vector<Command> build_commands() {
                             target_flag()}),
                false, cmd_commit});
   c.push_back({"diff", "diff [-s] [DS1] [DS2]", "compare datasets (or the workspace)",
-               with_common({flag({"-s", "--summary"}, "summary", "print only counts"), json_flag(), target_flag()}), false, cmd_diff});
-  c.push_back({"ds", "ds list | ds del ds:NAME...", "list or delete datasets", with_common({json_flag()}), false, cmd_ds,
+               with_common({flag({"-s", "--summary"}, "summary", "print only counts"), json_flag(), target_flag()}),
+               false, cmd_diff});
+  c.push_back({"ds",
+               "ds list | ds del ds:NAME...",
+               "list or delete datasets",
+               with_common({json_flag()}),
+               false,
+               cmd_ds,
                {"list", "del"}});
   c.push_back({"log", "log ds:NAME", "show a dataset's version history", with_common({json_flag()}), false, cmd_log});
-  c.push_back({"show", "show id:HASH", "show what ldb knows of one object", with_common({json_flag()}), false, cmd_show});
-  c.push_back({"instantiate", "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [--link] [--apply EXEC ARGS...] [-p K=V]",
-               "write the staged dataset's files into the workspace",
-               with_common({output_format_option("format to write"), target_flag(),
-                            flag({"-f", "--force"}, "force", "move aside files ldb did not write (or that were changed) and replace them"),
-                            flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
-                            flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
-                            OptionSpec{{"--apply"}, K::command, "instantiate to a temporary folder and run EXEC ARGS... on it", "apply"},
-                            flag({"--link"}, "link",
-                                 "hard-link data files instead of copying them (same file system only); the links are "
-                                 "made read-only, and so are the storage files, as they share the inode"),
-                            param_option()}),
-               true, cmd_instantiate});
+  c.push_back(
+      {"show", "show id:HASH", "show what ldb knows of one object", with_common({json_flag()}), false, cmd_show});
+  c.push_back(
+      {"instantiate",
+       "instantiate [OBJECTS] [FILTERS] [-m FORMAT] [-t DIR] [-f] [--annotations-only] [--preserve-paths] [--link] "
+       "[--apply EXEC ARGS...] [-p K=V]",
+       "write the staged dataset's files into the workspace",
+       with_common(
+           {output_format_option("format to write"), target_flag(),
+            flag({"-f", "--force"}, "force",
+                 "move aside files ldb did not write (or that were changed) and replace them"),
+            flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
+            flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
+            OptionSpec{
+                {"--apply"}, K::command, "instantiate to a temporary folder and run EXEC ARGS... on it", "apply"},
+            flag({"--link"}, "link",
+                 "hard-link data files instead of copying them (same file system only); the links are "
+                 "made read-only, and so are the storage files, as they share the inode"),
+            param_option()}),
+       true, cmd_instantiate});
   c.back().format_params = app::FormatRole::write;
-  c.push_back({"get", "get OBJECTS [FILTERS] [-t DIR] [-m FORMAT] [-f] [--annotations-only] [--preserve-paths] [--link] [-p K=V]",
-               "stage (unnamed if new), add and instantiate objects in one step",
-               with_common({target_flag(), output_format_option("format to write"),
-                            flag({"-f", "--force"}, "force", "move aside files ldb did not write (or that were changed) and replace them"),
-                            flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
-                            flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
-                            flag({"--link"}, "link", "hard-link data files instead of copying them (same file system only)"),
-                            param_option()}),
-               true, cmd_get});
+  c.push_back(
+      {"get",
+       "get OBJECTS [FILTERS] [-t DIR] [-m FORMAT] [-f] [--annotations-only] [--preserve-paths] [--link] [-p K=V]",
+       "stage (unnamed if new), add and instantiate objects in one step",
+       with_common({target_flag(), output_format_option("format to write"),
+                    flag({"-f", "--force"}, "force",
+                         "move aside files ldb did not write (or that were changed) and replace them"),
+                    flag({"--annotations-only"}, "annotations-only", "write annotations but no data files"),
+                    flag({"--preserve-paths"}, "preserve-paths", "keep storage paths instead of flat names"),
+                    flag({"--link"}, "link", "hard-link data files instead of copying them (same file system only)"),
+                    param_option()}),
+       true, cmd_get});
   c.back().format_params = app::FormatRole::write;
-  c.push_back({"pull", "pull [OBJECTS] [FILTERS] [-v N]", "move staged members to the current (or given) annotation version",
-               {value({"-v", "--version"}, "version", "annotation version to move to (where the object has it)"),
-                target_flag(), flag({"-q", "--quiet"}, "quiet", "print only errors"),
-                flag({"-h", "--help"}, "help", "show this help")},
-               true, cmd_pull});
-  c.push_back({"sync", "sync [OBJECTS] [FILTERS]", "make the staged dataset equal the objects (default: the workspace's files)",
-               with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option()}), true,
-               cmd_sync});
+  c.push_back(
+      {"pull",
+       "pull [OBJECTS] [FILTERS] [-v N]",
+       "move staged members to the current (or given) annotation version",
+       {value({"-v", "--version"}, "version", "annotation version to move to (where the object has it)"), target_flag(),
+        flag({"-q", "--quiet"}, "quiet", "print only errors"), flag({"-h", "--help"}, "help", "show this help")},
+       true,
+       cmd_pull});
+  c.push_back({"sync", "sync [OBJECTS] [FILTERS]",
+               "make the staged dataset equal the objects (default: the workspace's files)",
+               with_common({target_flag(), index_format_option("format of paths indexed on the fly"), param_option()}),
+               true, cmd_sync});
   c.back().format_params = app::FormatRole::read;
   c.push_back({"tag", "tag [OBJECTS] [FILTERS] -a T,... -r T,...", "add or remove tags on objects",
                with_common({value({"-a", "--add"}, "add", "tags to add (comma-separated, repeatable)"),
-                            value({"-r", "--remove"}, "remove", "tags to remove (comma-separated, repeatable)"), target_flag()}),
+                            value({"-r", "--remove"}, "remove", "tags to remove (comma-separated, repeatable)"),
+                            target_flag()}),
                true, cmd_tag});
   c.push_back({"unindex", "unindex OBJECTS [FILTERS]", "remove objects no saved dataset holds from the index",
                with_common({target_flag()}), true, cmd_unindex});
-  c.push_back({"transform", "transform [OBJECTS] [FILTERS] -a|-r|-s NAME,...", "add, remove or set the staged members' transforms",
+  c.push_back({"transform", "transform [OBJECTS] [FILTERS] -a|-r|-s NAME,...",
+               "add, remove or set the staged members' transforms",
                with_common({value({"-a", "--add"}, "add", "transforms to add (comma-separated, repeatable)"),
                             value({"-r", "--remove"}, "remove", "transforms to remove (comma-separated, repeatable)"),
                             value({"-s", "--set"}, "set", "the transforms to have (comma-separated, repeatable)"),
                             target_flag()}),
                true, cmd_transform});
   c.push_back({"completion", "completion -s bash|zsh", "print a shell completion script",
-               with_common({value({"-s", "--shell"}, "shell", "bash or zsh", {"bash", "zsh"})}), false, cmd_completion});
+               with_common({value({"-s", "--shell"}, "shell", "bash or zsh", {"bash", "zsh"})}), false,
+               cmd_completion});
   c.push_back({"fsck", "fsck [-t DIR] [--json]", "check the instance (and workspace) for damage",
                with_common({json_flag(), target_flag()}), false, cmd_fsck});
   return c;
@@ -176,14 +217,22 @@ void print_error(const Error& e) {
 int exit_code(const Error& e) {
   // Documented in the README; scripts may rely on them.
   switch (e.code) {
-    case ErrorCode::invalid_argument: return 2;
-    case ErrorCode::not_found: return 3;
-    case ErrorCode::conflict: return 4;
-    case ErrorCode::io: return 5;
-    case ErrorCode::corruption: return 6;
-    case ErrorCode::unsupported: return 7;
-    case ErrorCode::already_exists: return 8;
-    case ErrorCode::internal: return 70;
+    case ErrorCode::invalid_argument:
+      return 2;
+    case ErrorCode::not_found:
+      return 3;
+    case ErrorCode::conflict:
+      return 4;
+    case ErrorCode::io:
+      return 5;
+    case ErrorCode::corruption:
+      return 6;
+    case ErrorCode::unsupported:
+      return 7;
+    case ErrorCode::already_exists:
+      return 8;
+    case ErrorCode::internal:
+      return 70;
   }
   return 1;
 }
@@ -288,8 +337,9 @@ Result<const Command*> find_command(std::string_view name) {
       best = c.name;
     }
   }
-  return fail(ErrorCode::invalid_argument, fmt::format("unknown command '{}'", name),
-              best.empty() ? std::string("see the commands with: ldb --help") : fmt::format("did you mean 'ldb {}'?", best));
+  return fail(
+      ErrorCode::invalid_argument, fmt::format("unknown command '{}'", name),
+      best.empty() ? std::string("see the commands with: ldb --help") : fmt::format("did you mean 'ldb {}'?", best));
 }
 
 // What src/app is told of this process: its environment, folder and user,

@@ -49,7 +49,8 @@ bool is_operator_word(std::string_view word) {
 
 bool is_plain_name(std::string_view word) {
   if (word.empty() || !(std::isalpha(static_cast<unsigned char>(word[0])) || word[0] == '_')) return false;
-  return std::all_of(word.begin(), word.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  return std::all_of(word.begin(), word.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 // `--query class == "i"` unquoted reaches us as the words `class`, `==`, `i`:
@@ -82,9 +83,10 @@ Status check_split_expression(std::string_view option, std::string_view value, s
     for (char c : shown) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     quoted += "'";
   }
-  return fail(ErrorCode::invalid_argument,
-              fmt::format("{} got '{}' and then stray words: the shell split the expression '{}'", option, value, joined),
-              fmt::format("quote the whole expression as one argument: {} {}", option, quoted));
+  return fail(
+      ErrorCode::invalid_argument,
+      fmt::format("{} got '{}' and then stray words: the shell split the expression '{}'", option, value, joined),
+      fmt::format("quote the whole expression as one argument: {} {}", option, quoted));
 }
 
 }  // namespace
@@ -166,7 +168,8 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
     if (const auto* opt = find_option(options, arg)) {
       if (opt->kind == OptionSpec::Kind::flag) {
         if (inline_value) {
-          return fail(ErrorCode::invalid_argument, fmt::format("{} takes no value", arg), fmt::format("write just {}", arg));
+          return fail(ErrorCode::invalid_argument, fmt::format("{} takes no value", arg),
+                      fmt::format("write just {}", arg));
         }
         out.values[opt->key].push_back("");
       } else if (opt->kind == OptionSpec::Kind::value) {
@@ -178,8 +181,9 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
         if (!v) return std::unexpected(v.error());
         auto& words = out.values[opt->key];
         words.push_back(*v);
-        while (i + 1 < args.size() && !(args[i + 1].starts_with("-") && (find_option(options, args[i + 1]) ||
-                                                                         (with_filters && find_option(filter_options(), args[i + 1]))))) {
+        while (i + 1 < args.size() &&
+               !(args[i + 1].starts_with("-") &&
+                 (find_option(options, args[i + 1]) || (with_filters && find_option(filter_options(), args[i + 1]))))) {
           words.push_back(args[++i]);
         }
       } else {
@@ -208,8 +212,9 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
         }
         if (it->info->takes_args) {
           // The plugin's arguments run up to the next ldb option.
-          while (i + 1 < args.size() && !(args[i + 1].starts_with("--") && (find_option(options, args[i + 1]) ||
-                                                                            find_option(filter_options(), args[i + 1])))) {
+          while (i + 1 < args.size() &&
+                 !(args[i + 1].starts_with("--") &&
+                   (find_option(options, args[i + 1]) || find_option(filter_options(), args[i + 1])))) {
             spec.args.push_back(args[++i]);
           }
         }

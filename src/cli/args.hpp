@@ -10,18 +10,19 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
 #include "app/selection.hpp"
+#include "core/error.hpp"
 
 namespace ldb::cli {
 
 struct OptionSpec {
-  std::vector<std::string> names;  // e.g. {"-m", "--format", "--output-format"}; names[0]... canonical is the last long one
+  std::vector<std::string>
+      names;  // e.g. {"-m", "--format", "--output-format"}; names[0]... canonical is the last long one
   // command: a value and every following argument up to the next option this
   // command knows (--apply EXEC ARGS...); values holds them all, in order.
   enum class Kind { flag, value, repeated_pair, command } kind = Kind::flag;
   std::string help;
-  std::string key;  // canonical key used to look the option up
+  std::string key;                   // canonical key used to look the option up
   std::vector<std::string> choices;  // the values it takes, where they are a fixed set (shell completion)
 };
 

@@ -137,9 +137,10 @@ Status cmd_completion(CommandEnv& env, const ParsedArgs& args) {
     fmt::print("# ldb completion for bash. Load it with: eval \"$(ldb completion -s bash)\"\n{}complete -F _ldb ldb\n",
                bash_function());
   } else {
-    fmt::print("#compdef ldb\n# ldb completion for zsh. Load it with: eval \"$(ldb completion -s zsh)\"\n"
-               "autoload -U +X bashcompinit && bashcompinit\n{}complete -F _ldb ldb\n",
-               bash_function());
+    fmt::print(
+        "#compdef ldb\n# ldb completion for zsh. Load it with: eval \"$(ldb completion -s zsh)\"\n"
+        "autoload -U +X bashcompinit && bashcompinit\n{}complete -F _ldb ldb\n",
+        bash_function());
   }
   return {};
 }

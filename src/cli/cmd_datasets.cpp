@@ -26,8 +26,11 @@ Status cmd_ds(CommandEnv& env, const ParsedArgs& args) {
     if (args.has("json")) {
       auto arr = nlohmann::json::array();
       for (const auto& d : *all) {
-        arr.push_back({{"name", d.name}, {"version", d.version}, {"objects", d.objects},
-                       {"annotations", d.annotations}, {"time", iso_time(d.time)}});
+        arr.push_back({{"name", d.name},
+                       {"version", d.version},
+                       {"objects", d.objects},
+                       {"annotations", d.annotations},
+                       {"time", iso_time(d.time)}});
       }
       out_line(dump(arr));
       return {};
@@ -64,10 +67,17 @@ Status cmd_log(CommandEnv& env, const ParsedArgs& args) {
   if (args.has("json")) {
     auto arr = nlohmann::json::array();
     for (const auto& e : *entries) {
-      nlohmann::json entry{{"version", e.version.version}, {"parent", e.parent}, {"time", iso_time(e.time)},
-                           {"author", e.author}, {"message", e.message}, {"objects", e.version.objects},
-                           {"annotations", e.version.annotations}, {"added", e.added}, {"deleted", e.deleted},
-                           {"modified", e.modified}, {"transforms_changed", e.transforms_changed}};
+      nlohmann::json entry{{"version", e.version.version},
+                           {"parent", e.parent},
+                           {"time", iso_time(e.time)},
+                           {"author", e.author},
+                           {"message", e.message},
+                           {"objects", e.version.objects},
+                           {"annotations", e.version.annotations},
+                           {"added", e.added},
+                           {"deleted", e.deleted},
+                           {"modified", e.modified},
+                           {"transforms_changed", e.transforms_changed}};
       // Only merges carry these: the entries of other versions stay as they were.
       if (e.merge_parent) {
         entry["merge_parent"] = e.merge_parent;
@@ -108,7 +118,8 @@ Status cmd_show(CommandEnv& env, const ParsedArgs& args) {
   if (args.has("json")) {
     auto versions = nlohmann::json::array();
     for (const auto& v : info->versions) {
-      versions.push_back({{"version", v.version}, {"indexed", iso_time(v.indexed_at)}, {"annotation_hash", v.annotation_hash.hex()}});
+      versions.push_back(
+          {{"version", v.version}, {"indexed", iso_time(v.indexed_at)}, {"annotation_hash", v.annotation_hash.hex()}});
     }
     out_line(dump(nlohmann::json{{"id", "id:" + info->hash.hex()},
                                  {"size", info->size},
@@ -122,22 +133,24 @@ Status cmd_show(CommandEnv& env, const ParsedArgs& args) {
                                  {"dataset_transforms", info->dataset_transforms}}));
     return {};
   }
-  std::string out = fmt::format("id:{}\nSize:   {} bytes\nIndexed: {} (first), {} (last)\n", info->hash.hex(), info->size,
-                                human_time(info->first_indexed), human_time(info->last_indexed));
+  std::string out = fmt::format("id:{}\nSize:   {} bytes\nIndexed: {} (first), {} (last)\n", info->hash.hex(),
+                                info->size, human_time(info->first_indexed), human_time(info->last_indexed));
   out += "Paths:\n";
   for (const auto& p : info->paths) out += fmt::format("  {}\n", p);
   out += fmt::format("Tags:   {}\n", info->tags.empty() ? "(none)" : fmt::format("{}", fmt::join(info->tags, ", ")));
   out += "Annotation versions:\n";
   if (info->versions.empty()) out += "  (none)\n";
   for (const auto& v : info->versions) {
-    out += fmt::format("  v{}  {}{}\n", v.version, human_time(v.indexed_at), v.version == info->current_version ? "  (current)" : "");
+    out += fmt::format("  v{}  {}{}\n", v.version, human_time(v.indexed_at),
+                       v.version == info->current_version ? "  (current)" : "");
   }
   out += "Datasets:\n";
   if (info->datasets.empty()) out += "  (none)\n";
   for (const auto& label : info->datasets) {
     auto it = info->dataset_transforms.find(label);
-    out += it == info->dataset_transforms.end() ? fmt::format("  {}\n", label)
-                                                : fmt::format("  {}  transforms: {}\n", label, fmt::join(it->second, ", "));
+    out += it == info->dataset_transforms.end()
+               ? fmt::format("  {}\n", label)
+               : fmt::format("  {}  transforms: {}\n", label, fmt::join(it->second, ", "));
   }
   fmt::print("{}", out);
   return {};

@@ -22,23 +22,24 @@ Status cmd_fsck(CommandEnv& env, const ParsedArgs& args) {
   if (args.has("json")) {
     auto list = nlohmann::json::array();
     for (const auto& p : problems) list.push_back({{"where", p.where}, {"problem", p.message}, {"hint", p.hint}});
-    nlohmann::json out = {{"instance", dir},
-                          {"healthy", problems.empty()},
-                          {"schema_version", report->schema_version},
-                          {"objects", report->objects},
-                          {"annotation_versions", report->annotation_versions},
-                          {"datasets", report->datasets},
-                          {"dataset_versions", report->dataset_versions},
-                          {"collections", report->collections},
-                          {"workspace", report->workspace.empty() ? nlohmann::json(nullptr) : nlohmann::json(report->workspace)},
-                          {"problems", list}};
+    nlohmann::json out = {
+        {"instance", dir},
+        {"healthy", problems.empty()},
+        {"schema_version", report->schema_version},
+        {"objects", report->objects},
+        {"annotation_versions", report->annotation_versions},
+        {"datasets", report->datasets},
+        {"dataset_versions", report->dataset_versions},
+        {"collections", report->collections},
+        {"workspace", report->workspace.empty() ? nlohmann::json(nullptr) : nlohmann::json(report->workspace)},
+        {"problems", list}};
     out_line(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     for (const auto& p : problems) out_line(fmt::format("{}: {} (hint: {})", p.where, p.message, p.hint));
     if (problems.empty() && !env.verbosity.quiet) {
       out_line(fmt::format("Instance {}: ok (schema {}, {} objects, {} annotation versions, {} datasets, {} versions)",
-                           dir, report->schema_version, report->objects, report->annotation_versions,
-                           report->datasets, report->dataset_versions));
+                           dir, report->schema_version, report->objects, report->annotation_versions, report->datasets,
+                           report->dataset_versions));
       if (!report->workspace.empty()) out_line(fmt::format("Workspace {}: ok", report->workspace));
     }
   }

@@ -14,15 +14,16 @@ namespace {
 // object for everyone; the summary says so (and where, with -v).
 void print_current_from_another_path(std::span<const app::IndexSummary::Relabel> changes, bool verbose) {
   if (changes.empty()) return;
-  out_line(fmt::format("{} objects got a new current annotation from another path (datasets that pull them take it; "
-                       "{})",
-                       changes.size(), verbose ? "listed below" : "-v lists them"));
+  out_line(
+      fmt::format("{} objects got a new current annotation from another path (datasets that pull them take it; "
+                  "{})",
+                  changes.size(), verbose ? "listed below" : "-v lists them"));
   if (!verbose) return;
   for (const auto& c : changes) {
     out_line(fmt::format("  id:{}: v{} -> v{}, found with {}{}", c.hash.hex(), c.previous_version, c.version, c.path,
-                         c.previous_path.empty() ? std::string()
-                                                 : fmt::format(" (v{} was found with {})", c.previous_version,
-                                                               c.previous_path)));
+                         c.previous_path.empty()
+                             ? std::string()
+                             : fmt::format(" (v{} was found with {})", c.previous_version, c.previous_path)));
   }
 }
 
@@ -49,9 +50,10 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
     for (const auto& line : missing.details) warn(line);
   }
   for (const auto& file : report->not_detection) {
-    warn(fmt::format("'{}' skipped: not a COCO detection file (images and annotations but no \"categories\", "
-                     "as in captions_*.json)",
-                     file));
+    warn(
+        fmt::format("'{}' skipped: not a COCO detection file (images and annotations but no \"categories\", "
+                    "as in captions_*.json)",
+                    file));
   }
   if (!env.verbosity.quiet) {
     out_line(fmt::format("Format: {}", fmt::join(report->formats, ", ")));

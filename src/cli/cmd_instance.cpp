@@ -102,13 +102,15 @@ Status cmd_add_storage(CommandEnv& env, const ParsedArgs& args) {
   if (!added) return std::unexpected(added.error());
   if (env.verbosity.quiet) return {};
   for (const auto& r : added->replaced) out_line(fmt::format("Replaced nested storage location {}", r));
-  out_line(fmt::format("Added storage location {}{}", added->location.path, added->location.read_add ? " (read-add)" : ""));
+  out_line(
+      fmt::format("Added storage location {}{}", added->location.path, added->location.read_add ? " (read-add)" : ""));
   return {};
 }
 
 Status cmd_storage(CommandEnv& env, const ParsedArgs& args) {
   if (args.positional.empty()) {
-    return fail(ErrorCode::invalid_argument, "ldb storage needs a subcommand", "usage: ldb storage list | ldb storage rm PATH");
+    return fail(ErrorCode::invalid_argument, "ldb storage needs a subcommand",
+                "usage: ldb storage list | ldb storage rm PATH");
   }
   const auto& sub = args.positional[0];
   if (sub == "list" || sub == "ls") {

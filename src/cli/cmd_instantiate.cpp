@@ -21,12 +21,14 @@ Result<app::WriteOptions> write_options_of(const ParsedArgs& args) {
 
 void print_instantiated(const CommandEnv& env, const app::WriteReport& r) {
   if (env.verbosity.quiet) return;
-  out_line(fmt::format("Instantiated {} data objects and {} annotation files in '{}' ({} written, {} unchanged, {} removed)",
-                       r.data_files, r.annotation_files, r.target.string(), r.written, r.unchanged, r.removed));
+  out_line(
+      fmt::format("Instantiated {} data objects and {} annotation files in '{}' ({} written, {} unchanged, {} removed)",
+                  r.data_files, r.annotation_files, r.target.string(), r.written, r.unchanged, r.removed));
   if (r.moved) {
-    out_line(fmt::format("Moved {} file(s) that ldb did not write or that were changed to '{}' (delete the folder "
-                         "once you no longer need them)",
-                         r.moved, r.moved_to.string()));
+    out_line(
+        fmt::format("Moved {} file(s) that ldb did not write or that were changed to '{}' (delete the folder "
+                    "once you no longer need them)",
+                    r.moved, r.moved_to.string()));
   }
 }
 
@@ -38,8 +40,8 @@ Status cmd_instantiate(CommandEnv& env, const ParsedArgs& args) {
   if (!report->applied) {
     print_instantiated(env, *report);
   } else if (!env.verbosity.quiet) {
-    out_line(fmt::format("Applied '{}' to {} data objects and {} annotation files; output in '{}'", write->apply.front(),
-                         report->data_files, report->annotation_files, report->target.string()));
+    out_line(fmt::format("Applied '{}' to {} data objects and {} annotation files; output in '{}'",
+                         write->apply.front(), report->data_files, report->annotation_files, report->target.string()));
   }
   return {};
 }

@@ -117,32 +117,46 @@ Status cmd_diff(CommandEnv& env, const ParsedArgs& args) {
       if (!d->transforms_changed.empty()) j["transforms_changed"] = d->transforms_changed.size();
       out_line(dump(j, -1));
     } else {
-      out_line(fmt::format("Added: {}\nDeleted: {}\nModified: {}", d->added.size(), d->deleted.size(), d->modified.size()));
+      out_line(
+          fmt::format("Added: {}\nDeleted: {}\nModified: {}", d->added.size(), d->deleted.size(), d->modified.size()));
       if (!d->transforms_changed.empty()) out_line(fmt::format("Transforms changed: {}", d->transforms_changed.size()));
     }
     return {};
   }
   if (args.has("json")) {
-    nlohmann::json j = {{"added", nlohmann::json::array()}, {"deleted", nlohmann::json::array()}, {"modified", nlohmann::json::array()}};
-    for (const auto& e : d->added) j["added"].push_back({{"id", "id:" + e.to.hash.hex()}, {"annotation_version", e.to.annotation_version}, {"path", e.path}});
-    for (const auto& e : d->deleted) j["deleted"].push_back({{"id", "id:" + e.from.hash.hex()}, {"annotation_version", e.from.annotation_version}, {"path", e.path}});
+    nlohmann::json j = {{"added", nlohmann::json::array()},
+                        {"deleted", nlohmann::json::array()},
+                        {"modified", nlohmann::json::array()}};
+    for (const auto& e : d->added)
+      j["added"].push_back(
+          {{"id", "id:" + e.to.hash.hex()}, {"annotation_version", e.to.annotation_version}, {"path", e.path}});
+    for (const auto& e : d->deleted)
+      j["deleted"].push_back(
+          {{"id", "id:" + e.from.hash.hex()}, {"annotation_version", e.from.annotation_version}, {"path", e.path}});
     for (const auto& e : d->modified) {
-      j["modified"].push_back({{"id", "id:" + e.from.hash.hex()}, {"from_version", e.from.annotation_version}, {"to_version", e.to.annotation_version}, {"path", e.path}});
+      j["modified"].push_back({{"id", "id:" + e.from.hash.hex()},
+                               {"from_version", e.from.annotation_version},
+                               {"to_version", e.to.annotation_version},
+                               {"path", e.path}});
     }
     if (!d->transforms_changed.empty()) {
       auto& changed = j["transforms_changed"] = nlohmann::json::array();
       for (const auto& e : d->transforms_changed) {
-        changed.push_back({{"id", "id:" + e.to.hash.hex()}, {"from", e.from_transforms}, {"to", e.to_transforms}, {"path", e.path}});
+        changed.push_back(
+            {{"id", "id:" + e.to.hash.hex()}, {"from", e.from_transforms}, {"to", e.to_transforms}, {"path", e.path}});
       }
     }
     out_line(dump(j, 2));
     return {};
   }
   std::string out;
-  for (const auto& e : d->added) out += fmt::format("+ id:{}  v{}  {}\n", e.to.hash.hex(), e.to.annotation_version, e.path);
-  for (const auto& e : d->deleted) out += fmt::format("- id:{}  v{}  {}\n", e.from.hash.hex(), e.from.annotation_version, e.path);
+  for (const auto& e : d->added)
+    out += fmt::format("+ id:{}  v{}  {}\n", e.to.hash.hex(), e.to.annotation_version, e.path);
+  for (const auto& e : d->deleted)
+    out += fmt::format("- id:{}  v{}  {}\n", e.from.hash.hex(), e.from.annotation_version, e.path);
   for (const auto& e : d->modified) {
-    out += fmt::format("m id:{}  v{} -> v{}  {}\n", e.from.hash.hex(), e.from.annotation_version, e.to.annotation_version, e.path);
+    out += fmt::format("m id:{}  v{} -> v{}  {}\n", e.from.hash.hex(), e.from.annotation_version,
+                       e.to.annotation_version, e.path);
   }
   for (const auto& e : d->transforms_changed) {
     out += fmt::format("t id:{}  {} -> {}  {}\n", e.to.hash.hex(), fmt::join(e.from_transforms, ","),

@@ -40,10 +40,11 @@ Status cmd_pull(CommandEnv& env, const ParsedArgs& args) {
   out_line(fmt::format("Pulled {} objects of {} to {} ({} already there)", outcome->updated,
                        app::dataset_label(outcome->dataset, "the unnamed dataset"), target, outcome->unchanged));
   if (outcome->missing) {
-    out_line(fmt::format("{} objects have no annotation version {} and were left as they were", outcome->missing,
-                         version));
+    out_line(
+        fmt::format("{} objects have no annotation version {} and were left as they were", outcome->missing, version));
   }
-  if (outcome->not_staged) out_line(fmt::format("{} selected objects are not staged and were ignored", outcome->not_staged));
+  if (outcome->not_staged)
+    out_line(fmt::format("{} selected objects are not staged and were ignored", outcome->not_staged));
   return {};
 }
 

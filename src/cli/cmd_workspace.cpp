@@ -28,7 +28,8 @@ Result<std::uint32_t> parse_version(std::string_view text) {
 
 Status cmd_stage(CommandEnv& env, const ParsedArgs& args) {
   if (args.positional.empty() || args.positional.size() > 2) {
-    return fail(ErrorCode::invalid_argument, "ldb stage needs one dataset", "usage: ldb stage [-f] [-t DIR] ds:NAME[.vN] [DIR]");
+    return fail(ErrorCode::invalid_argument, "ldb stage needs one dataset",
+                "usage: ldb stage [-f] [-t DIR] ds:NAME[.vN] [DIR]");
   }
   std::optional<std::string> folder = args.positional.size() == 2 ? args.positional[1] : args.get("target");
   auto staged = app::stage(env.session, {args.positional[0], folder, args.has("force")});
@@ -79,9 +80,10 @@ namespace {
 void print_files_status(const app::FilesStatus& status, bool verbose) {
   constexpr std::size_t k_listed = 20;
   if (status.state == "unfinished") {
-    out_line(fmt::format("Instantiate did not finish: {} of {} files not written (run ldb instantiate to finish it; "
-                         "sync and add refuse to read the workspace until then)",
-                         status.unwritten, status.files));
+    out_line(
+        fmt::format("Instantiate did not finish: {} of {} files not written (run ldb instantiate to finish it; "
+                    "sync and add refuse to read the workspace until then)",
+                    status.unwritten, status.files));
   }
   if (status.edited.empty() && status.deleted.empty() && status.added.empty()) return;
   out_line(status.state == "none" ? "Files in the workspace, not taken in yet (ldb sync or ldb add . takes them in):"
@@ -114,8 +116,8 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
     auto v = app::dataset_status(env.session, args.positional[0]);
     if (!v) return std::unexpected(v.error());
     if (json) {
-      out_line(to_json({{"dataset", v->name}, {"version", v->version}, {"objects", v->objects},
-                        {"annotations", v->annotations}}));
+      out_line(to_json(
+          {{"dataset", v->name}, {"version", v->version}, {"objects", v->objects}, {"annotations", v->annotations}}));
     } else {
       out_line(fmt::format("Dataset ds:{}.v{}: {} objects, {} annotations", v->name, v->version, v->objects,
                            v->annotations));
@@ -153,10 +155,10 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
   if (uncommitted == 0 && (s->version != 0 || s->objects == 0)) {
     out_line("No uncommitted changes");
   } else {
-    out_line(fmt::format("Uncommitted changes: {} added, {} deleted, {} annotation versions changed{}", s->added,
-                         s->deleted, s->modified,
-                         s->transforms_changed ? fmt::format(", {} transform sets changed", s->transforms_changed)
-                                               : std::string()));
+    out_line(fmt::format(
+        "Uncommitted changes: {} added, {} deleted, {} annotation versions changed{}", s->added, s->deleted,
+        s->modified,
+        s->transforms_changed ? fmt::format(", {} transform sets changed", s->transforms_changed) : std::string()));
   }
   print_files_status(s->files, env.verbosity.verbose);
   return {};
@@ -164,7 +166,8 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
 
 Status cmd_commit(CommandEnv& env, const ParsedArgs& args) {
   if (args.positional.size() > 1) {
-    return fail(ErrorCode::invalid_argument, "ldb commit takes at most one dataset", "usage: ldb commit [-m MSG] [ds:NAME]");
+    return fail(ErrorCode::invalid_argument, "ldb commit takes at most one dataset",
+                "usage: ldb commit [-m MSG] [ds:NAME]");
   }
   if (args.has("ours") && args.has("theirs")) {
     return fail(ErrorCode::invalid_argument, "--ours and --theirs decide conflicts in opposite ways; give one",
@@ -193,8 +196,8 @@ Status cmd_commit(CommandEnv& env, const ParsedArgs& args) {
   if (!outcome->committed) {
     out_line(fmt::format("Nothing to commit: ds:{}.v{} already holds these {} objects", v.name, v.version, v.objects));
   } else {
-    out_line(fmt::format("Committed ds:{}.v{} ({} objects, {} annotations)", v.name, v.version, v.objects,
-                         v.annotations));
+    out_line(
+        fmt::format("Committed ds:{}.v{} ({} objects, {} annotations)", v.name, v.version, v.objects, v.annotations));
   }
   return {};
 }

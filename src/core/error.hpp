@@ -50,11 +50,11 @@ using core::Status;
 }  // namespace ldb
 
 // Propagate an error from an expression returning Result<T>/Status.
-#define LDB_TRY(expr)                                         \
-  do {                                                        \
-    if (auto ldb_try_status_ = (expr); !ldb_try_status_) {    \
+#define LDB_TRY(expr)                                             \
+  do {                                                            \
+    if (auto ldb_try_status_ = (expr); !ldb_try_status_) {        \
       return std::unexpected(std::move(ldb_try_status_).error()); \
-    }                                                         \
+    }                                                             \
   } while (false)
 
 // LDB_TRY_ASSIGN(auto x, expr): evaluates expr (a Result<T>); on error returns
@@ -64,7 +64,7 @@ using core::Status;
 #define LDB_TRY_CONCAT_INNER_(a, b) a##b
 #define LDB_TRY_CONCAT_(a, b) LDB_TRY_CONCAT_INNER_(a, b)
 #define LDB_TRY_ASSIGN(lhs, expr) LDB_TRY_ASSIGN_IMPL_(LDB_TRY_CONCAT_(ldb_try_result_, __LINE__), lhs, expr)
-#define LDB_TRY_ASSIGN_IMPL_(result, lhs, expr)                            \
-  auto result = (expr);                                                    \
-  if (!result) return std::unexpected(std::move(result).error());         \
+#define LDB_TRY_ASSIGN_IMPL_(result, lhs, expr)                   \
+  auto result = (expr);                                           \
+  if (!result) return std::unexpected(std::move(result).error()); \
   lhs = std::move(*result)

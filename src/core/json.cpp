@@ -23,13 +23,27 @@ void append_json_string(std::string_view s, std::string& out) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (u < 0x20) {
           out += fmt::format("\\u{:04x}", u);
@@ -87,10 +101,18 @@ std::string escape_invalid_utf8(std::string_view bytes) {
 void append_canonical(simdjson::dom::element element, std::string& out) {
   using simdjson::dom::element_type;
   switch (element.type()) {
-    case element_type::NULL_VALUE: out += "null"; break;
-    case element_type::BOOL: out += bool(element.get_bool()) ? "true" : "false"; break;
-    case element_type::INT64: fmt::format_to(std::back_inserter(out), "{}", int64_t(element.get_int64())); break;
-    case element_type::UINT64: fmt::format_to(std::back_inserter(out), "{}", uint64_t(element.get_uint64())); break;
+    case element_type::NULL_VALUE:
+      out += "null";
+      break;
+    case element_type::BOOL:
+      out += bool(element.get_bool()) ? "true" : "false";
+      break;
+    case element_type::INT64:
+      fmt::format_to(std::back_inserter(out), "{}", int64_t(element.get_int64()));
+      break;
+    case element_type::UINT64:
+      fmt::format_to(std::back_inserter(out), "{}", uint64_t(element.get_uint64()));
+      break;
     case element_type::DOUBLE: {
       double d = element.get_double();
       // -0.0 would print as "-0", which reads back as the integer 0: print the
@@ -101,7 +123,9 @@ void append_canonical(simdjson::dom::element element, std::string& out) {
       fmt::format_to(std::back_inserter(out), "{}", d);
       break;
     }
-    case element_type::STRING: append_json_string(std::string_view(element.get_string()), out); break;
+    case element_type::STRING:
+      append_json_string(std::string_view(element.get_string()), out);
+      break;
     case element_type::ARRAY: {
       out.push_back('[');
       bool first = true;
@@ -116,8 +140,7 @@ void append_canonical(simdjson::dom::element element, std::string& out) {
     case element_type::OBJECT: {
       std::vector<std::pair<std::string_view, simdjson::dom::element>> fields;
       for (auto field : element.get_object()) fields.emplace_back(field.key, field.value);
-      std::stable_sort(fields.begin(), fields.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::stable_sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       out.push_back('{');
       bool first = true;
       for (const auto& [key, value] : fields) {

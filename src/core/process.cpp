@@ -109,8 +109,10 @@ Result<ProgramRun> run_program(const std::filesystem::path& exe, std::span<const
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   run.exited = WIFEXITED(status);
-  if (run.exited) run.exit_status = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+  if (run.exited)
+    run.exit_status = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    run.signal = WTERMSIG(status);
   return run;
 }
 

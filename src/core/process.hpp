@@ -16,10 +16,10 @@ namespace ldb::core {
 enum class StdoutMode { capture, inherit };
 
 struct ProgramRun {
-  bool exited = false;   // false: killed by a signal
-  int exit_status = 0;   // when exited
-  int signal = 0;        // when killed
-  std::string output;    // stdout, with StdoutMode::capture
+  bool exited = false;  // false: killed by a signal
+  int exit_status = 0;  // when exited
+  int signal = 0;       // when killed
+  std::string output;   // stdout, with StdoutMode::capture
 
   bool succeeded() const { return exited && exit_status == 0; }
   // "exit status 3" or "killed by a signal (9)", for messages.

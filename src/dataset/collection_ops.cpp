@@ -12,8 +12,9 @@ Collection normalize(std::vector<ObjectRef> refs) {
   std::sort(refs.begin(), refs.end(), [](const ObjectRef& a, const ObjectRef& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.annotation_version > b.annotation_version;
   });
-  refs.erase(std::unique(refs.begin(), refs.end(), [](const ObjectRef& a, const ObjectRef& b) { return a.hash == b.hash; }),
-             refs.end());
+  refs.erase(
+      std::unique(refs.begin(), refs.end(), [](const ObjectRef& a, const ObjectRef& b) { return a.hash == b.hash; }),
+      refs.end());
   return refs;
 }
 
@@ -81,7 +82,8 @@ Diff diff(const Collection& from, const Collection& to, const store::TransformAs
   Diff d = diff(from, to);
   if (from_transforms.empty() && to_transforms.empty()) return d;
   const store::TransformSet self{std::string(store::k_self_transform)};
-  auto set_in = [&](const store::TransformAssignments& transforms, const core::Md5& hash) -> const store::TransformSet& {
+  auto set_in = [&](const store::TransformAssignments& transforms,
+                    const core::Md5& hash) -> const store::TransformSet& {
     auto it = std::lower_bound(transforms.begin(), transforms.end(), hash,
                                [](const store::MemberTransforms& m, const core::Md5& h) { return m.hash < h; });
     return it != transforms.end() && it->hash == hash ? it->transforms : self;

@@ -33,8 +33,8 @@ struct TransformChange {
 };
 
 struct Diff {
-  std::vector<ObjectRef> added;     // in `to` only
-  std::vector<ObjectRef> deleted;   // in `from` only
+  std::vector<ObjectRef> added;                           // in `to` only
+  std::vector<ObjectRef> deleted;                         // in `from` only
   std::vector<std::pair<ObjectRef, ObjectRef>> modified;  // same object, other version (from, to)
   std::vector<TransformChange> retransformed;  // same object, other transform set (transform-aware diff only)
   std::size_t size() const { return added.size() + deleted.size() + modified.size() + retransformed.size(); }

@@ -71,8 +71,8 @@ CategoryKeys category_keys(std::span<const element> originals) {
 // A new object of the file, with its category's ids from the original.
 std::string new_object(element object, const CategoryKeys& categories) {
   auto category = object.is_object() ? field(object, "category") : std::nullopt;
-  auto it = category && category->is_string() ? categories.find(std::string_view(category->get_string()))
-                                              : categories.end();
+  auto it =
+      category && category->is_string() ? categories.find(std::string_view(category->get_string())) : categories.end();
   if (it == categories.end() || it->second.empty()) return canonical_of(object);
   std::string out = "{";
   for (auto [key, value] : object.get_object()) {

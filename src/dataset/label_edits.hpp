@@ -31,7 +31,7 @@ namespace ldb::dataset {
 // One member of a detection layout with the annotation version its files were written from.
 struct LabelSource {
   core::Md5 hash;
-  std::string_view annotation;           // canonical JSON
+  std::string_view annotation;            // canonical JSON
   std::optional<store::ImageInfo> image;  // the data file's size, when it is an image ldb read the header of
 };
 

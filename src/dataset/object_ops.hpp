@@ -31,11 +31,11 @@ Result<TagOutcome> tag_objects(Context& ctx, const store::Collection& objects, s
                                std::span<const std::string> remove);
 
 struct PullOutcome {
-  store::Collection members;    // the staged members after the pull
-  std::uint64_t updated = 0;    // members moved to another annotation version
-  std::uint64_t unchanged = 0;  // members already at the wanted version
-  std::uint64_t missing = 0;    // members whose object has no version `version` (left as they were)
-  std::uint64_t not_staged = 0; // selected objects that are not staged (ignored)
+  store::Collection members;     // the staged members after the pull
+  std::uint64_t updated = 0;     // members moved to another annotation version
+  std::uint64_t unchanged = 0;   // members already at the wanted version
+  std::uint64_t missing = 0;     // members whose object has no version `version` (left as they were)
+  std::uint64_t not_staged = 0;  // selected objects that are not staged (ignored)
 };
 // Moves the members of `staged` whose object is in `selected` to the current
 // annotation version of the object (version == 0), or to `version` where the

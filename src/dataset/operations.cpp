@@ -61,8 +61,8 @@ Result<Workspace> stage(Context& ctx, const std::filesystem::path& dir, const Da
     if (existing) {
       auto changes = uncommitted_changes(ctx, *existing);
       bool same_new_dataset = existing->state().dataset_name == ref.name && existing->state().parent_version == 0;
-      bool dirty = changes && (changes->size() > 0 || (existing->state().parent_version == 0 &&
-                                                       !existing->state().members.empty()));
+      bool dirty = changes && (changes->size() > 0 ||
+                               (existing->state().parent_version == 0 && !existing->state().members.empty()));
       if (dirty && !same_new_dataset) {
         return fail(ErrorCode::conflict,
                     fmt::format("the workspace '{}' has uncommitted changes to {}", dir.string(),
@@ -118,8 +118,8 @@ Error conflict_error(std::string_view name, std::uint32_t staged, std::uint32_t 
       conflicts.size() == 1 ? " was" : "s were", name, latest);
   for (std::size_t i = 0; i < conflicts.size() && i < k_listed; ++i) {
     const auto& c = conflicts[i];
-    message += fmt::format("\n  id:{}  ours: {}, theirs: {} ({})", c.hash.hex(), side_text(c.ours),
-                           side_text(c.theirs), c.base.member ? "was " + side_text(c.base) : "added on both sides");
+    message += fmt::format("\n  id:{}  ours: {}, theirs: {} ({})", c.hash.hex(), side_text(c.ours), side_text(c.theirs),
+                           c.base.member ? "was " + side_text(c.base) : "added on both sides");
   }
   if (conflicts.size() > k_listed) message += fmt::format("\n  ... and {} more", conflicts.size() - k_listed);
   return Error{ErrorCode::conflict, std::move(message),
@@ -157,8 +157,7 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
   const bool same_dataset = name == state.dataset_name;
   CommitOutcome outcome;
   std::optional<DatasetContent> merged;  // the members to stage afterwards, when a merge changed them
-  auto decide = [&](const std::optional<store::DatasetVersion>& latest)
-      -> Result<std::optional<store::NewVersion>> {
+  auto decide = [&](const std::optional<store::DatasetVersion>& latest) -> Result<std::optional<store::NewVersion>> {
     // Runs once, inside the store's write transaction.
     DatasetContent ours{state.members, state.transforms};
     if (!latest) return store::NewVersion{std::move(ours.members), std::move(ours.transforms), 0, 0};
@@ -212,6 +211,5 @@ Result<CommitOutcome> commit(Context& ctx, Workspace& ws, std::string_view messa
   LDB_TRY(ws.save());
   return outcome;
 }
-
 
 }  // namespace ldb::dataset

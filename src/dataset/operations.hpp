@@ -57,5 +57,4 @@ Result<store::Collection> dataset_members(Context& ctx, const DatasetRef& ref);
 // Transform sets of a committed dataset version's members (those not {self}).
 Result<store::TransformAssignments> dataset_transforms(Context& ctx, const DatasetRef& ref);
 
-
 }  // namespace ldb::dataset

@@ -81,7 +81,8 @@ Result<std::vector<std::string>> split_words(std::string_view text) {
       word += text[i];
     }
     if (i >= text.size()) {
-      return fail(ErrorCode::invalid_argument, fmt::format("unterminated {} quote at position {} in '{}'", c, open + 1, text),
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("unterminated {} quote at position {} in '{}'", c, open + 1, text),
                   fmt::format("close the quote, e.g. CLIP {}dog dance{}", c, c));
     }
   }
@@ -113,10 +114,13 @@ Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path&
     // A plain key such as `--sort score` is a sort key; only something that is
     // not an expression but starts like a command is taken for a missing plugin.
     if (first_end != std::string::npos && !query::Expression::parse(f.value, query::Dialect::ldb)) {
-      return fail(ErrorCode::not_found,
-                  fmt::format("--sort '{}': no plugin named '{}' is installed, and it is not a query expression", f.value, first),
-                  fmt::format("plugins are looked up in {} and then on PATH; a sort key is JMESPath, e.g. --sort inference.confidence",
-                              (instance_dir / "custom_code" / "ldb_user_filters").string()));
+      return fail(
+          ErrorCode::not_found,
+          fmt::format("--sort '{}': no plugin named '{}' is installed, and it is not a query expression", f.value,
+                      first),
+          fmt::format(
+              "plugins are looked up in {} and then on PATH; a sort key is JMESPath, e.g. --sort inference.confidence",
+              (instance_dir / "custom_code" / "ldb_user_filters").string()));
     }
   }
   return out;

@@ -35,9 +35,8 @@ Result<std::vector<std::string>> split_words(std::string_view text);
 // The seeds' shorthand `--sort 'CLIP "dog dance"'`: a --sort whose first word
 // names an installed plugin becomes `--pipe CLIP "dog dance"`; any other --sort
 // stays a JMESPath sort key. A --sort of one word is a plugin only when it is
-// in the instance's plugin folder (`--sort size` must not run /usr/bin/size). A --sort that is neither (it does not parse as an
-// expression and its first word is a name) fails naming the plugin and where
-// plugins are looked up.
+// in the instance's plugin folder (`--sort size` must not run /usr/bin/size). A --sort that is neither (it does not
+// parse as an expression and its first word is a name) fails naming the plugin and where plugins are looked up.
 Result<std::vector<FilterSpec>> expand_plugin_sorts(const std::filesystem::path& instance_dir,
                                                     std::span<const FilterSpec> filters, std::string_view search_path);
 

@@ -61,10 +61,11 @@ Result<double> sample_probability(const FilterSpec& spec) {
   if (!p) return std::unexpected(p.error());
   const double max = rate ? 100 : 1;
   if (!(*p >= 0 && *p <= max)) {  // also rejects nan
-    return fail(ErrorCode::invalid_argument,
-                rate ? fmt::format("--sample-rate expects a percentage from 0 to 100, got {}", spec.value)
-                     : fmt::format("--sample expects a probability from 0 to 1, got {}", spec.value),
-                rate ? "for 10% write --sample-rate 10 (or --sample 0.1)" : "for 10% write --sample 0.1 (or --sample-rate 10)");
+    return fail(
+        ErrorCode::invalid_argument,
+        rate ? fmt::format("--sample-rate expects a percentage from 0 to 100, got {}", spec.value)
+             : fmt::format("--sample expects a probability from 0 to 1, got {}", spec.value),
+        rate ? "for 10% write --sample-rate 10 (or --sample 0.1)" : "for 10% write --sample 0.1 (or --sample-rate 10)");
   }
   return rate ? *p / 100 : *p;
 }
@@ -79,7 +80,6 @@ Result<std::vector<std::string>> documents_for(Context& ctx, const Selection& se
   if (kind == FilterKind::file) return file_attributes_json(ctx, selection);
   return ctx.store.annotations(selection);
 }
-
 
 // Runs fn(index, element-or-null) for each document on the pool, one simdjson
 // parser per worker. A document that is "" is passed as JSON null.
@@ -240,7 +240,8 @@ Result<Selection> apply_sort(Context& ctx, Selection selection, const FilterSpec
     if (!keys[a] || !keys[b]) return keys[a].has_value() && !keys[b].has_value();
     return desc ? *keys[b] < *keys[a] : *keys[a] < *keys[b];
   });
-  std::size_t unsorted = static_cast<std::size_t>(std::count_if(keys.begin(), keys.end(), [](const auto& k) { return !k; }));
+  std::size_t unsorted =
+      static_cast<std::size_t>(std::count_if(keys.begin(), keys.end(), [](const auto& k) { return !k; }));
   if (unsorted) {
     ctx.warnings.push_back(fmt::format("{} object{} no sort key for '{}' and went last", unsorted,
                                        unsorted == 1 ? " has" : "s have", spec.value));
@@ -261,7 +262,8 @@ Result<std::vector<store::ObjectInfo>> infos_for(Context& ctx, const Selection& 
 Result<Selection> apply_path(Context& ctx, Selection selection, const FilterSpec& spec) {
   RE2 re(spec.value, RE2::Quiet);
   if (!re.ok()) {
-    return fail(ErrorCode::invalid_argument, fmt::format("--path: invalid regular expression '{}': {}", spec.value, re.error()),
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("--path: invalid regular expression '{}': {}", spec.value, re.error()),
                 "--path takes an RE2 regular expression, e.g. --path 'cats/.*\\.jpg$'");
   }
   auto infos = infos_for(ctx, selection);
@@ -313,7 +315,8 @@ Status validate_filters(std::span<const FilterSpec> filters) {
       case FilterKind::path: {
         RE2 re(f.value, RE2::Quiet);
         if (!re.ok()) {
-          return fail(ErrorCode::invalid_argument, fmt::format("--path: invalid regular expression '{}': {}", f.value, re.error()),
+          return fail(ErrorCode::invalid_argument,
+                      fmt::format("--path: invalid regular expression '{}': {}", f.value, re.error()),
                       "--path takes an RE2 regular expression, e.g. --path 'cats/.*\\.jpg$'");
         }
         break;
@@ -337,11 +340,13 @@ Status validate_filters(std::span<const FilterSpec> filters) {
       case FilterKind::tag:
       case FilterKind::no_tag:
         if (split_tags(f.value).empty()) {
-          return fail(ErrorCode::invalid_argument, "--tag/--no-tag needs at least one tag", "for example: --tag training,val");
+          return fail(ErrorCode::invalid_argument, "--tag/--no-tag needs at least one tag",
+                      "for example: --tag training,val");
         }
         break;
       case FilterKind::shuffle:
-      case FilterKind::pipe: break;
+      case FilterKind::pipe:
+        break;
     }
   }
   return {};
@@ -365,12 +370,20 @@ Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<con
     switch (f.kind) {
       case FilterKind::query:
       case FilterKind::jquery:
-      case FilterKind::file: next = apply_query(ctx, std::move(selection), f); break;
+      case FilterKind::file:
+        next = apply_query(ctx, std::move(selection), f);
+        break;
       case FilterKind::sort:
-      case FilterKind::sort_desc: next = apply_sort(ctx, std::move(selection), f); break;
-      case FilterKind::path: next = apply_path(ctx, std::move(selection), f); break;
+      case FilterKind::sort_desc:
+        next = apply_sort(ctx, std::move(selection), f);
+        break;
+      case FilterKind::path:
+        next = apply_path(ctx, std::move(selection), f);
+        break;
       case FilterKind::tag:
-      case FilterKind::no_tag: next = apply_tags(ctx, std::move(selection), f); break;
+      case FilterKind::no_tag:
+        next = apply_tags(ctx, std::move(selection), f);
+        break;
       case FilterKind::limit: {
         auto n = *parse_count("--limit", f.value);
         if (selection.size() > n) selection.resize(n);
@@ -391,8 +404,13 @@ Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<con
         next = std::move(out);
         break;
       }
-      case FilterKind::shuffle: std::shuffle(selection.begin(), selection.end(), rng); next = std::move(selection); break;
-      case FilterKind::pipe: next = run_pipe_plugin(ctx, std::move(selection), f.value, f.args); break;
+      case FilterKind::shuffle:
+        std::shuffle(selection.begin(), selection.end(), rng);
+        next = std::move(selection);
+        break;
+      case FilterKind::pipe:
+        next = run_pipe_plugin(ctx, std::move(selection), f.value, f.args);
+        break;
     }
     if (!next) return std::unexpected(next.error());
     selection = std::move(*next);
@@ -440,8 +458,9 @@ Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Select
     std::string shown_path = core::escape_invalid_utf8(path);
     std::string doc = "{\"fs\":{\"path\":";
     core::append_json_string(shown_path, doc);
-    doc += fmt::format(",\"path_escaped\":{},\"size\":{},\"mtime\":\"{}\",\"protocol\":",
-                       shown_path.size() != path.size(), info.size, core::iso_utc(info.mtime_ns / 1000000000));
+    doc +=
+        fmt::format(",\"path_escaped\":{},\"size\":{},\"mtime\":\"{}\",\"protocol\":", shown_path.size() != path.size(),
+                    info.size, core::iso_utc(info.mtime_ns / 1000000000));
     append_name(path.empty() ? "file" : core::protocol_of(path), doc);
     doc += "},\"alternate_paths\":[";
     for (std::size_t i = 1; i < info.paths.size(); ++i) {

@@ -16,7 +16,22 @@ namespace ldb::dataset {
 
 // sample keeps each object with a probability (0 to 1), sample_rate with a
 // percentage (0 to 100): the same draw, each checked and reported as written.
-enum class FilterKind { query, jquery, file, path, tag, no_tag, limit, sample, sample_rate, shuffle, seed, sort, sort_desc, pipe };
+enum class FilterKind {
+  query,
+  jquery,
+  file,
+  path,
+  tag,
+  no_tag,
+  limit,
+  sample,
+  sample_rate,
+  shuffle,
+  seed,
+  sort,
+  sort_desc,
+  pipe
+};
 
 struct FilterSpec {
   FilterKind kind;

@@ -37,7 +37,8 @@ Result<CopiedFiles> upload_to_read_add(Context& ctx, std::string_view prefix, st
   for (const auto& request : requests) {
     auto relative = core::contained_relative_name(request.relative);
     if (!relative) {
-      return fail(ErrorCode::invalid_argument, fmt::format("'{}' cannot be copied as '{}'", request.source, request.relative),
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("'{}' cannot be copied as '{}'", request.source, request.relative),
                   "file names must stay inside the folder they are copied to");
     }
     auto dest = fmt::format("{}/{}", copied.folder, *relative);
@@ -68,7 +69,8 @@ Result<CopiedFiles> copy_to_read_add(Context& ctx, std::string_view prefix, std:
     return fail(ErrorCode::unsupported, fmt::format("'{}': ldb cannot write to an http(s) location", prefix),
                 "make a local folder or a bucket the read-add location: ldb add-storage -f -a true DIR");
   }
-  if (protocol != "file") return upload_to_read_add(ctx, prefix, fmt::format("{}-{:08x}", stamp, dist(device)), requests);
+  if (protocol != "file")
+    return upload_to_read_add(ctx, prefix, fmt::format("{}-{:08x}", stamp, dist(device)), requests);
   CopiedFiles copied;
   std::filesystem::path folder;
   std::error_code ec;
@@ -89,14 +91,16 @@ Result<CopiedFiles> copy_to_read_add(Context& ctx, std::string_view prefix, std:
     auto relative = core::contained_relative_name(request.relative);
     if (!relative) {
       discard_copies(copied);
-      return fail(ErrorCode::invalid_argument, fmt::format("'{}' cannot be copied as '{}'", request.source, request.relative),
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("'{}' cannot be copied as '{}'", request.source, request.relative),
                   "file names must stay inside the folder they are copied to");
     }
     auto dest = folder / *relative;
     std::filesystem::create_directories(dest.parent_path(), ec);
-    auto status = ec ? fail(ErrorCode::io, fmt::format("cannot create '{}': {}", dest.parent_path().string(), ec.message()),
-                            "check that the read-add location is writable")
-                     : ctx.fs.copy_to(request.source, dest);
+    auto status =
+        ec ? fail(ErrorCode::io, fmt::format("cannot create '{}': {}", dest.parent_path().string(), ec.message()),
+                  "check that the read-add location is writable")
+           : ctx.fs.copy_to(request.source, dest);
     if (!status) {
       discard_copies(copied);
       return std::unexpected(status.error());

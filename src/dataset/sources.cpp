@@ -6,12 +6,12 @@
 #include <fmt/format.h>
 
 #include "core/paths.hpp"
-#include "storage/url.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/read_add.hpp"
 #include "dataset/workspace.hpp"
 #include "dataset/workspace_files.hpp"
 #include "index/scan.hpp"
+#include "storage/url.hpp"
 
 namespace ldb::dataset {
 
@@ -196,7 +196,8 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
     std::vector<store::ObjectRef> refs;
     std::vector<std::string> plain;
     for (const auto& raw : raw_paths) {
-      if (core::protocol_of(raw) == "file" && !core::is_glob(raw) && Workspace::exists(core::normalize_local_path(raw))) {
+      if (core::protocol_of(raw) == "file" && !core::is_glob(raw) &&
+          Workspace::exists(core::normalize_local_path(raw))) {
         auto ws = Workspace::open(core::normalize_local_path(raw));
         if (!ws) return std::unexpected(ws.error());
         std::vector<std::string> untouched;
@@ -227,7 +228,8 @@ Result<store::Collection> resolve_paths(Context& ctx, std::span<const std::strin
       if (!copied) return std::unexpected(copied.error());
       // ldb made the copies, so it indexes them whatever core.auto_index says.
       auto found = [&]() -> Result<store::Collection> {
-        if (!ctx.settings.auto_index && !*copied) return index::resolve_indexed(ctx.store, ctx.fs, paths, options.index);
+        if (!ctx.settings.auto_index && !*copied)
+          return index::resolve_indexed(ctx.store, ctx.fs, paths, options.index);
         return index_refs(ctx, paths, options.index);
       }();
       if (!found) {

@@ -45,10 +45,12 @@ Result<TransformEditOutcome> edit_transforms(const store::Collection& members,
   for (const auto& entry : transforms) sets.emplace(entry.hash, entry.transforms);
   TransformEditOutcome outcome;
   for (const auto& target : targets) {
-    bool member = std::binary_search(members.begin(), members.end(), target,
-                                     [](const store::ObjectRef& a, const store::ObjectRef& b) { return a.hash < b.hash; });
+    bool member =
+        std::binary_search(members.begin(), members.end(), target,
+                           [](const store::ObjectRef& a, const store::ObjectRef& b) { return a.hash < b.hash; });
     if (!member) {
-      return fail(ErrorCode::invalid_argument, fmt::format("object id:{} is not in the staged dataset", target.hash.hex()),
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("object id:{} is not in the staged dataset", target.hash.hex()),
                   fmt::format("add it first: ldb add id:{}", target.hash.hex()));
     }
     auto before = transform_set_of(transforms, target.hash);

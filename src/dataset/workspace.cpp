@@ -143,7 +143,8 @@ Result<Workspace> Workspace::create(const std::filesystem::path& root, Workspace
   std::error_code ec;
   std::filesystem::create_directories(root / k_workspace_dir, ec);
   if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot create workspace folder '{}': {}", (root / k_workspace_dir).string(), ec.message()),
+    return fail(ErrorCode::io,
+                fmt::format("cannot create workspace folder '{}': {}", (root / k_workspace_dir).string(), ec.message()),
                 "check that the folder is writable");
   }
   Workspace ws(root, std::move(state));
@@ -151,9 +152,7 @@ Result<Workspace> Workspace::create(const std::filesystem::path& root, Workspace
   return ws;
 }
 
-Status Workspace::save() const {
-  return storage::write_file_atomic(meta_dir() / k_staged_file, encode(m_state));
-}
+Status Workspace::save() const { return storage::write_file_atomic(meta_dir() / k_staged_file, encode(m_state)); }
 
 Status validate_dataset_name(std::string_view name) {
   if (name.empty()) {

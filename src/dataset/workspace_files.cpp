@@ -31,11 +31,11 @@ struct Found {
   const index::ScannedFile* annotation = nullptr;  // the .json beside it, if any
   core::Md5 hash;
   std::optional<store::ImageInfo> image;
-  bool derived = false;        // the annotation comes from a label file of a detection layout (COCO, YOLO, ...)
+  bool derived = false;  // the annotation comes from a label file of a detection layout (COCO, YOLO, ...)
   const std::vector<std::string>* read_from = nullptr;  // when derived: the files it was read from
-  bool class_folder = false;   // the annotation is the label its class folder makes
-  std::string canonical_json;  // when annotation, derived or class_folder
-  core::Md5 annotation_md5;    // of the annotation file's bytes
+  bool class_folder = false;                            // the annotation is the label its class folder makes
+  std::string canonical_json;                           // when annotation, derived or class_folder
+  core::Md5 annotation_md5;                             // of the annotation file's bytes
   std::optional<Error> error;
 };
 
@@ -130,8 +130,8 @@ Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan, con
       if (f.annotation) {
         auto text = ctx.fs.read(f.annotation->info.path);
         if (text) f.annotation_md5 = core::md5_of(*text);
-        auto canonical = text ? core::canonical_json(*text, f.annotation->info.path)
-                              : std::unexpected(std::move(text).error());
+        auto canonical =
+            text ? core::canonical_json(*text, f.annotation->info.path) : std::unexpected(std::move(text).error());
         if (!canonical) {
           f.error = canonical.error();
           continue;
@@ -152,10 +152,12 @@ Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan, con
 // the versions they were written from (dataset/label_edits.hpp): one entry
 // per entry of `known`, set for the derived annotations that are compared
 // with a version and whose files are not as written.
-Result<std::vector<std::optional<std::string>>> merge_label_edits(
-    Context& ctx, index::Format layout, const std::vector<Found>& found, std::span<const std::size_t> known,
-    std::span<const store::ObjectRef> versions, std::span<const std::string> previous,
-    const std::function<bool(const Found&)>& as_written) {
+Result<std::vector<std::optional<std::string>>> merge_label_edits(Context& ctx, index::Format layout,
+                                                                  const std::vector<Found>& found,
+                                                                  std::span<const std::size_t> known,
+                                                                  std::span<const store::ObjectRef> versions,
+                                                                  std::span<const std::string> previous,
+                                                                  const std::function<bool(const Found&)>& as_written) {
   std::vector<std::optional<std::string>> out(known.size());
   // Every member the layout holds is written (class tables and ids are
   // decided over all of them); the edited ones are read back.
@@ -341,8 +343,8 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
       continue;
     }
     if (f.class_folder) {
-      auto relabelled = relabel_from_folder(parser, (*previous)[k],
-                                            index::relative_folder(f.data->info.path, root), **class_folders);
+      auto relabelled =
+          relabel_from_folder(parser, (*previous)[k], index::relative_folder(f.data->info.path, root), **class_folders);
       if (!relabelled) return std::unexpected(relabelled.error());
       if (relabelled->empty()) {
         members.push_back(compare_with[k]);
@@ -387,8 +389,8 @@ Result<WorkspaceFiles> read_workspace_files(Context& ctx, const Workspace& ws, s
     for (const auto& f : *found) {
       out.taken.push_back(TakenFile{f.data->info.path, f.data->info.size, f.data->info.mtime_ns, f.hash});
       if (f.annotation) {
-        out.taken.push_back(TakenFile{f.annotation->info.path, f.annotation->info.size, f.annotation->info.mtime_ns,
-                                      f.annotation_md5});
+        out.taken.push_back(
+            TakenFile{f.annotation->info.path, f.annotation->info.size, f.annotation->info.mtime_ns, f.annotation_md5});
       }
     }
   }

@@ -41,12 +41,12 @@
 namespace ldb::dataset {
 
 struct WorkspaceFiles {
-  store::Collection members;           // one per object found, with the version its files say
-  std::uint64_t data_files = 0;        // data files read
+  store::Collection members;             // one per object found, with the version its files say
+  std::uint64_t data_files = 0;          // data files read
   std::uint64_t edited_annotations = 0;  // .json files that differ from the version compared with
-  std::uint64_t new_annotations = 0;   // annotation versions created
-  std::uint64_t new_objects = 0;       // data files ldb had not indexed
-  std::string copied_to;               // folder below the read-add location ("" when nothing was copied)
+  std::uint64_t new_annotations = 0;     // annotation versions created
+  std::uint64_t new_objects = 0;         // data files ldb had not indexed
+  std::string copied_to;                 // folder below the read-add location ("" when nothing was copied)
   // The files whose content `members` now holds, as read: every data file
   // (new objects included) and each .json beside one, whether an edit or
   // equal to the version it is compared with. Not in a class-folder layout

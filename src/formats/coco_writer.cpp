@@ -31,9 +31,8 @@ constexpr double k_edge_slack = 1e-9;
 
 // Object keys the writer reads itself (and "image_id", which it sets); every
 // other key of an object is copied into its annotation.
-constexpr std::array<std::string_view, 9> k_object_keys{"area",          "bbox",         "category", "category_id", "id",
-                                                        "image_id",      "iscrowd",      "segmentation",
-                                                        "supercategory"};
+constexpr std::array<std::string_view, 9> k_object_keys{"area",     "bbox",    "category",     "category_id",  "id",
+                                                        "image_id", "iscrowd", "segmentation", "supercategory"};
 // Image keys the writer sets; every other key of "image" is copied.
 constexpr std::array<std::string_view, 4> k_image_keys{"file_name", "height", "id", "width"};
 
@@ -156,8 +155,7 @@ std::optional<Object> label_object(element root, const Member& member) {
 
 // The image's width and height: the annotation's when both are positive
 // integers, else the data file's header size.
-Status resolve_size(std::optional<element> width, std::optional<element> height, const Member& member,
-                    Image& image) {
+Status resolve_size(std::optional<element> width, std::optional<element> height, const Member& member, Image& image) {
   auto w = width ? integer_of(*width) : std::nullopt;
   auto h = height ? integer_of(*height) : std::nullopt;
   if (w && h && *w > 0 && *h > 0) {
@@ -248,8 +246,8 @@ Ids assign_ids(const std::vector<std::optional<std::int64_t>>& wanted) {
 }
 
 std::string repeated_ids_warning(std::string_view what, std::int64_t id, std::size_t count) {
-  return fmt::format("coco: the sources' {} ids are not unique (id {} occurs twice); the {}s are numbered 1..{}",
-                     what, id, what, count);
+  return fmt::format("coco: the sources' {} ids are not unique (id {} occurs twice); the {}s are numbered 1..{}", what,
+                     id, what, count);
 }
 
 struct Category {
@@ -295,9 +293,9 @@ Categories category_table(const std::vector<Image>& images) {
     category.id = conflict.empty() && !ids.empty() ? *ids.begin() : next++;
   }
   if (!conflict.empty()) {
-    out.warnings.push_back(fmt::format(
-        "coco: the sources' category ids disagree ({}); the {} categories are numbered 1..{} in name order", conflict,
-        out.by_name.size(), out.by_name.size()));
+    out.warnings.push_back(
+        fmt::format("coco: the sources' category ids disagree ({}); the {} categories are numbered 1..{} in name order",
+                    conflict, out.by_name.size(), out.by_name.size()));
   }
   std::size_t ambiguous = 0;
   std::string first;
@@ -335,8 +333,8 @@ bool clip_axis(double& start, double& size, double limit) {
 BoxFit clip_box(std::array<Number, 4>& box, double width, double height) {
   std::array<double, 4> v{box[0].value, box[1].value, box[2].value, box[3].value};
   double slack_x = width * k_edge_slack, slack_y = height * k_edge_slack;
-  bool beyond_noise = v[0] < -slack_x || v[1] < -slack_y || v[0] + v[2] > width + slack_x ||
-                      v[1] + v[3] > height + slack_y;
+  bool beyond_noise =
+      v[0] < -slack_x || v[1] < -slack_y || v[0] + v[2] > width + slack_x || v[1] + v[3] > height + slack_y;
   if (!clip_axis(v[0], v[2], width) || !clip_axis(v[1], v[3], height)) return BoxFit::outside;
   for (std::size_t i = 0; i < 4; ++i) {
     if (v[i] == box[i].value) continue;
@@ -413,10 +411,10 @@ Result<CocoOutput> coco_annotations(std::span<const CocoImageEntry> entries) {
     for (auto& object : image.objects) {
       written.push_back(object.source);
       Members a = std::move(object.extra);
-      a.emplace_back("area", object.area ? *object.area
-                                         : fmt::format("{}", object.bbox[2].value * object.bbox[3].value + 0.0));
-      a.emplace_back("bbox", fmt::format("[{},{},{},{}]", object.bbox[0].text, object.bbox[1].text,
-                                         object.bbox[2].text, object.bbox[3].text));
+      a.emplace_back("area",
+                     object.area ? *object.area : fmt::format("{}", object.bbox[2].value * object.bbox[3].value + 0.0));
+      a.emplace_back("bbox", fmt::format("[{},{},{},{}]", object.bbox[0].text, object.bbox[1].text, object.bbox[2].text,
+                                         object.bbox[3].text));
       a.emplace_back("category_id", fmt::format("{}", categories.by_name.at(object.category).id));
       a.emplace_back("id", fmt::format("{}", annotation_id.ids[annotation_index++]));
       a.emplace_back("image_id", fmt::format("{}", image_id.ids[i]));
@@ -441,11 +439,11 @@ Result<CocoOutput> coco_annotations(std::span<const CocoImageEntry> entries) {
   if (annotation_id.repeated) {
     out.warnings.push_back(repeated_ids_warning("annotation", *annotation_id.repeated, annotation_ids.size()));
   }
-  if (clipped > 0) out.warnings.push_back(fmt::format("coco: {} box(es) were clipped to their image's bounds", clipped));
+  if (clipped > 0)
+    out.warnings.push_back(fmt::format("coco: {} box(es) were clipped to their image's bounds", clipped));
   if (dropped > 0) {
-    out.warnings.push_back(
-        fmt::format("coco: {} object(s) were dropped: their box lies outside their image (or has a negative size)",
-                    dropped));
+    out.warnings.push_back(fmt::format(
+        "coco: {} object(s) were dropped: their box lies outside their image (or has a negative size)", dropped));
   }
   if (shapeless > 0) {
     out.warnings.push_back(fmt::format(

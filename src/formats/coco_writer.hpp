@@ -33,8 +33,8 @@ struct CocoImageEntry {
 };
 
 struct CocoOutput {
-  std::string json;                   // the annotations.json bytes (canonical JSON, trailing newline)
-  std::vector<std::string> warnings;  // what was changed or dropped, one line each
+  std::string json;                     // the annotations.json bytes (canonical JSON, trailing newline)
+  std::vector<std::string> warnings;    // what was changed or dropped, one line each
   std::vector<WrittenObjects> written;  // the objects of each entry's annotations, one per annotation
 };
 

@@ -3,8 +3,8 @@
 namespace ldb::formats {
 namespace {
 
-using simdjson::dom::element;
 using shape::field;
+using simdjson::dom::element;
 
 std::optional<DetectedBox> box_of(element bbox) {
   if (!bbox.is_array()) return std::nullopt;
@@ -28,7 +28,8 @@ DetectedObject object_of(element json, std::size_t index) {
   object.is_object = json.is_object();
   if (!object.is_object) return object;
   object.category = field(json, "category");
-  if (object.category && object.category->is_string()) object.category_name = std::string_view(object.category->get_string());
+  if (object.category && object.category->is_string())
+    object.category_name = std::string_view(object.category->get_string());
   object.category_id = field(json, "category_id");
   if (object.category_id) object.category_number = shape::integer(*object.category_id);
   object.bbox = field(json, "bbox");

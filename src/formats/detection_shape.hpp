@@ -35,15 +35,15 @@ struct DetectedBox {
 
 // One entry of the annotation's "objects" array.
 struct DetectedObject {
-  std::size_t index = 0;          // its place in "objects" (what WrittenObjects records)
-  simdjson::dom::element json;    // the entry as written, for the keys a writer reads itself
-  bool is_object = false;         // false: the entry is not a JSON object, and nothing below is set
-  std::optional<simdjson::dom::element> category;      // "category", any JSON type
-  std::optional<std::string_view> category_name;       // "category" when it is a string (maybe empty)
-  std::optional<simdjson::dom::element> category_id;   // "category_id", any JSON type
-  std::optional<std::int64_t> category_number;         // "category_id" when it is a whole number
-  std::optional<simdjson::dom::element> bbox;          // "bbox", any JSON type
-  std::optional<DetectedBox> box;                      // "bbox" when it is [x, y, w, h]
+  std::size_t index = 0;                              // its place in "objects" (what WrittenObjects records)
+  simdjson::dom::element json;                        // the entry as written, for the keys a writer reads itself
+  bool is_object = false;                             // false: the entry is not a JSON object, and nothing below is set
+  std::optional<simdjson::dom::element> category;     // "category", any JSON type
+  std::optional<std::string_view> category_name;      // "category" when it is a string (maybe empty)
+  std::optional<simdjson::dom::element> category_id;  // "category_id", any JSON type
+  std::optional<std::int64_t> category_number;        // "category_id" when it is a whole number
+  std::optional<simdjson::dom::element> bbox;         // "bbox", any JSON type
+  std::optional<DetectedBox> box;                     // "bbox" when it is [x, y, w, h]
   std::optional<simdjson::dom::element> segmentation;  // "segmentation", any JSON type
 };
 
@@ -86,7 +86,8 @@ inline std::optional<double> number(simdjson::dom::element e) {
 // A JSON number that is a whole number (exact in a double); nullopt otherwise.
 inline std::optional<std::int64_t> integer(simdjson::dom::element e) {
   auto value = number(e);
-  if (!value || *value < -9.0e15 || *value > 9.0e15 || static_cast<double>(static_cast<std::int64_t>(*value)) != *value) {
+  if (!value || *value < -9.0e15 || *value > 9.0e15 ||
+      static_cast<double>(static_cast<std::int64_t>(*value)) != *value) {
     return std::nullopt;
   }
   return static_cast<std::int64_t>(*value);

@@ -38,7 +38,7 @@ std::unexpected<Error> link_failed(const std::string& source, const fs_std::path
 }  // namespace
 
 Status check_linkable(const fs_std::path& target, std::span<const std::string* const> sources) {
-  struct stat target_st{};
+  struct stat target_st {};
   if (::stat(target.c_str(), &target_st) != 0) {
     return fail(ErrorCode::io, fmt::format("cannot stat '{}': {}", target.string(), std::strerror(errno)),
                 "check that the target folder exists and is readable");
@@ -51,7 +51,7 @@ Status check_linkable(const fs_std::path& target, std::span<const std::string* c
     }
     std::string_view folder = std::string_view(*source).substr(0, std::max<std::size_t>(1, source->rfind('/')));
     if (!checked.insert(folder).second) continue;
-    struct stat st{};
+    struct stat st {};
     std::string folder_path(folder);
     if (::stat(folder_path.c_str(), &st) != 0) {
       return fail(ErrorCode::io, fmt::format("cannot stat '{}': {}", folder_path, std::strerror(errno)),
@@ -66,7 +66,7 @@ Status check_linkable(const fs_std::path& target, std::span<const std::string* c
 
 Status link_read_only(std::string_view source, const fs_std::path& dest) {
   std::string source_path(source);
-  struct stat st{};
+  struct stat st {};
   if (::stat(source_path.c_str(), &st) != 0) {
     int err = errno;
     return fail(err == ENOENT ? ErrorCode::not_found : ErrorCode::io,

@@ -57,7 +57,7 @@ Error io_error(std::string_view what, const fs_std::path& path, int err) {
 }
 
 Result<DiskFile> stat_file(const fs_std::path& path, std::string relative) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return std::unexpected(io_error("stat", path, errno));
   DiskFile file;
   file.path = std::move(relative);
@@ -295,11 +295,9 @@ Result<Format> parse_format(std::string_view name) {
 
 std::vector<std::string_view> format_names() { return index::format_names(index::FormatRole::write); }
 
-Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,
-                                      core::Progress& progress, const fs_std::path& target_folder,
-                                      std::span<const Member> members,
-                                      std::span<const ManifestEntry> previous_manifest,
-                                      const Options& options) {
+Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool, core::Progress& progress,
+                                      const fs_std::path& target_folder, std::span<const Member> members,
+                                      std::span<const ManifestEntry> previous_manifest, const Options& options) {
   std::error_code ec;
   fs_std::path target = fs_std::absolute(target_folder, ec).lexically_normal();
   if (ec) return std::unexpected(io_error("resolve", target_folder, ec.value()));
@@ -359,7 +357,7 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     return fail(ErrorCode::conflict,
                 fmt::format("'{}' is an indexed object's storage path; instantiating into '{}' would {}",
                             (target / (*disk)[i].path).string(), target.string(),
-                            verdict == Verdict::rewrite ? "overwrite it"
+                            verdict == Verdict::rewrite  ? "overwrite it"
                             : verdict == Verdict::remove ? "delete it"
                                                          : "move it aside"),
                 "instantiate into another folder (-t DIR), or move the file into storage and index it there");
@@ -405,8 +403,8 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     for (const auto& file : plan->files) {
       if (occupied.contains(file.path)) continue;
       auto it = kept.find(file.path);
-      intent.push_back(ManifestEntry{file.path, file.size,
-                                     it != kept.end() ? it->second->mtime_ns : k_pending_mtime, file.md5});
+      intent.push_back(
+          ManifestEntry{file.path, file.size, it != kept.end() ? it->second->mtime_ns : k_pending_mtime, file.md5});
     }
     for (std::size_t i = 0; i < disk->size(); ++i) {
       if (verdicts[i].verdict != Verdict::remove) continue;
@@ -463,7 +461,7 @@ Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool&
     for (std::size_t i = begin; i < end && !first_error.failed(); ++i) {
       const PlannedFile& file = *to_write[i];
       fs_std::path dest = target / file.path;
-      Status status = file.kind == PlannedFile::Kind::annotation ? storage::write_file_replacing(dest, file.content)
+      Status status = file.kind == PlannedFile::Kind::annotation   ? storage::write_file_replacing(dest, file.content)
                       : file.kind == PlannedFile::Kind::local      ? copy_local(file.source, dest)
                       : options.data_files == DataFiles::hard_link ? link_read_only(file.source, dest)
                                                                    : fs.copy_object_to(file.source, file.md5, dest);

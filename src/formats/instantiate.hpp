@@ -13,8 +13,8 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -161,10 +161,8 @@ struct InstantiateResult {
 // io / not_found (reading sources, writing target), unsupported
 // (DataFiles::hard_link with a source that cannot be linked: nothing is changed
 // when the up-front check finds it).
-Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool,
-                                      core::Progress& progress, const std::filesystem::path& target,
-                                      std::span<const Member> members,
-                                      std::span<const ManifestEntry> previous_manifest,
-                                      const Options& options);
+Result<InstantiateResult> instantiate(storage::FileSystem& fs, core::ThreadPool& pool, core::Progress& progress,
+                                      const std::filesystem::path& target, std::span<const Member> members,
+                                      std::span<const ManifestEntry> previous_manifest, const Options& options);
 
 }  // namespace ldb::formats

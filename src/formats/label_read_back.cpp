@@ -161,8 +161,9 @@ Result<std::vector<dataset::WrittenLabels>> label_studio(std::span<const Member>
     auto read = index::label_studio_annotation((*tasks)[k], member.hash, size, json_path);
     if (!read) return std::unexpected(std::move(read).error());
     const auto& written = output->written[k];
-    auto labels = labels_of(*read, written ? *written : as_indexed(member, dataset::written_as_is(*read).objects.size()),
-                            member, "label-studio");
+    auto labels =
+        labels_of(*read, written ? *written : as_indexed(member, dataset::written_as_is(*read).objects.size()), member,
+                  "label-studio");
     if (!labels) return std::unexpected(std::move(labels).error());
     // A task written back as it was indexed holds the task's own keys.
     if (!written) labels->kept_keys = std::vector<std::string>{"data", "image", "source_format"};
@@ -179,11 +180,16 @@ Result<std::vector<dataset::WrittenLabels>> read_back_labels(index::Format layou
   if (wanted.empty()) return std::vector<dataset::WrittenLabels>{};
   const std::vector<Member> members = to_members(sources);
   switch (layout) {
-    case index::Format::yolo: return yolo(members, wanted);
-    case index::Format::voc: return voc(members, wanted);
-    case index::Format::coco: return coco(members, wanted);
-    case index::Format::label_studio: return label_studio(members, wanted);
-    default: break;
+    case index::Format::yolo:
+      return yolo(members, wanted);
+    case index::Format::voc:
+      return voc(members, wanted);
+    case index::Format::coco:
+      return coco(members, wanted);
+    case index::Format::label_studio:
+      return label_studio(members, wanted);
+    default:
+      break;
   }
   return fail(ErrorCode::invalid_argument,
               fmt::format("'{}' is not a detection layout: its labels cannot be read back", index::format_name(layout)),

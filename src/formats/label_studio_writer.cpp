@@ -73,7 +73,8 @@ std::string original_task(element root, const LabelStudioEntry& entry) {
   element data = *field(root, "data");
   std::string path_key = "image";
   if (auto info = field(data, "data-object-info"); info && info->is_object()) {
-    if (auto key = field(*info, "path_key"); key && key->is_string()) path_key = std::string(std::string_view(key->get_string()));
+    if (auto key = field(*info, "path_key"); key && key->is_string())
+      path_key = std::string(std::string_view(key->get_string()));
   }
   std::string text = "{";
   for (auto [key, value] : root.get_object()) {
@@ -135,7 +136,8 @@ Result<std::string> converted_task(const Detection& detection, const LabelStudio
     if (!(width > 0) || !(height > 0)) {
       return fail(ErrorCode::invalid_argument,
                   fmt::format("object id:{}: its image has no positive width and height, needed for percent "
-                              "coordinates", member.hash.hex()),
+                              "coordinates",
+                              member.hash.hex()),
                   "index the images with a reader that records the image size (coco, yolo, voc, label-studio)");
     }
     if (object.segmentation) ++counts.shapes_as_boxes;

@@ -9,9 +9,9 @@
 
 #include "formats/coco_writer.hpp"
 #include "formats/label_studio_writer.hpp"
+#include "formats/naming.hpp"
 #include "formats/voc_writer.hpp"
 #include "formats/yolo_writer.hpp"
-#include "formats/naming.hpp"
 
 namespace ldb::formats {
 namespace {
@@ -44,7 +44,9 @@ Result<Params> parse_params(const Options& options) {
   for (const auto& [key, value] : options.params) {
     bool known = false;
     for (const auto& param : info.write_params) known = known || param.key == key;
-    if (!known) return std::unexpected(unknown_param(options.format, key, index::param_keys(info, index::FormatRole::write)).error());
+    if (!known)
+      return std::unexpected(
+          unknown_param(options.format, key, index::param_keys(info, index::FormatRole::write)).error());
     if (key == "label-key") {
       params.label_key.clear();
       std::size_t start = 0;
@@ -155,8 +157,8 @@ struct Names {
   std::string annotation;
 };
 
-Result<Names> name_member(const Member& member, const Options& options, bool wants_data,
-                          bool wants_annotation, const PlanBuilder& builder) {
+Result<Names> name_member(const Member& member, const Options& options, bool wants_data, bool wants_annotation,
+                          const PlanBuilder& builder) {
   std::string subject = subject_of(member.hash);
   LDB_TRY(require_source_path(member, subject));
   std::string_view base = base_name_of(member.source_path);
@@ -203,9 +205,8 @@ Status add_transform_outputs(const Member& member, std::string_view stem,
   return {};
 }
 
-Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t>& order,
-                  const Options& options, std::span<const std::vector<TransformOutput>> transform_outputs,
-                  PlanBuilder& builder, Plan& plan) {
+Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
+                  std::span<const std::vector<TransformOutput>> transform_outputs, PlanBuilder& builder, Plan& plan) {
   bool strict = options.format == Format::strict_pairs;
   for (std::size_t index : order) {
     const Member& member = members[index];
@@ -243,9 +244,9 @@ Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t
   return {};
 }
 
-Status plan_inferred(std::span<const Member> members, const std::vector<std::size_t>& order,
-                     const Params& params, std::span<const std::vector<TransformOutput>> transform_outputs,
-                     PlanBuilder& builder, Plan& plan) {
+Status plan_inferred(std::span<const Member> members, const std::vector<std::size_t>& order, const Params& params,
+                     std::span<const std::vector<TransformOutput>> transform_outputs, PlanBuilder& builder,
+                     Plan& plan) {
   simdjson::dom::parser parser;
   for (std::size_t index : order) {
     const Member& member = members[index];
@@ -287,8 +288,7 @@ Status plan_annotation_only(std::span<const Member> members, const std::vector<s
     auto names = name_member(member, options, false, true, builder);
     if (!names) return std::unexpected(names.error());
     LDB_TRY(check_relative_path(names->annotation, subject_of(member.hash)));
-    LDB_TRY(builder.add(
-        annotation_file(member.hash, names->annotation, pretty_json(annotation_only_json(member)))));
+    LDB_TRY(builder.add(annotation_file(member.hash, names->annotation, pretty_json(annotation_only_json(member)))));
     ++plan.annotation_files;
   }
   if (params.single_file && count > 0) {
@@ -354,8 +354,8 @@ Status plan_coco(std::span<const Member> members, const std::vector<std::size_t>
   plan.annotation_files = 1;
   plan.warnings.insert(plan.warnings.end(), coco->warnings.begin(), coco->warnings.end());
   if (plan.skipped > 0) {
-    plan.warnings.push_back(fmt::format(
-        "{} object(s) without an annotation were not instantiated: a COCO image needs one", plan.skipped));
+    plan.warnings.push_back(
+        fmt::format("{} object(s) without an annotation were not instantiated: a COCO image needs one", plan.skipped));
   }
   return {};
 }
@@ -413,8 +413,8 @@ Status plan_voc(std::span<const Member> members, const std::vector<std::size_t>&
 // tasks name them ("images/<name>", relative to the JSON); with
 // --annotations-only the tasks name the source paths. Members without an
 // annotation become tasks to label.
-Status plan_label_studio(std::span<const Member> members, const std::vector<std::size_t>& order,
-                         const Options& options, PlanBuilder& builder, Plan& plan) {
+Status plan_label_studio(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
+                         PlanBuilder& builder, Plan& plan) {
   std::vector<LabelStudioEntry> entries;
   for (std::size_t index : order) {
     const Member& member = members[index];
@@ -425,8 +425,8 @@ Status plan_label_studio(std::span<const Member> members, const std::vector<std:
       continue;
     }
     std::string_view base = base_name_of(member.source_path);
-    std::string path = std::string(k_coco_images_folder) + flat_stem(base, member.hash) +
-                       safe_extension(split_name(base).ext);
+    std::string path =
+        std::string(k_coco_images_folder) + flat_stem(base, member.hash) + safe_extension(split_name(base).ext);
     LDB_TRY(check_relative_path(path, subject));
     entries.push_back(LabelStudioEntry{&member, path});
     LDB_TRY(builder.add(data_file(member, std::move(path))));
@@ -524,12 +524,14 @@ Result<Plan> build_plan(std::span<const Member> members, const Options& options,
     return members[a].hash < members[b].hash;
   });
   std::vector<std::size_t> by_hash = order;
-  std::sort(by_hash.begin(), by_hash.end(), [&](std::size_t a, std::size_t b) { return members[a].hash < members[b].hash; });
+  std::sort(by_hash.begin(), by_hash.end(),
+            [&](std::size_t a, std::size_t b) { return members[a].hash < members[b].hash; });
   for (std::size_t i = 1; i < by_hash.size(); ++i) {
     if (members[by_hash[i]].hash == members[by_hash[i - 1]].hash) {
-      return fail(ErrorCode::invalid_argument,
-                  fmt::format("{} is listed twice among the members to instantiate", subject_of(members[by_hash[i]].hash)),
-                  "a dataset holds each object once; this is a bug in the caller");
+      return fail(
+          ErrorCode::invalid_argument,
+          fmt::format("{} is listed twice among the members to instantiate", subject_of(members[by_hash[i]].hash)),
+          "a dataset holds each object once; this is a bug in the caller");
     }
   }
 
@@ -537,7 +539,8 @@ Result<Plan> build_plan(std::span<const Member> members, const Options& options,
   PlanBuilder builder;
   const Writer* writer = writer_of(options.format);
   if (!writer) {
-    return fail(ErrorCode::invalid_argument, fmt::format("instantiate cannot write format {}", format_name(options.format)),
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("instantiate cannot write format {}", format_name(options.format)),
                 fmt::format("use one of: {}", index::describe_format_names(index::FormatRole::write)));
   }
   LDB_TRY(writer->plan(Layout{members, order, options, *params, transform_outputs}, builder, plan));

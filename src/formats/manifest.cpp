@@ -30,9 +30,8 @@ bool parse_int(std::string_view text, Int& value) {
 }  // namespace
 
 std::size_t Manifest::pending() const {
-  return static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), [](const ManifestEntry& entry) {
-    return entry.mtime_ns == k_pending_mtime;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      entries.begin(), entries.end(), [](const ManifestEntry& entry) { return entry.mtime_ns == k_pending_mtime; }));
 }
 
 std::string serialize_manifest(std::span<const ManifestEntry> entries, RunState state) {
@@ -41,8 +40,7 @@ std::string serialize_manifest(std::span<const ManifestEntry> entries, RunState 
   out += state == RunState::finished ? k_header : k_unfinished_header;
   out.push_back('\n');
   for (const auto& entry : entries) {
-    fmt::format_to(std::back_inserter(out), "{} {} {} {}\n", entry.md5.hex(), entry.size, entry.mtime_ns,
-                   entry.path);
+    fmt::format_to(std::back_inserter(out), "{} {} {} {}\n", entry.md5.hex(), entry.size, entry.mtime_ns, entry.path);
   }
   return out;
 }

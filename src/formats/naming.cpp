@@ -82,8 +82,7 @@ std::string safe_extension(std::string_view ext) {
   if (ext.size() < 2 || ext.front() != '.' || ext.size() > k_max_extension_bytes) return {};
   std::string out = ".";
   for (char c : ext.substr(1)) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) return {};
     out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
   }
@@ -92,8 +91,7 @@ std::string safe_extension(std::string_view ext) {
 
 Status check_relative_path(std::string_view relative, std::string_view subject) {
   auto refuse = [&](std::string_view why) -> Status {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("refusing to write '{}' for {}: {}", relative, subject, why),
+    return fail(ErrorCode::invalid_argument, fmt::format("refusing to write '{}' for {}: {}", relative, subject, why),
                 "paths written by instantiate must stay inside the target folder; fix or remove "
                 "the offending entry");
   };
@@ -175,11 +173,9 @@ std::string pretty_json(std::string_view canonical) {
   return out;
 }
 
-Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser,
-                                                std::string_view annotation_json,
-                                                const std::vector<std::string>& label_key,
-                                                const std::string* base_label,
-                                                std::string_view subject) {
+Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser, std::string_view annotation_json,
+                                               const std::vector<std::string>& label_key, const std::string* base_label,
+                                               std::string_view subject) {
   auto folders = index::label_folders(parser, annotation_json, label_key, base_label, subject);
   if (!folders) return folders;
   for (const auto& folder : *folders) LDB_TRY(check_folder_name(folder, subject));

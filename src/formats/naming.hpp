@@ -55,10 +55,8 @@ using index::label_parts;
 // The class folders of an object for the tensorflow-inferred layout
 // (index::label_folders, the rules `index` reads them back with), refusing
 // (invalid_argument) a folder name that would be empty, hidden, or contain '/'.
-Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser,
-                                                std::string_view annotation_json,
-                                                const std::vector<std::string>& label_key,
-                                                const std::string* base_label,
-                                                std::string_view subject);
+Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser, std::string_view annotation_json,
+                                               const std::vector<std::string>& label_key, const std::string* base_label,
+                                               std::string_view subject);
 
 }  // namespace ldb::formats

@@ -265,9 +265,8 @@ Result<TransformRuns> run_transforms(storage::FileSystem& fs, core::ThreadPool& 
     for (auto& out : per_task[i]) dest.push_back(std::move(out));
   }
   for (auto& outputs : runs.outputs) {
-    std::stable_sort(outputs.begin(), outputs.end(), [](const TransformOutput& a, const TransformOutput& b) {
-      return a.transform < b.transform;
-    });
+    std::stable_sort(outputs.begin(), outputs.end(),
+                     [](const TransformOutput& a, const TransformOutput& b) { return a.transform < b.transform; });
   }
   return runs;
 }

@@ -28,8 +28,8 @@ namespace ldb::formats {
 
 // One file a transform wrote for one member.
 struct TransformOutput {
-  std::string transform;          // the transform's name
-  std::string file_name;          // its name in the output folder
+  std::string transform;             // the transform's name
+  std::string file_name;             // its name in the output folder
   std::filesystem::path local_path;  // where it is until the instantiation copies it
   std::uint64_t size = 0;
   core::Md5 md5;

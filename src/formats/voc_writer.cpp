@@ -36,11 +36,21 @@ double rounded(double value) {
 bool append_escaped(std::string_view text, std::string& out) {
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
         out.push_back(c);
@@ -128,8 +138,9 @@ Result<std::string> image_xml(simdjson::dom::parser& parser, const VocImageEntry
     }
     size[i] = *integer;
   }
-  std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotation>\n  <folder>JPEGImages</folder>\n"
-                    "  <filename>";
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotation>\n  <folder>JPEGImages</folder>\n"
+      "  <filename>";
   if (!append_escaped(entry.file_name, xml)) {
     return not_shape(member, "its file name holds a control character XML cannot hold");
   }

@@ -24,9 +24,9 @@ struct VocImageEntry {
 };
 
 struct VocOutput {
-  std::vector<std::string> xml;       // the XML text of each entry, in the order given
+  std::vector<std::string> xml;         // the XML text of each entry, in the order given
   std::vector<WrittenObjects> written;  // the objects of each entry's <object> elements, one per element
-  std::vector<std::string> warnings;  // what was dropped, one line each, with counts
+  std::vector<std::string> warnings;    // what was dropped, one line each, with counts
 };
 
 // Builds the XML files. Each object becomes <object> with <name> (its

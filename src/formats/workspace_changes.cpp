@@ -103,8 +103,7 @@ std::vector<ManifestEntry> take_in(const std::filesystem::path& root, std::span<
     // A file that is gone is forgotten by sync, and by add when its content
     // was taken in at another path (it was moved: a relabel between class
     // folders); otherwise add keeps it, and status lists it as deleted.
-    if (entry.mtime_ns != k_pending_mtime &&
-        (missing == MissingFiles::forget || taken_content.contains(entry.md5))) {
+    if (entry.mtime_ns != k_pending_mtime && (missing == MissingFiles::forget || taken_content.contains(entry.md5))) {
       struct stat st {};
       if (::lstat((root / entry.path).c_str(), &st) != 0) continue;
     }

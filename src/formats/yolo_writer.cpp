@@ -30,7 +30,7 @@ constexpr std::int64_t k_max_class_id = 1'000'000;
 struct Object {
   std::string category;
   std::optional<std::int64_t> category_id;
-  std::array<double, 4> bbox{};            // absolute x, y, w, h
+  std::array<double, 4> bbox{};               // absolute x, y, w, h
   std::vector<std::vector<double>> polygons;  // absolute x1, y1, ...
   bool rle = false;
 };
@@ -218,8 +218,8 @@ Classes class_table(const std::vector<Image>& images) {
     for (const auto& [id, name] : name_of_id) classes.index_of.emplace(name, static_cast<std::size_t>(id));
     if (gaps > 0) {
       classes.warnings.push_back(fmt::format(
-          "{} class index(es) between 0 and {} have no object in the dataset; data.yaml names them by number",
-          gaps, max_id));
+          "{} class index(es) between 0 and {} have no object in the dataset; data.yaml names them by number", gaps,
+          max_id));
     }
     return classes;
   }
@@ -331,10 +331,10 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
   }
 
   if (!polygons_mode && with_polygon > 0) {
-    out.warnings.push_back(fmt::format(
-        "{} polygon segmentation(s) were written as boxes: YOLO label files cannot mix boxes and polygons, "
-        "and {} object(s) have no polygon",
-        with_polygon, objects - with_polygon));
+    out.warnings.push_back(
+        fmt::format("{} polygon segmentation(s) were written as boxes: YOLO label files cannot mix boxes and polygons, "
+                    "and {} object(s) have no polygon",
+                    with_polygon, objects - with_polygon));
   }
   if (rle > 0) {
     out.warnings.push_back(fmt::format(
@@ -342,8 +342,8 @@ Result<YoloOutput> yolo_labels(std::span<const YoloImageEntry> entries) {
         rle));
   }
   if (several > 0) {
-    out.warnings.push_back(fmt::format(
-        "{} object(s) have several polygons; YOLO holds one per object, the largest was kept", several));
+    out.warnings.push_back(
+        fmt::format("{} object(s) have several polygons; YOLO holds one per object, the largest was kept", several));
   }
   if (clipped > 0) out.warnings.push_back(fmt::format("{} box(es) were clipped to their image", clipped));
   if (dropped > 0) {

@@ -20,11 +20,11 @@ struct YoloImageEntry {
 };
 
 struct YoloOutput {
-  std::vector<std::string> labels;    // the label file text of each entry, in the order given
+  std::vector<std::string> labels;      // the label file text of each entry, in the order given
   std::vector<WrittenObjects> written;  // the objects of each entry's lines, one per line
-  std::string data_yaml;              // path/train/val/nc/names
-  std::vector<std::string> names;     // class names by index, as written in data.yaml
-  std::vector<std::string> warnings;  // what was changed or dropped, one line each, with counts
+  std::string data_yaml;                // path/train/val/nc/names
+  std::vector<std::string> names;       // class names by index, as written in data.yaml
+  std::vector<std::string> warnings;    // what was changed or dropped, one line each, with counts
 };
 
 // Builds the label files and data.yaml. When the annotations carry the

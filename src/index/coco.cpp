@@ -4,8 +4,8 @@
 // through core::append_canonical, so a value's text is the same whichever
 // reader or writer last touched it.
 
-#include "core/paths.hpp"
 #include "index/coco.hpp"
+#include "core/paths.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -49,8 +49,7 @@ std::optional<element> field(element object, std::string_view key) {
 }
 
 // The integer "id" of an entry; `entry` names it for messages ("images[3]").
-Result<std::int64_t> required_id(element entry, std::string_view key, std::string_view file,
-                                 std::string_view what) {
+Result<std::int64_t> required_id(element entry, std::string_view key, std::string_view file, std::string_view what) {
   auto value = field(entry, key);
   if (!value) return malformed(file, what, fmt::format("missing \"{}\"", key));
   auto id = as_integer(*value);
@@ -273,10 +272,10 @@ Status read_image(element image, std::size_t index, std::string_view file, const
   state.file_name = std::string_view(name->get_string());
   auto relative = core::contained_relative_name(state.file_name);
   if (!relative) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("'{}': {}: file_name '{}' leaves the folder of the COCO file", file, entry,
-                            state.file_name),
-                "file names must be relative to the image folder, without '..'");
+    return fail(
+        ErrorCode::invalid_argument,
+        fmt::format("'{}': {}: file_name '{}' leaves the folder of the COCO file", file, entry, state.file_name),
+        "file names must be relative to the image folder, without '..'");
   }
   LDB_TRY(find_image(*relative, file, folders, file_exists, state));
   Fields fields;
@@ -408,8 +407,7 @@ Result<CocoFile> parse_coco(std::string_view text, std::string_view json_path, c
     if (category == categories->end()) {
       return malformed(json_path, entry, fmt::format("category_id {} is not among the categories", *category_id));
     }
-    LDB_TRY(append_object(annotation, category->second, *category_id, json_path, entry,
-                          states[image->second].objects));
+    LDB_TRY(append_object(annotation, category->second, *category_id, json_path, entry, states[image->second].objects));
   }
 
   CocoFile out;
@@ -474,8 +472,7 @@ std::optional<std::string> object_id(element object) {
 
 }  // namespace
 
-Result<std::string> merge_coco_images(std::string_view first, std::string_view second,
-                                      const CocoMergeNames& names) {
+Result<std::string> merge_coco_images(std::string_view first, std::string_view second, const CocoMergeNames& names) {
   simdjson::dom::parser first_parser;
   simdjson::dom::parser second_parser;
   auto a = core::parse_json(first_parser, first, names.first_file);
@@ -528,10 +525,9 @@ Result<std::string> merge_coco_images(std::string_view first, std::string_view s
           continue;
         }
         used[*id] = true;
-        LDB_TRY(merge_fields(object.get_object().value_unsafe(), match->second.get_object().value_unsafe(), out,
-                             [&](std::string_view k) {
-                               return differ(fmt::format("annotation id {}'s \"{}\"", *id, k));
-                             }));
+        LDB_TRY(
+            merge_fields(object.get_object().value_unsafe(), match->second.get_object().value_unsafe(), out,
+                         [&](std::string_view k) { return differ(fmt::format("annotation id {}'s \"{}\"", *id, k)); }));
       }
       for (element object : theirs) {
         auto id = object_id(object);
@@ -541,7 +537,8 @@ Result<std::string> merge_coco_images(std::string_view first, std::string_view s
       }
       out.push_back(']');
     } else {
-      if (in_b && canonical_of(other) != canonical_of(value)) return std::unexpected(differ(fmt::format("\"{}\"", key)).error());
+      if (in_b && canonical_of(other) != canonical_of(value))
+        return std::unexpected(differ(fmt::format("\"{}\"", key)).error());
       core::append_canonical(value, out);
     }
   }

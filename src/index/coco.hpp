@@ -50,8 +50,8 @@ bool is_coco_json(std::string_view text);
 bool is_coco_without_categories(std::string_view text);
 
 struct CocoMergeNames {
-  std::string_view data_path;    // the image file both COCO files name
-  std::string_view first_file;   // the COCO files, for messages
+  std::string_view data_path;   // the image file both COCO files name
+  std::string_view first_file;  // the COCO files, for messages
   std::string_view second_file;
 };
 
@@ -61,8 +61,7 @@ struct CocoMergeNames {
 // instances_*.json with keypoints added), the others of both kept, first's
 // first. invalid_argument naming the image, both files and the key when
 // they disagree on a value.
-Result<std::string> merge_coco_images(std::string_view first, std::string_view second,
-                                      const CocoMergeNames& names);
+Result<std::string> merge_coco_images(std::string_view first, std::string_view second, const CocoMergeNames& names);
 
 // Tells whether a candidate path is a data file that may be indexed.
 using FileExists = std::function<bool(std::string_view path)>;

@@ -38,7 +38,8 @@ Status DataFiles::check_location(std::string_view path) const {
 Result<const ScannedFile*> DataFiles::get(std::string_view path, std::uint32_t root) {
   if (under_scanned_roots(path)) {
     const ScannedFile* file = find_file(m_scan.data, path);
-    if (!file) return fail(ErrorCode::not_found, fmt::format("'{}' was not found", path), "index a folder that holds it");
+    if (!file)
+      return fail(ErrorCode::not_found, fmt::format("'{}' was not found", path), "index a folder that holds it");
     return file;
   }
   if (auto known = m_outside.find(path); known != m_outside.end()) return &known->second;

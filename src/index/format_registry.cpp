@@ -11,14 +11,14 @@ namespace ldb::index {
 
 namespace {
 
-constexpr FormatParam k_label_key_read{
-    "label-key", "KEY[.KEY...]: the key path the folder names go under (default: label)"};
+constexpr FormatParam k_label_key_read{"label-key",
+                                       "KEY[.KEY...]: the key path the folder names go under (default: label)"};
 constexpr FormatParam k_base_label_read{
     "base-label", "LABEL: the label of files directly in the root (default: they are not indexed)"};
 constexpr FormatParam k_label_key_write{
     "label-key", "KEY[.KEY...]: the key path of the label that names each class folder (default: label)"};
-constexpr FormatParam k_base_label_write{
-    "base-label", "LABEL: members with this label go directly in the target, not in a folder"};
+constexpr FormatParam k_base_label_write{"base-label",
+                                         "LABEL: members with this label go directly in the target, not in a folder"};
 
 // Table order is the order of help, hints and completion; each command's
 // default (auto to read, strict-pairs to write) is its first format. (Before
@@ -26,10 +26,7 @@ constexpr FormatParam k_base_label_write{
 // the instantiate order, which a CLI test pins, is the one kept.)
 std::vector<FormatInfo> make_registry() {
   std::vector<FormatInfo> r;
-  r.push_back({.format = Format::auto_detect,
-               .name = "auto",
-               .aliases = {"auto-detect"},
-               .readable = true});
+  r.push_back({.format = Format::auto_detect, .name = "auto", .aliases = {"auto-detect"}, .readable = true});
   r.push_back({.format = Format::strict_pairs,
                .name = "strict-pairs",
                .aliases = {"strict"},
@@ -53,19 +50,21 @@ std::vector<FormatInfo> make_registry() {
                .write_params = {k_label_key_write, k_base_label_write},
                .capabilities = k_fixed_layout | k_takes_transforms | k_data_only,
                .read = read_inferred});
-  r.push_back({.format = Format::annotation_only,
-               .name = "annotation-only",
-               .aliases = {"annot"},
-               .readable = true,
-               .writable = true,
-               .write_params = {{"single-file", "true|false: one dataset.json holding every annotation (default: false)"}},
-               .read = read_annotation_only});
+  r.push_back(
+      {.format = Format::annotation_only,
+       .name = "annotation-only",
+       .aliases = {"annot"},
+       .readable = true,
+       .writable = true,
+       .write_params = {{"single-file", "true|false: one dataset.json holding every annotation (default: false)"}},
+       .read = read_annotation_only});
   r.push_back({.format = Format::coco,
                .name = "coco",
                .readable = true,
                .writable = true,
-               .read_params = {{"images", "DIR: the image folder, relative to the COCO file's folder or absolute "
-                                          "(default: found beside the file)"}},
+               .read_params = {{"images",
+                                "DIR: the image folder, relative to the COCO file's folder or absolute "
+                                "(default: found beside the file)"}},
                .capabilities = k_detection | k_fixed_layout,
                .read = read_coco,
                .detect = detect_coco,
@@ -82,8 +81,9 @@ std::vector<FormatInfo> make_registry() {
                .name = "label-studio",
                .readable = true,
                .writable = true,
-               .read_params = {{"data-key", "KEY: the key of a task's \"data\" that names its file "
-                                            "(default: its first string value)"}},
+               .read_params = {{"data-key",
+                                "KEY: the key of a task's \"data\" that names its file "
+                                "(default: its first string value)"}},
                .capabilities = k_detection | k_fixed_layout,
                .read = read_label_studio,
                .detect = detect_label_studio,

@@ -23,7 +23,15 @@
 namespace ldb::index {
 
 enum class Format {
-  auto_detect, strict_pairs, bare_pairs, tensorflow_inferred, annotation_only, coco, yolo, voc, label_studio
+  auto_detect,
+  strict_pairs,
+  bare_pairs,
+  tensorflow_inferred,
+  annotation_only,
+  coco,
+  yolo,
+  voc,
+  label_studio
 };
 
 struct Plan;

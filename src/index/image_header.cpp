@@ -39,12 +39,8 @@ class Bytes {
   std::uint32_t le16(std::size_t offset) const { return u8(offset) | (u8(offset + 1) << 8); }
   std::uint32_t be32(std::size_t offset) const { return (be16(offset) << 16) | be16(offset + 2); }
   std::uint32_t le32(std::size_t offset) const { return le16(offset) | (le16(offset + 2) << 16); }
-  std::uint32_t u16(std::size_t offset, bool big_endian) const {
-    return big_endian ? be16(offset) : le16(offset);
-  }
-  std::uint32_t u32(std::size_t offset, bool big_endian) const {
-    return big_endian ? be32(offset) : le32(offset);
-  }
+  std::uint32_t u16(std::size_t offset, bool big_endian) const { return big_endian ? be16(offset) : le16(offset); }
+  std::uint32_t u32(std::size_t offset, bool big_endian) const { return big_endian ? be32(offset) : le32(offset); }
   bool starts_with(std::size_t offset, std::string_view text) const {
     return has(offset, text.size()) && m_bytes.substr(offset, text.size()) == text;
   }
@@ -194,11 +190,16 @@ Result<ImageHeader> read_webp(const Bytes& b, std::string_view subject) {
 
 std::string_view image_format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::jpeg: return "jpeg";
-    case ImageFormat::png: return "png";
-    case ImageFormat::gif: return "gif";
-    case ImageFormat::bmp: return "bmp";
-    case ImageFormat::webp: return "webp";
+    case ImageFormat::jpeg:
+      return "jpeg";
+    case ImageFormat::png:
+      return "png";
+    case ImageFormat::gif:
+      return "gif";
+    case ImageFormat::bmp:
+      return "bmp";
+    case ImageFormat::webp:
+      return "webp";
   }
   return "unknown";
 }

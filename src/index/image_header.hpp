@@ -15,7 +15,7 @@ enum class ImageFormat { jpeg, png, gif, bmp, webp };
 
 struct ImageHeader {
   ImageFormat format = ImageFormat::jpeg;
-  std::uint32_t width = 0;   // as stored (before any EXIF rotation)
+  std::uint32_t width = 0;  // as stored (before any EXIF rotation)
   std::uint32_t height = 0;
   std::uint8_t orientation = 1;  // EXIF orientation 1..8 (JPEG only; 1 elsewhere)
 

@@ -307,8 +307,8 @@ class IngestPipeline {
 };
 
 Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
-                                core::Progress& progress, const Scan& scan, Plan& plan,
-                                Result<KnownPaths> known_paths, const IndexOptions& options) {
+                                core::Progress& progress, const Scan& scan, Plan& plan, Result<KnownPaths> known_paths,
+                                const IndexOptions& options) {
   if (!known_paths) return std::unexpected(std::move(known_paths).error());
   LDB_TRY(known_paths->add(store, outside_paths(plan)));
   auto work = decide_work(store, plan, *known_paths, options);

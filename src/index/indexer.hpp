@@ -73,7 +73,7 @@ using LocationCheck = std::function<Status(std::string_view path)>;
 struct IndexOptions {
   Format format = Format::auto_detect;
   std::vector<std::pair<std::string, std::string>> params;  // -p K=V: label-key, base-label (infer), images (coco)
-  store::IngestOptions ingest;                               // annotation-update mode, add-tags
+  store::IngestOptions ingest;                              // annotation-update mode, add-tags
   BadAnnotation bad_annotation = BadAnnotation::fail;
   // Files that annotations name outside the paths being indexed (an absolute
   // path in a Label Studio task, COCO's -p images=DIR) are indexed when this
@@ -143,10 +143,9 @@ Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, co
                                 const IndexOptions& options);
 
 // Without writing anything: the objects found under `paths` (read in the
-// remembered formats, as index_paths would) as the store already knows them (for instances where auto-indexing is off), sorted by
-// hash with the newest version winning. not_found naming the first file that
-// was never indexed, conflict naming the first file whose data or annotation
-// changed since; both hint "run: ldb index <path>".
+// remembered formats, as index_paths would) as the store already knows them (for instances where auto-indexing is off),
+// sorted by hash with the newest version winning. not_found naming the first file that was never indexed, conflict
+// naming the first file whose data or annotation changed since; both hint "run: ldb index <path>".
 Result<store::Collection> resolve_indexed(store::Store& store, storage::FileSystem& fs,
                                           std::span<const std::string> paths, const IndexOptions& options);
 

@@ -101,8 +101,7 @@ Result<std::vector<std::string>> label_parts(simdjson::dom::element label, std::
       }
       default:
         return fail(ErrorCode::invalid_argument,
-                    fmt::format("the label of {} at key '{}' is not a string, number or object", subject,
-                                key_text),
+                    fmt::format("the label of {} at key '{}' is not a string, number or object", subject, key_text),
                     "tensorflow-inferred makes one folder per label; fix the annotation or pick another "
                     "key with -p label-key=KEY");
     }
@@ -110,14 +109,15 @@ Result<std::vector<std::string>> label_parts(simdjson::dom::element label, std::
 }
 
 Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser, std::string_view annotation_json,
-                                                const std::vector<std::string>& label_key,
-                                                const std::string* base_label, std::string_view subject) {
+                                               const std::vector<std::string>& label_key, const std::string* base_label,
+                                               std::string_view subject) {
   std::string key_text = fmt::format("{}", fmt::join(label_key, "."));
   auto missing = [&] {
     return fail(ErrorCode::invalid_argument,
                 fmt::format("{} has no label at key '{}' in its annotation", subject, key_text),
                 "tensorflow-inferred needs a label for every object: remove unlabeled objects "
-                "(e.g. ldb del --jquery '" + key_text + " == `null`') or choose the key with -p label-key=KEY");
+                "(e.g. ldb del --jquery '" +
+                    key_text + " == `null`') or choose the key with -p label-key=KEY");
   };
   if (annotation_json.empty()) return missing();
   simdjson::dom::element label;

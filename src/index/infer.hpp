@@ -49,7 +49,7 @@ Result<std::vector<std::string>> label_parts(simdjson::dom::element label, std::
 // are not checked (formats::label_folders refuses hostile ones). `parser` is
 // reused between calls (one per thread).
 Result<std::vector<std::string>> label_folders(simdjson::dom::parser& parser, std::string_view annotation_json,
-                                                const std::vector<std::string>& label_key,
-                                                const std::string* base_label, std::string_view subject);
+                                               const std::vector<std::string>& label_key, const std::string* base_label,
+                                               std::string_view subject);
 
 }  // namespace ldb::index

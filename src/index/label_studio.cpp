@@ -16,9 +16,9 @@
 #include <simdjson.h>
 
 #include "core/json.hpp"
-#include "index/read_context.hpp"
 #include "core/paths.hpp"
 #include "index/image_header.hpp"
+#include "index/read_context.hpp"
 
 namespace ldb::index {
 
@@ -79,7 +79,8 @@ Result<std::string> resolve_uri(std::string_view uri, std::string_view folder, c
                 "absolute path");
   };
   auto missing = [&](std::string_view looked) {
-    return fail(ErrorCode::not_found, fmt::format("'{}': {}: {}: file not found (looked for {})", file, task, where, looked),
+    return fail(ErrorCode::not_found,
+                fmt::format("'{}': {}: {}: file not found (looked for {})", file, task, where, looked),
                 "put the data files where the URIs say (relative ones beside the export) and index that folder");
   };
   std::string_view path = uri;
@@ -94,11 +95,11 @@ Result<std::string> resolve_uri(std::string_view uri, std::string_view folder, c
     path = uri.substr(7);
     file_uri = true;
   } else if (std::size_t scheme = uri.find("://"); scheme != std::string_view::npos) {
-    return fail(ErrorCode::unsupported,
-                fmt::format("'{}': {}: {} is a URL; ldb reads Label Studio data from local files only", file, task,
-                            where),
-                "download the files beside the export and point the task's data at them with relative paths, "
-                "or choose another key with -p data-key=K");
+    return fail(
+        ErrorCode::unsupported,
+        fmt::format("'{}': {}: {} is a URL; ldb reads Label Studio data from local files only", file, task, where),
+        "download the files beside the export and point the task's data at them with relative paths, "
+        "or choose another key with -p data-key=K");
   }
   if (path.empty() || path.find('\0') != std::string_view::npos) return leaves();
   if (path.front() != '/') {
@@ -158,9 +159,9 @@ Result<LabelStudioTask> read_task(element task, std::size_t index, std::string_v
   out.name = task_name(task, index);
   for (std::string_view reserved : {"image", "objects", "source_format"}) {
     if (field(task, reserved)) {
-      return malformed(file, out.name,
-                       fmt::format("the task has a top-level \"{}\", a key ldb adds to Label Studio annotations",
-                                   reserved));
+      return malformed(
+          file, out.name,
+          fmt::format("the task has a top-level \"{}\", a key ldb adds to Label Studio annotations", reserved));
     }
   }
   auto data = field(task, "data");
@@ -254,7 +255,8 @@ Result<std::string> region_geometry(element value, std::string_view type, LabelS
     }
     double rotation = 0;
     if (auto r = field(value, "rotation")) {
-      if (!is_number(*r) || !std::isfinite(number_of(*r))) return malformed(file, where, "value.rotation must be a number");
+      if (!is_number(*r) || !std::isfinite(number_of(*r)))
+        return malformed(file, where, "value.rotation must be a number");
       rotation = number_of(*r);
     }
     double x = label_studio_pixels(v[0], width), y = label_studio_pixels(v[1], height);
@@ -327,7 +329,8 @@ Status read_objects(element task, std::optional<LabelStudioImageSize> fallback,
   for (auto annotation : annotations->get_array()) {
     std::string where = fmt::format("{}: annotations[{}]", name, index++);
     if (!annotation.is_object()) return malformed(file, where, "must be an object");
-    if (auto cancelled = field(annotation, "was_cancelled"); cancelled && cancelled->is_bool() && bool(cancelled->get_bool())) {
+    if (auto cancelled = field(annotation, "was_cancelled");
+        cancelled && cancelled->is_bool() && bool(cancelled->get_bool())) {
       continue;
     }
     auto results = field(annotation, "result");
@@ -346,12 +349,14 @@ Status read_objects(element task, std::optional<LabelStudioImageSize> fallback,
       auto value = field(result, "value");
       if (!value || !value->is_object()) return malformed(file, at, "\"value\" must be an object");
       auto labels = field(*value, kind);
-      if (!labels || !labels->is_array()) return malformed(file, at, fmt::format("value.{} must be an array of strings", kind));
+      if (!labels || !labels->is_array())
+        return malformed(file, at, fmt::format("value.{} must be an array of strings", kind));
       std::optional<LabelStudioImageSize> use = *own ? *own : size ? size : fallback;
       if (!use) {
         return fail(ErrorCode::invalid_argument,
                     fmt::format("'{}': {}: the image size is unknown (no original_width/original_height, no readable "
-                                "image header)", file, at),
+                                "image header)",
+                                file, at),
                     "add original_width and original_height to the result, or use an image format ldb reads "
                     "(JPEG, PNG, GIF, BMP, WebP)");
       }
@@ -406,7 +411,8 @@ Result<std::vector<LabelStudioTask>> parse_label_studio(std::string_view text, s
     if (!read) return std::unexpected(std::move(read).error());
     auto [it, inserted] = by_path.emplace(read->data_path, read->name);
     if (!inserted) {
-      return malformed(json_path, read->name, fmt::format("its file '{}' is also the file of {}", read->data_path, it->second));
+      return malformed(json_path, read->name,
+                       fmt::format("its file '{}' is also the file of {}", read->data_path, it->second));
     }
     tasks.push_back(std::move(*read));
   }
@@ -499,7 +505,8 @@ Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& s
       found.push_back(Found{std::move(task), &json, *data});
     }
   }
-  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.data->info.path < b.data->info.path; });
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.data->info.path < b.data->info.path; });
   for (std::size_t i = 1; i < found.size(); ++i) {
     if (found[i].data == found[i - 1].data) {
       return fail(ErrorCode::invalid_argument,
@@ -540,15 +547,15 @@ Result<LabelStudioPlan> plan_label_studio(storage::FileSystem& fs, const Scan& s
       }
       return std::unexpected(std::move(annotations[i]).error());
     }
-    plan.items.push_back(PlannedItem{found[i].data, AnnotationSource::derived, nullptr, std::move(*annotations[i]),
-                                     {found[i].json->info.path}});
+    plan.items.push_back(PlannedItem{
+        found[i].data, AnnotationSource::derived, nullptr, std::move(*annotations[i]), {found[i].json->info.path}});
   }
   return plan;
 }
 
 Status read_label_studio(ReadContext& context, Plan& plan) {
-  auto tasks = plan_label_studio(context.fs, context.scan, context.json(), context.options, context.files,
-                                 context.loop);
+  auto tasks =
+      plan_label_studio(context.fs, context.scan, context.json(), context.options, context.files, context.loop);
   if (!tasks) return std::unexpected(std::move(tasks).error());
   plan.items = std::move(tasks->items);
   plan.skipped = std::move(tasks->skipped);

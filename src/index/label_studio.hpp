@@ -31,10 +31,10 @@
 namespace ldb::index {
 
 struct LabelStudioTask {
-  std::string name;       // "task id 12" (or "tasks[3]" without an id), for messages
-  std::string data_path;  // the data file the task's URI names
-  std::string path_key;   // the key of "data" holding the data URI
-  std::string task_json;  // the task as exported, canonical
+  std::string name;                // "task id 12" (or "tasks[3]" without an id), for messages
+  std::string data_path;           // the data file the task's URI names
+  std::string path_key;            // the key of "data" holding the data URI
+  std::string task_json;           // the task as exported, canonical
   bool has_original_size = false;  // some result gives original_width/original_height
 };
 

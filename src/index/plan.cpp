@@ -7,11 +7,11 @@
 
 #include "core/paths.hpp"
 #include "index/coco.hpp"
-#include "index/label_studio.hpp"
-#include "index/yolo.hpp"
-#include "index/voc.hpp"
 #include "index/infer.hpp"
+#include "index/label_studio.hpp"
 #include "index/read_context.hpp"
+#include "index/voc.hpp"
+#include "index/yolo.hpp"
 #include "storage/url.hpp"
 
 namespace ldb::index {
@@ -196,10 +196,11 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
     if (!coco->missing.empty()) plan.missing_images.push_back(MissingImages{json.info.path, std::move(coco->missing)});
   }
   if (!plan.not_detection.empty() && plan.not_detection.size() == texts.size()) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("no COCO detection file among the {} JSON files given: none has \"categories\" (first: '{}')",
-                            texts.size(), plan.not_detection.front()),
-                "-m coco reads detection files (instances_*.json); captions files have no boxes or labels to index");
+    return fail(
+        ErrorCode::invalid_argument,
+        fmt::format("no COCO detection file among the {} JSON files given: none has \"categories\" (first: '{}')",
+                    texts.size(), plan.not_detection.front()),
+        "-m coco reads detection files (instances_*.json); captions files have no boxes or labels to index");
   }
   // Stable: an image named by two files merges in the order the files sort.
   std::stable_sort(found.begin(), found.end(),
@@ -209,9 +210,9 @@ Status plan_coco(const Scan& scan, std::vector<Result<std::string>>& texts, cons
     // The downloads' instances_*.json and person_keypoints_*.json name the
     // same images: one annotation holds what both say.
     if (!plan.items.empty() && plan.items.back().data == found[i].item.data) {
-      auto merged = merge_coco_images(plan.items.back().derived_json, found[i].item.derived_json,
-                                      CocoMergeNames{found[i].item.data->info.path, found[i - 1].json->info.path,
-                                                     found[i].json->info.path});
+      auto merged = merge_coco_images(
+          plan.items.back().derived_json, found[i].item.derived_json,
+          CocoMergeNames{found[i].item.data->info.path, found[i - 1].json->info.path, found[i].json->info.path});
       if (!merged) return std::unexpected(std::move(merged).error());
       plan.items.back().derived_json = std::move(*merged);
       continue;

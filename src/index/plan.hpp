@@ -23,7 +23,7 @@ struct PlannedItem {
   const ScannedFile* data = nullptr;
   AnnotationSource source = AnnotationSource::none;
   const ScannedFile* annotation_file = nullptr;  // when source == file
-  std::string derived_json;                     // when source == derived (canonical)
+  std::string derived_json;                      // when source == derived (canonical)
   // When source == derived: the files the annotation was read from (a YOLO
   // image's label file, whether it exists or not, and its names file; the VOC
   // XML; the COCO or Label Studio JSON), so that a reader of a workspace can

@@ -28,8 +28,8 @@ struct ReadContext {
   bool has_pairs = false;
 
   // Read on first use, in scan order.
-  std::optional<std::vector<Result<std::string>>> json_texts;       // scan.json
-  std::optional<VocFiles> voc_files;                                // the .xml data files
+  std::optional<std::vector<Result<std::string>>> json_texts;               // scan.json
+  std::optional<VocFiles> voc_files;                                        // the .xml data files
   std::optional<std::vector<Result<AnnotationOnlyParse>>> annotation_only;  // scan.json as annotation-only
 
   std::vector<Result<std::string>>& json();

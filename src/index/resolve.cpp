@@ -96,17 +96,18 @@ Result<store::Collection> resolve_annotation_only(store::Store& store, const Sca
   if (!contents) return std::unexpected(std::move(contents).error());
   std::map<std::pair<core::Md5, std::string_view>, std::uint32_t> version_of;
   for (std::size_t i = 0; i < all_versions.size(); ++i) {
-    version_of.emplace(std::pair{all_versions[i].hash, std::string_view((*contents)[i])}, all_versions[i].annotation_version);
+    version_of.emplace(std::pair{all_versions[i].hash, std::string_view((*contents)[i])},
+                       all_versions[i].annotation_version);
   }
   store::Collection refs;
   for (const auto& file : plan.annotation_only) {
     for (const auto& entry : file.entries) {
       auto it = version_of.find({entry.object, std::string_view(entry.canonical_json)});
       if (it == version_of.end()) {
-        return fail(ErrorCode::conflict,
-                    fmt::format("the annotation of id:{} in '{}' is not indexed", entry.object.hex(),
-                                file.file->info.path),
-                    index_hint(scan, *file.file));
+        return fail(
+            ErrorCode::conflict,
+            fmt::format("the annotation of id:{} in '{}' is not indexed", entry.object.hex(), file.file->info.path),
+            index_hint(scan, *file.file));
       }
       refs.push_back({entry.object, it->second});
     }

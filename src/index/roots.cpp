@@ -19,10 +19,10 @@ bool shared_file_format(Format format) { return format_info(format).has(k_detect
 Result<Reading> remembered_reading(const store::IndexedRoot& root) {
   auto format = parse_format(root.format);
   if (!format || *format == Format::auto_detect) {
-    return fail(ErrorCode::corruption,
-                fmt::format("'{}' was indexed with the format '{}', which this ldb does not know", root.prefix,
-                            root.format),
-                fmt::format("index it again with the format to use: ldb index -m FORMAT {}", root.prefix));
+    return fail(
+        ErrorCode::corruption,
+        fmt::format("'{}' was indexed with the format '{}', which this ldb does not know", root.prefix, root.format),
+        fmt::format("index it again with the format to use: ldb index -m FORMAT {}", root.prefix));
   }
   return Reading{*format, root.params};
 }
@@ -242,8 +242,9 @@ Plan take_merged_plan(RunPlan& run) {
   }
   std::sort(merged.items.begin(), merged.items.end(),
             [](const PlannedItem& a, const PlannedItem& b) { return a.data->info.path < b.data->info.path; });
-  std::sort(merged.annotation_only.begin(), merged.annotation_only.end(),
-            [](const AnnotationOnlyFile& a, const AnnotationOnlyFile& b) { return a.file->info.path < b.file->info.path; });
+  std::sort(
+      merged.annotation_only.begin(), merged.annotation_only.end(),
+      [](const AnnotationOnlyFile& a, const AnnotationOnlyFile& b) { return a.file->info.path < b.file->info.path; });
   return merged;
 }
 

@@ -40,8 +40,8 @@ struct RunSettings {
   // below a root remembered with a shared-file format (COCO, YOLO, VOC, Label
   // Studio) is replaced by that root, whose files annotate it.
   std::vector<std::string> scan_paths;
-  std::vector<std::string> bases;        // per scan path: the folder inferred labels count from
-  std::vector<std::size_t> reading_of;   // per scan path: index into readings
+  std::vector<std::string> bases;       // per scan path: the folder inferred labels count from
+  std::vector<std::size_t> reading_of;  // per scan path: index into readings
   std::vector<Reading> readings;
   // Roots remembered below a scan path that keep their own reading (runs
   // without -m or -p): the files below one are read as it was indexed.
@@ -59,8 +59,7 @@ struct RunSettings {
 
 // Looks up the roots that cover or lie below the paths (as given, globs
 // expanded). corruption when a root names a format this ldb does not know.
-Result<RunSettings> resolve_run(store::Store& store, std::span<const std::string> paths,
-                                const IndexOptions& options);
+Result<RunSettings> resolve_run(store::Store& store, std::span<const std::string> paths, const IndexOptions& options);
 
 // One part of a run: the files of one reading, planned.
 struct RunPart {
@@ -83,8 +82,8 @@ struct RunPlan {
 // uses (a detected one only when something was found to index).
 // invalid_argument when annotation-only files and data files would be read in
 // one run; the errors of make_plan otherwise.
-Result<RunPlan> plan_run(storage::FileSystem& fs, const RunSettings& settings, Scan scan,
-                         const IndexOptions& options, const ParallelLoop& loop);
+Result<RunPlan> plan_run(storage::FileSystem& fs, const RunSettings& settings, Scan scan, const IndexOptions& options,
+                         const ParallelLoop& loop);
 
 // The parts' plans as one (items sorted by data path, annotation-only files by
 // path), moved out of `run`, which must outlive it: its parts keep the scans

@@ -9,9 +9,7 @@ namespace ldb::index {
 
 namespace {
 
-std::string normalize_root(std::string_view path) {
-  return storage::normalize_storage_path(path);
-}
+std::string normalize_root(std::string_view path) { return storage::normalize_storage_path(path); }
 
 void sort_unique(std::vector<ScannedFile>& files) {
   auto by_path = [](const ScannedFile& a, const ScannedFile& b) { return a.info.path < b.info.path; };

@@ -25,8 +25,8 @@ struct Scan {
   // Per root: the folder tensorflow-inferred labels are relative to. The root
   // itself, unless the caller sets the indexed root it lies in (index/roots.hpp).
   std::vector<std::string> bases;
-  std::vector<ScannedFile> data;   // non-.json files, sorted by path
-  std::vector<ScannedFile> json;   // .json files, sorted by path
+  std::vector<ScannedFile> data;  // non-.json files, sorted by path
+  std::vector<ScannedFile> json;  // .json files, sorted by path
 };
 
 // Lists every path through `fs`. Errors from the file system pass through

@@ -2,8 +2,8 @@
 // detection-shape JSON is printed from it, then made canonical, so the text
 // is the same whichever reader or writer produced the boxes.
 
-#include "core/paths.hpp"
 #include "index/voc.hpp"
+#include "core/paths.hpp"
 
 #include <algorithm>
 #include <array>
@@ -237,8 +237,8 @@ Result<VocPlan> plan_voc(const Scan& scan, VocFiles& files, const IndexOptions& 
   loop(files.files.size(), [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       auto& text = files.texts[i];
-      images[i] = text ? parse_voc(*text, files.files[i]->info.path, exists)
-                       : Result<VocImage>(std::unexpected(text.error()));
+      images[i] =
+          text ? parse_voc(*text, files.files[i]->info.path, exists) : Result<VocImage>(std::unexpected(text.error()));
     }
   });
   struct Found {
@@ -257,10 +257,10 @@ Result<VocPlan> plan_voc(const Scan& scan, VocFiles& files, const IndexOptions& 
       return std::unexpected(std::move(image).error());
     }
     const ScannedFile* data = find_file(scan.data, image->data_path);
-    found.push_back(
-        Found{PlannedItem{data, AnnotationSource::derived, nullptr, std::move(image->canonical_json),
-                          {files.files[i]->info.path}},
-              files.files[i]});
+    found.push_back(Found{
+        PlannedItem{
+            data, AnnotationSource::derived, nullptr, std::move(image->canonical_json), {files.files[i]->info.path}},
+        files.files[i]});
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.item.data->info.path < b.item.data->info.path; });

@@ -22,9 +22,7 @@ bool is_name_start(char c) {
   return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u == ':' || u >= 0x80;
 }
 
-bool is_name_char(char c) {
-  return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
+bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
 
 // A character XML allows in a document (bytes >= 0x80 are passed through as UTF-8).
 bool is_allowed_byte(char c) {
@@ -62,8 +60,8 @@ class Parser {
   Result<XmlElement> document() {
     if (m_text.size() > k_max_xml_bytes) {
       return fail(ErrorCode::invalid_argument,
-                  fmt::format("'{}' is {} bytes, more than the {} an XML annotation may hold", m_origin,
-                              m_text.size(), k_max_xml_bytes),
+                  fmt::format("'{}' is {} bytes, more than the {} an XML annotation may hold", m_origin, m_text.size(),
+                              k_max_xml_bytes),
                   "split the file, or check that it is really an annotation file");
     }
     if (m_text.starts_with("\xEF\xBB\xBF")) m_pos = 3;
@@ -300,9 +298,7 @@ const XmlElement* XmlElement::child(std::string_view wanted) const {
   return nullptr;
 }
 
-Result<XmlElement> parse_xml(std::string_view text, std::string_view origin) {
-  return Parser(text, origin).document();
-}
+Result<XmlElement> parse_xml(std::string_view text, std::string_view origin) { return Parser(text, origin).document(); }
 
 std::string root_element_name(std::string_view text) {
   std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;

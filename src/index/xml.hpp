@@ -21,10 +21,10 @@ inline constexpr std::size_t k_max_xml_depth = 64;
 inline constexpr std::size_t k_max_xml_elements = 1'000'000;
 
 struct XmlElement {
-  std::string name;                   // as written (prefix included: "a:b")
-  std::string text;                   // character data directly inside, entities decoded, concatenated
-  std::vector<XmlElement> children;   // child elements in document order
-  std::size_t line = 0;               // 1-based line of the start tag
+  std::string name;                  // as written (prefix included: "a:b")
+  std::string text;                  // character data directly inside, entities decoded, concatenated
+  std::vector<XmlElement> children;  // child elements in document order
+  std::size_t line = 0;              // 1-based line of the start tag
 
   // The first child element named `name`; nullptr when there is none.
   const XmlElement* child(std::string_view name) const;

@@ -87,8 +87,8 @@ std::vector<std::string> names_folders(std::string_view dataset, std::string_vie
 }
 
 bool is_under(std::string_view path, std::string_view root) {
-  return path == root || (path.starts_with(root) && path.size() > root.size() &&
-                          (root.ends_with('/') || path[root.size()] == '/'));
+  return path == root ||
+         (path.starts_with(root) && path.size() > root.size() && (root.ends_with('/') || path[root.size()] == '/'));
 }
 
 // Whether a file exists: the scan answers for paths below its roots; other
@@ -183,8 +183,8 @@ Result<std::string> yolo_annotation(std::string_view file_name, std::uint32_t wi
     auto class_index = static_cast<std::size_t>(*class_value);
     if (!names.empty() && class_index >= names.size()) {
       return line_error(label_subject, line_number,
-                        fmt::format("class index {} is out of range: the dataset names {} classes (0..{})",
-                                    class_index, names.size(), names.size() - 1));
+                        fmt::format("class index {} is out of range: the dataset names {} classes (0..{})", class_index,
+                                    names.size(), names.size() - 1));
     }
     std::vector<double> values;
     values.reserve(n - 1);
@@ -295,8 +295,7 @@ Result<YoloPlan> plan_yolo(storage::FileSystem& fs, const Scan& scan, const Inde
       if (!names) return std::unexpected(std::move(names).error());
       it = names_by_dataset.emplace(dataset, std::move(*names)).first;
     }
-    candidates.push_back(
-        Candidate{&data, *yolo_label_path_for(path), path.substr(at + k_images.size()), &it->second});
+    candidates.push_back(Candidate{&data, *yolo_label_path_for(path), path.substr(at + k_images.size()), &it->second});
   }
   if (candidates.empty()) {
     return fail(ErrorCode::invalid_argument,

@@ -119,11 +119,21 @@ Result<std::string> scalar(std::string_view raw, std::string_view subject, std::
       }
       if (++i >= inner.size()) return error_at(subject, line, "dangling backslash in name");
       switch (inner[i]) {
-        case 'n': out.push_back('\n'); break;
-        case 't': out.push_back('\t'); break;
-        case '\\': out.push_back('\\'); break;
-        case '"': out.push_back('"'); break;
-        case '/': out.push_back('/'); break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
         case 'u': {
           std::uint32_t code = 0;
           auto hex = inner.substr(i + 1, 4);
@@ -135,7 +145,8 @@ Result<std::string> scalar(std::string_view raw, std::string_view subject, std::
           i += 4;
           break;
         }
-        default: return error_at(subject, line, fmt::format("unsupported escape '\\{}' in name", inner[i]));
+        default:
+          return error_at(subject, line, fmt::format("unsupported escape '\\{}' in name", inner[i]));
       }
     }
   } else {
@@ -227,9 +238,9 @@ class NamesBuilder {
     std::vector<std::string> names;  // empty when the dataset has no class (`names: {}`)
     for (auto& [index, name] : m_by_index) {
       if (index != names.size()) {
-        return error_at(m_subject, line,
-                        fmt::format("class index {} has no name; indices must be 0..{}", names.size(),
-                                    m_by_index.size() - 1));
+        return error_at(
+            m_subject, line,
+            fmt::format("class index {} has no name; indices must be 0..{}", names.size(), m_by_index.size() - 1));
       }
       names.push_back(std::move(name));
     }

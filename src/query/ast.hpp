@@ -19,17 +19,17 @@
 namespace ldb::query {
 
 enum class NodeKind : std::uint8_t {
-  identity,          // @
-  field,             // name
-  subexpression,     // lhs . rhs
-  index,             // lhs [n]
-  slice,             // lhs [start:stop:step] (a projection follows)
-  projection,        // lhs[*] / lhs[] followed by rhs
-  value_projection,  // lhs.* followed by rhs
-  filter_projection, // lhs[?cond] followed by rhs; children: lhs, rhs, cond
-  flatten,           // lhs[]
-  multi_select_list, // [a, b]
-  multi_select_hash, // {k: a, ...}; names hold the keys
+  identity,           // @
+  field,              // name
+  subexpression,      // lhs . rhs
+  index,              // lhs [n]
+  slice,              // lhs [start:stop:step] (a projection follows)
+  projection,         // lhs[*] / lhs[] followed by rhs
+  value_projection,   // lhs.* followed by rhs
+  filter_projection,  // lhs[?cond] followed by rhs; children: lhs, rhs, cond
+  flatten,            // lhs[]
+  multi_select_list,  // [a, b]
+  multi_select_hash,  // {k: a, ...}; names hold the keys
   or_op,
   and_op,
   not_op,
@@ -37,7 +37,7 @@ enum class NodeKind : std::uint8_t {
   pipe,
   literal,
   function,
-  expref,            // &expr
+  expref,  // &expr
 };
 
 enum class Comparator : std::uint8_t { eq, ne, lt, lte, gt, gte };

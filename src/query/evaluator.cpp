@@ -172,7 +172,8 @@ Value multi_select_hash(const Node& node, const Value& current, Context& ctx) {
     Value v = evaluate(*node.children[i], current, ctx);
     if (ctx.stopped()) return Value();
     // A repeated key keeps its first position and takes the last value.
-    auto existing = std::find_if(out.begin(), out.end(), [&](const auto& member) { return member.first == node.keys[i]; });
+    auto existing =
+        std::find_if(out.begin(), out.end(), [&](const auto& member) { return member.first == node.keys[i]; });
     if (existing != out.end()) {
       existing->second = v;
     } else {
@@ -194,17 +195,23 @@ Value compare(const Node& node, const Value& current, Context& ctx) {
       if (ctx.out_of_budget()) return Value();
       return Value::boolean(node.comparator == Comparator::eq ? same : !same);
     }
-    default: break;
+    default:
+      break;
   }
   // Ordering is defined on numbers only; anything else compares to null.
   if (left.kind() != Kind::number || right.kind() != Kind::number) return Value();
   std::partial_ordering order = compare_numbers(left, right);
   switch (node.comparator) {
-    case Comparator::lt: return Value::boolean(order < 0);
-    case Comparator::lte: return Value::boolean(order <= 0);
-    case Comparator::gt: return Value::boolean(order > 0);
-    case Comparator::gte: return Value::boolean(order >= 0);
-    default: return Value();
+    case Comparator::lt:
+      return Value::boolean(order < 0);
+    case Comparator::lte:
+      return Value::boolean(order <= 0);
+    case Comparator::gt:
+      return Value::boolean(order > 0);
+    case Comparator::gte:
+      return Value::boolean(order >= 0);
+    default:
+      return Value();
   }
 }
 
@@ -216,8 +223,10 @@ Value evaluate(const Node& node, const Value& current, Context& ctx) {
     return Value();
   }
   switch (node.kind) {
-    case NodeKind::identity: return current;
-    case NodeKind::field: return field(node, current, ctx);
+    case NodeKind::identity:
+      return current;
+    case NodeKind::field:
+      return field(node, current, ctx);
     case NodeKind::subexpression: {
       Value left = evaluate(*node.children[0], current, ctx);
       if (ctx.stopped()) return Value();
@@ -233,28 +242,39 @@ Value evaluate(const Node& node, const Value& current, Context& ctx) {
       if (ctx.stopped()) return Value();
       return slice(node, left, ctx);
     }
-    case NodeKind::projection: return projection(node, current, ctx);
-    case NodeKind::value_projection: return value_projection(node, current, ctx);
-    case NodeKind::filter_projection: return filter_projection(node, current, ctx);
-    case NodeKind::flatten: return flatten(node, current, ctx);
-    case NodeKind::multi_select_list: return multi_select_list(node, current, ctx);
-    case NodeKind::multi_select_hash: return multi_select_hash(node, current, ctx);
+    case NodeKind::projection:
+      return projection(node, current, ctx);
+    case NodeKind::value_projection:
+      return value_projection(node, current, ctx);
+    case NodeKind::filter_projection:
+      return filter_projection(node, current, ctx);
+    case NodeKind::flatten:
+      return flatten(node, current, ctx);
+    case NodeKind::multi_select_list:
+      return multi_select_list(node, current, ctx);
+    case NodeKind::multi_select_hash:
+      return multi_select_hash(node, current, ctx);
     case NodeKind::or_op:
-    case NodeKind::and_op: return logical(node, current, ctx);
+    case NodeKind::and_op:
+      return logical(node, current, ctx);
     case NodeKind::not_op: {
       Value operand = evaluate(*node.children[0], current, ctx);
       if (ctx.stopped()) return Value();
       return Value::boolean(!is_truthy(operand));
     }
-    case NodeKind::comparator: return compare(node, current, ctx);
+    case NodeKind::comparator:
+      return compare(node, current, ctx);
     case NodeKind::pipe: {
       Value left = evaluate(*node.children[0], current, ctx);
       if (ctx.stopped()) return Value();
       return evaluate(*node.children[1], left, ctx);
     }
-    case NodeKind::literal: return node.literal;
-    case NodeKind::function: return call_function(node, current, ctx);
-    case NodeKind::expref: return Value::expref(node.children[0]);
+    case NodeKind::literal:
+      return node.literal;
+    case NodeKind::function:
+      return call_function(node, current, ctx);
+    case NodeKind::expref:
+      return Value::expref(node.children[0]);
   }
   return Value();
 }

@@ -51,7 +51,8 @@ struct Run {
 
 Error runtime_error(const Ast& ast, const Context& ctx) {
   if (ctx.status == EvalStatus::missing) {
-    return Error{ErrorCode::not_found, fmt::format("query '{}' refers to key '{}', which this document does not have", ast.text, ctx.reason),
+    return Error{ErrorCode::not_found,
+                 fmt::format("query '{}' refers to key '{}', which this document does not have", ast.text, ctx.reason),
                  "use --jquery for standard JMESPath (missing keys are null), or has_keys()/get() to test for the key"};
   }
   return Error{ErrorCode::invalid_argument, fmt::format("query '{}' failed: {}", ast.text, ctx.reason),
@@ -71,7 +72,8 @@ Result<Expression> Expression::parse(std::string_view text, Dialect dialect) {
 Expression::Outcome Expression::test(simdjson::dom::element document, std::string* why) const {
   Run run(*m_ast, document);
   switch (run.ctx.status) {
-    case EvalStatus::ok: return is_truthy(run.result) ? Outcome::match : Outcome::no_match;
+    case EvalStatus::ok:
+      return is_truthy(run.result) ? Outcome::match : Outcome::no_match;
     case EvalStatus::missing:
       if (why) *why = fmt::format("missing key '{}'", run.ctx.reason);
       return Outcome::missing;
@@ -99,7 +101,8 @@ Result<SortKey> Expression::sort_key(simdjson::dom::element document) const {
   if (run.ctx.stopped()) return std::unexpected(runtime_error(*m_ast, run.ctx));
   SortKey key;
   switch (run.result.kind()) {
-    case Kind::null: break;
+    case Kind::null:
+      break;
     case Kind::number:
       key.type = SortKey::Type::number;
       key.number = run.result.as_number();

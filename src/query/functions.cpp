@@ -53,9 +53,15 @@ std::size_t code_points(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-Value fn_abs(const Node&, std::span<const Value> args, Context&) { return Value::number(std::fabs(args[0].as_number())); }
-Value fn_ceil(const Node&, std::span<const Value> args, Context&) { return Value::number(std::ceil(args[0].as_number())); }
-Value fn_floor(const Node&, std::span<const Value> args, Context&) { return Value::number(std::floor(args[0].as_number())); }
+Value fn_abs(const Node&, std::span<const Value> args, Context&) {
+  return Value::number(std::fabs(args[0].as_number()));
+}
+Value fn_ceil(const Node&, std::span<const Value> args, Context&) {
+  return Value::number(std::ceil(args[0].as_number()));
+}
+Value fn_floor(const Node&, std::span<const Value> args, Context&) {
+  return Value::number(std::floor(args[0].as_number()));
+}
 
 Value fn_sum_or_avg(const Node& call, std::span<const Value> args, Context& ctx, bool average) {
   if (!check_elements(call, 0, args[0], k_number, false, "an array of numbers", ctx)) return Value();
@@ -69,8 +75,12 @@ Value fn_sum_or_avg(const Node& call, std::span<const Value> args, Context& ctx,
   if (!average) return Value::number(total);
   return count == 0 ? Value() : Value::number(total / static_cast<double>(count));
 }
-Value fn_avg(const Node& call, std::span<const Value> args, Context& ctx) { return fn_sum_or_avg(call, args, ctx, true); }
-Value fn_sum(const Node& call, std::span<const Value> args, Context& ctx) { return fn_sum_or_avg(call, args, ctx, false); }
+Value fn_avg(const Node& call, std::span<const Value> args, Context& ctx) {
+  return fn_sum_or_avg(call, args, ctx, true);
+}
+Value fn_sum(const Node& call, std::span<const Value> args, Context& ctx) {
+  return fn_sum_or_avg(call, args, ctx, false);
+}
 
 Value fn_contains(const Node&, std::span<const Value> args, Context& ctx) {
   if (args[0].kind() == Kind::string) {
@@ -126,9 +136,12 @@ Value fn_values(const Node&, std::span<const Value> args, Context& ctx) {
 
 Value fn_length(const Node&, std::span<const Value> args, Context&) {
   switch (args[0].kind()) {
-    case Kind::string: return Value::number(static_cast<double>(code_points(args[0].as_string())));
-    case Kind::array: return Value::number(static_cast<double>(array_size(args[0])));
-    default: return Value::number(static_cast<double>(object_size(args[0])));
+    case Kind::string:
+      return Value::number(static_cast<double>(code_points(args[0].as_string())));
+    case Kind::array:
+      return Value::number(static_cast<double>(array_size(args[0])));
+    default:
+      return Value::number(static_cast<double>(object_size(args[0])));
   }
 }
 
@@ -198,7 +211,8 @@ Value fn_sort_by(const Node& call, std::span<const Value> args, Context& ctx) {
 }
 
 Value fn_sort(const Node& call, std::span<const Value> args, Context& ctx) {
-  if (!check_elements(call, 0, args[0], k_number | k_string, true, "an array of numbers or of strings", ctx)) return Value();
+  if (!check_elements(call, 0, args[0], k_number | k_string, true, "an array of numbers or of strings", ctx))
+    return Value();
   OwnedArray& out = ctx.arena->new_array();
   append_elements(args[0], out);
   std::stable_sort(out.begin(), out.end(), less);
@@ -280,9 +294,7 @@ Value fn_to_number(const Node&, std::span<const Value> args, Context&) {
   return Value::number(d);
 }
 
-Value fn_type(const Node&, std::span<const Value> args, Context&) {
-  return Value::string(kind_name(args[0].kind()));
-}
+Value fn_type(const Node&, std::span<const Value> args, Context&) { return Value::string(kind_name(args[0].kind())); }
 
 constexpr unsigned k_all = k_any;
 

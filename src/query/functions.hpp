@@ -22,10 +22,10 @@ inline constexpr unsigned k_any = 0x7Fu & ~type_bit(Kind::expref);
 struct FunctionSpec {
   std::string_view name;
   std::uint8_t min_args;
-  std::uint8_t max_args;            // k_variadic: no upper bound
-  unsigned arg_types[3];            // accepted kinds per argument; the last repeats
+  std::uint8_t max_args;  // k_variadic: no upper bound
+  unsigned arg_types[3];  // accepted kinds per argument; the last repeats
   FunctionImpl impl;
-  std::string_view signature;       // for error hints, e.g. "length(string|array|object)"
+  std::string_view signature;  // for error hints, e.g. "length(string|array|object)"
 };
 inline constexpr std::uint8_t k_variadic = 255;
 

@@ -38,7 +38,8 @@ const RE2* pattern_for(const Node& call, std::string_view pattern, Context& ctx)
   std::string error;
   auto re = compile_regex(pattern, &error);
   if (!re) {
-    ctx.fail(fmt::format("invalid-value: {}() pattern '{}' is not a valid regular expression: {}", call.name, pattern, error));
+    ctx.fail(fmt::format("invalid-value: {}() pattern '{}' is not a valid regular expression: {}", call.name, pattern,
+                         error));
     return nullptr;
   }
   if (cache.size() >= 256) cache.clear();
@@ -50,9 +51,15 @@ enum class Op { add, sub, mul, div };
 std::optional<double> apply(Op op, double a, double b, const Node& call, Context& ctx) {
   double r = 0;
   switch (op) {
-    case Op::add: r = a + b; break;
-    case Op::sub: r = a - b; break;
-    case Op::mul: r = a * b; break;
+    case Op::add:
+      r = a + b;
+      break;
+    case Op::sub:
+      r = a - b;
+      break;
+    case Op::mul:
+      r = a * b;
+      break;
     case Op::div:
       if (b == 0) {
         ctx.fail(fmt::format("invalid-value: {}() division by zero", call.name));
@@ -165,7 +172,8 @@ std::optional<Value> follow(const Value& root, const std::vector<std::string_vie
 }
 
 Value bad_key_path(const Node& call, std::string_view path, Context& ctx) {
-  return ctx.fail(fmt::format("invalid-value: {}() key path '{}' is not a dotted list of names (like 'a.b')", call.name, path));
+  return ctx.fail(
+      fmt::format("invalid-value: {}() key path '{}' is not a dotted list of names (like 'a.b')", call.name, path));
 }
 
 // Membership test for contains_all/contains_any.
@@ -222,10 +230,18 @@ Value fn_regex_match(const Node& call, std::span<const Value> args, Context& ctx
   return Value::string(std::string_view(match.data(), match.size()));
 }
 
-Value fn_add(const Node& call, std::span<const Value> args, Context& ctx) { return arithmetic(Op::add, call, args, ctx); }
-Value fn_sub(const Node& call, std::span<const Value> args, Context& ctx) { return arithmetic(Op::sub, call, args, ctx); }
-Value fn_mul(const Node& call, std::span<const Value> args, Context& ctx) { return arithmetic(Op::mul, call, args, ctx); }
-Value fn_div(const Node& call, std::span<const Value> args, Context& ctx) { return arithmetic(Op::div, call, args, ctx); }
+Value fn_add(const Node& call, std::span<const Value> args, Context& ctx) {
+  return arithmetic(Op::add, call, args, ctx);
+}
+Value fn_sub(const Node& call, std::span<const Value> args, Context& ctx) {
+  return arithmetic(Op::sub, call, args, ctx);
+}
+Value fn_mul(const Node& call, std::span<const Value> args, Context& ctx) {
+  return arithmetic(Op::mul, call, args, ctx);
+}
+Value fn_div(const Node& call, std::span<const Value> args, Context& ctx) {
+  return arithmetic(Op::div, call, args, ctx);
+}
 
 Value fn_neg(const Node& call, std::span<const Value> args, Context& ctx) {
   if (args[0].kind() == Kind::number) return Value::number(-args[0].as_number());

@@ -10,7 +10,8 @@ namespace ldb::query {
 Value own_element(simdjson::dom::element element, Ast& ast) {
   using simdjson::dom::element_type;
   switch (element.type()) {
-    case element_type::STRING: return Value::string(ast.keep(std::string(element.get_string().value_unsafe())));
+    case element_type::STRING:
+      return Value::string(ast.keep(std::string(element.get_string().value_unsafe())));
     case element_type::ARRAY: {
       OwnedArray& array = ast.arrays.emplace_back();
       simdjson::dom::array elements = element.get_array().value_unsafe();
@@ -25,7 +26,8 @@ Value own_element(simdjson::dom::element element, Ast& ast) {
       }
       return Value::object(&object);
     }
-    default: return Value::from_element(element);
+    default:
+      return Value::from_element(element);
   }
 }
 
@@ -57,9 +59,7 @@ class Lexer {
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
   static bool is_ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
   static bool is_ident(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-  char peek(std::size_t ahead = 0) const {
-    return m_pos + ahead < m_text.size() ? m_text[m_pos + ahead] : '\0';
-  }
+  char peek(std::size_t ahead = 0) const { return m_pos + ahead < m_text.size() ? m_text[m_pos + ahead] : '\0'; }
   std::optional<SyntaxError> error(std::size_t offset, std::string message) {
     return SyntaxError{offset, std::move(message)};
   }
@@ -77,31 +77,50 @@ class Lexer {
       return std::nullopt;
     };
     switch (c) {
-      case '.': return one(TokenType::dot);
-      case '*': return one(TokenType::star);
-      case ']': return one(TokenType::rbracket);
-      case ',': return one(TokenType::comma);
-      case ':': return one(TokenType::colon);
-      case '@': return one(TokenType::current);
-      case '(': return one(TokenType::lparen);
-      case ')': return one(TokenType::rparen);
-      case '{': return one(TokenType::lbrace);
-      case '}': return one(TokenType::rbrace);
+      case '.':
+        return one(TokenType::dot);
+      case '*':
+        return one(TokenType::star);
+      case ']':
+        return one(TokenType::rbracket);
+      case ',':
+        return one(TokenType::comma);
+      case ':':
+        return one(TokenType::colon);
+      case '@':
+        return one(TokenType::current);
+      case '(':
+        return one(TokenType::lparen);
+      case ')':
+        return one(TokenType::rparen);
+      case '{':
+        return one(TokenType::lbrace);
+      case '}':
+        return one(TokenType::rbrace);
       case '[':
         if (peek(1) == ']') return two_or_one(']', TokenType::flatten, TokenType::lbracket);
         return two_or_one('?', TokenType::filter, TokenType::lbracket);
-      case '|': return two_or_one('|', TokenType::or_op, TokenType::pipe);
-      case '&': return two_or_one('&', TokenType::and_op, TokenType::expref);
-      case '!': return two_or_one('=', TokenType::ne, TokenType::not_op);
-      case '<': return two_or_one('=', TokenType::lte, TokenType::lt);
-      case '>': return two_or_one('=', TokenType::gte, TokenType::gt);
+      case '|':
+        return two_or_one('|', TokenType::or_op, TokenType::pipe);
+      case '&':
+        return two_or_one('&', TokenType::and_op, TokenType::expref);
+      case '!':
+        return two_or_one('=', TokenType::ne, TokenType::not_op);
+      case '<':
+        return two_or_one('=', TokenType::lte, TokenType::lt);
+      case '>':
+        return two_or_one('=', TokenType::gte, TokenType::gt);
       case '=':
         if (peek(1) == '=') return two_or_one('=', TokenType::eq, TokenType::eq);
         return error(m_pos, "'=' is not an operator; use '==' to compare");
-      case '"': return quoted_identifier(token);
-      case '\'': return raw_string(token);
-      case '`': return json_literal(token);
-      default: break;
+      case '"':
+        return quoted_identifier(token);
+      case '\'':
+        return raw_string(token);
+      case '`':
+        return json_literal(token);
+      default:
+        break;
     }
     if (is_ident_start(c)) {
       std::size_t start = m_pos;
@@ -111,7 +130,8 @@ class Lexer {
       return std::nullopt;
     }
     if (is_digit(c) || c == '-') return number(token);
-    if (static_cast<unsigned char>(c) >= 0x80) return error(m_pos, "unexpected non-ASCII character; quote identifiers like \"é\"");
+    if (static_cast<unsigned char>(c) >= 0x80)
+      return error(m_pos, "unexpected non-ASCII character; quote identifiers like \"é\"");
     return error(m_pos, fmt::format("unexpected character '{}'", c));
   }
 
@@ -232,7 +252,11 @@ std::size_t first_invalid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
+    std::size_t length = byte < 0x80           ? 1
+                         : (byte >> 5) == 0x6  ? 2
+                         : (byte >> 4) == 0xE  ? 3
+                         : (byte >> 3) == 0x1E ? 4
+                                               : 0;
     if (length == 0 || i + length > text.size()) return i;
     for (std::size_t k = 1; k < length; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;

@@ -15,20 +15,45 @@
 namespace ldb::query {
 
 enum class TokenType {
-  eof, unquoted_identifier, quoted_identifier, literal, number,
-  dot, star, lbracket, rbracket, flatten, filter, comma, colon, current, expref,
-  lparen, rparen, lbrace, rbrace, pipe, or_op, and_op, not_op,
-  eq, ne, lt, lte, gt, gte,
+  eof,
+  unquoted_identifier,
+  quoted_identifier,
+  literal,
+  number,
+  dot,
+  star,
+  lbracket,
+  rbracket,
+  flatten,
+  filter,
+  comma,
+  colon,
+  current,
+  expref,
+  lparen,
+  rparen,
+  lbrace,
+  rbrace,
+  pipe,
+  or_op,
+  and_op,
+  not_op,
+  eq,
+  ne,
+  lt,
+  lte,
+  gt,
+  gte,
 };
 
 struct Token {
   TokenType type = TokenType::eof;
   std::size_t start = 0;  // byte offsets into the expression
   std::size_t end = 0;
-  std::string_view text;   // decoded identifier
-  Value literal;           // literal value (string or JSON)
-  double number = 0;       // number token value
-  bool integral = true;    // number token has no fraction or exponent
+  std::string_view text;  // decoded identifier
+  Value literal;          // literal value (string or JSON)
+  double number = 0;      // number token value
+  bool integral = true;   // number token has no fraction or exponent
 };
 
 // A syntax error at a byte offset of the expression.

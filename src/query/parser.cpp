@@ -13,24 +13,37 @@ namespace {
 
 int binding_power(TokenType type) {
   switch (type) {
-    case TokenType::pipe: return 1;
-    case TokenType::or_op: return 2;
-    case TokenType::and_op: return 3;
+    case TokenType::pipe:
+      return 1;
+    case TokenType::or_op:
+      return 2;
+    case TokenType::and_op:
+      return 3;
     case TokenType::eq:
     case TokenType::ne:
     case TokenType::lt:
     case TokenType::lte:
     case TokenType::gt:
-    case TokenType::gte: return 5;
-    case TokenType::flatten: return 9;
-    case TokenType::star: return 20;
-    case TokenType::filter: return 21;
-    case TokenType::dot: return 40;
-    case TokenType::not_op: return 45;
-    case TokenType::lbrace: return 50;
-    case TokenType::lbracket: return 55;
-    case TokenType::lparen: return 60;
-    default: return 0;
+    case TokenType::gte:
+      return 5;
+    case TokenType::flatten:
+      return 9;
+    case TokenType::star:
+      return 20;
+    case TokenType::filter:
+      return 21;
+    case TokenType::dot:
+      return 40;
+    case TokenType::not_op:
+      return 45;
+    case TokenType::lbrace:
+      return 50;
+    case TokenType::lbracket:
+      return 55;
+    case TokenType::lparen:
+      return 60;
+    default:
+      return 0;
   }
 }
 
@@ -147,15 +160,18 @@ class Parser {
           n.literal = Value::number(token.number);
           return &n;
         }
-        return fail_at(token, fmt::format("unexpected number {}: write number literals in backticks, like `{}`",
-                                          describe(token, m_ast.text), m_ast.text.substr(token.start, token.end - token.start)));
+        return fail_at(
+            token, fmt::format("unexpected number {}: write number literals in backticks, like `{}`",
+                               describe(token, m_ast.text), m_ast.text.substr(token.start, token.end - token.start)));
       case TokenType::star: {
         const Node* identity = &node(NodeKind::identity, token.start);
         const Node* rhs = projection_rhs(binding_power(TokenType::star));
         return &node(NodeKind::value_projection, token.start, {identity, rhs});
       }
-      case TokenType::filter: return led_filter(token, &node(NodeKind::identity, token.start));
-      case TokenType::lbrace: return multi_select_hash(token);
+      case TokenType::filter:
+        return led_filter(token, &node(NodeKind::identity, token.start));
+      case TokenType::lbrace:
+        return multi_select_hash(token);
       case TokenType::lparen: {
         const Node* inner = expression(0);
         match(TokenType::rparen, "')'");
@@ -169,7 +185,8 @@ class Parser {
       case TokenType::not_op: {
         // jmespath.py binds '!' tighter than '.', so `!a.b` is `(!a).b`. The ldb
         // dialect reads it as `!(a.b)`, which is what `x.y || !x.y` means.
-        int power = m_ast.dialect == Dialect::ldb ? binding_power(TokenType::dot) - 1 : binding_power(TokenType::not_op);
+        int power =
+            m_ast.dialect == Dialect::ldb ? binding_power(TokenType::dot) - 1 : binding_power(TokenType::not_op);
         return &node(NodeKind::not_op, token.start, {expression(power)});
       }
       case TokenType::lbracket: {
@@ -185,11 +202,14 @@ class Parser {
         }
         return multi_select_list(token);
       }
-      case TokenType::current: return &node(NodeKind::identity, token.start);
-      case TokenType::expref: return &node(NodeKind::expref, token.start, {expression(0)});
+      case TokenType::current:
+        return &node(NodeKind::identity, token.start);
+      case TokenType::expref:
+        return &node(NodeKind::expref, token.start, {expression(0)});
       case TokenType::eof: {
         if (token_index == 0) return fail_at(token, "the query is empty");
-        return fail_at(token, fmt::format("expected an expression after {}", describe(m_tokens[token_index - 1], m_ast.text)));
+        return fail_at(token,
+                       fmt::format("expected an expression after {}", describe(m_tokens[token_index - 1], m_ast.text)));
       }
       default:
         return fail_at(token, fmt::format("unexpected {}: expected an expression", describe(token, m_ast.text)));
@@ -207,18 +227,28 @@ class Parser {
         const Node* rhs = projection_rhs(binding_power(TokenType::dot));
         return &node(NodeKind::value_projection, token.start, {left, rhs});
       }
-      case TokenType::pipe: return &node(NodeKind::pipe, token.start, {left, expression(binding_power(TokenType::pipe))});
-      case TokenType::or_op: return &node(NodeKind::or_op, token.start, {left, expression(binding_power(TokenType::or_op))});
+      case TokenType::pipe:
+        return &node(NodeKind::pipe, token.start, {left, expression(binding_power(TokenType::pipe))});
+      case TokenType::or_op:
+        return &node(NodeKind::or_op, token.start, {left, expression(binding_power(TokenType::or_op))});
       case TokenType::and_op:
         return &node(NodeKind::and_op, token.start, {left, expression(binding_power(TokenType::and_op))});
-      case TokenType::lparen: return function_call(token, left);
-      case TokenType::filter: return led_filter(token, left);
-      case TokenType::eq: return comparator(token, left, Comparator::eq);
-      case TokenType::ne: return comparator(token, left, Comparator::ne);
-      case TokenType::lt: return comparator(token, left, Comparator::lt);
-      case TokenType::lte: return comparator(token, left, Comparator::lte);
-      case TokenType::gt: return comparator(token, left, Comparator::gt);
-      case TokenType::gte: return comparator(token, left, Comparator::gte);
+      case TokenType::lparen:
+        return function_call(token, left);
+      case TokenType::filter:
+        return led_filter(token, left);
+      case TokenType::eq:
+        return comparator(token, left, Comparator::eq);
+      case TokenType::ne:
+        return comparator(token, left, Comparator::ne);
+      case TokenType::lt:
+        return comparator(token, left, Comparator::lt);
+      case TokenType::lte:
+        return comparator(token, left, Comparator::lte);
+      case TokenType::gt:
+        return comparator(token, left, Comparator::gt);
+      case TokenType::gte:
+        return comparator(token, left, Comparator::gte);
       case TokenType::flatten: {
         const Node* flat = &node(NodeKind::flatten, token.start, {left});
         const Node* rhs = projection_rhs(binding_power(TokenType::flatten));
@@ -326,10 +356,16 @@ class Parser {
     switch (token.type) {
       case TokenType::quoted_identifier:
       case TokenType::unquoted_identifier:
-      case TokenType::star: return expression(power);
-      case TokenType::lbracket: advance(); return multi_select_list(token);
-      case TokenType::lbrace: advance(); return multi_select_hash(token);
-      default: return unexpected(token, "a name, '*', '[' or '{' after '.'");
+      case TokenType::star:
+        return expression(power);
+      case TokenType::lbracket:
+        advance();
+        return multi_select_list(token);
+      case TokenType::lbrace:
+        advance();
+        return multi_select_hash(token);
+      default:
+        return unexpected(token, "a name, '*', '[' or '{' after '.'");
     }
   }
 
@@ -409,7 +445,7 @@ class Parser {
     const FunctionSpec& spec = *n.function;
     std::size_t count = n.children.size();
     if (count < spec.min_args || (spec.max_args != k_variadic && count > spec.max_args)) {
-      std::string expected = spec.max_args == k_variadic ? fmt::format("at least {}", spec.min_args)
+      std::string expected = spec.max_args == k_variadic      ? fmt::format("at least {}", spec.min_args)
                              : spec.min_args == spec.max_args ? fmt::format("{}", spec.min_args)
                                                               : fmt::format("{} to {}", spec.min_args, spec.max_args);
       fail_at(at, fmt::format("invalid arity: {}() takes {} argument{}, got {} (usage: {})", spec.name, expected,
@@ -444,7 +480,8 @@ std::optional<SyntaxError> check_depth(const Node* root) {
     auto [n, depth] = stack.back();
     stack.pop_back();
     if (depth > k_max_query_depth) {
-      return SyntaxError{n->offset, fmt::format("the query is nested too deeply (more than {} levels)", k_max_query_depth)};
+      return SyntaxError{n->offset,
+                         fmt::format("the query is nested too deeply (more than {} levels)", k_max_query_depth)};
     }
     for (const Node* child : n->children) stack.emplace_back(child, depth + 1);
   }

@@ -10,13 +10,20 @@ namespace ldb::query {
 
 const char* kind_name(Kind kind) {
   switch (kind) {
-    case Kind::null: return "null";
-    case Kind::boolean: return "boolean";
-    case Kind::number: return "number";
-    case Kind::string: return "string";
-    case Kind::array: return "array";
-    case Kind::object: return "object";
-    case Kind::expref: return "expref";
+    case Kind::null:
+      return "null";
+    case Kind::boolean:
+      return "boolean";
+    case Kind::number:
+      return "number";
+    case Kind::string:
+      return "string";
+    case Kind::array:
+      return "array";
+    case Kind::object:
+      return "object";
+    case Kind::expref:
+      return "expref";
   }
   return "unknown";
 }
@@ -24,22 +31,29 @@ const char* kind_name(Kind kind) {
 Value Value::from_element(simdjson::dom::element element) {
   using simdjson::dom::element_type;
   switch (element.type()) {
-    case element_type::NULL_VALUE: return Value();
-    case element_type::BOOL: return boolean(element.get_bool().value_unsafe());
-    case element_type::INT64: return integer(element.get_int64().value_unsafe());
-    case element_type::UINT64: return unsigned_integer(element.get_uint64().value_unsafe());
-    case element_type::DOUBLE: return number(element.get_double().value_unsafe());
-    case element_type::STRING: return string(element.get_string().value_unsafe());
-    case element_type::ARRAY: return Value(Storage(std::in_place_index<4>, element));
-    case element_type::OBJECT: return Value(Storage(std::in_place_index<5>, element));
+    case element_type::NULL_VALUE:
+      return Value();
+    case element_type::BOOL:
+      return boolean(element.get_bool().value_unsafe());
+    case element_type::INT64:
+      return integer(element.get_int64().value_unsafe());
+    case element_type::UINT64:
+      return unsigned_integer(element.get_uint64().value_unsafe());
+    case element_type::DOUBLE:
+      return number(element.get_double().value_unsafe());
+    case element_type::STRING:
+      return string(element.get_string().value_unsafe());
+    case element_type::ARRAY:
+      return Value(Storage(std::in_place_index<4>, element));
+    case element_type::OBJECT:
+      return Value(Storage(std::in_place_index<5>, element));
   }
   return Value();
 }
 
 Kind Value::kind() const {
-  static constexpr Kind k_kinds[] = {Kind::null,  Kind::boolean, Kind::number, Kind::string, Kind::array,
-                                     Kind::object, Kind::array,  Kind::object, Kind::expref, Kind::number,
-                                     Kind::number};
+  static constexpr Kind k_kinds[] = {Kind::null,  Kind::boolean, Kind::number, Kind::string, Kind::array, Kind::object,
+                                     Kind::array, Kind::object,  Kind::expref, Kind::number, Kind::number};
   return k_kinds[m_v.index()];
 }
 
@@ -82,17 +96,21 @@ std::size_t object_size(const Value& object) {
 
 bool is_truthy(const Value& v) {
   switch (v.kind()) {
-    case Kind::null: return false;
-    case Kind::boolean: return v.as_bool();
-    case Kind::number: return true;
-    case Kind::string: return !v.as_string().empty();
+    case Kind::null:
+      return false;
+    case Kind::boolean:
+      return v.as_bool();
+    case Kind::number:
+      return true;
+    case Kind::string:
+      return !v.as_string().empty();
     case Kind::array:
-      return v.is_document_array() ? v.document_array().begin() != v.document_array().end()
-                                   : !v.owned_array().empty();
+      return v.is_document_array() ? v.document_array().begin() != v.document_array().end() : !v.owned_array().empty();
     case Kind::object:
       return v.is_document_object() ? v.document_object().begin() != v.document_object().end()
                                     : !v.owned_object().empty();
-    case Kind::expref: return true;
+    case Kind::expref:
+      return true;
   }
   return false;
 }
@@ -121,11 +139,16 @@ bool equals(const Value& a, const Value& b, Budget& budget) {
   Kind kind = a.kind();
   if (kind != b.kind()) return false;
   switch (kind) {
-    case Kind::null: return true;
-    case Kind::boolean: return a.as_bool() == b.as_bool();
-    case Kind::number: return compare_numbers(a, b) == std::partial_ordering::equivalent;
-    case Kind::string: return a.as_string() == b.as_string();
-    case Kind::expref: return a.as_expref() == b.as_expref();
+    case Kind::null:
+      return true;
+    case Kind::boolean:
+      return a.as_bool() == b.as_bool();
+    case Kind::number:
+      return compare_numbers(a, b) == std::partial_ordering::equivalent;
+    case Kind::string:
+      return a.as_string() == b.as_string();
+    case Kind::expref:
+      return a.as_expref() == b.as_expref();
     case Kind::array: {
       if (array_size(a) != array_size(b)) return false;
       if (a.is_document_array() && b.is_document_array()) {
@@ -215,7 +238,8 @@ std::partial_ordering compare_numbers(const Value& a, const Value& b) {
     const bool b_unsigned = b.is_unsigned_integer();
     if (!a_unsigned && !b_unsigned) return a.as_int64() <=> b.as_int64();
     if (a_unsigned && b_unsigned) return a.as_uint64() <=> b.as_uint64();
-    return a_unsigned ? reverse(compare_int_uint(b.as_int64(), a.as_uint64())) : compare_int_uint(a.as_int64(), b.as_uint64());
+    return a_unsigned ? reverse(compare_int_uint(b.as_int64(), a.as_uint64()))
+                      : compare_int_uint(a.as_int64(), b.as_uint64());
   }
   if (a_int) {
     return a.is_unsigned_integer() ? compare_uint_double(a.as_uint64(), b.as_number())
@@ -265,7 +289,9 @@ bool append_element(simdjson::dom::element e, std::string& out, Budget& budget, 
   switch (e.type()) {
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: append_element_number(e, out); return true;
+    case element_type::DOUBLE:
+      append_element_number(e, out);
+      return true;
     case element_type::ARRAY: {
       out.push_back('[');
       bool first = true;
@@ -292,7 +318,8 @@ bool append_element(simdjson::dom::element e, std::string& out, Budget& budget, 
       out.push_back('}');
       return true;
     }
-    default: return append_json(Value::from_element(e), out, budget, max_bytes);
+    default:
+      return append_json(Value::from_element(e), out, budget, max_bytes);
   }
 }
 
@@ -301,11 +328,21 @@ bool append_element(simdjson::dom::element e, std::string& out, Budget& budget, 
 bool append_json(const Value& v, std::string& out, Budget& budget, std::size_t max_bytes) {
   if (!budget.spend() || out.size() > max_bytes) return false;
   switch (v.kind()) {
-    case Kind::null: out += "null"; return true;
-    case Kind::boolean: out += v.as_bool() ? "true" : "false"; return true;
-    case Kind::number: append_number_value(v, out); return true;
-    case Kind::string: core::append_json_string(v.as_string(), out); return true;
-    case Kind::expref: out += "null"; return true;
+    case Kind::null:
+      out += "null";
+      return true;
+    case Kind::boolean:
+      out += v.as_bool() ? "true" : "false";
+      return true;
+    case Kind::number:
+      append_number_value(v, out);
+      return true;
+    case Kind::string:
+      core::append_json_string(v.as_string(), out);
+      return true;
+    case Kind::expref:
+      out += "null";
+      return true;
     case Kind::array: {
       if (v.is_document_array()) return append_element(v.document_element(), out, budget, max_bytes);
       out.push_back('[');

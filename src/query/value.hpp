@@ -57,9 +57,12 @@ class Value {
   // Any number as a double (integers beyond 2^53 round; compare with compare_numbers).
   double as_number() const {
     switch (m_v.index()) {
-      case 9: return static_cast<double>(std::get<9>(m_v));
-      case 10: return static_cast<double>(std::get<10>(m_v));
-      default: return std::get<2>(m_v);
+      case 9:
+        return static_cast<double>(std::get<9>(m_v));
+      case 10:
+        return static_cast<double>(std::get<10>(m_v));
+      default:
+        return std::get<2>(m_v);
     }
   }
   // True for a number held as an exact integer (integer() or unsigned_integer()).
@@ -80,9 +83,9 @@ class Value {
   const OwnedObject& owned_object() const { return *std::get<7>(m_v); }
 
  private:
-  using Storage = std::variant<std::monostate, bool, double, std::string_view, simdjson::dom::element,
-                               simdjson::dom::element, const OwnedArray*, const OwnedObject*, const Node*,
-                               std::int64_t, std::uint64_t>;
+  using Storage =
+      std::variant<std::monostate, bool, double, std::string_view, simdjson::dom::element, simdjson::dom::element,
+                   const OwnedArray*, const OwnedObject*, const Node*, std::int64_t, std::uint64_t>;
   explicit Value(Storage v) : m_v(v) {}
   Storage m_v;
 };

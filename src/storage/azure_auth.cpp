@@ -29,7 +29,8 @@ std::vector<std::pair<std::string, std::string>> parse_connection_string(std::st
     auto semi = text.find(';');
     std::string_view part = text.substr(0, semi);
     auto eq = part.find('=');
-    if (eq != std::string_view::npos) out.emplace_back(std::string(part.substr(0, eq)), std::string(part.substr(eq + 1)));
+    if (eq != std::string_view::npos)
+      out.emplace_back(std::string(part.substr(0, eq)), std::string(part.substr(eq + 1)));
     if (semi == std::string_view::npos) break;
     text.remove_prefix(semi + 1);
   }
@@ -64,7 +65,8 @@ Result<AzureConfig> make_azure_config(const BackendOptions& options, std::string
   if (sas.empty()) sas = env.get("AZURE_STORAGE_SAS_TOKEN");
   if (!sas.empty() && sas.front() == '?') sas.erase(0, 1);
   if (!key.empty()) {
-    auto decoded = base64_decode(key, "the Azure account key (AZURE_STORAGE_KEY or the connection string's AccountKey)");
+    auto decoded =
+        base64_decode(key, "the Azure account key (AZURE_STORAGE_KEY or the connection string's AccountKey)");
     if (!decoded) return std::unexpected(decoded.error());
     config.account_key = std::move(*decoded);
   } else if (!sas.empty()) {
@@ -91,8 +93,8 @@ std::string azure_string_to_sign(const std::string& method, const HeaderList& he
   std::string out = method + "\n";
   for (std::string_view name : {"content-encoding", "content-language"}) out += header(name) + "\n";
   out += length + "\n";
-  for (std::string_view name : {"content-md5", "content-type", "date", "if-modified-since", "if-match",
-                                "if-none-match", "if-unmodified-since", "range"}) {
+  for (std::string_view name : {"content-md5", "content-type", "date", "if-modified-since", "if-match", "if-none-match",
+                                "if-unmodified-since", "range"}) {
     out += header(name) + "\n";
   }
   std::vector<std::pair<std::string, std::string>> ms;

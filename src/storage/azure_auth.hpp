@@ -15,12 +15,12 @@ namespace ldb::storage {
 
 struct AzureConfig {
   std::string account;
-  std::string endpoint;      // "https://ACCOUNT.blob.core.windows.net" or "http://127.0.0.1:10000/ACCOUNT"
-  std::string account_key;   // raw bytes (decoded from base64); empty with SAS or anonymous
-  std::string sas_token;     // without the leading '?'
+  std::string endpoint;     // "https://ACCOUNT.blob.core.windows.net" or "http://127.0.0.1:10000/ACCOUNT"
+  std::string account_key;  // raw bytes (decoded from base64); empty with SAS or anonymous
+  std::string sas_token;    // without the leading '?'
   bool anonymous = false;
   HttpSettings http;
-  std::string location;      // the registered prefix, for messages
+  std::string location;  // the registered prefix, for messages
 };
 
 // The configuration of an az:// location. Account: -o account, else

@@ -143,8 +143,8 @@ class AzureFileSystem final : public ObjectStoreFileSystem {
 
   Error answer_error(const HttpResponse& response, std::string_view subject, const ObjectUrl& url) const override {
     std::string code = response.header("x-ms-error-code").value_or(xml_text(response.body, "Code").value_or(""));
-    std::string where = fmt::format("(storage location '{}', endpoint {})", m_config.location,
-                                    url_origin(m_config.endpoint));
+    std::string where =
+        fmt::format("(storage location '{}', endpoint {})", m_config.location, url_origin(m_config.endpoint));
     if (code == "ContainerNotFound") {
       return Error{ErrorCode::not_found, fmt::format("container '{}' does not exist {}", url.bucket, where),
                    "check the container name, the account and the endpoint"};

@@ -190,8 +190,7 @@ Result<AwsCredentials> find_aws_credentials(std::string_view protocol, const Bac
     return AwsCredentials{env.get("GS_ACCESS_KEY_ID"), env.get("GS_SECRET_ACCESS_KEY"), ""};
   }
   if (!env.get("AWS_ACCESS_KEY_ID").empty()) {
-    return AwsCredentials{env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY"),
-                          env.get("AWS_SESSION_TOKEN")};
+    return AwsCredentials{env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")};
   }
   std::string profile = env.get("AWS_PROFILE");
   return credentials_from_profile(env, profile.empty() ? "default" : profile);

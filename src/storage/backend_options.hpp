@@ -22,7 +22,6 @@ namespace ldb::storage {
 
 using BackendOptions = std::vector<std::pair<std::string, std::string>>;
 
-
 // The value of option `key` (the last one given wins).
 std::optional<std::string> option_value(const BackendOptions& options, std::string_view key);
 

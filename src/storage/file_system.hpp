@@ -25,7 +25,7 @@ struct HashedFile {
 };
 
 struct FileInfo {
-  std::string path;           // absolute, normalized ("/data/a.jpg", "s3://b/k")
+  std::string path;  // absolute, normalized ("/data/a.jpg", "s3://b/k")
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;  // modification time, ns since the epoch
   // The MD5 of the bytes when the backend knows it without reading them (an

@@ -250,8 +250,8 @@ Result<HttpResponse> http_perform(const HttpSettings& settings, const std::funct
     return response;
   }
   return fail(ErrorCode::io,
-              fmt::format("could not read '{}' from {}: {} (tried {} time{})", subject, origin, last_failure,
-                          attempts, attempts == 1 ? "" : "s"),
+              fmt::format("could not read '{}' from {}: {} (tried {} time{})", subject, origin, last_failure, attempts,
+                          attempts == 1 ? "" : "s"),
               "check that the server is up and reachable, and the endpoint in: ldb storage list --json");
 }
 

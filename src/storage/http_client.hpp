@@ -24,8 +24,8 @@ struct HttpRequest {
 
 struct HttpResponse {
   long status = 0;
-  HeaderList headers;  // names lower-cased, values trimmed
-  std::string body;    // the whole body, unless a sink took a 2xx body
+  HeaderList headers;         // names lower-cased, values trimmed
+  std::string body;           // the whole body, unless a sink took a 2xx body
   std::string effective_url;  // the URL answered, after any redirects
 
   // The value of the first header named `name` (lower-case), if any.
@@ -36,7 +36,7 @@ struct HttpSettings {
   long connect_timeout_ms = 10'000;
   // A transfer slower than 1 byte/s for this long is abandoned (and retried).
   long low_speed_seconds = 30;
-  int attempts = 4;  // tries per request, the first included
+  int attempts = 4;       // tries per request, the first included
   long backoff_ms = 200;  // the wait before the second try; doubled each time
   bool follow_redirects = false;
 };

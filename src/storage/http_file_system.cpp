@@ -57,8 +57,8 @@ class HttpFileSystem final : public FileSystem {
       ++line_number;
       if (line.empty() || line.front() == '#') continue;
       std::string url = is_url(line) ? normalize_storage_path(line) : root + "/" + line;
-      if (!core::path_is_within(url, root) || url == root ||
-          line.find("/../") != std::string::npos || line.starts_with("../")) {
+      if (!core::path_is_within(url, root) || url == root || line.find("/../") != std::string::npos ||
+          line.starts_with("../")) {
         return fail(ErrorCode::invalid_argument,
                     fmt::format("{} line {}: '{}' is not below '{}'", manifest_url, line_number, line, root),
                     "a manifest lists only URLs below its own prefix");
@@ -69,8 +69,9 @@ class HttpFileSystem final : public FileSystem {
       out.push_back(std::move(*info));
     }
     std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
-    out.erase(std::unique(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.path == b.path; }),
-              out.end());
+    out.erase(
+        std::unique(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.path == b.path; }),
+        out.end());
     return out;
   }
 
@@ -87,9 +88,7 @@ class HttpFileSystem final : public FileSystem {
     return file_info_from_headers(*response, url, md5_of_base64(response->header("content-md5").value_or("")));
   }
 
-  Result<std::string> read(std::string_view path) override {
-    return read_object(object_get(path), answer_for(path));
-  }
+  Result<std::string> read(std::string_view path) override { return read_object(object_get(path), answer_for(path)); }
 
   Result<core::Md5> hash(std::string_view path) override {
     auto hashed = hash_with_head(path, 0);
@@ -141,7 +140,8 @@ class HttpFileSystem final : public FileSystem {
                    "check the URL; it may have been moved"};
     }
     if (response.status == 401 || response.status == 403) {
-      return Error{ErrorCode::io, fmt::format("access denied (HTTP {}) reading '{}' {}", response.status, subject, where),
+      return Error{ErrorCode::io,
+                   fmt::format("access denied (HTTP {}) reading '{}' {}", response.status, subject, where),
                    "ldb reads https:// objects without credentials; use a URL that needs none"};
     }
     return Error{ErrorCode::io, fmt::format("the server answered HTTP {} for '{}' {}", response.status, subject, where),

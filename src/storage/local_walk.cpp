@@ -149,8 +149,8 @@ FileInfo local_file_info(std::string path, const struct stat& st) {
   return FileInfo{std::move(path), static_cast<std::uint64_t>(st.st_size), mtime_ns};
 }
 
-Result<std::vector<FileInfo>> walk_local_tree(const std::string& root, const struct stat& root_stat,
-                                              unsigned threads, Depth depth) {
+Result<std::vector<FileInfo>> walk_local_tree(const std::string& root, const struct stat& root_stat, unsigned threads,
+                                              Depth depth) {
   if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, k_max_threads);
   if (depth == Depth::top) threads = 1;
   TreeWalk walk(threads, depth);

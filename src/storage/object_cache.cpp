@@ -1,7 +1,7 @@
 #include "storage/object_cache.hpp"
 
-#include <sys/stat.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -31,16 +31,15 @@ std::optional<fs_std::path> ObjectCache::find(const core::Md5& hash) {
   return path;
 }
 
-Result<fs_std::path> ObjectCache::fill(const core::Md5& hash,
-                                       const std::function<Status(const fs_std::path&)>& fetch,
+Result<fs_std::path> ObjectCache::fill(const core::Md5& hash, const std::function<Status(const fs_std::path&)>& fetch,
                                        std::string_view subject) {
   fs_std::path final_path = path_of(hash);
   std::error_code ec;
   fs_std::create_directories(final_path.parent_path(), ec);
   if (ec) return std::unexpected(errno_error(ec.value(), "create the cache folder", final_path.parent_path().string()));
   static std::atomic<std::uint64_t> counter{0};
-  fs_std::path incoming = final_path.parent_path() /
-                          fmt::format(".{}.{}.{}", hash.hex(), ::getpid(), counter.fetch_add(1));
+  fs_std::path incoming =
+      final_path.parent_path() / fmt::format(".{}.{}.{}", hash.hex(), ::getpid(), counter.fetch_add(1));
   auto fetched = fetch(incoming);
   if (!fetched) {
     fs_std::remove(incoming, ec);
@@ -54,10 +53,10 @@ Result<fs_std::path> ObjectCache::fill(const core::Md5& hash,
   }
   if (*actual != hash) {
     fs_std::remove(incoming, ec);
-    return fail(ErrorCode::corruption,
-                fmt::format("'{}' no longer holds object id:{} (its bytes hash to {})", subject, hash.hex(),
-                            actual->hex()),
-                "storage should be immutable; index the location again: ldb index <path>");
+    return fail(
+        ErrorCode::corruption,
+        fmt::format("'{}' no longer holds object id:{} (its bytes hash to {})", subject, hash.hex(), actual->hex()),
+        "storage should be immutable; index the location again: ldb index <path>");
   }
   fs_std::rename(incoming, final_path, ec);
   if (ec) {
@@ -71,8 +70,8 @@ Result<fs_std::path> ObjectCache::fill(const core::Md5& hash,
       std::lock_guard lock(m_mutex);
       if (!m_total) {
         std::uint64_t total = 0;
-        for (auto it = fs_std::recursive_directory_iterator(m_dir, ec); !ec && it != fs_std::recursive_directory_iterator();
-             it.increment(ec)) {
+        for (auto it = fs_std::recursive_directory_iterator(m_dir, ec);
+             !ec && it != fs_std::recursive_directory_iterator(); it.increment(ec)) {
           if (it->is_regular_file(ec)) total += it->file_size(ec);
         }
         m_total = total;
@@ -106,8 +105,8 @@ std::uint64_t ObjectCache::evict(std::uint64_t limit_bytes, const fs_std::path& 
     if (it->path().filename().string().starts_with('.')) continue;  // a fill in progress
     auto size = static_cast<std::uint64_t>(st.st_size);
     total += size;
-    entries.push_back({it->path(), size,
-                       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
+    entries.push_back(
+        {it->path(), size, static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
   std::uint64_t removed = 0;
@@ -121,19 +120,32 @@ std::uint64_t ObjectCache::evict(std::uint64_t limit_bytes, const fs_std::path& 
 
 Result<std::uint64_t> parse_byte_size(std::string_view text, std::string_view subject) {
   auto invalid = [&] {
-    return fail(ErrorCode::invalid_argument, fmt::format("{} expects a size like 10G, 512M or 1000000, got '{}'",
-                                                         subject, text),
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("{} expects a size like 10G, 512M or 1000000, got '{}'", subject, text),
                 "suffixes: k, M, G, T (powers of 1024); 0 means no limit");
   };
   if (text.empty()) return invalid();
   std::uint64_t multiplier = 1;
   char last = text.back();
   switch (last) {
-    case 'k': case 'K': multiplier = 1ull << 10; break;
-    case 'm': case 'M': multiplier = 1ull << 20; break;
-    case 'g': case 'G': multiplier = 1ull << 30; break;
-    case 't': case 'T': multiplier = 1ull << 40; break;
-    default: break;
+    case 'k':
+    case 'K':
+      multiplier = 1ull << 10;
+      break;
+    case 'm':
+    case 'M':
+      multiplier = 1ull << 20;
+      break;
+    case 'g':
+    case 'G':
+      multiplier = 1ull << 30;
+      break;
+    case 't':
+    case 'T':
+      multiplier = 1ull << 40;
+      break;
+    default:
+      break;
   }
   if (multiplier != 1) text.remove_suffix(1);
   if (text.empty() || text.size() > 15) return invalid();

@@ -44,8 +44,8 @@ class ObjectStoreFileSystem : public FileSystem {
   // Sends one signed, body-less request (`method` "GET" or "HEAD") for `url`'s
   // object with `headers` added; with a sink a 2xx body streams into it.
   // `subject` names the object in errors.
-  virtual Result<HttpResponse> send_object(std::string method, const ObjectUrl& url, HeaderList headers,
-                                           BodySink* sink, std::string_view subject) = 0;
+  virtual Result<HttpResponse> send_object(std::string method, const ObjectUrl& url, HeaderList headers, BodySink* sink,
+                                           std::string_view subject) = 0;
 
   // The backend's error for a failed answer about `subject`.
   virtual Error answer_error(const HttpResponse& response, std::string_view subject, const ObjectUrl& url) const = 0;

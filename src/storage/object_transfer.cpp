@@ -40,8 +40,7 @@ Result<std::string> read_object(const ObjectGet& get, const AnswerError& answer_
   return std::move(response->body);
 }
 
-Result<HashedFile> hash_object_streaming(const ObjectGet& get, const AnswerError& answer_error,
-                                         std::size_t head_size) {
+Result<HashedFile> hash_object_streaming(const ObjectGet& get, const AnswerError& answer_error, std::size_t head_size) {
   core::Md5Hasher hasher;
   std::string head;
   BodySink sink{[&](std::string_view chunk) {
@@ -60,9 +59,8 @@ Result<HashedFile> hash_object_streaming(const ObjectGet& get, const AnswerError
 }
 
 Result<HashedFile> hash_object_with_head(const ObjectGet& get, const AnswerError& answer_error,
-                                         const std::function<Result<FileInfo>()>& stat,
-                                         std::string_view range_header, const HashFromHeaders& hash_from_headers,
-                                         std::size_t head_size) {
+                                         const std::function<Result<FileInfo>()>& stat, std::string_view range_header,
+                                         const HashFromHeaders& hash_from_headers, std::size_t head_size) {
   HashedFile out;
   if (head_size == 0) {
     auto info = stat();
@@ -100,8 +98,7 @@ Result<HashedFile> hash_object_with_head(const ObjectGet& get, const AnswerError
   return hash_object_streaming(get, answer_error, head_size);
 }
 
-Error access_denied_error(std::string_view code, std::string_view subject, std::string_view where,
-                          std::string hint) {
+Error access_denied_error(std::string_view code, std::string_view subject, std::string_view where, std::string hint) {
   std::string reason = code.empty() ? "access denied" : fmt::format("access denied ({})", code);
   return Error{ErrorCode::io, fmt::format("{} reading '{}' {}", reason, subject, where), std::move(hint)};
 }

@@ -43,8 +43,7 @@ Result<std::string> read_object(const ObjectGet& get, const AnswerError& answer_
 
 // The object's MD5 and its first head_size bytes from one streamed GET
 // (a retry restarts both); any status but 200 gives answer_error's error.
-Result<HashedFile> hash_object_streaming(const ObjectGet& get, const AnswerError& answer_error,
-                                         std::size_t head_size);
+Result<HashedFile> hash_object_streaming(const ObjectGet& get, const AnswerError& answer_error, std::size_t head_size);
 
 // hash_with_head for a store that states MD5s. With head_size 0: `stat`'s
 // content_md5 when it has one. Else one GET of bytes 0..head_size-1 (the range
@@ -52,15 +51,13 @@ Result<HashedFile> hash_object_streaming(const ObjectGet& get, const AnswerError
 // holds the whole object is hashed; else hash_from_headers. When neither gives
 // the MD5, the object is streamed (hash_object_streaming).
 Result<HashedFile> hash_object_with_head(const ObjectGet& get, const AnswerError& answer_error,
-                                         const std::function<Result<FileInfo>()>& stat,
-                                         std::string_view range_header, const HashFromHeaders& hash_from_headers,
-                                         std::size_t head_size);
+                                         const std::function<Result<FileInfo>()>& stat, std::string_view range_header,
+                                         const HashFromHeaders& hash_from_headers, std::size_t head_size);
 
 // The error for a 401 or 403 answer from an object store: "access denied
 // [(CODE)] reading 'SUBJECT' WHERE" (`where` names the location and endpoint),
 // with the backend's hint about its credentials.
-Error access_denied_error(std::string_view code, std::string_view subject, std::string_view where,
-                          std::string hint);
+Error access_denied_error(std::string_view code, std::string_view subject, std::string_view where, std::string hint);
 
 // The error for any other failed answer from an object store: "the server
 // answered HTTP N [(CODE)] for 'SUBJECT' WHERE"; the hint says to retry on a

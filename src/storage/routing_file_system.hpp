@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "storage/backend_options.hpp"
 #include "core/environment.hpp"
+#include "storage/backend_options.hpp"
 #include "storage/file_system.hpp"
 #include "storage/object_cache.hpp"
 
@@ -30,9 +30,9 @@ struct LocationOptions {
 
 struct StorageSettings {
   std::vector<LocationOptions> locations;
-  std::filesystem::path cache_dir;  // empty: no cache
+  std::filesystem::path cache_dir;      // empty: no cache
   std::uint64_t cache_limit_bytes = 0;  // 0: no limit
-  HttpSettings http;  // defaults, before per-location "timeout"/"retries"
+  HttpSettings http;                    // defaults, before per-location "timeout"/"retries"
   // Where credentials and endpoints come from (AWS_*, GS_*, AZURE_STORAGE_*,
   // HOME for ~/.aws): the front end's environment, handed down.
   core::Environment env;

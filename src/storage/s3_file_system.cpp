@@ -173,8 +173,7 @@ class S3FileSystem final : public ObjectStoreFileSystem {
       if (!m_config.credentials.session_token.empty()) {
         signing.headers.emplace_back("x-amz-security-token", m_config.credentials.session_token);
       }
-      std::string authorization =
-          authorization_header(signing, m_config.credentials, m_config.region, "s3", timestamp);
+      std::string authorization = authorization_header(signing, m_config.credentials, m_config.region, "s3", timestamp);
       request.headers = signing.headers;
       // curl sends Host itself (the same value); sending it twice would confuse servers.
       std::erase_if(request.headers, [](const auto& h) { return h.first == "host"; });
@@ -217,9 +216,8 @@ class S3FileSystem final : public ObjectStoreFileSystem {
 
 }  // namespace
 
-Result<S3Config> make_s3_config(std::string_view protocol, const BackendOptions& options,
-                                std::string_view location, const HttpSettings& http_defaults,
-                                const core::Environment& env) {
+Result<S3Config> make_s3_config(std::string_view protocol, const BackendOptions& options, std::string_view location,
+                                const HttpSettings& http_defaults, const core::Environment& env) {
   S3Config config;
   config.protocol = std::string(protocol);
   config.location = std::string(location);

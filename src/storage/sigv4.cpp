@@ -75,9 +75,8 @@ std::string string_to_sign(const std::string& timestamp, const std::string& scop
   return fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", timestamp, scope, to_hex(sha256(canonical_request_text)));
 }
 
-std::string sigv4_signature(const std::string& secret_access_key, const std::string& date,
-                            const std::string& region, const std::string& service,
-                            const std::string& string_to_sign_text) {
+std::string sigv4_signature(const std::string& secret_access_key, const std::string& date, const std::string& region,
+                            const std::string& service, const std::string& string_to_sign_text) {
   std::string key = hmac_sha256("AWS4" + secret_access_key, date);
   key = hmac_sha256(key, region);
   key = hmac_sha256(key, service);
@@ -86,8 +85,7 @@ std::string sigv4_signature(const std::string& secret_access_key, const std::str
 }
 
 std::string authorization_header(const SigningRequest& request, const AwsCredentials& credentials,
-                                 const std::string& region, const std::string& service,
-                                 const std::string& timestamp) {
+                                 const std::string& region, const std::string& service, const std::string& timestamp) {
   std::string date = timestamp.substr(0, 8);
   std::string scope = fmt::format("{}/{}/{}/aws4_request", date, region, service);
   std::string to_sign = string_to_sign(timestamp, scope, canonical_request(request));

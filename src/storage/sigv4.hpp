@@ -26,8 +26,8 @@ struct SigningRequest {
   std::string method;                                      // "GET"
   std::string encoded_path;                                // "/bucket/key", already URI-encoded
   std::vector<std::pair<std::string, std::string>> query;  // raw (not yet encoded) names and values
-  HeaderList headers;       // every header to sign, "host" included; names in any case
-  std::string payload_hash; // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
+  HeaderList headers;                                      // every header to sign, "host" included; names in any case
+  std::string payload_hash;                                // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
 };
 
 // The canonical request text (step 1 of the signing process).
@@ -42,16 +42,14 @@ std::string string_to_sign(const std::string& timestamp, const std::string& scop
                            const std::string& canonical_request_text);
 
 // The hex signature of `string_to_sign_text` under the secret key.
-std::string sigv4_signature(const std::string& secret_access_key, const std::string& date,
-                            const std::string& region, const std::string& service,
-                            const std::string& string_to_sign_text);
+std::string sigv4_signature(const std::string& secret_access_key, const std::string& date, const std::string& region,
+                            const std::string& service, const std::string& string_to_sign_text);
 
 // The value of the Authorization header for `request` at `timestamp`. The
 // request's headers must already hold x-amz-date (= timestamp) and
 // x-amz-content-sha256, and x-amz-security-token when there is a session token.
 std::string authorization_header(const SigningRequest& request, const AwsCredentials& credentials,
-                                 const std::string& region, const std::string& service,
-                                 const std::string& timestamp);
+                                 const std::string& region, const std::string& service, const std::string& timestamp);
 
 // The canonical query string: names and values URI-encoded, sorted by name
 // then value, joined with '&'. Also the query string to send.

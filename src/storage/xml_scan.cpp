@@ -65,19 +65,24 @@ std::string xml_decode(std::string_view text) {
       continue;
     }
     std::string_view entity = text.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out.push_back('&');
-    else if (entity == "lt") out.push_back('<');
-    else if (entity == "gt") out.push_back('>');
-    else if (entity == "quot") out.push_back('"');
-    else if (entity == "apos") out.push_back('\'');
+    if (entity == "amp")
+      out.push_back('&');
+    else if (entity == "lt")
+      out.push_back('<');
+    else if (entity == "gt")
+      out.push_back('>');
+    else if (entity == "quot")
+      out.push_back('"');
+    else if (entity == "apos")
+      out.push_back('\'');
     else if (entity.starts_with('#')) {
       std::uint32_t code = 0;
       bool hex = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X');
       for (char c : entity.substr(hex ? 2 : 1)) {
-        int digit = (c >= '0' && c <= '9') ? c - '0'
+        int digit = (c >= '0' && c <= '9')          ? c - '0'
                     : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
                     : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10
-                    : -1;
+                                                    : -1;
         if (digit < 0) break;
         code = code * (hex ? 16 : 10) + static_cast<std::uint32_t>(digit);
       }

@@ -51,7 +51,7 @@ std::unique_ptr<AnnotationCursor> make_memory_cursor(std::vector<std::string> te
 }
 
 Result<std::vector<std::unique_ptr<AnnotationCursor>>> Store::scan_annotations(std::span<const ObjectRef> refs,
-                                                                              unsigned /*parts*/) {
+                                                                               unsigned /*parts*/) {
   auto texts = annotations(refs);
   if (!texts) return std::unexpected(texts.error());
   std::vector<std::unique_ptr<AnnotationCursor>> cursors;

@@ -23,7 +23,8 @@ namespace ldb::store {
 
 namespace {
 
-constexpr std::string_view k_restore_hint = "restore the instance from a backup (copy the instance folder while no ldb runs)";
+constexpr std::string_view k_restore_hint =
+    "restore the instance from a backup (copy the instance folder while no ldb runs)";
 // More problems than this of one kind say only "and N more".
 constexpr std::size_t k_max_problems_per_kind = 50;
 
@@ -44,7 +45,8 @@ class Checker {
   std::vector<Problem> take_problems() { return std::move(m_problems); }
 
  private:
-  void problem(std::string kind, std::string where, std::string message, std::string hint = std::string(k_restore_hint));
+  void problem(std::string kind, std::string where, std::string message,
+               std::string hint = std::string(k_restore_hint));
   Status sqlite_checks();
   Status schema_checks(CheckReport& report);
   Status object_checks(CheckReport& report);
@@ -65,7 +67,8 @@ class Checker {
 void Checker::problem(std::string kind, std::string where, std::string message, std::string hint) {
   auto& n = m_kind_counts[kind];
   ++n;
-  if (n <= k_max_problems_per_kind) m_problems.push_back(Problem{std::move(where), std::move(message), std::move(hint)});
+  if (n <= k_max_problems_per_kind)
+    m_problems.push_back(Problem{std::move(where), std::move(message), std::move(hint)});
 }
 
 Status Checker::sqlite_checks() {
@@ -93,8 +96,7 @@ Status Checker::sqlite_checks() {
     // WITHOUT ROWID tables report no row id.
     auto where = fk->column_is_null(1) ? fmt::format("table {}", fk->column_text(0))
                                        : fmt::format("table {} row {}", fk->column_text(0), fk->column_int(1));
-    problem("foreign_key", where,
-            fmt::format("refers to a missing row of table {}", fk->column_text(2)));
+    problem("foreign_key", where, fmt::format("refers to a missing row of table {}", fk->column_text(2)));
   }
   auto tables = m_db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");
   if (!tables) return std::unexpected(tables.error());
@@ -178,7 +180,8 @@ Status Checker::object_checks(CheckReport& report) {
                             ? fmt::format("annotation version {} of object row {}", version, object_id)
                             : fmt::format("annotation version {} of object id:{}", version, it->second.first.hex());
     auto& max = max_version[object_id];
-    if (version != max + 1) problem("version_gap", where, fmt::format("follows version {}; versions must count 1, 2, 3, ...", max));
+    if (version != max + 1)
+      problem("version_gap", where, fmt::format("follows version {}; versions must count 1, 2, 3, ...", max));
     max = version;
     if (versions->column_is_null(2)) {
       problem("annotation_content", where, "its annotation content is missing");
@@ -215,14 +218,16 @@ Status Checker::check_collection(const Md5& hash, std::string_view blob, std::st
   }
   auto members = deserialize_collection(blob);
   if (!members) {
-    problem("collection", std::string(where), fmt::format("collection {} cannot be decoded: {}", hash.hex(), members.error().message));
+    problem("collection", std::string(where),
+            fmt::format("collection {} cannot be decoded: {}", hash.hex(), members.error().message));
     return {};
   }
   if (static_cast<std::int64_t>(members->size()) != num_objects) {
     problem("counts", std::string(where),
             fmt::format("records {} objects but its collection holds {}", num_objects, members->size()));
   }
-  auto annotated = std::count_if(members->begin(), members->end(), [](const ObjectRef& r) { return r.annotation_version != 0; });
+  auto annotated =
+      std::count_if(members->begin(), members->end(), [](const ObjectRef& r) { return r.annotation_version != 0; });
   if (annotated != num_annotations) {
     problem("counts", std::string(where),
             fmt::format("records {} annotations but its collection holds {}", num_annotations, annotated));
@@ -241,14 +246,16 @@ Status Checker::check_collection(const Md5& hash, std::string_view blob, std::st
     }
     if (m.annotation_version != 0 && !m_annotation_versions.contains({obj->second, m.annotation_version})) {
       problem("member", std::string(where),
-              fmt::format("member id:{} names annotation version {}, which does not exist", m.hash.hex(), m.annotation_version));
+              fmt::format("member id:{} names annotation version {}, which does not exist", m.hash.hex(),
+                          m.annotation_version));
     }
   }
   return {};
 }
 
 Status Checker::dataset_checks(CheckReport& report) {
-  if (!m_tables.contains("datasets") || !m_tables.contains("dataset_versions") || !m_tables.contains("collections")) return {};
+  if (!m_tables.contains("datasets") || !m_tables.contains("dataset_versions") || !m_tables.contains("collections"))
+    return {};
   auto count = m_db.prepare("SELECT (SELECT COUNT(*) FROM datasets), (SELECT COUNT(*) FROM collections)");
   if (!count) return std::unexpected(count.error());
   auto counted = count->step();
@@ -334,8 +341,9 @@ Status Checker::run(CheckReport& report) {
   LDB_TRY(path_checks());
   for (const auto& [kind, n] : m_kind_counts) {
     if (n > k_max_problems_per_kind) {
-      m_problems.push_back(Problem{"database", fmt::format("{} more problems of kind '{}' not shown", n - k_max_problems_per_kind, kind),
-                                   std::string(k_restore_hint)});
+      m_problems.push_back(
+          Problem{"database", fmt::format("{} more problems of kind '{}' not shown", n - k_max_problems_per_kind, kind),
+                  std::string(k_restore_hint)});
     }
   }
   report.problems = std::move(m_problems);
@@ -359,7 +367,8 @@ Result<CheckReport> check_sqlite_instance(const std::filesystem::path& instance_
     if (db.error().code == ErrorCode::io && db.error().message.find("cannot open") != std::string::npos) {
       return std::unexpected(db.error());
     }
-    report.problems.push_back(Problem{file.string(), fmt::format("cannot be opened as a database: {}", db.error().message),
+    report.problems.push_back(Problem{file.string(),
+                                      fmt::format("cannot be opened as a database: {}", db.error().message),
                                       std::string(k_restore_hint)});
     return report;
   }
@@ -370,7 +379,8 @@ Result<CheckReport> check_sqlite_instance(const std::filesystem::path& instance_
     // finding, not a reason to stop reporting what was found before it.
     if (status.error().code == ErrorCode::conflict) return std::unexpected(status.error());
     report.problems = checker.take_problems();
-    report.problems.push_back(Problem{"database", fmt::format("cannot be read: {}", status.error().message), std::string(k_restore_hint)});
+    report.problems.push_back(
+        Problem{"database", fmt::format("cannot be read: {}", status.error().message), std::string(k_restore_hint)});
   }
   return report;
 }

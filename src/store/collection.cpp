@@ -24,7 +24,8 @@ std::string serialize_collection(const Collection& members) {
 
 Result<Collection> deserialize_collection(std::string_view bytes) {
   if (bytes.size() % k_member_bytes != 0) {
-    return fail(ErrorCode::corruption, fmt::format("a collection of {} bytes is not a whole number of members", bytes.size()),
+    return fail(ErrorCode::corruption,
+                fmt::format("a collection of {} bytes is not a whole number of members", bytes.size()),
                 "the instance may be damaged; restore it from a backup");
   }
   Collection out(bytes.size() / k_member_bytes);

@@ -80,11 +80,11 @@ Result<StoreConfig> store_config_from(const std::filesystem::path& instance_dir,
     return StoreConfig{std::string(store_setting), instance_dir, {}, options};
   }
   if (scheme_end == 0 || scheme_end + 3 == store_setting.size()) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("instance '{}': [core] store = '{}' is not a store URL", instance_dir.string(),
-                            store_setting),
-                "write a backend's URL (e.g. postgresql://host/db), or remove the setting for the sqlite store in "
-                "the instance folder");
+    return fail(
+        ErrorCode::invalid_argument,
+        fmt::format("instance '{}': [core] store = '{}' is not a store URL", instance_dir.string(), store_setting),
+        "write a backend's URL (e.g. postgresql://host/db), or remove the setting for the sqlite store in "
+        "the instance folder");
   }
   return StoreConfig{std::string(store_setting.substr(0, scheme_end)), instance_dir, std::string(store_setting),
                      options};

@@ -146,7 +146,9 @@ Result<int> read_schema_version(Database& db) {
   }
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return fail(ErrorCode::corruption, "the instance database has no schema version", "restore the instance from a backup");
+  if (!*row)
+    return fail(ErrorCode::corruption, "the instance database has no schema version",
+                "restore the instance from a backup");
   auto text = stmt->column_text(0);
   int version = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
@@ -198,8 +200,7 @@ Status migrate_schema(Database& db) {
     if (!current) return std::unexpected(current.error());
     if (*current > from) continue;
     LDB_TRY(db.exec(k_migrations[from - 1]));
-    LDB_TRY(db.exec(
-        fmt::format("UPDATE meta SET value = '{}' WHERE key = 'schema_version'", from + 1)));
+    LDB_TRY(db.exec(fmt::format("UPDATE meta SET value = '{}' WHERE key = 'schema_version'", from + 1)));
     LDB_TRY(txn->commit());
   }
   return {};

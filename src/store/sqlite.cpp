@@ -175,8 +175,7 @@ Error Database::error(int rc, std::string_view what) const {
     return Error{ErrorCode::corruption, fmt::format("the instance database is damaged ({}): {}", what, detail),
                  "restore the instance from a backup"};
   }
-  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR ||
-      primary == SQLITE_PERM) {
+  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_PERM) {
     return Error{ErrorCode::io, fmt::format("cannot write the instance database ({}): {}", what, detail),
                  "check the permissions and free space of the instance folder"};
   }

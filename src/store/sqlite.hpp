@@ -35,8 +35,7 @@ class Database {
   // changes (io error naming the -wal file when one does). Every write on a
   // read-only connection fails with read_only_error().
   enum class Create { no, yes };
-  static Result<Database> open(const std::filesystem::path& file, Create create,
-                               Access access = Access::as_permitted,
+  static Result<Database> open(const std::filesystem::path& file, Create create, Access access = Access::as_permitted,
                                std::chrono::milliseconds busy_timeout = k_default_busy_timeout);
 
   Database(Database&& other) noexcept
@@ -69,8 +68,7 @@ class Database {
 
 class Statement {
  public:
-  Statement(Statement&& other) noexcept
-      : m_db(other.m_db), m_stmt(std::exchange(other.m_stmt, nullptr)) {}
+  Statement(Statement&& other) noexcept : m_db(other.m_db), m_stmt(std::exchange(other.m_stmt, nullptr)) {}
   Statement& operator=(Statement&&) = delete;
   ~Statement();
 

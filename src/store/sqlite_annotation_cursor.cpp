@@ -110,11 +110,11 @@ class SqliteAnnotationCursor final : public AnnotationCursor {
   }
 
   std::unique_ptr<Database> m_connection;  // declared first: outlives the transaction
-  ReadTransaction m_snapshot;  // ... which outlives the statement
+  ReadTransaction m_snapshot;              // ... which outlives the statement
   Statement m_statement;
   std::span<const ObjectRef> m_refs;
   std::shared_ptr<const core::HashIndex> m_position;
-  std::vector<Md5> m_hashes;  // scan mode: the current batch's object hashes
+  std::vector<Md5> m_hashes;              // scan mode: the current batch's object hashes
   std::vector<std::uint32_t> m_versions;  // ... and versions
   std::size_t m_next = 0;
   bool m_done = false;
@@ -137,8 +137,8 @@ Result<std::vector<std::unique_ptr<AnnotationCursor>>> SqliteStore::scan_annotat
         "SELECT c.json FROM objects o JOIN annotation_versions v ON v.object_id = o.id "
         "JOIN annotation_contents c ON c.id = v.content_id WHERE o.hash = ? AND v.version = ?");
     if (!lookup) return std::unexpected(lookup.error());
-    cursors.push_back(std::make_unique<SqliteAnnotationCursor>(nullptr, std::move(*snapshot), std::move(*lookup),
-                                                               refs, nullptr));
+    cursors.push_back(
+        std::make_unique<SqliteAnnotationCursor>(nullptr, std::move(*snapshot), std::move(*lookup), refs, nullptr));
     return cursors;
   }
   auto position = std::make_shared<core::HashIndex>(refs.size());

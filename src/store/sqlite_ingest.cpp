@@ -69,8 +69,8 @@ struct IngestStatements {
     auto sel_content = db.prepare("SELECT id FROM annotation_contents WHERE hash = ?");
     auto ins_content = db.prepare("INSERT OR IGNORE INTO annotation_contents(hash, json) VALUES(?, ?)");
     auto sel_version = db.prepare("SELECT version FROM annotation_versions WHERE object_id = ? AND content_id = ?");
-    auto ins_version = db.prepare(
-        "INSERT INTO annotation_versions(object_id, version, content_id, indexed_at) VALUES(?, ?, ?, ?)");
+    auto ins_version =
+        db.prepare("INSERT INTO annotation_versions(object_id, version, content_id, indexed_at) VALUES(?, ?, ?, ?)");
     auto cur_json = db.prepare(
         "SELECT c.json FROM annotation_versions v JOIN annotation_contents c ON c.id = v.content_id "
         "WHERE v.object_id = ? AND v.version = ?");
@@ -88,10 +88,18 @@ struct IngestStatements {
                     &cur_json, &upsert_path, &ins_tag, &sel_path, &sel_path_of_version}) {
       if (!*s) return std::unexpected(s->error());
     }
-    return IngestStatements{std::move(*sel_obj),     std::move(*ins_obj),     std::move(*set_image),
-                            std::move(*touch_obj),   std::move(*sel_content), std::move(*ins_content),
-                            std::move(*sel_version), std::move(*ins_version), std::move(*cur_json),
-                            std::move(*upsert_path), std::move(*ins_tag),     std::move(*sel_path),
+    return IngestStatements{std::move(*sel_obj),
+                            std::move(*ins_obj),
+                            std::move(*set_image),
+                            std::move(*touch_obj),
+                            std::move(*sel_content),
+                            std::move(*ins_content),
+                            std::move(*sel_version),
+                            std::move(*ins_version),
+                            std::move(*cur_json),
+                            std::move(*upsert_path),
+                            std::move(*ins_tag),
+                            std::move(*sel_path),
                             std::move(*sel_path_of_version)};
   }
 };
@@ -209,8 +217,8 @@ class SqliteIngest final : public IngestSession {
       return fail(ErrorCode::internal, fmt::format("object id:{} vanished during ingest", file.hash.hex()));
     }
     auto current = static_cast<std::uint32_t>(sel_obj.column_int(1));
-    ObjectState state{sel_obj.column_int(0), current, static_cast<std::uint32_t>(sel_obj.column_int(2)), current,
-                      false, {}, false};
+    ObjectState state{
+        sel_obj.column_int(0), current, static_cast<std::uint32_t>(sel_obj.column_int(2)), current, false, {}, false};
     sel_obj.reset();
     return &m_objects.emplace(file.hash, state).first->second;
   }
@@ -261,7 +269,10 @@ class SqliteIngest final : public IngestSession {
     if (!*row) {
       m_s.sel_version.reset();
       std::uint32_t version = object.newest + 1;
-      m_s.ins_version.bind(1, object.id).bind(2, static_cast<std::int64_t>(version)).bind(3, *content_id).bind(4, m_now);
+      m_s.ins_version.bind(1, object.id)
+          .bind(2, static_cast<std::int64_t>(version))
+          .bind(3, *content_id)
+          .bind(4, m_now);
       LDB_TRY(m_s.ins_version.run());
       object.newest = version;
       LDB_TRY(set_current(object, version, file.path));

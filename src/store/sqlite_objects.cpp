@@ -203,7 +203,8 @@ Result<Collection> SqliteStore::root_collection() {
   {
     std::vector<std::jthread> threads;
     for (std::size_t i = 1; i < ranges.size(); ++i) {
-      threads.emplace_back([&, i] { outcomes[i] = read_part(*shared->readers[i - 1].connection, ranges[i], parts[i]); });
+      threads.emplace_back(
+          [&, i] { outcomes[i] = read_part(*shared->readers[i - 1].connection, ranges[i], parts[i]); });
     }
     outcomes[0] = read_part(m_db, ranges[0], parts[0]);
   }

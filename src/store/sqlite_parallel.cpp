@@ -46,7 +46,7 @@ Result<SharedSnapshot> share_snapshot(Database& db, unsigned extra) {
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> split_id_range(std::int64_t first, std::int64_t last,
-                                                                   std::size_t parts) {
+                                                                  std::size_t parts) {
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   const auto n = static_cast<std::int64_t>(parts);
   const std::int64_t width = last >= first ? last - first + 1 : 0;

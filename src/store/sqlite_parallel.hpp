@@ -37,7 +37,7 @@ Result<SharedSnapshot> share_snapshot(Database& db, unsigned extra);
 // equal width; the last ends at `last`. An empty range (last < first) gives
 // `parts` empty ranges.
 std::vector<std::pair<std::int64_t, std::int64_t>> split_id_range(std::int64_t first, std::int64_t last,
-                                                                   std::size_t parts);
+                                                                  std::size_t parts);
 
 // The smallest and largest value of integer column `column` of `table` (each
 // from its index end, without a scan); {1, 0} for an empty table.

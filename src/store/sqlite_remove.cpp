@@ -68,9 +68,9 @@ Result<RemovalOutcome> SqliteStore::remove_objects(std::span<const Md5> hashes) 
     }
     contents->reset();
   }
-  for (std::string_view sql : {"DELETE FROM tags WHERE object_id = ?", "DELETE FROM paths WHERE object_id = ?",
-                               "DELETE FROM annotation_versions WHERE object_id = ?",
-                               "DELETE FROM objects WHERE id = ?"}) {
+  for (std::string_view sql :
+       {"DELETE FROM tags WHERE object_id = ?", "DELETE FROM paths WHERE object_id = ?",
+        "DELETE FROM annotation_versions WHERE object_id = ?", "DELETE FROM objects WHERE id = ?"}) {
     auto stmt = m_db.prepare(sql);
     if (!stmt) return std::unexpected(stmt.error());
     for (auto id : ids) {
@@ -86,9 +86,10 @@ Result<RemovalOutcome> SqliteStore::remove_objects(std::span<const Md5> hashes) 
     for (std::size_t i = begin; i < std::min(content_list.size(), begin + k_chunk); ++i) {
       list += fmt::format("{}{}", list.empty() ? "" : ",", content_list[i]);
     }
-    LDB_TRY(m_db.exec(fmt::format("DELETE FROM annotation_contents WHERE id IN ({}) AND id NOT IN "
-                                  "(SELECT content_id FROM annotation_versions)",
-                                  list)));
+    LDB_TRY(
+        m_db.exec(fmt::format("DELETE FROM annotation_contents WHERE id IN ({}) AND id NOT IN "
+                              "(SELECT content_id FROM annotation_versions)",
+                              list)));
   }
   LDB_TRY(txn->commit());
   outcome.removed = ids.size();

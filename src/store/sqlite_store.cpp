@@ -15,8 +15,7 @@ Md5 md5_from_blob(std::string_view blob) {
 }
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir,
@@ -24,7 +23,8 @@ Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& 
   auto file = instance_dir / k_database_file;
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) {
-    return fail(ErrorCode::already_exists, fmt::format("'{}' already holds an instance database", instance_dir.string()),
+    return fail(ErrorCode::already_exists,
+                fmt::format("'{}' already holds an instance database", instance_dir.string()),
                 "use ldb init -f to replace it");
   }
   auto db = Database::open(file, Database::Create::yes, Access::as_permitted, busy_timeout);
@@ -38,7 +38,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& in
   auto file = instance_dir / k_database_file;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
-    return fail(ErrorCode::not_found, fmt::format("'{}' is not an ldb instance (no {})", instance_dir.string(), k_database_file),
+    return fail(ErrorCode::not_found,
+                fmt::format("'{}' is not an ldb instance (no {})", instance_dir.string(), k_database_file),
                 "create one with: ldb init <folder>");
   }
   auto db = Database::open(file, Database::Create::no, access, busy_timeout);
@@ -164,7 +165,8 @@ Result<Collection> SqliteStore::collection(const Md5& hash) {
 namespace {
 constexpr std::string_view k_version_columns =
     "SELECT d.name, v.version, v.parent, v.collection_hash, v.message, v.author, v.time, v.num_objects, "
-    "v.num_annotations, v.transforms_hash, v.merge_parent FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id ";
+    "v.num_annotations, v.transforms_hash, v.merge_parent FROM dataset_versions v JOIN datasets d ON d.id = "
+    "v.dataset_id ";
 
 DatasetVersion read_version_row(const Statement& stmt) {
   DatasetVersion v;
@@ -222,9 +224,10 @@ Result<DatasetVersion> SqliteStore::dataset_version(std::string_view name, std::
     if (version) {
       auto any = read_versions("WHERE d.name = ?1 ORDER BY v.version DESC LIMIT 1", name, 0);
       if (any && !any->empty()) {
-        return fail(ErrorCode::not_found,
-                    fmt::format("dataset 'ds:{}' has no version {} (latest is v{})", name, version, any->front().version),
-                    fmt::format("see its versions with: ldb log ds:{}", name));
+        return fail(
+            ErrorCode::not_found,
+            fmt::format("dataset 'ds:{}' has no version {} (latest is v{})", name, version, any->front().version),
+            fmt::format("see its versions with: ldb log ds:{}", name));
       }
     }
     return fail(ErrorCode::not_found, fmt::format("dataset 'ds:{}' does not exist", name),
@@ -295,7 +298,9 @@ Result<DatasetVersion> SqliteStore::append_version(std::string_view name, const 
   if (!ds) return std::unexpected(ds.error());
   ds->bind(1, name).bind(2, now);
   LDB_TRY(ds->run());
-  auto id_stmt = m_db.prepare("SELECT id, (SELECT COALESCE(MAX(version), 0) FROM dataset_versions WHERE dataset_id = datasets.id) FROM datasets WHERE name = ?");
+  auto id_stmt = m_db.prepare(
+      "SELECT id, (SELECT COALESCE(MAX(version), 0) FROM dataset_versions WHERE dataset_id = datasets.id) FROM "
+      "datasets WHERE name = ?");
   if (!id_stmt) return std::unexpected(id_stmt.error());
   id_stmt->bind(1, name);
   auto row = id_stmt->step();
@@ -353,9 +358,9 @@ Status SqliteStore::delete_dataset(std::string_view name) {
   }
   // Collections no dataset version refers to any more are garbage.
   LDB_TRY(m_db.exec("DELETE FROM collections WHERE hash NOT IN (SELECT collection_hash FROM dataset_versions)"));
-  LDB_TRY(m_db.exec(
-      "DELETE FROM transform_assignments WHERE hash NOT IN "
-      "(SELECT transforms_hash FROM dataset_versions WHERE transforms_hash IS NOT NULL)"));
+  LDB_TRY(
+      m_db.exec("DELETE FROM transform_assignments WHERE hash NOT IN "
+                "(SELECT transforms_hash FROM dataset_versions WHERE transforms_hash IS NOT NULL)"));
   return txn->commit();
 }
 

@@ -41,10 +41,11 @@ Status validate(const Collection& members, const TransformAssignments& transform
     }
     for (std::size_t t = 0; t < set.size(); ++t) {
       const auto& command = set[t];
-      bool well_formed = command == k_self_transform ||
-                         (command.size() >= 2 && command.front() == '[' && command.back() == ']' &&
-                          command.find('\n') == std::string::npos);
-      if (!well_formed) return invalid(fmt::format("id:{} has a malformed transform command '{}'", entry.hash.hex(), command));
+      bool well_formed =
+          command == k_self_transform || (command.size() >= 2 && command.front() == '[' && command.back() == ']' &&
+                                          command.find('\n') == std::string::npos);
+      if (!well_formed)
+        return invalid(fmt::format("id:{} has a malformed transform command '{}'", entry.hash.hex(), command));
       if (t > 0 && !(set[t - 1] < command)) {
         return invalid(fmt::format("the transform set of id:{} is not sorted and unique", entry.hash.hex()));
       }
@@ -75,8 +76,7 @@ TransformSet split_lines(std::string_view text) {
 
 }  // namespace
 
-Result<Md5> SqliteStore::put_transform_assignments(const Collection& members,
-                                                   const TransformAssignments& transforms) {
+Result<Md5> SqliteStore::put_transform_assignments(const Collection& members, const TransformAssignments& transforms) {
   LDB_TRY(validate(members, transforms));
   if (transforms.empty()) return Md5{};
   auto hash = transform_assignments_hash(transforms);
@@ -122,7 +122,9 @@ Result<TransformAssignments> SqliteStore::transform_assignments(const Md5& trans
   stmt->bind_blob(1, transforms_hash.bytes);
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(corrupt(fmt::format("transform sets {} are missing from the instance", transforms_hash.hex())));
+  if (!*row)
+    return std::unexpected(
+        corrupt(fmt::format("transform sets {} are missing from the instance", transforms_hash.hex())));
   std::string blob(stmt->column_blob(0));
   if (blob.size() % k_assignment_bytes != 0) {
     return std::unexpected(corrupt(fmt::format("transform sets {} are {} bytes, not a whole number of members",

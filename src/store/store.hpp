@@ -127,9 +127,8 @@ class Store {
   // Saves `members` (sorted, unique hashes) as the next version of `name`
   // (creating the dataset), recording parent/message/author/time. Returns the
   // saved version. One transaction; concurrent commits each get their own version.
-  virtual Result<DatasetVersion> commit_dataset(std::string_view name, const Collection& members,
-                                                std::uint32_t parent, std::string_view message,
-                                                std::string_view author) = 0;
+  virtual Result<DatasetVersion> commit_dataset(std::string_view name, const Collection& members, std::uint32_t parent,
+                                                std::string_view message, std::string_view author) = 0;
   // commit_dataset that also records the members' transform sets (`transforms`:
   // sorted by hash, each hash a member, no set equal to {self}; anything else
   // is invalid_argument). The saved version's transforms_hash names them.

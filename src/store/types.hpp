@@ -42,8 +42,8 @@ inline constexpr std::chrono::milliseconds k_default_busy_timeout{10'000};
 
 // An annotation found beside (or for) a data file during indexing.
 struct FoundAnnotation {
-  std::string path;            // the annotation file ("" when derived, e.g. from a folder name)
-  std::uint64_t size = 0;      // of the annotation file, for cheap re-index checks
+  std::string path;        // the annotation file ("" when derived, e.g. from a folder name)
+  std::uint64_t size = 0;  // of the annotation file, for cheap re-index checks
   std::int64_t mtime_ns = 0;
   std::string canonical_json;  // core::canonical_json form
 };
@@ -118,9 +118,9 @@ struct IngestOptions {
 struct CurrentFromAnotherPath {
   Md5 hash;
   std::uint32_t previous_version = 0;
-  std::uint32_t version = 0;   // current now
-  std::string path;            // the data file's path the new current annotation was found with
-  std::string previous_path;   // a path where the previous one was found ("" when no path records it)
+  std::uint32_t version = 0;  // current now
+  std::string path;           // the data file's path the new current annotation was found with
+  std::string previous_path;  // a path where the previous one was found ("" when no path records it)
 };
 
 struct IngestResult {
@@ -135,7 +135,7 @@ struct IngestResult {
 };
 
 struct StorageLocation {
-  std::string prefix;                 // normalized absolute path or URL prefix
+  std::string prefix;  // normalized absolute path or URL prefix
   bool read_add = false;
   std::vector<std::pair<std::string, std::string>> options;  // non-secret backend options
 };
@@ -156,7 +156,7 @@ struct ObjectInfo {
   std::int64_t mtime_ns = 0;          // of the first path
   std::vector<std::string> tags;      // sorted
   std::vector<AnnotationVersionInfo> versions;
-  std::optional<ImageInfo> image;     // when its bytes are a known image
+  std::optional<ImageInfo> image;  // when its bytes are a known image
 };
 
 struct DatasetVersion {

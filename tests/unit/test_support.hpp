@@ -40,8 +40,7 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    m_path = std::filesystem::temp_directory_path() /
-             ("ldb-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+    m_path = std::filesystem::temp_directory_path() / ("ldb-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
     std::filesystem::create_directories(m_path);
   }
   ~TempDir() {
@@ -68,14 +67,14 @@ class TempDir {
 
 }  // namespace ldb::testing
 
-#define ASSERT_OK(expr)                                                          \
-  do {                                                                           \
-    const auto& ldb_assert_result_ = (expr);                                     \
+#define ASSERT_OK(expr)                                                                          \
+  do {                                                                                           \
+    const auto& ldb_assert_result_ = (expr);                                                     \
     ASSERT_TRUE(ldb_assert_result_.has_value()) << ::ldb::testing::describe(ldb_assert_result_); \
   } while (false)
 
-#define EXPECT_OK(expr)                                                          \
-  do {                                                                           \
-    const auto& ldb_expect_result_ = (expr);                                     \
+#define EXPECT_OK(expr)                                                                          \
+  do {                                                                                           \
+    const auto& ldb_expect_result_ = (expr);                                                     \
     EXPECT_TRUE(ldb_expect_result_.has_value()) << ::ldb::testing::describe(ldb_expect_result_); \
   } while (false)

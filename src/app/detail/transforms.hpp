@@ -36,8 +36,7 @@ std::string transform_command(std::span<const std::string> run);
 // Comma-separated (and repeated) transform names to a sorted, unique set of
 // commands; "self" is the plain copy. invalid_argument naming an unknown name
 // and listing the configured ones.
-Result<store::TransformSet> resolve_transform_names(const TransformConfig& config,
-                                                    std::span<const std::string> lists);
+Result<store::TransformSet> resolve_transform_names(const TransformConfig& config, std::span<const std::string> lists);
 
 // How a command is shown: its configured name, "self", or — when no configured
 // transform has that command any more — the command's JSON argv.

@@ -29,8 +29,9 @@ class TransformConfigTest : public ::testing::Test {
 };
 
 TEST_F(TransformConfigTest, ReadsRunArraysAndTheirCommands) {
-  auto config = read("[core]\nauto_index = true\n[transform.rotate]\nrun = [\"rotate.py\", \"90\"]\n"
-                     "[transform.blur]\nrun = [\"blur\"]\n");
+  auto config = read(
+      "[core]\nauto_index = true\n[transform.rotate]\nrun = [\"rotate.py\", \"90\"]\n"
+      "[transform.blur]\nrun = [\"blur\"]\n");
   ASSERT_OK(config);
   EXPECT_EQ(config->runs.at("rotate"), (std::vector<std::string>{"rotate.py", "90"}));
   EXPECT_EQ(config->names.at(R"(["rotate.py","90"])"), "rotate");

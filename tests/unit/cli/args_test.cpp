@@ -7,7 +7,6 @@
 namespace ldb::cli {
 namespace {
 
-
 std::vector<OptionSpec> options() {
   return {
       OptionSpec{{"-s", "--summary"}, OptionSpec::Kind::flag, "count", "summary"},
@@ -115,7 +114,8 @@ TEST(ArgsTest, AnExpressionSplitByTheShellIsExplainedWithTheQuotedForm) {
   // `ldb list --query class == "i"` as the shell passes it.
   auto r = parse({"--query", "class", "==", "i", "-s"});
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("the shell split the expression 'class == i'"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("the shell split the expression 'class == i'"), std::string::npos)
+      << r.error().message;
   EXPECT_EQ(r.error().hint, "quote the whole expression as one argument: --query \"class == 'i'\"");
   auto keys = parse({"ds:root", "--query", "class", "!=", "inference.class"});
   ASSERT_FALSE(keys);

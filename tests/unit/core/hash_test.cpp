@@ -74,10 +74,10 @@ TEST(Md5Test, FromHexAcceptsUpperCase) {
 }
 
 TEST(Md5Test, FromHexRejectsBadInput) {
-  for (std::string_view bad : {"", "900150983cd24fb0d6963f7d28e17f7",     // 31 digits
-                               "900150983cd24fb0d6963f7d28e17f720",      // 33 digits
-                               "900150983cd24fb0d6963f7d28e17f7g",       // non-hex
-                               "900150983cd24fb0d6963f7d28e17f7 ",       // space
+  for (std::string_view bad : {"", "900150983cd24fb0d6963f7d28e17f7",  // 31 digits
+                               "900150983cd24fb0d6963f7d28e17f720",    // 33 digits
+                               "900150983cd24fb0d6963f7d28e17f7g",     // non-hex
+                               "900150983cd24fb0d6963f7d28e17f7 ",     // space
                                "id:900150983cd24fb0d6963f7d28e17f"}) {
     auto m = Md5::from_hex(bad);
     ASSERT_FALSE(m.has_value()) << bad;

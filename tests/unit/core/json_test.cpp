@@ -99,8 +99,8 @@ TEST(CanonicalJsonTest, IsIdempotent) {
 }
 
 TEST(CanonicalJsonTest, MalformedInputNamesTheOrigin) {
-  for (std::string_view bad : {"", "{", "{\"a\":}", "[1,2", "{'a':1}", "tru", "{\"a\":1}}", "[1,]", "nan",
-                               "\"\xff\""}) {
+  for (std::string_view bad :
+       {"", "{", "{\"a\":}", "[1,2", "{'a':1}", "tru", "{\"a\":1}}", "[1,]", "nan", "\"\xff\""}) {
     auto out = canonical_json(bad, "/data/labels/cat 1.json");
     ASSERT_FALSE(out.has_value()) << "accepted: " << bad;
     EXPECT_EQ(out.error().code, ErrorCode::invalid_argument);
@@ -117,17 +117,15 @@ TEST(CanonicalJsonTest, LeadingByteOrderMarkIsSkipped) {
   ASSERT_OK(root);
   EXPECT_TRUE(root->is_object());
   // Only one mark, only at the start: anything else stays malformed.
-  for (std::string_view bad : {"\xEF\xBB\xBF\xEF\xBB\xBF{}", "{}\xEF\xBB\xBF", " \xEF\xBB\xBF{}", "\xEF\xBB{}",
-                               "\xEF\xBB\xBF"}) {
+  for (std::string_view bad :
+       {"\xEF\xBB\xBF\xEF\xBB\xBF{}", "{}\xEF\xBB\xBF", " \xEF\xBB\xBF{}", "\xEF\xBB{}", "\xEF\xBB\xBF"}) {
     auto out = canonical_json(bad, "bom.json");
     EXPECT_FALSE(out.has_value()) << "accepted: " << bad;
   }
 }
 
 TEST(CanonicalJsonTest, DepthLimit) {
-  auto nested = [](std::size_t depth) {
-    return std::string(depth, '[') + std::string(depth, ']');
-  };
+  auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
   auto shallow = nested(100);
   EXPECT_EQ(canon(shallow), shallow);
   auto deep = canonical_json(nested(k_max_json_depth + 10), "deep.json");
@@ -151,11 +149,13 @@ TEST(EscapeInvalidUtf8Test, KeepsUtf8AndEscapesEveryOtherByteAsPythonDoes) {
   EXPECT_EQ(escape_invalid_utf8("caf\xc3\xa9"), "caf\xc3\xa9");
   EXPECT_EQ(escape_invalid_utf8("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");
   EXPECT_EQ(escape_invalid_utf8("/data/\xff\xfe.png"), R"(/data/\xff\xfe.png)");
-  EXPECT_EQ(escape_invalid_utf8("\xe2\x82" "a"), R"(\xe2\x82a)");          // truncated sequence
-  EXPECT_EQ(escape_invalid_utf8("\xc0\xaf"), R"(\xc0\xaf)");               // overlong '/'
-  EXPECT_EQ(escape_invalid_utf8("\xed\xa0\x80"), R"(\xed\xa0\x80)");       // a surrogate
+  EXPECT_EQ(escape_invalid_utf8("\xe2\x82"
+                                "a"),
+            R"(\xe2\x82a)");                                                  // truncated sequence
+  EXPECT_EQ(escape_invalid_utf8("\xc0\xaf"), R"(\xc0\xaf)");                  // overlong '/'
+  EXPECT_EQ(escape_invalid_utf8("\xed\xa0\x80"), R"(\xed\xa0\x80)");          // a surrogate
   EXPECT_EQ(escape_invalid_utf8("\xf4\x90\x80\x80"), R"(\xf4\x90\x80\x80)");  // above U+10FFFF
-  EXPECT_EQ(escape_invalid_utf8("\xf0\x9f\x98"), R"(\xf0\x9f\x98)");       // cut at the end
+  EXPECT_EQ(escape_invalid_utf8("\xf0\x9f\x98"), R"(\xf0\x9f\x98)");          // cut at the end
   EXPECT_EQ(escape_invalid_utf8("\x80x\xc3"), R"(\x80x\xc3)");
   EXPECT_EQ(escape_invalid_utf8(std::string_view("a\0b", 3)), std::string_view("a\0b", 3));
   // Every byte value alone: the result is always valid UTF-8 and valid JSON.

@@ -24,8 +24,8 @@ class DatasetFixture : public ::testing::Test {
   DatasetFixture() {
     std::filesystem::create_directories(m_instance);
     m_store = store::create_store(store::sqlite_store_config(m_instance)).value();
-    m_ctx = std::make_unique<dataset::Context>(dataset::Context{*m_store, *m_fs, m_pool, m_progress,
-                                                                dataset::Settings{true, true}, m_instance, {}});
+    m_ctx = std::make_unique<dataset::Context>(
+        dataset::Context{*m_store, *m_fs, m_pool, m_progress, dataset::Settings{true, true}, m_instance, {}});
     // Plugins on the test process's PATH, as a front end passes it down.
     if (const char* path = std::getenv("PATH")) m_ctx->program_path = path;
   }

@@ -65,7 +65,8 @@ TEST(LabelEditsTest, FileOrderIsKeptAndEqualObjectsPairInOrder) {
   // b moved first, one twin deleted: the remaining twin is the first one.
   auto merged = merge_label_edit(twins, written, R"({"objects":[)" + b + "," + a + "]}", "id:1");
   ASSERT_OK(merged);
-  EXPECT_EQ(*merged, R"({"objects":[{"bbox":[5,5,1,1],"category":"b","id":3},{"bbox":[1,1,2,2],"category":"a","id":1}]})");
+  EXPECT_EQ(*merged,
+            R"({"objects":[{"bbox":[5,5,1,1],"category":"b","id":3},{"bbox":[1,1,2,2],"category":"a","id":1}]})");
 }
 
 TEST(LabelEditsTest, ObjectsTheFileCannotHoldAreKeptInPlace) {
@@ -133,7 +134,8 @@ TEST(LabelEditsTest, NonObjectAnnotationTakesTheFilesAndBadJsonIsNamed) {
   auto bad = merge_label_edit(k_original, yolo_written(), "{not json", "object id:abc");
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::invalid_argument);
-  EXPECT_NE(bad.error().message.find("the edited annotation of object id:abc"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("the edited annotation of object id:abc"), std::string::npos)
+      << bad.error().message;
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ TEST(MergeThreeWayTest, BothSidesDeletionsAreKept) {
 
 TEST(MergeThreeWayTest, DeletedOnOneSideAddedOnTheOther) {
   auto base = content({r(1, 1), r(2, 1)});
-  auto ours = content({r(2, 1), r(3, 1)});            // deleted 1, added 3
+  auto ours = content({r(2, 1), r(3, 1)});             // deleted 1, added 3
   auto theirs = content({r(1, 1), r(2, 1), r(4, 1)});  // added 4
   auto result = merge_three_way(base, ours, theirs, Resolution::none);
   EXPECT_TRUE(result.conflicts.empty());
@@ -126,7 +126,7 @@ TEST(MergeThreeWayTest, AddedOnBothSidesWithDifferentPinsIsAConflict) {
 
 TEST(MergeThreeWayTest, DeletedOnOneSideRepinnedOnTheOtherIsAConflict) {
   auto base = content({r(1, 1), r(2, 1)});
-  auto ours = content({r(2, 1)});            // deleted 1
+  auto ours = content({r(2, 1)});             // deleted 1
   auto theirs = content({r(1, 2), r(2, 1)});  // re-pinned 1
   auto result = merge_three_way(base, ours, theirs, Resolution::none);
   ASSERT_EQ(result.conflicts.size(), 1u);
@@ -167,7 +167,7 @@ TEST(MergeThreeWayTest, DifferentTransformSetsOnBothSidesConflict) {
 TEST(MergeThreeWayTest, RollbackAgainstAMovedDatasetKeepsTheirNewMembers) {
   // Staged v1 on purpose when v3 was the latest (base v3); v4 landed since.
   auto v3 = content({r(1, 1), r(2, 1), r(3, 1)});
-  auto ours = content({r(1, 1)});                       // v1's members
+  auto ours = content({r(1, 1)});  // v1's members
   auto v4 = content({r(1, 1), r(2, 1), r(3, 1), r(4, 1)});
   auto result = merge_three_way(v3, ours, v4, Resolution::none);
   EXPECT_TRUE(result.conflicts.empty());

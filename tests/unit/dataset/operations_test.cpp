@@ -269,9 +269,9 @@ TEST_F(OperationsTest, ConflictRefusesTheCommitAndListsTheObjects) {
   const auto& message = refused.error().message;
   EXPECT_NE(message.find("ds:pets is at v2; you staged v1, and 1 object was changed differently"), std::string::npos)
       << message;
-  EXPECT_NE(message.find(fmt::format("\n  id:{}  ours: no annotation, theirs: annotation v2 (was annotation v1)",
-                                     m_a.hex())),
-            std::string::npos)
+  EXPECT_NE(
+      message.find(fmt::format("\n  id:{}  ours: no annotation, theirs: annotation v2 (was annotation v1)", m_a.hex())),
+      std::string::npos)
       << message;
   EXPECT_NE(refused.error().hint.find("ldb commit --ours"), std::string::npos);
   EXPECT_NE(refused.error().hint.find("ldb commit --theirs"), std::string::npos);
@@ -284,8 +284,7 @@ TEST_F(OperationsTest, ConflictRefusesTheCommitAndListsTheObjects) {
   auto theirs = commit(ctx(), *ws, "theirs", std::nullopt, Resolution::theirs);
   ASSERT_OK(theirs);
   EXPECT_EQ(theirs->conflicts_decided, 1u);
-  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 3}).value(),
-            normalize({store::ObjectRef{m_a, 2}, b(), c()}));
+  EXPECT_EQ(dataset_members(ctx(), DatasetRef{"pets", 3}).value(), normalize({store::ObjectRef{m_a, 2}, b(), c()}));
 }
 
 TEST_F(OperationsTest, OursDecidesConflictsForTheWorkspace) {
@@ -440,7 +439,6 @@ TEST_F(OperationsTest, DatasetMembersOfUnknownDataset) {
   ASSERT_FALSE(members.has_value());
   EXPECT_EQ(members.error().code, ErrorCode::not_found);
 }
-
 
 }  // namespace
 }  // namespace ldb::dataset

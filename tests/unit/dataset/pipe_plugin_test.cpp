@@ -54,7 +54,8 @@ class PipePluginTest : public DatasetFixture {
   }
   // A python plugin body: `code` runs with `items` = the JSON array from stdin.
   static std::string python(std::string_view code) {
-    return std::string("#!") + k_python + "\nimport json, os, sys\nitems = json.load(sys.stdin)\n" + std::string(code) + "\n";
+    return std::string("#!") + k_python + "\nimport json, os, sys\nitems = json.load(sys.stdin)\n" + std::string(code) +
+           "\n";
   }
 
   void skip_without_python() {
@@ -260,9 +261,8 @@ TEST_F(PipePluginTest, TemporaryAnnotationFilesAreRemoved) {
 TEST_F(PipePluginTest, PipeFilterInThePipeline) {
   skip_without_python();
   write_plugin("reverse", python("for h, data, ann in reversed(items): print(h)"));
-  std::vector<FilterSpec> filters{{FilterKind::limit, "3", {}},
-                                  {FilterKind::pipe, "reverse", {}},
-                                  {FilterKind::limit, "2", {}}};
+  std::vector<FilterSpec> filters{
+      {FilterKind::limit, "3", {}}, {FilterKind::pipe, "reverse", {}}, {FilterKind::limit, "2", {}}};
   auto out = apply_filters(ctx(), m_selection, filters);
   ASSERT_OK(out);
   EXPECT_EQ(numbers(*out), (V{2, 1}));
@@ -290,7 +290,8 @@ TEST(SplitWordsTest, UnterminatedQuoteIsAnError) {
 TEST_F(PipePluginTest, SortNamingAnInstalledPluginBecomesAPipe) {
   skip_without_python();
   write_plugin("CLIP", python("for h, data, ann in reversed(items): print(h)"));
-  std::vector<FilterSpec> filters{{FilterKind::sort, R"(CLIP "dog dance")", {}}, {FilterKind::sort, "class", {}},
+  std::vector<FilterSpec> filters{{FilterKind::sort, R"(CLIP "dog dance")", {}},
+                                  {FilterKind::sort, "class", {}},
                                   {FilterKind::sort_desc, "class", {}}};
   auto expanded = expand_plugin_sorts(m_instance, filters, process_path());
   ASSERT_OK(expanded);
@@ -301,7 +302,8 @@ TEST_F(PipePluginTest, SortNamingAnInstalledPluginBecomesAPipe) {
   EXPECT_EQ((*expanded)[1].kind, FilterKind::sort);
   EXPECT_EQ((*expanded)[1].value, "class");
   EXPECT_EQ((*expanded)[2].kind, FilterKind::sort_desc);
-  std::vector<FilterSpec> plugin_then_limit{{FilterKind::sort, R"(CLIP "dog dance")", {}}, {FilterKind::limit, "2", {}}};
+  std::vector<FilterSpec> plugin_then_limit{{FilterKind::sort, R"(CLIP "dog dance")", {}},
+                                            {FilterKind::limit, "2", {}}};
   auto sorted = expand_plugin_sorts(m_instance, plugin_then_limit, process_path());
   ASSERT_OK(sorted);
   auto out = apply_filters(ctx(), m_selection, *sorted);

@@ -185,9 +185,9 @@ TEST_F(PipelineTest, RuntimeTypeErrorWarnsAndDrops) {
 
 TEST_F(PipelineTest, ValidateFiltersAcceptsGoodFilters) {
   std::vector<FilterSpec> filters{{FilterKind::query, "a == `1`", {}}, {FilterKind::limit, "5", {}},
-                                  {FilterKind::sample, "0.25", {}},   {FilterKind::seed, "3", {}},
-                                  {FilterKind::tag, "a,b", {}},       {FilterKind::path, "x.*", {}},
-                                  {FilterKind::sort_desc, "a", {}},   {FilterKind::shuffle, "", {}}};
+                                  {FilterKind::sample, "0.25", {}},    {FilterKind::seed, "3", {}},
+                                  {FilterKind::tag, "a,b", {}},        {FilterKind::path, "x.*", {}},
+                                  {FilterKind::sort_desc, "a", {}},    {FilterKind::shuffle, "", {}}};
   EXPECT_OK(validate_filters(filters));
 }
 
@@ -343,7 +343,8 @@ TEST_F(PipelineTest, FileAttributesOfANameThatIsNotUtf8AreValidJson) {
 
 TEST_F(PipelineTest, FileMtimeIsTheFilesOwn) {
   auto old_file = m_dir.write("data/old/x.jpg", "old data");
-  std::filesystem::last_write_time(old_file, std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 365 * 5));
+  std::filesystem::last_write_time(old_file,
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 365 * 5));
   index({"old"});
   auto docs = file_attributes_json(ctx(), Selection{{core::md5_of("old data"), 0}});
   ASSERT_OK(docs);

@@ -293,9 +293,7 @@ TEST_F(SourcesTest, PathOutsideRegisteredStorageIsRefused) {
   EXPECT_EQ(ok->size(), 2u);
 }
 
-TEST_F(SourcesTest, ReadAnyLocationSkipsTheCheck) {
-  EXPECT_OK(check_location(ctx(), "/anywhere/at/all"));
-}
+TEST_F(SourcesTest, ReadAnyLocationSkipsTheCheck) { EXPECT_OK(check_location(ctx(), "/anywhere/at/all")); }
 
 TEST_F(SourcesTest, WithoutAutoIndexUnindexedPathsFail) {
   ctx().settings.auto_index = false;

@@ -32,7 +32,8 @@ store::Collection members_abc() { return normalize({{h("a"), 1}, {h("b"), 0}, {h
 TEST(TransformSetsTest, PruneDropsStrangersAndDefaultSets) {
   auto members = members_abc();
   store::TransformAssignments transforms{{h("zz"), {k_rotate}}};
-  for (const auto& m : members) transforms.push_back({m.hash, m.hash == h("b") ? store::TransformSet{k_self} : store::TransformSet{k_rotate}});
+  for (const auto& m : members)
+    transforms.push_back({m.hash, m.hash == h("b") ? store::TransformSet{k_self} : store::TransformSet{k_rotate}});
   std::sort(transforms.begin(), transforms.end(), [](const auto& x, const auto& y) { return x.hash < y.hash; });
   auto pruned = prune_transforms(members, transforms);
   ASSERT_EQ(pruned.size(), 2u);
@@ -120,7 +121,8 @@ TEST_F(WorkspaceTransformsTest, TransformSetsRoundTrip) {
   state.dataset_name = "cats";
   state.members = members_abc();
   state.transforms = {{h("a"), {k_rotate, k_self}}};
-  std::sort(state.transforms.begin(), state.transforms.end(), [](const auto& x, const auto& y) { return x.hash < y.hash; });
+  std::sort(state.transforms.begin(), state.transforms.end(),
+            [](const auto& x, const auto& y) { return x.hash < y.hash; });
   ASSERT_OK(Workspace::create(root(), state));
   auto opened = Workspace::open(root());
   ASSERT_OK(opened);
@@ -165,7 +167,8 @@ TEST_F(WorkspaceTransformsTest, FilesWrittenBeforeTransformsStillOpen) {
 }
 
 TEST_F(WorkspaceTransformsTest, BadTransformEntriesAreCorruption) {
-  std::string bad = R"({"dataset":"cats","format":2,"instance":"/i","parent_version":0,"transforms":{"nothex":["self"]}})";
+  std::string bad =
+      R"({"dataset":"cats","format":2,"instance":"/i","parent_version":0,"transforms":{"nothex":["self"]}})";
   bad.push_back('\n');
   std::filesystem::create_directories(staged().parent_path());
   ASSERT_OK(storage::write_file_atomic(staged(), bad));

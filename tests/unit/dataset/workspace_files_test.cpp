@@ -37,7 +37,8 @@ class WorkspaceFilesTest : public DatasetFixture {
     m_dir.write("ws/b-x.json", R"({"n":2})");
     m_dir.write("ws/c-x.jpg", "object c");
     m_dir.write("ws/.ldb_instantiated", "hidden files are never read");
-    auto ws = Workspace::create(m_ws, WorkspaceState{"w", 0, m_instance.string(), normalize({{m_a, 1}, {m_b, 1}, {m_c, 0}})});
+    auto ws =
+        Workspace::create(m_ws, WorkspaceState{"w", 0, m_instance.string(), normalize({{m_a, 1}, {m_b, 1}, {m_c, 0}})});
     ASSERT_OK(ws);
   }
   Workspace workspace() { return Workspace::open(m_ws).value(); }
@@ -112,7 +113,8 @@ TEST_F(WorkspaceFilesTest, EveryPairFileReadIsTakenInWithItsBytes) {
 }
 
 TEST_F(WorkspaceFilesTest, ClassFoldersAreNotTakenIn) {
-  for (const char* name : {"a-x.jpg", "a-x.json", "b-x.jpg", "b-x.json", "c-x.jpg"}) std::filesystem::remove(m_ws / name);
+  for (const char* name : {"a-x.jpg", "a-x.json", "b-x.jpg", "b-x.json", "c-x.jpg"})
+    std::filesystem::remove(m_ws / name);
   m_dir.write("ws/cats/a.jpg", "object a");
   m_dir.write("ws/dogs/b.jpg", "object b");
   auto files = read_workspace_files(ctx(), workspace());
@@ -185,8 +187,10 @@ TEST_F(WorkspaceFilesTest, CopiesAreUndoneOnError) {
 
 TEST(TakenOfMembersTest, KeepsTheDataFilesOfMembersAndTheirJson) {
   auto a = core::md5_of("a"), b = core::md5_of("b");
-  std::vector<TakenFile> taken{{"/w/a-1.jpg", 1, 1, a}, {"/w/a-1.json", 2, 2, core::md5_of("{}")},
-                               {"/w/b-2.jpg", 1, 1, b}, {"/w/b-2.json", 2, 2, core::md5_of("[]")},
+  std::vector<TakenFile> taken{{"/w/a-1.jpg", 1, 1, a},
+                               {"/w/a-1.json", 2, 2, core::md5_of("{}")},
+                               {"/w/b-2.jpg", 1, 1, b},
+                               {"/w/b-2.json", 2, 2, core::md5_of("[]")},
                                {"/w/lone.json", 2, 2, core::md5_of("x")}};
   auto kept = taken_of_members(taken, normalize({{b, 1}}));
   ASSERT_EQ(kept.size(), 2u);
@@ -210,7 +214,8 @@ class ClassFolderFilesTest : public DatasetFixture {
     ASSERT_OK(index::index_paths(db(), ctx().fs, ctx().pool, ctx().progress, paths, options));
     m_dir.write("ws/bag/1.png", "one");
     m_dir.write("ws/coat/2.png", "two");
-    ASSERT_OK(Workspace::create(m_ws, WorkspaceState{"c", 0, m_instance.string(), normalize({{m_one, 1}, {m_two, 1}})}));
+    ASSERT_OK(
+        Workspace::create(m_ws, WorkspaceState{"c", 0, m_instance.string(), normalize({{m_one, 1}, {m_two, 1}})}));
     ASSERT_OK(write_instantiated_layout(m_ws, InstantiatedLayout{"tensorflow-inferred", {{"label-key", "kind"}}}));
   }
   std::string stored(const core::Md5& h, std::uint32_t v) {
@@ -258,9 +263,10 @@ TEST_F(ClassFolderFilesTest, ANewFileInAClassFolderGetsItsLabel) {
 class VocWorkspaceFilesTest : public DatasetFixture {
  protected:
   static std::string xml(std::string_view name, std::string_view objects) {
-    return fmt::format("<annotation><filename>{}</filename><size><width>64</width><height>48</height></size>{}"
-                       "</annotation>",
-                       name, objects);
+    return fmt::format(
+        "<annotation><filename>{}</filename><size><width>64</width><height>48</height></size>{}"
+        "</annotation>",
+        name, objects);
   }
   static constexpr std::string_view k_box =
       "<object><name>dog</name><difficult>0</difficult><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>10</xmax>"
@@ -282,7 +288,7 @@ class VocWorkspaceFilesTest : public DatasetFixture {
       m_untouched.push_back((m_ws / name).string());
     }
     ctx().read_back_labels = [this](index::Format layout, std::span<const LabelSource> members,
-                                     std::span<const std::size_t> wanted) -> Result<std::vector<WrittenLabels>> {
+                                    std::span<const std::size_t> wanted) -> Result<std::vector<WrittenLabels>> {
       m_calls.push_back({layout, members.size(), std::vector<std::size_t>(wanted.begin(), wanted.end())});
       std::vector<WrittenLabels> out;
       for (std::size_t i : wanted) out.push_back(written_as_is(members[i].annotation));
@@ -314,9 +320,9 @@ TEST_F(VocWorkspaceFilesTest, UntouchedLabelFilesAreNotReadBack) {
 }
 
 TEST_F(VocWorkspaceFilesTest, OneEditedLabelFileGivesOneMergedVersion) {
-  m_dir.write("ws/Annotations/b.xml", xml("b.jpg", std::string(k_box) +
-                                                       "<object><name>cat</name><bndbox><xmin>3</xmin><ymin>3</ymin>"
-                                                       "<xmax>4</xmax><ymax>4</ymax></bndbox></object>"));
+  m_dir.write("ws/Annotations/b.xml",
+              xml("b.jpg", std::string(k_box) + "<object><name>cat</name><bndbox><xmin>3</xmin><ymin>3</ymin>"
+                                                "<xmax>4</xmax><ymax>4</ymax></bndbox></object>"));
   std::erase(m_untouched, (m_ws / "Annotations/b.xml").string());
   auto files = read_workspace_files(ctx(), workspace(), m_untouched);
   ASSERT_OK(files);
@@ -358,9 +364,10 @@ TEST_F(VocWorkspaceFilesTest, AnEditIsTakenWhenTheWriterCannotReadItBack) {
   EXPECT_EQ(annotation(m_a, 2), R"({"image":{"file_name":"a.jpg","height":48,"width":64},"objects":[],)"
                                 R"("source_format":"voc"})");
   ASSERT_EQ(ctx().warnings.size(), 1u);
-  EXPECT_EQ(ctx().warnings[0], "1 object(s) with edited label files were compared with their annotations as they "
-                               "are, as the voc writer cannot write those again: object id:x: its annotation is not "
-                               "in the detection shape");
+  EXPECT_EQ(ctx().warnings[0],
+            "1 object(s) with edited label files were compared with their annotations as they "
+            "are, as the voc writer cannot write those again: object id:x: its annotation is not "
+            "in the detection shape");
 }
 
 }  // namespace

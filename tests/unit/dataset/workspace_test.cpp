@@ -140,15 +140,20 @@ TEST_F(WorkspaceTest, DamagedFileWithoutHeaderLine) { expect_corruption(open_wit
 TEST_F(WorkspaceTest, DamagedHeaderJson) { expect_corruption(open_with("{not json\n"), "damaged"); }
 
 TEST_F(WorkspaceTest, HeaderMissingField) {
-  expect_corruption(open_with(R"({"format":1,"parent_version":0})" "\n"), "dataset");
+  expect_corruption(open_with(R"({"format":1,"parent_version":0})"
+                              "\n"),
+                    "dataset");
 }
 
 TEST_F(WorkspaceTest, UnknownFormatVersion) {
-  expect_corruption(open_with(R"({"format":3,"dataset":"a","parent_version":0})" "\n"), "unknown format version");
+  expect_corruption(open_with(R"({"format":3,"dataset":"a","parent_version":0})"
+                              "\n"),
+                    "unknown format version");
 }
 
 TEST_F(WorkspaceTest, TruncatedMembers) {
-  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})" "\n";
+  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})"
+                      "\n";
   bytes += store::serialize_collection(sample_state().members);
   bytes.pop_back();
   expect_corruption(open_with(bytes), "whole number");
@@ -157,7 +162,8 @@ TEST_F(WorkspaceTest, TruncatedMembers) {
 TEST_F(WorkspaceTest, UnsortedMembers) {
   auto members = sample_state().members;
   std::swap(members[0], members[1]);
-  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})" "\n";
+  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})"
+                      "\n";
   bytes += store::serialize_collection(members);
   expect_corruption(open_with(bytes), "not sorted");
 }
@@ -165,7 +171,8 @@ TEST_F(WorkspaceTest, UnsortedMembers) {
 TEST_F(WorkspaceTest, DuplicateMembersAreCorruption) {
   auto members = sample_state().members;
   members[1] = members[0];
-  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})" "\n";
+  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})"
+                      "\n";
   bytes += store::serialize_collection(members);
   expect_corruption(open_with(bytes), "not sorted");
 }

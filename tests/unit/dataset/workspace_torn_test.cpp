@@ -23,7 +23,8 @@ class WorkspaceTornTest : public ::testing::Test {
     state.dataset_name = "cats";
     state.parent_version = 2;
     state.instance = "/inst";
-    for (int i = 0; i < 10; ++i) state.members.push_back({core::md5_of(std::to_string(i)), static_cast<std::uint32_t>(i % 3)});
+    for (int i = 0; i < 10; ++i)
+      state.members.push_back({core::md5_of(std::to_string(i)), static_cast<std::uint32_t>(i % 3)});
     std::sort(state.members.begin(), state.members.end());
     auto ws = Workspace::create(root(), state);
     ASSERT_OK(ws);
@@ -101,7 +102,8 @@ TEST_F(WorkspaceTornTest, EarlierMd5ChecksumIsStillVerified) {
 
 TEST_F(WorkspaceTornTest, FileWithoutCountAndChecksumStillOpens) {
   // Workspaces saved before the header kept a count and a checksum.
-  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})" "\n";
+  std::string bytes = R"({"format":1,"dataset":"a","parent_version":0})"
+                      "\n";
   tear(bytes);
   auto ws = Workspace::open(root());
   ASSERT_OK(ws);

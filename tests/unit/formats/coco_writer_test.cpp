@@ -27,8 +27,7 @@ Member member(std::string_view content, std::string annotation) {
 }
 
 std::string shape(std::string_view objects, std::string_view size = R"("width":100,"height":50)") {
-  return fmt::format(R"({{"source_format":"coco","image":{{"file_name":"x.jpg",{}}},"objects":[{}]}})", size,
-                     objects);
+  return fmt::format(R"({{"source_format":"coco","image":{{"file_name":"x.jpg",{}}},"objects":[{}]}})", size, objects);
 }
 
 // The COCO rules every output must follow: unique ids, references resolve,
@@ -186,10 +185,12 @@ TEST(CocoWriter, RepeatedSourceIdsAreRenumberedOnce) {
   EXPECT_EQ(doc["annotations"][2], json::parse(R"({"id":3,"image_id":2,"category_id":1,"bbox":[0,0,1,1],"area":1,
                                                    "iscrowd":0,"segmentation":[]})"));
   ASSERT_EQ(out->warnings.size(), 2u);
-  EXPECT_EQ(out->warnings[0], "coco: the sources' image ids are not unique (id 10 occurs twice); the images are "
-                              "numbered 1..2");
-  EXPECT_EQ(out->warnings[1], "coco: the sources' annotation ids are not unique (id 5 occurs twice); the annotations "
-                              "are numbered 1..3");
+  EXPECT_EQ(out->warnings[0],
+            "coco: the sources' image ids are not unique (id 10 occurs twice); the images are "
+            "numbered 1..2");
+  EXPECT_EQ(out->warnings[1],
+            "coco: the sources' annotation ids are not unique (id 5 occurs twice); the annotations "
+            "are numbered 1..3");
 }
 
 TEST(CocoWriter, DisagreeingSupercategoriesAreLeftOut) {
@@ -232,8 +233,9 @@ TEST(CocoWriter, ImageLabelsBecomeWholeImageBoxes) {
   EXPECT_EQ(doc["annotations"][4]["category_id"], 17);
   EXPECT_EQ(doc["annotations"].size(), 5u);
   ASSERT_EQ(out->warnings.size(), 1u);
-  EXPECT_EQ(out->warnings[0], "coco: 2 image(s) have neither detection objects nor a label (\"class\", \"label\" or "
-                              "\"category\"): they are listed without annotations");
+  EXPECT_EQ(out->warnings[0],
+            "coco: 2 image(s) have neither detection objects nor a label (\"class\", \"label\" or "
+            "\"category\"): they are listed without annotations");
 }
 
 TEST(CocoWriter, ImageWithoutAKnownSizeIsAnError) {

@@ -36,9 +36,8 @@ TEST_F(DetectionShapeTest, FindsTheImageItsSizeAndTheSourceFormat) {
 }
 
 TEST_F(DetectionShapeTest, ObjectsComeInOrderWithTheirIndexes) {
-  auto d = parse(
-      R"({"objects":[{"category":"dog","bbox":[1,2.5,3,4]},{"category_id":7,"bbox":[0,0,1,1],)"
-      R"("segmentation":[[1,2,3,4,5,6]]},{"category":"","category_id":2.0}]})");
+  auto d = parse(R"({"objects":[{"category":"dog","bbox":[1,2.5,3,4]},{"category_id":7,"bbox":[0,0,1,1],)"
+                 R"("segmentation":[[1,2,3,4,5,6]]},{"category":"","category_id":2.0}]})");
   ASSERT_TRUE(d);
   ASSERT_EQ(d->objects.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
@@ -70,9 +69,8 @@ TEST_F(DetectionShapeTest, ObjectsComeInOrderWithTheirIndexes) {
 }
 
 TEST_F(DetectionShapeTest, OddFieldsAreKeptForTheWriterToJudge) {
-  auto d = parse(
-      R"({"image":[1],"objects":[5,{"category":3,"category_id":"x","bbox":[1,2,3]},)"
-      R"({"bbox":[1,2,3,4,5]},{"bbox":[1,"2",3,4]},{"bbox":"1,2,3,4"}]})");
+  auto d = parse(R"({"image":[1],"objects":[5,{"category":3,"category_id":"x","bbox":[1,2,3]},)"
+                 R"({"bbox":[1,2,3,4,5]},{"bbox":[1,"2",3,4]},{"bbox":"1,2,3,4"}]})");
   ASSERT_TRUE(d);
   ASSERT_TRUE(d->image);
   EXPECT_FALSE(d->has_image_object());

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct stat stat_of(const fs::path& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
   return st;
 }
@@ -141,8 +141,9 @@ TEST_F(HardLinkTest, NonLocalSourceFailsBeforeAnythingChanges) {
 TEST_F(HardLinkTest, OtherFileSystemFailsNamingTheFile) {
   // /dev/shm is a tmpfs on most systems: another device than the temp folder.
   const fs::path shm = "/dev/shm";
-  struct stat shm_st{};
-  if (::stat(shm.c_str(), &shm_st) != 0 || shm_st.st_dev == stat_of(m_target).st_dev || ::access(shm.c_str(), W_OK) != 0) {
+  struct stat shm_st {};
+  if (::stat(shm.c_str(), &shm_st) != 0 || shm_st.st_dev == stat_of(m_target).st_dev ||
+      ::access(shm.c_str(), W_OK) != 0) {
     GTEST_SKIP() << "no writable second file system at /dev/shm";
   }
   fs::path source = shm / ("ldb-link-test-" + std::to_string(::getpid()) + ".jpg");

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "storage/fault_injection.hpp"
 #include "formats_fixture.hpp"
+#include "storage/fault_injection.hpp"
 #include "test_support.hpp"
 
 namespace ldb::formats {
@@ -275,11 +275,12 @@ TEST_F(InstantiateTest, ForceMovesUnknownFilesAsideAndWritesExactlyTheDataset) {
   EXPECT_EQ(result->report.moved, 3u);
   EXPECT_EQ(result->report.written, 2u);
   EXPECT_EQ(tree(m_target), (std::map<std::string, std::string>{{"a-" + h("AAA") + ".jpg", "AAA"},
-                                                                 {"a-" + h("AAA") + ".json", "1\n"}}));
+                                                                {"a-" + h("AAA") + ".json", "1\n"}}));
   // Nothing of the user's is lost: each file is below the removed folder at its path.
-  EXPECT_EQ(tree(removed()), (std::map<std::string, std::string>{{"a-" + h("AAA") + ".json", "user edit at a planned path"},
-                                                                {"notes.txt", "mine"},
-                                                                {"src/deep/train.py", "code"}}));
+  EXPECT_EQ(tree(removed()),
+            (std::map<std::string, std::string>{{"a-" + h("AAA") + ".json", "user edit at a planned path"},
+                                                {"notes.txt", "mine"},
+                                                {"src/deep/train.py", "code"}}));
   EXPECT_FALSE(fs::exists(m_target / "src"));  // emptied folders are pruned
 }
 

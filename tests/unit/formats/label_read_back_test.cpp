@@ -49,9 +49,9 @@ TEST(LabelReadBackTest, YoloLinesReadBackInPixelsAndDroppedBoxesAreAbsent) {
   ASSERT_EQ(read->size(), 1u);
   const WrittenLabels& labels = read->front();
   // Box mode (the second object has no polygon); the box outside the image is not written.
-  EXPECT_EQ(labels.objects, (std::vector<std::string>{
-                                R"({"bbox":[50.5,0.25,100.125,49],"category":"dog","category_id":1})",
-                                R"({"bbox":[1,2,3,4],"category":"cat","category_id":0})"}));
+  EXPECT_EQ(labels.objects,
+            (std::vector<std::string>{R"({"bbox":[50.5,0.25,100.125,49],"category":"dog","category_id":1})",
+                                      R"({"bbox":[1,2,3,4],"category":"cat","category_id":0})"}));
   EXPECT_EQ(labels.written_for, (Indexes{0, 2}));
   EXPECT_FALSE(labels.kept_keys);
   expect_round_trip(k_dog, labels);
@@ -78,9 +78,8 @@ TEST(LabelReadBackTest, VocReadsBackItsFlags) {
   ASSERT_OK(read);
   const WrittenLabels& labels = read->front();
   EXPECT_EQ(labels.objects,
-            (std::vector<std::string>{
-                R"({"bbox":[10,20,30,40],"category":"dog","difficult":false,"truncated":false})",
-                R"({"bbox":[1,1,2,2],"category":"cat","difficult":true,"truncated":false})"}));
+            (std::vector<std::string>{R"({"bbox":[10,20,30,40],"category":"dog","difficult":false,"truncated":false})",
+                                      R"({"bbox":[1,1,2,2],"category":"cat","difficult":true,"truncated":false})"}));
   EXPECT_EQ(labels.written_for, (Indexes{0, 2}));  // a negative width is not written
   expect_round_trip(boxes, labels);
 }

@@ -98,8 +98,8 @@ TEST(LabelStudioWriterTest, PercentagesGiveThePixelsBackWithoutNoise) {
   EXPECT_EQ(second["x"].dump(), "46.7");
   EXPECT_EQ(second["width"].dump(), "53.3");
   // Every coordinate comes back exactly through the reader's conversion.
-  const std::pair<const json*, std::array<double, 6>> checks[] = {
-      {&first, {92, 0.1, 467, 871.9, 1280, 872}}, {&second, {467, 9, 533, 286, 1000, 329}}};
+  const std::pair<const json*, std::array<double, 6>> checks[] = {{&first, {92, 0.1, 467, 871.9, 1280, 872}},
+                                                                  {&second, {467, 9, 533, 286, 1000, 329}}};
   for (const auto& [value, want] : checks) {
     EXPECT_EQ(index::label_studio_pixels((*value)["x"].get<double>(), want[4]), want[0]);
     EXPECT_EQ(index::label_studio_pixels((*value)["y"].get<double>(), want[5]), want[1]);

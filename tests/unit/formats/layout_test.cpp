@@ -79,7 +79,7 @@ TEST(BuildPlan, InferredMakesClassFolders) {
   auto plan = build_plan(members, options);
   ASSERT_OK(plan);
   EXPECT_EQ(paths_of(*plan), (std::vector<std::string>{"animal/dog/b-" + h("B") + ".jpg", "c-" + h("C") + ".jpg",
-                                                         "cat/a-" + h("A") + ".jpg"}));
+                                                       "cat/a-" + h("A") + ".jpg"}));
   EXPECT_EQ(plan->annotation_files, 0u);
 }
 
@@ -112,8 +112,10 @@ TEST(BuildPlan, AnnotationOnlyWrapsAnnotation) {
   ASSERT_OK(plan);
   ASSERT_EQ(plan->files.size(), 1u);
   EXPECT_EQ(plan->files[0].path, "a-" + h("A") + ".json");
-  EXPECT_EQ(plan->files[0].content, "{\n  \"annotation\": {\n    \"l\": 1\n  },\n  \"ldb_meta\": {\n    "
-                                    "\"data_object_id\": \"" + h("A") + "\"\n  }\n}\n");
+  EXPECT_EQ(plan->files[0].content,
+            "{\n  \"annotation\": {\n    \"l\": 1\n  },\n  \"ldb_meta\": {\n    "
+            "\"data_object_id\": \"" +
+                h("A") + "\"\n  }\n}\n");
   EXPECT_EQ(plan->skipped, 1u);
 }
 
@@ -145,17 +147,17 @@ TEST(BuildPlan, PreservePathsKeepsRelativePaths) {
 
 TEST(BuildPlan, PreservePathsDisambiguatesCollisions) {
   // Same relative path from two storage locations, and x.jpg/x.png sharing x.json.
-  std::vector<Member> members{member("A", "d/a.jpg", "1"), member("B", "d/a.jpg", "2"),
-                              member("C", "d/x.jpg", "3"), member("D", "d/x.png", "4")};
+  std::vector<Member> members{member("A", "d/a.jpg", "1"), member("B", "d/a.jpg", "2"), member("C", "d/x.jpg", "3"),
+                              member("D", "d/x.png", "4")};
   Options options;
   options.preserve_paths = true;
   auto plan = build_plan(members, options);
   ASSERT_OK(plan);
   std::string first_a = std::min(h("A"), h("B"));
   std::string second_a = std::max(h("A"), h("B"));
-  EXPECT_EQ(paths_of(*plan), (std::vector<std::string>{
-                                 "d/a-" + second_a + ".jpg", "d/a-" + second_a + ".json", "d/a.jpg", "d/a.json",
-                                 "d/x-" + h("D") + ".json", "d/x-" + h("D") + ".png", "d/x.jpg", "d/x.json"}));
+  EXPECT_EQ(paths_of(*plan),
+            (std::vector<std::string>{"d/a-" + second_a + ".jpg", "d/a-" + second_a + ".json", "d/a.jpg", "d/a.json",
+                                      "d/x-" + h("D") + ".json", "d/x-" + h("D") + ".png", "d/x.jpg", "d/x.json"}));
   // The plain names went to the smaller hash, deterministically.
   for (const auto& f : plan->files) {
     if (f.path == "d/a.jpg") {
@@ -231,8 +233,8 @@ TEST(BuildPlan, ValidatesParamsAndOptions) {
 }
 
 TEST(BuildPlan, EmptyDatasetPlansNothing) {
-  for (Format format : {Format::strict_pairs, Format::bare_pairs, Format::tensorflow_inferred,
-                        Format::annotation_only}) {
+  for (Format format :
+       {Format::strict_pairs, Format::bare_pairs, Format::tensorflow_inferred, Format::annotation_only}) {
     Options options;
     options.format = format;
     auto plan = build_plan({}, options);

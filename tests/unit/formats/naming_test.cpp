@@ -68,8 +68,8 @@ TEST(CheckRelativePath, AcceptsNormalPaths) {
 }
 
 TEST(CheckRelativePath, RefusesEscapesAndHidden) {
-  for (std::string_view bad : {"", "/etc/passwd", "../x", "a/../../x", "a/./b", "a//b", "a/", ".ldb_workspace/x",
-                               "a/.git/config", "a\nb"}) {
+  for (std::string_view bad :
+       {"", "/etc/passwd", "../x", "a/../../x", "a/./b", "a//b", "a/", ".ldb_workspace/x", "a/.git/config", "a\nb"}) {
     auto status = check_relative_path(bad, "object id:1234");
     ASSERT_FALSE(status) << bad;
     EXPECT_EQ(status.error().code, ErrorCode::invalid_argument);
@@ -121,8 +121,8 @@ TEST_F(LabelFoldersTest, BaseLabelMeansTargetRoot) {
 
 TEST_F(LabelFoldersTest, RefusesMissingWrongTypeAndHostileLabels) {
   for (std::string_view bad : {"", R"({"other":1})", R"([1])", R"({"label":null})", R"({"label":[1]})",
-                               R"({"label":{}})", R"({"label":"../../etc"})", R"({"label":".."})",
-                               R"({"label":""})", R"({"label":".hidden"})", R"({"label":{"a":"x/y"}})"}) {
+                               R"({"label":{}})", R"({"label":"../../etc"})", R"({"label":".."})", R"({"label":""})",
+                               R"({"label":".hidden"})", R"({"label":{"a":"x/y"}})"}) {
     auto result = folders(bad);
     ASSERT_FALSE(result) << bad;
     EXPECT_EQ(result.error().code, ErrorCode::invalid_argument) << bad;

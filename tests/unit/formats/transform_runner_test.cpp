@@ -69,8 +69,10 @@ class TransformRunnerTest : public ::testing::Test {
     setenv("TMPDIR", m_tmp.c_str(), 1);
   }
   void TearDown() override {
-    if (m_old_tmpdir.empty()) unsetenv("TMPDIR");
-    else setenv("TMPDIR", m_old_tmpdir.c_str(), 1);
+    if (m_old_tmpdir.empty())
+      unsetenv("TMPDIR");
+    else
+      setenv("TMPDIR", m_old_tmpdir.c_str(), 1);
   }
 
   ldb::testing::TempDir m_dir;

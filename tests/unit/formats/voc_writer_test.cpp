@@ -25,10 +25,9 @@ Error writer_error(const Member& member) {
 }
 
 TEST(VocWriterTest, WritesOneXmlPerImage) {
-  Member a = member_with(
-      R"({"image":{"file_name":"orig.jpg","height":480,"width":640},"objects":[)"
-      R"({"bbox":[47,239,148,132],"category":"dog","difficult":false,"truncated":true},)"
-      R"({"bbox":[0.5,1,2,3],"category_id":7}],"source_format":"coco"})");
+  Member a = member_with(R"({"image":{"file_name":"orig.jpg","height":480,"width":640},"objects":[)"
+                         R"({"bbox":[47,239,148,132],"category":"dog","difficult":false,"truncated":true},)"
+                         R"({"bbox":[0.5,1,2,3],"category_id":7}],"source_format":"coco"})");
   Member b = member_with(R"({"image":{"height":2,"width":3},"objects":[]})", "b");
   std::vector<VocImageEntry> entries{{&a, "a & b.jpg"}, {&b, "b.jpg"}};
   auto out = voc_annotations(entries);
@@ -51,11 +50,11 @@ TEST(VocWriterTest, WritesOneXmlPerImage) {
 }
 
 TEST(VocWriterTest, SegmentationsAndNegativeBoxesAreDroppedWithCounts) {
-  Member a = member_with(
-      R"({"image":{"height":48,"width":64},"objects":[)"
-      R"({"bbox":[1,2,30,20],"category":"bus","segmentation":[[1,2,31,2,31,22]]},)"
-      R"({"bbox":[0,0,64,48],"category":"car","iscrowd":1,"segmentation":{"counts":"a1","size":[48,64]}},)"
-      R"({"bbox":[5,5,-1,2],"category":"bad"}]})");
+  Member a =
+      member_with(R"({"image":{"height":48,"width":64},"objects":[)"
+                  R"({"bbox":[1,2,30,20],"category":"bus","segmentation":[[1,2,31,2,31,22]]},)"
+                  R"({"bbox":[0,0,64,48],"category":"car","iscrowd":1,"segmentation":{"counts":"a1","size":[48,64]}},)"
+                  R"({"bbox":[5,5,-1,2],"category":"bad"}]})");
   std::vector<VocImageEntry> entries{{&a, "a.jpg"}};
   auto out = voc_annotations(entries);
   ASSERT_OK(out);
@@ -81,8 +80,9 @@ TEST(VocWriterTest, BadAnnotationsNameTheObject) {
   EXPECT_TRUE(contains(
       message(R"({"image":{"height":2,"width":3},"objects":[{"bbox":[0,0,1,1],"category":"c","difficult":2}]})"),
       "\"difficult\" must be true or false"));
-  EXPECT_TRUE(contains(message(R"({"image":{"height":2,"width":3},"objects":[{"bbox":[0,0,1,1],"category":"\u0001"}]})"),
-                       "control character"));
+  EXPECT_TRUE(
+      contains(message(R"({"image":{"height":2,"width":3},"objects":[{"bbox":[0,0,1,1],"category":"\u0001"}]})"),
+               "control character"));
 }
 
 }  // namespace

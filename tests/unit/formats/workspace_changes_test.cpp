@@ -132,8 +132,8 @@ TEST_F(WorkspaceChangesTest, AddForgetsAMissingFileWhoseContentMoved) {
   std::vector<ManifestEntry> taken{{"coat/" + b_data, 2, 44, core::md5_of("BB")}};
   Paths paths;
   for (const auto& entry : take_in(m_root, manifest.entries, taken, MissingFiles::keep)) paths.push_back(entry.path);
-  EXPECT_EQ(paths, (Paths{"a-" + h("AAA") + ".jpg", "a-" + h("AAA") + ".json", "b-" + h("BB") + ".json",
-                          "coat/" + b_data}));
+  EXPECT_EQ(paths,
+            (Paths{"a-" + h("AAA") + ".jpg", "a-" + h("AAA") + ".json", "b-" + h("BB") + ".json", "coat/" + b_data}));
 }
 
 }  // namespace

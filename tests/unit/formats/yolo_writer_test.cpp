@@ -18,8 +18,9 @@ Member member(std::string tag, std::string annotation) {
 }
 
 std::string image(int width, int height, std::string objects) {
-  return fmt::format(R"({{"image":{{"file_name":"x.jpg","height":{},"width":{}}},"objects":[{}],"source_format":"coco"}})",
-                     height, width, objects);
+  return fmt::format(
+      R"({{"image":{{"file_name":"x.jpg","height":{},"width":{}}},"objects":[{}],"source_format":"coco"}})", height,
+      width, objects);
 }
 
 Result<YoloOutput> run(const std::vector<Member>& members) {
@@ -38,8 +39,9 @@ bool has_warning(const YoloOutput& out, std::string_view text) {
 TEST(YoloWriterTest, BoxesNormalizedWithCategoryIds) {
   std::vector<Member> members{
       member("a", image(200, 100, R"({"bbox":[50,0,100,50],"category":"dog","category_id":1})")),
-      member("b", image(10, 10, R"({"bbox":[0,0,10,10],"category":"cat","category_id":0},)"
-                                R"({"bbox":[2,2,2,2],"category":"dog","category_id":1})")),
+      member("b", image(10, 10,
+                        R"({"bbox":[0,0,10,10],"category":"cat","category_id":0},)"
+                        R"({"bbox":[2,2,2,2],"category":"dog","category_id":1})")),
       member("c", image(10, 10, ""))};
   auto out = run(members);
   ASSERT_OK(out);
@@ -111,9 +113,8 @@ TEST(YoloWriterTest, DecimalsFollowTheImageSize) {
 }
 
 TEST(YoloWriterTest, InconsistentIdsFallBackToNameOrder) {
-  std::vector<Member> members{
-      member("a", image(10, 10, R"({"bbox":[0,0,5,5],"category":"zebra","category_id":1})")),
-      member("b", image(10, 10, R"({"bbox":[0,0,5,5],"category":"ant","category_id":1})"))};
+  std::vector<Member> members{member("a", image(10, 10, R"({"bbox":[0,0,5,5],"category":"zebra","category_id":1})")),
+                              member("b", image(10, 10, R"({"bbox":[0,0,5,5],"category":"ant","category_id":1})"))};
   auto out = run(members);
   ASSERT_OK(out);
   EXPECT_EQ(out->names, (std::vector<std::string>{"ant", "zebra"}));
@@ -123,10 +124,9 @@ TEST(YoloWriterTest, InconsistentIdsFallBackToNameOrder) {
 }
 
 TEST(YoloWriterTest, PolygonsWhenEveryObjectHasOne) {
-  std::vector<Member> members{member(
-      "a", image(100, 50,
-                 R"({"bbox":[0,0,50,50],"category":"a","category_id":0,)"
-                 R"("segmentation":[[0,0,10,0,10,10],[0,0,50,0,50,50,0,50]]})"))};
+  std::vector<Member> members{member("a", image(100, 50,
+                                                R"({"bbox":[0,0,50,50],"category":"a","category_id":0,)"
+                                                R"("segmentation":[[0,0,10,0,10,10],[0,0,50,0,50,50,0,50]]})"))};
   auto out = run(members);
   ASSERT_OK(out);
   EXPECT_EQ(out->labels[0], "0 0 0 0.5 0 0.5 1 0 1\n");
@@ -134,11 +134,11 @@ TEST(YoloWriterTest, PolygonsWhenEveryObjectHasOne) {
 }
 
 TEST(YoloWriterTest, MixedPolygonsRleAndClippingAreReported) {
-  std::vector<Member> members{member(
-      "a", image(10, 10,
-                 R"({"bbox":[0,0,5,5],"category":"a","segmentation":[[0,0,5,0,5,5]]},)"
-                 R"({"bbox":[-2,0,4,4],"category":"a","segmentation":{"counts":"abc","size":[10,10]}},)"
-                 R"({"bbox":[20,20,4,4],"category":"a"})"))};
+  std::vector<Member> members{
+      member("a", image(10, 10,
+                        R"({"bbox":[0,0,5,5],"category":"a","segmentation":[[0,0,5,0,5,5]]},)"
+                        R"({"bbox":[-2,0,4,4],"category":"a","segmentation":{"counts":"abc","size":[10,10]}},)"
+                        R"({"bbox":[20,20,4,4],"category":"a"})"))};
   auto out = run(members);
   ASSERT_OK(out);
   EXPECT_EQ(out->labels[0], "0 0.25 0.25 0.5 0.5\n0 0.1 0.2 0.2 0.4\n");

@@ -60,10 +60,9 @@ TEST(CocoTest, ImagesBecomeDetectionShape) {
             R"("segmentation":[[1,2,3,4,5,6]]},)"
             R"({"bbox":[5,5,1,1],"category":"person","category_id":1,"id":3}],"source_format":"coco"})");
   EXPECT_EQ(images[1].data_path, "/d/coco/images/sub/b.png");
-  EXPECT_EQ(images[1].canonical_json,
-            R"({"image":{"file_name":"sub/b.png","height":20,"id":8,"width":10},"objects":[)"
-            R"({"bbox":[0,0,10,20],"category":"person","category_id":1,"id":2,"iscrowd":1,)"
-            R"("segmentation":{"counts":"xyz","size":[20,10]}}],"source_format":"coco"})");
+  EXPECT_EQ(images[1].canonical_json, R"({"image":{"file_name":"sub/b.png","height":20,"id":8,"width":10},"objects":[)"
+                                      R"({"bbox":[0,0,10,20],"category":"person","category_id":1,"id":2,"iscrowd":1,)"
+                                      R"("segmentation":{"counts":"xyz","size":[20,10]}}],"source_format":"coco"})");
   // An image without annotations is kept with no objects (and no size).
   EXPECT_EQ(images[2].data_path, "/d/coco/images/c.jpg");
   EXPECT_EQ(images[2].canonical_json,
@@ -233,20 +232,30 @@ TEST(CocoTest, MalformedEntriesAreNamed) {
       {R"({"images":{},"annotations":[],"categories":[]})", "\"images\""},
       {R"([1,2])", "not a JSON object"},
       {R"({"images":[)", "instances.json"},
-      {coco_text(one_image, R"([{"id":17,"image_id":2,"category_id":1,"bbox":[0,0,1,1]}])"), "annotation id 17: image_id 2"},
-      {coco_text(one_image, R"([{"id":17,"image_id":1,"category_id":3,"bbox":[0,0,1,1]}])"), "annotation id 17: category_id 3"},
-      {coco_text(one_image, R"([{"id":17,"image_id":1,"category_id":1,"bbox":[0,0,1]}])"), "annotation id 17: \"bbox\" has 3"},
-      {coco_text(one_image, R"([{"id":17,"image_id":1,"category_id":1,"bbox":[0,0,1,"2"]}])"), "annotation id 17: \"bbox\" must hold"},
+      {coco_text(one_image, R"([{"id":17,"image_id":2,"category_id":1,"bbox":[0,0,1,1]}])"),
+       "annotation id 17: image_id 2"},
+      {coco_text(one_image, R"([{"id":17,"image_id":1,"category_id":3,"bbox":[0,0,1,1]}])"),
+       "annotation id 17: category_id 3"},
+      {coco_text(one_image, R"([{"id":17,"image_id":1,"category_id":1,"bbox":[0,0,1]}])"),
+       "annotation id 17: \"bbox\" has 3"},
+      {coco_text(one_image, R"([{"id":17,"image_id":1,"category_id":1,"bbox":[0,0,1,"2"]}])"),
+       "annotation id 17: \"bbox\" must hold"},
       {coco_text(one_image, R"([{"id":17,"image_id":1,"category_id":1}])"), "annotation id 17: missing \"bbox\""},
       {coco_text(one_image, R"([{"image_id":1,"category_id":1,"bbox":{}}])"), "annotations[0]"},
-      {coco_text(one_image, R"([{"id":5,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"iscrowd":2}])"), "annotation id 5: \"iscrowd\""},
-      {coco_text(one_image, R"([{"id":5,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"segmentation":{"counts":"x"}}])"), "annotation id 5: RLE"},
-      {coco_text(one_image, R"([{"id":5,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"segmentation":[["a"]]}])"), "annotation id 5: \"segmentation\""},
-      {coco_text(R"([{"id":1,"file_name":"a.jpg"},{"id":1,"file_name":"a.jpg"}])", "[]"), "image id 1: the id appears twice"},
+      {coco_text(one_image, R"([{"id":5,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"iscrowd":2}])"),
+       "annotation id 5: \"iscrowd\""},
+      {coco_text(one_image,
+                 R"([{"id":5,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"segmentation":{"counts":"x"}}])"),
+       "annotation id 5: RLE"},
+      {coco_text(one_image, R"([{"id":5,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"segmentation":[["a"]]}])"),
+       "annotation id 5: \"segmentation\""},
+      {coco_text(R"([{"id":1,"file_name":"a.jpg"},{"id":1,"file_name":"a.jpg"}])", "[]"),
+       "image id 1: the id appears twice"},
       {coco_text(R"([{"id":1,"file_name":"a.jpg"},{"id":2,"file_name":"./a.jpg"}])", "[]"), "image id 2: its file"},
       {coco_text(R"([{"id":"1","file_name":"a.jpg"}])", "[]"), "images[0]: \"id\" must be an integer"},
       {coco_text(R"([{"id":1,"file_name":"a.jpg","width":-3}])", "[]"), "image id 1: \"width\""},
-      {coco_text(one_image, "[]", R"([{"id":1,"name":"a"},{"id":1,"name":"b"}])"), "category id 1: the id appears twice"},
+      {coco_text(one_image, "[]", R"([{"id":1,"name":"a"},{"id":1,"name":"b"}])"),
+       "category id 1: the id appears twice"},
       {coco_text(one_image, "[]", R"([{"id":1}])"), "category id 1: \"name\""},
   };
   for (const auto& c : cases) {
@@ -281,9 +290,9 @@ TEST(CocoTest, ImagesOfTwoFilesMergeByAnnotationId) {
             R"({"bbox":[9,9,1,1],"category":"person","category_id":1,"id":9}],"source_format":"coco"})");
 
   // The same annotation id with another box: an error naming all three.
-  auto conflict = merge_coco_images(
-      R"({"image":{"id":1},"objects":[{"bbox":[1,2,3,4],"id":7}],"source_format":"coco"})",
-      R"({"image":{"id":1},"objects":[{"bbox":[1,2,3,5],"id":7}],"source_format":"coco"})", names);
+  auto conflict =
+      merge_coco_images(R"({"image":{"id":1},"objects":[{"bbox":[1,2,3,4],"id":7}],"source_format":"coco"})",
+                        R"({"image":{"id":1},"objects":[{"bbox":[1,2,3,5],"id":7}],"source_format":"coco"})", names);
   ASSERT_FALSE(conflict);
   EXPECT_EQ(conflict.error().message,
             "'/d/val/1.jpg' is an image of both '/d/ann/instances.json' and '/d/ann/person_keypoints.json', which "
@@ -383,7 +392,7 @@ TEST_F(CocoIndexTest, ValLayoutWithAMissingImage) {
   m_dir.write("coco/annotations/instances_val2017.json",
               "\xEF\xBB\xBF" + coco_text(R"([{"id":1,"file_name":"a.jpg"},{"id":2,"file_name":"b.jpg"},
                                               {"id":3,"file_name":"gone.jpg"}])",
-                                           R"([{"id":1,"image_id":3,"category_id":6,"bbox":[0,0,1,1]}])"));
+                                         R"([{"id":1,"image_id":3,"category_id":6,"bbox":[0,0,1,1]}])"));
   auto report = run_index(m_dir.path() / "coco");
   ASSERT_OK(report);
   EXPECT_EQ(report->format_used, Format::coco);
@@ -417,8 +426,9 @@ TEST(CocoDescribeTest, ManyMissingImagesAreCounted) {
 // -p images=DIR outside the indexed paths: a file the location rule decides on.
 TEST_F(CocoIndexTest, ImagesFolderOutsideTheIndexedPaths) {
   m_dir.write("coco/val2017/a.jpg", "A");
-  m_dir.write("coco/annotations/instances_val2017.json",
-              coco_text(R"([{"id":1,"file_name":"a.jpg"}])", R"([{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,1,1]}])"));
+  m_dir.write(
+      "coco/annotations/instances_val2017.json",
+      coco_text(R"([{"id":1,"file_name":"a.jpg"}])", R"([{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,1,1]}])"));
   IndexOptions options{.format = Format::coco, .params = {{"images", "../val2017"}}};
   auto annotations = m_dir.path() / "coco" / "annotations";
 
@@ -453,8 +463,8 @@ TEST_F(CocoIndexTest, ImagesFolderOutsideTheIndexedPaths) {
   options.params = {{"images", path("forbidden")}};
   auto outside = run_index(annotations, options);
   ASSERT_FALSE(outside);
-  EXPECT_EQ(outside.error().message, fmt::format("-p images={0}: '{0}' is not inside a registered storage location",
-                                                 path("forbidden")));
+  EXPECT_EQ(outside.error().message,
+            fmt::format("-p images={0}: '{0}' is not inside a registered storage location", path("forbidden")));
   options.params = {{"images", "../../../../../../../../../../../../../../../.."}};
   auto climbing = run_index(annotations, options);
   ASSERT_FALSE(climbing);

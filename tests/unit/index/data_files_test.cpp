@@ -56,9 +56,10 @@ TEST_F(DataFilesTest, OutsideFilesAreStatedOnceAndChecked) {
   EXPECT_TRUE(files.exists(path("out/b.jpg")));
   EXPECT_FALSE(files.exists(path("out/none.jpg")));
   EXPECT_FALSE(files.exists(path("out/none.jpg")));
-  EXPECT_FALSE(files.exists(path("out")));          // a folder
-  EXPECT_FALSE(files.exists(path("out/c.json")));   // never a data file
-  EXPECT_EQ(m_fs.calls(Operation::stat), (std::vector<std::string>{path("out"), path("out/b.jpg"), path("out/none.jpg")}));
+  EXPECT_FALSE(files.exists(path("out")));         // a folder
+  EXPECT_FALSE(files.exists(path("out/c.json")));  // never a data file
+  EXPECT_EQ(m_fs.calls(Operation::stat),
+            (std::vector<std::string>{path("out"), path("out/b.jpg"), path("out/none.jpg")}));
   EXPECT_TRUE(checked.empty());  // looking is not indexing
 
   auto b = files.get(path("out/b.jpg"), 0);
@@ -73,7 +74,8 @@ TEST_F(DataFilesTest, OutsideFilesAreStatedOnceAndChecked) {
   ASSERT_TRUE(files.exists(path("out/forbidden/d.jpg")));
   auto d = files.get(path("out/forbidden/d.jpg"), 0);
   ASSERT_FALSE(d);
-  EXPECT_EQ(d.error().message, fmt::format("'{}' is not inside a registered storage location", path("out/forbidden/d.jpg")));
+  EXPECT_EQ(d.error().message,
+            fmt::format("'{}' is not inside a registered storage location", path("out/forbidden/d.jpg")));
   EXPECT_FALSE(files.get(path("out/none.jpg"), 0));
 
   auto outside = files.take_outside();

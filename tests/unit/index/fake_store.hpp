@@ -119,8 +119,7 @@ class FakeStore final : public store::Store {
     std::vector<std::string> out;
     for (const auto& ref : refs) {
       auto it = objects.find(ref.hash);
-      if (it == objects.end() || ref.annotation_version == 0 ||
-          ref.annotation_version > it->second.versions.size()) {
+      if (it == objects.end() || ref.annotation_version == 0 || ref.annotation_version > it->second.versions.size()) {
         out.emplace_back();
       } else {
         out.push_back(it->second.versions[ref.annotation_version - 1]);
@@ -154,9 +153,7 @@ class FakeStore final : public store::Store {
   }
   Result<store::ObjectInfo> object_info(const core::Md5&) override { return unsupported(); }
   Result<store::Collection> root_collection() override { return unsupported(); }
-  Result<std::vector<core::Md5>> annotation_hashes(std::span<const store::ObjectRef>) override {
-    return unsupported();
-  }
+  Result<std::vector<core::Md5>> annotation_hashes(std::span<const store::ObjectRef>) override { return unsupported(); }
   Result<std::uint64_t> update_tags(std::span<const core::Md5>, std::span<const std::string>,
                                     std::span<const std::string>) override {
     return unsupported();

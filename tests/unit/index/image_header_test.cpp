@@ -20,8 +20,8 @@ std::string png(unsigned width, unsigned height) {
 
 // An EXIF APP1 segment (big-endian TIFF) with one IFD0 entry: the orientation.
 std::string exif_app1(unsigned orientation) {
-  std::string tiff = "MM" + be16(42) + be32(8) + be16(1) + be16(0x0112) + be16(3) + be32(1) + be16(orientation) +
-                     be16(0) + be32(0);
+  std::string tiff =
+      "MM" + be16(42) + be32(8) + be16(1) + be16(0x0112) + be16(3) + be32(1) + be16(orientation) + be16(0) + be32(0);
   std::string payload = std::string("Exif\0\0", 6) + tiff;
   return "\xFF\xE1" + be16(static_cast<unsigned>(payload.size() + 2)) + payload;
 }
@@ -96,8 +96,8 @@ TEST(ImageHeaderTest, GifBmpWebp) {
   EXPECT_EQ(lossless->width, 100u);
   EXPECT_EQ(lossless->height, 50u);
 
-  std::string vp8 = "RIFF" + le32(30) + "WEBPVP8 " + le32(10) + std::string("\x00\x00\x00\x9D\x01\x2A", 6) +
-                    le16(64) + le16(48);
+  std::string vp8 =
+      "RIFF" + le32(30) + "WEBPVP8 " + le32(10) + std::string("\x00\x00\x00\x9D\x01\x2A", 6) + le16(64) + le16(48);
   auto lossy = read_image_header(vp8, "c.webp");
   ASSERT_OK(lossy);
   EXPECT_EQ(lossy->width, 64u);
@@ -166,11 +166,10 @@ TEST(ImageHeaderTest, RealPhotos) {
     ImageFormat format;
     unsigned width, height;
   };
-  for (const auto& expected : {Expected{"img_1.jpg", ImageFormat::jpeg, 640, 329},
-                               Expected{"img_2.png", ImageFormat::png, 640, 427},
-                               Expected{"img_3.png", ImageFormat::png, 1280, 720},
-                               Expected{"img_6.jpeg", ImageFormat::jpeg, 1280, 720},
-                               Expected{"img_7.jpeg", ImageFormat::jpeg, 640, 427}}) {
+  for (const auto& expected :
+       {Expected{"img_1.jpg", ImageFormat::jpeg, 640, 329}, Expected{"img_2.png", ImageFormat::png, 640, 427},
+        Expected{"img_3.png", ImageFormat::png, 1280, 720}, Expected{"img_6.jpeg", ImageFormat::jpeg, 1280, 720},
+        Expected{"img_7.jpeg", ImageFormat::jpeg, 640, 427}}) {
     auto path = std::filesystem::path(LDB_TESTDATA_DIR) / "yolo-real/images" / expected.name;
     auto bytes = storage::read_local_file(path);
     ASSERT_OK(bytes);

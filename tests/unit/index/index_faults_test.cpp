@@ -31,7 +31,8 @@ class IndexFaultsTest : public ::testing::Test {
     m_store = std::move(*store);
     for (int i = 0; i < 300; ++i) {
       m_dir.write(fmt::format("data/d/img{}.png", i), fmt::format("image bytes {}", i));
-      m_dir.write(fmt::format("data/d/img{}.json", i), fmt::format(R"({{"n": {}, "text": "{}"}})", i, std::string(200, 'x')));
+      m_dir.write(fmt::format("data/d/img{}.json", i),
+                  fmt::format(R"({{"n": {}, "text": "{}"}})", i, std::string(200, 'x')));
     }
   }
 

@@ -182,8 +182,8 @@ TEST_F(IndexerTest, AnnotationOnlyAnnotatesIndexedObjects) {
   m_dir.write("data/x.jpg", "X");
   m_dir.write("data/y.jpg", "Y");
   ASSERT_OK(run_index(m_dir.path() / "data"));
-  m_dir.write("ann/x.json", fmt::format(R"({{"annotation": {{"c": 1}}, "ldb_meta": {{"data_object_id": "{}"}}}})",
-                                        md5("X").hex()));
+  m_dir.write("ann/x.json",
+              fmt::format(R"({{"annotation": {{"c": 1}}, "ldb_meta": {{"data_object_id": "{}"}}}})", md5("X").hex()));
   m_dir.write("ann/dataset.json",
               fmt::format(R"([{{"annotation": "y", "ldb_meta": {{"data_object_id": "{}"}}}}])", md5("Y").hex()));
   auto report = run_index(m_dir.path() / "ann");
@@ -259,8 +259,7 @@ TEST_F(IndexerTest, ReindexSkipsUnchangedFiles) {
   EXPECT_EQ(m_fs.calls(Operation::read), (std::vector<std::string>{path("d/a.json")}));
   EXPECT_EQ(changed->new_annotations, 1u);
   EXPECT_EQ(m_store.last_ingest.size(), 1u);
-  EXPECT_NE(std::find(changed->refs.begin(), changed->refs.end(), store::ObjectRef{md5("A"), 2}),
-            changed->refs.end());
+  EXPECT_NE(std::find(changed->refs.begin(), changed->refs.end(), store::ObjectRef{md5("A"), 2}), changed->refs.end());
 
   // Changed data is hashed again.
   m_dir.write("d/sub/b.png", "BB");

@@ -57,9 +57,9 @@ TEST(LabelStudioTest, ResolvesEveryKindOfLocalUri) {
     {"id":4,"data":{"image":"/data/upload/7/e.png"}},
     {"id":5,"data":{"image":"/f.png"}},
     {"id":"x","data":{"text":"not a file","image":"/d/ls/g.png"}}])";
-  auto tasks = parse_label_studio(text, k_json_path, "",
-                                  files({"/d/ls/a.png", "/d/ls/sub/b c.png", "/d/ls/sub/d.png", "/d/ls/e.png",
-                                         "/d/ls/f.png", "/d/ls/g.png"}));
+  auto tasks = parse_label_studio(
+      text, k_json_path, "",
+      files({"/d/ls/a.png", "/d/ls/sub/b c.png", "/d/ls/sub/d.png", "/d/ls/e.png", "/d/ls/f.png", "/d/ls/g.png"}));
   ASSERT_OK(tasks);
   std::vector<std::string> paths;
   for (const auto& task : *tasks) paths.push_back(task.data_path);
@@ -118,7 +118,8 @@ TEST(LabelStudioTest, AbsolutePathsNameThemselves) {
 TEST(LabelStudioTest, RegressionFileUriNamingTheFolderItself) {
   for (std::string_view uri : {"file:///d/ls/b./../", "/d/ls/", "file:///d/ls/.", "/d/ls/sub/.."}) {
     std::string text = fmt::format(R"([{{"id":1,"data":{{"image":"{}"}}}}])", uri);
-    Error error = parse_error(text, [](std::string_view) { return true; }, "image");
+    Error error = parse_error(
+        text, [](std::string_view) { return true; }, "image");
     EXPECT_EQ(error.code, ErrorCode::invalid_argument) << uri;
     EXPECT_NE(error.message.find("task id 1"), std::string::npos) << error.message;
     EXPECT_NE(error.message.find("names a folder"), std::string::npos) << error.message;
@@ -126,7 +127,9 @@ TEST(LabelStudioTest, RegressionFileUriNamingTheFolderItself) {
 }
 
 TEST(LabelStudioTest, ByteOrderMarkIsSkipped) {
-  std::string text = "\xEF\xBB\xBF" R"([{"id":1,"data":{"image":"a.png"}}])";
+  std::string text =
+      "\xEF\xBB\xBF"
+      R"([{"id":1,"data":{"image":"a.png"}}])";
   EXPECT_TRUE(is_label_studio_json(text));
   auto tasks = parse_label_studio(text, k_json_path, "", files({"/d/ls/a.png"}));
   ASSERT_OK(tasks);
@@ -163,7 +166,7 @@ LabelStudioTask one_task(std::string_view text) {
 }
 
 TEST(LabelStudioTest, PixelsFromPercentHaveNoFloatNoise) {
-  EXPECT_EQ(label_studio_pixels(46.7, 1000), 467);          // 46.7 * 1000 / 100 is 466.99999999999994
+  EXPECT_EQ(label_studio_pixels(46.7, 1000), 467);  // 46.7 * 1000 / 100 is 466.99999999999994
   EXPECT_EQ(label_studio_pixels(7.1875, 1280), 92);
   EXPECT_EQ(label_studio_pixels(0, 640), 0);
   EXPECT_EQ(label_studio_pixels(37.15846994535519, 2800), 1040.43715846995);  // 15 significant digits
@@ -192,8 +195,8 @@ TEST(LabelStudioTest, AnnotationKeepsTheTaskAndAddsObjects) {
   auto annotation = label_studio_annotation(task, md5, std::nullopt, k_json_path);
   ASSERT_OK(annotation);
   EXPECT_EQ(*annotation, core::canonical_json(*annotation, "x").value());
-  EXPECT_NE(annotation->find(fmt::format(R"("data":{{"data-object-info":{{"md5":"{}","path_key":"image"}},"image":"a.png"}})",
-                                         md5.hex())),
+  EXPECT_NE(annotation->find(fmt::format(
+                R"("data":{{"data-object-info":{{"md5":"{}","path_key":"image"}},"image":"a.png"}})", md5.hex())),
             std::string::npos)
       << *annotation;
   EXPECT_NE(annotation->find(R"("image":{"file_name":"a.png","height":100,"width":200})"), std::string::npos);
@@ -256,7 +259,8 @@ TEST(LabelStudioTest, MalformedResultsAreNamed) {
                                   R"({"type":"rectanglelabels","original_width":10,"original_height":10,
                                       "value":{"x":1,"y":0,"width":1,"height":1,"rectanglelabels":[1]}})"}) {
     LabelStudioTask task = one_task(fmt::format(R"([{{"id":8,"data":{{"image":"a.png"}},
-        "annotations":[{{"result":[{}]}}]}}])", result));
+        "annotations":[{{"result":[{}]}}]}}])",
+                                                result));
     auto annotation = label_studio_annotation(task, md5_of_text("a"), std::nullopt, k_json_path);
     ASSERT_FALSE(annotation) << result;
     EXPECT_EQ(annotation.error().code, ErrorCode::invalid_argument);
@@ -294,7 +298,8 @@ class LabelStudioIndexTest : public testing::IndexFixture {};
 TEST_F(LabelStudioIndexTest, AbsolutePathOutsideTheIndexedFolder) {
   m_dir.write("photos/dog.jpg", "DOG");
   m_dir.write("photos/forbidden/cat.jpg", "CAT");
-  m_dir.write("export/export.json", fmt::format(R"([{{"id":1,"data":{{"image":"file://{}"}}}}])", path("photos/dog.jpg")));
+  m_dir.write("export/export.json",
+              fmt::format(R"([{{"id":1,"data":{{"image":"file://{}"}}}}])", path("photos/dog.jpg")));
   IndexOptions options{.format = Format::label_studio};
   auto refused = run_index(m_dir.path() / "export", options);
   ASSERT_FALSE(refused);
@@ -323,9 +328,8 @@ TEST_F(LabelStudioIndexTest, AbsolutePathOutsideTheIndexedFolder) {
               fmt::format(R"([{{"id":5,"data":{{"image":"{}"}}}}])", path("photos/forbidden/cat.jpg")));
   auto outside = run_index(m_dir.path() / "export", options);
   ASSERT_FALSE(outside);
-  EXPECT_EQ(outside.error().message,
-            fmt::format("'{}': task id 5: '{}' is not inside a registered storage location",
-                        path("export/export.json"), path("photos/forbidden/cat.jpg")));
+  EXPECT_EQ(outside.error().message, fmt::format("'{}': task id 5: '{}' is not inside a registered storage location",
+                                                 path("export/export.json"), path("photos/forbidden/cat.jpg")));
   EXPECT_EQ(outside.error().hint, "register it");
 }
 

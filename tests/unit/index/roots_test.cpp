@@ -180,8 +180,8 @@ TEST_F(RootsTest, PathsRememberedWithDifferentFormatsShareARun) {
 TEST_F(RootsTest, AnnotationOnlyFilesDoNotShareARunWithDataFiles) {
   write_class_folders();
   ASSERT_OK(run_index(m_dir.path() / "data"));
-  m_dir.write("notes/a.json", fmt::format(R"({{"annotation":{{"x":1}},"ldb_meta":{{"data_object_id":"{}"}}}})",
-                                           md5("bag one").hex()));
+  m_dir.write("notes/a.json",
+              fmt::format(R"({{"annotation":{{"x":1}},"ldb_meta":{{"data_object_id":"{}"}}}})", md5("bag one").hex()));
   ASSERT_OK(run_index(m_dir.path() / "notes"));
   EXPECT_EQ(root_of(path("notes")), (store::IndexedRoot{path("notes"), "annotation-only", {}}));
   auto mixed = run_index(std::vector<std::string>{path("notes"), path("data")});

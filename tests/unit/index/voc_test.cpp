@@ -46,10 +46,9 @@ TEST(VocTest, ObjectsBecomeDetectionShape) {
   ASSERT_OK(image);
   EXPECT_EQ(image->data_path, "/d/voc/JPEGImages/000001.jpg");
   // 1-based inclusive corners -> [xmin - 1, ymin - 1, xmax - xmin + 1, ymax - ymin + 1].
-  EXPECT_EQ(image->canonical_json,
-            R"({"image":{"file_name":"000001.jpg","height":500,"width":353},"objects":[)"
-            R"({"bbox":[47,239,148,132],"category":"dog","difficult":false,"truncated":true},)"
-            R"({"bbox":[7.5,11,344.5,487],"category":"person & co"}],"source_format":"voc"})");
+  EXPECT_EQ(image->canonical_json, R"({"image":{"file_name":"000001.jpg","height":500,"width":353},"objects":[)"
+                                   R"({"bbox":[47,239,148,132],"category":"dog","difficult":false,"truncated":true},)"
+                                   R"({"bbox":[7.5,11,344.5,487],"category":"person & co"}],"source_format":"voc"})");
   EXPECT_EQ(core::canonical_json(image->canonical_json, "again").value(), image->canonical_json);
 }
 
@@ -60,8 +59,8 @@ TEST(VocTest, ImageBesideTheXmlComesFirst) {
   EXPECT_EQ(image->data_path, "/d/voc/Annotations/sub/a.png");
   EXPECT_EQ(image->canonical_json, R"({"image":{"file_name":"sub/a.png"},"objects":[],"source_format":"voc"})");
   // Nested Annotations/ folders keep their sub-path under JPEGImages/.
-  auto nested = parse_voc(voc_text("", "a.png", ""), "/d/voc/Annotations/train/a.xml",
-                          files({"/d/voc/JPEGImages/train/a.png"}));
+  auto nested =
+      parse_voc(voc_text("", "a.png", ""), "/d/voc/Annotations/train/a.xml", files({"/d/voc/JPEGImages/train/a.png"}));
   ASSERT_OK(nested);
   EXPECT_EQ(nested->data_path, "/d/voc/JPEGImages/train/a.png");
 }
@@ -84,9 +83,7 @@ TEST(VocTest, EscapingFileNamesAreRefused) {
 
 TEST(VocTest, MalformedEntriesNameFileLineAndObject) {
   auto message = [](std::string_view text) { return voc_error(text).message; };
-  auto contains = [](const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-  };
+  auto contains = [](const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; };
   EXPECT_TRUE(contains(message("<annotations/>"), "the root element is <annotations>"));
   EXPECT_TRUE(contains(message("<annotation><size/></annotation>"), "no <filename>"));
   EXPECT_TRUE(contains(message(voc_text("<object><bndbox/></object>")), ":6: object 1 has no <name>"));
@@ -186,7 +183,8 @@ TEST_F(VocIndexTest, MalformedXmlFailsOrIsSkipped) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("000002.xml"), std::string::npos) << r.error().message;
   EXPECT_EQ(m_store.ingest_calls, 0);
-  auto skipped = run_index(m_dir.path() / "v", IndexOptions{.format = Format::voc, .bad_annotation = BadAnnotation::skip});
+  auto skipped =
+      run_index(m_dir.path() / "v", IndexOptions{.format = Format::voc, .bad_annotation = BadAnnotation::skip});
   ASSERT_OK(skipped);
   EXPECT_EQ(skipped->data_objects_found, 1u);
   ASSERT_EQ(skipped->skipped.size(), 1u);

@@ -18,14 +18,15 @@ Error xml_error(std::string_view text) {
 }
 
 TEST(XmlTest, ElementsTextAndEntities) {
-  auto root = parse_xml("\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- top -->\n"
-                        "<annotation verified=\"no\" x='1'>\n"
-                        "  <name>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#65;&#x42;&#xe9;</name>\n"
-                        "  <empty/><empty a=\"1\" />\n"
-                        "  <!-- inside --><?pi stuff?>\n"
-                        "  <data><![CDATA[<raw & text>]]></data>\n"
-                        "</annotation >\n<!-- after -->\n",
-                        "/d/a.xml");
+  auto root = parse_xml(
+      "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- top -->\n"
+      "<annotation verified=\"no\" x='1'>\n"
+      "  <name>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#65;&#x42;&#xe9;</name>\n"
+      "  <empty/><empty a=\"1\" />\n"
+      "  <!-- inside --><?pi stuff?>\n"
+      "  <data><![CDATA[<raw & text>]]></data>\n"
+      "</annotation >\n<!-- after -->\n",
+      "/d/a.xml");
   ASSERT_OK(root);
   EXPECT_EQ(root->name, "annotation");
   EXPECT_EQ(root->line, 3u);

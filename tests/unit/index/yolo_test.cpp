@@ -41,16 +41,15 @@ TEST(YoloNamesTest, DataYamlErrorsNameTheLine) {
     const char* yaml;
     const char* message;
   };
-  for (const auto& c : {Case{"train: x\n", "no top-level 'names' key"},
-                        Case{"names:\n  0: a\n  2: c\n", "data.yaml:3: class index 1 has no name"},
-                        Case{"names:\n  - a\n  1: b\n", "data.yaml:3: names mixes"},
-                        Case{"names:\n  0: a\n  0: b\n", "data.yaml:3: class index 0 is named twice"},
-                        Case{"names: [a, b\n", "data.yaml:1: names: missing the closing ']'"},
-                        Case{"names: a\n", "names must be a list or a mapping"},
-                        Case{"names: [a, [b]]\n", "unsupported YAML value"},
-                        Case{"nc: 3\nnames: [a, b]\n", "data.yaml:1: nc is 3 but names lists 2"},
-                        Case{"names:\n  x: a\n", "'x' is not a class index"},
-                        Case{"names: ['a]\n", "unterminated quoted name"}}) {
+  for (const auto& c :
+       {Case{"train: x\n", "no top-level 'names' key"},
+        Case{"names:\n  0: a\n  2: c\n", "data.yaml:3: class index 1 has no name"},
+        Case{"names:\n  - a\n  1: b\n", "data.yaml:3: names mixes"},
+        Case{"names:\n  0: a\n  0: b\n", "data.yaml:3: class index 0 is named twice"},
+        Case{"names: [a, b\n", "data.yaml:1: names: missing the closing ']'"},
+        Case{"names: a\n", "names must be a list or a mapping"}, Case{"names: [a, [b]]\n", "unsupported YAML value"},
+        Case{"nc: 3\nnames: [a, b]\n", "data.yaml:1: nc is 3 but names lists 2"},
+        Case{"names:\n  x: a\n", "'x' is not a class index"}, Case{"names: ['a]\n", "unterminated quoted name"}}) {
     auto parsed = parse_data_yaml_names(c.yaml, "data.yaml");
     ASSERT_FALSE(parsed) << c.yaml;
     EXPECT_EQ(parsed.error().code, ErrorCode::invalid_argument);
@@ -84,11 +83,10 @@ TEST(YoloLabelsTest, BoxesAndPolygonsInPixels) {
   std::string label = "1 0.5 0.25 0.5 0.5\n\n0 0.1 0.2 0.3 0.2 0.2 0.4\n";
   auto json = yolo_annotation("train/a.jpg", 200, 100, &label, "a.txt", classes);
   ASSERT_OK(json);
-  EXPECT_EQ(*json,
-            R"({"image":{"file_name":"train/a.jpg","height":100,"width":200},"names":["cat","dog"],"objects":[)"
-            R"({"bbox":[50,0,100,50],"category":"dog","category_id":1},)"
-            R"({"bbox":[20,20,40,20],"category":"cat","category_id":0,"segmentation":[[20,20,60,20,40,40]]}],)"
-            R"("source_format":"yolo"})");
+  EXPECT_EQ(*json, R"({"image":{"file_name":"train/a.jpg","height":100,"width":200},"names":["cat","dog"],"objects":[)"
+                   R"({"bbox":[50,0,100,50],"category":"dog","category_id":1},)"
+                   R"({"bbox":[20,20,40,20],"category":"cat","category_id":0,"segmentation":[[20,20,60,20,40,40]]}],)"
+                   R"("source_format":"yolo"})");
   auto none = yolo_annotation("b.png", 10, 10, nullptr, "b.txt", classes);
   ASSERT_OK(none);
   EXPECT_EQ(*none, R"({"image":{"file_name":"b.png","height":10,"width":10},"names":["cat","dog"],"objects":[],)"
@@ -106,16 +104,16 @@ TEST(YoloLabelsTest, MalformedLinesNameFileAndLine) {
     const char* label;
     const char* message;
   };
-  for (const auto& c : {Case{"0 0.5 0.5 0.5\n", "l.txt:1: 4 fields"},
-                        Case{"0 0.5 0.5 0.5 0.5\n0 0.1 0.1 0.2 0.2 0.3\n", "l.txt:2: 6 fields"},
-                        Case{"0 0.5 0.5 0.5 0.5 0.1 0.1 0.2\n", "8 fields"},
-                        Case{"0 0.5 x 0.5 0.5\n", "'x' is not a number"},
-                        Case{"0 0.5 nan 0.5 0.5\n", "'nan' is not a number"},
-                        Case{"2 0.5 0.5 0.5 0.5\n", "class index 2 is out of range"},
-                        Case{"-1 0.5 0.5 0.5 0.5\n", "'-1' is not a class index"},
-                        Case{"1.5 0.5 0.5 0.5 0.5\n", "'1.5' is not a class index"},
-                        Case{"\n\n0 0.5 0.5 1.01 0.5\n", "l.txt:3: 1.01 is outside [0, 1]"},
-                        Case{"0 0.5 0.5 0.5 -0.1\n", "-0.1 is outside"}}) {
+  for (const auto& c :
+       {Case{"0 0.5 0.5 0.5\n", "l.txt:1: 4 fields"},
+        Case{"0 0.5 0.5 0.5 0.5\n0 0.1 0.1 0.2 0.2 0.3\n", "l.txt:2: 6 fields"},
+        Case{"0 0.5 0.5 0.5 0.5 0.1 0.1 0.2\n", "8 fields"}, Case{"0 0.5 x 0.5 0.5\n", "'x' is not a number"},
+        Case{"0 0.5 nan 0.5 0.5\n", "'nan' is not a number"},
+        Case{"2 0.5 0.5 0.5 0.5\n", "class index 2 is out of range"},
+        Case{"-1 0.5 0.5 0.5 0.5\n", "'-1' is not a class index"},
+        Case{"1.5 0.5 0.5 0.5 0.5\n", "'1.5' is not a class index"},
+        Case{"\n\n0 0.5 0.5 1.01 0.5\n", "l.txt:3: 1.01 is outside [0, 1]"},
+        Case{"0 0.5 0.5 0.5 -0.1\n", "-0.1 is outside"}}) {
     std::string label = c.label;
     auto json = yolo_annotation("a.jpg", 10, 10, &label, "l.txt", classes);
     ASSERT_FALSE(json) << c.label;
@@ -144,8 +142,9 @@ TEST_F(YoloIndexTest, AutoDetectsAndIndexesEveryImage) {
   for (const auto& ref : report->refs) {
     std::string json = annotation_of(ref);
     if (ref.hash == md5(png(200, 100, "a"))) {
-      EXPECT_EQ(json, R"({"image":{"file_name":"train/a.png","height":100,"width":200},"names":["cat","dog"],)"
-                      R"("objects":[{"bbox":[50,25,100,50],"category":"dog","category_id":1}],"source_format":"yolo"})");
+      EXPECT_EQ(json,
+                R"({"image":{"file_name":"train/a.png","height":100,"width":200},"names":["cat","dog"],)"
+                R"("objects":[{"bbox":[50,25,100,50],"category":"dog","category_id":1}],"source_format":"yolo"})");
     } else {
       EXPECT_EQ(json, R"({"image":{"file_name":"val/b.png","height":40,"width":40},"names":["cat","dog"],)"
                       R"("objects":[],"source_format":"yolo"})");

@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+#include <nlohmann/json.hpp>
 
 #include "query/expression.hpp"
 
@@ -89,7 +89,8 @@ void run_file(const fs::path& path, Dialect dialect, SuiteResult& result) {
       if (test_case.contains("result")) {
         ++result.checked;
         if (!json) {
-          result.failures.push_back(fmt::format("{} -> error '{}', expected {}", where, error, test_case["result"].dump()));
+          result.failures.push_back(
+              fmt::format("{} -> error '{}', expected {}", where, error, test_case["result"].dump()));
           continue;
         }
         nlohmann::json actual = nlohmann::json::parse(*json, nullptr, false);
@@ -103,7 +104,8 @@ void run_file(const fs::path& path, Dialect dialect, SuiteResult& result) {
         std::string expected = test_case["error"].get<std::string>();
         if (json) {
           result.failures.push_back(fmt::format("{} -> {}, expected error {}", where, *json, expected));
-        } else if (dialect == Dialect::ldb && outcome && (expected == "missing") != (*outcome == Expression::Outcome::missing)) {
+        } else if (dialect == Dialect::ldb && outcome &&
+                   (expected == "missing") != (*outcome == Expression::Outcome::missing)) {
           // ldb's own cases tell a missing key ("missing": the object is
           // dropped silently) from a runtime error (reported as skipped).
           result.failures.push_back(fmt::format("{} -> error '{}', expected {}", where, error, expected));

@@ -155,7 +155,8 @@ TEST(ExpressionTest, RuntimeTypeErrorIsReportedNotThrown) {
   auto json = parsed->evaluate_json(document.root());
   ASSERT_FALSE(json.has_value());
   EXPECT_EQ(json.error().code, ErrorCode::invalid_argument);
-  EXPECT_EQ(json.error().message, "query 'abs(class)' failed: invalid-type: abs() argument 1 must be number, got string");
+  EXPECT_EQ(json.error().message,
+            "query 'abs(class)' failed: invalid-type: abs() argument 1 must be number, got string");
   EXPECT_FALSE(json.error().hint.empty());
 }
 
@@ -169,7 +170,8 @@ TEST(ExpressionTest, EvaluateJsonKeepsDocumentOrderAndExactIntegers) {
 }
 
 TEST(ExpressionTest, EvaluateJsonBuildsValues) {
-  auto parsed = Expression::parse("{c: class, both: [class, inference.class], n: add(inference.confidence, 1)}", Dialect::ldb);
+  auto parsed =
+      Expression::parse("{c: class, both: [class, inference.class], n: add(inference.confidence, 1)}", Dialect::ldb);
   ASSERT_OK(parsed);
   Document document(k_annotation);
   auto json = parsed->evaluate_json(document.root());
@@ -227,8 +229,8 @@ TEST(ExpressionTest, EvaluatesConcurrentlyFromManyThreads) {
   ASSERT_OK(parsed);
   std::vector<std::unique_ptr<Document>> documents;
   for (int i = 0; i < 64; ++i) {
-    documents.push_back(std::make_unique<Document>(
-        fmt::format(R"({{"name":"item-{}","n":{},"tags":["x1","y","x2"]}})", i, i % 3)));
+    documents.push_back(
+        std::make_unique<Document>(fmt::format(R"({{"name":"item-{}","n":{},"tags":["x1","y","x2"]}})", i, i % 3)));
   }
   std::atomic<int> matches{0};
   std::vector<std::thread> threads;

@@ -41,17 +41,19 @@ std::string json_of(std::string_view expression, std::string_view json, Dialect 
 }
 
 TEST(FunctionsTest, TypeErrorsNameFunctionArgumentAndTypes) {
-  EXPECT_EQ(why_error("length(`1`)", "{}"), "invalid-type: length() argument 1 must be string, array or object, got number");
+  EXPECT_EQ(why_error("length(`1`)", "{}"),
+            "invalid-type: length() argument 1 must be string, array or object, got number");
   EXPECT_EQ(why_error("regex(`1`, 'a')", "{}"), "invalid-type: regex() argument 1 must be string, got number");
-  EXPECT_EQ(why_error("add(`[1, \"a\"]`, `1`)", "{}"), "invalid-type: add() argument 1 must contain only numbers, got string");
-  EXPECT_EQ(why_error("add(`[1, 2]`, `[1]`)", "{}"), "invalid-value: add() arrays must have the same length, got 2 and 1");
+  EXPECT_EQ(why_error("add(`[1, \"a\"]`, `1`)", "{}"),
+            "invalid-type: add() argument 1 must contain only numbers, got string");
+  EXPECT_EQ(why_error("add(`[1, 2]`, `[1]`)", "{}"),
+            "invalid-value: add() arrays must have the same length, got 2 and 1");
   EXPECT_EQ(why_error("div(`1`, `0`)", "{}"), "invalid-value: div() division by zero");
   EXPECT_EQ(why_error("sort_by(@, &a)", R"([{"a":1},{"a":"x"}])"),
             "invalid-type: sort_by() expression must give all numbers or all strings, got string");
   EXPECT_EQ(why_error("sort(`[1, \"a\"]`)", "{}"),
             "invalid-type: sort() argument 1 must be an array of numbers or of strings, got string");
-  EXPECT_EQ(why_error("map(a, `[]`)", "{}"),
-            "invalid-type: map() argument 1 must be an expression (&expr), got null");
+  EXPECT_EQ(why_error("map(a, `[]`)", "{}"), "invalid-type: map() argument 1 must be an expression (&expr), got null");
   EXPECT_EQ(why_error("get(@, 'a..b')", "{}"),
             "invalid-value: get() key path 'a..b' is not a dotted list of names (like 'a.b')");
 }
@@ -71,8 +73,9 @@ TEST(FunctionsTest, RegexPatternsFromTheDocumentAreCompiledAndCached) {
     EXPECT_EQ(json_of("regex(s, p)", doc), "true");
     EXPECT_EQ(json_of("regex_match(s, p)", doc), "\"17\"");
   }
-  EXPECT_NE(why_error("regex(s, bad)", doc).find("invalid-value: regex() pattern '(' is not a valid regular expression"),
-            std::string::npos);
+  EXPECT_NE(
+      why_error("regex(s, bad)", doc).find("invalid-value: regex() pattern '(' is not a valid regular expression"),
+      std::string::npos);
 }
 
 TEST(FunctionsTest, RegexMatchReturnsTheFirstMatchAnywhere) {

@@ -85,7 +85,8 @@ TEST(ParserTest, UnknownFunctionSuggestsAName) {
 
 TEST(ParserTest, WrongArityIsAParseError) {
   Error error = parse_error("abs(`1`, `2`)");
-  EXPECT_EQ(error.message, "query syntax error at column 1: invalid arity: abs() takes 1 argument, got 2 (usage: abs(number))");
+  EXPECT_EQ(error.message,
+            "query syntax error at column 1: invalid arity: abs() takes 1 argument, got 2 (usage: abs(number))");
   error = parse_error("x || get(@)");
   EXPECT_EQ(caret_column(error), 6u);
   EXPECT_NE(error.message.find("get() takes 2 to 3 arguments, got 1"), std::string::npos) << error.message;

@@ -34,9 +34,7 @@ void survives(std::string_view expression, std::string_view json) {
 
 // Range-for over a temporary simdjson_result<array> dangled while printing a
 // nested document array (found by the first compliance run).
-TEST(RegressionTest, PrintingNestedDocumentArrays) {
-  survives("@", R"({"a":[[1,[2]],{"b":[]}]})");
-}
+TEST(RegressionTest, PrintingNestedDocumentArrays) { survives("@", R"({"a":[[1,[2]],{"b":[]}]})"); }
 
 // Huge indices and slice bounds must clamp, not overflow.
 TEST(RegressionTest, HugeIndicesAndSliceBounds) {

@@ -12,8 +12,8 @@ namespace {
 class AzureEnv : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* name : {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
-                             "AZURE_STORAGE_CONNECTION_STRING"}) {
+    for (const char* name :
+         {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_CONNECTION_STRING"}) {
       const char* old = std::getenv(name);
       m_saved.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
       ::unsetenv(name);
@@ -21,16 +21,20 @@ class AzureEnv : public ::testing::Test {
   }
   void TearDown() override {
     for (auto& [name, value] : m_saved) {
-      if (value) ::setenv(name.c_str(), value->c_str(), 1);
-      else ::unsetenv(name.c_str());
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
     }
   }
   std::vector<std::pair<std::string, std::optional<std::string>>> m_saved;
 };
 
 TEST(AzureAuth, StringToSignFollowsTheSharedKeyLayout) {
-  HeaderList headers{{"x-ms-version", "2021-08-06"}, {"X-MS-Date", "Fri, 26 Jun 2015 23:39:12 GMT"},
-                     {"Content-Length", "0"}, {"x-ms-range", "bytes=0-9"}};
+  HeaderList headers{{"x-ms-version", "2021-08-06"},
+                     {"X-MS-Date", "Fri, 26 Jun 2015 23:39:12 GMT"},
+                     {"Content-Length", "0"},
+                     {"x-ms-range", "bytes=0-9"}};
   std::string text = azure_string_to_sign("GET", headers, "myaccount", "/mycontainer",
                                           {{"restype", "container"}, {"comp", "list"}, {"prefix", "a b"}});
   EXPECT_EQ(text,
@@ -50,7 +54,8 @@ TEST(AzureAuth, AuthorizationIsTheBase64HmacUnderTheDecodedKey) {
 }
 
 TEST(AzureAuth, ConnectionStrings) {
-  auto fields = parse_connection_string("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k==;BlobEndpoint=http://h:1/a;");
+  auto fields =
+      parse_connection_string("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k==;BlobEndpoint=http://h:1/a;");
   ASSERT_EQ(fields.size(), 4u);
   EXPECT_EQ(fields[2].first, "AccountKey");
   EXPECT_EQ(fields[2].second, "k==");
@@ -69,8 +74,8 @@ TEST_F(AzureEnv, ConfigFromTheConnectionString) {
 TEST_F(AzureEnv, ConfigFromOptionsAndEnvironment) {
   ::setenv("AZURE_STORAGE_ACCOUNT", "envacct", 1);
   ::setenv("AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=x", 1);
-  auto config = make_azure_config({{"account", "optacct"}, {"endpoint", "http://127.0.0.1:10000/optacct/"}},
-                                  "az://c", {}, ldb::testing::process_environment());
+  auto config = make_azure_config({{"account", "optacct"}, {"endpoint", "http://127.0.0.1:10000/optacct/"}}, "az://c",
+                                  {}, ldb::testing::process_environment());
   ASSERT_OK(config);
   EXPECT_EQ(config->account, "optacct");
   EXPECT_EQ(config->endpoint, "http://127.0.0.1:10000/optacct");

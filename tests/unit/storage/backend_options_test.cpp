@@ -24,8 +24,10 @@ class ScopedEnv {
   }
   ~ScopedEnv() {
     for (auto& [name, value] : m_saved) {
-      if (value) ::setenv(name.c_str(), value->c_str(), 1);
-      else ::unsetenv(name.c_str());
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
     }
   }
 
@@ -74,8 +76,11 @@ TEST_F(BackendOptionsTest, UnknownKeysAndBadValuesAreNamed) {
   EXPECT_FALSE(validate_options("s3", {{"endpoint", "127.0.0.1:9000"}}).has_value());
   EXPECT_FALSE(validate_options("s3", {{"addressing", "dns"}}).has_value());
   EXPECT_FALSE(validate_options("file", {{"region", "x"}}).has_value());
-  EXPECT_OK(validate_options("s3", {{"endpoint", "http://127.0.0.1:9000"}, {"region", "eu-west-1"},
-                                    {"anon", "true"}, {"addressing", "virtual"}, {"timeout", "5"}}));
+  EXPECT_OK(validate_options("s3", {{"endpoint", "http://127.0.0.1:9000"},
+                                    {"region", "eu-west-1"},
+                                    {"anon", "true"},
+                                    {"addressing", "virtual"},
+                                    {"timeout", "5"}}));
 }
 
 TEST_F(BackendOptionsTest, EnvironmentCredentialsComeFirst) {
@@ -93,8 +98,9 @@ TEST_F(BackendOptionsTest, ProfilesComeFromTheCredentialsAndConfigFiles) {
   write("credentials",
         "# comment\n[default]\naws_access_key_id = DEFKEY\naws_secret_access_key = DEFSECRET\n"
         "[team]\naws_access_key_id=TEAMKEY\naws_secret_access_key=TEAMSECRET\n");
-  write("config", "[profile team]\nregion = eu-west-3\n[profile cfgonly]\naws_access_key_id = C\n"
-                  "aws_secret_access_key = D\n");
+  write("config",
+        "[profile team]\nregion = eu-west-3\n[profile cfgonly]\naws_access_key_id = C\n"
+        "aws_secret_access_key = D\n");
   auto defaults = find_aws_credentials("s3", {}, "s3://b", ldb::testing::process_environment());
   ASSERT_OK(defaults);
   EXPECT_EQ(defaults->access_key_id, "DEFKEY");
@@ -103,10 +109,12 @@ TEST_F(BackendOptionsTest, ProfilesComeFromTheCredentialsAndConfigFiles) {
   ASSERT_OK(team);
   EXPECT_EQ(team->access_key_id, "TEAMKEY");
   EXPECT_EQ(find_aws_region({}, ldb::testing::process_environment()), "eu-west-3");
-  auto config_only = find_aws_credentials("s3", {{"profile", "cfgonly"}}, "s3://b", ldb::testing::process_environment());
+  auto config_only =
+      find_aws_credentials("s3", {{"profile", "cfgonly"}}, "s3://b", ldb::testing::process_environment());
   ASSERT_OK(config_only);
   EXPECT_EQ(config_only->secret_access_key, "D");
-  auto missing = find_aws_credentials("s3", {{"profile", "nobody"}}, "s3://bucket/x", ldb::testing::process_environment());
+  auto missing =
+      find_aws_credentials("s3", {{"profile", "nobody"}}, "s3://bucket/x", ldb::testing::process_environment());
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("nobody"), std::string::npos);
   EXPECT_NE(missing.error().message.find("s3://bucket/x"), std::string::npos);
@@ -122,14 +130,17 @@ TEST_F(BackendOptionsTest, RegionOrder) {
 }
 
 TEST_F(BackendOptionsTest, AddressingStyles) {
-  auto aws = make_s3_config("s3", {{"anon", "true"}, {"region", "eu-west-1"}}, "s3://b", {}, ldb::testing::process_environment());
+  auto aws = make_s3_config("s3", {{"anon", "true"}, {"region", "eu-west-1"}}, "s3://b", {},
+                            ldb::testing::process_environment());
   ASSERT_OK(aws);
   EXPECT_EQ(s3_request_url(*aws, "b", "a b/c.jpg", ""), "https://b.s3.eu-west-1.amazonaws.com/a%20b/c.jpg");
-  auto custom = make_s3_config("s3", {{"anon", "true"}, {"endpoint", "http://127.0.0.1:9000/"}}, "s3://b", {}, ldb::testing::process_environment());
+  auto custom = make_s3_config("s3", {{"anon", "true"}, {"endpoint", "http://127.0.0.1:9000/"}}, "s3://b", {},
+                               ldb::testing::process_environment());
   ASSERT_OK(custom);
   EXPECT_EQ(s3_request_url(*custom, "b", "k", "list-type=2"), "http://127.0.0.1:9000/b/k?list-type=2");
-  auto vhost = make_s3_config("s3", {{"anon", "true"}, {"endpoint", "http://localhost:9000"},
-                                     {"addressing", "virtual"}}, "s3://b", {}, ldb::testing::process_environment());
+  auto vhost =
+      make_s3_config("s3", {{"anon", "true"}, {"endpoint", "http://localhost:9000"}, {"addressing", "virtual"}},
+                     "s3://b", {}, ldb::testing::process_environment());
   ASSERT_OK(vhost);
   EXPECT_EQ(s3_request_url(*vhost, "b", "k", ""), "http://b.localhost:9000/k");
   auto gs = make_s3_config("gs", {{"anon", "true"}}, "gs://b", {}, ldb::testing::process_environment());

@@ -39,8 +39,7 @@ TEST_F(LocalFileSystemTest, ListsRecursivelySortedWithSizeAndMtime) {
   m_dir.write("b/c/d/e.txt", "");
   auto files = m_fs->list(m_dir.path().string());
   ASSERT_OK(files);
-  EXPECT_EQ(paths_of(*files, m_dir.path()),
-            (std::vector<std::string>{"a.jpg", "b/1.jpg", "b/2.jpg", "b/c/d/e.txt"}));
+  EXPECT_EQ(paths_of(*files, m_dir.path()), (std::vector<std::string>{"a.jpg", "b/1.jpg", "b/2.jpg", "b/c/d/e.txt"}));
   EXPECT_EQ((*files)[1].size, 3u);
   struct stat st;
   ASSERT_EQ(::stat((m_dir.path() / "b/1.jpg").c_str(), &st), 0);
@@ -145,8 +144,8 @@ TEST_F(LocalFileSystemTest, MissingPathsAreNotFoundNamingThePath) {
   EXPECT_EQ(listed.error().code, ErrorCode::not_found);
   EXPECT_NE(listed.error().message.find(missing), std::string::npos);
   EXPECT_FALSE(listed.error().hint.empty());
-  for (auto code : {m_fs->read(missing).error().code, m_fs->hash(missing).error().code,
-                    m_fs->stat(missing).error().code}) {
+  for (auto code :
+       {m_fs->read(missing).error().code, m_fs->hash(missing).error().code, m_fs->stat(missing).error().code}) {
     EXPECT_EQ(code, ErrorCode::not_found);
   }
   EXPECT_NE(m_fs->hash(missing).error().message.find(missing), std::string::npos);
@@ -180,7 +179,8 @@ TEST_F(LocalFileSystemTest, HashMatchesMd5OfContentIncludingLargeFiles) {
 
 TEST_F(LocalFileSystemTest, HashIsThreadSafe) {
   std::vector<std::string> paths;
-  for (int i = 0; i < 16; ++i) paths.push_back(m_dir.write(fmt::format("f{}", i), std::string(70'000 + i, 'a' + i)).string());
+  for (int i = 0; i < 16; ++i)
+    paths.push_back(m_dir.write(fmt::format("f{}", i), std::string(70'000 + i, 'a' + i)).string());
   std::atomic<int> mismatches{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

@@ -31,7 +31,13 @@ TEST(ObjectCache, FillVerifiesAndFindServes) {
   auto hash = core::md5_of("hello");
   EXPECT_FALSE(cache.find(hash).has_value());
   int fetches = 0;
-  auto filled = cache.fill(hash, [&](const fs_std::path& p) { ++fetches; return write_text(p, "hello"); }, "s3://b/h");
+  auto filled = cache.fill(
+      hash,
+      [&](const fs_std::path& p) {
+        ++fetches;
+        return write_text(p, "hello");
+      },
+      "s3://b/h");
   ASSERT_OK(filled);
   EXPECT_EQ(*filled, dir.path() / "cache" / hash.hex().substr(0, 2) / hash.hex());
   auto found = cache.find(hash);
@@ -44,7 +50,8 @@ TEST(ObjectCache, WrongBytesNeverEnterTheCache) {
   ldb::testing::TempDir dir;
   ObjectCache cache(dir.path() / "cache", 0);
   auto hash = core::md5_of("expected");
-  auto filled = cache.fill(hash, [&](const fs_std::path& p) { return write_text(p, "changed"); }, "s3://b/k.jpg");
+  auto filled = cache.fill(
+      hash, [&](const fs_std::path& p) { return write_text(p, "changed"); }, "s3://b/k.jpg");
   ASSERT_FALSE(filled.has_value());
   EXPECT_EQ(filled.error().code, ErrorCode::corruption);
   EXPECT_NE(filled.error().message.find("s3://b/k.jpg"), std::string::npos);
@@ -58,9 +65,9 @@ TEST(ObjectCache, WrongBytesNeverEnterTheCache) {
 TEST(ObjectCache, AFailedFetchIsReportedAndLeavesNothing) {
   ldb::testing::TempDir dir;
   ObjectCache cache(dir.path() / "cache", 0);
-  auto filled = cache.fill(core::md5_of("x"), [](const fs_std::path&) -> Status {
-    return fail(ErrorCode::io, "server down", "");
-  }, "s3://b/x");
+  auto filled = cache.fill(
+      core::md5_of("x"), [](const fs_std::path&) -> Status { return fail(ErrorCode::io, "server down", ""); },
+      "s3://b/x");
   ASSERT_FALSE(filled.has_value());
   EXPECT_EQ(filled.error().message, "server down");
 }
@@ -70,14 +77,17 @@ TEST(ObjectCache, EvictsLeastRecentlyUsedOverTheLimit) {
   ObjectCache cache(dir.path() / "cache", 25);
   std::string a(10, 'a'), b(10, 'b'), c(10, 'c');
   auto ha = core::md5_of(a), hb = core::md5_of(b), hc = core::md5_of(c);
-  auto pa = cache.fill(ha, [&](const fs_std::path& p) { return write_text(p, a); }, "a");
+  auto pa = cache.fill(
+      ha, [&](const fs_std::path& p) { return write_text(p, a); }, "a");
   ASSERT_OK(pa);
-  auto pb = cache.fill(hb, [&](const fs_std::path& p) { return write_text(p, b); }, "b");
+  auto pb = cache.fill(
+      hb, [&](const fs_std::path& p) { return write_text(p, b); }, "b");
   ASSERT_OK(pb);
   set_mtime(*pa, 1000);
   set_mtime(*pb, 2000);
   ASSERT_TRUE(cache.find(ha).has_value());  // a is now the most recently used
-  auto pc = cache.fill(hc, [&](const fs_std::path& p) { return write_text(p, c); }, "c");
+  auto pc = cache.fill(
+      hc, [&](const fs_std::path& p) { return write_text(p, c); }, "c");
   ASSERT_OK(pc);
   EXPECT_TRUE(cache.find(ha).has_value());
   EXPECT_FALSE(cache.find(hb).has_value());

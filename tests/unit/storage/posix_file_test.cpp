@@ -63,7 +63,7 @@ TEST(LinkReplacingTest, LinksReplacesAndLeavesNoTemporaryName) {
   std::ofstream(dir.path() / "b") << "bbbb";
   fs::path dest = dir.path() / "ws" / "x";
   auto inode = [](const fs::path& p) {
-    struct stat st{};
+    struct stat st {};
     EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
     return st.st_ino;
   };

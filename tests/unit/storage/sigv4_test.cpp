@@ -14,7 +14,9 @@ const AwsCredentials k_example{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bP
 constexpr const char* k_empty_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 TEST(SigV4, GetObjectExampleCanonicalRequestStringToSignAndSignature) {
-  SigningRequest request{"GET", "/test.txt", {},
+  SigningRequest request{"GET",
+                         "/test.txt",
+                         {},
                          {{"Host", "examplebucket.s3.amazonaws.com"},
                           {"Range", "bytes=0-9"},
                           {"x-amz-content-sha256", k_empty_hash},
@@ -25,8 +27,8 @@ TEST(SigV4, GetObjectExampleCanonicalRequestStringToSignAndSignature) {
             "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
             "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  std::string to_sign = string_to_sign("20130524T000000Z", "20130524/us-east-1/s3/aws4_request",
-                                       canonical_request(request));
+  std::string to_sign =
+      string_to_sign("20130524T000000Z", "20130524/us-east-1/s3/aws4_request", canonical_request(request));
   EXPECT_EQ(to_sign,
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
             "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
@@ -39,7 +41,9 @@ TEST(SigV4, GetObjectExampleCanonicalRequestStringToSignAndSignature) {
 }
 
 TEST(SigV4, ListObjectsExampleSortsAndEncodesTheQuery) {
-  SigningRequest request{"GET", "/", {{"prefix", "J"}, {"max-keys", "2"}},
+  SigningRequest request{"GET",
+                         "/",
+                         {{"prefix", "J"}, {"max-keys", "2"}},
                          {{"host", "examplebucket.s3.amazonaws.com"},
                           {"x-amz-content-sha256", k_empty_hash},
                           {"x-amz-date", "20130524T000000Z"}},
@@ -55,7 +59,9 @@ TEST(SigV4, PutObjectExampleSignsThePayloadHash) {
   std::string body = "Welcome to Amazon S3.";
   std::string payload = to_hex(sha256(body));
   EXPECT_EQ(payload, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
-  SigningRequest request{"PUT", "/test%24file.text", {},
+  SigningRequest request{"PUT",
+                         "/test%24file.text",
+                         {},
                          {{"Host", "examplebucket.s3.amazonaws.com"},
                           {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                           {"x-amz-date", "20130524T000000Z"},
@@ -69,8 +75,11 @@ TEST(SigV4, PutObjectExampleSignsThePayloadHash) {
 }
 
 TEST(SigV4, HeaderValuesAreTrimmedAndQueryValuesEncoded) {
-  SigningRequest request{"GET", "/b/a%20b", {{"continuation-token", "a/b+c="}},
-                         {{"X-Custom", "  two   spaces  "}, {"host", "h"}}, "UNSIGNED-PAYLOAD"};
+  SigningRequest request{"GET",
+                         "/b/a%20b",
+                         {{"continuation-token", "a/b+c="}},
+                         {{"X-Custom", "  two   spaces  "}, {"host", "h"}},
+                         "UNSIGNED-PAYLOAD"};
   EXPECT_EQ(canonical_request(request),
             "GET\n/b/a%20b\ncontinuation-token=a%2Fb%2Bc%3D\nhost:h\nx-custom:two spaces\n\nhost;x-custom\n"
             "UNSIGNED-PAYLOAD");

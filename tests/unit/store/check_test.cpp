@@ -137,7 +137,8 @@ TEST_P(SqliteCheckTest, MemberWhoseObjectIsGoneIsReported) {
          "); DELETE FROM paths WHERE object_id = (SELECT id FROM objects WHERE hash = " + hex_blob(a) +
          "); DELETE FROM objects WHERE hash = " + hex_blob(a));
   auto found = problems();
-  EXPECT_TRUE(has(found, "dataset ds:cats v1", "member id:" + a.hex() + " is not an indexed object")) << describe(found);
+  EXPECT_TRUE(has(found, "dataset ds:cats v1", "member id:" + a.hex() + " is not an indexed object"))
+      << describe(found);
 }
 
 TEST_P(SqliteCheckTest, MemberWhoseAnnotationVersionIsGoneIsReported) {
@@ -145,7 +146,8 @@ TEST_P(SqliteCheckTest, MemberWhoseAnnotationVersionIsGoneIsReported) {
   damage("DELETE FROM annotation_versions WHERE version = 2 AND object_id = (SELECT id FROM objects WHERE hash = " +
          hex_blob(a) + ")");
   auto found = problems();
-  EXPECT_TRUE(has(found, "dataset ds:cats", "member id:" + a.hex() + " names annotation version 2, which does not exist"))
+  EXPECT_TRUE(
+      has(found, "dataset ds:cats", "member id:" + a.hex() + " names annotation version 2, which does not exist"))
       << describe(found);
   EXPECT_TRUE(has(found, "object id:" + a.hex(), "records current annotation version 2 but has 1 version(s)"))
       << describe(found);

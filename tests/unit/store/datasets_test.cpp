@@ -251,8 +251,8 @@ TEST_P(DatasetTest, DatasetsListsLatestVersionByName) {
 
 TEST_P(DatasetTest, DeleteDatasetRemovesVersionsAndGarbageCollections) {
   auto shared = commit("keep", {m_a}, 0);
-  commit("gone", {m_a}, 0);                 // shares its collection with "keep"
-  auto own = commit("gone", {m_b}, 1);       // a collection only "gone" uses
+  commit("gone", {m_a}, 0);             // shares its collection with "keep"
+  auto own = commit("gone", {m_b}, 1);  // a collection only "gone" uses
   EXPECT_EQ(raw_int("SELECT COUNT(*) FROM collections"), 2);
 
   ASSERT_OK(store().delete_dataset("gone"));

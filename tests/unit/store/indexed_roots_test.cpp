@@ -1,4 +1,4 @@
-// Conformance (every backend, store_test_support.hpp): 
+// Conformance (every backend, store_test_support.hpp):
 // indexed_roots: recorded and forgotten by ingest (IngestOptions::
 // remember_roots, forget_roots) in the ingest's own transaction, listed by
 // indexed_roots(), and looked up by covering_root (longest component-wise
@@ -57,7 +57,7 @@ TEST_P(IndexedRootsTest, LongestPrefixWins) {
   IndexedRoot outer{"/data", "tensorflow-inferred", {}};
   IndexedRoot inner{"/data/coco", "coco", {}};
   update({inner});
-  update({outer});  // recording a folder keeps the roots below it
+  update({outer});                                               // recording a folder keeps the roots below it
   EXPECT_EQ(roots(), (std::vector<IndexedRoot>{outer, inner}));  // sorted by prefix
   EXPECT_EQ(root_of("/data/coco/images/1.jpg"), inner);
   EXPECT_EQ(root_of("/data/coco"), inner);

@@ -1,4 +1,4 @@
-// Conformance (every backend, store_test_support.hpp): 
+// Conformance (every backend, store_test_support.hpp):
 // image attributes of objects (schema 2): what ingest records from the
 // indexer's header probe and what objects_info and known_paths_under report.
 
@@ -12,8 +12,10 @@ namespace {
 class ObjectImagesTest : public StoreTest {
  protected:
   std::string raw_format(const Md5& hash) {
-    return std::to_string(raw_int("SELECT CASE WHEN image_format IS NULL THEN -1 ELSE length(image_format) END "
-                                  "FROM objects WHERE hex(hash) = upper('" + hash.hex() + "')"));
+    return std::to_string(
+        raw_int("SELECT CASE WHEN image_format IS NULL THEN -1 ELSE length(image_format) END "
+                "FROM objects WHERE hex(hash) = upper('" +
+                hash.hex() + "')"));
   }
 };
 
@@ -23,7 +25,6 @@ IndexedFile probed(std::string path, std::string_view content, std::optional<Ima
   f.image = std::move(image);
   return f;
 }
-
 
 TEST_P(ObjectImagesTest, IngestThenObjectsInfoRoundTrip) {
   auto photo = probed("/d/photo.jpg", "jpeg bytes", ImageInfo{640, 480, "jpeg"});
@@ -83,7 +84,8 @@ TEST_P(ObjectImagesTest, ProbeOfAnExistingObjectReplacesItsAttributes) {
 }
 
 TEST_P(ObjectImagesTest, SameBytesAtTwoPathsInOneBatch) {
-  ingest({probed("/d/a.gif", "gif bytes", ImageInfo{5, 6, "gif"}), probed("/e/a.gif", "gif bytes", ImageInfo{5, 6, "gif"})});
+  ingest({probed("/d/a.gif", "gif bytes", ImageInfo{5, 6, "gif"}),
+          probed("/e/a.gif", "gif bytes", ImageInfo{5, 6, "gif"})});
   auto got = info(core::md5_of("gif bytes"));
   EXPECT_EQ(got.paths.size(), 2u);
   EXPECT_EQ(got.image, (ImageInfo{5, 6, "gif"}));

@@ -364,7 +364,8 @@ class ObjectQueryTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     std::vector<IndexedFile> files;
-    for (int i = 0; i < 40; ++i) files.push_back(file("/d/" + std::to_string(i) + ".jpg", "object " + std::to_string(i)));
+    for (int i = 0; i < 40; ++i)
+      files.push_back(file("/d/" + std::to_string(i) + ".jpg", "object " + std::to_string(i)));
     ingest(files);
     for (int i = 0; i < 40; ++i) m_hashes.push_back(core::md5_of("object " + std::to_string(i)));
     std::sort(m_hashes.begin(), m_hashes.end());

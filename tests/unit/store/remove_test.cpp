@@ -20,8 +20,8 @@ class RemoveTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     // a and b share one annotation content; c has two versions.
-    ingest({file("/d/a.jpg", "a", R"({"k":1})"), file("/d/b.jpg", "b", R"({"k":1})"), file("/d/c.jpg", "c", R"({"v":1})"),
-            file("/e/a.jpg", "a", R"({"k":1})")});
+    ingest({file("/d/a.jpg", "a", R"({"k":1})"), file("/d/b.jpg", "b", R"({"k":1})"),
+            file("/d/c.jpg", "c", R"({"v":1})"), file("/e/a.jpg", "a", R"({"k":1})")});
     ingest({file("/d/c.jpg", "c", R"({"v":2})")});
     std::vector<Md5> all{m_a, m_b, m_c};
     std::vector<std::string> tags{"t"};

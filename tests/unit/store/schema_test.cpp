@@ -111,8 +111,8 @@ TEST(SchemaTest, CreateInMissingFolderIsIoError) {
 TEST(SchemaTest, NewerSchemaIsRefused) {
   TempDir dir;
   ASSERT_OK(create_sqlite_store(dir.path()));
-  raw_exec(dir.path(), "UPDATE meta SET value = '" + std::to_string(k_schema_version + 1) +
-                           "' WHERE key = 'schema_version'");
+  raw_exec(dir.path(),
+           "UPDATE meta SET value = '" + std::to_string(k_schema_version + 1) + "' WHERE key = 'schema_version'");
   auto opened = open_sqlite_store(dir.path());
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(opened.error().code, ErrorCode::unsupported);

@@ -105,8 +105,7 @@ TEST_P(SharedSnapshotTest, RootCollectionOfALargeTableIsCompleteAndSorted) {
   while (stmt->step().value_or(false)) {
     ASSERT_LT(i, root->size());
     auto blob = stmt->column_blob(0);
-    ASSERT_TRUE(std::equal(blob.begin(), blob.end(), reinterpret_cast<const char*>((*root)[i].hash.bytes.data())))
-        << i;
+    ASSERT_TRUE(std::equal(blob.begin(), blob.end(), reinterpret_cast<const char*>((*root)[i].hash.bytes.data()))) << i;
     ASSERT_EQ((*root)[i].annotation_version, stmt->column_int(1)) << i;
     ++i;
   }

@@ -2,8 +2,8 @@
 // read-only instances. What every backend must do when another process holds
 // the instance's write lock is in concurrency_test.cpp.
 
-#include <gtest/gtest.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -178,8 +178,8 @@ int run_as_reader(const std::filesystem::path& folder, const std::function<int()
   std::fflush(nullptr);
   pid_t child = fork();
   if (child == 0) {
-    if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-                           setresuid(65534, 65534, 65534) != 0)) {
+    if (geteuid() == 0 &&
+        (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)) {
       std::perror("dropping root");
       _exit(90);
     }

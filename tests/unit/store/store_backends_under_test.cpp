@@ -20,7 +20,9 @@ struct RawSqlite {
   ~RawSqlite() { sqlite3_close(db); }
   RawSqlite(const RawSqlite&) = delete;
   RawSqlite& operator=(const RawSqlite&) = delete;
-  bool exec(const std::string& sql) { return db && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK; }
+  bool exec(const std::string& sql) {
+    return db && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
   sqlite3* db = nullptr;
 };
 
@@ -54,9 +56,9 @@ std::shared_ptr<void> sqlite_hold_write_lock(const StoreConfig& config) {
 }  // namespace
 
 const BackendUnderTest& sqlite_backend_under_test() {
-  static const BackendUnderTest backend{
-      "sqlite", [](const std::filesystem::path& dir) { return sqlite_store_config(dir); }, sqlite_raw_int,
-      sqlite_raw_exec, sqlite_hold_write_lock};
+  static const BackendUnderTest backend{"sqlite",
+                                        [](const std::filesystem::path& dir) { return sqlite_store_config(dir); },
+                                        sqlite_raw_int, sqlite_raw_exec, sqlite_hold_write_lock};
   return backend;
 }
 

@@ -53,8 +53,8 @@ const BackendUnderTest& sqlite_backend_under_test();
 
 // A data file whose content is `content` (hashed like the indexer would),
 // with an optional annotation given as any JSON text.
-inline IndexedFile file(std::string path, std::string_view content, std::optional<std::string_view> annotation_json = {},
-                        std::string annotation_path = {}) {
+inline IndexedFile file(std::string path, std::string_view content,
+                        std::optional<std::string_view> annotation_json = {}, std::string annotation_path = {}) {
   IndexedFile f;
   f.path = std::move(path);
   f.size = content.size();
@@ -133,12 +133,11 @@ class StoreTest : public ::testing::TestWithParam<BackendUnderTest> {
 }  // namespace ldb::store::testing
 
 // Runs the TEST_Ps of `Fixture` (StoreTest or derived from it) for every backend.
-#define LDB_STORE_CONFORMANCE(Fixture)                                                                   \
-  INSTANTIATE_TEST_SUITE_P(Backends, Fixture,                                                            \
-                           ::testing::ValuesIn(::ldb::store::testing::store_backends_under_test()),      \
+#define LDB_STORE_CONFORMANCE(Fixture)                                                                                 \
+  INSTANTIATE_TEST_SUITE_P(Backends, Fixture, ::testing::ValuesIn(::ldb::store::testing::store_backends_under_test()), \
                            [](const auto& info) { return info.param.name; })
 
 // Runs the TEST_Ps of `Fixture` for SQLite only: for tests of SQLite internals.
-#define LDB_SQLITE_ONLY(Fixture)                                                                         \
+#define LDB_SQLITE_ONLY(Fixture)                                                                                   \
   INSTANTIATE_TEST_SUITE_P(Sqlite, Fixture, ::testing::Values(::ldb::store::testing::sqlite_backend_under_test()), \
                            [](const auto& info) { return info.param.name; })

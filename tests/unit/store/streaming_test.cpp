@@ -52,57 +52,57 @@ TEST_P(StoreTest, ScanAnnotationsLooksUpSmallSelections) {
 
 class ScanTest : public StoreTest {
  protected:
-// Enough refs for the scan mode (20000), some without annotation; object 0
-// has two versions and is pinned to the newer, the others to version 1. The
-// refs are reversed: positions are the caller's order, not the store's.
-std::vector<ObjectRef> ingest_scan_fixture() {
-  constexpr std::size_t k_objects = 20100;
-  std::vector<IndexedFile> files;
-  for (std::size_t i = 0; i < k_objects; ++i) {
-    std::string content = fmt::format("object {}", i);
-    if (i % 10 == 3) {
-      files.push_back(file(fmt::format("/d/{:05}.jpg", i), content));
-    } else {
-      files.push_back(file(fmt::format("/d/{:05}.jpg", i), content, fmt::format(R"({{"i":{}}})", i)));
+  // Enough refs for the scan mode (20000), some without annotation; object 0
+  // has two versions and is pinned to the newer, the others to version 1. The
+  // refs are reversed: positions are the caller's order, not the store's.
+  std::vector<ObjectRef> ingest_scan_fixture() {
+    constexpr std::size_t k_objects = 20100;
+    std::vector<IndexedFile> files;
+    for (std::size_t i = 0; i < k_objects; ++i) {
+      std::string content = fmt::format("object {}", i);
+      if (i % 10 == 3) {
+        files.push_back(file(fmt::format("/d/{:05}.jpg", i), content));
+      } else {
+        files.push_back(file(fmt::format("/d/{:05}.jpg", i), content, fmt::format(R"({{"i":{}}})", i)));
+      }
     }
+    ingest(files);
+    ingest({file("/d/00000.jpg", "object 0", R"({"i":"edited"})")});
+    std::vector<ObjectRef> refs;
+    for (std::size_t i = 0; i < k_objects; ++i) {
+      std::uint32_t version = i % 10 == 3 ? 0 : i == 0 ? 2 : 1;
+      refs.push_back({core::md5_of(fmt::format("object {}", i)), version});
+    }
+    std::reverse(refs.begin(), refs.end());
+    return refs;
   }
-  ingest(files);
-  ingest({file("/d/00000.jpg", "object 0", R"({"i":"edited"})")});
-  std::vector<ObjectRef> refs;
-  for (std::size_t i = 0; i < k_objects; ++i) {
-    std::uint32_t version = i % 10 == 3 ? 0 : i == 0 ? 2 : 1;
-    refs.push_back({core::md5_of(fmt::format("object {}", i)), version});
-  }
-  std::reverse(refs.begin(), refs.end());
-  return refs;
-}
 
-// Drains every cursor (one after another) into one map of rows by position.
-static std::map<std::uint32_t, std::string> drain_all(std::vector<std::unique_ptr<AnnotationCursor>>& cursors) {
-  std::map<std::uint32_t, std::string> rows;
-  for (auto& cursor : cursors) {
-    for (auto& [position, json] : drain(*cursor, 512)) {
-      EXPECT_TRUE(rows.emplace(position, json).second) << "position " << position << " came from two cursors";
+  // Drains every cursor (one after another) into one map of rows by position.
+  static std::map<std::uint32_t, std::string> drain_all(std::vector<std::unique_ptr<AnnotationCursor>>& cursors) {
+    std::map<std::uint32_t, std::string> rows;
+    for (auto& cursor : cursors) {
+      for (auto& [position, json] : drain(*cursor, 512)) {
+        EXPECT_TRUE(rows.emplace(position, json).second) << "position " << position << " came from two cursors";
+      }
     }
+    return rows;
   }
-  return rows;
-}
 
-void expect_fixture_rows(const std::vector<ObjectRef>& refs, const std::map<std::uint32_t, std::string>& rows) {
-  EXPECT_EQ(rows.size(), refs.size() - refs.size() / 10);
-  for (std::size_t position = 0; position < refs.size(); ++position) {
-    const auto& ref = refs[position];
-    auto it = rows.find(static_cast<std::uint32_t>(position));
-    if (ref.annotation_version == 0) {
-      EXPECT_EQ(it, rows.end()) << position;
-      continue;
+  void expect_fixture_rows(const std::vector<ObjectRef>& refs, const std::map<std::uint32_t, std::string>& rows) {
+    EXPECT_EQ(rows.size(), refs.size() - refs.size() / 10);
+    for (std::size_t position = 0; position < refs.size(); ++position) {
+      const auto& ref = refs[position];
+      auto it = rows.find(static_cast<std::uint32_t>(position));
+      if (ref.annotation_version == 0) {
+        EXPECT_EQ(it, rows.end()) << position;
+        continue;
+      }
+      ASSERT_NE(it, rows.end()) << position;
+      EXPECT_EQ(it->second, annotation(ref.hash, ref.annotation_version)) << position;
     }
-    ASSERT_NE(it, rows.end()) << position;
-    EXPECT_EQ(it->second, annotation(ref.hash, ref.annotation_version)) << position;
+    EXPECT_EQ(rows.at(static_cast<std::uint32_t>(refs.size() - 1)), R"({"i":"edited"})");
+    EXPECT_EQ(rows.at(0), R"({"i":20099})");
   }
-  EXPECT_EQ(rows.at(static_cast<std::uint32_t>(refs.size() - 1)), R"({"i":"edited"})");
-  EXPECT_EQ(rows.at(0), R"({"i":20099})");
-}
 };
 
 TEST_P(ScanTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
@@ -189,10 +189,9 @@ TEST_P(StoreTest, IngestSessionCommitsAllBatchesAsOne) {
   EXPECT_EQ(result->new_annotations, 3u);
   // Refs across both batches, in add order; the object seen in both batches
   // ("a") got version 2 from the second.
-  EXPECT_EQ(result->refs, (std::vector<ObjectRef>{{core::md5_of("a"), 1},
-                                                  {core::md5_of("b"), 0},
-                                                  {core::md5_of("a"), 2},
-                                                  {core::md5_of("d"), 1}}));
+  EXPECT_EQ(result->refs,
+            (std::vector<ObjectRef>{
+                {core::md5_of("a"), 1}, {core::md5_of("b"), 0}, {core::md5_of("a"), 2}, {core::md5_of("d"), 1}}));
   EXPECT_EQ(info(core::md5_of("a")).current_version, 2u);
   EXPECT_EQ(raw_int("SELECT COUNT(*) FROM paths"), 4);
 }

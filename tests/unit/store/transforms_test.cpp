@@ -82,12 +82,11 @@ TEST_P(TransformStoreTest, OnlyTheTransformSetChangingMakesANewHash) {
 
 TEST_P(TransformStoreTest, InvalidAssignmentsAreRefusedAndNothingLands) {
   Md5 stranger = core::md5_of("not a member");
-  for (const auto& bad : {TransformAssignments{{stranger, {k_rotate}}},
-                          TransformAssignments{{m_members[0].hash, {k_self}}},
-                          TransformAssignments{{m_members[0].hash, {}}},
-                          TransformAssignments{{m_members[0].hash, {k_self, k_rotate}}},
-                          TransformAssignments{{m_members[0].hash, {"rotate"}}},
-                          TransformAssignments{{m_members[1].hash, {k_rotate}}, {m_members[0].hash, {k_rotate}}}}) {
+  for (const auto& bad :
+       {TransformAssignments{{stranger, {k_rotate}}}, TransformAssignments{{m_members[0].hash, {k_self}}},
+        TransformAssignments{{m_members[0].hash, {}}}, TransformAssignments{{m_members[0].hash, {k_self, k_rotate}}},
+        TransformAssignments{{m_members[0].hash, {"rotate"}}},
+        TransformAssignments{{m_members[1].hash, {k_rotate}}, {m_members[0].hash, {k_rotate}}}}) {
     auto v = store().commit_dataset_with_transforms("cats", m_members, bad, 0, "m", "alice");
     ASSERT_FALSE(v.has_value());
     EXPECT_EQ(v.error().code, ErrorCode::invalid_argument) << v.error().message;
@@ -118,8 +117,7 @@ TEST_P(TransformStoreTest, MissingAssignmentsAreCorruption) {
 TEST(TransformAssignmentsTest, CanonicalTextNamesObjectsAndCommands) {
   Md5 a = core::md5_of("a");
   TransformAssignments transforms{{a, {k_rotate, k_self}}};
-  EXPECT_EQ(serialize_transform_assignments(transforms),
-            fmt::format(R"([["{}",[["rotate","90"],"self"]]])", a.hex()));
+  EXPECT_EQ(serialize_transform_assignments(transforms), fmt::format(R"([["{}",[["rotate","90"],"self"]]])", a.hex()));
   EXPECT_EQ(serialize_transform_assignments({}), "");
   EXPECT_EQ(transform_assignments_hash({}), Md5{});
   EXPECT_EQ(transform_assignments_hash(transforms), core::md5_of(serialize_transform_assignments(transforms)));
