@@ -128,6 +128,37 @@ Result<std::vector<formats::Member>> with_transforms(Session& session, dataset::
   return members;
 }
 
+// Folders made for a target, removed again (innermost first, each only while
+// empty) unless keep() is called: a run that fails before writing anything
+// leaves no folder behind.
+class MadeFolders {
+ public:
+  // Creates `target` and any missing parents; io error naming it.
+  Status make(const std::filesystem::path& target) {
+    std::error_code ec;
+    for (auto p = target; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+      m_made.push_back(p);
+      if (p == p.root_path()) break;
+    }
+    std::filesystem::create_directories(target, ec);
+    if (ec) {
+      return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", target.string(), ec.message()),
+                  "check that the target folder is writable");
+    }
+    return {};
+  }
+  void keep() { m_made.clear(); }
+  ~MadeFolders() {
+    std::error_code ignored;
+    for (const auto& p : m_made) {
+      if (!std::filesystem::is_empty(p, ignored) || !std::filesystem::remove(p, ignored)) break;
+    }
+  }
+
+ private:
+  std::vector<std::filesystem::path> m_made;  // innermost first
+};
+
 // Removes a temporary folder on every path out of --apply, failures included.
 struct TempFolder {
   std::filesystem::path path;
@@ -159,12 +190,8 @@ Result<formats::Report> instantiate_and_apply(Session& session, dataset::Context
                 fmt::format("programs are looked up in {} and then on PATH (or give a path with '/')",
                             (ctx.instance_dir / "custom_code" / "ldb_user_filters").string()));
   }
-  std::error_code ec;
-  std::filesystem::create_directories(final_dir, ec);
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", final_dir.string(), ec.message()),
-                "check that the target folder is writable");
-  }
+  MadeFolders made;
+  LDB_TRY(made.make(final_dir));
   TempFolder tmp;
   auto tmpdir = session.context().env.get("TMPDIR");
   std::string pattern = (std::filesystem::path(tmpdir.empty() ? "/tmp" : tmpdir) / "ldb-apply-XXXXXX").string();
@@ -194,6 +221,7 @@ Result<formats::Report> instantiate_and_apply(Session& session, dataset::Context
                             "removed)",
                             exe->parent_path().string(), input));
   }
+  made.keep();
   return std::move(result->report);
 }
 
@@ -325,12 +353,8 @@ Result<WriteReport> write_selection(Session& session, dataset::Context& ctx, con
   // A workspace keeps the manifest in .ldb_workspace/; a plain -t folder in a
   // hidden file, so that the folder holds no extra directory (torchvision's
   // ImageFolder would take .ldb_workspace/ for a class).
-  std::error_code ec;
-  std::filesystem::create_directories(target, ec);
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", target.string(), ec.message()),
-                "check that the target folder is writable");
-  }
+  MadeFolders made;
+  LDB_TRY(made.make(target));
   auto manifest_path = instantiated_manifest_path(target);
   auto previous = read_instantiated_manifest(target);
   if (!previous) return std::unexpected(previous.error());
@@ -344,6 +368,7 @@ Result<WriteReport> write_selection(Session& session, dataset::Context& ctx, con
       formats::instantiate(state.fs, state.pool, state.progress(), target, *members, previous->entries, options);
   state.progress().finish();
   if (!result) return std::unexpected(result.error());
+  made.keep();
   LDB_TRY(storage::write_file_atomic(manifest_path, formats::serialize_manifest(result->manifest)));
   // The layout, so that `ldb add .` reads a file moved to another class folder as a relabel.
   if (dataset::Workspace::exists(target)) {

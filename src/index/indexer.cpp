@@ -307,7 +307,7 @@ class IngestPipeline {
 };
 
 Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
-                                core::Progress& progress, const Scan& scan, Plan& plan, Result<KnownPaths> known_paths,
+                                core::Progress& progress, Plan& plan, Result<KnownPaths> known_paths,
                                 const IndexOptions& options) {
   if (!known_paths) return std::unexpected(std::move(known_paths).error());
   LDB_TRY(known_paths->add(store, outside_paths(plan)));
@@ -396,7 +396,7 @@ Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, co
       known_paths.wait();  // done with the store before anything else uses it
       return index_annotation_only(store, plan, run_options);
     }
-    return index_pairs(store, fs, pool, progress, run->parts.front().scan, plan, known_paths.get(), run_options);
+    return index_pairs(store, fs, pool, progress, plan, known_paths.get(), run_options);
   }();
   if (report) report->formats_used = std::move(run->formats);
   return report;

@@ -132,6 +132,19 @@ class InstantiateTest(LdbTestCase):
         self.ok("instantiate", "--query", "n < `2`")
         self.assertEqual(files_under(self.ws), self.expected_pair_names(set(self.pairs[:2])))
 
+    def test_a_failed_run_leaves_no_folder_it_made(self):
+        # tensorflow-inferred needs a label: the run fails while planning, and
+        # the -t folders it made for the output (parents included) are gone.
+        self.ok("add", os.path.join(self.data, "a"))
+        target = os.path.join(self.tmp, "new", "export")
+        self.fails("instantiate", "-m", "tensorflow-inferred", "-t", target, rc=2, contains="no label at key 'label'")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "new")))
+        # A folder that was there stays, with what it held.
+        kept = os.path.join(self.tmp, "kept")
+        os.makedirs(kept)
+        self.fails("instantiate", "-m", "tensorflow-inferred", "-t", kept, rc=2)
+        self.assertTrue(os.path.isdir(kept))
+
     def test_outside_a_workspace(self):
         elsewhere = os.path.join(self.tmp, "elsewhere")
         os.makedirs(elsewhere)
