@@ -142,6 +142,10 @@ Result<std::optional<CopiedFiles>> copy_outside_paths(Context& ctx, std::vector<
     if (inside) continue;
     // Only local files are copied; a cloud path must lie in registered storage.
     if (core::protocol_of(paths[i]) != "file") return std::unexpected(inside.error());
+    // A path that is not there is that, wherever it is.
+    if (auto there = ctx.fs.stat(paths[i]); !there && there.error().code == ErrorCode::not_found) {
+      return std::unexpected(there.error());
+    }
     outside.push_back(i);
   }
   if (outside.empty()) return std::optional<CopiedFiles>();

@@ -77,6 +77,10 @@ class UsageErrorTest(LdbTestCase):
         self.fails("add", missing, contains=missing)
         self.fails("index", missing, contains=missing)
         self.assertEqual(self.count(), 0)
+        # Outside registered storage too, a missing file is missing (not "outside storage").
+        outside = os.path.join(self.tmp, "nowhere", "missing.jpg")
+        r = self.fails("add", outside, rc=3, contains=[outside, "does not exist"])
+        self.assertNotIn("storage location", r.err)
 
     def test_bad_parameters(self):
         make_pairs(os.path.join(self.data, "a"), 1)
