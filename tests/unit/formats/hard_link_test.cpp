@@ -75,7 +75,9 @@ TEST_F(HardLinkTest, DataFilesAreReadOnlyLinksToStorage) {
   }
   // Annotation files are generated, never links.
   for (const auto& entry : result->manifest) {
-    if (entry.path.ends_with(".json")) EXPECT_EQ(stat_of(m_target / entry.path).st_nlink, 1u);
+    if (entry.path.ends_with(".json")) {
+      EXPECT_EQ(stat_of(m_target / entry.path).st_nlink, 1u);
+    }
   }
   // Nothing is left at a temporary name.
   for (const auto& entry : fs::directory_iterator(m_target)) {

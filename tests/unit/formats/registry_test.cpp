@@ -75,7 +75,9 @@ TEST(RegistryTest, ReadableFormatsHaveAReaderAndWritableOnesAWriter) {
 TEST(RegistryTest, DetectorsHaveDistinctOrders) {
   std::set<int> orders;
   for (const auto& info : index::format_registry()) {
-    if (info.detect) EXPECT_TRUE(orders.insert(info.detect_order).second) << info.name;
+    if (info.detect) {
+      EXPECT_TRUE(orders.insert(info.detect_order).second) << info.name;
+    }
   }
   EXPECT_EQ(orders.size(), 4u);  // coco, label-studio, voc, yolo
 }

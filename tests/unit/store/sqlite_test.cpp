@@ -93,7 +93,9 @@ TEST(DatabaseTest, SqlSummaryKeepsWholeWords) {
     // The kept part ends where a word of the statement ends.
     std::size_t at = sql.find(kept);
     ASSERT_EQ(at, 0u) << shown;
-    if (kept.find(' ') != std::string::npos) EXPECT_TRUE(sql[kept.size()] == ' ') << limit << ": " << shown;
+    if (kept.find(' ') != std::string::npos) {
+      EXPECT_TRUE(sql[kept.size()] == ' ') << limit << ": " << shown;
+    }
   }
 }
 
