@@ -113,8 +113,10 @@ Result<FsckReport> fsck(Session& session, const std::optional<std::string>& targ
   // The store as its config names it; a config that cannot be read is
   // reported below (opening the instance as commands do) and the folder's
   // SQLite store checked meanwhile.
-  auto config = detail::store_config(context, dir);
-  auto checked = store::check_store(config ? *config : store::sqlite_store_config(dir));
+  auto config = detail::read_toml(dir / "config");
+  auto store_at = config ? detail::store_config(*config, dir, detail::store_options(context))
+                         : store::sqlite_store_config(dir, detail::store_options(context));
+  auto checked = store::check_store(store_at ? *store_at : store::sqlite_store_config(dir));
   if (!checked) return std::unexpected(checked.error());
   FsckReport report;
   report.instance = dir;

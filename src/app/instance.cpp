@@ -40,19 +40,18 @@ Status write_user_config_if_absent(const Context& context, const std::filesystem
   return storage::write_file_atomic(file, out.str());
 }
 
+}  // namespace
+
+namespace detail {
+
 store::StoreOptions store_options(const Context& context) {
   auto timeout = context.env.get("LDB_BUSY_TIMEOUT_MS");
   return store::StoreOptions{store::busy_timeout_from_text(timeout.empty() ? nullptr : timeout.c_str())};
 }
 
-}  // namespace
-
-namespace detail {
-
-Result<store::StoreConfig> store_config(const Context& context, const std::filesystem::path& dir) {
-  auto config = read_toml(dir / "config");
-  if (!config) return std::unexpected(config.error());
-  return store::store_config_from(dir, (*config)["core"]["store"].value_or(std::string()), store_options(context));
+Result<store::StoreConfig> store_config(const toml::table& config, const std::filesystem::path& dir,
+                                        store::StoreOptions options) {
+  return store::store_config_from(dir, config["core"]["store"].value_or(std::string()), options);
 }
 
 Result<toml::table> read_toml(const std::filesystem::path& file) {
@@ -120,8 +119,7 @@ bool is_instance_dir(const std::filesystem::path& dir) {
   // The store its config names (SQLite's database file in the folder when
   // it names none) exists.
   auto config = detail::read_toml(dir / "config");
-  auto store = config ? store::store_config_from(dir, (*config)["core"]["store"].value_or(std::string()))
-                      : store::sqlite_store_config(dir);
+  auto store = config ? detail::store_config(*config, dir) : store::sqlite_store_config(dir);
   if (!store) return false;
   auto holds = store::holds_store(*store);
   return holds && *holds;
@@ -165,7 +163,7 @@ Status init_instance(const Context& context, const std::filesystem::path& relati
   config << root << "\n";
   LDB_TRY(storage::write_file_atomic(dir / "config", config.str()));
   // A new instance is SQLite: its config names no other store.
-  auto store = store::create_store(store::sqlite_store_config(dir, store_options(context)));
+  auto store = store::create_store(store::sqlite_store_config(dir, detail::store_options(context)));
   if (!store) return std::unexpected(store.error());
   return write_user_config_if_absent(context, dir);
 }
@@ -195,13 +193,11 @@ Result<Instance*> instance(Session& session, CreateIfMissing create) {
       LDB_TRY(init_instance(context, dir, false, true));
     }
   }
-  auto config = store_config(context, dir);
-  if (!config) return std::unexpected(config.error());
-  auto store = store::open_store(*config);
-  if (!store) return std::unexpected(store.error());
-  auto settings = read_toml(dir / "config");
-  if (!settings) return std::unexpected(settings.error());
-  state.instance = Instance{dir, std::move(*store), read_settings(*settings)};
+  // The config is read once: it names the store and holds the settings.
+  LDB_TRY_ASSIGN(auto config, read_toml(dir / "config"));
+  LDB_TRY_ASSIGN(auto store_at, store_config(config, dir, store_options(context)));
+  LDB_TRY_ASSIGN(auto store, store::open_store(store_at));
+  state.instance = Instance{dir, std::move(store), read_settings(config)};
   return &*state.instance;
 }
 

@@ -52,15 +52,13 @@ Result<storage::StorageSettings> load_storage_settings(const Context& context) {
   std::string cache_dir;
   std::string cache_size;
   if (auto location = find_instance_location(context)) {
-    auto store_at = store_config(context, location->dir);
-    if (!store_at) return std::unexpected(store_at.error());
-    auto store = store::open_store(*store_at);
-    if (!store) return std::unexpected(store.error());
-    auto locations = (*store)->storage_locations();
-    if (!locations) return std::unexpected(locations.error());
-    for (auto& l : *locations) settings.locations.push_back({l.prefix, l.options});
     auto config = read_toml(location->dir / "config");
     if (!config) return std::unexpected(config.error());
+    LDB_TRY_ASSIGN(auto store_at, store_config(*config, location->dir, store_options(context)));
+    LDB_TRY_ASSIGN(auto store, store::open_store(store_at));
+    auto locations = store->storage_locations();
+    if (!locations) return std::unexpected(locations.error());
+    for (auto& l : *locations) settings.locations.push_back({l.prefix, l.options});
     cache_dir = (*config)["core"]["cache_dir"].value_or(std::string());
     if (auto size = (*config)["core"]["cache_size"].value<std::string>()) cache_size = *size;
     if (auto size = (*config)["core"]["cache_size"].value<std::int64_t>()) cache_size = std::to_string(*size);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "app/detail/config.hpp"
 #include "app/session.hpp"
 #include "core/thread_pool.hpp"
 #include "dataset/context.hpp"
@@ -23,11 +24,14 @@ struct Instance {
 
 enum class CreateIfMissing { no, yes };
 
-// The store of the instance in `dir` as the store factory takes it: the
-// backend its config names (`[core] store`; unset: SQLite in the folder) and
-// the busy timeout from $LDB_BUSY_TIMEOUT_MS. invalid_argument for a config
-// that is not valid TOML or a malformed store setting.
-Result<store::StoreConfig> store_config(const Context& context, const std::filesystem::path& dir);
+// The store of the instance in `dir` as the store factory takes it, from its
+// parsed config (detail/config.hpp): the backend `[core] store` names (unset:
+// SQLite in the folder). invalid_argument for a malformed store setting.
+Result<store::StoreConfig> store_config(const toml::table& config, const std::filesystem::path& dir,
+                                        store::StoreOptions options = {});
+
+// How the front end wants stores opened: the busy timeout from $LDB_BUSY_TIMEOUT_MS.
+store::StoreOptions store_options(const Context& context);
 
 struct SessionState {
   explicit SessionState(Context c);
