@@ -82,6 +82,25 @@ class UsageErrorTest(LdbTestCase):
         r = self.fails("add", outside, rc=3, contains=[outside, "does not exist"])
         self.assertNotIn("storage location", r.err)
 
+    def test_store_setting_the_build_lacks_or_cannot_read(self):
+        # [core] store names the instance's store; one this build lacks, or a
+        # malformed one, is one clear error for every command, and changes nothing.
+        self.use_init_instance()
+        config = os.path.join(self.instance, "config")
+        with open(config) as f:
+            original = f.read()
+        for setting, rc, words in (('"postgresql://db.example/ldb"', 7, ["postgresql", "does not support", "sqlite"]),
+                                   ('"://"', 2, ["[core] store", "not a store URL"])):
+            with open(config, "w") as f:
+                f.write(original.replace("[core]", f"[core]\nstore = {setting}", 1))
+            for args in (("list", "ds:root"), ("ds", "list"), ("index", self.data)):
+                r = self.fails(*args, rc=rc, contains=words)
+                self.assertIn("hint:", r.err)
+        with open(config, "w") as f:
+            f.write(original)
+        self.assertEqual(self.count("ds:root"), 0)
+        self.ok("fsck")
+
     def test_bad_parameters(self):
         make_pairs(os.path.join(self.data, "a"), 1)
         self.stage("ds:x")
