@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "app/detail/instantiated.hpp"
+#include "app/workspace.hpp"
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
 #include "app/detail/transforms.hpp"
@@ -413,14 +414,6 @@ Result<WriteReport> instantiate(Session& session, const InstantiateRequest& requ
   return detail::write_selection(session, ctx, request.write, request.selector.objects, target, *selection);
 }
 
-namespace {
-
-std::string staged_label(const dataset::WorkspaceState& s) {
-  return s.dataset_name.empty() ? std::string("the unnamed dataset") : "ds:" + s.dataset_name;
-}
-
-}  // namespace
-
 Result<GetOutcome> get(Session& session, const GetRequest& request) {
   if (request.selector.objects.empty() && request.selector.filters.empty()) {
     return fail(ErrorCode::invalid_argument, "ldb get needs objects", "for example: ldb get ds:cats -t cats/");
@@ -479,7 +472,7 @@ Result<GetOutcome> get(Session& session, const GetRequest& request) {
   state.members = std::move(merged);
   LDB_TRY(ws->save());
   GetOutcome out;
-  out.dataset = staged_label(state);
+  out.dataset = dataset_label(state.dataset_name, "the unnamed dataset");
   out.target = target;
   out.added = change.added.size();
   out.selected = got.size();
