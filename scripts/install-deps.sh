@@ -20,6 +20,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3
   libsqlite3-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libfmt-dev
   libre2-dev libtomlplusplus-dev libcurl4-openssl-dev libcli11-dev libxxhash-dev
+  # src/image: decoders, FAISS binary indexes (near-duplicates), Eigen (PCA).
+  libjpeg62-turbo-dev libspng-dev libwebp-dev libgif-dev libtiff-dev libfaiss-dev libeigen3-dev
 )
 if ((tests)); then
   packages+=(
@@ -29,6 +31,8 @@ if ((tests)); then
     python3-torchvision
     # tests/cli/test_completion.py runs the zsh completion script in zsh.
     zsh
+    # The UMAP projection plugin (plugins/ldb-umap) and its test.
+    umap-learn
   )
   # node and npm run the S3 and Azure test servers (see below); a node that
   # already brings its own npm is left alone.

@@ -1,0 +1,50 @@
+#pragma once
+// Decoding for what ldb computes from pixels (features, embeddings): a small
+// RGB picture, shrunk while decoding wherever the format allows, so that the
+// cost is close to reading the file. JPEG decodes with libjpeg-turbo's scaled
+// DCT (down to 1/8); WebP with libwebp's scaler; PNG (libspng), GIF (giflib,
+// first frame), BMP and TIFF (libtiff) decode row by row into a box filter,
+// so the full-size image is never held in memory.
+//
+// Hostile input (truncated, zero-size, absurd dimensions, decompression
+// bombs, thousands of GIF frames) fails with an error within bounded time and
+// memory; nothing is printed (the libraries' message handlers are replaced).
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace ldb::image {
+
+enum class Format { jpeg, png, webp, gif, bmp, tiff };
+
+// The format whose signature `bytes` starts with; nothing when none.
+std::optional<Format> sniff_format(std::string_view bytes);
+
+struct DecodeLimits {
+  // Pixels of the full-size image (width × height as the file declares):
+  // larger images are refused before any pixel is decoded.
+  std::uint64_t max_pixels = 1ULL << 28;  // 268 Mpx, e.g. 16384 × 16384
+};
+
+// 8-bit RGB, interleaved, rows top to bottom, as displayed (JPEG EXIF
+// orientation applied). `source_channels` is what the file holds: 1 (grey),
+// 2 (grey + alpha), 3 (RGB) or 4 (RGB + alpha); alpha is composited on black.
+struct Picture {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint8_t source_channels = 3;
+  std::vector<std::uint8_t> rgb;  // width * height * 3
+};
+
+// Decodes `bytes`, shrunk so that the shorter side is at least `min_side`
+// pixels where the source is larger (never enlarged). `subject` names the
+// file in errors: invalid_argument ("'PATH': JPEG: premature end of data")
+// for a file that does not decode, unsupported for an unknown format.
+Result<Picture> decode_small(std::string_view bytes, std::string_view subject, std::uint32_t min_side,
+                             const DecodeLimits& limits = {});
+
+}  // namespace ldb::image
