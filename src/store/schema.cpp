@@ -11,7 +11,8 @@
 // version 3 added transform sets (transform_sets, transform_assignments,
 // dataset_versions.transforms_hash); version 4 added the second parent of a
 // merge commit (dataset_versions.merge_parent); version 5 added indexed_roots
-// (the format each indexed folder was indexed with).
+// (the format each indexed folder was indexed with); version 6 added what ldb
+// sees in images (image_features, embedding_models, embeddings, projections).
 
 namespace ldb::store {
 
@@ -101,6 +102,38 @@ CREATE TABLE indexed_roots(
   format TEXT NOT NULL,
   params TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE image_features(
+  object_id INTEGER PRIMARY KEY REFERENCES objects(id),
+  phash INTEGER,
+  dhash INTEGER,
+  mean REAL,
+  std REAL,
+  sharpness REAL,
+  entropy REAL,
+  channels INTEGER,
+  error TEXT
+);
+CREATE TABLE embedding_models(
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL UNIQUE,
+  dimensions INTEGER NOT NULL
+);
+CREATE TABLE embeddings(
+  model_id INTEGER NOT NULL REFERENCES embedding_models(id),
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  vector BLOB NOT NULL,
+  PRIMARY KEY(model_id, object_id)
+) WITHOUT ROWID;
+CREATE INDEX embeddings_by_object ON embeddings(object_id);
+CREATE TABLE projections(
+  model_id INTEGER NOT NULL REFERENCES embedding_models(id),
+  method TEXT NOT NULL,
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  x REAL NOT NULL,
+  y REAL NOT NULL,
+  PRIMARY KEY(model_id, method, object_id)
+) WITHOUT ROWID;
+CREATE INDEX projections_by_object ON projections(object_id);
 )sql";
 
 // Steps from version N to N+1, indexed by N - 1. Each runs in its own write
@@ -131,8 +164,42 @@ CREATE TABLE indexed_roots(
   params TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql";
+constexpr std::string_view k_migration_5_to_6 = R"sql(
+CREATE TABLE image_features(
+  object_id INTEGER PRIMARY KEY REFERENCES objects(id),
+  phash INTEGER,
+  dhash INTEGER,
+  mean REAL,
+  std REAL,
+  sharpness REAL,
+  entropy REAL,
+  channels INTEGER,
+  error TEXT
+);
+CREATE TABLE embedding_models(
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL UNIQUE,
+  dimensions INTEGER NOT NULL
+);
+CREATE TABLE embeddings(
+  model_id INTEGER NOT NULL REFERENCES embedding_models(id),
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  vector BLOB NOT NULL,
+  PRIMARY KEY(model_id, object_id)
+) WITHOUT ROWID;
+CREATE INDEX embeddings_by_object ON embeddings(object_id);
+CREATE TABLE projections(
+  model_id INTEGER NOT NULL REFERENCES embedding_models(id),
+  method TEXT NOT NULL,
+  object_id INTEGER NOT NULL REFERENCES objects(id),
+  x REAL NOT NULL,
+  y REAL NOT NULL,
+  PRIMARY KEY(model_id, method, object_id)
+) WITHOUT ROWID;
+CREATE INDEX projections_by_object ON projections(object_id);
+)sql";
 constexpr std::string_view k_migrations[] = {k_migration_1_to_2, k_migration_2_to_3, k_migration_3_to_4,
-                                             k_migration_4_to_5};
+                                             k_migration_4_to_5, k_migration_5_to_6};
 static_assert(std::size(k_migrations) == k_schema_version - 1, "one migration step per schema version");
 
 Result<int> read_schema_version(Database& db) {

@@ -209,6 +209,11 @@ Statement& Statement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind_double(int index, double value) {
+  sqlite3_bind_double(m_stmt, index, value);
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::string_view text) {
   // A default-constructed string_view has a null data(), which SQLite would
   // bind as NULL; text columns are NOT NULL, so bind an empty string instead.
@@ -253,6 +258,8 @@ Status Statement::run() {
 void Statement::reset() { sqlite3_reset(m_stmt); }
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(m_stmt, index); }
+
+double Statement::column_double(int index) const { return sqlite3_column_double(m_stmt, index); }
 
 std::string_view Statement::column_text(int index) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, index));

@@ -77,6 +77,8 @@ class Statement {
   Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
   Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
+  // A separate name: an overload of bind would make bind(i, some_int) ambiguous.
+  Statement& bind_double(int index, double value);
 
   // Steps once: true when a row is available, false when done.
   Result<bool> step();
@@ -86,6 +88,7 @@ class Statement {
   void reset();
 
   std::int64_t column_int(int index) const;
+  double column_double(int index) const;
   std::string_view column_text(int index) const;
   std::string_view column_blob(int index) const;
   bool column_is_null(int index) const;

@@ -54,7 +54,7 @@ void bind_image(Statement& stmt, int first, const IndexedFile& file) {
 
 // The statements of one ingest, prepared once per session.
 struct IngestStatements {
-  Statement sel_obj, ins_obj, set_image, touch_obj, sel_content, ins_content, sel_version, ins_version, cur_json,
+  Statement sel_obj, ins_obj, set_image, put_features, touch_obj, sel_content, ins_content, sel_version, ins_version, cur_json,
       upsert_path, ins_tag, sel_path, sel_path_of_version;
 
   static Result<IngestStatements> prepare(Database& db) {
@@ -65,6 +65,9 @@ struct IngestStatements {
         "INSERT INTO objects(hash, size, first_indexed, last_indexed, current_version, image_width, image_height, "
         "image_format) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING");
     auto set_image = db.prepare("UPDATE objects SET image_width = ?, image_height = ?, image_format = ? WHERE id = ?");
+    auto put_features = db.prepare(
+        "INSERT OR REPLACE INTO image_features(object_id, phash, dhash, mean, std, sharpness, entropy, channels, "
+        "error) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
     auto touch_obj = db.prepare("UPDATE objects SET last_indexed = ?, current_version = ? WHERE id = ?");
     auto sel_content = db.prepare("SELECT id FROM annotation_contents WHERE hash = ?");
     auto ins_content = db.prepare("INSERT OR IGNORE INTO annotation_contents(hash, json) VALUES(?, ?)");
@@ -84,13 +87,14 @@ struct IngestStatements {
     auto sel_path = db.prepare("SELECT object_id, annotation_version FROM paths WHERE path = ?");
     auto sel_path_of_version =
         db.prepare("SELECT path FROM paths WHERE object_id = ? AND annotation_version = ? ORDER BY path LIMIT 1");
-    for (auto* s : {&sel_obj, &ins_obj, &set_image, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version,
+    for (auto* s : {&sel_obj, &ins_obj, &set_image, &put_features, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version,
                     &cur_json, &upsert_path, &ins_tag, &sel_path, &sel_path_of_version}) {
       if (!*s) return std::unexpected(s->error());
     }
     return IngestStatements{std::move(*sel_obj),
                             std::move(*ins_obj),
                             std::move(*set_image),
+                            std::move(*put_features),
                             std::move(*touch_obj),
                             std::move(*sel_content),
                             std::move(*ins_content),
@@ -305,6 +309,11 @@ class SqliteIngest final : public IngestSession {
       bind_image(m_s.set_image, 1, file);
       m_s.set_image.bind(4, object.id);
       LDB_TRY(m_s.set_image.run());
+    }
+    if (file.image_probed && file.image && file.image->features) {
+      m_s.put_features.bind(1, object.id);
+      bind_image_features(m_s.put_features, 2, *file.image->features);
+      LDB_TRY(m_s.put_features.run());
     }
     std::uint32_t version = 0;
     if (file.annotation) {

@@ -87,8 +87,9 @@ Result<std::vector<ObjectInfo>> SqliteStore::objects_info(std::span<const Md5> h
   auto snapshot = ReadTransaction::begin(m_db);
   if (!snapshot) return std::unexpected(snapshot.error());
   auto object = m_db.prepare(
-      "SELECT id, size, first_indexed, last_indexed, current_version, image_width, image_height, image_format "
-      "FROM objects WHERE hash = ?");
+      "SELECT o.id, o.size, o.first_indexed, o.last_indexed, o.current_version, o.image_width, o.image_height, "
+      "o.image_format, f.phash, f.dhash, f.mean, f.std, f.sharpness, f.entropy, f.channels, f.error "
+      "FROM objects o LEFT JOIN image_features f ON f.object_id = o.id WHERE o.hash = ?");
   auto paths = m_db.prepare("SELECT path, mtime_ns FROM paths WHERE object_id = ? ORDER BY path");
   auto tags = m_db.prepare("SELECT tag FROM tags WHERE object_id = ? ORDER BY tag");
   auto versions = m_db.prepare(
@@ -128,7 +129,8 @@ Result<std::vector<ObjectInfo>> SqliteStore::objects_info(std::span<const Md5> h
     info.current_version = static_cast<std::uint32_t>(object->column_int(4));
     if (!object->column_is_null(7) && !object->column_text(7).empty()) {
       info.image = ImageInfo{static_cast<std::uint32_t>(object->column_int(5)),
-                             static_cast<std::uint32_t>(object->column_int(6)), std::string(object->column_text(7))};
+                             static_cast<std::uint32_t>(object->column_int(6)), std::string(object->column_text(7)),
+                             read_image_features(*object, 8)};
     }
     object->reset();
     LDB_TRY(each_row(*paths, id, [&](const Statement& r) {

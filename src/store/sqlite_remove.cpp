@@ -70,7 +70,9 @@ Result<RemovalOutcome> SqliteStore::remove_objects(std::span<const Md5> hashes) 
   }
   for (std::string_view sql :
        {"DELETE FROM tags WHERE object_id = ?", "DELETE FROM paths WHERE object_id = ?",
-        "DELETE FROM annotation_versions WHERE object_id = ?", "DELETE FROM objects WHERE id = ?"}) {
+        "DELETE FROM annotation_versions WHERE object_id = ?", "DELETE FROM image_features WHERE object_id = ?",
+        "DELETE FROM embeddings WHERE object_id = ?", "DELETE FROM projections WHERE object_id = ?",
+        "DELETE FROM objects WHERE id = ?"}) {
     auto stmt = m_db.prepare(sql);
     if (!stmt) return std::unexpected(stmt.error());
     for (auto id : ids) {

@@ -48,6 +48,15 @@ class SqliteStore final : public Store {
                                     std::span<const std::string> remove) override;
   Result<RemovalOutcome> remove_objects(std::span<const Md5> hashes) override;
 
+  Result<std::vector<std::optional<ImageFeatures>>> image_features(std::span<const Md5> hashes) override;
+  Status put_image_features(std::span<const std::pair<Md5, ImageFeatures>> features) override;
+  Result<Embeddings> embeddings(std::string_view model, std::span<const Md5> hashes) override;
+  Status put_embeddings(std::string_view model, std::span<const Md5> hashes, const Embeddings& vectors) override;
+  Result<std::vector<std::optional<Point2>>> projection(std::string_view model, std::string_view method,
+                                                        std::span<const Md5> hashes) override;
+  Status put_projection(std::string_view model, std::string_view method, std::span<const Md5> hashes,
+                        std::span<const Point2> points) override;
+
   Result<Collection> collection(const Md5& collection_hash) override;
   Result<std::vector<DatasetSummary>> datasets() override;
   Result<DatasetVersion> dataset_version(std::string_view name, std::uint32_t version) override;
@@ -95,6 +104,12 @@ std::vector<std::pair<std::string, std::string>> decode_options(std::string_view
 // Applies IngestOptions::forget_roots and remember_roots to indexed_roots
 // inside the caller's write transaction.
 Status update_indexed_roots(Database& db, const IngestOptions& options);
+
+// An image_features row: binds the 8 columns phash .. error from parameter
+// `first` on; reads them back from result column `first` on (nothing when
+// the row is absent, i.e. all NULL).
+void bind_image_features(Statement& stmt, int first, const ImageFeatures& features);
+std::optional<ImageFeatures> read_image_features(const Statement& row, int first);
 
 // An MD5 stored as a 16-byte BLOB; zero for a value of any other size.
 Md5 md5_from_blob(std::string_view blob);

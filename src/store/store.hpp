@@ -25,7 +25,7 @@
 namespace ldb::store {
 
 // Schema version written by this build; older stores are migrated on open.
-inline constexpr int k_schema_version = 5;
+inline constexpr int k_schema_version = 6;
 
 // The file name of the database inside an instance folder.
 inline constexpr std::string_view k_database_file = "ldb.sqlite";
@@ -116,6 +116,34 @@ class Store {
   // nothing changes and the outcome names the versions. not_found for an
   // unknown hash (nothing removed).
   virtual Result<RemovalOutcome> remove_objects(std::span<const Md5> hashes) = 0;
+
+  // --- what ldb sees in images (SPEC section 8) ----------------------------
+  // The stored features of each hash, in order (nothing where none were
+  // computed: not an image, or indexed with features off). not_found for an
+  // unknown hash.
+  virtual Result<std::vector<std::optional<ImageFeatures>>> image_features(std::span<const Md5> hashes) = 0;
+  // Records features computed after indexing (`ldb features`), replacing what
+  // was stored, in one transaction. not_found for an unknown hash (nothing
+  // written).
+  virtual Status put_image_features(std::span<const std::pair<Md5, ImageFeatures>> features) = 0;
+  // The vectors of `model` (a model key: "builtin" or a plugin's command)
+  // stored for each hash, in order; rows of an absent vector are left empty.
+  // not_found for an unknown hash.
+  virtual Result<Embeddings> embeddings(std::string_view model, std::span<const Md5> hashes) = 0;
+  // Stores vectors of `model` (replacing any for the same objects), in one
+  // transaction. All of a model's vectors have one length: invalid_argument
+  // (nothing written) when they differ from each other or from what the
+  // model stored before. not_found for an unknown hash.
+  virtual Status put_embeddings(std::string_view model, std::span<const Md5> hashes, const Embeddings& vectors) = 0;
+  // The 2-D points stored by `method` for `model`'s vectors of each hash, in
+  // order (nothing where none). not_found for an unknown hash.
+  virtual Result<std::vector<std::optional<Point2>>> projection(std::string_view model, std::string_view method,
+                                                                std::span<const Md5> hashes) = 0;
+  // Replaces the whole projection of (model, method) with `points` (one per
+  // hash), in one transaction: a projection is computed over a set of
+  // objects and is only meaningful as a whole. not_found for an unknown hash.
+  virtual Status put_projection(std::string_view model, std::string_view method, std::span<const Md5> hashes,
+                                std::span<const Point2> points) = 0;
 
   // --- collections and datasets --------------------------------------------
   virtual Result<Collection> collection(const Md5& collection_hash) = 0;

@@ -48,15 +48,52 @@ struct FoundAnnotation {
   std::string canonical_json;  // core::canonical_json form
 };
 
+// The content features of an image (SPEC section 8; src/image computes them,
+// image/features.hpp says how): perceptual hashes and luma statistics, or why
+// the file did not decode.
+struct ImageFeatures {
+  std::uint64_t phash = 0;
+  std::uint64_t dhash = 0;
+  double mean = 0;
+  double std = 0;
+  double sharpness = 0;
+  double entropy = 0;
+  std::uint8_t channels = 0;
+  std::string error;  // non-empty: the file claims to be an image and does not decode; the rest is unset
+
+  bool operator==(const ImageFeatures&) const = default;
+};
+
 // Size and format of an object whose bytes are a known image (JPEG, PNG,
-// GIF, BMP, WebP), read from its header. Width and height are as displayed
-// (after the EXIF orientation's rotation).
+// GIF, BMP, WebP, TIFF), read from its header. Width and height are as
+// displayed (after the EXIF orientation's rotation).
 struct ImageInfo {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
-  std::string format;  // "jpeg", "png", "gif", "bmp", "webp"
+  std::string format;  // "jpeg", "png", "gif", "bmp", "webp", "tiff"
+  // Computed when the image was indexed with features on (or by `ldb
+  // features`); nothing when never computed. Ingest leaves stored features
+  // alone when this is empty.
+  std::optional<ImageFeatures> features;
 
   bool operator==(const ImageInfo&) const = default;
+};
+
+// Embedding vectors of one model for a list of objects: `dimensions` floats
+// per row, row-major; present[i] says whether row i holds a vector (absent
+// rows are zeros).
+struct Embeddings {
+  std::size_t dimensions = 0;
+  std::vector<float> rows;
+  std::vector<char> present;
+};
+
+// A point of a 2-D projection (`ldb project`).
+struct Point2 {
+  float x = 0;
+  float y = 0;
+
+  bool operator==(const Point2&) const = default;
 };
 
 // A data file found and hashed during indexing.

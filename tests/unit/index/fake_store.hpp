@@ -159,6 +159,24 @@ class FakeStore final : public store::Store {
     return unsupported();
   }
   Result<store::RemovalOutcome> remove_objects(std::span<const core::Md5>) override { return unsupported(); }
+  Result<std::vector<std::optional<store::ImageFeatures>>> image_features(std::span<const core::Md5>) override {
+    return unsupported();
+  }
+  Status put_image_features(std::span<const std::pair<core::Md5, store::ImageFeatures>>) override {
+    return unsupported();
+  }
+  Result<store::Embeddings> embeddings(std::string_view, std::span<const core::Md5>) override { return unsupported(); }
+  Status put_embeddings(std::string_view, std::span<const core::Md5>, const store::Embeddings&) override {
+    return unsupported();
+  }
+  Result<std::vector<std::optional<store::Point2>>> projection(std::string_view, std::string_view,
+                                                               std::span<const core::Md5>) override {
+    return unsupported();
+  }
+  Status put_projection(std::string_view, std::string_view, std::span<const core::Md5>,
+                        std::span<const store::Point2>) override {
+    return unsupported();
+  }
   Result<store::Collection> collection(const core::Md5&) override { return unsupported(); }
   Result<std::vector<store::DatasetSummary>> datasets() override { return unsupported(); }
   Result<store::DatasetVersion> dataset_version(std::string_view, std::uint32_t) override { return unsupported(); }

@@ -153,14 +153,14 @@ void create_v1_instance(const std::filesystem::path& instance) {
 
 Md5 v1_object() { return Md5::from_hex("00112233445566778899aabbccddeeff").value(); }
 
-TEST(SchemaMigrationTest, CurrentVersionIsFive) { EXPECT_EQ(k_schema_version, 5); }
+TEST(SchemaMigrationTest, CurrentVersionIsSix) { EXPECT_EQ(k_schema_version, 6); }
 
 TEST(SchemaMigrationTest, Version1OpensAndGetsImageColumns) {
   TempDir dir;
   create_v1_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
   auto cols = columns(dir.path(), "objects");
   ASSERT_EQ(cols.size(), 9u);
   EXPECT_EQ(cols[6], "image_width INTEGER 0 -");
@@ -218,7 +218,7 @@ TEST(SchemaMigrationTest, SecondOpenDoesNothing) {
   create_v1_instance(dir.path());
   ASSERT_OK(open_sqlite_store(dir.path()));
   ASSERT_OK(open_sqlite_store(dir.path()));
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
   EXPECT_EQ(columns(dir.path(), "objects").size(), 9u);
 }
 
@@ -247,7 +247,7 @@ TEST(SchemaMigrationTest, Version2OpensAndGetsTransformTables) {
   create_v2_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
   auto cols = columns(dir.path(), "dataset_versions");
   ASSERT_EQ(cols.size(), 11u);
   EXPECT_EQ(cols[9], "transforms_hash BLOB 0 -");
@@ -330,7 +330,7 @@ TEST(SchemaMigrationTest, Version3OpensAndGetsMergeParents) {
   create_v3_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
   auto cols = columns(dir.path(), "dataset_versions");
   ASSERT_EQ(cols.size(), 11u);
   EXPECT_EQ(cols[10], "merge_parent INTEGER 1 0");
@@ -394,7 +394,7 @@ TEST(SchemaMigrationTest, Version4OpensAndGetsIndexedRoots) {
   create_v4_instance(dir.path());
   auto opened = open_sqlite_store(dir.path());
   ASSERT_OK(opened);
-  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
   EXPECT_EQ(columns(dir.path(), "indexed_roots"),
             (std::vector<std::string>{"prefix TEXT 1 -", "format TEXT 1 -", "params TEXT 1 -"}));
   EXPECT_EQ(raw_text(dir.path(), "SELECT COUNT(*) FROM indexed_roots"), "0");
@@ -438,6 +438,52 @@ TEST(SchemaMigrationTest, FailedVersion5StepChangesNothing) {
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
   EXPECT_EQ(columns(dir.path(), "indexed_roots"), std::vector<std::string>{"prefix TEXT 0 -"});
+}
+
+// A version 5 instance: version 4 plus the 4->5 step as it was.
+void create_v5_instance(const std::filesystem::path& instance) {
+  create_v4_instance(instance);
+  raw_exec(instance,
+           "CREATE TABLE indexed_roots(prefix TEXT PRIMARY KEY, format TEXT NOT NULL, params TEXT NOT NULL) "
+           "WITHOUT ROWID;"
+           "UPDATE meta SET value = '5' WHERE key = 'schema_version';");
+}
+
+TEST(SchemaMigrationTest, Version5OpensAndGetsImageContentTables) {
+  TempDir dir;
+  create_v5_instance(dir.path());
+  auto opened = open_sqlite_store(dir.path());
+  ASSERT_OK(opened);
+  EXPECT_EQ(raw_text(dir.path(), "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+  for (const char* table : {"image_features", "embedding_models", "embeddings", "projections"}) {
+    EXPECT_EQ(raw_text(dir.path(), std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
+  }
+  // The old object reads, has no features yet, and takes them.
+  auto& store = **opened;
+  std::vector<Md5> old{v1_object()};
+  auto none = store.image_features(old);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->front().has_value());
+  ImageFeatures features;
+  features.phash = 0x8000000000000001ULL;
+  features.channels = 3;
+  std::vector<std::pair<Md5, ImageFeatures>> put{{v1_object(), features}};
+  ASSERT_OK(store.put_image_features(put));
+  EXPECT_EQ(store.image_features(old).value().front(), features);
+}
+
+TEST(SchemaMigrationTest, MigratedVersion5MatchesANewInstance) {
+  TempDir migrated, fresh;
+  create_v5_instance(migrated.path());
+  ASSERT_OK(open_sqlite_store(migrated.path()));
+  ASSERT_OK(create_sqlite_store(fresh.path()));
+  for (const char* table : {"image_features", "embedding_models", "embeddings", "projections"}) {
+    EXPECT_EQ(columns(migrated.path(), table), columns(fresh.path(), table)) << table;
+  }
+  EXPECT_EQ(raw_text(migrated.path(), "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND "
+                                      "name LIKE '%by_object' ORDER BY name"),
+            raw_text(fresh.path(), "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND "
+                                   "name LIKE '%by_object' ORDER BY name"));
 }
 
 }  // namespace
