@@ -41,6 +41,10 @@ Result<IndexSummary> index(Session& session, const IndexRequest& request) {
   out.annotations_found = report->annotations_found;
   out.new_annotations = report->new_annotations;
   out.skipped_unchanged = report->skipped_unchanged;
+  out.images_with_features = report->images_with_features;
+  for (auto& image : report->undecodable_images) {
+    out.undecodable_images.push_back({std::move(image.path), std::move(image.error)});
+  }
   for (const auto& missing : report->missing_images) {
     MissingImagesNote note{index::describe_missing(missing), {}};
     for (const auto& image : missing.images) {

@@ -28,6 +28,13 @@ struct IndexSummary {
   std::uint64_t annotations_found = 0;
   std::uint64_t new_annotations = 0;
   std::uint64_t skipped_unchanged = 0;  // data files whose hash was not recomputed
+  std::uint64_t images_with_features = 0;
+  // Files that claim to be images and do not decode: indexed, with image.error.
+  struct UndecodableImage {
+    std::string path;
+    std::string error;
+  };
+  std::vector<UndecodableImage> undecodable_images;
   std::vector<MissingImagesNote> missing_images;
   std::vector<std::string> not_detection;  // COCO-like JSON files left out (captions_*.json)
   // Objects whose current annotation is now one found at another path.

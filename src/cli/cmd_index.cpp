@@ -35,6 +35,7 @@ Result<app::IndexSettings> index_settings_of(const ParsedArgs& args) {
   LDB_TRY_ASSIGN(settings.params, app::parse_params(args.all("param")));
   settings.add_tags = args.get("add-tags");
   settings.annotation_update = args.get("annotation-update");
+  settings.features = !args.has("no-features");
   return settings;
 }
 
@@ -59,7 +60,17 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
     out_line(fmt::format("Format: {}", fmt::join(report->formats, ", ")));
     out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));
     out_line(fmt::format("Annotations:  {} found, {} new", report->annotations_found, report->new_annotations));
-    if (env.verbosity.verbose) out_line(fmt::format("Unchanged files not re-read: {}", report->skipped_unchanged));
+    if (report->images_with_features || !report->undecodable_images.empty()) {
+      out_line(fmt::format("Images:       {} with features{}", report->images_with_features,
+                           report->undecodable_images.empty()
+                               ? std::string()
+                               : fmt::format(", {} did not decode (image.error{})", report->undecodable_images.size(),
+                                             env.verbosity.verbose ? "" : "; -v lists them")));
+    }
+    if (env.verbosity.verbose) {
+      for (const auto& image : report->undecodable_images) out_line(fmt::format("  {}: {}", image.path, image.error));
+      out_line(fmt::format("Unchanged files not re-read: {}", report->skipped_unchanged));
+    }
     if (!report->skipped.empty()) {
       out_line(fmt::format("Skipped:      {} malformed annotation file{}", report->skipped.size(),
                            report->skipped.size() == 1 ? "" : "s"));

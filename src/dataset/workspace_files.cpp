@@ -14,7 +14,7 @@
 #include "dataset/label_edits.hpp"
 #include "dataset/read_add.hpp"
 #include "dataset/sources.hpp"
-#include "index/image_header.hpp"
+#include "index/image_probe.hpp"
 #include "index/infer.hpp"
 #include "index/plan.hpp"
 #include "index/scan.hpp"
@@ -23,7 +23,6 @@ namespace ldb::dataset {
 
 namespace {
 
-constexpr std::size_t k_image_head_bytes = 64 * 1024;
 constexpr std::size_t k_chunk = 16;
 
 struct Found {
@@ -38,13 +37,6 @@ struct Found {
   core::Md5 annotation_md5;                             // of the annotation file's bytes
   std::optional<Error> error;
 };
-
-std::optional<store::ImageInfo> image_info(std::string_view head, std::string_view path) {
-  auto header = index::read_image_header(head, path);
-  if (!header) return std::nullopt;
-  return store::ImageInfo{header->display_width(), header->display_height(),
-                          std::string(index::image_format_name(header->format))};
-}
 
 std::uint32_t staged_version(const store::Collection& staged, const core::Md5& hash, bool& is_staged) {
   auto it = std::lower_bound(staged.begin(), staged.end(), hash,
@@ -120,13 +112,15 @@ Result<std::vector<Found>> read_files(Context& ctx, const index::Plan& plan, con
   ctx.pool.parallel_for(found.size(), k_chunk, [&](std::size_t begin, std::size_t end, unsigned) {
     for (std::size_t i = begin; i < end; ++i) {
       auto& f = found[i];
-      auto hashed = ctx.fs.hash_with_head(f.data->info.path, k_image_head_bytes);
-      if (!hashed) {
-        f.error = hashed.error();
+      // Features only for the files that turn out to be new objects (below):
+      // most of a workspace is what instantiate wrote.
+      auto probed = index::hash_and_probe(ctx.fs, f.data->info, false);
+      if (!probed) {
+        f.error = probed.error();
         continue;
       }
-      f.hash = hashed->hash;
-      f.image = image_info(hashed->head, f.data->info.path);
+      f.hash = probed->hash;
+      f.image = std::move(probed->image);
       if (f.annotation) {
         auto text = ctx.fs.read(f.annotation->info.path);
         if (text) f.annotation_md5 = core::md5_of(*text);
@@ -257,6 +251,7 @@ Result<CopiedFiles> take_new_files(Context& ctx, const std::string& root, std::v
     file.hash = f.hash;
     file.image_probed = true;
     file.image = f.image;
+    if (file.image) LDB_TRY(index::add_features(ctx.fs, f.data->info, *file.image));
     // The copy's own size and mtime, so a later re-index skips it cheaply.
     if (auto st = ctx.fs.stat(file.path)) file.mtime_ns = st->mtime_ns;
     if (f.derived || f.class_folder) {

@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 
 #include "core/json.hpp"
-#include "index/image_header.hpp"
+#include "index/image_probe.hpp"
 #include "index/indexer.hpp"
 #include "index/known_paths.hpp"
 #include "index/plan.hpp"
@@ -28,9 +28,6 @@ namespace ldb::index {
 namespace {
 
 constexpr std::size_t k_chunk = 32;
-// Bytes kept from the hashing reads for the image header: enough for the
-// JPEG frame header after a full-size EXIF segment in nearly every photo.
-constexpr std::size_t k_image_head_bytes = 64 * 1024;
 
 struct Work {
   const store::KnownPath* known = nullptr;
@@ -46,15 +43,6 @@ struct Outcome {
   std::optional<Error> error;
   bool malformed_annotation = false;  // the error is the annotation's invalid JSON
 };
-
-// The image attributes of a file whose first bytes are `head`; nothing when
-// they are not a known image or its header is damaged or past the head.
-std::optional<store::ImageInfo> image_info(std::string_view head, std::string_view path) {
-  auto header = read_image_header(head, path);
-  if (!header) return std::nullopt;
-  return store::ImageInfo{header->display_width(), header->display_height(),
-                          std::string(image_format_name(header->format))};
-}
 
 ParallelLoop loop_on(core::ThreadPool& pool) {
   return [&pool](std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
@@ -102,15 +90,15 @@ Result<std::vector<Work>> decide_work(store::Store& store, const Plan& plan, con
 }
 
 // Hashes and reads what item i needs (its Work) into `out`.
-void run_item(storage::FileSystem& fs, const PlannedItem& item, const Work& w, Outcome& out) {
+void run_item(storage::FileSystem& fs, const PlannedItem& item, const Work& w, bool features, Outcome& out) {
   if (w.hash) {
-    auto hashed = fs.hash_with_head(item.data->info.path, k_image_head_bytes);
-    if (!hashed) {
-      out.error = std::move(hashed).error();
+    auto probed = hash_and_probe(fs, item.data->info, features);
+    if (!probed) {
+      out.error = std::move(probed).error();
       return;
     }
-    out.hash = hashed->hash;
-    out.image = image_info(hashed->head, item.data->info.path);
+    out.hash = probed->hash;
+    out.image = std::move(probed->image);
   } else if (w.known) {
     out.hash = w.known->hash;
   }
@@ -206,7 +194,7 @@ class IngestPipeline {
       std::uint64_t done = 0;
       std::size_t end = std::min(m_plan.items.size(), (chunk + 1) * k_chunk);
       for (std::size_t i = chunk * k_chunk; i < end; ++i) {
-        run_item(m_fs, m_plan.items[i], m_work[i], m_outcomes[i]);
+        run_item(m_fs, m_plan.items[i], m_work[i], m_options.features, m_outcomes[i]);
         if (m_work[i].hash || m_work[i].read_annotation) ++done;
       }
       progress.advance(done);
@@ -265,6 +253,14 @@ class IngestPipeline {
       ++m_report.data_objects_found;
       if (item.source != AnnotationSource::none) ++m_report.annotations_found;
       if (!w.hash) ++m_report.skipped_unchanged;
+      if (outcome.image && outcome.image->features) {
+        const auto& features = *outcome.image->features;
+        if (features.error.empty()) {
+          ++m_report.images_with_features;
+        } else {
+          m_report.undecodable_images.push_back({item.data->info.path, features.error});
+        }
+      }
       if (!w.ingest) {
         m_refs.push_back({w.known->hash, w.known->annotation_version});
         continue;

@@ -79,6 +79,16 @@ struct IndexOptions {
   // path in a Label Studio task, COCO's -p images=DIR) are indexed when this
   // accepts them; without it they are refused.
   LocationCheck location_check;
+  // Compute the content features of the images hashed (SPEC section 8) in the
+  // same pass; off, their stored features are left as they are.
+  bool features = true;
+};
+
+// An image file that claims a format and does not decode (its features hold
+// the error instead): indexed all the same.
+struct UndecodableImage {
+  std::string path;
+  std::string error;
 };
 
 // An image a COCO file lists whose file was found nowhere.
@@ -109,7 +119,9 @@ struct IndexReport {
   std::uint64_t new_objects = 0;
   std::uint64_t annotations_found = 0;
   std::uint64_t new_annotations = 0;
-  std::uint64_t skipped_unchanged = 0;  // data files whose hash was not recomputed
+  std::uint64_t skipped_unchanged = 0;               // data files whose hash was not recomputed
+  std::uint64_t images_with_features = 0;            // images hashed whose features were computed
+  std::vector<UndecodableImage> undecodable_images;  // in path order
   // The objects found under the paths with the annotation version found there:
   // sorted by hash, one per hash; when one object was found at several paths
   // with different annotations, the highest version wins.

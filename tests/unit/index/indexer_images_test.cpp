@@ -58,9 +58,17 @@ class IndexerImagesTest : public IndexFixture {
     return it == m_store.last_ingest.end() ? none : *it;
   }
 
+  // Bare pairs with content features off: the header probe alone.
   IndexOptions bare() {
     IndexOptions options;
     options.format = Format::bare_pairs;
+    options.features = false;
+    return options;
+  }
+
+  IndexOptions with_features() {
+    IndexOptions options = bare();
+    options.features = true;
     return options;
   }
 };
@@ -82,6 +90,40 @@ TEST_F(IndexerImagesTest, ImagesGetAttributesFromTheHashingReads) {
   // Each data file was hashed once and never read whole.
   EXPECT_EQ(m_fs.calls(Operation::hash).size(), 4u);
   EXPECT_TRUE(m_fs.calls(Operation::read).empty());
+}
+
+TEST_F(IndexerImagesTest, FeaturesComeFromTheSameReadsAndUndecodableImagesAreCounted) {
+  auto photo = read_testdata("yolo-real/images/img_1.jpg");
+  ASSERT_FALSE(photo.empty());
+  m_dir.write("d/photo.jpg", photo);
+  m_dir.write("d/icon.png", png(16, 9));  // a header and no pixels
+  m_dir.write("d/notes.txt", "not an image");
+  auto report = run_index(m_dir.path() / "d", with_features());
+  ASSERT_OK(report);
+  EXPECT_EQ(report->images_with_features, 1u);
+  ASSERT_EQ(report->undecodable_images.size(), 1u);
+  EXPECT_EQ(report->undecodable_images[0].path, path("d/icon.png"));
+  const auto& features = ingested("d/photo.jpg").image->features;
+  ASSERT_TRUE(features.has_value());
+  EXPECT_TRUE(features->error.empty()) << features->error;
+  EXPECT_EQ(features->channels, 3);
+  EXPECT_GT(features->std, 0.0);
+  EXPECT_FALSE(ingested("d/icon.png").image->features->error.empty());
+  EXPECT_FALSE(ingested("d/notes.txt").image.has_value());
+  // One read per file: the hashing reads kept the images whole.
+  EXPECT_EQ(m_fs.calls(Operation::hash).size(), 3u);
+  EXPECT_TRUE(m_fs.calls(Operation::read).empty());
+}
+
+TEST_F(IndexerImagesTest, AnImageWithAnotherNameIsReadAgainForItsFeatures) {
+  auto photo = read_testdata("yolo-real/images/img_1.jpg");
+  ASSERT_GT(photo.size(), 64u * 1024u);  // past the header bytes kept for other names
+  m_dir.write("d/photo.bin", photo);
+  auto report = run_index(m_dir.path() / "d", with_features());
+  ASSERT_OK(report);
+  EXPECT_EQ(report->images_with_features, 1u);
+  EXPECT_TRUE(ingested("d/photo.bin").image->features->error.empty());
+  EXPECT_EQ(m_fs.calls(Operation::read), std::vector<std::string>{path("d/photo.bin")});
 }
 
 TEST_F(IndexerImagesTest, HeaderWithin64KiBIsFoundAndBeyondIsNot) {
