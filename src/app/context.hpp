@@ -25,6 +25,8 @@ struct Context {
   std::function<void(std::string_view)> warn;
   std::function<void(std::string_view)> note;
   unsigned threads = 0;  // worker threads; 0: one per core
+  // Where the plugins that come with ldb are (ldb-umap); empty: none.
+  std::filesystem::path shipped_plugins;
 
   // `path` made absolute against cwd and normalized (a local path; URLs are
   // returned as they are).

@@ -105,7 +105,7 @@ Result<std::vector<Evaluation>> eval(Session& session, const EvalRequest& reques
   if (!filtering.filters.empty()) {
     const auto* info = find_filter(filtering.filters.back().name);
     if (info != nullptr && info->is_expression) {
-      auto specs = detail::filter_specs(std::span(&filtering.filters.back(), 1));
+      auto specs = detail::filter_specs(session.context(), std::span(&filtering.filters.back(), 1));
       if (!specs) return std::unexpected(specs.error());
       shown = specs->front();
       filtering.filters.pop_back();

@@ -16,10 +16,41 @@ namespace {
 
 constexpr std::string_view k_private_instance = "private_instance";
 
-dataset::Settings read_settings(const toml::table& config) {
+// The [TABLE.NAME] run = ["program", ...] plugin declarations of the config.
+Result<std::map<std::string, std::vector<std::string>>> plugin_declarations(const toml::table& config,
+                                                                            std::string_view table) {
+  std::map<std::string, std::vector<std::string>> out;
+  const auto* declared = config[table].as_table();
+  if (!declared) return out;
+  for (const auto& [name, entry] : *declared) {
+    std::vector<std::string> run;
+    const auto* words = entry.is_table() ? entry.as_table()->get_as<toml::array>("run") : nullptr;
+    if (words) {
+      for (const auto& word : *words) {
+        if (!word.is_string()) {
+          run.clear();
+          break;
+        }
+        run.push_back(word.as_string()->get());
+      }
+    }
+    if (run.empty()) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("the instance config's [{}.{}] has no run = [\"program\", ...] (a list of strings)",
+                              table, name.str()),
+                  fmt::format("for example: [{}.{}] run = [\"/usr/bin/python3\", \"model.py\"]", table, name.str()));
+    }
+    out.emplace(std::string(name.str()), std::move(run));
+  }
+  return out;
+}
+
+Result<dataset::Settings> read_settings(const toml::table& config) {
   dataset::Settings s;
   s.auto_index = config["core"]["auto_index"].value_or(false);
   s.read_any_location = config["core"]["read_any_location"].value_or(false);
+  LDB_TRY_ASSIGN(s.embedding_models, plugin_declarations(config, "embedding"));
+  LDB_TRY_ASSIGN(s.projection_methods, plugin_declarations(config, "projection"));
   return s;
 }
 
@@ -197,7 +228,8 @@ Result<Instance*> instance(Session& session, CreateIfMissing create) {
   LDB_TRY_ASSIGN(auto config, read_toml(dir / "config"));
   LDB_TRY_ASSIGN(auto store_at, store_config(config, dir, store_options(context)));
   LDB_TRY_ASSIGN(auto store, store::open_store(store_at));
-  state.instance = Instance{dir, std::move(store), read_settings(config)};
+  LDB_TRY_ASSIGN(auto settings, read_settings(config));
+  state.instance = Instance{dir, std::move(store), std::move(settings)};
   return &*state.instance;
 }
 

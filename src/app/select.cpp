@@ -36,6 +36,9 @@ constexpr FilterEntry k_filters[] = {
     {{"sort", "order by a JMESPath key", true, false, false}, FilterKind::sort},
     {{"sort-desc", "order by a JMESPath key, descending", true, false, false}, FilterKind::sort_desc},
     {{"pipe", "filter through a plugin: --pipe EXEC [ARGS...]", true, false, true}, FilterKind::pipe},
+    {{"dedup", "keep the first of each near-duplicate group (pHash)", false, false, false}, FilterKind::dedup},
+    {{"similar", "nearest first to OBJECT (id: or image path): --similar OBJECT [-m MODEL]", true, false, false, true},
+     FilterKind::similar},
 };
 
 const FilterEntry* find_entry(std::string_view name) {
@@ -76,17 +79,22 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_params(std::span<
 
 namespace detail {
 
-Result<std::vector<dataset::FilterSpec>> filter_specs(std::span<const Filter> filters) {
+Result<std::vector<dataset::FilterSpec>> filter_specs(const Context& context, std::span<const Filter> filters) {
   std::vector<dataset::FilterSpec> out;
   out.reserve(filters.size());
   for (const auto& f : filters) {
     const auto* entry = find_entry(f.name);
     if (entry == nullptr) {
+      std::string names;
+      for (const auto& e : k_filters) names += fmt::format("{}{}", names.empty() ? "" : ", ", e.info.name);
       return fail(ErrorCode::invalid_argument, fmt::format("unknown filter '{}'", f.name),
-                  "the filters are query, jquery, file, path, tag, no-tag, limit, sample, sample-rate, shuffle, "
-                  "seed, sort, sort-desc and pipe");
+                  fmt::format("the filters are {}", names));
     }
-    out.push_back(dataset::FilterSpec{entry->kind, f.value, f.args});
+    // --similar's object may be an image path, taken from the cwd like any path.
+    std::string value = entry->kind == dataset::FilterKind::similar && !f.value.starts_with("id:")
+                            ? absolute_identifier(context, f.value)
+                            : f.value;
+    out.push_back(dataset::FilterSpec{entry->kind, std::move(value), f.args});
   }
   return out;
 }
@@ -104,6 +112,7 @@ Result<index::IndexOptions> index_options(const IndexSettings& settings) {
     options.format = *format;
   }
   options.params = settings.params;
+  options.features = settings.features;
   if (settings.add_tags) {
     std::string_view rest = *settings.add_tags;
     while (!rest.empty()) {
@@ -133,8 +142,9 @@ Result<index::IndexOptions> index_options(const IndexSettings& settings) {
 
 namespace {
 
-Result<std::vector<dataset::FilterSpec>> checked_filters(const dataset::Context& ctx, std::span<const Filter> filters) {
-  auto specs = filter_specs(filters);
+Result<std::vector<dataset::FilterSpec>> checked_filters(const Context& context, const dataset::Context& ctx,
+                                                         std::span<const Filter> filters) {
+  auto specs = filter_specs(context, filters);
   if (!specs) return std::unexpected(specs.error());
   auto expanded = dataset::expand_plugin_sorts(ctx.instance_dir, *specs, ctx.program_path);
   if (!expanded) return std::unexpected(expanded.error());
@@ -170,16 +180,16 @@ std::string absolute_identifier(const Context& context, const std::string& ident
   return out;
 }
 
-Result<dataset::Selection> filter_selection(dataset::Context& ctx, std::span<const Filter> filters,
-                                            dataset::Selection sources) {
-  auto specs = checked_filters(ctx, filters);
+Result<dataset::Selection> filter_selection(const Context& context, dataset::Context& ctx,
+                                            std::span<const Filter> filters, dataset::Selection sources) {
+  auto specs = checked_filters(context, ctx, filters);
   if (!specs) return std::unexpected(specs.error());
   return run_filters(ctx, std::move(sources), *specs);
 }
 
 Result<dataset::Selection> select_objects(Session& session, dataset::Context& ctx, const Selector& selector,
                                           const SelectOptions& options) {
-  auto specs = checked_filters(ctx, selector.filters);
+  auto specs = checked_filters(session.context(), ctx, selector.filters);
   if (!specs) return std::unexpected(specs.error());
   std::vector<std::string> identifiers;
   for (const auto& ident : selector.objects) identifiers.push_back(absolute_identifier(session.context(), ident));

@@ -34,6 +34,7 @@ struct FilterInfo {
   bool takes_value = true;
   bool is_expression = false;  // a JMESPath expression (query, jquery, file)
   bool takes_args = false;     // followed by a program's arguments (pipe)
+  bool takes_model = false;    // may be followed by -m MODEL, its one argument (similar)
 };
 
 // Every filter, in the order help lists them.
@@ -52,6 +53,7 @@ struct IndexSettings {
   std::vector<std::pair<std::string, std::string>> params;
   std::optional<std::string> add_tags;           // comma-separated
   std::optional<std::string> annotation_update;  // "replace" (default) or "merge"
+  bool features = true;                          // compute image features (SPEC section 8) while hashing
 };
 
 // "KEY=VALUE" texts to pairs, in order; invalid_argument naming `option` for

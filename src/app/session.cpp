@@ -97,6 +97,7 @@ dataset::Context dataset_context(Session& session, Instance& instance) {
   ctx.read_back_labels = formats::read_back_labels;
   ctx.author = commit_author(state.context);
   ctx.program_path = state.context.env.get("PATH");
+  ctx.shipped_plugins = state.context.shipped_plugins;
   return ctx;
 }
 

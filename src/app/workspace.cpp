@@ -234,7 +234,7 @@ Result<SyncOutcome> sync(Session& session, const SyncRequest& request) {
     wanted = std::move(files->members);
     taken = std::move(files->taken);
     if (!request.selector.filters.empty()) {
-      auto filtered = detail::filter_selection(ctx, request.selector.filters, std::move(wanted));
+      auto filtered = detail::filter_selection(session.context(), ctx, request.selector.filters, std::move(wanted));
       if (!filtered) return std::unexpected(filtered.error());
       wanted = dataset::normalize(std::move(*filtered));
       // Files of objects the filters left out stay the user's: taken in, the

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "app/formats.hpp"
+#include "app/images.hpp"
 #include "cli/commands.hpp"
 
 namespace ldb::cli {
@@ -85,13 +86,17 @@ std::vector<Command> build_commands() {
                false,
                cmd_storage,
                {"list", "rm"}});
-  c.push_back({"index", "index [-m FORMAT] [-p K=V]... [--add-tags T,...] [--annotation-update replace|merge] PATH...",
-               "index data objects and annotations in place",
-               with_common({index_format_option("format of the files"), param_option(),
-                            value({"--add-tags"}, "add-tags", "tag every indexed object"),
-                            value({"--annotation-update"}, "annotation-update", "replace (default) or merge",
-                                  {"replace", "merge"})}),
-               false, cmd_index});
+  c.push_back(
+      {"index",
+       "index [-m FORMAT] [-p K=V]... [--add-tags T,...] [--annotation-update replace|merge] [--no-features] "
+       "PATH...",
+       "index data objects and annotations in place",
+       with_common(
+           {index_format_option("format of the files"), param_option(),
+            value({"--add-tags"}, "add-tags", "tag every indexed object"),
+            value({"--annotation-update"}, "annotation-update", "replace (default) or merge", {"replace", "merge"}),
+            flag({"--no-features"}, "no-features", "do not compute image features (ldb features can later)")}),
+       false, cmd_index});
   c.back().format_params = app::FormatRole::read;
   c.push_back({"stage", "stage [-f] [-t DIR] ds:NAME[.vN] [DIR]", "make a folder a workspace for a dataset",
                with_common({flag({"-f", "--force"}, "force", "discard uncommitted changes"), target_flag()}), false,
@@ -187,6 +192,27 @@ std::vector<Command> build_commands() {
                true, cmd_tag});
   c.push_back({"unindex", "unindex OBJECTS [FILTERS]", "remove objects no saved dataset holds from the index",
                with_common({target_flag()}), true, cmd_unindex});
+  c.push_back({"features", "features [--force] [OBJECTS] [FILTERS]",
+               "compute image features (pHash, quality) of objects indexed without them",
+               with_common({flag({"--force"}, "force", "compute them again for images that have them"), json_flag()}),
+               true, cmd_features});
+  c.push_back({"dups", "dups [OBJECTS] [FILTERS] [--threshold BITS] [--against OBJECTS]",
+               "near-duplicate images (default: the staged dataset, else ds:root)",
+               with_common({value({"--threshold"}, "threshold",
+                                  fmt::format("pHash distance in bits (default {})", app::default_dup_threshold())),
+                            value({"--against"}, "against", "only pairs straddling OBJECTS and these (repeatable)"),
+                            json_flag()}),
+               true, cmd_dups});
+  c.push_back(
+      {"embed", "embed [OBJECTS] [FILTERS] [-m MODEL]", "compute embedding vectors (default model: builtin)",
+       with_common({value({"-m", "--model"}, "model", "builtin or an [embedding.NAME] of the config"), json_flag()}),
+       true, cmd_embed});
+  c.push_back({"project", "project [OBJECTS] [FILTERS] [-m MODEL] [--method pca|umap|NAME]",
+               "2-D coordinates of embeddings for the embedding view",
+               with_common({value({"-m", "--model"}, "model", "the embedding model (default builtin)"),
+                            value({"--method"}, "method", "pca (default), umap, or a [projection.NAME] of the config"),
+                            json_flag()}),
+               true, cmd_project});
   c.push_back({"transform", "transform [OBJECTS] [FILTERS] -a|-r|-s NAME,...",
                "add, remove or set the staged members' transforms",
                with_common({value({"-a", "--add"}, "add", "transforms to add (comma-separated, repeatable)"),
@@ -357,6 +383,11 @@ app::Context make_app_context(const Verbosity& verbosity, TerminalProgress& prog
   context.cwd = std::filesystem::current_path(ec);
   if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name != nullptr) context.user = pw->pw_name;
   context.progress = &progress;
+  // The plugins that come with ldb sit at ../lib/ldb/plugins from the binary,
+  // installed (/usr/bin/ldb) and in the build tree (build/src/cli/ldb) alike.
+  if (auto exe = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
+    context.shipped_plugins = exe.parent_path().parent_path() / "lib" / "ldb" / "plugins";
+  }
   if (!verbosity.quiet) {
     context.warn = [](std::string_view text) { warn(text); };
     context.note = [](std::string_view text) { out_line(text); };

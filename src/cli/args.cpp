@@ -210,6 +210,11 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
             LDB_TRY(check_split_expression(arg, spec.value, args.subspan(i + 1)));
           }
         }
+        if (it->info->takes_model && i + 2 < args.size() && (args[i + 1] == "-m" || args[i + 1] == "--model")) {
+          // `--similar OBJECT -m MODEL`: the -m right after belongs to the filter.
+          spec.args.push_back(args[i + 2]);
+          i += 2;
+        }
         if (it->info->takes_args) {
           // The plugin's arguments run up to the next ldb option.
           while (i + 1 < args.size() &&

@@ -77,5 +77,9 @@ Status cmd_unindex(CommandEnv&, const ParsedArgs&);
 Status cmd_completion(CommandEnv&, const ParsedArgs&);
 Status cmd_fsck(CommandEnv&, const ParsedArgs&);
 Status cmd_transform(CommandEnv&, const ParsedArgs&);
+Status cmd_features(CommandEnv&, const ParsedArgs&);
+Status cmd_dups(CommandEnv&, const ParsedArgs&);
+Status cmd_embed(CommandEnv&, const ParsedArgs&);
+Status cmd_project(CommandEnv&, const ParsedArgs&);
 
 }  // namespace ldb::cli

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ namespace ldb::dataset {
 struct Settings {
   bool auto_index = false;         // index unindexed paths on add/list (QuickStart default: on)
   bool read_any_location = false;  // index outside registered storage (QuickStart default: on)
+  // Plugin programs the instance config declares (SPEC section 8):
+  // [embedding.NAME] run = [...] and [projection.NAME] run = [...], by NAME.
+  std::map<std::string, std::vector<std::string>> embedding_models;
+  std::map<std::string, std::vector<std::string>> projection_methods;
 };
 
 // A file of a workspace whose content the staged dataset holds once the
@@ -60,6 +65,9 @@ struct Context {
   std::string program_path;
   // Recorded on commits; the front end decides it ($LDB_AUTHOR, the login name).
   std::string author = "unknown";
+  // The plugins that come with ldb (ldb-umap), as the front end finds them;
+  // empty: none.
+  std::filesystem::path shipped_plugins;
 };
 
 }  // namespace ldb::dataset

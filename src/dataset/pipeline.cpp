@@ -1,4 +1,6 @@
 #include "dataset/pipeline.hpp"
+#include "dataset/images.hpp"
+#include "image/hash_text.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -344,8 +346,15 @@ Status validate_filters(std::span<const FilterSpec> filters) {
                       "for example: --tag training,val");
         }
         break;
+      case FilterKind::similar:
+        if (f.value.empty()) {
+          return fail(ErrorCode::invalid_argument, "--similar needs an object: id:HASH or an image path",
+                      "for example: --similar id:3c2f... -m builtin --limit 20");
+        }
+        break;
       case FilterKind::shuffle:
       case FilterKind::pipe:
+      case FilterKind::dedup:
         break;
     }
   }
@@ -411,6 +420,12 @@ Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<con
       case FilterKind::pipe:
         next = run_pipe_plugin(ctx, std::move(selection), f.value, f.args);
         break;
+      case FilterKind::dedup:
+        next = dedup(ctx, std::move(selection), k_default_dup_threshold);
+        break;
+      case FilterKind::similar:
+        next = similar_to(ctx, std::move(selection), f.value, f.args.empty() ? "builtin" : f.args.front());
+        break;
     }
     if (!next) return std::unexpected(next.error());
     selection = std::move(*next);
@@ -440,6 +455,18 @@ Result<std::vector<Evaluation>> evaluate_each(Context& ctx, const Selection& sel
     }
   });
   return out;
+}
+
+void append_image_features(const store::ImageFeatures& f, std::string& doc) {
+  if (!f.error.empty()) {
+    doc += ",\"error\":";
+    core::append_json_string(core::escape_invalid_utf8(f.error), doc);
+    return;
+  }
+  // Doubles print in their shortest exact form; the hashes as SPEC's 16 hex digits.
+  doc += fmt::format(
+      ",\"phash\":\"{}\",\"dhash\":\"{}\",\"mean\":{},\"std\":{},\"sharpness\":{},\"entropy\":{},\"channels\":{}",
+      image::hash_hex(f.phash), image::hash_hex(f.dhash), f.mean, f.std, f.sharpness, f.entropy, f.channels);
 }
 
 Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Selection& selection) {
@@ -477,6 +504,7 @@ Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Select
     if (info.image) {
       doc += fmt::format(",\"image\":{{\"width\":{},\"height\":{},\"format\":", info.image->width, info.image->height);
       core::append_json_string(info.image->format, doc);
+      if (const auto& f = info.image->features) append_image_features(*f, doc);
       doc.push_back('}');
     }
     doc.push_back('}');

@@ -2,7 +2,7 @@
 // The selection pipeline: an ordered list of objects passed through filters in
 // the order they were given on the command line (--query, --jquery, --file,
 // --path, --tag, --no-tag, --limit, --sample, --sample-rate, --shuffle, --seed, --sort,
-// --sort-desc, --pipe). Query expressions are parsed once, before any work, and
+// --sort-desc, --pipe, --dedup, --similar). Query expressions are parsed once, before any work, and
 // evaluated over annotations on all cores.
 
 #include <span>
@@ -30,7 +30,9 @@ enum class FilterKind {
   seed,
   sort,
   sort_desc,
-  pipe
+  pipe,
+  dedup,    // keep the first of each near-duplicate group (dataset/images.hpp)
+  similar,  // value: the object (id:HASH or an absolute image path); args: {MODEL} or none (builtin)
 };
 
 struct FilterSpec {
@@ -57,6 +59,10 @@ struct Evaluation {
   std::string json;  // the value, or the error message when !ok
 };
 Result<std::vector<Evaluation>> evaluate_each(Context& ctx, const Selection& selection, const FilterSpec& expression);
+
+// The image.* members of SPEC section 8 (",\"phash\":…" or ",\"error\":…"),
+// appended to `doc` inside the file attributes' "image" object.
+void append_image_features(const store::ImageFeatures& features, std::string& doc);
 
 // The file attributes of objects as the JSON documents `--file` queries see.
 Result<std::vector<std::string>> file_attributes_json(Context& ctx, const Selection& selection);

@@ -51,6 +51,7 @@ def type_ok(doc_type, value):
     return {"string": lambda v: isinstance(v, str),
             "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
             "boolean": lambda v: isinstance(v, bool),
+            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
             "object": lambda v: isinstance(v, dict)}[doc_type](value)
 
 
@@ -143,6 +144,19 @@ class JsonOutputDocTest(LdbTestCase):
         # The config file names another instance, which LDB_DIR overrides.
         write_file(os.path.join(self.home, ".ldb", "config"), b'[core]\nldb_dir = "/elsewhere"\n')
         run("ldb instance --json", "instance", "--json")
+        # What ldb sees in images: the dog again (the same pixels, other
+        # bytes: a near duplicate at distance 0) and a JPEG that does not decode.
+        extra = os.path.join(self.data, "extra")
+        with open(os.path.join(pets, "dog.jpg"), "rb") as f:
+            write_file(os.path.join(extra, "dog-again.jpg"), f.read() + b"\0")
+        shutil.copy(os.path.join(PHOTOS, "truncated.jpg"), extra)
+        self.ok("index", extra)
+        run("ldb features --json", "features", "--json", "--force", "ds:root")
+        run("ldb dups --json", "dups", "--json", "ds:root")
+        run("ldb dups --json", "dups", "--json", os.path.join(pets, "dog.jpg"), "--against",
+            os.path.join(extra, "dog-again.jpg"))
+        run("ldb embed --json", "embed", "--json")
+        run("ldb project --json", "project", "--json")
         # A damaged workspace, for fsck's problems.
         broken = os.path.join(self.tmp, "broken")
         self.ok("stage", "ds:pets", "-t", broken)

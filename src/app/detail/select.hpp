@@ -16,8 +16,9 @@
 
 namespace ldb::app::detail {
 
-// app's filters as the pipeline takes them; invalid_argument for an unknown name.
-Result<std::vector<dataset::FilterSpec>> filter_specs(std::span<const Filter> filters);
+// app's filters as the pipeline takes them (a --similar image path made
+// absolute against the Context's cwd); invalid_argument for an unknown name.
+Result<std::vector<dataset::FilterSpec>> filter_specs(const Context& context, std::span<const Filter> filters);
 
 // The workspace for commands that act on the staged dataset: `target` (made
 // absolute against the Context's cwd), else the Context's cwd or a parent.
@@ -49,8 +50,8 @@ Result<dataset::Selection> select_objects(Session& session, dataset::Context& ct
 
 // `sources` passed through the filters (for sources read otherwise than
 // select_objects reads them).
-Result<dataset::Selection> filter_selection(dataset::Context& ctx, std::span<const Filter> filters,
-                                            dataset::Selection sources);
+Result<dataset::Selection> filter_selection(const Context& context, dataset::Context& ctx,
+                                            std::span<const Filter> filters, dataset::Selection sources);
 
 // A local path (or glob) identifier made absolute against the Context's cwd
 // (a trailing slash kept); ws:DIR likewise; ids, datasets and URLs as they are.
