@@ -9,8 +9,10 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 
 from ldbtest import LdbTestCase, main, md5, write_file
 
@@ -75,6 +77,25 @@ class FeaturesTest(ImagesTestCase):
         self.assertEqual(self.count("ds:root", "--file", "image.error != `null`"), 1)
         self.assertEqual(self.count("ds:root", "--file", "image.channels == `3`"), 2)
 
+    def test_hostile_images_are_indexed_with_an_error(self):
+        self.use_init_instance()
+        # A PNG whose header claims 100000x100000 pixels, and nothing else.
+        ihdr = struct.pack(">II", 100000, 100000) + b"\x08\x02\x00\x00\x00"
+        write_file(os.path.join(self.data, "huge.png"),
+                   b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr
+                   + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)))
+        # A GIF of 10,000 one-pixel frames: only the first is decoded.
+        frame = b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00"
+        write_file(os.path.join(self.data, "frames.gif"),
+                   b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff" + frame * 10000 + b"\x3b")
+        write_file(os.path.join(self.data, "empty.jpg"), b"")
+        out = self.ok("index", "-v", self.data)
+        self.assertIn("Data objects: 3 found, 3 new", out)
+        self.assertIn("1 with features, 1 did not decode", out)
+        self.assertRegex(out, r"huge.png: .*100000")
+        gif = self.ok("eval", "-j", os.path.join(self.data, "frames.gif"), "--file", "image")
+        self.assertEqual(json.loads(gif)["channels"], 3)
+
     def test_no_features_then_ldb_features_fills_them_in_once(self):
         self.use_init_instance()
         for name in ("dog.jpg", "eagle.jpg", "coffee.png"):
@@ -129,6 +150,9 @@ class DupsTest(ImagesTestCase):
         self.stage("ds:clean")
         self.ok("add", "ds:root", "--dedup")
         self.assertEqual(self.count(), 19)
+        # In a workspace, dups looks at the staged dataset by default.
+        self.assertEqual(self.ok_json("dups", "--json")["objects"], 19)
+        self.assertEqual(self.ok_json("dups", "--json")["groups"], [])
 
     def test_against_finds_only_pairs_straddling_two_lists(self):
         ids = self.indexed_near_dups()
