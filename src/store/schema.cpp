@@ -102,6 +102,11 @@ CREATE TABLE indexed_roots(
   format TEXT NOT NULL,
   params TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql";
+
+// What ldb sees in images (schema 6): part of a new instance's schema, and
+// the whole of the 5 -> 6 step.
+constexpr std::string_view k_image_tables = R"sql(
 CREATE TABLE image_features(
   object_id INTEGER PRIMARY KEY REFERENCES objects(id),
   phash INTEGER,
@@ -164,40 +169,7 @@ CREATE TABLE indexed_roots(
   params TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql";
-constexpr std::string_view k_migration_5_to_6 = R"sql(
-CREATE TABLE image_features(
-  object_id INTEGER PRIMARY KEY REFERENCES objects(id),
-  phash INTEGER,
-  dhash INTEGER,
-  mean REAL,
-  std REAL,
-  sharpness REAL,
-  entropy REAL,
-  channels INTEGER,
-  error TEXT
-);
-CREATE TABLE embedding_models(
-  id INTEGER PRIMARY KEY,
-  model TEXT NOT NULL UNIQUE,
-  dimensions INTEGER NOT NULL
-);
-CREATE TABLE embeddings(
-  model_id INTEGER NOT NULL REFERENCES embedding_models(id),
-  object_id INTEGER NOT NULL REFERENCES objects(id),
-  vector BLOB NOT NULL,
-  PRIMARY KEY(model_id, object_id)
-) WITHOUT ROWID;
-CREATE INDEX embeddings_by_object ON embeddings(object_id);
-CREATE TABLE projections(
-  model_id INTEGER NOT NULL REFERENCES embedding_models(id),
-  method TEXT NOT NULL,
-  object_id INTEGER NOT NULL REFERENCES objects(id),
-  x REAL NOT NULL,
-  y REAL NOT NULL,
-  PRIMARY KEY(model_id, method, object_id)
-) WITHOUT ROWID;
-CREATE INDEX projections_by_object ON projections(object_id);
-)sql";
+constexpr std::string_view k_migration_5_to_6 = k_image_tables;
 constexpr std::string_view k_migrations[] = {k_migration_1_to_2, k_migration_2_to_3, k_migration_3_to_4,
                                              k_migration_4_to_5, k_migration_5_to_6};
 static_assert(std::size(k_migrations) == k_schema_version - 1, "one migration step per schema version");
@@ -232,6 +204,7 @@ Status create_schema(Database& db) {
   auto txn = Transaction::begin(db);
   if (!txn) return std::unexpected(txn.error());
   LDB_TRY(db.exec(k_schema));
+  LDB_TRY(db.exec(k_image_tables));
   LDB_TRY(db.exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema_version', '{}')", k_schema_version)));
   return txn->commit();
 }
