@@ -26,7 +26,11 @@ std::optional<Format> sniff_format(std::string_view bytes);
 
 struct DecodeLimits {
   // Pixels of the full-size image (width × height as the file declares):
-  // larger images are refused before any pixel is decoded.
+  // larger images are refused before any pixel is decoded. It also bounds
+  // memory: most formats stream rows into the shrinker, but a progressive
+  // JPEG holds its whole coefficient buffer (about 6 bytes a pixel), a
+  // lossless WebP its whole image (4 bytes a pixel) and a TIFF one strip
+  // or tile (the whole image when it is one strip).
   std::uint64_t max_pixels = 1ULL << 28;  // 268 Mpx, e.g. 16384 × 16384
 };
 
@@ -41,9 +45,16 @@ struct Picture {
 };
 
 // Decodes `bytes`, shrunk so that the shorter side is at least `min_side`
-// pixels where the source is larger (never enlarged). `subject` names the
-// file in errors: invalid_argument ("'PATH': JPEG: premature end of data")
-// for a file that does not decode, unsupported for an unknown format.
+// pixels where the source is larger (never enlarged), by an integer box
+// factor: the shorter side ends between min_side and 2 × min_side - 1. The
+// longer side is at most 64 × min_side, even for sources more than 64 times
+// as long as wide (whose shorter side then drops below min_side). JPEG
+// decodes at the smallest scaled-DCT size (1/8, 1/4, 1/2) whose shorter side
+// is at least min_side, and is box shrunk from there; WebP is scaled by
+// libwebp to the same size the box factor gives. `subject` names the file in
+// errors: invalid_argument ("'PATH': JPEG: premature end of data") for a file
+// that does not decode or declares more than limits.max_pixels, unsupported
+// for an unknown format or a variant ldb does not decode (RLE BMP, ...).
 Result<Picture> decode_small(std::string_view bytes, std::string_view subject, std::uint32_t min_side,
                              const DecodeLimits& limits = {});
 

@@ -106,6 +106,29 @@ TEST(DecodeTest, KnownPhotoSizes) {
   EXPECT_EQ(tiny->height, 6u);
 }
 
+// The longer side stays within 64 × min_side, however long the picture.
+TEST(DecodeTest, VeryLongPicturesAreCapped) {
+  struct Case {
+    std::uint32_t width, height, min_side, out_width, out_height;
+  };
+  for (const Case& c : {Case{3000, 40, 32, 1500, 20}, Case{5000, 10, 16, 1000, 2}, Case{100'000, 3, 32, 2041, 1},
+                        Case{2048, 20, 32, 2048, 20}}) {
+    Picture picture = make_picture(c.width, c.height, [](std::uint32_t x, std::uint32_t) { return x % 256; });
+    for (const std::string& bytes : {encode_png(picture), encode_bmp(picture)}) {
+      auto small = decode_small(bytes, "long", c.min_side);
+      ASSERT_OK(small);
+      EXPECT_EQ(small->width, c.out_width) << c.width;
+      EXPECT_EQ(small->height, c.out_height) << c.width;
+      auto tall =
+          decode_small(encode_png(make_picture(c.height, c.width, [](std::uint32_t, std::uint32_t) { return 0u; })),
+                       "tall", c.min_side);
+      ASSERT_OK(tall);
+      EXPECT_EQ(tall->width, c.out_height);
+      EXPECT_EQ(tall->height, c.out_width);
+    }
+  }
+}
+
 // Lossless re-encodings decode to the very pixels of the original, at full
 // size and shrunk (the same box shrinker serves PNG, BMP, TIFF and GIF);
 // lossy ones come close. Each photo is first shrunk to a shorter side of 150
