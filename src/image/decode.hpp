@@ -3,8 +3,9 @@
 // RGB picture, shrunk while decoding wherever the format allows, so that the
 // cost is close to reading the file. JPEG decodes with libjpeg-turbo's scaled
 // DCT (down to 1/8); WebP with libwebp's scaler; PNG (libspng), GIF (giflib,
-// first frame), BMP and TIFF (libtiff) decode row by row into a box filter,
-// so the full-size image is never held in memory.
+// first frame only) and BMP (parsed by ldb) decode row by row, and TIFF
+// (libtiff) a strip or tile at a time, into a box filter, so the full-size
+// image is not held in memory (see DecodeLimits for the exceptions).
 //
 // Hostile input (truncated, zero-size, absurd dimensions, decompression
 // bombs, thousands of GIF frames) fails with an error within bounded time and
@@ -34,9 +35,11 @@ struct DecodeLimits {
   std::uint64_t max_pixels = 1ULL << 28;  // 268 Mpx, e.g. 16384 × 16384
 };
 
-// 8-bit RGB, interleaved, rows top to bottom, as displayed (JPEG EXIF
-// orientation applied). `source_channels` is what the file holds: 1 (grey),
-// 2 (grey + alpha), 3 (RGB) or 4 (RGB + alpha); alpha is composited on black.
+// 8-bit RGB, interleaved, rows top to bottom, as displayed (the orientation
+// of JPEG's EXIF and of TIFF's Orientation tag applied). `source_channels` is
+// what the file holds: 1 (grey), 2 (grey + alpha), 3 (colour, including
+// palettes and CMYK) or 4 (colour + alpha, including a GIF's transparent
+// index); alpha is composited on black.
 struct Picture {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
