@@ -41,7 +41,9 @@ if ((tests)); then
   fi
 fi
 if ((fuzz)); then
-  packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
+  # libomp-19-dev: src/image finds OpenMP (FAISS needs it), and clang-19 needs
+  # its own OpenMP runtime.
+  packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev libomp-19-dev)
 fi
 
 # Test-only servers for tests/cli/test_s3.py and test_azure.py, from npm (no

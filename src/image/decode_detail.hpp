@@ -4,11 +4,15 @@
 // to src/image.
 //
 // Sizes: a source of W × H is shrunk by the integer factor
-// f = max(1, floor(min(W, H) / min_side)), to round(W / f) × round(H / f);
-// so the shorter side stays >= min_side and is below 2 × min_side (never
-// enlarged: a source whose shorter side is below min_side keeps its size).
-// JPEG first takes the smallest libjpeg scaled-DCT size (1/8, 1/4, 1/2, 1/1)
-// whose shorter side is >= min_side, then applies the same rule to it.
+// f = max(1, floor(min(W, H) / min_side), ceil(max(W, H) / (64 × min_side))),
+// to round(W / f) × round(H / f) (at least 1). So the shorter side stays
+// >= min_side and is below 2 × min_side, and nothing is enlarged (a source
+// whose shorter side is below min_side keeps its size), except that the
+// longer side never exceeds 64 × min_side: a source more than 64 times as
+// long as wide gets a shorter side below min_side rather than a picture (and
+// box sums) as large as the source. JPEG first takes the smallest libjpeg
+// scaled-DCT size (1/8, 1/4, 1/2, 1/1) whose shorter side is >= min_side, then
+// applies the same rule to it.
 
 #include <cstdint>
 #include <string>
@@ -33,6 +37,9 @@ std::unexpected<Error> corrupt(std::string_view format, std::string_view what);
 std::unexpected<Error> unsupported_variant(std::string_view format, std::string_view what);
 // Refuses a declared size of 0 or above limits.max_pixels, before decoding.
 Status check_size(std::string_view format, std::uint64_t width, std::uint64_t height, const DecodeLimits& limits);
+
+// The longer side of a shrunk picture is at most this many times min_side.
+constexpr std::uint64_t k_max_aspect = 64;
 
 // The box factor f above.
 std::uint32_t box_factor(std::uint32_t width, std::uint32_t height, std::uint32_t min_side);

@@ -1,19 +1,24 @@
 #pragma once
 // The content features of SPEC section 8, from a decoded Picture.
 //
-//   phash      DCT hash: luma box-resampled to 32×32, 2-D DCT-II, the 8×8
-//              lowest frequencies (DC included); bit i (most significant
-//              first, row-major over the 8×8 block) is set when the
-//              coefficient is above the median of the 64.
-//   dhash      difference hash: luma resampled to 9×8; bit set when a pixel
-//              is brighter than its right neighbour (row-major, MSB first).
+//   phash      DCT hash: luma box-resampled to 32×32, orthonormal 2-D
+//              DCT-II, the 8×8 lowest frequencies (DC included); bit i (most
+//              significant first, row-major over the 8×8 block, rows being
+//              vertical frequencies) is set when the coefficient is above the
+//              median of the 64 (the mean of the middle two).
+//   dhash      difference hash: luma box-resampled to 9×8 (9 wide); bit set
+//              when a pixel is brighter than its right neighbour (row-major,
+//              MSB first).
 //   mean, std  of the luma (0–255) of the decoded picture.
-//   sharpness  variance of the 3×3 Laplacian of the luma resampled to the
-//              fixed working size k_sharpness_size² (low = blurry).
-//   entropy    Shannon entropy of the 256-bin luma histogram, bits (0–8).
+//   sharpness  variance of the 3×3 Laplacian (4-neighbour kernel) over the
+//              interior of the luma resampled to the fixed working size
+//              k_sharpness_size² (low = blurry).
+//   entropy    Shannon entropy of the 256-bin histogram of the luma rounded
+//              to an integer, bits (0–8).
 //   channels   Picture::source_channels.
 //
-// Luma is ITU-R BT.601: (299 R + 587 G + 114 B) / 1000.
+// Luma is ITU-R BT.601: (299 R + 587 G + 114 B) / 1000. "Box-resampled":
+// each value is the area-weighted mean of the source pixels it covers.
 
 #include <cstdint>
 #include <optional>

@@ -32,8 +32,11 @@ Status check_size(std::string_view format, std::uint64_t width, std::uint64_t he
 }
 
 std::uint32_t box_factor(std::uint32_t width, std::uint32_t height, std::uint32_t min_side) {
-  std::uint32_t shorter = std::min(width, height);
-  return std::max<std::uint32_t>(1, shorter / std::max<std::uint32_t>(1, min_side));
+  const std::uint64_t side = std::max<std::uint32_t>(1, min_side);
+  const std::uint64_t by_shorter = std::min(width, height) / side;
+  const std::uint64_t longest = side * k_max_aspect;
+  const std::uint64_t by_longer = (std::max(width, height) + longest - 1) / longest;
+  return static_cast<std::uint32_t>(std::max<std::uint64_t>({1, by_shorter, by_longer}));
 }
 
 std::uint32_t shrunk_side(std::uint32_t side, std::uint32_t factor) {

@@ -15,6 +15,7 @@
 //   9D 01 2A at 23, 14-bit width/height at 26/28), "VP8L" (0x2F at 20, then
 //   14-bit width-1 and height-1 packed LE from 21) or "VP8X" (24-bit
 //   width-1/height-1 at 24/27).
+// - TIFF: "II*\0" or "MM\0*", then IFD0 (image/tiff_ifd.hpp).
 
 #include "index/image_header.hpp"
 
@@ -23,31 +24,15 @@
 
 #include <fmt/format.h>
 
+#include "image/byte_reader.hpp"
+#include "image/decode.hpp"
+#include "image/tiff_ifd.hpp"
+
 namespace ldb::index {
 
 namespace {
 
-class Bytes {
- public:
-  explicit Bytes(std::string_view bytes) : m_bytes(bytes) {}
-  std::size_t size() const { return m_bytes.size(); }
-  bool has(std::size_t offset, std::size_t count) const {
-    return offset <= m_bytes.size() && count <= m_bytes.size() - offset;
-  }
-  std::uint32_t u8(std::size_t offset) const { return static_cast<unsigned char>(m_bytes[offset]); }
-  std::uint32_t be16(std::size_t offset) const { return (u8(offset) << 8) | u8(offset + 1); }
-  std::uint32_t le16(std::size_t offset) const { return u8(offset) | (u8(offset + 1) << 8); }
-  std::uint32_t be32(std::size_t offset) const { return (be16(offset) << 16) | be16(offset + 2); }
-  std::uint32_t le32(std::size_t offset) const { return le16(offset) | (le16(offset + 2) << 16); }
-  std::uint32_t u16(std::size_t offset, bool big_endian) const { return big_endian ? be16(offset) : le16(offset); }
-  std::uint32_t u32(std::size_t offset, bool big_endian) const { return big_endian ? be32(offset) : le32(offset); }
-  bool starts_with(std::size_t offset, std::string_view text) const {
-    return has(offset, text.size()) && m_bytes.substr(offset, text.size()) == text;
-  }
-
- private:
-  std::string_view m_bytes;
-};
+using Bytes = image::ByteReader;
 
 std::unexpected<Error> truncated(std::string_view subject, std::string_view format) {
   return fail(ErrorCode::invalid_argument, fmt::format("'{}': truncated {} header", subject, format),
@@ -71,34 +56,6 @@ Result<ImageHeader> read_png(const Bytes& b, std::string_view subject) {
   if (!b.has(8, 16)) return truncated(subject, "PNG");
   if (!b.starts_with(12, "IHDR")) return malformed(subject, "PNG", "the first chunk is not IHDR");
   return checked(ImageHeader{ImageFormat::png, b.be32(16), b.be32(20), 1}, subject);
-}
-
-// The orientation tag of an APP1 Exif payload [begin, end); 1 when absent or
-// unreadable (a damaged EXIF block does not make the image unusable).
-std::uint8_t exif_orientation(const Bytes& b, std::size_t begin, std::size_t end) {
-  if (end - begin < 6 + 8 || !b.starts_with(begin, std::string_view("Exif\0\0", 6))) return 1;
-  std::size_t tiff = begin + 6;
-  bool big_endian;
-  if (b.starts_with(tiff, "MM")) {
-    big_endian = true;
-  } else if (b.starts_with(tiff, "II")) {
-    big_endian = false;
-  } else {
-    return 1;
-  }
-  if (b.u16(tiff + 2, big_endian) != 42) return 1;
-  std::size_t ifd = tiff + b.u32(tiff + 4, big_endian);
-  if (ifd < tiff || ifd + 2 > end) return 1;
-  std::uint32_t count = b.u16(ifd, big_endian);
-  for (std::uint32_t entry = 0; entry < count; ++entry) {
-    std::size_t at = ifd + 2 + std::size_t{entry} * 12;
-    if (at + 12 > end) return 1;
-    if (b.u16(at, big_endian) == 0x0112) {
-      std::uint32_t value = b.u16(at + 8, big_endian);
-      return value >= 1 && value <= 8 ? static_cast<std::uint8_t>(value) : 1;
-    }
-  }
-  return 1;
 }
 
 Result<ImageHeader> read_jpeg(const Bytes& b, std::string_view subject) {
@@ -133,7 +90,9 @@ Result<ImageHeader> read_jpeg(const Bytes& b, std::string_view subject) {
       }
       return checked(ImageHeader{ImageFormat::jpeg, width, height, orientation}, subject);
     }
-    if (marker == 0xE1 && b.has(at, length)) orientation = exif_orientation(b, at + 2, at + length);
+    if (marker == 0xE1 && b.has(at, length)) {
+      orientation = image::exif_orientation(b.bytes().substr(at + 2, length - 2));
+    }
     at += length;
   }
 }
@@ -186,6 +145,12 @@ Result<ImageHeader> read_webp(const Bytes& b, std::string_view subject) {
   return malformed(subject, "WebP", "the first chunk is not VP8, VP8L or VP8X");
 }
 
+Result<ImageHeader> read_tiff(const Bytes& b, std::string_view subject) {
+  auto ifd0 = image::read_tiff_ifd0(b.bytes());
+  if (!ifd0 || !ifd0->complete) return truncated(subject, "TIFF");
+  return checked(ImageHeader{ImageFormat::tiff, ifd0->width, ifd0->height, ifd0->orientation}, subject);
+}
+
 }  // namespace
 
 std::string_view image_format_name(ImageFormat format) {
@@ -200,19 +165,32 @@ std::string_view image_format_name(ImageFormat format) {
       return "bmp";
     case ImageFormat::webp:
       return "webp";
+    case ImageFormat::tiff:
+      return "tiff";
   }
   return "unknown";
 }
 
 Result<ImageHeader> read_image_header(std::string_view bytes, std::string_view subject) {
   Bytes b(bytes);
-  if (b.starts_with(0, "\x89PNG\r\n\x1A\n")) return read_png(b, subject);
-  if (b.starts_with(0, "\xFF\xD8")) return read_jpeg(b, subject);
-  if (b.starts_with(0, "GIF87a") || b.starts_with(0, "GIF89a")) return read_gif(b, subject);
-  if (b.starts_with(0, "BM")) return read_bmp(b, subject);
-  if (b.starts_with(0, "RIFF") && b.starts_with(8, "WEBP")) return read_webp(b, subject);
+  if (auto format = image::sniff_format(bytes)) {
+    switch (*format) {
+      case image::Format::jpeg:
+        return read_jpeg(b, subject);
+      case image::Format::png:
+        return read_png(b, subject);
+      case image::Format::webp:
+        return read_webp(b, subject);
+      case image::Format::gif:
+        return read_gif(b, subject);
+      case image::Format::bmp:
+        return read_bmp(b, subject);
+      case image::Format::tiff:
+        return read_tiff(b, subject);
+    }
+  }
   return fail(ErrorCode::unsupported,
-              fmt::format("'{}' is not a JPEG, PNG, GIF, BMP or WebP image (unrecognized header)", subject),
+              fmt::format("'{}' is not a JPEG, PNG, GIF, BMP, WebP or TIFF image (unrecognized header)", subject),
               "convert the image to JPEG or PNG, or remove it from the images folder");
 }
 

@@ -137,9 +137,10 @@ std::string encode_jpeg(const Picture& picture, const JpegOptions& options) {
   jpeg_mem_dest(&cinfo, &buffer, &size);
   cinfo.image_width = picture.width;
   cinfo.image_height = picture.height;
-  cinfo.input_components = options.grey ? 1 : 3;
-  cinfo.in_color_space = options.grey ? JCS_GRAYSCALE : JCS_RGB;
+  cinfo.input_components = options.grey ? 1 : options.cmyk ? 4 : 3;
+  cinfo.in_color_space = options.grey ? JCS_GRAYSCALE : options.cmyk ? JCS_CMYK : JCS_RGB;
   jpeg_set_defaults(&cinfo);
+  if (options.ycck) jpeg_set_colorspace(&cinfo, JCS_YCCK);
   jpeg_set_quality(&cinfo, options.quality, TRUE);
   if (options.progressive) jpeg_simple_progression(&cinfo);
   jpeg_start_compress(&cinfo, TRUE);
@@ -158,13 +159,18 @@ std::string encode_jpeg(const Picture& picture, const JpegOptions& options) {
     jpeg_write_marker(&cinfo, JPEG_APP0 + 1, reinterpret_cast<const JOCTET*>(exif.data()),
                       static_cast<unsigned>(exif.size()));
   }
-  std::vector<std::uint8_t> row(std::size_t{picture.width} * 3);
+  std::vector<std::uint8_t> row(std::size_t{picture.width} * 4);
   while (cinfo.next_scanline < cinfo.image_height) {
     const std::uint8_t* source = &picture.rgb[std::size_t{cinfo.next_scanline} * picture.width * 3];
     if (options.grey) {
       for (std::uint32_t x = 0; x < picture.width; ++x) row[x] = luma_of(source + x * 3);
+    } else if (options.cmyk) {
+      for (std::uint32_t x = 0; x < picture.width; ++x) {
+        std::memcpy(&row[x * 4], source + x * 3, 3);
+        row[x * 4 + 3] = 255;
+      }
     } else {
-      std::memcpy(row.data(), source, row.size());
+      std::memcpy(row.data(), source, std::size_t{picture.width} * 3);
     }
     JSAMPROW rows[1] = {row.data()};
     jpeg_write_scanlines(&cinfo, rows, 1);
@@ -181,15 +187,30 @@ std::string encode_png(const Picture& picture, const PngOptions& options) {
   spng_set_option(ctx, SPNG_ENCODE_TO_BUFFER, 1);
   spng_set_option(ctx, SPNG_IMG_COMPRESSION_LEVEL, 1);  // fast: the tests encode many
   bool alpha = options.half_transparent;
-  unsigned channels = (options.grey ? 1 : 3) + (alpha ? 1 : 0);
+  unsigned channels = (options.grey || options.palette ? 1 : 3) + (alpha ? 1 : 0);
   unsigned bytes_per_sample = options.sixteen_bit ? 2 : 1;
   spng_ihdr ihdr{};
   ihdr.width = picture.width;
   ihdr.height = picture.height;
   ihdr.bit_depth = options.sixteen_bit ? 16 : 8;
-  ihdr.color_type = options.grey ? (alpha ? 4 : 0) : (alpha ? 6 : 2);
+  ihdr.color_type = options.palette ? 3 : options.grey ? (alpha ? 4 : 0) : (alpha ? 6 : 2);
   ihdr.interlace_method = options.interlaced ? 1 : 0;
   spng_set_ihdr(ctx, &ihdr);
+  if (options.palette) {
+    spng_plte plte{};
+    plte.n_entries = 256;
+    for (unsigned i = 0; i < 256; ++i) {
+      plte.entries[i] = {static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(i), 255};
+    }
+    spng_set_plte(ctx, &plte);
+    if (options.palette_trns) {
+      spng_trns trns{};
+      trns.n_type3_entries = 256;
+      std::fill(std::begin(trns.type3_alpha), std::end(trns.type3_alpha), 255);
+      trns.type3_alpha[255] = 0;
+      spng_set_trns(ctx, &trns);
+    }
+  }
   std::vector<std::uint8_t> image(std::size_t{picture.width} * picture.height * channels * bytes_per_sample);
   std::size_t at = 0;
   auto put = [&](std::uint8_t value) {
@@ -204,7 +225,7 @@ std::string encode_png(const Picture& picture, const PngOptions& options) {
   for (std::uint32_t y = 0; y < picture.height; ++y) {
     for (std::uint32_t x = 0; x < picture.width; ++x) {
       const std::uint8_t* p = &picture.rgb[(std::size_t{y} * picture.width + x) * 3];
-      if (options.grey) {
+      if (options.grey || options.palette) {
         put(luma_of(p));
       } else {
         put(p[0]);
@@ -225,7 +246,7 @@ std::string encode_png(const Picture& picture, const PngOptions& options) {
   return out;
 }
 
-std::string encode_webp(const Picture& picture, int quality) {
+std::string encode_webp(const Picture& picture, int quality, bool half_transparent) {
   WebPConfig config;
   WebPConfigInit(&config);
   if (quality < 0) {
@@ -240,7 +261,18 @@ std::string encode_webp(const Picture& picture, int quality) {
   pic.use_argb = config.lossless;
   pic.width = static_cast<int>(picture.width);
   pic.height = static_cast<int>(picture.height);
-  WebPPictureImportRGB(&pic, picture.rgb.data(), static_cast<int>(picture.width * 3));
+  if (half_transparent) {
+    std::vector<std::uint8_t> rgba(std::size_t{picture.width} * picture.height * 4);
+    for (std::size_t i = 0; i < std::size_t{picture.width} * picture.height; ++i) {
+      std::memcpy(&rgba[i * 4], &picture.rgb[i * 3], 3);
+      rgba[i * 4 + 3] = i % picture.width < picture.width / 2 ? 0 : 255;
+    }
+    pic.use_argb = 1;
+    config.exact = 1;
+    WebPPictureImportRGBA(&pic, rgba.data(), static_cast<int>(picture.width * 4));
+  } else {
+    WebPPictureImportRGB(&pic, picture.rgb.data(), static_cast<int>(picture.width * 3));
+  }
   WebPMemoryWriter writer;
   WebPMemoryWriterInit(&writer);
   pic.writer = WebPMemoryWrite;
@@ -310,7 +342,8 @@ std::string encode_gif(const std::vector<Picture>& frames, const GifOptions& opt
   }
   ColorMapObject* map = GifMakeMapObject(256, colours.data());
   const Picture& first = frames.front();
-  EGifPutScreenDesc(gif, static_cast<int>(first.width), static_cast<int>(first.height), 8, 0, map);
+  EGifPutScreenDesc(gif, static_cast<int>(first.width), static_cast<int>(first.height), 8, 0,
+                    options.local_colour_map ? nullptr : map);
   for (const Picture& frame : frames) {
     if (options.transparent_index >= 0) {
       GraphicsControlBlock control{};
@@ -320,7 +353,7 @@ std::string encode_gif(const std::vector<Picture>& frames, const GifOptions& opt
       EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, static_cast<int>(length), extension);
     }
     EGifPutImageDesc(gif, 0, 0, static_cast<int>(frame.width), static_cast<int>(frame.height), options.interlaced,
-                     nullptr);
+                     options.local_colour_map ? map : nullptr);
     std::vector<std::uint32_t> order;
     if (options.interlaced) {
       for (auto [start, step] : {std::pair{0u, 8u}, {4u, 8u}, {2u, 4u}, {1u, 2u}}) {
@@ -347,25 +380,35 @@ std::string encode_gif(const std::vector<Picture>& frames, const GifOptions& opt
 std::string encode_bmp(const Picture& picture, const BmpOptions& options) {
   const std::uint32_t w = picture.width;
   const std::uint32_t h = picture.height;
-  const std::uint32_t dib = options.bits == 32 ? 124 : 40;
-  const std::uint32_t palette = options.bits == 8 ? 256 * 4 : 0;
-  const std::uint32_t stride = (options.bits * w + 31) / 32 * 4;
-  const std::uint32_t offset = 14 + dib + palette;
+  const std::uint32_t bits = static_cast<std::uint32_t>(options.bits);
+  const bool palette = bits <= 8;
+  const std::uint32_t levels = palette ? 1u << bits : 0;
+  const std::uint32_t dib = options.core_header ? 12 : bits == 32 ? 124 : 40;
+  const std::uint32_t entry_size = options.core_header ? 3 : 4;
+  const std::uint32_t stride = (bits * w + 31) / 32 * 4;
+  const std::uint32_t offset = 14 + dib + levels * entry_size;
   std::string out = "BM";
   put_le32(out, offset + stride * h);
   put_le32(out, 0);
   put_le32(out, offset);
   put_le32(out, dib);
-  put_le32(out, w);
-  put_le32(out, options.top_down ? static_cast<std::uint32_t>(-static_cast<std::int32_t>(h)) : h);
-  put_le16(out, 1);
-  put_le16(out, static_cast<std::uint32_t>(options.bits));
-  put_le32(out, options.bits == 32 ? 3 : 0);  // BI_BITFIELDS or BI_RGB
-  put_le32(out, stride * h);
-  put_le32(out, 2835);
-  put_le32(out, 2835);
-  put_le32(out, options.bits == 8 ? 256 : 0);
-  put_le32(out, 0);
+  if (options.core_header) {
+    put_le16(out, w);
+    put_le16(out, h);
+    put_le16(out, 1);
+    put_le16(out, bits);
+  } else {
+    put_le32(out, w);
+    put_le32(out, options.top_down ? static_cast<std::uint32_t>(-static_cast<std::int32_t>(h)) : h);
+    put_le16(out, 1);
+    put_le16(out, bits);
+    put_le32(out, bits == 32 ? 3 : 0);  // BI_BITFIELDS or BI_RGB
+    put_le32(out, stride * h);
+    put_le32(out, 2835);
+    put_le32(out, 2835);
+    put_le32(out, levels);
+    put_le32(out, 0);
+  }
   if (dib == 124) {
     put_le32(out, 0x00FF0000);
     put_le32(out, 0x0000FF00);
@@ -374,28 +417,31 @@ std::string encode_bmp(const Picture& picture, const BmpOptions& options) {
     out += "BGRs";
     out.append(124 - 60, '\0');
   }
-  for (std::uint32_t i = 0; i < palette / 4; ++i)
-    out += {static_cast<char>(i), static_cast<char>(i), static_cast<char>(i), '\0'};
+  for (std::uint32_t i = 0; i < levels; ++i) {
+    auto grey = static_cast<char>(i * 255 / (levels - 1));
+    out += std::string(3, grey);
+    if (entry_size == 4) out.push_back('\0');
+  }
   for (std::uint32_t r = 0; r < h; ++r) {
     std::uint32_t y = options.top_down ? r : h - 1 - r;
-    std::string row;
+    std::string row(stride, '\0');
     for (std::uint32_t x = 0; x < w; ++x) {
       const std::uint8_t* p = &picture.rgb[(std::size_t{y} * w + x) * 3];
-      switch (options.bits) {
-        case 8:
-          row.push_back(static_cast<char>(luma_of(p)));
-          break;
-        case 16:
-          put_le16(row, ((p[0] >> 3) << 10) | ((p[1] >> 3) << 5) | (p[2] >> 3));
-          break;
-        case 24:
-          row += {static_cast<char>(p[2]), static_cast<char>(p[1]), static_cast<char>(p[0])};
-          break;
-        default:
-          row += {static_cast<char>(p[2]), static_cast<char>(p[1]), static_cast<char>(p[0]), '\xFF'};
+      if (palette) {
+        std::uint32_t index = (luma_of(p) * (levels - 1) + 127) / 255;
+        std::uint32_t bit = x * bits;
+        row[bit / 8] = static_cast<char>(static_cast<unsigned char>(row[bit / 8]) | (index << (8 - bits - bit % 8)));
+        continue;
       }
+      std::string pixel;
+      if (bits == 16) {
+        put_le16(pixel, ((p[0] >> 3) << 10) | ((p[1] >> 3) << 5) | (p[2] >> 3));
+      } else {
+        pixel = {static_cast<char>(p[2]), static_cast<char>(p[1]), static_cast<char>(p[0])};
+        if (bits == 32) pixel.push_back('\xFF');
+      }
+      row.replace(x * (bits / 8), pixel.size(), pixel);
     }
-    row.resize(stride, '\0');
     out += row;
   }
   return out;
@@ -408,24 +454,37 @@ std::string encode_tiff(const Picture& picture, const TiffOptions& options) {
   TIFF* tif = TIFFOpen(path.c_str(), options.big_endian ? "wb" : "wl");
   TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, picture.width);
   TIFFSetField(tif, TIFFTAG_IMAGELENGTH, picture.height);
+  const auto samples = static_cast<std::uint32_t>(options.samples);
   TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
-  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 3);
-  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
+  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, samples);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, samples == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
+  if (samples == 4) {
+    std::uint16_t extra = EXTRASAMPLE_UNASSALPHA;
+    TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, 1, &extra);
+  }
   TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
   TIFFSetField(tif, TIFFTAG_COMPRESSION, options.deflate ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE);
   TIFFSetField(tif, TIFFTAG_ORIENTATION, options.orientation);
+  auto put_sample = [&](std::uint8_t* out, std::uint32_t y, std::uint32_t x) {
+    const std::uint8_t* p = &picture.rgb[(std::size_t{y} * picture.width + x) * 3];
+    if (samples == 1) {
+      out[0] = luma_of(p);
+      return;
+    }
+    std::memcpy(out, p, 3);
+    if (samples == 4) out[3] = x < picture.width / 2 ? 0 : 255;
+  };
   if (options.tiled) {
     const std::uint32_t tile = 32;
     TIFFSetField(tif, TIFFTAG_TILEWIDTH, tile);
     TIFFSetField(tif, TIFFTAG_TILELENGTH, tile);
-    std::vector<std::uint8_t> buffer(tile * tile * 3);
+    std::vector<std::uint8_t> buffer(tile * tile * samples);
     for (std::uint32_t row = 0; row < picture.height; row += tile) {
       for (std::uint32_t col = 0; col < picture.width; col += tile) {
         std::fill(buffer.begin(), buffer.end(), 0);
         for (std::uint32_t y = 0; y < tile && row + y < picture.height; ++y) {
           for (std::uint32_t x = 0; x < tile && col + x < picture.width; ++x) {
-            std::memcpy(&buffer[(y * tile + x) * 3],
-                        &picture.rgb[((std::size_t{row} + y) * picture.width + col + x) * 3], 3);
+            put_sample(&buffer[(y * tile + x) * samples], row + y, col + x);
           }
         }
         TIFFWriteTile(tif, buffer.data(), col, row, 0, 0);
@@ -433,10 +492,10 @@ std::string encode_tiff(const Picture& picture, const TiffOptions& options) {
     }
   } else {
     TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, options.rows_per_strip);
-    std::vector<std::uint8_t> row(std::size_t{picture.width} * 3);
+    std::vector<std::uint8_t> line(std::size_t{picture.width} * samples);
     for (std::uint32_t y = 0; y < picture.height; ++y) {
-      std::memcpy(row.data(), &picture.rgb[std::size_t{y} * picture.width * 3], row.size());
-      TIFFWriteScanline(tif, row.data(), y, 0);
+      for (std::uint32_t x = 0; x < picture.width; ++x) put_sample(&line[x * samples], y, x);
+      TIFFWriteScanline(tif, line.data(), y, 0);
     }
   }
   TIFFClose(tif);

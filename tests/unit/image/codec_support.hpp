@@ -50,6 +50,11 @@ struct JpegOptions {
   bool grey = false;             // one component (the picture's luma)
   std::uint8_t orientation = 0;  // an EXIF APP1 with this orientation when not 0
   bool progressive = false;
+  // Four components, stored as Adobe writes CMYK (inverted: 255 = no ink),
+  // with no black ink, so that they decode to the picture's RGB; YCCK when
+  // ycck is set too.
+  bool cmyk = false;
+  bool ycck = false;
 };
 std::string encode_jpeg(const Picture& picture, const JpegOptions& options = {});
 
@@ -59,25 +64,34 @@ struct PngOptions {
   bool sixteen_bit = false;
   // RGBA with alpha 0 in the left half, 255 elsewhere.
   bool half_transparent = false;
+  // Colour type 3: a palette of 256 greys (the pixel's luma), with a tRNS
+  // chunk making white (index 255) transparent when palette_trns is set.
+  bool palette = false;
+  bool palette_trns = false;
 };
 std::string encode_png(const Picture& picture, const PngOptions& options = {});
 
-// Lossy at `quality`, or lossless when quality < 0.
-std::string encode_webp(const Picture& picture, int quality = 90);
+// Lossy at `quality`, or lossless when quality < 0; with alpha 0 in the left
+// half when half_transparent.
+std::string encode_webp(const Picture& picture, int quality = 90, bool half_transparent = false);
 // An animation whose frames are the pictures (all of one size).
 std::string encode_animated_webp(const std::vector<Picture>& frames);
 
 struct GifOptions {
   bool interlaced = false;
-  int transparent_index = -1;  // marks this palette index transparent
+  int transparent_index = -1;     // marks this palette index transparent
+  bool local_colour_map = false;  // the colour cube as each frame's local map, no global map
 };
 // Quantised to a fixed 6 × 7 × 6 colour cube; one frame per picture, the
 // first's size as the logical screen.
 std::string encode_gif(const std::vector<Picture>& frames, const GifOptions& options = {});
 
 struct BmpOptions {
-  int bits = 24;          // 24, 32 (BI_BITFIELDS, V5 header), 8 (grey palette), 16 (5-5-5)
-  bool top_down = false;  // negative height
+  // 24, 32 (BI_BITFIELDS, V5 header), 16 (5-5-5), or 1, 4, 8: a palette of
+  // 2^bits greys evenly spread, the pixel's luma rounded to the nearest.
+  int bits = 24;
+  bool top_down = false;     // negative height
+  bool core_header = false;  // BITMAPCOREHEADER (12 bytes, 3-byte palette entries)
 };
 std::string encode_bmp(const Picture& picture, const BmpOptions& options = {});
 
@@ -87,6 +101,9 @@ struct TiffOptions {
   std::uint16_t orientation = 1;
   bool deflate = true;
   std::uint32_t rows_per_strip = 16;
+  // 3 (RGB), 1 (grey: the luma) or 4 (RGB + unassociated alpha, 0 in the
+  // left half).
+  int samples = 3;
 };
 std::string encode_tiff(const Picture& picture, const TiffOptions& options = {});
 

@@ -106,6 +106,29 @@ TEST(DecodeTest, KnownPhotoSizes) {
   EXPECT_EQ(tiny->height, 6u);
 }
 
+// The longer side stays within 64 × min_side, however long the picture.
+TEST(DecodeTest, VeryLongPicturesAreCapped) {
+  struct Case {
+    std::uint32_t width, height, min_side, out_width, out_height;
+  };
+  for (const Case& c : {Case{3000, 40, 32, 1500, 20}, Case{5000, 10, 16, 1000, 2}, Case{100'000, 3, 32, 2041, 1},
+                        Case{2048, 20, 32, 2048, 20}}) {
+    Picture picture = make_picture(c.width, c.height, [](std::uint32_t x, std::uint32_t) { return x % 256; });
+    for (const std::string& bytes : {encode_png(picture), encode_bmp(picture)}) {
+      auto small = decode_small(bytes, "long", c.min_side);
+      ASSERT_OK(small);
+      EXPECT_EQ(small->width, c.out_width) << c.width;
+      EXPECT_EQ(small->height, c.out_height) << c.width;
+      auto tall =
+          decode_small(encode_png(make_picture(c.height, c.width, [](std::uint32_t, std::uint32_t) { return 0u; })),
+                       "tall", c.min_side);
+      ASSERT_OK(tall);
+      EXPECT_EQ(tall->width, c.out_height);
+      EXPECT_EQ(tall->height, c.out_width);
+    }
+  }
+}
+
 // Lossless re-encodings decode to the very pixels of the original, at full
 // size and shrunk (the same box shrinker serves PNG, BMP, TIFF and GIF);
 // lossy ones come close. Each photo is first shrunk to a shorter side of 150
@@ -255,6 +278,69 @@ TEST(DecodeTest, SourceChannelsAndAlphaOnBlack) {
   ASSERT_OK(grey_bmp);
   EXPECT_EQ(grey_bmp->source_channels, 3);  // a palette, even of greys
   EXPECT_EQ(grey_bmp->rgb, full_picture(encode_png(photo, {.grey = true})).rgb);
+}
+
+// Colour models and layouts the re-encoding matrix above does not reach.
+TEST(DecodeTest, LessCommonVariants) {
+  Picture photo = full_picture(read_file(std::filesystem::path(LDB_TESTDATA_DIR) / "photos/coffee.png"));
+  Picture grey = full_picture(encode_png(photo, {.grey = true}));
+  for (bool ycck : {false, true}) {
+    auto cmyk = decode_small(encode_jpeg(photo, {.quality = 95, .cmyk = true, .ycck = ycck}), "cmyk.jpg", k_full);
+    ASSERT_OK(cmyk);
+    EXPECT_EQ(cmyk->source_channels, 3);
+    EXPECT_LT(mean_abs_difference(*cmyk, photo), 4.0) << ycck;
+  }
+
+  // Palette PNG (greys), with and without a tRNS chunk making white clear.
+  auto palette = decode_small(encode_png(photo, {.palette = true}), "p.png", k_full);
+  ASSERT_OK(palette);
+  EXPECT_EQ(palette->source_channels, 3);
+  EXPECT_EQ(palette->rgb, grey.rgb);
+  Picture white = make_picture(64, 32, [](std::uint32_t, std::uint32_t) { return 0xFFFFFFu; });
+  auto clear = decode_small(encode_png(white, {.palette = true, .palette_trns = true}), "t.png", k_full);
+  ASSERT_OK(clear);
+  EXPECT_EQ(clear->source_channels, 4);
+  EXPECT_EQ(channel_mean(*clear, 0), 0);
+
+  auto webp_alpha = decode_small(encode_webp(white, -1, true), "a.webp", k_full);
+  ASSERT_OK(webp_alpha);
+  EXPECT_EQ(webp_alpha->source_channels, 4);
+  EXPECT_EQ(quadrant_colour(*webp_alpha, false, false), 0u);
+  EXPECT_EQ(quadrant_colour(*webp_alpha, true, true), 0xFFFFFFu);
+
+  auto local = decode_small(encode_gif({photo}, {.local_colour_map = true}), "l.gif", 32);
+  auto global = decode_small(encode_gif({photo}), "g.gif", 32);
+  ASSERT_OK(local);
+  ASSERT_OK(global);
+  EXPECT_EQ(local->rgb, global->rgb);
+
+  // BMP palettes of 2, 16 and 256 greys, and the OS/2 core header.
+  for (int bits : {1, 4, 8}) {
+    std::uint32_t levels = 1u << bits;
+    Picture expected = make_picture(photo.width, photo.height, [&](std::uint32_t x, std::uint32_t y) {
+      std::uint32_t luma = grey.rgb[(std::size_t{y} * grey.width + x) * 3];
+      std::uint32_t level = (luma * (levels - 1) + 127) / 255 * 255 / (levels - 1);
+      return level * 0x010101u;
+    });
+    for (bool core : {false, true}) {
+      auto bmp = decode_small(encode_bmp(photo, {.bits = bits, .core_header = core}), "p.bmp", k_full);
+      ASSERT_OK(bmp);
+      EXPECT_EQ(bmp->rgb, expected.rgb) << bits << " core " << core;
+    }
+  }
+  auto core24 = decode_small(encode_bmp(photo, {.bits = 24, .core_header = true}), "c.bmp", k_full);
+  ASSERT_OK(core24);
+  EXPECT_EQ(core24->rgb, photo.rgb);
+
+  auto grey_tiff = decode_small(encode_tiff(photo, {.samples = 1}), "g.tif", k_full);
+  ASSERT_OK(grey_tiff);
+  EXPECT_EQ(grey_tiff->source_channels, 1);
+  EXPECT_EQ(grey_tiff->rgb, grey.rgb);
+  auto rgba_tiff = decode_small(encode_tiff(white, {.tiled = true, .samples = 4}), "a.tif", k_full);
+  ASSERT_OK(rgba_tiff);
+  EXPECT_EQ(rgba_tiff->source_channels, 4);
+  EXPECT_EQ(quadrant_colour(*rgba_tiff, false, false), 0u);
+  EXPECT_EQ(quadrant_colour(*rgba_tiff, true, false), 0xFFFFFFu);
 }
 
 TEST(DecodeTest, AnimationsDecodeTheirFirstFrame) {

@@ -104,6 +104,60 @@ TEST(ImageHeaderTest, GifBmpWebp) {
   EXPECT_EQ(lossy->height, 48u);
 }
 
+// A TIFF header and IFD0 right after it: ImageWidth and ImageLength (as SHORT
+// or LONG), and the orientation when given.
+std::string tiff(bool big_endian, unsigned width, unsigned height, bool long_values, unsigned orientation = 0) {
+  auto u16 = [&](unsigned v) { return big_endian ? be16(v) : le16(v); };
+  auto u32 = [&](unsigned v) { return big_endian ? be32(v) : le32(v); };
+  auto entry = [&](unsigned tag, unsigned value, bool is_long) {
+    return u16(tag) + u16(is_long ? 4 : 3) + u32(1) + (is_long ? u32(value) : u16(value) + u16(0));
+  };
+  std::string out = big_endian ? std::string("MM\0*", 4) : std::string("II*\0", 4);
+  out += u32(8) + u16(orientation ? 3 : 2);
+  out += entry(256, width, long_values) + entry(257, height, long_values);
+  if (orientation) out += entry(274, orientation, false);
+  return out + u32(0);
+}
+
+TEST(ImageHeaderTest, Tiff) {
+  for (bool big_endian : {false, true}) {
+    for (bool long_values : {false, true}) {
+      auto header = read_image_header(tiff(big_endian, 640, 480, long_values), "a.tif");
+      ASSERT_OK(header);
+      EXPECT_EQ(header->format, ImageFormat::tiff);
+      EXPECT_EQ(header->width, 640u);
+      EXPECT_EQ(header->height, 480u);
+      EXPECT_EQ(header->orientation, 1);
+      EXPECT_EQ(image_format_name(header->format), "tiff");
+    }
+  }
+  auto wide = read_image_header(tiff(true, 70000, 3, true), "wide.tif");
+  ASSERT_OK(wide);
+  EXPECT_EQ(wide->width, 70000u);
+
+  auto rotated = read_image_header(tiff(false, 640, 480, false, 6), "r.tif");
+  ASSERT_OK(rotated);
+  EXPECT_EQ(rotated->orientation, 6);
+  EXPECT_EQ(rotated->display_width(), 480u);
+  EXPECT_EQ(rotated->display_height(), 640u);
+
+  // IFD0 cut short, or beyond the bytes read (libtiff writes it after the
+  // pixels): truncated.
+  std::string full = tiff(false, 640, 480, false, 6);
+  for (std::size_t size : {std::size_t{4}, std::size_t{9}, full.size() - 10}) {
+    auto cut = read_image_header(full.substr(0, size), "cut.tif");
+    ASSERT_FALSE(cut) << size;
+    EXPECT_EQ(cut.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(cut.error().message.find("'cut.tif': truncated TIFF header"), std::string::npos) << cut.error().message;
+  }
+  std::string far = "II*" + std::string(1, '\0') + le32(1 << 20) + std::string(100, '\0');
+  EXPECT_FALSE(read_image_header(far, "far.tif"));
+  // No width tag.
+  auto no_width = read_image_header("II*" + std::string(1, '\0') + le32(8) + le16(0) + le32(0), "w.tif");
+  ASSERT_FALSE(no_width);
+  EXPECT_NE(no_width.error().message.find("declares a size of 0x0"), std::string::npos);
+}
+
 TEST(ImageHeaderTest, EveryTruncationIsAnErrorNamingTheFile) {
   for (const std::string& full : {png(10, 20), jpeg(10, 20, 6)}) {
     for (std::size_t size = 0; size < full.size(); ++size) {
