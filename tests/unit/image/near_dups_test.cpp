@@ -186,7 +186,7 @@ TEST(NearPairsAcross, FindsTheLeftRightPairsBruteForceFinds) {
 }
 
 TEST(NearPairsAcross, ManyMoreOnOneSide) {
-  // The small side is the one probed; the answer is the same either way round.
+  // Either side may be the one indexed (the cheaper); the pairs are the same either way round.
   const Hashes big = planted(20000, 9, 11);
   const Hashes small(big.begin() + 100, big.begin() + 160);
   auto pairs = near_pairs_across(small, big, 8);
