@@ -20,8 +20,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3
   libsqlite3-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libfmt-dev
   libre2-dev libtomlplusplus-dev libcurl4-openssl-dev libcli11-dev libxxhash-dev
-  # src/image: decoders, FAISS binary indexes (near-duplicates), Eigen (PCA).
-  libjpeg62-turbo-dev libspng-dev libwebp-dev libgif-dev libtiff-dev libfaiss-dev libeigen3-dev
+  # src/image: the image decoders, and Eigen (PCA).
+  libjpeg62-turbo-dev libspng-dev libwebp-dev libgif-dev libtiff-dev libeigen3-dev
 )
 if ((tests)); then
   packages+=(
@@ -41,9 +41,7 @@ if ((tests)); then
   fi
 fi
 if ((fuzz)); then
-  # libomp-19-dev: src/image finds OpenMP (FAISS needs it), and clang-19 needs
-  # its own OpenMP runtime.
-  packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev libomp-19-dev)
+  packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
 fi
 
 # Test-only servers for tests/cli/test_s3.py and test_azure.py, from npm (no

@@ -214,11 +214,13 @@ Result<DupsOutcome> near_duplicate_groups(Context& ctx, const Selection& selecti
   auto all = phashes(ctx, selection);
   if (!all) return std::unexpected(all.error());
   auto hashed = hashed_of(*all);
-  auto pairs = image::near_pairs(hashed.hashes, threshold);
-  if (!pairs) return std::unexpected(pairs.error());
+  // The groups without the pairs: many copies of one image would make a
+  // quadratic number of them.
+  auto groups = image::near_groups(hashed.hashes, threshold);
+  if (!groups) return std::unexpected(groups.error());
   DupsOutcome out;
   out.without_hash = hashed.without;
-  for (const auto& members : image::near_groups(hashed.hashes.size(), *pairs)) {
+  for (const auto& members : *groups) {
     DupGroup group;
     std::uint64_t first = hashed.hashes[members.front()];
     for (auto m : members) {
