@@ -1,5 +1,9 @@
 // JPEG with libjpeg-turbo: scaled DCT (1/8, 1/4, 1/2 or 1/1), then the box
-// shrinker, then the EXIF orientation. libjpeg reports fatal errors through
+// shrinker, then the EXIF orientation. Data that ends early is an error, not
+// a picture whose rest libjpeg fills with grey (see on_emit_message and the
+// source below). The DCT method is libjpeg's default (JDCT_ISLOW): at 1/2 to
+// 1/8 libjpeg uses its reduced-size IDCTs whatever the method, and at full
+// size the picture is small. libjpeg reports fatal errors through
 // error_exit, which must not return: it longjmps back to run_jpeg. So that
 // no C++ destructor is skipped, run_jpeg (the function that calls setjmp)
 // has no local objects with destructors, and C++ code never runs below a
@@ -33,6 +37,9 @@ struct JpegState {
     char message[JMSG_LENGTH_MAX] = {};
   } errors;
   jpeg_progress_mgr progress{};
+  jpeg_source_mgr source{};
+  bool header_read = false;  // jpeg_read_header returned: the image data has begun
+  bool fake_eoi = false;     // the data ran out and the source supplied an EOI marker
   std::optional<BoxShrinker> shrinker;
   std::vector<std::uint8_t> row;
   std::vector<std::uint8_t> rgb;  // a CMYK row converted
@@ -61,6 +68,38 @@ extern "C" void on_emit_message(j_common_ptr cinfo, int level) {
   if (level >= 0) return;  // trace messages
   int code = cinfo->err->msg_code;
   if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER) jump_with(cinfo, "premature end of data");
+}
+
+// The source: the bytes in memory, then, once they run out, an EOI marker
+// (as libjpeg's memory source, but without its "premature end" warning). So
+// a baseline JPEG that lacks only its final EOI decodes; one cut inside its
+// image data still fails, because the decoder then needs bits it finds a
+// marker in place of (JWRN_HIT_MARKER), and one cut before its image data
+// fails at once. A multi-scan (progressive) JPEG that reaches the fake EOI
+// is refused after decoding: a scan may be missing.
+JpegState& state_of(j_decompress_ptr cinfo) { return *static_cast<JpegState*>(cinfo->client_data); }
+
+extern "C" void source_init(j_decompress_ptr) {}
+extern "C" void source_term(j_decompress_ptr) {}
+
+extern "C" boolean source_fill(j_decompress_ptr cinfo) {
+  static const JOCTET k_eoi[2] = {0xFF, JPEG_EOI};
+  JpegState& state = state_of(cinfo);
+  if (!state.header_read) jump_with(reinterpret_cast<j_common_ptr>(cinfo), "premature end of data");
+  state.fake_eoi = true;
+  cinfo->src->next_input_byte = k_eoi;
+  cinfo->src->bytes_in_buffer = sizeof k_eoi;
+  return TRUE;
+}
+
+extern "C" void source_skip(j_decompress_ptr cinfo, long count) {
+  if (count <= 0) return;
+  if (static_cast<std::size_t>(count) > cinfo->src->bytes_in_buffer) {
+    source_fill(cinfo);  // skipping past the end lands on the fake EOI
+    return;
+  }
+  cinfo->src->next_input_byte += count;
+  cinfo->src->bytes_in_buffer -= static_cast<std::size_t>(count);
 }
 
 extern "C" void on_output_message(j_common_ptr) {}
@@ -101,10 +140,10 @@ bool run_jpeg(JpegState& state, const DecodeRequest& request) {
   if (setjmp(state.errors.jump) != 0) return false;
   jpeg_create_decompress(&cinfo);
   cinfo.progress = &state.progress;
-  jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(request.bytes.data()),
-               static_cast<unsigned long>(request.bytes.size()));
+  cinfo.src = &state.source;
   jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(&cinfo, TRUE);
+  state.header_read = true;
   if (auto size = check_size("JPEG", cinfo.image_width, cinfo.image_height, request.limits); !size) {
     state.refused = std::move(size).error();
     return false;
@@ -139,6 +178,8 @@ bool run_jpeg(JpegState& state, const DecodeRequest& request) {
     }
     state.shrinker->add(y, 0, cinfo.output_width, rgb, 3);
   }
+  if (state.fake_eoi && jpeg_has_multiple_scans(&cinfo))
+    jump_with(reinterpret_cast<j_common_ptr>(&cinfo), "premature end of data");
   return true;
 }
 
@@ -151,6 +192,14 @@ Result<Picture> decode_jpeg(const DecodeRequest& request) {
   state.errors.mgr.emit_message = on_emit_message;
   state.errors.mgr.output_message = on_output_message;
   state.progress.progress_monitor = on_progress;
+  state.cinfo.client_data = &state;
+  state.source.next_input_byte = reinterpret_cast<const JOCTET*>(request.bytes.data());
+  state.source.bytes_in_buffer = request.bytes.size();
+  state.source.init_source = source_init;
+  state.source.fill_input_buffer = source_fill;
+  state.source.skip_input_data = source_skip;
+  state.source.resync_to_restart = jpeg_resync_to_restart;
+  state.source.term_source = source_term;
   bool ok = run_jpeg(state, request);
   jpeg_destroy_decompress(&state.cinfo);
   if (state.refused) return std::unexpected(std::move(*state.refused));

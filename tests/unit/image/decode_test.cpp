@@ -422,6 +422,31 @@ TEST(DecodeTest, TruncatedFilesOfEachFormatAreErrors) {
   }
 }
 
+// A baseline JPEG that lacks only its final EOI marker has all its pixels:
+// it decodes. A progressive one may lack whole scans without a byte of a
+// scan cut: it is refused.
+TEST(DecodeTest, JpegWithoutItsEoiMarker) {
+  for (const auto& path : photo_paths()) {
+    if (path.extension() != ".jpg") continue;
+    std::string bytes = read_file(path);
+    ASSERT_TRUE(bytes.ends_with("\xFF\xD9")) << path;
+    std::string without_eoi = bytes.substr(0, bytes.size() - 2);
+    for (std::uint32_t min_side : {32u, k_full}) {
+      auto whole = decode_small(bytes, "whole.jpg", min_side);
+      auto cut = decode_small(without_eoi, "cut.jpg", min_side);
+      ASSERT_OK(whole);
+      ASSERT_OK(cut);
+      EXPECT_EQ(cut->rgb, whole->rgb) << path;
+    }
+  }
+  Picture photo = full_picture(read_file(std::filesystem::path(LDB_TESTDATA_DIR) / "photos/chelsea.png"));
+  std::string progressive = encode_jpeg(photo, {.progressive = true});
+  EXPECT_OK(decode_small(progressive, "p.jpg", 32));
+  auto refused = decode_small(progressive.substr(0, progressive.size() - 2), "p.jpg", 32);
+  expect_error_names_subject(refused, "p.jpg");
+  EXPECT_NE(refused.error().message.find("premature end of data"), std::string::npos);
+}
+
 TEST(DecodeTest, HugeDeclaredSizeIsRefusedAtOnce) {
   std::string png = png_with_chunks(100'000, 100'000, {{"IDAT", std::string(100, 'x')}});
   auto start = std::chrono::steady_clock::now();
