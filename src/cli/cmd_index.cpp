@@ -61,7 +61,8 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
     out_line(fmt::format("Data objects: {} found, {} new", report->data_objects_found, report->new_objects));
     out_line(fmt::format("Annotations:  {} found, {} new", report->annotations_found, report->new_annotations));
     if (report->images_with_features || !report->undecodable_images.empty()) {
-      out_line(fmt::format("Images:       {} with features{}", report->images_with_features,
+      out_line(fmt::format("Images:       {} file{} with features{}", report->images_with_features,
+                           report->images_with_features == 1 ? "" : "s",
                            report->undecodable_images.empty()
                                ? std::string()
                                : fmt::format(", {} did not decode (image.error{})", report->undecodable_images.size(),

@@ -245,7 +245,11 @@ Result<CrossOutcome> near_duplicates_across(Context& ctx, const Selection& left,
   if (!pairs) return std::unexpected(pairs.error());
   CrossOutcome out;
   out.without_hash = l.without + r.without;
-  for (const auto& p : *pairs) out.pairs.push_back({l.positions[p.a], r.positions[p.b], p.distance});
+  for (const auto& p : *pairs) {
+    // An object in both lists is not a leak of itself.
+    if (left[l.positions[p.a]].hash == right[r.positions[p.b]].hash) continue;
+    out.pairs.push_back({l.positions[p.a], r.positions[p.b], p.distance});
+  }
   return out;
 }
 

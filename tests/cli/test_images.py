@@ -57,7 +57,7 @@ class FeaturesTest(ImagesTestCase):
         shutil.copy(os.path.join(TESTDATA, "photos", "truncated.jpg"), self.data)
         write_file(os.path.join(self.data, "notes.txt"), b"not an image")
         out = self.ok("index", self.data)
-        self.assertIn("Images:       2 with features, 1 did not decode (image.error; -v lists them)\n", out)
+        self.assertIn("Images:       2 files with features, 1 did not decode (image.error; -v lists them)\n", out)
         values = {}
         for line in self.ok("eval", "-i", "ds:root", "--path", r"\.(jpg|png)$", "--file", "image").splitlines():
             entry = json.loads(line)
@@ -91,7 +91,7 @@ class FeaturesTest(ImagesTestCase):
         write_file(os.path.join(self.data, "empty.jpg"), b"")
         out = self.ok("index", "-v", self.data)
         self.assertIn("Data objects: 3 found, 3 new", out)
-        self.assertIn("1 with features, 1 did not decode", out)
+        self.assertIn("1 file with features, 1 did not decode", out)
         self.assertRegex(out, r"huge.png: .*100000")
         gif = self.ok("eval", "-j", os.path.join(self.data, "frames.gif"), "--file", "image")
         self.assertEqual(json.loads(gif)["channels"], 3)
@@ -167,6 +167,8 @@ class DupsTest(ImagesTestCase):
             self.assertIn("__orig", pair["left"]["path"])
             self.assertIn("__q40", pair["right"]["path"])
             self.assertLessEqual(pair["distance"], result["threshold"])
+        # An object in both lists is not paired with itself.
+        self.assertEqual(self.ok_json("dups", "--json", test[0], "--against", test[0])["pairs"], [])
         self.assertTrue(os.path.isdir(folder))
 
     def test_bad_thresholds_and_objects_without_features(self):

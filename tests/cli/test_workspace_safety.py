@@ -331,7 +331,7 @@ class IndexSummaryTest(LdbTestCase):
         write_json(os.path.join(b, "copy.json"), {"class": "cat"})
         out = self.ok("index", b)
         self.assertEqual(out, "Format: strict-pairs\nData objects: 1 found, 0 new\nAnnotations:  1 found, 1 new\n"
-                              "Images:       1 with features\n"
+                              "Images:       1 file with features\n"
                               "1 objects got a new current annotation from another path (datasets that pull them "
                               "take it; -v lists them)\n")
         self.assertEqual(self.annotation(md5(dog)), {"class": "cat"})
