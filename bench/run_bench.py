@@ -24,6 +24,7 @@ sys.path.insert(0, HERE)
 
 import bench_report  # noqa: E402
 import bench_report_doc  # noqa: E402
+import doc_sections  # noqa: E402
 import gen_data  # noqa: E402
 from measure import Measurement, measure, run_once  # noqa: E402
 
@@ -513,8 +514,7 @@ def main(argv=None) -> int:
                 json.dump(report, f, indent=2)
         print(bench_report.render_tables(report))
         if args.out:
-            with open(args.out, "w") as f:
-                f.write(bench_report_doc.render(report))
+            doc_sections.write_keeping_sections(args.out, bench_report_doc.render(report))
         return 0
 
     args.ldb = os.path.abspath(args.ldb)
@@ -576,8 +576,7 @@ def main(argv=None) -> int:
     markdown = bench_report_doc.render(report)
     print(bench_report.render_tables(report))
     if args.out:
-        with open(args.out, "w") as f:
-            f.write(markdown)
+        doc_sections.write_keeping_sections(args.out, markdown)
         log(f"wrote {args.out}")
     log(f"raw results in {json_path}; total {report['seconds'] / 60:.1f} min")
     return 0
