@@ -127,36 +127,49 @@ Result<DupsResult> find_dups(Session& session, const DupsRequest& request) {
   return out;
 }
 
-Result<EmbedSummary> embed(Session& session, const EmbedRequest& request) {
+namespace {
+
+// Runs `work(ctx, selection, model)` for the commands that store what a
+// model gives (embed, project): the model is checked before any object is
+// read, and a read-only instance is refused before any work.
+template <class Work>
+auto with_model(Session& session, const Selector& selector, const std::string& model_name, std::string_view command,
+                Work work) -> decltype(work(std::declval<dataset::Context&>(), std::declval<dataset::Selection&>(),
+                                            std::declval<dataset::EmbeddingModel&>())) {
   auto instance = detail::instance(session);
   if (!instance) return std::unexpected(instance.error());
   auto ctx = detail::dataset_context(session, **instance);
-  // An unknown model fails before any object is read.
-  auto model = dataset::embedding_model(ctx, request.model);
+  auto model = dataset::embedding_model(ctx, model_name);
   if (!model) return std::unexpected(model.error());
   LDB_TRY((*instance)->store->check_writable());
-  auto selection = select(session, ctx, request.selector, "embed", Default::root);
+  auto selection = select(session, ctx, selector, command, Default::root);
   if (!selection) return std::unexpected(selection.error());
-  auto outcome = dataset::embed(ctx, *selection, *model);
+  auto out = work(ctx, *selection, *model);
   detail::report(session, ctx);
-  if (!outcome) return std::unexpected(outcome.error());
-  return EmbedSummary{model->name,       outcome->selected,   outcome->already,
-                      outcome->embedded, outcome->not_images, outcome->dimensions};
+  return out;
+}
+
+}  // namespace
+
+Result<EmbedSummary> embed(Session& session, const EmbedRequest& request) {
+  return with_model(
+      session, request.selector, request.model, "embed",
+      [](dataset::Context& ctx, dataset::Selection& selection, dataset::EmbeddingModel& model) -> Result<EmbedSummary> {
+        auto outcome = dataset::embed(ctx, selection, model);
+        if (!outcome) return std::unexpected(outcome.error());
+        return EmbedSummary{model.name,        outcome->selected,   outcome->already,
+                            outcome->embedded, outcome->not_images, outcome->dimensions};
+      });
 }
 
 Result<ProjectSummary> project(Session& session, const ProjectRequest& request) {
-  auto instance = detail::instance(session);
-  if (!instance) return std::unexpected(instance.error());
-  auto ctx = detail::dataset_context(session, **instance);
-  auto model = dataset::embedding_model(ctx, request.model);
-  if (!model) return std::unexpected(model.error());
-  LDB_TRY((*instance)->store->check_writable());
-  auto selection = select(session, ctx, request.selector, "project", Default::root);
-  if (!selection) return std::unexpected(selection.error());
-  auto outcome = dataset::project(ctx, *selection, *model, request.method);
-  detail::report(session, ctx);
-  if (!outcome) return std::unexpected(outcome.error());
-  return ProjectSummary{model->name, request.method, outcome->projected, outcome->without_embedding};
+  return with_model(session, request.selector, request.model, "project",
+                    [&](dataset::Context& ctx, dataset::Selection& selection,
+                        dataset::EmbeddingModel& model) -> Result<ProjectSummary> {
+                      auto outcome = dataset::project(ctx, selection, model, request.method);
+                      if (!outcome) return std::unexpected(outcome.error());
+                      return ProjectSummary{model.name, request.method, outcome->projected, outcome->without_embedding};
+                    });
 }
 
 Result<std::vector<ProjectedPoint>> projected_points(Session& session, const ProjectRequest& request) {
