@@ -28,20 +28,6 @@ Result<dataset::Selection> select(Session& session, dataset::Context& ctx, const
   return detail::select_objects(session, ctx, selector, options);
 }
 
-Result<unsigned> parse_threshold(const std::optional<std::string>& text) {
-  if (!text) return dataset::k_default_dup_threshold;
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value > image::k_max_threshold) {
-    return fail(
-        ErrorCode::invalid_argument,
-        fmt::format("--threshold expects a number of bits from 0 to {}, got '{}'", image::k_max_threshold, *text),
-        fmt::format("the default is {}: pHash distances up to it are near duplicates",
-                    dataset::k_default_dup_threshold));
-  }
-  return value;
-}
-
 // The first path of each object, in order.
 Result<std::vector<std::string>> first_paths(dataset::Context& ctx, const dataset::Selection& selection,
                                              std::span<const std::size_t> positions) {
@@ -60,6 +46,24 @@ Result<std::vector<std::string>> first_paths(dataset::Context& ctx, const datase
 
 unsigned default_dup_threshold() { return dataset::k_default_dup_threshold; }
 
+namespace detail {
+
+Result<unsigned> parse_dup_threshold(const std::optional<std::string>& text) {
+  if (!text) return dataset::k_default_dup_threshold;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value > image::k_max_threshold) {
+    return fail(
+        ErrorCode::invalid_argument,
+        fmt::format("--threshold expects a number of bits from 0 to {}, got '{}'", image::k_max_threshold, *text),
+        fmt::format("the default is {}: pHash distances up to it are near duplicates",
+                    dataset::k_default_dup_threshold));
+  }
+  return value;
+}
+
+}  // namespace detail
+
 Result<FeaturesSummary> compute_features(Session& session, const FeaturesRequest& request) {
   auto instance = detail::instance(session);
   if (!instance) return std::unexpected(instance.error());
@@ -76,7 +80,7 @@ Result<FeaturesSummary> compute_features(Session& session, const FeaturesRequest
 }
 
 Result<DupsResult> find_dups(Session& session, const DupsRequest& request) {
-  LDB_TRY_ASSIGN(auto threshold, parse_threshold(request.threshold));
+  LDB_TRY_ASSIGN(auto threshold, detail::parse_dup_threshold(request.threshold));
   auto instance = detail::instance(session);
   if (!instance) return std::unexpected(instance.error());
   auto ctx = detail::dataset_context(session, **instance);

@@ -32,13 +32,17 @@ constexpr FilterEntry k_filters[] = {
     {{"sample", "keep each object with probability P", true, false, false}, FilterKind::sample},
     {{"sample-rate", "keep each object with probability PERCENT/100", true, false, false}, FilterKind::sample_rate},
     {{"shuffle", "random order", false, false, false}, FilterKind::shuffle},
-    {{"seed", "seed for --sample and --shuffle", true, false, false}, FilterKind::seed},
+    {{"seed", "seed for --sample, --shuffle, --balance, --stratify and ldb split", true, false, false}, FilterKind::seed},
     {{"sort", "order by a JMESPath key", true, false, false}, FilterKind::sort},
     {{"sort-desc", "order by a JMESPath key, descending", true, false, false}, FilterKind::sort_desc},
     {{"pipe", "filter through a plugin: --pipe EXEC [ARGS...]", true, false, true}, FilterKind::pipe},
     {{"dedup", "keep the first of each near-duplicate group (pHash)", false, false, false}, FilterKind::dedup},
     {{"similar", "nearest first to OBJECT (id: or image path): --similar OBJECT [-m MODEL]", true, false, false, true},
      FilterKind::similar},
+    {{"balance", "equal shares of each value of EXPR (--limit N or --sample P right after)", true, true, false},
+     FilterKind::balance},
+    {{"stratify", "each value of EXPR keeps its share (--limit N or --sample P right after)", true, true, false},
+     FilterKind::stratify},
 };
 
 const FilterEntry* find_entry(std::string_view name) {

@@ -204,6 +204,16 @@ std::vector<Command> build_commands() {
                             json_flag()}),
                true, cmd_dups});
   c.push_back(
+      {"split", "split [OBJECTS] [FILTERS] --into NAME=FRACTION,... [--stratify EXPR] [-m MSG] ds:PREFIX",
+       "commit a new version of ds:PREFIX-NAME for each part (near duplicates kept together)",
+       with_common({value({"--into"}, "into", "the parts and their fractions, e.g. train=0.8,val=0.1,test=0.1"),
+                    value({"--stratify"}, "stratify", "keep each value of this annotation key's share in every part"),
+                    value({"--threshold"}, "threshold",
+                          fmt::format("pHash distance in bits of near duplicates kept together (default {})",
+                                      app::default_dup_threshold())),
+                    value({"-m", "--message"}, "message", "commit message"), json_flag()}),
+       true, cmd_split});
+  c.push_back(
       {"embed", "embed [OBJECTS] [FILTERS] [-m MODEL]", "compute embedding vectors (default model: builtin)",
        with_common({value({"-m", "--model"}, "model", "builtin or an [embedding.NAME] of the config"), json_flag()}),
        true, cmd_embed});

@@ -81,5 +81,6 @@ Status cmd_features(CommandEnv&, const ParsedArgs&);
 Status cmd_dups(CommandEnv&, const ParsedArgs&);
 Status cmd_embed(CommandEnv&, const ParsedArgs&);
 Status cmd_project(CommandEnv&, const ParsedArgs&);
+Status cmd_split(CommandEnv&, const ParsedArgs&);
 
 }  // namespace ldb::cli

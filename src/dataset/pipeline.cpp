@@ -16,6 +16,7 @@
 #include "core/paths.hpp"
 #include "core/time.hpp"
 #include "dataset/pipe_plugin.hpp"
+#include "dataset/sampling.hpp"
 #include "query/expression.hpp"
 
 namespace ldb::dataset {
@@ -300,11 +301,45 @@ Result<Selection> apply_tags(Context& ctx, Selection selection, const FilterSpec
   return out;
 }
 
+// The size a --balance / --stratify at `at` takes from the filter right
+// after it (--limit N, --sample P or --sample-rate PERCENT).
+Result<SampleSize> sample_size_after(std::span<const FilterSpec> filters, std::size_t at) {
+  const auto& f = filters[at];
+  const std::string_view flag = f.kind == FilterKind::balance ? "--balance" : "--stratify";
+  const FilterSpec* next = at + 1 < filters.size() ? &filters[at + 1] : nullptr;
+  SampleSize size;
+  if (next && next->kind == FilterKind::limit) {
+    auto n = parse_count("--limit", next->value);
+    if (!n) return std::unexpected(n.error());
+    size.limit = *n;
+    return size;
+  }
+  if (next && (next->kind == FilterKind::sample || next->kind == FilterKind::sample_rate)) {
+    auto p = sample_probability(*next);
+    if (!p) return std::unexpected(p.error());
+    size.by_probability = true;
+    size.probability = *p;
+    return size;
+  }
+  return fail(ErrorCode::invalid_argument,
+              fmt::format("{} '{}' needs --limit N or --sample P right after it", flag, f.value),
+              fmt::format("for example: {} '{}' --limit 1000 (or --sample 0.1)", flag, f.value));
+}
+
 }  // namespace
 
 Status validate_filters(std::span<const FilterSpec> filters) {
-  for (const auto& f : filters) {
+  for (std::size_t at = 0; at < filters.size(); ++at) {
+    const auto& f = filters[at];
     switch (f.kind) {
+      case FilterKind::balance:
+      case FilterKind::stratify: {
+        auto expr = query::Expression::parse(f.value, query::Dialect::ldb);
+        if (!expr) return std::unexpected(expr.error());
+        auto size = sample_size_after(filters, at);
+        if (!size) return std::unexpected(size.error());
+        break;
+      }
       case FilterKind::query:
       case FilterKind::jquery:
       case FilterKind::file:
@@ -374,9 +409,19 @@ Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<con
       break;
     }
   }
-  for (const auto& f : filters) {
+  for (std::size_t at = 0; at < filters.size(); ++at) {
+    const auto& f = filters[at];
     Result<Selection> next = Selection{};
     switch (f.kind) {
+      case FilterKind::balance:
+      case FilterKind::stratify: {
+        // Takes the --limit / --sample right after it, which is then done.
+        next = sample_by_key(ctx, std::move(selection), f.value,
+                             f.kind == FilterKind::balance ? Shares::equal : Shares::input,
+                             *sample_size_after(filters, at), rng);
+        ++at;
+        break;
+      }
       case FilterKind::query:
       case FilterKind::jquery:
       case FilterKind::file:

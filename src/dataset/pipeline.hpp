@@ -2,7 +2,7 @@
 // The selection pipeline: an ordered list of objects passed through filters in
 // the order they were given on the command line (--query, --jquery, --file,
 // --path, --tag, --no-tag, --limit, --sample, --sample-rate, --shuffle, --seed, --sort,
-// --sort-desc, --pipe, --dedup, --similar). Query expressions are parsed once, before any work, and
+// --sort-desc, --pipe, --dedup, --similar, --balance, --stratify). Query expressions are parsed once, before any work, and
 // evaluated over annotations on all cores.
 
 #include <span>
@@ -33,6 +33,8 @@ enum class FilterKind {
   pipe,
   dedup,    // keep the first of each near-duplicate group (dataset/images.hpp)
   similar,  // value: the object (id:HASH or an absolute image path); args: {MODEL} or none (builtin)
+  balance,   // value: EXPR; takes the --limit / --sample / --sample-rate right after it (dataset/sampling.hpp)
+  stratify,  // likewise
 };
 
 struct FilterSpec {

@@ -43,3 +43,26 @@ Result<Collection> deserialize_collection(std::string_view bytes) {
 Md5 collection_hash(const Collection& members) { return core::md5_of(serialize_collection(members)); }
 
 }  // namespace ldb::store
+
+namespace ldb::store {
+
+Result<std::optional<DatasetVersion>> Store::commit_dataset_decided(std::string_view name, const CommitDecider& decide,
+                                                                    std::string_view message,
+                                                                    std::string_view author) {
+  const std::string names[] = {std::string(name)};
+  auto saved = commit_datasets_decided(
+      names,
+      [&](const std::vector<std::optional<DatasetVersion>>& latest)
+          -> Result<std::vector<std::optional<NewVersion>>> {
+        auto chosen = decide(latest.front());
+        if (!chosen) return std::unexpected(chosen.error());
+        std::vector<std::optional<NewVersion>> out;
+        out.push_back(std::move(*chosen));
+        return out;
+      },
+      message, author);
+  if (!saved) return std::unexpected(saved.error());
+  return std::move(saved->front());
+}
+
+}  // namespace ldb::store

@@ -260,25 +260,35 @@ Result<DatasetVersion> SqliteStore::commit_dataset_with_transforms(std::string_v
   return **saved;
 }
 
-Result<std::optional<DatasetVersion>> SqliteStore::commit_dataset_decided(std::string_view name,
-                                                                          const CommitDecider& decide,
-                                                                          std::string_view message,
-                                                                          std::string_view author) {
-  // BEGIN IMMEDIATE takes the write lock first, so the latest version read
-  // here is still the latest when the new one is appended.
+Result<std::vector<std::optional<DatasetVersion>>> SqliteStore::commit_datasets_decided(
+    std::span<const std::string> names, const MultiCommitDecider& decide, std::string_view message,
+    std::string_view author) {
+  // BEGIN IMMEDIATE takes the write lock first, so the latest versions read
+  // here are still the latest when the new ones are appended.
   auto txn = Transaction::begin(m_db);
   if (!txn) return std::unexpected(txn.error());
-  auto rows = read_versions("WHERE d.name = ?1 ORDER BY v.version DESC LIMIT 1", name, 0);
-  if (!rows) return std::unexpected(rows.error());
-  std::optional<DatasetVersion> latest;
-  if (!rows->empty()) latest = std::move(rows->front());
+  std::vector<std::optional<DatasetVersion>> latest;
+  latest.reserve(names.size());
+  for (const auto& name : names) {
+    auto rows = read_versions("WHERE d.name = ?1 ORDER BY v.version DESC LIMIT 1", name, 0);
+    if (!rows) return std::unexpected(rows.error());
+    latest.emplace_back();
+    if (!rows->empty()) latest.back() = std::move(rows->front());
+  }
   auto chosen = decide(latest);
   if (!chosen) return std::unexpected(chosen.error());
-  if (!*chosen) return std::optional<DatasetVersion>{};
-  auto saved = append_version(name, **chosen, message, author);
-  if (!saved) return std::unexpected(saved.error());
+  if (chosen->size() != names.size()) {
+    return fail(ErrorCode::internal, "a commit decided a different number of versions than it was given datasets");
+  }
+  std::vector<std::optional<DatasetVersion>> saved(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!(*chosen)[i]) continue;
+    auto version = append_version(names[i], *(*chosen)[i], message, author);
+    if (!version) return std::unexpected(version.error());
+    saved[i] = std::move(*version);
+  }
   LDB_TRY(txn->commit());
-  return std::optional<DatasetVersion>(std::move(*saved));
+  return saved;
 }
 
 Result<DatasetVersion> SqliteStore::append_version(std::string_view name, const NewVersion& version,

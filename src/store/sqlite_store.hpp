@@ -66,9 +66,10 @@ class SqliteStore final : public Store {
   Result<DatasetVersion> commit_dataset_with_transforms(std::string_view name, const Collection& members,
                                                         const TransformAssignments& transforms, std::uint32_t parent,
                                                         std::string_view message, std::string_view author) override;
-  Result<std::optional<DatasetVersion>> commit_dataset_decided(std::string_view name, const CommitDecider& decide,
-                                                               std::string_view message,
-                                                               std::string_view author) override;
+  Result<std::vector<std::optional<DatasetVersion>>> commit_datasets_decided(std::span<const std::string> names,
+                                                                             const MultiCommitDecider& decide,
+                                                                             std::string_view message,
+                                                                             std::string_view author) override;
   Result<TransformAssignments> transform_assignments(const Md5& transforms_hash) override;
   Status delete_dataset(std::string_view name) override;
   Result<std::vector<std::pair<std::string, std::uint32_t>>> datasets_containing(const Md5& hash) override;

@@ -44,6 +44,11 @@ struct NewVersion {
 // the version to append, nullopt to append nothing, or an error (nothing is
 // written).
 using CommitDecider = std::function<Result<std::optional<NewVersion>>(const std::optional<DatasetVersion>& latest)>;
+// The same for several datasets committed together (ldb split): gets the
+// latest version of each name (in the order of the names) and returns one
+// choice per name.
+using MultiCommitDecider = std::function<Result<std::vector<std::optional<NewVersion>>>(
+    const std::vector<std::optional<DatasetVersion>>& latest)>;
 
 class Store {
  public:
@@ -169,10 +174,14 @@ class Store {
   // latest version handed to `decide`: no other commit can land between that
   // read and the append. Returns the saved version, or nullopt when `decide`
   // chose to append nothing; `decide`'s error is returned as is.
-  virtual Result<std::optional<DatasetVersion>> commit_dataset_decided(std::string_view name,
-                                                                       const CommitDecider& decide,
-                                                                       std::string_view message,
-                                                                       std::string_view author) = 0;
+  Result<std::optional<DatasetVersion>> commit_dataset_decided(std::string_view name, const CommitDecider& decide,
+                                                               std::string_view message, std::string_view author);
+  // commit_dataset_decided for several datasets (distinct names) in one write
+  // transaction: every chosen version is appended, or none is. The result has
+  // one entry per name (nullopt where `decide` chose nothing).
+  virtual Result<std::vector<std::optional<DatasetVersion>>> commit_datasets_decided(
+      std::span<const std::string> names, const MultiCommitDecider& decide, std::string_view message,
+      std::string_view author) = 0;
   // The transform sets a DatasetVersion::transforms_hash names; empty for the
   // zero hash. corruption when the instance lacks them.
   virtual Result<TransformAssignments> transform_assignments(const Md5& transforms_hash) = 0;

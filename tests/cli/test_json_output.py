@@ -157,6 +157,7 @@ class JsonOutputDocTest(LdbTestCase):
             os.path.join(extra, "dog-again.jpg"))
         run("ldb embed --json", "embed", "--json")
         run("ldb project --json", "project", "--json")
+        run("ldb split --json", "split", "--json", "ds:root", "--into", "train=0.5,test=0.5", "ds:pets")
         # A damaged workspace, for fsck's problems.
         broken = os.path.join(self.tmp, "broken")
         self.ok("stage", "ds:pets", "-t", broken)

@@ -57,6 +57,9 @@ Result<dataset::Selection> filter_selection(const Context& context, dataset::Con
 // (a trailing slash kept); ws:DIR likewise; ids, datasets and URLs as they are.
 std::string absolute_identifier(const Context& context, const std::string& ident);
 
+// A --threshold in pHash bits as given (unset: the default), checked.
+Result<unsigned> parse_dup_threshold(const std::optional<std::string>& text);
+
 // Plain app refs from a selection and back.
 std::vector<ObjectRef> to_refs(const dataset::Selection& selection);
 dataset::Selection from_refs(std::span<const ObjectRef> refs);

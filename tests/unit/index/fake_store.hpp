@@ -190,8 +190,10 @@ class FakeStore final : public store::Store {
                                                                std::string_view, std::string_view) override {
     return unsupported();
   }
-  Result<std::optional<store::DatasetVersion>> commit_dataset_decided(std::string_view, const store::CommitDecider&,
-                                                                      std::string_view, std::string_view) override {
+  Result<std::vector<std::optional<store::DatasetVersion>>> commit_datasets_decided(std::span<const std::string>,
+                                                                                    const store::MultiCommitDecider&,
+                                                                                    std::string_view,
+                                                                                    std::string_view) override {
     return unsupported();
   }
   Result<store::TransformAssignments> transform_assignments(const core::Md5&) override { return unsupported(); }
