@@ -122,6 +122,43 @@ TEST_P(DatasetTest, DecidedCommitSeesTheLatestVersionAndRecordsBothParents) {
   EXPECT_EQ(raw_int("SELECT merge_parent FROM dataset_versions WHERE version = 3"), 2);
 }
 
+TEST_P(DatasetTest, SeveralDatasetsCommitTogetherOrNotAtAll) {
+  commit("split-train", {m_a}, 0);
+  const std::vector<std::string> names{"split-train", "split-test", "split-val"};
+  std::vector<std::optional<DatasetVersion>> seen;
+  auto saved = store().commit_datasets_decided(
+      names,
+      [&](const std::vector<std::optional<DatasetVersion>>& latest)
+          -> Result<std::vector<std::optional<NewVersion>>> {
+        seen = latest;
+        std::vector<std::optional<NewVersion>> out(3);
+        out[0] = NewVersion{sorted({m_a, m_b}), {}, latest[0]->version, 0};
+        out[1] = NewVersion{sorted({m_c}), {}, 0, 0};
+        return out;  // nothing for split-val
+      },
+      "split", "bob");
+  ASSERT_OK(saved);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0]->version, 1u);
+  EXPECT_FALSE(seen[1].has_value());
+  ASSERT_EQ(saved->size(), 3u);
+  EXPECT_EQ((*saved)[0]->version, 2u);
+  EXPECT_EQ((*saved)[0]->parent, 1u);
+  EXPECT_EQ((*saved)[1]->version, 1u);
+  EXPECT_FALSE((*saved)[2].has_value());
+  EXPECT_EQ(store().dataset_version("split-test", 0)->message, "split");
+  // A failing decision writes none of them.
+  auto refused = store().commit_datasets_decided(
+      names,
+      [&](const std::vector<std::optional<DatasetVersion>>&) -> Result<std::vector<std::optional<NewVersion>>> {
+        return fail(ErrorCode::invalid_argument, "no", "no");
+      },
+      "m", "bob");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM dataset_versions"), 3);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM datasets"), 2);
+}
+
 TEST_P(DatasetTest, DecidedCommitThatChoosesNothingOrFailsWritesNothing) {
   commit("cats", {m_a}, 0);
   auto nothing = store().commit_dataset_decided(
