@@ -145,8 +145,9 @@ std::string coverage_list(const std::vector<dataset::KeyCoverage>& coverage) {
 // A key the selections (one, or both sides of a diff) gave nothing for is a
 // mistake: missing everywhere (not_found, naming the keys there are) or
 // failing everywhere (invalid_argument, saying why).
-Status check_keys_found(dataset::Context& ctx, const Plan& plan,
-                        const std::vector<std::pair<const dataset::Selection*, const dataset::SelectionStats*>>& sides) {
+Status check_keys_found(
+    dataset::Context& ctx, const Plan& plan,
+    const std::vector<std::pair<const dataset::Selection*, const dataset::SelectionStats*>>& sides) {
   if (plan.overview) return {};
   auto check = [&](bool annotation, std::size_t k) -> Status {
     std::uint64_t objects = 0, missing = 0, errors = 0;
@@ -247,7 +248,9 @@ KeyDiff key_diff(KeyStats from, KeyStats to, std::size_t top) {
   for (const auto& v : from.top) counts[{!v.boolean, v.value}].first = v.count;
   for (const auto& v : to.top) counts[{!v.boolean, v.value}].second = v.count;
   std::vector<ValueChange> changes;
-  auto share = [](std::uint64_t n, std::uint64_t of) { return of ? static_cast<double>(n) / static_cast<double>(of) : 0; };
+  auto share = [](std::uint64_t n, std::uint64_t of) {
+    return of ? static_cast<double>(n) / static_cast<double>(of) : 0;
+  };
   for (const auto& [key, n] : counts) {
     changes.push_back(
         {key.second, !key.first, n.first, n.second, share(n.first, from.values), share(n.second, to.values)});
@@ -287,8 +290,7 @@ Result<DiffStatsResult> diff_stats(Session& session, const DiffStatsRequest& req
   if (!sides) return std::unexpected(sides.error());
   auto from = scan(ctx, sides->from, plan);
   auto to = from ? scan(ctx, sides->to, plan) : Result<dataset::SelectionStats>{};
-  Status found =
-      from && to ? check_keys_found(ctx, plan, {{&sides->from, &*from}, {&sides->to, &*to}}) : Status{};
+  Status found = from && to ? check_keys_found(ctx, plan, {{&sides->from, &*from}, {&sides->to, &*to}}) : Status{};
   detail::report(session, ctx);
   if (!from) return std::unexpected(from.error());
   if (!to) return std::unexpected(to.error());

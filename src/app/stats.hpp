@@ -99,7 +99,7 @@ struct ValueChange {
 
 struct KeyDiff {
   std::string key, source;
-  KeyStats from, to;                // each side's stats (their `top` cut as the request says)
+  KeyStats from, to;                 // each side's stats (their `top` cut as the request says)
   std::vector<ValueChange> changes;  // the --top values most frequent in either side, then by value
   std::uint64_t other_values = 0;    // distinct values beyond them
 };

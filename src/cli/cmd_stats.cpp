@@ -121,8 +121,9 @@ void draw_numbers(std::string& out, const app::NumberStats& n) {
   std::vector<BarRow> rows;
   for (std::size_t b = 0; b < n.histogram.size(); ++b) {
     const auto& bin = n.histogram[b];
-    rows.push_back({fmt::format("[{}, {}{}", number(bin.low), number(bin.high), b + 1 == n.histogram.size() ? "]" : ")"),
-                    bin.count, percent(bin.count, n.count)});
+    rows.push_back(
+        {fmt::format("[{}, {}{}", number(bin.low), number(bin.high), b + 1 == n.histogram.size() ? "]" : ")"),
+         bin.count, percent(bin.count, n.count)});
   }
   draw_bars(out, rows);
 }
@@ -160,7 +161,7 @@ nlohmann::json number_json(const app::NumberStats& n) {
   for (const auto& [level, value] : n.quantiles) quantiles.push_back({{"level", level}, {"value", value}});
   auto histogram = nlohmann::json::array();
   for (const auto& bin : n.histogram) histogram.push_back({{"low", bin.low}, {"high", bin.high}, {"count", bin.count}});
-  return {{"count", n.count}, {"min", n.min},     {"max", n.max},           {"mean", n.mean},
+  return {{"count", n.count}, {"min", n.min},           {"max", n.max},          {"mean", n.mean},
           {"std", n.std},     {"quantiles", quantiles}, {"histogram", histogram}};
 }
 
@@ -206,7 +207,8 @@ Status cmd_stats(CommandEnv& env, const ParsedArgs& args) {
   if (args.has("json")) {
     auto coverage = nlohmann::json::array();
     for (const auto& c : result->coverage) {
-      coverage.push_back({{"key", c.key}, {"annotations", c.annotations}, {"share", share(c.annotations, result->objects)}});
+      coverage.push_back(
+          {{"key", c.key}, {"annotations", c.annotations}, {"share", share(c.annotations, result->objects)}});
     }
     auto keys = nlohmann::json::array();
     for (const auto& k : result->keys) keys.push_back(key_json(k));
@@ -215,17 +217,18 @@ Status cmd_stats(CommandEnv& env, const ParsedArgs& args) {
     out_line(dump(j));
     return {};
   }
-  std::string out = fmt::format("{}, {} with an annotation\n", plural(result->objects, "object", "objects"),
-                                result->annotations);
+  std::string out =
+      fmt::format("{}, {} with an annotation\n", plural(result->objects, "object", "objects"), result->annotations);
   if (result->overview) {
     out += "\ntop-level annotation keys (objects having them):\n";
     std::vector<BarRow> rows;
-    for (const auto& c : result->coverage) rows.push_back({c.key, c.annotations, percent(c.annotations, result->objects)});
+    for (const auto& c : result->coverage)
+      rows.push_back({c.key, c.annotations, percent(c.annotations, result->objects)});
     draw_bars(out, rows);
     if (rows.empty()) out += "  (none)\n";
     out += "\nimage sizes (file attributes):";
-    const bool any_image = std::any_of(result->keys.begin(), result->keys.end(),
-                                       [](const app::KeyStats& k) { return k.values > 0; });
+    const bool any_image =
+        std::any_of(result->keys.begin(), result->keys.end(), [](const app::KeyStats& k) { return k.values > 0; });
     if (!any_image) out += " none of the objects is an image ldb could read\n";
   }
   for (const auto& k : result->keys) {
@@ -259,7 +262,8 @@ Status cmd_diff_stats(CommandEnv& env, const ParsedArgs& args) {
                       {"changes", changes},
                       {"other_values", k.other_values}});
     }
-    out_line(dump(nlohmann::json{{"from_objects", result->from_objects}, {"to_objects", result->to_objects}, {"keys", keys}}));
+    out_line(dump(
+        nlohmann::json{{"from_objects", result->from_objects}, {"to_objects", result->to_objects}, {"keys", keys}}));
     return {};
   }
   // The sides as named; the workspace and the version it was staged from by default.
@@ -274,12 +278,14 @@ Status cmd_diff_stats(CommandEnv& env, const ParsedArgs& args) {
     if (!k.changes.empty()) {
       std::size_t width = 5;
       for (const auto& c : k.changes) width = std::max(width, std::min(code_points(c.value), k_label_width));
-      out += fmt::format("  {}  {:>8} {:>7}  {:>8} {:>7}  {:>8} {:>8}\n", label_of("value", true, width), from_name.substr(0, 8),
-                         "share", to_name.substr(0, 8), "share", "change", "points");
+      const std::size_t side = std::clamp<std::size_t>(std::max(from_name.size(), to_name.size()), 8, 24);
+      out += fmt::format("  {}  {:>{}} {:>7}  {:>{}} {:>7}  {:>8} {:>8}\n", label_of("value", true, width),
+                         from_name.substr(0, side), side, "share", to_name.substr(0, side), side, "share", "change",
+                         "points");
       for (const auto& c : k.changes) {
-        out += fmt::format("  {}  {:>8} {:>6.1f}%  {:>8} {:>6.1f}%  {:>+8} {:>+8.1f}\n",
-                           label_of(c.value, c.boolean, width), c.from, 100 * c.from_share, c.to, 100 * c.to_share,
-                           static_cast<std::int64_t>(c.to) - static_cast<std::int64_t>(c.from),
+        out += fmt::format("  {}  {:>{}} {:>6.1f}%  {:>{}} {:>6.1f}%  {:>+8} {:>+8.1f}\n",
+                           label_of(c.value, c.boolean, width), c.from, side, 100 * c.from_share, c.to, side,
+                           100 * c.to_share, static_cast<std::int64_t>(c.to) - static_cast<std::int64_t>(c.from),
                            100 * (c.to_share - c.from_share));
       }
       if (k.other_values) out += fmt::format("  {} other values\n", k.other_values);
@@ -294,11 +300,15 @@ Status cmd_diff_stats(CommandEnv& env, const ParsedArgs& args) {
           {"std", [](const app::NumberStats& n) { return n.std; }}};
       const auto& levels = (k.from.numbers ? k.from.numbers : k.to.numbers)->quantiles;
       for (std::size_t q = 0; q < levels.size(); ++q) {
-        rows.push_back({number(levels[q].first * 100) + "%", [q](const app::NumberStats& n) { return n.quantiles[q].second; }});
+        rows.push_back(
+            {number(levels[q].first * 100) + "%", [q](const app::NumberStats& n) { return n.quantiles[q].second; }});
       }
-      out += fmt::format("  {:<8}  {:>12}  {:>12}\n", "numbers", from_name.substr(0, 12), to_name.substr(0, 12));
+      const std::size_t side = std::clamp<std::size_t>(std::max(from_name.size(), to_name.size()), 12, 24);
+      out += fmt::format("  {:<8}  {:>{}}  {:>{}}\n", "numbers", from_name.substr(0, side), side,
+                         to_name.substr(0, side), side);
       for (const auto& [name, get] : rows) {
-        out += fmt::format("  {:<8}  {:>12}  {:>12}\n", name, cell(k.from.numbers, get), cell(k.to.numbers, get));
+        out += fmt::format("  {:<8}  {:>{}}  {:>{}}\n", name, cell(k.from.numbers, get), side, cell(k.to.numbers, get),
+                           side);
       }
     }
   }

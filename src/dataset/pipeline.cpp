@@ -123,10 +123,9 @@ Result<Selection> apply_query(Context& ctx, Selection selection, const FilterSpe
     // Objects without an annotation are left out in the ldb dialect and
     // tested against null in --jquery (standard JMESPath).
     auto unannotated = spec.kind == FilterKind::jquery ? Unannotated::as_null : Unannotated::skip;
-    LDB_TRY(scan_annotations(ctx, selection, unannotated,
-                             [&](unsigned, std::size_t i, std::optional<simdjson::dom::element> doc) {
-                               outcomes.record(i, *expr, doc);
-                             }));
+    LDB_TRY(scan_annotations(
+        ctx, selection, unannotated,
+        [&](unsigned, std::size_t i, std::optional<simdjson::dom::element> doc) { outcomes.record(i, *expr, doc); }));
   }
   Selection out;
   std::size_t errors = 0;

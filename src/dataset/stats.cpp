@@ -180,7 +180,9 @@ KeySummary summarize_key(KeyTally tally, std::uint64_t objects, std::size_t bins
   out.missing = objects - tally.evaluated + tally.missing;
   out.errors = tally.errors;
   out.first_error = std::move(tally.first_error);
-  out.unit = tally.arrays == 0 ? CountedUnit::objects : tally.singles == 0 ? CountedUnit::elements : CountedUnit::values;
+  out.unit = tally.arrays == 0    ? CountedUnit::objects
+             : tally.singles == 0 ? CountedUnit::elements
+                                  : CountedUnit::values;
   out.null_elements = tally.null_elements;
   out.distinct = ranked_values(tally);
   out.other = tally.other;

@@ -105,7 +105,7 @@ struct KeySummary {
   CountedUnit unit = CountedUnit::objects;
   std::uint64_t values = 0;  // values counted: booleans, strings, numbers and other
   std::uint64_t null_elements = 0;
-  std::vector<ValueCount> distinct;     // every boolean and string value (ranked_values)
+  std::vector<ValueCount> distinct;      // every boolean and string value (ranked_values)
   std::optional<NumberSummary> numbers;  // when there was at least one number
   std::uint64_t other = 0;
 };
@@ -127,8 +127,8 @@ struct KeyCoverage {
 
 struct SelectionStats {
   std::uint64_t objects = 0;
-  std::uint64_t annotations = 0;     // objects with an annotation
-  std::vector<KeyCoverage> coverage;  // with StatsKeys::coverage: most common first, ties by key
+  std::uint64_t annotations = 0;            // objects with an annotation
+  std::vector<KeyCoverage> coverage;        // with StatsKeys::coverage: most common first, ties by key
   std::vector<KeySummary> annotation_keys;  // in StatsKeys::annotation's order
   std::vector<KeySummary> file_keys;        // in StatsKeys::file's order
 };

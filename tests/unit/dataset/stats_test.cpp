@@ -39,8 +39,8 @@ std::vector<std::pair<std::string, std::uint64_t>> counts(const std::vector<Valu
 using Counts = std::vector<std::pair<std::string, std::uint64_t>>;
 
 TEST(KeyTally, CountsStringsMostFrequentFirstTiesByValue) {
-  auto t = tally_of("class", {R"({"class":"dog"})", R"({"class":"cat"})", R"({"class":"dog"})",
-                              R"({"class":"bird"})", R"({"class":"ant"})", R"({"other":1})", R"({"class":null})"});
+  auto t = tally_of("class", {R"({"class":"dog"})", R"({"class":"cat"})", R"({"class":"dog"})", R"({"class":"bird"})",
+                              R"({"class":"ant"})", R"({"other":1})", R"({"class":null})"});
   auto s = summarize_key(std::move(t), 7, 10);
   EXPECT_EQ(counts(s.distinct), (Counts{{"dog", 2}, {"ant", 1}, {"bird", 1}, {"cat", 1}}));
   EXPECT_EQ(s.missing, 2u);  // absent and null
@@ -128,9 +128,9 @@ TEST(SummarizeNumbers, HandComputedCase) {
   EXPECT_DOUBLE_EQ(s.mean, 4.8);
   EXPECT_NEAR(s.std, 3.3105890714493698, 1e-12);  // sqrt(54.8 / 5)
   // Positions (n-1)p = 0.2, 1, 2, 3, 3.8 of the sorted values.
-  EXPECT_DOUBLE_EQ(s.quantiles[0], 1.2);   // 1 + 0.2 * (2 - 1)
-  EXPECT_DOUBLE_EQ(s.quantiles[1], 2);     // exactly the 2nd
-  EXPECT_DOUBLE_EQ(s.quantiles[2], 4);     // the median
+  EXPECT_DOUBLE_EQ(s.quantiles[0], 1.2);  // 1 + 0.2 * (2 - 1)
+  EXPECT_DOUBLE_EQ(s.quantiles[1], 2);    // exactly the 2nd
+  EXPECT_DOUBLE_EQ(s.quantiles[2], 4);    // the median
   EXPECT_DOUBLE_EQ(s.quantiles[3], 7);
   EXPECT_NEAR(s.quantiles[4], 9.4, 1e-12);  // 7 + 0.8 * (10 - 7)
   // Edges 1, 3.25, 5.5, 7.75, 10: 1 2 | 4 | 7 | 10 (the last bin is closed).
