@@ -41,6 +41,7 @@ sys.path.insert(0, HERE)
 import doc_sections  # noqa: E402
 import gen_data  # noqa: E402
 from measure import measure, run_once  # noqa: E402
+from run_bench import machine_info, read_loadavg  # noqa: E402
 
 SECTION = "stats"
 TARGET_SECONDS = 1.0
@@ -121,20 +122,6 @@ def insert(db, batch, now: int) -> None:
                    ((i + 1, i + 1, now) for i, _, _ in batch))
 
 
-def machine() -> dict:
-    with open("/proc/meminfo") as f:
-        mem_kb = int(f.readline().split()[1])
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/loadavg") as f:
-        load = " ".join(f.read().split()[:3])
-    return {"cpu": cpu, "nproc": os.cpu_count(), "ram_gib": mem_kb / 2**20, "load": load}
-
-
 def workloads(ldb: str, meta: dict, repeat: int) -> list:
     env = env_for(meta["instance"], meta["home"])
     run_once(["sh", "-c", f"cat '{meta['instance']}/ldb.sqlite' > /dev/null"])
@@ -197,12 +184,12 @@ def main(argv=None) -> int:
     ldb = os.path.abspath(args.ldb)
     os.makedirs(args.work, exist_ok=True)
     meta = build_instance(ldb, args.work, args.count, args.seed)
-    results = {"count": args.count, "repeat": args.repeat, "machine": machine(),
+    machine = machine_info(ldb)
+    results = {"count": args.count, "repeat": args.repeat, "machine": machine,
                "command": f"python3 bench/stats_bench.py {args.ldb} --count {args.count} --out docs/benchmarks.md",
-               "ldb_build": subprocess.run([ldb, "--version"], capture_output=True, text=True).stdout.strip()}
-    results["load_start"] = results["machine"]["load"]
+               "ldb_build": machine["ldb_version"], "load_start": read_loadavg()}
     results["workloads"] = workloads(ldb, meta, args.repeat)
-    results["load_end"] = machine()["load"]
+    results["load_end"] = read_loadavg()
     with open(os.path.join(args.work, "stats-results.json"), "w") as f:
         json.dump(results, f, indent=2)
     for r in results["workloads"]:
