@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/detail/diff_sides.hpp"
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
 #include "app/detail/transforms.hpp"
@@ -16,16 +17,6 @@
 namespace ldb::app {
 
 namespace {
-
-// The staged dataset as an object-list identifier ("ws:DIR"), for commands
-// whose default source is the workspace; none when objects are named.
-Result<std::vector<std::string>> default_source_for(const Context& context, const Selector& selector,
-                                                    const std::optional<std::string>& target) {
-  if (!selector.objects.empty()) return std::vector<std::string>{};
-  auto ws = detail::workspace(context, target);
-  if (!ws) return std::unexpected(ws.error());
-  return std::vector<std::string>{"ws:" + ws->root().string()};
-}
 
 // Display names of transform sets, from the instance's config (read only when needed).
 class TransformNames {
@@ -55,7 +46,7 @@ class TransformNames {
 }  // namespace
 
 Result<Listing> list(Session& session, const ListRequest& request) {
-  auto defaults = default_source_for(session.context(), request.selector, request.target);
+  auto defaults = detail::default_source_for(session.context(), request.selector, request.target);
   if (!defaults) return std::unexpected(defaults.error());
   auto instance = detail::instance(session);
   if (!instance) return std::unexpected(instance.error());
@@ -94,7 +85,7 @@ Result<Listing> list(Session& session, const ListRequest& request) {
 }
 
 Result<std::vector<Evaluation>> eval(Session& session, const EvalRequest& request) {
-  auto defaults = default_source_for(session.context(), request.selector, request.target);
+  auto defaults = detail::default_source_for(session.context(), request.selector, request.target);
   if (!defaults) return std::unexpected(defaults.error());
   auto instance = detail::instance(session);
   if (!instance) return std::unexpected(instance.error());
@@ -135,57 +126,10 @@ Result<std::vector<Evaluation>> eval(Session& session, const EvalRequest& reques
   return out;
 }
 
-namespace {
-
-// The two sides of a diff, members and transform sets.
-struct DiffSides {
-  store::Collection from, to;
-  store::TransformAssignments from_transforms, to_transforms;
-};
-
-// Two sides as named; one: it against the workspace; none: the workspace
-// against the version it was staged from.
-Result<DiffSides> diff_sides(Session& session, dataset::Context& ctx, const DiffRequest& request) {
-  const Context& context = session.context();
-  auto members_of = [&](const std::string& side) -> Result<std::pair<store::Collection, store::TransformAssignments>> {
-    auto ident = detail::absolute_identifier(context, side);
-    auto members = dataset::resolve_sources(ctx, std::span(&ident, 1), {});
-    if (!members) return std::unexpected(members.error());
-    auto transforms = dataset::transforms_of_sources(ctx, std::span(&ident, 1));
-    if (!transforms) return std::unexpected(transforms.error());
-    return std::pair{std::move(*members), std::move(*transforms)};
-  };
-  DiffSides sides;
-  if (request.sides.size() == 2) {
-    LDB_TRY_ASSIGN(std::tie(sides.from, sides.from_transforms), members_of(request.sides[0]));
-    LDB_TRY_ASSIGN(std::tie(sides.to, sides.to_transforms), members_of(request.sides[1]));
-    return sides;
-  }
-  LDB_TRY_ASSIGN(auto ws, detail::workspace(context, request.target));
-  sides.to = ws.state().members;
-  sides.to_transforms = dataset::prune_transforms(sides.to, ws.state().transforms);
-  if (request.sides.size() == 1) {
-    LDB_TRY_ASSIGN(std::tie(sides.from, sides.from_transforms), members_of(request.sides[0]));
-    return sides;
-  }
-  const auto& s = ws.state();
-  if (!s.dataset_name.empty() && s.parent_version) {
-    LDB_TRY_ASSIGN(sides.from, dataset::dataset_members(ctx, {s.dataset_name, s.parent_version}));
-    LDB_TRY_ASSIGN(sides.from_transforms, dataset::dataset_transforms(ctx, {s.dataset_name, s.parent_version}));
-  }
-  return sides;
-}
-
-}  // namespace
-
 Result<DiffResult> diff(Session& session, const DiffRequest& request) {
-  if (request.sides.size() > 2) {
-    return fail(ErrorCode::invalid_argument, "ldb diff compares at most two datasets",
-                "usage: ldb diff [-s] [DS1] [DS2]");
-  }
   LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
   auto ctx = detail::dataset_context(session, *instance);
-  LDB_TRY_ASSIGN(auto sides, diff_sides(session, ctx, request));
+  LDB_TRY_ASSIGN(auto sides, detail::diff_sides(session, ctx, request));
   auto d = dataset::diff(sides.from, sides.to, sides.from_transforms, sides.to_transforms);
   auto ref = [](const store::ObjectRef& r) { return ObjectRef{r.hash, r.annotation_version}; };
   DiffResult out;

@@ -174,6 +174,14 @@ Result<dataset::Selection> run_filters(dataset::Context& ctx, dataset::Selection
 
 }  // namespace
 
+Result<std::vector<std::string>> default_source_for(const Context& context, const Selector& selector,
+                                                    const std::optional<std::string>& target) {
+  if (!selector.objects.empty()) return std::vector<std::string>{};
+  auto ws = workspace(context, target);
+  if (!ws) return std::unexpected(ws.error());
+  return std::vector<std::string>{"ws:" + ws->root().string()};
+}
+
 std::string absolute_identifier(const Context& context, const std::string& ident) {
   if (ident.starts_with("id:") || ident.starts_with("ds:")) return ident;
   if (ident.starts_with("ws:")) return "ws:" + context.absolute(ident.substr(3));

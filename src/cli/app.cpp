@@ -60,6 +60,15 @@ OptionSpec output_format_option(std::string_view what) {
   o.choices.assign(names.begin(), names.end());
   return o;
 }
+// ldb stats and diff --stats.
+OptionSpec stats_by_option() {
+  return value({"--by"}, "by", "count the values of a JMESPath key over annotations (repeatable)");
+}
+OptionSpec stats_file_by_option() {
+  return value({"--file-by"}, "file-by", "count the values of a JMESPath key over file attributes (repeatable)");
+}
+OptionSpec stats_bins_option() { return value({"--bins"}, "bins", "histogram bins for numbers (default 10)"); }
+OptionSpec stats_top_option() { return value({"--top"}, "top", "distinct values shown per key (default 20)"); }
 OptionSpec param_option() { return value({"-p", "--param"}, "param", "format parameter KEY=VALUE (repeatable)"); }
 
 std::vector<Command> build_commands() {
@@ -127,9 +136,17 @@ std::vector<Command> build_commands() {
                             flag({"--theirs"}, "theirs", "when merging, decide every conflict for the latest version"),
                             target_flag()}),
                false, cmd_commit});
-  c.push_back({"diff", "diff [-s] [DS1] [DS2]", "compare datasets (or the workspace)",
-               with_common({flag({"-s", "--summary"}, "summary", "print only counts"), json_flag(), target_flag()}),
+  c.push_back({"diff", "diff [-s] [DS1] [DS2] | diff --stats [DS1] [DS2] --by EXPR...",
+               "compare datasets (or the workspace)",
+               with_common({flag({"-s", "--summary"}, "summary", "print only counts"), json_flag(), target_flag(),
+                            flag({"--stats"}, "stats", "compare the values of keys (--by, --file-by) instead"),
+                            stats_by_option(), stats_file_by_option(), stats_bins_option(), stats_top_option()}),
                false, cmd_diff});
+  c.push_back({"stats", "stats [OBJECTS] [FILTERS] [--by EXPR]... [--file-by EXPR]... [--bins N] [--top N]",
+               "counts, shares and histograms of keys (default: the staged dataset)",
+               with_common({stats_by_option(), stats_file_by_option(), stats_bins_option(), stats_top_option(),
+                            json_flag(), target_flag()}),
+               true, cmd_stats});
   c.push_back({"ds",
                "ds list | ds del ds:NAME...",
                "list or delete datasets",

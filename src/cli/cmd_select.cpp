@@ -106,6 +106,13 @@ Status cmd_eval(CommandEnv& env, const ParsedArgs& args) {
 }
 
 Status cmd_diff(CommandEnv& env, const ParsedArgs& args) {
+  if (args.has("stats")) return cmd_diff_stats(env, args);
+  for (const char* key : {"by", "file-by", "bins", "top"}) {
+    if (args.has(key)) {
+      return fail(ErrorCode::invalid_argument, fmt::format("ldb diff --{} goes with --stats", key),
+                  "for example: ldb diff --stats ds:pets.v1 ds:pets.v2 --by class");
+    }
+  }
   const bool summary = args.has("summary");
   auto d = app::diff(env.session, {args.positional, args.get("target"), !summary});
   if (!d) return std::unexpected(d.error());

@@ -65,6 +65,8 @@ Status cmd_eval(CommandEnv&, const ParsedArgs&);
 Status cmd_status(CommandEnv&, const ParsedArgs&);
 Status cmd_commit(CommandEnv&, const ParsedArgs&);
 Status cmd_diff(CommandEnv&, const ParsedArgs&);
+Status cmd_diff_stats(CommandEnv&, const ParsedArgs&);  // ldb diff --stats
+Status cmd_stats(CommandEnv&, const ParsedArgs&);
 Status cmd_ds(CommandEnv&, const ParsedArgs&);
 Status cmd_log(CommandEnv&, const ParsedArgs&);
 Status cmd_show(CommandEnv&, const ParsedArgs&);

@@ -1,9 +1,9 @@
 #include "dataset/pipeline.hpp"
+#include "dataset/annotation_scan.hpp"
 #include "dataset/images.hpp"
 #include "image/hash_text.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <mutex>
 #include <random>
@@ -84,25 +84,6 @@ Result<std::vector<std::string>> documents_for(Context& ctx, const Selection& se
   return ctx.store.annotations(selection);
 }
 
-// Runs fn(index, element-or-null) for each document on the pool, one simdjson
-// parser per worker. A document that is "" is passed as JSON null.
-template <class Fn>
-void for_each_document(core::ThreadPool& pool, const std::vector<std::string>& docs, Fn&& fn) {
-  std::vector<simdjson::dom::parser> parsers(pool.size());
-  pool.parallel_for(docs.size(), 256, [&](std::size_t begin, std::size_t end, unsigned worker) {
-    auto& parser = parsers[worker];
-    for (std::size_t i = begin; i < end; ++i) {
-      std::string_view text = docs[i].empty() ? std::string_view("null") : std::string_view(docs[i]);
-      simdjson::dom::element element;
-      if (parser.parse(text.data(), text.size(), true).get(element)) {
-        fn(i, std::optional<simdjson::dom::element>());
-      } else {
-        fn(i, std::optional<simdjson::dom::element>(element));
-      }
-    }
-  });
-}
-
 // What a query filter decided for each object of the selection.
 struct QueryOutcomes {
   std::vector<char> keep;
@@ -129,74 +110,6 @@ struct QueryOutcomes {
   }
 };
 
-// Evaluates an annotation query while reading: the store hands out up to one
-// cursor per worker; each worker reads batches from its own cursor, then
-// parses (simdjson) and tests them, and when its cursor is done helps with
-// the others' (reading one at a time under that cursor's lock). So reading
-// overlaps evaluating, and no per-object string is built. Objects without an
-// annotation are left out in the ldb dialect and tested against null in
-// --jquery (standard JMESPath).
-Status query_annotations(Context& ctx, const Selection& selection, const query::Expression& expr, bool jmespath,
-                         QueryOutcomes& outcomes) {
-  constexpr std::size_t k_batch_rows = 512;
-  auto cursors = ctx.store.scan_annotations(selection, ctx.pool.size());
-  if (!cursors) return std::unexpected(cursors.error());
-  struct Source {
-    store::AnnotationCursor* cursor = nullptr;
-    std::mutex mutex;
-    bool finished = false;
-  };
-  std::vector<Source> sources(cursors->size());
-  for (std::size_t i = 0; i < sources.size(); ++i) sources[i].cursor = (*cursors)[i].get();
-  std::vector<char> seen(jmespath ? selection.size() : 0, 0);
-  std::mutex failure_mutex;
-  Status failure;
-  std::atomic<bool> failed = false;
-  ctx.pool.parallel_for(ctx.pool.size(), 1, [&](std::size_t first, std::size_t, unsigned) {
-    store::AnnotationBatch batch;
-    simdjson::dom::parser parser;
-    for (std::size_t k = 0; k < sources.size(); ++k) {
-      Source& source = sources[(first + k) % sources.size()];
-      for (;;) {
-        {
-          std::lock_guard lock(source.mutex);
-          if (source.finished || failed) break;
-          auto more = source.cursor->next(batch, k_batch_rows);
-          if (!more) {
-            std::lock_guard failure_lock(failure_mutex);
-            if (!failed) failure = std::unexpected(more.error());
-            failed = true;
-            source.finished = true;
-            break;
-          }
-          if (!*more) source.finished = true;
-        }
-        for (std::size_t row = 0; row < batch.size(); ++row) {
-          std::string_view text = batch.json(row);
-          std::size_t i = batch.position(row);
-          if (jmespath) seen[i] = 1;
-          simdjson::dom::element element;
-          if (parser.parse(text.data(), text.size(), true).get(element)) {
-            outcomes.record(i, expr, std::nullopt);
-          } else {
-            outcomes.record(i, expr, element);
-          }
-        }
-      }
-    }
-  });
-  cursors->clear();  // ends the read transactions before anything else uses the store
-  if (!failure) return failure;
-  if (jmespath) {
-    simdjson::dom::parser parser;
-    simdjson::dom::element null_document = parser.parse(std::string_view("null")).value_unsafe();
-    for (std::size_t i = 0; i < selection.size(); ++i) {
-      if (!seen[i]) outcomes.record(i, expr, null_document);
-    }
-  }
-  return {};
-}
-
 Result<Selection> apply_query(Context& ctx, Selection selection, const FilterSpec& spec) {
   auto expr = query::Expression::parse(spec.value, dialect_of(spec.kind));
   if (!expr) return std::unexpected(expr.error());
@@ -204,11 +117,16 @@ Result<Selection> apply_query(Context& ctx, Selection selection, const FilterSpe
   if (spec.kind == FilterKind::file) {
     auto docs = documents_for(ctx, selection, spec.kind);
     if (!docs) return std::unexpected(docs.error());
-    for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+    for_each_document(ctx.pool, *docs, [&](unsigned, std::size_t i, std::optional<simdjson::dom::element> doc) {
       outcomes.record(i, *expr, doc);
     });
   } else {
-    LDB_TRY(query_annotations(ctx, selection, *expr, spec.kind == FilterKind::jquery, outcomes));
+    // Objects without an annotation are left out in the ldb dialect and
+    // tested against null in --jquery (standard JMESPath).
+    auto unannotated = spec.kind == FilterKind::jquery ? Unannotated::as_null : Unannotated::skip;
+    LDB_TRY(scan_annotations(
+        ctx, selection, unannotated,
+        [&](unsigned, std::size_t i, std::optional<simdjson::dom::element> doc) { outcomes.record(i, *expr, doc); }));
   }
   Selection out;
   std::size_t errors = 0;
@@ -230,7 +148,7 @@ Result<Selection> apply_sort(Context& ctx, Selection selection, const FilterSpec
   auto docs = ctx.store.annotations(selection);
   if (!docs) return std::unexpected(docs.error());
   std::vector<std::optional<query::SortKey>> keys(selection.size());
-  for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+  for_each_document(ctx.pool, *docs, [&](unsigned, std::size_t i, std::optional<simdjson::dom::element> doc) {
     if (!doc || (*docs)[i].empty()) return;
     auto key = expr->sort_key(*doc);
     if (key) keys[i] = std::move(*key);
@@ -484,7 +402,7 @@ Result<std::vector<Evaluation>> evaluate_each(Context& ctx, const Selection& sel
   auto docs = documents_for(ctx, selection, spec.kind);
   if (!docs) return std::unexpected(docs.error());
   std::vector<Evaluation> out(selection.size());
-  for_each_document(ctx.pool, *docs, [&](std::size_t i, std::optional<simdjson::dom::element> doc) {
+  for_each_document(ctx.pool, *docs, [&](unsigned, std::size_t i, std::optional<simdjson::dom::element> doc) {
     out[i].ref = selection[i];
     if (!doc) {
       out[i].ok = false;

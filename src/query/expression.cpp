@@ -120,6 +120,63 @@ Result<SortKey> Expression::sort_key(simdjson::dom::element document) const {
   return key;
 }
 
+namespace {
+
+Expression::Item item_of(const Value& v) {
+  using Type = Expression::Item::Type;
+  Expression::Item item;
+  switch (v.kind()) {
+    case Kind::boolean:
+      item.type = Type::boolean;
+      item.boolean = v.as_bool();
+      break;
+    case Kind::number:
+      item.type = Type::number;
+      item.number = v.as_number();
+      break;
+    case Kind::string:
+      item.type = Type::string;
+      item.string = v.as_string();
+      break;
+    case Kind::array:
+      item.type = Type::array;
+      break;
+    case Kind::object:
+    case Kind::expref:
+      item.type = Type::object;
+      break;
+    case Kind::null:
+      break;
+  }
+  return item;
+}
+
+}  // namespace
+
+Expression::Spread Expression::spread(simdjson::dom::element document, const std::function<void(const Item&)>& each,
+                                      std::string* why) const {
+  Run run(*m_ast, document);
+  switch (run.ctx.status) {
+    case EvalStatus::ok:
+      break;
+    case EvalStatus::missing:
+      if (why) *why = fmt::format("missing key '{}'", run.ctx.reason);
+      return Spread::missing;
+    case EvalStatus::error:
+      if (why) *why = run.ctx.reason;
+      return Spread::error;
+  }
+  if (run.result.kind() != Kind::array) {
+    each(item_of(run.result));
+    return Spread::value;
+  }
+  for_each_element(run.result, [&](const Value& element) {
+    each(item_of(element));
+    return true;
+  });
+  return Spread::array;
+}
+
 std::string Expression::quoting_note() const {
   const std::string& text = m_ast->text;
   for (const Node& node : m_ast->nodes) {

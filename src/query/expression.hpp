@@ -17,6 +17,7 @@
 // Functions: all of JMESPath's plus ldb's regex, regex_match, add, sub, mul, div,
 // neg, contains_all, contains_any, has_keys, get, dotproduct and unique.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,6 +78,25 @@ class Expression {
   // Evaluates to a key for sorting: null, a number or a string (see SortKey).
   // Errors as evaluate_json, plus invalid_argument for any other result type.
   Result<SortKey> sort_key(simdjson::dom::element document) const;
+
+  // One value of a result as ldb stats counts it. string views the document or
+  // the evaluation's scratch storage: valid only during the callback.
+  struct Item {
+    enum class Type { null, boolean, number, string, array, object };
+    Type type = Type::null;
+    bool boolean = false;
+    double number = 0;
+    std::string_view string;
+  };
+  enum class Spread { value, array, missing, error };
+
+  // For counting values (ldb stats): evaluates and calls `each` once with the
+  // result (returns value), or, when the result is an array, once per element
+  // in order (returns array; an element that is an array or object is passed
+  // as such, not entered). missing and error as test() (`*why` likewise), with
+  // no call. Thread-safe.
+  Spread spread(simdjson::dom::element document, const std::function<void(const Item&)>& each,
+                std::string* why = nullptr) const;
 
   // A note for a likely quoting mistake, or "" when there is none: a double-
   // quoted name compared with something (`class == "i"`) is a key in JMESPath,

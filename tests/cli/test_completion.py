@@ -57,7 +57,7 @@ class CompletionTest(LdbTestCase):
         self.assertEqual(self.complete(["ldb", "ds", ""]), ["del", "list"])
         self.assertEqual(self.complete(["ldb", "ds", "-j", "l"]), ["list"])
         self.assertEqual(self.complete(["ldb", "storage", ""]), ["list", "rm"])
-        self.assertEqual(self.complete(["ldb", "help", "st"]), ["stage", "status", "storage"])
+        self.assertEqual(self.complete(["ldb", "help", "st"]), ["stage", "stats", "status", "storage"])
         # Past the sub-command: files again (storage rm PATH).
         os.makedirs(os.path.join(self.ws, "pictures"))
         self.assertEqual(self.complete(["ldb", "storage", "rm", "pic"]), ["pictures"])

@@ -53,6 +53,12 @@ Result<dataset::Selection> select_objects(Session& session, dataset::Context& ct
 Result<dataset::Selection> filter_selection(const Context& context, dataset::Context& ctx,
                                             std::span<const Filter> filters, dataset::Selection sources);
 
+// The staged dataset as an object-list identifier ("ws:DIR"), for commands
+// whose default source is the workspace (list, eval, stats); none when
+// `selector` names objects.
+Result<std::vector<std::string>> default_source_for(const Context& context, const Selector& selector,
+                                                    const std::optional<std::string>& target);
+
 // A local path (or glob) identifier made absolute against the Context's cwd
 // (a trailing slash kept); ws:DIR likewise; ids, datasets and URLs as they are.
 std::string absolute_identifier(const Context& context, const std::string& ident);
