@@ -49,4 +49,9 @@ echo "\$ ls $demo/workspace | head"
 ls "$demo/workspace" | head
 echo "... $(ls "$demo/workspace" | wc -l) files"
 run diff ds:numerals ds:to-examine -s
+# Know the data, then prepare it for training: the class spread, a balanced
+# sample, and a stratified split committed as two datasets.
+run stats ds:numerals --by class
+run list ds:numerals --balance class --limit 30 -s
+run split ds:numerals --into train=0.8,test=0.2 --stratify class ds:numerals
 run ds list
