@@ -108,11 +108,14 @@ def main(argv=None) -> int:
         run([ldb, "init", instance], env=env)
         run([ldb, "add-storage", folder], env=env)
         run([ldb, "index", "--no-features", folder], env=env)
-    with open(os.path.join(instance, "config"), "a") as f:
-        f.write('\n[transform.small]\nops = ["resize 224x224 fit", "format jpeg 90"]\n')
+    config = os.path.join(instance, "config")
+    with open(config) as f:
+        text = f.read().split("\n[transform.small]")[0]
+    with open(config, "w") as f:
+        f.write(text + '\n[transform.small]\nops = ["resize 224x224 fit", "format jpeg 90"]\n')
     fresh(ws)
     run([ldb, "stage", "ds:photos"], env=env, cwd=ws)
-    run([ldb, "add", folder], env=env, cwd=ws)
+    run([ldb, "add", os.path.join(folder, "jpeg")], env=env, cwd=ws)
     run([ldb, "transform", "-s", "small"], env=env, cwd=ws)
     out = os.path.join(args.work, "out")
 
