@@ -167,7 +167,7 @@ def write_section(path: str, results: dict, args) -> None:
         lines.append(f"| {name} | {seconds:.2f} | {rate:.0f} | {rate / ldb_rate:.2f}x |")
     lines += ["", "Versions: " + "; ".join(f"{k}: {v}" for k, v in results["versions"].items()), "",
               "ldb decodes with libjpeg-turbo's scaled DCT at the smallest scale that leaves at least twice the "
-              "output size (1/2 here), box-shrinks to that, then resamples with Lanczos-3 and encodes; "
+              "output size (for 640x480 to 224 px that is full size: 1/2 would leave less than twice), box-shrinks to that, then resamples with Lanczos-3 and encodes; "
               "vipsthumbnail shrinks on load the same way. Reproduce:", "", "```sh",
               "cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DLDB_BUILD_TESTS=OFF",
               "ninja -C build-release -j2 ldb",

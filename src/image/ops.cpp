@@ -536,36 +536,19 @@ Geometry geometry(const OpList& ops, Size input) {
 }
 
 OpList orientation_ops(std::uint8_t orientation) {
+  // Orientations 2..8: a quarter turn (0: none), then a mirror (grayscale: none).
+  struct Turn {
+    int degrees;
+    Op::Kind mirror;
+  };
+  constexpr Turn k_turns[] = {{0, Op::Kind::flip_h},     {180, Op::Kind::grayscale}, {0, Op::Kind::flip_v},
+                              {90, Op::Kind::flip_h},    {90, Op::Kind::grayscale},  {270, Op::Kind::flip_h},
+                              {270, Op::Kind::grayscale}};
   OpList ops;
-  auto rotate = [&](int degrees) { ops.steps.push_back(Op{Op::Kind::rotate, {}, ResizeMode::fit, degrees}); };
-  auto flip = [&](Op::Kind kind) { ops.steps.push_back(Op{kind, {}, ResizeMode::fit, 0}); };
-  switch (orientation) {
-    case 2:
-      flip(Op::Kind::flip_h);
-      break;
-    case 3:
-      rotate(180);
-      break;
-    case 4:
-      flip(Op::Kind::flip_v);
-      break;
-    case 5:
-      rotate(90);
-      flip(Op::Kind::flip_h);
-      break;
-    case 6:
-      rotate(90);
-      break;
-    case 7:
-      rotate(270);
-      flip(Op::Kind::flip_h);
-      break;
-    case 8:
-      rotate(270);
-      break;
-    default:
-      break;
-  }
+  if (orientation < 2 || orientation > 8) return ops;
+  const Turn& turn = k_turns[orientation - 2];
+  if (turn.degrees != 0) ops.steps.push_back(Op{Op::Kind::rotate, {}, ResizeMode::fit, turn.degrees});
+  if (turn.mirror != Op::Kind::grayscale) ops.steps.push_back(Op{turn.mirror, {}, ResizeMode::fit, 0});
   return ops;
 }
 
