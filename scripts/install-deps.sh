@@ -4,15 +4,18 @@
 #   install-deps.sh               build and test (what `ctest` needs)
 #   install-deps.sh --build-only  build ldb only (the demo): no test tools
 #   install-deps.sh --with-fuzz   build, test and fuzz (clang and libFuzzer)
+#   install-deps.sh --with-bench  also the tools bench/ops_bench.py compares with
 set -euo pipefail
 
 tests=1
 fuzz=0
+bench=0
 for arg in "$@"; do
   case "$arg" in
     --build-only) tests=0 ;;
     --with-fuzz) fuzz=1 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --build-only or --with-fuzz)" >&2; exit 2 ;;
+    --with-bench) bench=1 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --build-only, --with-fuzz or --with-bench)" >&2; exit 2 ;;
   esac
 done
 
@@ -42,6 +45,11 @@ if ((tests)); then
 fi
 if ((fuzz)); then
   packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
+fi
+if ((bench)); then
+  # bench/ops_bench.py: vipsthumbnail and ImageMagick's mogrify, the
+  # baselines of `instantiate` with image ops.
+  packages+=(libvips-tools imagemagick)
 fi
 
 # Test-only servers for tests/cli/test_s3.py and test_azure.py, from npm (no

@@ -22,6 +22,7 @@
 #include "core/progress.hpp"
 #include "core/thread_pool.hpp"
 #include "formats/manifest.hpp"
+#include "image/ops.hpp"
 #include "index/format_registry.hpp"
 #include "storage/file_system.hpp"
 
@@ -44,11 +45,14 @@ using index::format_name;
 std::vector<std::string_view> format_names();
 
 // A transform of a member: its name (used in output file names and messages)
-// and its command line, argv[0] the program's path. An empty command is the
-// plain copy ("self").
+// and either its command line, argv[0] the program's path, or its built-in
+// image ops (docs/transforms.md). Neither is the plain copy ("self").
 struct MemberTransform {
   std::string name;
   std::vector<std::string> command;
+  std::optional<image::OpList> ops;
+
+  bool is_self() const { return command.empty() && !ops; }
 };
 
 // The size in pixels of a data file that is an image, as displayed (after the

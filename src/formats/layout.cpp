@@ -1,6 +1,7 @@
 #include "formats/layout.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
@@ -180,29 +181,61 @@ Result<Names> name_member(const Member& member, const Options& options, bool wan
   return Names{stem + safe_extension(split_name(base).ext), stem + ".json"};
 }
 
+// A transform's output file, planned at `path`.
+PlannedFile local_file(const Member& member, const TransformOutput& output, std::string path) {
+  PlannedFile file;
+  file.path = std::move(path);
+  file.kind = PlannedFile::Kind::local;
+  file.source = output.local_path.string();
+  file.size = output.size;
+  file.md5 = output.md5;
+  file.object = member.hash;
+  return file;
+}
+
+// The outputs of member `index`'s transforms (none when nothing ran).
+std::span<const TransformOutput> outputs_of(std::span<const std::vector<TransformOutput>> transform_outputs,
+                                            std::size_t index) {
+  if (transform_outputs.empty()) return {};
+  return transform_outputs[index];
+}
+
 // Places the files a member's transforms wrote beside its plain copy, whose
-// name without extension is `stem` (may include folders).
+// name without extension is `stem` (may include folders). With
+// `with_annotations` (the pair formats), a built-in transform's mapped
+// annotation goes beside its image as "<stem>--<transform>.json", a pair.
 Status add_transform_outputs(const Member& member, std::string_view stem,
                              std::span<const std::vector<TransformOutput>> transform_outputs, std::size_t index,
-                             PlanBuilder& builder, Plan& plan) {
-  if (transform_outputs.empty()) return {};
-  const auto& outputs = transform_outputs[index];
+                             bool with_annotations, PlanBuilder& builder, Plan& plan) {
+  const auto outputs = outputs_of(transform_outputs, index);
   for (const auto& output : outputs) {
     auto same_transform = std::count_if(outputs.begin(), outputs.end(),
                                         [&](const TransformOutput& o) { return o.transform == output.transform; });
-    PlannedFile file;
-    file.path = transform_output_name(stem, output, same_transform == 1);
-    file.kind = PlannedFile::Kind::local;
-    file.source = output.local_path.string();
-    file.size = output.size;
-    file.md5 = output.md5;
-    file.object = member.hash;
-    LDB_TRY(check_relative_path(file.path, fmt::format("output '{}' of transform '{}' on {}", output.file_name,
-                                                       output.transform, subject_of(member.hash))));
-    LDB_TRY(builder.add(std::move(file)));
+    std::string path = transform_output_name(stem, output, same_transform == 1);
+    LDB_TRY(check_relative_path(path, fmt::format("output '{}' of transform '{}' on {}", output.file_name,
+                                                  output.transform, subject_of(member.hash))));
+    LDB_TRY(builder.add(local_file(member, output, std::move(path))));
     ++plan.data_files;
+    if (with_annotations && output.builtin && output.annotation_json) {
+      std::string annotation = fmt::format("{}--{}.json", stem, output.transform);
+      LDB_TRY(check_relative_path(annotation, subject_of(member.hash)));
+      LDB_TRY(builder.add(annotation_file(member.hash, std::move(annotation), pretty_json(*output.annotation_json))));
+      ++plan.annotation_files;
+    }
   }
   return {};
+}
+
+// The member a built-in transform's output stands for in a detection format:
+// the member with the output's size and its annotation mapped to it.
+Member derived_member(const Member& member, const TransformOutput& output) {
+  Member derived = member;
+  derived.annotation_json = output.annotation_json.value_or(std::string());
+  derived.image = output.image;
+  derived.source_path = output.local_path.string();
+  derived.size = output.size;
+  derived.transforms.clear();
+  return derived;
 }
 
 Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
@@ -231,7 +264,7 @@ Status plan_pairs(std::span<const Member> members, const std::vector<std::size_t
     }
     std::string_view stem = names->annotation;
     stem.remove_suffix(std::string_view(".json").size());
-    LDB_TRY(add_transform_outputs(member, stem, transform_outputs, index, builder, plan));
+    LDB_TRY(add_transform_outputs(member, stem, transform_outputs, index, true, builder, plan));
   }
   if (plan.skipped > 0) {
     plan.warnings.push_back(
@@ -259,7 +292,7 @@ Status plan_inferred(std::span<const Member> members, const std::vector<std::siz
     for (const auto& folder : *folders) path += folder + "/";
     std::string_view base = base_name_of(member.source_path);
     path += flat_stem(base, member.hash);
-    LDB_TRY(add_transform_outputs(member, path, transform_outputs, index, builder, plan));
+    LDB_TRY(add_transform_outputs(member, path, transform_outputs, index, false, builder, plan));
     if (!has_self(member)) continue;
     path += safe_extension(split_name(base).ext);
     LDB_TRY(check_relative_path(path, subject));
@@ -313,10 +346,13 @@ struct PlacedImage {
 
 // Members with an annotation, in order, named flat; unless --annotations-only
 // their data files are planned as `image_folder` + name. Members without an
-// annotation are counted in plan.skipped.
+// annotation are counted in plan.skipped. A built-in transform's output is one
+// more image ("<stem>--<transform><ext>") of a member made for it in `derived`
+// (derived_member); a member without "self" has only those.
 Result<std::vector<PlacedImage>> place_images(std::span<const Member> members, const std::vector<std::size_t>& order,
                                               const Options& options, std::string_view image_folder,
-                                              PlanBuilder& builder, Plan& plan) {
+                                              std::span<const std::vector<TransformOutput>> transform_outputs,
+                                              std::deque<Member>& derived, PlanBuilder& builder, Plan& plan) {
   std::vector<PlacedImage> images;
   for (std::size_t index : order) {
     const Member& member = members[index];
@@ -328,14 +364,25 @@ Result<std::vector<PlacedImage>> place_images(std::span<const Member> members, c
     LDB_TRY(require_source_path(member, subject));
     std::string_view base = base_name_of(member.source_path);
     std::string stem = flat_stem(base, member.hash);
-    std::string name = stem + safe_extension(split_name(base).ext);
-    if (!options.annotations_only) {
+    if (has_self(member)) {
+      std::string name = stem + safe_extension(split_name(base).ext);
+      if (!options.annotations_only) {
+        std::string path = std::string(image_folder) + name;
+        LDB_TRY(check_relative_path(path, subject));
+        LDB_TRY(builder.add(data_file(member, std::move(path))));
+        ++plan.data_files;
+      }
+      images.push_back(PlacedImage{&member, stem, std::move(name)});
+    }
+    for (const auto& output : outputs_of(transform_outputs, index)) {
+      std::string name = transform_output_name(stem, output, true);
       std::string path = std::string(image_folder) + name;
       LDB_TRY(check_relative_path(path, subject));
-      LDB_TRY(builder.add(data_file(member, std::move(path))));
+      LDB_TRY(builder.add(local_file(member, output, std::move(path))));
       ++plan.data_files;
+      derived.push_back(derived_member(member, output));
+      images.push_back(PlacedImage{&derived.back(), fmt::format("{}--{}", stem, output.transform), std::move(name)});
     }
-    images.push_back(PlacedImage{&member, std::move(stem), std::move(name)});
   }
   return images;
 }
@@ -343,8 +390,9 @@ Result<std::vector<PlacedImage>> place_images(std::span<const Member> members, c
 // COCO: images/<stem>-<md5>.<ext> and one annotations.json naming them
 // (formats/coco_writer.hpp); members without an annotation are left out.
 Status plan_coco(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
-                 PlanBuilder& builder, Plan& plan) {
-  auto placed = place_images(members, order, options, k_coco_images_folder, builder, plan);
+                 std::span<const std::vector<TransformOutput>> transform_outputs, PlanBuilder& builder, Plan& plan) {
+  std::deque<Member> derived;
+  auto placed = place_images(members, order, options, k_coco_images_folder, transform_outputs, derived, builder, plan);
   if (!placed) return std::unexpected(placed.error());
   std::vector<CocoImageEntry> images;
   for (auto& image : *placed) images.push_back(CocoImageEntry{image.member, std::move(image.name)});
@@ -362,8 +410,9 @@ Status plan_coco(std::span<const Member> members, const std::vector<std::size_t>
 
 // images/<name> and labels/<stem>.txt per member with an annotation, plus data.yaml.
 Status plan_yolo(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
-                 PlanBuilder& builder, Plan& plan) {
-  auto placed = place_images(members, order, options, "images/", builder, plan);
+                 std::span<const std::vector<TransformOutput>> transform_outputs, PlanBuilder& builder, Plan& plan) {
+  std::deque<Member> derived;
+  auto placed = place_images(members, order, options, "images/", transform_outputs, derived, builder, plan);
   if (!placed) return std::unexpected(placed.error());
   std::vector<YoloImageEntry> images;
   for (const auto& image : *placed) images.push_back(YoloImageEntry{image.member});
@@ -388,8 +437,9 @@ Status plan_yolo(std::span<const Member> members, const std::vector<std::size_t>
 // Pascal VOC: JPEGImages/<stem>-<md5>.<ext> and Annotations/<stem>-<md5>.xml
 // per member with an annotation (formats/voc_writer.hpp).
 Status plan_voc(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
-                PlanBuilder& builder, Plan& plan) {
-  auto placed = place_images(members, order, options, "JPEGImages/", builder, plan);
+                std::span<const std::vector<TransformOutput>> transform_outputs, PlanBuilder& builder, Plan& plan) {
+  std::deque<Member> derived;
+  auto placed = place_images(members, order, options, "JPEGImages/", transform_outputs, derived, builder, plan);
   if (!placed) return std::unexpected(placed.error());
   std::vector<VocImageEntry> images;
   for (const auto& image : *placed) images.push_back(VocImageEntry{image.member, image.name});
@@ -414,8 +464,10 @@ Status plan_voc(std::span<const Member> members, const std::vector<std::size_t>&
 // --annotations-only the tasks name the source paths. Members without an
 // annotation become tasks to label.
 Status plan_label_studio(std::span<const Member> members, const std::vector<std::size_t>& order, const Options& options,
-                         PlanBuilder& builder, Plan& plan) {
+                         std::span<const std::vector<TransformOutput>> transform_outputs, PlanBuilder& builder,
+                         Plan& plan) {
   std::vector<LabelStudioEntry> entries;
+  std::deque<Member> derived;
   for (std::size_t index : order) {
     const Member& member = members[index];
     std::string subject = subject_of(member.hash);
@@ -425,12 +477,22 @@ Status plan_label_studio(std::span<const Member> members, const std::vector<std:
       continue;
     }
     std::string_view base = base_name_of(member.source_path);
-    std::string path =
-        std::string(k_coco_images_folder) + flat_stem(base, member.hash) + safe_extension(split_name(base).ext);
-    LDB_TRY(check_relative_path(path, subject));
-    entries.push_back(LabelStudioEntry{&member, path});
-    LDB_TRY(builder.add(data_file(member, std::move(path))));
-    ++plan.data_files;
+    std::string stem = flat_stem(base, member.hash);
+    if (has_self(member)) {
+      std::string path = std::string(k_coco_images_folder) + stem + safe_extension(split_name(base).ext);
+      LDB_TRY(check_relative_path(path, subject));
+      entries.push_back(LabelStudioEntry{&member, path});
+      LDB_TRY(builder.add(data_file(member, std::move(path))));
+      ++plan.data_files;
+    }
+    for (const auto& output : outputs_of(transform_outputs, index)) {
+      std::string path = std::string(k_coco_images_folder) + transform_output_name(stem, output, true);
+      LDB_TRY(check_relative_path(path, subject));
+      derived.push_back(derived_member(member, output));
+      entries.push_back(LabelStudioEntry{&derived.back(), path});
+      LDB_TRY(builder.add(local_file(member, output, std::move(path))));
+      ++plan.data_files;
+    }
   }
   auto tasks = label_studio_tasks(entries);
   if (!tasks) return std::unexpected(std::move(tasks).error());
@@ -473,14 +535,16 @@ constexpr Writer k_writers[] = {
      [](const Layout& l, PlanBuilder& b, Plan& p) {
        return plan_annotation_only(l.members, l.order, l.options, l.params, b, p);
      }},
-    {Format::coco,
-     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_coco(l.members, l.order, l.options, b, p); }},
-    {Format::yolo,
-     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_yolo(l.members, l.order, l.options, b, p); }},
-    {Format::voc,
-     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_voc(l.members, l.order, l.options, b, p); }},
+    {Format::coco, [](const Layout& l, PlanBuilder& b,
+                      Plan& p) { return plan_coco(l.members, l.order, l.options, l.transform_outputs, b, p); }},
+    {Format::yolo, [](const Layout& l, PlanBuilder& b,
+                      Plan& p) { return plan_yolo(l.members, l.order, l.options, l.transform_outputs, b, p); }},
+    {Format::voc, [](const Layout& l, PlanBuilder& b,
+                     Plan& p) { return plan_voc(l.members, l.order, l.options, l.transform_outputs, b, p); }},
     {Format::label_studio,
-     [](const Layout& l, PlanBuilder& b, Plan& p) { return plan_label_studio(l.members, l.order, l.options, b, p); }},
+     [](const Layout& l, PlanBuilder& b, Plan& p) {
+       return plan_label_studio(l.members, l.order, l.options, l.transform_outputs, b, p);
+     }},
 };
 
 const Writer* writer_of(Format format) {

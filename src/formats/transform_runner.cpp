@@ -17,6 +17,7 @@
 #include "core/json.hpp"
 #include "core/process.hpp"
 #include "formats/naming.hpp"
+#include "formats/ops_transform.hpp"
 
 namespace ldb::formats {
 
@@ -34,7 +35,7 @@ TransformRuns::~TransformRuns() {
 bool has_self(const Member& member) {
   if (member.transforms.empty()) return true;
   return std::any_of(member.transforms.begin(), member.transforms.end(),
-                     [](const MemberTransform& t) { return t.command.empty(); });
+                     [](const MemberTransform& t) { return t.is_self(); });
 }
 
 bool has_program_transforms(const Member& member) {
@@ -42,8 +43,13 @@ bool has_program_transforms(const Member& member) {
                      [](const MemberTransform& t) { return !t.command.empty(); });
 }
 
+bool has_ops_transforms(const Member& member) {
+  return std::any_of(member.transforms.begin(), member.transforms.end(),
+                     [](const MemberTransform& t) { return t.ops.has_value(); });
+}
+
 std::string transform_output_name(std::string_view stem, const TransformOutput& output, bool only_output) {
-  if (only_output) {
+  if (only_output || output.builtin) {
     return fmt::format("{}--{}{}", stem, output.transform, safe_extension(split_name(output.file_name).ext));
   }
   return fmt::format("{}--{}--{}", stem, output.transform, output.file_name);
@@ -63,6 +69,11 @@ std::string transform_format_names() {
     out += names[i];
   }
   return out;
+}
+
+// The formats that leave out a member without an annotation.
+bool skips_unannotated(Format format) {
+  return format == Format::strict_pairs || format == Format::coco || format == Format::yolo || format == Format::voc;
 }
 
 struct Task {
@@ -202,6 +213,23 @@ Result<std::vector<TransformOutput>> run_one(storage::FileSystem& fs, const fs_s
   return outputs;
 }
 
+// Runs built-in image ops in-process (formats/ops_transform.hpp).
+Result<std::vector<TransformOutput>> run_ops(storage::FileSystem& fs, const fs_std::path& root, const Member& member,
+                                             const MemberTransform& transform, std::size_t slot) {
+  fs_std::path output = root / fmt::format("{}", slot);
+  std::error_code ec;
+  fs_std::create_directories(output, ec);
+  if (ec) {
+    return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", output.string(), ec.message()),
+                "check that the temporary folder is writable and has free space");
+  }
+  auto out = run_ops_transform(fs, member, transform, output);
+  if (!out) return std::unexpected(out.error());
+  std::vector<TransformOutput> outputs;
+  outputs.push_back(std::move(*out));
+  return outputs;
+}
+
 }  // namespace
 
 Result<TransformRuns> run_transforms(storage::FileSystem& fs, core::ThreadPool& pool, core::Progress& progress,
@@ -211,22 +239,31 @@ Result<TransformRuns> run_transforms(storage::FileSystem& fs, core::ThreadPool& 
   std::vector<Task> tasks;
   for (std::size_t i = 0; i < members.size(); ++i) {
     const Member& member = members[i];
-    if (!has_program_transforms(member)) continue;
+    const bool programs = has_program_transforms(member);
+    const bool ops = has_ops_transforms(member);
+    if (!programs && !ops) continue;
     bool placeable = index::format_info(options.format).has(index::k_takes_transforms) && !options.annotations_only;
-    if (!placeable) {
+    if (ops && (options.annotations_only || options.format == Format::annotation_only)) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("object id:{} has image-op transforms, which {} cannot place", member.hash.hex(),
+                              options.annotations_only ? "--annotations-only" : format_name(options.format)),
+                  "instantiate with another format and without --annotations-only, or reset the transforms: "
+                  "ldb transform -s self");
+    }
+    if (programs && !placeable) {
       return fail(ErrorCode::invalid_argument,
                   fmt::format("object id:{} has transforms, which {} cannot place", member.hash.hex(),
                               options.annotations_only ? "--annotations-only" : format_name(options.format)),
                   fmt::format("instantiate with -m {}, or reset the transforms: ldb transform -s self",
                               transform_format_names()));
     }
-    if (options.format == Format::strict_pairs && member.annotation_json.empty()) continue;  // not instantiated
+    if (skips_unannotated(options.format) && member.annotation_json.empty()) continue;  // not instantiated
     if (member.source_path.empty()) {
       return fail(ErrorCode::invalid_argument, fmt::format("object id:{} has no source path", member.hash.hex()),
                   "re-index the object so that ldb knows where it lives");
     }
     for (const auto& transform : member.transforms) {
-      if (transform.command.empty()) continue;
+      if (transform.is_self()) continue;
       tasks.push_back(Task{i, &transform, tasks.size()});
     }
   }
@@ -247,7 +284,8 @@ Result<TransformRuns> run_transforms(storage::FileSystem& fs, core::ThreadPool& 
   pool.parallel_for(tasks.size(), 1, [&](std::size_t begin, std::size_t end, unsigned) {
     for (std::size_t i = begin; i < end && !failed.load(std::memory_order_relaxed); ++i) {
       const Task& task = tasks[i];
-      auto outputs = run_one(fs, runs.root, members[task.member], *task.transform, task.slot);
+      auto outputs = task.transform->ops ? run_ops(fs, runs.root, members[task.member], *task.transform, task.slot)
+                                         : run_one(fs, runs.root, members[task.member], *task.transform, task.slot);
       if (!outputs) {
         std::lock_guard lock(error_mutex);
         if (!first_error) first_error = std::move(outputs).error();

@@ -45,6 +45,9 @@ struct Picture {
   std::uint32_t height = 0;
   std::uint8_t source_channels = 3;
   std::vector<std::uint8_t> rgb;  // width * height * 3
+  // The EXIF/TIFF orientation (1..8) that was applied to the stored pixels
+  // to give this picture; 1 when none was.
+  std::uint8_t orientation = 1;
 };
 
 // Decodes `bytes`, shrunk so that the shorter side is at least `min_side`

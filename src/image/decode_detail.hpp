@@ -78,7 +78,8 @@ class BoxShrinker {
   std::uint32_t m_out_width;
   std::uint32_t m_out_height;
   std::vector<std::uint32_t> m_column_cell;  // source column -> output column
-  std::vector<std::uint64_t> m_sums;         // out_width * out_height * 3
+  std::vector<std::uint64_t> m_sums;         // out_width * out_height * 3 (factor > 1)
+  std::vector<std::uint8_t> m_direct;        // the picture itself (factor 1)
 };
 
 // decode_small without the subject: error messages read "FORMAT: what"

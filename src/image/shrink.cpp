@@ -52,6 +52,7 @@ Picture oriented(Picture picture, std::uint8_t orientation) {
   out.width = transposed ? h : w;
   out.height = transposed ? w : h;
   out.source_channels = picture.source_channels;
+  out.orientation = orientation;
   out.rgb.resize(picture.rgb.size());
   for (std::uint32_t dy = 0; dy < out.height; ++dy) {
     for (std::uint32_t dx = 0; dx < out.width; ++dx) {
@@ -105,13 +106,31 @@ BoxShrinker::BoxShrinker(std::uint32_t width, std::uint32_t height, std::uint32_
       m_factor(box_factor(width, height, min_side)),
       m_out_width(shrunk_side(width, m_factor)),
       m_out_height(shrunk_side(height, m_factor)),
-      m_column_cell(width),
-      m_sums(std::size_t{m_out_width} * m_out_height * 3) {
+      m_column_cell(width) {
+  // At factor 1 (a full-size decode for image ops) the pixels are kept as
+  // bytes: sums would take 8 times the memory of the picture.
+  if (m_factor == 1) {
+    m_direct.resize(std::size_t{m_out_width} * m_out_height * 3);
+    return;
+  }
+  m_sums.resize(std::size_t{m_out_width} * m_out_height * 3);
   for (std::uint32_t x = 0; x < width; ++x) m_column_cell[x] = std::min(x / m_factor, m_out_width - 1);
 }
 
 void BoxShrinker::add(std::uint32_t y, std::uint32_t x, std::uint32_t count, const std::uint8_t* pixels,
                       unsigned channels, std::uint32_t step) {
+  if (m_factor == 1) {
+    std::uint8_t* out = &m_direct[(std::size_t{y} * m_out_width + x) * 3];
+    const std::size_t stride_out = std::size_t{step} * 3;
+    const std::size_t stride_in = std::size_t{step} * channels;
+    for (std::uint32_t k = 0; k < count; ++k, out += stride_out, pixels += stride_in) {
+      unsigned alpha = channels == 4 ? pixels[3] : 255;
+      for (int c = 0; c < 3; ++c) {
+        out[c] = channels == 4 ? static_cast<std::uint8_t>((pixels[c] * alpha + 127) / 255) : pixels[c];
+      }
+    }
+    return;
+  }
   std::uint64_t* row = &m_sums[std::size_t{std::min(y / m_factor, m_out_height - 1)} * m_out_width * 3];
   const std::size_t stride = std::size_t{step} * channels;
   for (std::uint32_t k = 0; k < count; ++k, x += step, pixels += stride) {
@@ -139,6 +158,10 @@ Picture BoxShrinker::finish(std::uint8_t source_channels, std::uint8_t orientati
   picture.width = m_out_width;
   picture.height = m_out_height;
   picture.source_channels = source_channels;
+  if (m_factor == 1) {
+    picture.rgb = m_direct;
+    return oriented(std::move(picture), orientation);
+  }
   picture.rgb.resize(m_sums.size());
   for (std::uint32_t oy = 0; oy < m_out_height; ++oy) {
     std::uint64_t rows = span(oy, m_out_height, m_height);

@@ -41,9 +41,12 @@ Status validate(const Collection& members, const TransformAssignments& transform
     }
     for (std::size_t t = 0; t < set.size(); ++t) {
       const auto& command = set[t];
+      // A program's argv is a JSON array, built-in image ops a JSON object.
+      const bool json_array_or_object =
+          command.size() >= 2 && ((command.front() == '[' && command.back() == ']') ||
+                                  (command.front() == '{' && command.back() == '}'));
       bool well_formed =
-          command == k_self_transform || (command.size() >= 2 && command.front() == '[' && command.back() == ']' &&
-                                          command.find('\n') == std::string::npos);
+          command == k_self_transform || (json_array_or_object && command.find('\n') == std::string::npos);
       if (!well_formed)
         return invalid(fmt::format("id:{} has a malformed transform command '{}'", entry.hash.hex(), command));
       if (t > 0 && !(set[t - 1] < command)) {

@@ -17,21 +17,34 @@
 
 namespace ldb::app::detail {
 
+// The key of the command recorded for built-in image ops: {"ops": [...]}.
+// A program's command is a JSON array, so the two never meet.
+inline constexpr std::string_view k_ops_key = "ops";
+
 struct TransformConfig {
-  // Configured transforms by name, each its `run` array (program, arguments).
+  // Configured program transforms by name, each its `run` array (program, arguments).
   std::map<std::string, std::vector<std::string>> runs;
-  // The canonical JSON of each `run` array (the command the store records) to its name.
+  // Configured built-in image-op transforms by name, each its normalised ops
+  // (image::normalised).
+  std::map<std::string, std::vector<std::string>> ops;
+  // The command the store records for each transform to its name.
   std::map<std::string, std::string> names;
 };
 
 // Reads the [transform.NAME] tables of `instance_dir`/config. invalid_argument
 // naming the file and transform for a name that is not [A-Za-z0-9_-]+ or is
-// "self", a `run` that is missing, empty or not an array of strings, and two
-// names with the same command; the TOML syntax errors of the file.
+// "self", a table with both `run` and `ops` or neither, a `run` that is
+// empty or not an array of strings, an `ops` array with an op that does not
+// parse (the message names the op text; image::parse_ops), and two names with
+// the same command; the TOML syntax errors of the file.
 Result<TransformConfig> read_transform_config(const std::filesystem::path& instance_dir);
 
 // The command the store records for a `run` array: its canonical JSON.
 std::string transform_command(std::span<const std::string> run);
+
+// The command the store records for normalised ops: the canonical JSON
+// {"ops": [...]}, so that renaming the transform keeps its meaning.
+std::string ops_command(std::span<const std::string> ops);
 
 // Comma-separated (and repeated) transform names to a sorted, unique set of
 // commands; "self" is the plain copy. invalid_argument naming an unknown name
@@ -42,7 +55,9 @@ Result<store::TransformSet> resolve_transform_names(const TransformConfig& confi
 // transform has that command any more — the command's JSON argv.
 std::string transform_display_name(const TransformConfig& config, const std::string& command);
 
-// The programs to run for a member's set: the plain copy has an empty command;
+// The transforms to run for a member's set: the plain copy has an empty
+// command; a recorded {"ops": [...]} has its parsed ops (named "ops" when no
+// configured transform has them);
 // each other command's program (its first word) is looked up like a pipe plugin
 // (the instance's custom_code/ldb_user_filters/, then `search_path`, the
 // $PATH the front end gave). A command no

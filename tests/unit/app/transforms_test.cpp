@@ -117,5 +117,73 @@ TEST_F(TransformConfigTest, MemberTransformsFindProgramsLikePlugins) {
   EXPECT_EQ(corrupt.error().code, ErrorCode::corruption);
 }
 
+TEST_F(TransformConfigTest, OpsAreNormalisedAndRecordedAsAnOpsObject) {
+  auto config = read(
+      "[transform.small]\nops = [\"resize  224x224\", \"center-crop 200x200\", \"FLIP-H\", \"format jpeg 80\"]\n"
+      "[transform.rotate]\nrun = [\"rotate.py\", \"90\"]\n");
+  ASSERT_OK(config);
+  EXPECT_EQ(config->ops.at("small"),
+            (std::vector<std::string>{"resize 224x224 fit", "center-crop 200x200", "flip-h", "format jpeg 80"}));
+  const std::string command = R"({"ops":["resize 224x224 fit","center-crop 200x200","flip-h","format jpeg 80"]})";
+  EXPECT_EQ(config->names.at(command), "small");
+  std::vector<std::string> lists{"small,self"};
+  auto set = resolve_transform_names(*config, lists);
+  ASSERT_OK(set);
+  EXPECT_EQ(*set, (store::TransformSet{"self", command}));
+  EXPECT_EQ(transform_display_name(*config, command), "small");
+
+  auto transforms = member_transforms(*config, m_dir.path(), process_path(), *set);
+  ASSERT_OK(transforms);
+  ASSERT_EQ(transforms->size(), 2u);
+  EXPECT_EQ((*transforms)[1].name, "small");
+  ASSERT_TRUE((*transforms)[1].ops.has_value());
+  EXPECT_EQ((*transforms)[1].ops->steps.size(), 3u);
+  EXPECT_FALSE((*transforms)[1].is_self());
+  EXPECT_TRUE((*transforms)[0].is_self());
+
+  // Renamed (or removed) in the config: the recorded ops still run, named "ops".
+  auto renamed = read(
+      "[transform.tiny]\nops = [\"resize 224x224 fit\", \"center-crop 200x200\", \"flip-h\", "
+      "\"format jpeg 80\"]\n");
+  ASSERT_OK(renamed);
+  EXPECT_EQ(transform_display_name(*renamed, command), "tiny");
+  auto gone = read("[core]\n");
+  ASSERT_OK(gone);
+  store::TransformSet recorded{command};
+  auto unnamed = member_transforms(*gone, m_dir.path(), process_path(), recorded);
+  ASSERT_OK(unnamed);
+  EXPECT_EQ((*unnamed)[0].name, "ops");
+  store::TransformSet malformed{R"({"ops":["blur 3"]})"};
+  auto corrupt = member_transforms(*gone, m_dir.path(), process_path(), malformed);
+  ASSERT_FALSE(corrupt.has_value());
+  EXPECT_EQ(corrupt.error().code, ErrorCode::corruption);
+}
+
+TEST_F(TransformConfigTest, BadOpsNameTheFileTheTransformAndTheOp) {
+  struct Case {
+    std::string toml;
+    std::string expected;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"[transform.t]\nops = [\"resize 0x224 fit\"]\n", "op 'resize 0x224 fit'"},
+           {"[transform.t]\nops = [\"blur 3\"]\n", "unknown op 'blur'"},
+           {"[transform.t]\nops = [\"format jpeg 101\"]\n", "'101'"},
+           {"[transform.t]\nops = [\"resize 99999999x2\"]\n", "'99999999x2'"},
+           {"[transform.t]\nops = []\n", "non-empty ops"},
+           {"[transform.t]\nops = [3]\n", "not a string"},
+           {"[transform.t]\nops = \"flip-h\"\n", "non-empty ops"},
+           {"[transform.t]\nops = [\"flip-h\"]\nrun = [\"x\"]\n", "both run and ops"},
+           {"[transform.t]\nops = [\"flip-h\"]\n[transform.u]\nops = [\"flip-h\"]\n", "same ops"},
+       }) {
+    auto config = read(c.toml);
+    ASSERT_FALSE(config.has_value()) << c.toml;
+    EXPECT_EQ(config.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(config.error().message.find(c.expected), std::string::npos) << config.error().message;
+    EXPECT_NE(config.error().message.find("transform 't'"), std::string::npos) << config.error().message;
+    EXPECT_NE(config.error().message.find("config"), std::string::npos);
+    EXPECT_FALSE(config.error().hint.empty());
+  }
+}
+
 }  // namespace
 }  // namespace ldb::app::detail
