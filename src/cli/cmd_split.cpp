@@ -54,10 +54,11 @@ Status cmd_split(CommandEnv& env, const ParsedArgs& args) {
     return {};
   }
   if (env.verbosity.quiet) return {};
-  out_line(fmt::format("Split {} object{} (seed {}):", summary->objects, summary->objects == 1 ? "" : "s",
-                       summary->seed));
+  out_line(
+      fmt::format("Split {} object{} (seed {}):", summary->objects, summary->objects == 1 ? "" : "s", summary->seed));
   std::size_t width = 0;
-  for (const auto& p : summary->parts) width = std::max(width, p.dataset.size() + 5 + fmt::formatted_size("{}", p.version));
+  for (const auto& p : summary->parts)
+    width = std::max(width, p.dataset.size() + 5 + fmt::formatted_size("{}", p.version));
   for (const auto& p : summary->parts) {
     std::string name = fmt::format("ds:{}.v{}", p.dataset, p.version);
     std::string note = p.committed ? (p.kept ? fmt::format(", {} kept from before", p.kept) : "") : ", unchanged";
@@ -67,8 +68,8 @@ Status cmd_split(CommandEnv& env, const ParsedArgs& args) {
   out_line(fmt::format("Near duplicates: {} object{} in groups, each group in one part (pHash distance <= {} bits)",
                        summary->grouped_objects, summary->grouped_objects == 1 ? "" : "s", summary->threshold));
   if (summary->without_features) {
-    out_line(fmt::format("Without image features: {} (split alone; ldb features computes them)",
-                         summary->without_features));
+    out_line(
+        fmt::format("Without image features: {} (split alone; ldb features computes them)", summary->without_features));
   }
   if (summary->unvalued) out_line(fmt::format("Without a value for --stratify: {} (split as null)", summary->unvalued));
   return {};

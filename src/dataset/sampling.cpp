@@ -105,10 +105,10 @@ Result<Selection> sample_by_key(Context& ctx, Selection selection, const std::st
   const auto groups = group_by_value(*values);
   const auto nulls = static_cast<std::uint64_t>(std::count(values->begin(), values->end(), "null"));
   if (nulls == selection.size()) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("{} '{}' has no value for any of the {} selected objects", flag, expression,
-                            selection.size()),
-                "check the key against an annotation: ldb eval --query EXPR on one object, or ldb stats");
+    return fail(
+        ErrorCode::invalid_argument,
+        fmt::format("{} '{}' has no value for any of the {} selected objects", flag, expression, selection.size()),
+        "check the key against an annotation: ldb eval --query EXPR on one object, or ldb stats");
   }
   if (nulls) {
     ctx.warnings.push_back(fmt::format(

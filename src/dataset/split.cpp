@@ -40,7 +40,8 @@ std::vector<std::uint64_t> apportion(std::span<const SplitPart> parts, std::uint
   }
   std::vector<std::size_t> order(parts.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return remainder[a] > remainder[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return remainder[a] > remainder[b]; });
   for (std::size_t k = 0; given < total; k = (k + 1) % order.size(), ++given) ++out[order[k]];
   return out;
 }
@@ -123,9 +124,8 @@ void assign_free_units(std::vector<Unit>& units, std::span<const SplitPart> part
       cumulative += static_cast<double>(quota[i] > held[i] ? quota[i] - held[i] : 0);
       bound[i] = cumulative;
     }
-    std::sort(free.begin(), free.end(), [](const Unit* a, const Unit* b) {
-      return a->u != b->u ? a->u < b->u : a->smallest < b->smallest;
-    });
+    std::sort(free.begin(), free.end(),
+              [](const Unit* a, const Unit* b) { return a->u != b->u ? a->u < b->u : a->smallest < b->smallest; });
     double placed = 0;
     for (auto* unit : free) {
       // The part whose interval holds the unit's middle.
@@ -219,7 +219,8 @@ Result<SplitOutcome> split(Context& ctx, const Selection& selection, const Split
   outcome.units = units.size();
 
   core::HashIndex position_of(selection.size());  // hash -> position in the selection
-  for (std::size_t i = 0; i < selection.size(); ++i) position_of.insert(selection[i].hash, static_cast<std::uint32_t>(i));
+  for (std::size_t i = 0; i < selection.size(); ++i)
+    position_of.insert(selection[i].hash, static_cast<std::uint32_t>(i));
 
   auto decide = [&](const std::vector<std::optional<store::DatasetVersion>>& latest)
       -> Result<std::vector<std::optional<store::NewVersion>>> {
@@ -278,8 +279,8 @@ Result<SplitOutcome> split(Context& ctx, const Selection& selection, const Split
         part.version = *latest[p];
         continue;
       }
-      out[p] = store::NewVersion{std::move(members[p]), std::move(kept_transforms),
-                                 latest[p] ? latest[p]->version : 0u, 0};
+      out[p] =
+          store::NewVersion{std::move(members[p]), std::move(kept_transforms), latest[p] ? latest[p]->version : 0u, 0};
     }
     return out;
   };

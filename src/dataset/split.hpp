@@ -53,8 +53,8 @@ struct SplitPartOutcome {
   std::string dataset;  // PREFIX-NAME
   double fraction = 0;
   std::uint64_t objects = 0;
-  std::uint64_t kept = 0;       // held by the part's previous version and kept there
-  bool committed = false;       // false: the latest version already held exactly these
+  std::uint64_t kept = 0;         // held by the part's previous version and kept there
+  bool committed = false;         // false: the latest version already held exactly these
   store::DatasetVersion version;  // the new version, or the latest when not committed
 };
 

@@ -302,13 +302,20 @@ void flip_v(Picture& p) {
   }
 }
 
-Picture turned(const Picture& p, int degrees) {
+// A picture of `size` with p's provenance (source channels, orientation) and
+// room for its pixels.
+Picture blank_like(const Picture& p, Size size) {
   Picture out;
-  out.width = p.height;
-  out.height = p.width;
+  out.width = size.width;
+  out.height = size.height;
   out.source_channels = p.source_channels;
   out.orientation = p.orientation;
-  out.rgb.resize(p.rgb.size());
+  out.rgb.resize(std::size_t{size.width} * size.height * 3);
+  return out;
+}
+
+Picture turned(const Picture& p, int degrees) {
+  Picture out = blank_like(p, Size{p.height, p.width});
   for (std::uint32_t y = 0; y < p.height; ++y) {
     for (std::uint32_t x = 0; x < p.width; ++x) {
       // 90: (x, y) -> (h - 1 - y, x); 270: (x, y) -> (y, w - 1 - x).
@@ -416,12 +423,7 @@ Picture resample(const Picture& p, const Window& window, Size size) {
       dst[x * 3 + 2] = b;
     }
   }
-  Picture out;
-  out.width = size.width;
-  out.height = size.height;
-  out.source_channels = p.source_channels;
-  out.orientation = p.orientation;
-  out.rgb.resize(std::size_t{size.width} * size.height * 3);
+  Picture out = blank_like(p, size);
   const std::size_t stride = std::size_t{size.width} * 3;
   std::vector<float> line(stride);
   for (std::uint32_t y = 0; y < size.height; ++y) {
@@ -439,12 +441,7 @@ Picture resample(const Picture& p, const Window& window, Size size) {
 }
 
 Picture cropped(const Picture& p, std::uint32_t x, std::uint32_t y, Size size) {
-  Picture out;
-  out.width = size.width;
-  out.height = size.height;
-  out.source_channels = p.source_channels;
-  out.orientation = p.orientation;
-  out.rgb.resize(std::size_t{size.width} * size.height * 3);
+  Picture out = blank_like(p, size);
   for (std::uint32_t row = 0; row < size.height; ++row) {
     const std::uint8_t* src = &p.rgb[((std::size_t{y} + row) * p.width + x) * 3];
     std::copy(src, src + std::size_t{size.width} * 3, &out.rgb[std::size_t{row} * size.width * 3]);

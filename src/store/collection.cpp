@@ -47,13 +47,11 @@ Md5 collection_hash(const Collection& members) { return core::md5_of(serialize_c
 namespace ldb::store {
 
 Result<std::optional<DatasetVersion>> Store::commit_dataset_decided(std::string_view name, const CommitDecider& decide,
-                                                                    std::string_view message,
-                                                                    std::string_view author) {
+                                                                    std::string_view message, std::string_view author) {
   const std::string names[] = {std::string(name)};
   auto saved = commit_datasets_decided(
       names,
-      [&](const std::vector<std::optional<DatasetVersion>>& latest)
-          -> Result<std::vector<std::optional<NewVersion>>> {
+      [&](const std::vector<std::optional<DatasetVersion>>& latest) -> Result<std::vector<std::optional<NewVersion>>> {
         auto chosen = decide(latest.front());
         if (!chosen) return std::unexpected(chosen.error());
         std::vector<std::optional<NewVersion>> out;

@@ -179,9 +179,10 @@ class Store {
   // commit_dataset_decided for several datasets (distinct names) in one write
   // transaction: every chosen version is appended, or none is. The result has
   // one entry per name (nullopt where `decide` chose nothing).
-  virtual Result<std::vector<std::optional<DatasetVersion>>> commit_datasets_decided(
-      std::span<const std::string> names, const MultiCommitDecider& decide, std::string_view message,
-      std::string_view author) = 0;
+  virtual Result<std::vector<std::optional<DatasetVersion>>> commit_datasets_decided(std::span<const std::string> names,
+                                                                                     const MultiCommitDecider& decide,
+                                                                                     std::string_view message,
+                                                                                     std::string_view author) = 0;
   // The transform sets a DatasetVersion::transforms_hash names; empty for the
   // zero hash. corruption when the instance lacks them.
   virtual Result<TransformAssignments> transform_assignments(const Md5& transforms_hash) = 0;

@@ -150,7 +150,8 @@ TEST_F(SamplingTest, BadInputIsRefusedBeforeAnyWork) {
   EXPECT_FALSE(dataset::validate_filters(apart).has_value());
   std::vector<dataset::FilterSpec> bad_expr{{K::balance, "label ==", {}}, {K::limit, "2", {}}};
   EXPECT_FALSE(dataset::validate_filters(bad_expr).has_value());
-  auto nothing = dataset::apply_filters(ctx(), sel, std::vector<dataset::FilterSpec>{{K::balance, "class", {}}, {K::limit, "2", {}}});
+  auto nothing = dataset::apply_filters(
+      ctx(), sel, std::vector<dataset::FilterSpec>{{K::balance, "class", {}}, {K::limit, "2", {}}});
   ASSERT_FALSE(nothing.has_value());
   EXPECT_EQ(nothing.error().message, "--balance 'class' has no value for any of the 3 selected objects");
 }

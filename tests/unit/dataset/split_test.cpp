@@ -28,8 +28,10 @@ TEST(SplitParts, ParsesAndRefusesWithTheReason) {
   EXPECT_EQ(message("train=0.8,test=0.1"), "--into: the fractions of 'train=0.8,test=0.1' sum to 0.9, not 1");
   EXPECT_EQ(message("train=0.8,train=0.2"), "--into names the part 'train' twice");
   EXPECT_EQ(message("train=1"), "--into needs at least two parts, got 'train=1'");
-  EXPECT_EQ(message("train=x,test=0.2"), "--into: the fraction of 'train' must be a number above 0 and at most 1, got 'x'");
-  EXPECT_EQ(message("train=0,test=1"), "--into: the fraction of 'train' must be a number above 0 and at most 1, got '0'");
+  EXPECT_EQ(message("train=x,test=0.2"),
+            "--into: the fraction of 'train' must be a number above 0 and at most 1, got 'x'");
+  EXPECT_EQ(message("train=0,test=1"),
+            "--into: the fraction of 'train' must be a number above 0 and at most 1, got '0'");
   EXPECT_EQ(message("train"), "--into expects NAME=FRACTION parts, got 'train'");
   EXPECT_EQ(message("a=0.5,,b=0.5"), "--into expects NAME=FRACTION parts, got ''");
 }

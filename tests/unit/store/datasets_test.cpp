@@ -128,8 +128,7 @@ TEST_P(DatasetTest, SeveralDatasetsCommitTogetherOrNotAtAll) {
   std::vector<std::optional<DatasetVersion>> seen;
   auto saved = store().commit_datasets_decided(
       names,
-      [&](const std::vector<std::optional<DatasetVersion>>& latest)
-          -> Result<std::vector<std::optional<NewVersion>>> {
+      [&](const std::vector<std::optional<DatasetVersion>>& latest) -> Result<std::vector<std::optional<NewVersion>>> {
         seen = latest;
         std::vector<std::optional<NewVersion>> out(3);
         out[0] = NewVersion{sorted({m_a, m_b}), {}, latest[0]->version, 0};
