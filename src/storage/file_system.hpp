@@ -79,11 +79,22 @@ class FileSystem {
     return copy_to(path, dest);
   }
 
+  // The bytes of an object whose MD5 is known, checked against it: corruption
+  // (object_changed) when they differ, i.e. the file changed since it was
+  // indexed. Backends with a local cache serve it from there and fill it
+  // (verified as it is filled); others read() it and hash the bytes.
+  virtual Result<std::string> read_checked(std::string_view path, const core::Md5& hash);
+
   // Writes `data` as the file or object at `path` (a read-add location's new
   // objects), replacing it atomically where the backend allows. unsupported
   // for backends that cannot write (https).
   virtual Status write(std::string_view path, std::string_view data) = 0;
 };
+
+// The error for `subject` (a path) whose bytes hash to `actual` where the
+// index recorded object `expected`: corruption, naming both, with the hint to
+// index the location again.
+Error object_changed(std::string_view subject, const core::Md5& expected, const core::Md5& actual);
 
 // The local-disk backend.
 std::unique_ptr<FileSystem> make_local_file_system();

@@ -53,10 +53,7 @@ Result<fs_std::path> ObjectCache::fill(const core::Md5& hash, const std::functio
   }
   if (*actual != hash) {
     fs_std::remove(incoming, ec);
-    return fail(
-        ErrorCode::corruption,
-        fmt::format("'{}' no longer holds object id:{} (its bytes hash to {})", subject, hash.hex(), actual->hex()),
-        "storage should be immutable; index the location again: ldb index <path>");
+    return std::unexpected(object_changed(subject, hash, *actual));
   }
   fs_std::rename(incoming, final_path, ec);
   if (ec) {

@@ -127,19 +127,31 @@ Status RoutingFileSystem::copy_to(std::string_view path, const std::filesystem::
   return (*backend)->copy_to(path, dest);
 }
 
+Result<std::filesystem::path> RoutingFileSystem::cached_object(FileSystem& backend, std::string_view path,
+                                                               const core::Md5& hash) {
+  if (auto cached = m_cache->find(hash)) return std::move(*cached);
+  return m_cache->fill(
+      hash, [&](const std::filesystem::path& incoming) { return backend.copy_to(path, incoming); }, path);
+}
+
 Status RoutingFileSystem::copy_object_to(std::string_view path, const core::Md5& hash,
                                          const std::filesystem::path& dest) {
-  auto backend = backend_for(path);
-  if (!backend) return std::unexpected(backend.error());
-  if (*backend == m_local.get() || m_cache == nullptr) return (*backend)->copy_to(path, dest);
-  auto cached = m_cache->find(hash);
-  if (!cached) {
-    auto filled = m_cache->fill(
-        hash, [&](const std::filesystem::path& incoming) { return (*backend)->copy_to(path, incoming); }, path);
-    if (!filled) return std::unexpected(filled.error());
-    cached = std::move(*filled);
+  LDB_TRY_ASSIGN(FileSystem * backend, backend_for(path));
+  if (backend == m_local.get() || m_cache == nullptr) return backend->copy_to(path, dest);
+  LDB_TRY_ASSIGN(auto cached, cached_object(*backend, path, hash));
+  return m_local->copy_to(cached.string(), dest);
+}
+
+Result<std::string> RoutingFileSystem::read_checked(std::string_view path, const core::Md5& hash) {
+  LDB_TRY_ASSIGN(FileSystem * backend, backend_for(path));
+  if (backend == m_local.get() || m_cache == nullptr) return backend->read_checked(path, hash);
+  // Another process may evict the cached file between finding and reading
+  // it; the second time it is fetched again.
+  for (int attempt = 0;; ++attempt) {
+    LDB_TRY_ASSIGN(auto cached, cached_object(*backend, path, hash));
+    auto bytes = read_local_file(cached);
+    if (bytes || bytes.error().code != ErrorCode::not_found || attempt == 1) return bytes;
   }
-  return m_local->copy_to(cached->string(), dest);
 }
 
 Status RoutingFileSystem::write(std::string_view path, std::string_view data) {

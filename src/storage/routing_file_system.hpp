@@ -61,9 +61,14 @@ class RoutingFileSystem final : public FileSystem {
   Status copy_to(std::string_view path, const std::filesystem::path& dest) override;
   // Non-local objects come from the cache, which is filled (verified) first.
   Status copy_object_to(std::string_view path, const core::Md5& hash, const std::filesystem::path& dest) override;
+  // Non-local objects likewise: read from the cache, filled (verified) first.
+  Result<std::string> read_checked(std::string_view path, const core::Md5& hash) override;
   Status write(std::string_view path, std::string_view data) override;
 
  private:
+  // The cached file holding `hash`, fetched from `backend` at `path` first
+  // when it is not there.
+  Result<std::filesystem::path> cached_object(FileSystem& backend, std::string_view path, const core::Md5& hash);
   // The backend for `path`; created on first use per location.
   Result<FileSystem*> backend_for(std::string_view path);
   Status load_settings();

@@ -124,6 +124,20 @@ TEST(RoutingFileSystem, LocalPathsNeverLoadSettings) {
   EXPECT_EQ(loads, 0);
 }
 
+TEST(RoutingFileSystem, ReadCheckedVerifiesLocalBytesAgainstTheObject) {
+  ldb::testing::TempDir dir;
+  ASSERT_OK(write_text(dir.path() / "a.txt", "abc"));
+  RoutingFileSystem fs(make_local_file_system(), [] { return Result<StorageSettings>(StorageSettings{}); });
+  const std::string path = (dir.path() / "a.txt").string();
+  EXPECT_EQ(fs.read_checked(path, core::md5_of("abc")).value(), "abc");
+  auto changed = fs.read_checked(path, core::md5_of("abd"));
+  ASSERT_FALSE(changed.has_value());
+  EXPECT_EQ(changed.error().code, ErrorCode::corruption);
+  EXPECT_NE(changed.error().message.find(path), std::string::npos);
+  EXPECT_NE(changed.error().message.find("id:" + core::md5_of("abd").hex()), std::string::npos);
+  EXPECT_NE(changed.error().hint.find("ldb index"), std::string::npos);
+}
+
 TEST(RoutingFileSystem, SettingsErrorsAndUnsupportedProtocolsAreReported) {
   RoutingFileSystem failing(make_local_file_system(), []() -> Result<StorageSettings> {
     return fail(ErrorCode::invalid_argument, "bad config", "fix it");
