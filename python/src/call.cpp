@@ -67,7 +67,8 @@ void flush_messages(SessionExtras& x) {
   auto category = py::module_::import("ldb.errors").attr("LdbWarning");
   for (const auto& [warning, text] : messages) {
     if (warning) {
-      if (PyErr_WarnEx(category.ptr(), text_str(text).cast<std::string>().c_str(), 1) != 0) {
+      // stacklevel 2: the line that called ldb (the frame above ldb/__init__.py).
+      if (PyErr_WarnEx(category.ptr(), text_str(text).cast<std::string>().c_str(), 2) != 0) {
         throw py::error_already_set();
       }
     } else {
