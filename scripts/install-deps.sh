@@ -36,6 +36,9 @@ if ((tests)); then
     zsh
     # The UMAP projection plugin (plugins/ldb-umap) and its test.
     umap-learn
+    # The Python module (python/; built when pybind11 and Python's headers
+    # are there), its tests (pytest, numpy) and its install test (a venv).
+    pybind11-dev python3-dev python3-pytest python3-numpy python3-venv
   )
   # node and npm run the S3 and Azure test servers (see below); a node that
   # already brings its own npm is left alone.

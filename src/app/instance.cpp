@@ -235,4 +235,9 @@ Result<Instance*> instance(Session& session, CreateIfMissing create) {
 
 }  // namespace detail
 
+Result<std::filesystem::path> open_instance(Session& session) {
+  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
+  return instance->dir;
+}
+
 }  // namespace ldb::app

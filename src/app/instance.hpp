@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/context.hpp"
+#include "app/session.hpp"
 #include "core/error.hpp"
 
 namespace ldb::app {
@@ -45,6 +46,12 @@ bool is_instance_dir(const std::filesystem::path& dir);
 // read_any_location on. The first instance made is written to ~/.ldb/config
 // as core.ldb_dir.
 Status init_instance(const Context& context, const std::filesystem::path& dir, bool force, bool quickstart);
+
+// Opens the session's instance, found as find_instance_location() finds it
+// (none is created), and returns its folder: for front ends that keep a
+// Session and want a missing or broken instance reported at once. Errors as
+// find_instance_location(), and those of opening the store.
+Result<std::filesystem::path> open_instance(Session& session);
 
 // ~/.ldb (or $HOME/.ldb).
 std::filesystem::path user_config_dir(const Context& context);

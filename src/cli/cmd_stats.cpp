@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/json_output.hpp"
 #include "app/stats.hpp"
 #include "cli/commands.hpp"
 
@@ -18,8 +19,6 @@ namespace ldb::cli {
 namespace {
 
 constexpr std::size_t k_label_width = 32;  // longer values are cut with an ellipsis
-
-std::string dump(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
@@ -156,45 +155,6 @@ void draw_key(std::string& out, const app::KeyStats& k) {
   if (k.other) out += fmt::format("  {} objects or nested arrays (not broken down)\n", k.other);
 }
 
-nlohmann::json number_json(const app::NumberStats& n) {
-  auto quantiles = nlohmann::json::array();
-  for (const auto& [level, value] : n.quantiles) quantiles.push_back({{"level", level}, {"value", value}});
-  auto histogram = nlohmann::json::array();
-  for (const auto& bin : n.histogram) histogram.push_back({{"low", bin.low}, {"high", bin.high}, {"count", bin.count}});
-  return {{"count", n.count}, {"min", n.min},           {"max", n.max},          {"mean", n.mean},
-          {"std", n.std},     {"quantiles", quantiles}, {"histogram", histogram}};
-}
-
-nlohmann::json value_json(const std::string& value, bool boolean) {
-  return boolean ? nlohmann::json(value == "true") : nlohmann::json(value);
-}
-
-double share(std::uint64_t n, std::uint64_t of) { return of ? static_cast<double>(n) / static_cast<double>(of) : 0; }
-
-// What both stats and diff --stats print of one key on one selection.
-nlohmann::json key_summary_json(const app::KeyStats& k) {
-  nlohmann::json j{{"objects", k.objects}, {"missing", k.missing}, {"errors", k.errors},
-                   {"unit", k.unit},       {"values", k.values},   {"null_elements", k.null_elements},
-                   {"other", k.other}};
-  if (k.numbers) j["numbers"] = number_json(*k.numbers);
-  return j;
-}
-
-nlohmann::json key_json(const app::KeyStats& k) {
-  auto j = key_summary_json(k);
-  auto top = nlohmann::json::array();
-  for (const auto& v : k.top) {
-    top.push_back({{"value", value_json(v.value, v.boolean)}, {"count", v.count}, {"share", share(v.count, k.values)}});
-  }
-  j["key"] = k.key;
-  j["source"] = k.source;
-  j["distinct"] = k.distinct;
-  j["top"] = top;
-  j["other_values"] = k.other_values;
-  j["other_count"] = k.other_count;
-  return j;
-}
-
 app::StatsKeys stats_keys_of(const ParsedArgs& args) {
   return {args.all("by"), args.all("file-by"), args.get("bins"), args.get("top")};
 }
@@ -205,16 +165,7 @@ Status cmd_stats(CommandEnv& env, const ParsedArgs& args) {
   auto result = app::stats(env.session, {selector_of(args), args.get("target"), stats_keys_of(args)});
   if (!result) return std::unexpected(result.error());
   if (args.has("json")) {
-    auto coverage = nlohmann::json::array();
-    for (const auto& c : result->coverage) {
-      coverage.push_back(
-          {{"key", c.key}, {"annotations", c.annotations}, {"share", share(c.annotations, result->objects)}});
-    }
-    auto keys = nlohmann::json::array();
-    for (const auto& k : result->keys) keys.push_back(key_json(k));
-    nlohmann::json j{{"objects", result->objects}, {"annotations", result->annotations}, {"keys", keys}};
-    if (result->overview) j["coverage"] = coverage;
-    out_line(dump(j));
+    out_line(app::stats_json(*result));
     return {};
   }
   std::string out =
@@ -243,27 +194,7 @@ Status cmd_diff_stats(CommandEnv& env, const ParsedArgs& args) {
   auto result = app::diff_stats(env.session, {{args.positional, args.get("target"), false}, stats_keys_of(args)});
   if (!result) return std::unexpected(result.error());
   if (args.has("json")) {
-    auto keys = nlohmann::json::array();
-    for (const auto& k : result->keys) {
-      auto changes = nlohmann::json::array();
-      for (const auto& c : k.changes) {
-        changes.push_back({{"value", value_json(c.value, c.boolean)},
-                           {"from", c.from},
-                           {"to", c.to},
-                           {"change", static_cast<std::int64_t>(c.to) - static_cast<std::int64_t>(c.from)},
-                           {"from_share", c.from_share},
-                           {"to_share", c.to_share},
-                           {"share_points", 100 * (c.to_share - c.from_share)}});
-      }
-      keys.push_back({{"key", k.key},
-                      {"source", k.source},
-                      {"from", key_summary_json(k.from)},
-                      {"to", key_summary_json(k.to)},
-                      {"changes", changes},
-                      {"other_values", k.other_values}});
-    }
-    out_line(dump(
-        nlohmann::json{{"from_objects", result->from_objects}, {"to_objects", result->to_objects}, {"keys", keys}}));
+    out_line(app::diff_stats_json(*result));
     return {};
   }
   // The sides as named; the workspace and the version it was staged from by default.

@@ -3,8 +3,8 @@
 #include <charconv>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "app/json_output.hpp"
 #include "app/workspace.hpp"
 #include "cli/commands.hpp"
 
@@ -106,8 +106,6 @@ void print_files_status(const app::FilesStatus& status, bool verbose) {
   if (cut) out_line("(ldb status -v lists them all)");
 }
 
-std::string to_json(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
-
 }  // namespace
 
 Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
@@ -116,8 +114,7 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
     auto v = app::dataset_status(env.session, args.positional[0]);
     if (!v) return std::unexpected(v.error());
     if (json) {
-      out_line(to_json(
-          {{"dataset", v->name}, {"version", v->version}, {"objects", v->objects}, {"annotations", v->annotations}}));
+      out_line(app::version_json(*v));
     } else {
       out_line(fmt::format("Dataset ds:{}.v{}: {} objects, {} annotations", v->name, v->version, v->objects,
                            v->annotations));
@@ -127,19 +124,7 @@ Status cmd_status(CommandEnv& env, const ParsedArgs& args) {
   auto s = app::workspace_status(env.session, args.get("target"));
   if (!s) return std::unexpected(s.error());
   if (json) {
-    nlohmann::json status{{"dataset", s->dataset},
-                          {"version", s->version},
-                          {"workspace", s->root.string()},
-                          {"objects", s->objects},
-                          {"annotations", s->annotations},
-                          {"uncommitted", {{"added", s->added}, {"deleted", s->deleted}, {"modified", s->modified}}}};
-    // Listed only when there are some: the output without transforms stays as it was.
-    if (s->transforms_changed) status["uncommitted"]["transforms_changed"] = s->transforms_changed;
-    // Likewise only when others committed since the workspace was staged.
-    if (s->behind) status["behind"] = {{"latest", s->behind}};
-    status["instantiate"] = {{"state", s->files.state}, {"files", s->files.files}, {"unwritten", s->files.unwritten}};
-    status["files"] = {{"edited", s->files.edited}, {"deleted", s->files.deleted}, {"new", s->files.added}};
-    out_line(to_json(status));
+    out_line(app::workspace_status_json(*s));
     return {};
   }
   std::string name = s->dataset.empty() ? "(unnamed)" : "ds:" + s->dataset;
