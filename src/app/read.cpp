@@ -32,20 +32,6 @@ Error naming_object(const core::Md5& hash, Error error) {
   return error;
 }
 
-std::vector<std::uint8_t> planar(const std::vector<std::uint8_t>& rgb, std::size_t pixels) {
-  std::vector<std::uint8_t> out(rgb.size());
-  std::uint8_t* red = out.data();
-  std::uint8_t* green = red + pixels;
-  std::uint8_t* blue = green + pixels;
-  const std::uint8_t* in = rgb.data();
-  for (std::size_t i = 0; i < pixels; ++i, in += 3) {
-    red[i] = in[0];
-    green[i] = in[1];
-    blue[i] = in[2];
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> read_object(Session& session, const ObjectLocation& object) {
@@ -63,23 +49,17 @@ Result<std::string> read_object(Session& session, const ObjectLocation& object) 
   return std::unexpected(naming_object(object.hash, std::move(*first)));
 }
 
-Result<Pixels> decode_image(std::string_view bytes, std::string_view subject, PixelLayout layout) {
+Result<Pixels> decode_image(std::string_view bytes, std::string_view subject) {
   // A shorter side no image reaches: the full size (image/decode.hpp).
   constexpr std::uint32_t k_full_size = std::numeric_limits<std::uint32_t>::max();
   LDB_TRY_ASSIGN(auto picture, image::decode_small(bytes, subject, k_full_size));
-  Pixels out{picture.width, picture.height, layout, {}};
-  if (layout == PixelLayout::hwc) {
-    out.data = std::move(picture.rgb);
-  } else {
-    out.data = planar(picture.rgb, std::size_t{picture.width} * picture.height);
-  }
-  return out;
+  return Pixels{picture.width, picture.height, std::move(picture.rgb)};
 }
 
 Result<Fetched> fetch_object(Session& session, const ObjectLocation& object, const FetchOptions& options) {
   LDB_TRY_ASSIGN(auto bytes, read_object(session, object));
   if (!options.decode) return Fetched(std::move(bytes));
-  auto pixels = decode_image(bytes, object.paths.front(), options.layout);
+  auto pixels = decode_image(bytes, object.paths.front());
   if (!pixels) return std::unexpected(naming_object(object.hash, std::move(pixels).error()));
   return Fetched(std::move(*pixels));
 }

@@ -42,15 +42,13 @@ struct ObjectLocation {
 // call: it uses only the session's storage backends, which are thread-safe.
 Result<std::string> read_object(Session& session, const ObjectLocation& object);
 
-// 8-bit RGB pixels, rows top to bottom.
-enum class PixelLayout {
-  hwc,  // interleaved: data[(y * width + x) * 3 + channel] (numpy, PIL)
-  chw,  // planar: data[(channel * height + y) * width + x] (torch)
-};
+// 8-bit RGB pixels, interleaved, rows top to bottom:
+// data[(y * width + x) * 3 + channel], as numpy and PIL hold them (a torch
+// tensor views them as 3 x height x width without a copy, as
+// torchvision.io.decode_jpeg does).
 struct Pixels {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
-  PixelLayout layout = PixelLayout::hwc;
   std::vector<std::uint8_t> data;  // width * height * 3
 };
 
@@ -60,7 +58,7 @@ struct Pixels {
 // `subject` ("'SUBJECT': JPEG: premature end of data"): invalid_argument for
 // a file that does not decode, unsupported for one that is not an image ldb
 // decodes.
-Result<Pixels> decode_image(std::string_view bytes, std::string_view subject, PixelLayout layout = PixelLayout::hwc);
+Result<Pixels> decode_image(std::string_view bytes, std::string_view subject);
 
 // What the Prefetcher (and fetch_object) hand back for one object: its
 // bytes, or (decode) its pixels.
@@ -68,7 +66,6 @@ using Fetched = std::variant<std::string, Pixels>;
 
 struct FetchOptions {
   bool decode = false;  // decode_image the bytes
-  PixelLayout layout = PixelLayout::hwc;
 };
 
 // read_object, and with options.decode decode_image; a decoding error, too,

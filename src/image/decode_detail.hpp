@@ -68,8 +68,9 @@ class BoxShrinker {
   void add(std::uint32_t y, std::uint32_t x, std::uint32_t count, const std::uint8_t* pixels, unsigned channels,
            std::uint32_t step = 1);
 
-  // The shrunk picture, oriented for display.
-  Picture finish(std::uint8_t source_channels, std::uint8_t orientation = 1) const;
+  // The shrunk picture, oriented for display. Once: at factor 1 it takes the
+  // pixels the shrinker held.
+  Picture finish(std::uint8_t source_channels, std::uint8_t orientation = 1);
 
  private:
   std::uint32_t m_width;

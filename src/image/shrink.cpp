@@ -2,6 +2,7 @@
 // by the per-format decoders (decode_detail.hpp).
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
@@ -121,6 +122,10 @@ void BoxShrinker::add(std::uint32_t y, std::uint32_t x, std::uint32_t count, con
                       unsigned channels, std::uint32_t step) {
   if (m_factor == 1) {
     std::uint8_t* out = &m_direct[(std::size_t{y} * m_out_width + x) * 3];
+    if (channels == 3 && step == 1) {  // a full-size decode's rows: copied as they are
+      std::memcpy(out, pixels, std::size_t{count} * 3);
+      return;
+    }
     const std::size_t stride_out = std::size_t{step} * 3;
     const std::size_t stride_in = std::size_t{step} * channels;
     for (std::uint32_t k = 0; k < count; ++k, out += stride_out, pixels += stride_in) {
@@ -148,7 +153,7 @@ void BoxShrinker::add(std::uint32_t y, std::uint32_t x, std::uint32_t count, con
   }
 }
 
-Picture BoxShrinker::finish(std::uint8_t source_channels, std::uint8_t orientation) const {
+Picture BoxShrinker::finish(std::uint8_t source_channels, std::uint8_t orientation) {
   // Every cell spans `factor` source rows and columns, except the last row
   // and column of cells, which take what remains.
   auto span = [&](std::uint32_t cell, std::uint32_t cells, std::uint32_t side) -> std::uint64_t {
@@ -159,7 +164,7 @@ Picture BoxShrinker::finish(std::uint8_t source_channels, std::uint8_t orientati
   picture.height = m_out_height;
   picture.source_channels = source_channels;
   if (m_factor == 1) {
-    picture.rgb = m_direct;
+    picture.rgb = std::move(m_direct);
     return oriented(std::move(picture), orientation);
   }
   picture.rgb.resize(m_sums.size());
