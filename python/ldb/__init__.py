@@ -241,11 +241,11 @@ class Selection(Sequence):
             index += n
         if not 0 <= index < n:
             raise IndexError(f"member index out of range ({n} members)")
-        return Member(self.members, index)
+        return Member(self._front, self.members, index)
 
     def __iter__(self):
         for i in range(len(self.members)):
-            yield Member(self.members, i)
+            yield Member(self._front, self.members, i)
 
     def __repr__(self):
         return f"<ldb.Selection of {len(self)} members>"
@@ -254,9 +254,10 @@ class Selection(Sequence):
 class Member:
     """One member of a Selection: an object, its pinned annotation, its paths."""
 
-    __slots__ = ("_table", "_index", "_annotation")
+    __slots__ = ("_front", "_table", "_index", "_annotation")
 
-    def __init__(self, table, index):
+    def __init__(self, front, table, index):
+        self._front = front
         self._table = table
         self._index = index
 
@@ -299,6 +300,13 @@ class Member:
     def size(self):
         """The object's size in bytes."""
         return self._table.size(self._index)
+
+    def read(self):
+        """The object's bytes, read through the instance's storage backends
+        (cloud objects through its object cache) and checked against its id.
+        Raises NotFoundError when the file is gone, CorruptionError when it
+        changed after it was indexed, naming the object and the path."""
+        return _ldb.load(self._front._session(), self._table, self._index)
 
     def __repr__(self):
         return f"<ldb.Member {self.id} v{self.annotation_version} {self.path!r}>"

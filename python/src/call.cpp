@@ -57,6 +57,10 @@ void check_process(const app::Session& session) {
                     "open one in each process: ldb.Instance and ldb.Workspace do so by themselves"});
 }
 
+void SessionDeleter::operator()(app::Session* session) const {
+  if (extras(*session).pid == getpid()) delete session;
+}
+
 void flush_messages(SessionExtras& x) {
   std::vector<std::pair<bool, std::string>> messages;
   {

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -48,6 +49,15 @@ SessionExtras& extras(const app::Session& session);
 
 // Raises ldb.Error when `session` was made in another process (before a fork).
 void check_process(const app::Session& session);
+
+// How Python holds a Session: deleted when it was made in this process; one
+// inherited through fork() is left alone, because its worker threads are
+// not in this process and destroying it would wait for them forever (a
+// DataLoader worker drops the Session it inherited when it opens its own).
+struct SessionDeleter {
+  void operator()(app::Session* session) const;
+};
+using SessionHolder = std::unique_ptr<app::Session, SessionDeleter>;
 
 // Hands the collected warnings to warnings.warn(…, ldb.LdbWarning) and the
 // notes to logging.getLogger("ldb").info; needs the GIL.

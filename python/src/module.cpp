@@ -69,12 +69,13 @@ std::optional<app::Resolution> resolution_of(const std::optional<std::string>& t
 
 void bind_session(py::module_& m) {
   using app::Session;
-  py::class_<Session>(m, "Session",
-                      "One front end's handle on ldb (app::Session): environment, folder and user as given, "
-                      "worker threads, storage backends and the instance, opened on first use. Not to be used "
-                      "in another process (after a fork): open a new one there.")
+  py::class_<Session, SessionHolder>(
+      m, "Session",
+      "One front end's handle on ldb (app::Session): environment, folder and user as given, "
+      "worker threads, storage backends and the instance, opened on first use. Not to be used "
+      "in another process (after a fork): open a new one there.")
       .def(py::init([](Environment env, std::string cwd, std::string user, unsigned threads) {
-             return std::make_unique<Session>(make_context(std::move(env), std::move(cwd), std::move(user), threads));
+             return SessionHolder(new Session(make_context(std::move(env), std::move(cwd), std::move(user), threads)));
            }),
            py::arg("env"), py::arg("cwd"), py::arg("user"), py::arg("threads") = 0)
       .def(
