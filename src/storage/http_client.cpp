@@ -125,8 +125,11 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     }
     return chunk.size();
   }
-  // Error answers are small XML documents; keep at most 64 KiB of one.
-  if (transfer->response->body.size() < 64 * 1024) transfer->response->body += chunk;
+  // A success answer without a sink is kept whole (a listing page of 1000
+  // keys, an annotation file); error answers are small XML documents: keep at
+  // most 64 KiB of one.
+  bool success = status >= 200 && status < 300;
+  if (success || transfer->response->body.size() < 64 * 1024) transfer->response->body += chunk;
   return chunk.size();
 }
 

@@ -115,6 +115,22 @@ class S3StandinTests(S3Case):
         full = [r for r in self.server.requests_for("GET", "part.bin") if not r[3]]
         self.assertEqual(len(full), 1)
 
+    def test_listing_pages_and_objects_over_64_kib_are_read_whole(self):
+        # A page of 1000 keys is about 300 KB of XML, and an annotation may
+        # be large: neither was cut at the 64 KiB kept of an error answer.
+        self.server.page_size = 1000
+        hashes = self.upload_pairs("bucket", "many", 400, tag="a-rather-long-object-name-")
+        big = {"notes": "x" * 100_000}
+        self.put("bucket", "big/one.png", data_bytes("big one"))
+        self.put("bucket", "big/one.json", json.dumps(big).encode())
+        self.add_storage("s3://bucket")
+        self.ok("index", "s3://bucket/many")
+        self.ok("index", "s3://bucket/big")
+        listed = self.ok("list", "ds:root", "-s").strip()
+        self.assertTrue(listed.startswith("401"), listed)
+        self.assertIn(hashes[399], self.ok("list", "ds:root"))
+        self.assertEqual(self.ok("list", "ds:root", "-s", "--query", "length(notes) == `100000`").strip()[:1], "1")
+
     def test_reindex_skips_unchanged_objects_by_etag(self):
         self.upload_pairs("bucket", "data", 3)
         self.add_storage("s3://bucket/data")
