@@ -159,15 +159,16 @@ void bind_read(py::module_& m) {
   py::class_<PyPrefetcher>(m, "Prefetcher",
                            "Reads members ahead on threads of its own: iterating yields (index, bytes or array) "
                            "for each index of `order`, in order; a member that cannot be read raises its error "
-                           "in its place (iterating on continues with the next).")
+                           "in its place (iterating on continues with the next). `depth` members are read ahead, "
+                           "each on a thread; at most `decoders` of them decode at once (0: one per core).")
       .def(py::init([](app::Session& session, const MemberTable& members,
                        const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& order, bool decode,
-                       unsigned depth) {
-             app::PrefetchOptions options{{decode}, depth};
+                       unsigned depth, unsigned decoders) {
+             app::PrefetchOptions options{{decode}, depth, decoders};
              return std::make_unique<PyPrefetcher>(session, members, indices_of(order), options);
            }),
            py::arg("session"), py::arg("members"), py::arg("order"), py::arg("decode") = false, py::arg("depth") = 8,
-           py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+           py::arg("decoders") = 0, py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &PyPrefetcher::next)
       .def("__len__", &PyPrefetcher::size)

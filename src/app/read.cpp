@@ -3,7 +3,9 @@
 // a thread claims the next position only while it is less than `depth` ahead
 // of the consumer, so position p always has slot p % depth to itself, memory
 // stays bounded by depth results, and a slow object delays only the consumer
-// (the threads behind it go on reading the ones after it).
+// (the threads behind it go on reading the ones after it). Reads wait on
+// storage, so many may be in flight (S3); decoding is work for the cores, so
+// a semaphore lets only `decoders` threads decode at once.
 
 #include "app/read.hpp"
 
@@ -56,16 +58,37 @@ Result<Pixels> decode_image(std::string_view bytes, std::string_view subject) {
   return Pixels{picture.width, picture.height, std::move(picture.rgb)};
 }
 
-Result<Fetched> fetch_object(Session& session, const ObjectLocation& object, const FetchOptions& options) {
+namespace {
+
+// fetch_object, decoding while holding one of `decoders` (when given).
+Result<Fetched> fetch(Session& session, const ObjectLocation& object, const FetchOptions& options,
+                      std::counting_semaphore<>* decoders) {
   LDB_TRY_ASSIGN(auto bytes, read_object(session, object));
   if (!options.decode) return Fetched(std::move(bytes));
+  if (decoders) decoders->acquire();
   auto pixels = decode_image(bytes, object.paths.front());
+  if (decoders) decoders->release();
   if (!pixels) return std::unexpected(naming_object(object.hash, std::move(pixels).error()));
   return Fetched(std::move(*pixels));
 }
 
+unsigned decoder_count(const PrefetchOptions& options) {
+  if (options.decoders > 0) return options.decoders;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+Result<Fetched> fetch_object(Session& session, const ObjectLocation& object, const FetchOptions& options) {
+  return fetch(session, object, options, nullptr);
+}
+
 Prefetcher::Prefetcher(Session& session, std::size_t count, Locate locate, PrefetchOptions options)
-    : m_session(session), m_count(count), m_locate(std::move(locate)), m_options(options) {
+    : m_session(session),
+      m_count(count),
+      m_locate(std::move(locate)),
+      m_options(options),
+      m_decoders(static_cast<std::ptrdiff_t>(decoder_count(options))) {
   unsigned depth = std::max(1u, m_options.depth);
   m_slots.resize(depth);
   unsigned threads = static_cast<unsigned>(std::min<std::size_t>(depth, count));
@@ -90,7 +113,7 @@ void Prefetcher::work() {
     if (m_stop || m_claimed >= m_count) return;
     std::size_t position = m_claimed++;
     lock.unlock();
-    auto result = fetch_object(m_session, m_locate(position), m_options.fetch);
+    auto result = fetch(m_session, m_locate(position), m_options.fetch, &m_decoders);
     lock.lock();
     m_slots[position % depth] = std::move(result);
     m_ready.notify_all();

@@ -12,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <span>
 #include <string>
 #include <string_view>
@@ -77,6 +78,8 @@ struct PrefetchOptions {
   // At most this many objects read (and decoded) ahead of the consumer, each
   // on its own thread; at least 1.
   unsigned depth = 8;
+  // At most this many of those threads decode at once; 0: one per core.
+  unsigned decoders = 0;
 };
 
 // Reads `count` objects in order, `depth` ahead of the consumer, on threads
@@ -124,6 +127,7 @@ class Prefetcher {
   // Position p's result waits in m_slots[p % depth] until next() takes it:
   // workers claim only positions below m_consumed + depth.
   std::vector<std::optional<Result<Fetched>>> m_slots;
+  std::counting_semaphore<> m_decoders;
   std::vector<std::thread> m_threads;
 };
 

@@ -68,6 +68,13 @@ class BoxShrinker {
   void add(std::uint32_t y, std::uint32_t x, std::uint32_t count, const std::uint8_t* pixels, unsigned channels,
            std::uint32_t step = 1);
 
+  // Where source row `y` goes when the shrinker keeps the pixels as they
+  // come (factor 1): a decoder may write its RGB row there instead of
+  // add()ing it. nullptr at other factors.
+  std::uint8_t* direct_row(std::uint32_t y) {
+    return m_factor == 1 ? &m_direct[std::size_t{y} * m_out_width * 3] : nullptr;
+  }
+
   // The shrunk picture, oriented for display. Once: at factor 1 it takes the
   // pixels the shrinker held.
   Picture finish(std::uint8_t source_channels, std::uint8_t orientation = 1);

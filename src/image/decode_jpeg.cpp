@@ -169,8 +169,10 @@ bool run_jpeg(JpegState& state, const DecodeRequest& request) {
   if (cmyk) state.rgb.resize(std::size_t{cinfo.output_width} * 3);
   while (cinfo.output_scanline < cinfo.output_height) {
     std::uint32_t y = cinfo.output_scanline;
-    JSAMPROW rows[1] = {state.row.data()};
+    std::uint8_t* direct = cmyk ? nullptr : state.shrinker->direct_row(y);
+    JSAMPROW rows[1] = {direct ? direct : state.row.data()};
     if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) jump_with(reinterpret_cast<j_common_ptr>(&cinfo), "no rows read");
+    if (direct) continue;
     const std::uint8_t* rgb = state.row.data();
     if (cmyk) {
       cmyk_to_rgb(state.row.data(), state.rgb.data(), cinfo.output_width, cinfo.saw_Adobe_marker);

@@ -217,7 +217,8 @@ TEST_F(ReadTest, PrefetcherDecodesAndNamesWhatDoesNotDecode) {
   std::vector<Object> objects{write_object("a.png", image::testing::encode_png(picture)),
                               write_object("b.png", "not a picture"),
                               write_object("c.png", image::testing::encode_png(picture))};
-  Prefetcher prefetcher(session, objects.size(), locate_in(objects), {.fetch = {.decode = true}, .depth = 2});
+  Prefetcher prefetcher(session, objects.size(), locate_in(objects),
+                        {.fetch = {.decode = true}, .depth = 3, .decoders = 1});
   for (std::size_t i = 0; i < objects.size(); ++i) {
     auto item = prefetcher.next();
     ASSERT_TRUE(item);
