@@ -58,8 +58,13 @@ def env_for(instance: str, home: str) -> dict:
     return env
 
 
-def build_instance(ldb: str, work: str, count: int, seed: int) -> dict:
-    base = os.path.join(work, f"stats-{count}-s{seed}")
+def build_instance(ldb: str, work: str, count: int, seed: int, paths_root: str = "/bench/stats") -> dict:
+    """The instance of `count` objects, built once under `work`. Object i is
+    at PATHS_ROOT/fNNN/IIIIIII.jpg (no file is written there) and its id is
+    the MD5 of the bytes b"stats-I", so a reader that needs some of the files
+    (bench/torch_bench.py) can write them."""
+    suffix = "" if paths_root == "/bench/stats" else "-" + hashlib.md5(paths_root.encode()).hexdigest()[:8]
+    base = os.path.join(work, f"stats-{count}-s{seed}{suffix}")
     meta_path = os.path.join(base, "generated.json")
     if os.path.exists(meta_path):
         with open(meta_path) as f:
@@ -90,10 +95,10 @@ def build_instance(ldb: str, work: str, count: int, seed: int) -> dict:
     for i, rel, compact in rows():
         batch.append((i, rel, compact))
         if len(batch) == 10000:
-            insert(db, batch, now)
+            insert(db, batch, now, paths_root)
             batch = []
     if batch:
-        insert(db, batch, now)
+        insert(db, batch, now, paths_root)
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
@@ -109,13 +114,13 @@ def build_instance(ldb: str, work: str, count: int, seed: int) -> dict:
     return meta
 
 
-def insert(db, batch, now: int) -> None:
+def insert(db, batch, now: int, paths_root: str) -> None:
     db.executemany(
         "INSERT INTO objects(id, hash, size, first_indexed, last_indexed, current_version, image_width, "
         "image_height, image_format) VALUES (?, ?, ?, ?, ?, 1, 640, 480, 'jpeg')",
         ((i + 1, hashlib.md5(f"stats-{i}".encode()).digest(), 2000 + i % 2000, now, now) for i, _, _ in batch))
     db.executemany("INSERT INTO paths(path, object_id, size, mtime_ns) VALUES (?, ?, ?, ?)",
-                   ((f"/bench/stats/{rel}", i + 1, 2000 + i % 2000, now * 1_000_000_000) for i, rel, _ in batch))
+                   ((f"{paths_root}/{rel}", i + 1, 2000 + i % 2000, now * 1_000_000_000) for i, rel, _ in batch))
     db.executemany("INSERT INTO annotation_contents(id, hash, json) VALUES (?, ?, ?)",
                    ((i + 1, hashlib.md5(text.encode()).digest(), text) for i, _, text in batch))
     db.executemany("INSERT INTO annotation_versions(object_id, version, content_id, indexed_at) VALUES (?, 1, ?, ?)",
