@@ -9,6 +9,7 @@
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
 #include "app/detail/transforms.hpp"
+#include "dataset/annotation_scan.hpp"
 #include "dataset/collection_ops.hpp"
 #include "dataset/operations.hpp"
 #include "dataset/sources.hpp"
@@ -115,7 +116,7 @@ Result<std::vector<Evaluation>> eval(Session& session, const EvalRequest& reques
     for (auto& e : *evaluated) out.push_back({{e.ref.hash, e.ref.annotation_version}, e.ok, std::move(e.json)});
     return out;
   }
-  auto annotations = ctx.store.annotations(*selection);
+  auto annotations = dataset::annotation_texts(ctx, *selection);
   if (!annotations) return std::unexpected(annotations.error());
   out.reserve(selection->size());
   for (std::size_t i = 0; i < selection->size(); ++i) {

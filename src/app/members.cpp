@@ -2,6 +2,7 @@
 
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
+#include "dataset/annotation_scan.hpp"
 
 namespace ldb::app {
 
@@ -15,14 +16,14 @@ Result<std::vector<Member>> members(Session& session, const ListRequest& request
   std::vector<core::Md5> hashes;
   hashes.reserve(selection.size());
   for (const auto& r : selection) hashes.push_back(r.hash);
-  LDB_TRY_ASSIGN(auto infos, ctx.store.objects_info(hashes));
-  LDB_TRY_ASSIGN(auto annotations, ctx.store.annotations(selection));
+  LDB_TRY_ASSIGN(auto files, ctx.store.object_files(hashes));
+  LDB_TRY_ASSIGN(auto annotations, dataset::annotation_texts(ctx, selection));
   std::vector<Member> out;
   out.reserve(selection.size());
   for (std::size_t i = 0; i < selection.size(); ++i) {
     out.push_back({{selection[i].hash, selection[i].annotation_version},
-                   std::move(infos[i].paths),
-                   infos[i].size,
+                   std::move(files[i].paths),
+                   files[i].size,
                    std::move(annotations[i])});
   }
   return out;

@@ -67,6 +67,34 @@ Status scan_annotations(Context& ctx, const std::vector<store::ObjectRef>& selec
   return {};
 }
 
+Result<std::vector<std::string>> annotation_texts(Context& ctx, const std::vector<store::ObjectRef>& selection) {
+  constexpr std::size_t k_batch_rows = 512;
+  auto cursors = ctx.store.scan_annotations(selection, ctx.pool.size());
+  if (!cursors) return std::unexpected(cursors.error());
+  std::vector<std::string> out(selection.size());
+  std::vector<Status> failures(cursors->size());
+  // Each cursor hands out different positions: the workers write apart.
+  ctx.pool.parallel_for(cursors->size(), 1, [&](std::size_t begin, std::size_t end, unsigned) {
+    store::AnnotationBatch batch;
+    for (std::size_t c = begin; c < end; ++c) {
+      for (;;) {
+        auto more = (*cursors)[c]->next(batch, k_batch_rows);
+        if (!more) {
+          failures[c] = std::unexpected(more.error());
+          break;
+        }
+        for (std::size_t row = 0; row < batch.size(); ++row) out[batch.position(row)] = batch.json(row);
+        if (!*more) break;
+      }
+    }
+  });
+  cursors->clear();  // ends the read transactions before anything else uses the store
+  for (auto& failure : failures) {
+    if (!failure) return std::unexpected(std::move(failure).error());
+  }
+  return out;
+}
+
 void for_each_document(core::ThreadPool& pool, const std::vector<std::string>& docs, const DocumentVisitor& visit) {
   std::vector<simdjson::dom::parser> parsers(pool.size());
   pool.parallel_for(docs.size(), 256, [&](std::size_t begin, std::size_t end, unsigned worker) {

@@ -40,6 +40,11 @@ enum class Unannotated { skip, as_null };
 Status scan_annotations(Context& ctx, const std::vector<store::ObjectRef>& selection, Unannotated unannotated,
                         const DocumentVisitor& visit);
 
+// The annotation texts (canonical JSON) of `selection`, in its order; "" for
+// an object without one. Read like scan_annotations (the store's cursors, one
+// worker each), without parsing: a million in about a second.
+Result<std::vector<std::string>> annotation_texts(Context& ctx, const std::vector<store::ObjectRef>& selection);
+
 // Visits documents already in memory on the pool, one parser per worker. A
 // document that is "" is visited as JSON null.
 void for_each_document(core::ThreadPool& pool, const std::vector<std::string>& docs, const DocumentVisitor& visit);

@@ -1,5 +1,7 @@
 #include "store/sqlite_parallel.hpp"
 
+#include <thread>
+
 #include <fmt/format.h>
 
 namespace ldb::store {
@@ -60,6 +62,28 @@ std::vector<std::pair<std::int64_t, std::int64_t>> split_id_range(std::int64_t f
     out.emplace_back(begin, end);
   }
   return out;
+}
+
+Status read_id_ranges(
+    Database& db, std::string_view table, std::string_view column, std::int64_t split_above, unsigned parts,
+    const std::function<Status(Database&, std::pair<std::int64_t, std::int64_t>, std::size_t)>& read_part) {
+  auto ids = id_range(db, table, column);
+  if (!ids) return std::unexpected(ids.error());
+  auto shared = share_snapshot(db, ids->second - ids->first >= split_above && parts > 1 ? parts - 1 : 0);
+  if (!shared) return std::unexpected(shared.error());
+  ids = id_range(db, table, column);  // again, now on the shared snapshot
+  if (!ids) return std::unexpected(ids.error());
+  auto ranges = split_id_range(ids->first, ids->second, shared->readers.size() + 1);
+  std::vector<Status> outcomes(ranges.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 1; i < ranges.size(); ++i) {
+      threads.emplace_back([&, i] { outcomes[i] = read_part(*shared->readers[i - 1].connection, ranges[i], i); });
+    }
+    outcomes[0] = read_part(db, ranges[0], 0);
+  }
+  for (auto& outcome : outcomes) LDB_TRY(outcome);
+  return {};
 }
 
 Result<std::pair<std::int64_t, std::int64_t>> id_range(Database& db, std::string_view table, std::string_view column) {

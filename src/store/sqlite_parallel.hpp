@@ -6,8 +6,10 @@
 // Internal to src/store.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,16 @@ Result<SharedSnapshot> share_snapshot(Database& db, unsigned extra);
 // `parts` empty ranges.
 std::vector<std::pair<std::int64_t, std::int64_t>> split_id_range(std::int64_t first, std::int64_t last,
                                                                   std::size_t parts);
+
+// Reads the rows of `table` by id ranges of its integer column `column`:
+// read_part(connection, range, part) is called once on `db` with the whole
+// range, or — when the range spans at least `split_above` ids and a shared
+// snapshot can be had — once per part on threads of their own, part 0 on
+// `db`, all on one snapshot, which ends when this returns. The first error
+// of a part is returned.
+Status read_id_ranges(
+    Database& db, std::string_view table, std::string_view column, std::int64_t split_above, unsigned parts,
+    const std::function<Status(Database&, std::pair<std::int64_t, std::int64_t>, std::size_t)>& read_part);
 
 // The smallest and largest value of integer column `column` of `table` (each
 // from its index end, without a scan); {1, 0} for an empty table.

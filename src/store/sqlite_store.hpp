@@ -44,6 +44,7 @@ class SqliteStore final : public Store {
   Result<std::vector<std::unique_ptr<AnnotationCursor>>> scan_annotations(std::span<const ObjectRef> refs,
                                                                           unsigned parts) override;
   Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) override;
+  Result<std::vector<ObjectFiles>> object_files(std::span<const Md5> hashes) override;
   Result<std::uint64_t> update_tags(std::span<const Md5> hashes, std::span<const std::string> add,
                                     std::span<const std::string> remove) override;
   Result<RemovalOutcome> remove_objects(std::span<const Md5> hashes) override;

@@ -112,6 +112,11 @@ class Store {
                                                                                   unsigned parts);
   // Object info (paths, tags, size, times) for each hash, in order.
   virtual Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) = 0;
+  // The size and paths of each hash, in order: what reading a selection's
+  // files needs, for selections of any size (SqliteStore reads a large one
+  // with one scan of every path instead of lookups per object). not_found
+  // for an unknown hash.
+  virtual Result<std::vector<ObjectFiles>> object_files(std::span<const Md5> hashes) = 0;
   // Adds and removes tags on objects; returns how many objects changed.
   virtual Result<std::uint64_t> update_tags(std::span<const Md5> hashes, std::span<const std::string> add,
                                             std::span<const std::string> remove) = 0;

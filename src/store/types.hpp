@@ -196,6 +196,12 @@ struct ObjectInfo {
   std::optional<ImageInfo> image;  // when its bytes are a known image
 };
 
+// What reading an object's bytes needs (Store::object_files).
+struct ObjectFiles {
+  std::uint64_t size = 0;
+  std::vector<std::string> paths;  // every path it was seen at, sorted
+};
+
 struct DatasetVersion {
   std::string name;
   std::uint32_t version = 0;

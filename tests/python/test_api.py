@@ -336,3 +336,18 @@ def test_a_selection_pickles(pets):
     assert [m.paths for m in back] == [m.paths for m in part]
     assert back._front._opened is None
     assert len(back._front._session().select(["ds:root"], [])) == 14
+
+
+def test_quickstart_from_a_workspace(home, tmp_path):
+    # No instance configured: stage makes the QuickStart one, whose add indexes on the fly.
+    data = tmp_path / "pairs"
+    for i in range(3):
+        write_file(str(data / f"{i}.png"), img_bytes(i))
+        write_file(str(data / f"{i}.json"), json.dumps({"class": CLASSES[i], "n": i}))
+    ws = ldb.Workspace(tmp_path / "ws", threads=1)
+    assert ws.stage("ds:numbers")["version"] == 0
+    assert ws.add(str(data))["added"] == 3
+    assert ws.commit("three")["version"] == 1
+    inst = ldb.Instance()
+    assert inst.path == str(home / ".ldb" / "private_instance")
+    assert [m.annotation["n"] for m in inst.dataset("numbers", sort="n")] == [0, 1, 2]

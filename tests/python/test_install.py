@@ -25,7 +25,10 @@ def build_dir():
     if os.environ.get("LDB_CMAKE_BUILD_DIR"):
         return os.environ["LDB_CMAKE_BUILD_DIR"]
     import ldb
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(ldb._ldb.__file__))))
+    build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(ldb._ldb.__file__))))
+    if not os.path.isfile(os.path.join(build, "CMakeCache.txt")):
+        pytest.skip(f"ldb is imported from {ldb.__file__}, not from a build folder: set LDB_CMAKE_BUILD_DIR")
+    return build
 
 
 def check_import(python, cwd):

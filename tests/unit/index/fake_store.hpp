@@ -144,6 +144,16 @@ class FakeStore final : public store::Store {
     return out;
   }
 
+  Result<std::vector<store::ObjectFiles>> object_files(std::span<const core::Md5> hashes) override {
+    std::vector<store::ObjectFiles> out;
+    for (const auto& hash : hashes) {
+      auto it = objects.find(hash);
+      if (it == objects.end()) return fail(ErrorCode::not_found, "unknown object " + hash.hex(), "index it");
+      out.push_back({0, it->second.paths});
+    }
+    return out;
+  }
+
   // --- not needed by src/index ----------------------------------------------
   Result<std::vector<store::StorageLocation>> storage_locations() override { return unsupported(); }
   Status add_storage_location(const store::StorageLocation&) override { return unsupported(); }

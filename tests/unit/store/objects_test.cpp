@@ -531,6 +531,55 @@ TEST_P(StoreTest, UpdateTagsUnknownObjectChangesNothing) {
   EXPECT_TRUE(info(core::md5_of("a")).tags.empty());  // rolled back
 }
 
+TEST_P(StoreTest, ObjectFilesBySmallSelection) {
+  ingest({file("/d/b/copy.jpg", "same"), file("/d/a/orig.jpg", "same"), file("/d/other.jpg", "other bytes")});
+  std::vector<Md5> hashes{core::md5_of("other bytes"), core::md5_of("same"), core::md5_of("other bytes")};
+  auto files = store().object_files(hashes);
+  ASSERT_OK(files);
+  ASSERT_EQ(files->size(), 3u);
+  EXPECT_EQ((*files)[0].size, 11u);
+  EXPECT_EQ((*files)[0].paths, std::vector<std::string>{"/d/other.jpg"});
+  EXPECT_EQ((*files)[1].size, 4u);
+  EXPECT_EQ((*files)[1].paths, (std::vector<std::string>{"/d/a/orig.jpg", "/d/b/copy.jpg"}));
+  EXPECT_EQ((*files)[2].paths, (*files)[0].paths);
+  hashes.push_back(core::md5_of("unknown"));
+  auto unknown = store().object_files(hashes);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, ObjectFilesByLargeSelection) {
+  // Past 20000 hashes SQLite scans every path instead of looking each up.
+  constexpr std::size_t k_objects = 20100;
+  std::vector<IndexedFile> files;
+  std::vector<Md5> hashes;
+  for (std::size_t i = 0; i < k_objects; ++i) {
+    std::string content = "object " + std::to_string(i);
+    files.push_back(file("/d/" + std::to_string(i) + ".jpg", content));
+    if (i % 7 == 0) files.push_back(file("/c/" + std::to_string(i) + ".jpg", content));
+    hashes.push_back(core::md5_of(content));
+  }
+  ingest(files);
+  std::reverse(hashes.begin(), hashes.end());  // positions are the caller's order
+  hashes.push_back(hashes.front());            // and a hash given twice
+  auto got = store().object_files(hashes);
+  ASSERT_OK(got);
+  ASSERT_EQ(got->size(), k_objects + 1);
+  for (std::size_t position = 0; position < k_objects; ++position) {
+    std::size_t i = k_objects - 1 - position;
+    const auto& f = (*got)[position];
+    EXPECT_EQ(f.size, ("object " + std::to_string(i)).size()) << i;
+    std::vector<std::string> expected{"/d/" + std::to_string(i) + ".jpg"};
+    if (i % 7 == 0) expected.insert(expected.begin(), "/c/" + std::to_string(i) + ".jpg");
+    ASSERT_EQ(f.paths, expected) << i;
+  }
+  EXPECT_EQ(got->back().paths, got->front().paths);
+  hashes.push_back(core::md5_of("unknown"));
+  auto unknown = store().object_files(hashes);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
 LDB_STORE_CONFORMANCE(IngestTest);
 LDB_STORE_CONFORMANCE(KnownPathsTest);
 LDB_STORE_CONFORMANCE(ObjectQueryTest);
