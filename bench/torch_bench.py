@@ -96,6 +96,8 @@ def child(spec: dict) -> dict:
     import ldb.torch
 
     kind = spec["kind"]
+    if kind == "decode":
+        return decode_costs(spec["paths"])
     crop = torchvision.transforms.CenterCrop(CROP)
     loader_args = dict(batch_size=BATCH, num_workers=WORKERS)
     out = {}
@@ -143,6 +145,45 @@ def child(spec: dict) -> dict:
         out["images"] = images
     out["epoch_seconds"] = epochs
     return out
+
+
+def decode_costs(paths: list) -> dict:
+    """Milliseconds per photo on one thread (the best of 5 passes over `paths`): each decoder from bytes in
+    memory to a uint8 array of RGB pixels, and what ldb adds before decoding (reading the file, MD5)."""
+    import hashlib
+    import io
+
+    import numpy as np
+    import torch
+    import torchvision
+    from PIL import Image
+
+    from ldb import _ldb
+
+    torch.set_num_threads(1)
+    blobs = []
+    for path in paths:
+        with open(path, "rb") as f:
+            blobs.append(f.read())
+    tensors = [torch.frombuffer(bytearray(b), dtype=torch.uint8) for b in blobs]
+
+    def best(fn, items):
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            for item in items:
+                fn(item)
+            times.append((time.perf_counter() - start) / len(items) * 1000)
+        return min(times)
+
+    return {"decode_ms": {
+        "ldb (_ldb.decode_image, C++, GIL released)": best(lambda b: _ldb.decode_image(b), blobs),
+        "torchvision.io.decode_jpeg": best(torchvision.io.decode_jpeg, tensors),
+        "PIL (Image.open, convert('RGB'), numpy)": best(
+            lambda b: np.asarray(Image.open(io.BytesIO(b)).convert("RGB")), blobs),
+        "reading the file (open, read)": best(lambda p: open(p, "rb").read(), paths),
+        "MD5 of the bytes (ldb's check)": best(lambda b: hashlib.md5(b).digest(), blobs),
+    }}
 
 
 def materialize(selection, dataset, epochs: int) -> None:
@@ -236,6 +277,12 @@ class S3rver:
             if answer.status != 200:
                 raise RuntimeError(f"PUT {key}: HTTP {answer.status}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used (user + system)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -257,13 +304,16 @@ def s3_instance(ldb: str, env: dict, work: str, folder: str, paths: list, server
     commit_photos(ldb, env, "s3://bucket/photos", os.path.join(work, "ws-s3"), ("-o", "endpoint", server.endpoint))
 
 
-def workload(name: str, spec: dict, env: dict, timeout: float = 3600) -> dict:
+def workload(name: str, spec: dict, env: dict, timeout: float = 3600, server=None) -> dict:
     load_before = read_loadavg()
+    server_before = server.cpu_seconds() if server else None
     m = measure(name, [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)], env=env,
                 timeout=timeout)
     result = {"name": name, "spec": spec, "ok": m.ok, "error": m.error, "process_wall": m.wall if m.runs else None,
               "process_cpu": m.cpu if m.runs else None, "maxrss_mb": m.maxrss_mb if m.runs else None,
               "load_before": load_before, "load_after": read_loadavg()}
+    if server:
+        result["server_cpu"] = server.cpu_seconds() - server_before
     if m.ok:
         result.update(json.loads(m.runs[-1].stdout.strip().splitlines()[-1]))
     else:
@@ -292,7 +342,7 @@ def render(results: dict) -> str:
     base = rows.get("imagefolder", {}).get("images_per_second")
     for r in results["workloads"]:
         if "epoch_seconds" not in r:
-            if r["name"].startswith("first-batch"):
+            if r["name"].startswith("first-batch") or r["name"] == "decode":
                 continue
             lines.append(f"| {r['name']} | failed: {r['error']} | | | | | | |")
             continue
@@ -306,6 +356,20 @@ def render(results: dict) -> str:
               "(read_ahead=16). `s3-nocache` reads every object from s3rver (LDB_CACHE_DIR=none); "
               "`s3-cache-cold` is the first epoch through a new object cache (each object fetched, verified, "
               "written to the cache), `s3-cache-warm` the epochs after it (read from the cache).", ""]
+    for r in results["workloads"]:
+        if r.get("server_cpu") is not None and r["name"] != "s3-cache-warm":
+            epochs = r["spec"]["warmup"] + r["spec"]["epochs"]
+            which = ("its first epoch filled the cache, the others sent no request" if r["name"] == "s3-cache-cold"
+                     else "every epoch reads every object from it")
+            lines.append(f"- `{r['name']}` process: s3rver itself used {r['server_cpu']:.1f} CPU-seconds over "
+                         f"the {epochs} epochs ({which}), on the same {m['nproc']} cores.")
+    if any(r.get("server_cpu") is not None for r in results["workloads"]):
+        lines.append("")
+    if results.get("decode_ms"):
+        lines += ["Decoding one photo on one thread (best of 5 passes over 300 of them), from bytes in memory "
+                  "to RGB pixels, and what ldb does before it:", "", "| step | ms a photo |", "|---|---:|"]
+        lines += [f"| {name} | {ms:.2f} |" for name, ms in results["decode_ms"].items()]
+        lines.append("")
     firsts = [r for r in results["workloads"] if "first_batch_seconds" in r]
     if firsts:
         lines += ["| members | select ds:root | first batch (each epoch) | median | peak RSS |",
@@ -378,6 +442,8 @@ def main(argv=None) -> int:
 
     results = {"photos": len(paths), "machine": machine_info(ldb), "workloads": [],
                "command": "/usr/bin/python3 bench/torch_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])}
+    decode = workload("decode", dict(kind="decode", paths=paths[:300]), env)
+    results["decode_ms"] = decode.get("decode_ms", {})
     timed = dict(warmup=1, epochs=args.repeat)
     for name, spec in (("imagefolder", dict(kind="imagefolder", source=imagefolder)),
                        ("imagefolder-read_image", dict(kind="imagefolder-read_image", source=imagefolder)),
@@ -391,11 +457,11 @@ def main(argv=None) -> int:
             s3_env = dict(env)
             s3_instance(ldb, s3_env, work, folder, paths, server)
             spec = dict(kind="ldb-iterable", source="ds:photos")
-            results["workloads"].append(workload("s3-nocache", {**spec, **timed}, s3_env))
+            results["workloads"].append(workload("s3-nocache", {**spec, **timed}, s3_env, server=server))
             cache = os.path.join(work, "s3-cache")
             shutil.rmtree(cache, ignore_errors=True)
             cold = workload("s3-cache", {**spec, "warmup": 0, "epochs": 1 + args.repeat},
-                            {**s3_env, "LDB_CACHE_DIR": cache})
+                            {**s3_env, "LDB_CACHE_DIR": cache}, server=server)
             if "epoch_seconds" in cold:
                 first, rest = cold["epoch_seconds"][0], cold["epoch_seconds"][1:]
                 results["workloads"].append({**cold, "name": "s3-cache-cold", "epoch_seconds": [first],
