@@ -63,28 +63,28 @@ TEST_F(ReadTest, ReadsTheBytesOfAnObject) {
   EXPECT_EQ(*bytes, "bytes of a");
 }
 
+// `result` failed with `code`, naming the object and its path, with the hint to index again.
+template <class T>
+void expect_names_object(const Result<T>& result, ErrorCode code, const core::Md5& hash, const std::string& path) {
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, code);
+  EXPECT_NE(result.error().message.find("id:" + hash.hex()), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find(path), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().hint.find("ldb index"), std::string::npos) << result.error().hint;
+}
+
 TEST_F(ReadTest, AVanishedFileIsNotFoundNamingTheObjectAndThePath) {
   Session session(m_context);
   auto object = write_object("gone.bin", "soon gone");
   std::filesystem::remove(object.paths[0]);
-  auto bytes = read_object(session, object.location());
-  ASSERT_FALSE(bytes);
-  EXPECT_EQ(bytes.error().code, ErrorCode::not_found);
-  EXPECT_NE(bytes.error().message.find("id:" + object.hash.hex()), std::string::npos) << bytes.error().message;
-  EXPECT_NE(bytes.error().message.find(object.paths[0]), std::string::npos) << bytes.error().message;
-  EXPECT_NE(bytes.error().hint.find("ldb index"), std::string::npos) << bytes.error().hint;
+  expect_names_object(read_object(session, object.location()), ErrorCode::not_found, object.hash, object.paths[0]);
 }
 
 TEST_F(ReadTest, AFileChangedSinceIndexingIsCorruptionNamingTheObjectAndThePath) {
   Session session(m_context);
   auto object = write_object("changed.bin", "as indexed");
   m_dir.write("data/changed.bin", "edited later");
-  auto bytes = read_object(session, object.location());
-  ASSERT_FALSE(bytes);
-  EXPECT_EQ(bytes.error().code, ErrorCode::corruption);
-  EXPECT_NE(bytes.error().message.find("id:" + object.hash.hex()), std::string::npos) << bytes.error().message;
-  EXPECT_NE(bytes.error().message.find(object.paths[0]), std::string::npos) << bytes.error().message;
-  EXPECT_NE(bytes.error().hint.find("ldb index"), std::string::npos) << bytes.error().hint;
+  expect_names_object(read_object(session, object.location()), ErrorCode::corruption, object.hash, object.paths[0]);
 }
 
 TEST_F(ReadTest, TheNextPathIsReadWhenTheFirstIsGone) {
@@ -202,9 +202,7 @@ TEST_F(ReadTest, PrefetcherDeliversAnErrorInPlaceAndGoesOn) {
     ASSERT_TRUE(item);
     EXPECT_EQ(item->position, i);
     if (i == 7) {
-      ASSERT_FALSE(item->value);
-      EXPECT_NE(item->value.error().message.find("id:" + objects[7].hash.hex()), std::string::npos);
-      EXPECT_NE(item->value.error().message.find(objects[7].paths[0]), std::string::npos);
+      expect_names_object(item->value, ErrorCode::not_found, objects[7].hash, objects[7].paths[0]);
     } else {
       EXPECT_OK(item->value);
     }
