@@ -9,6 +9,7 @@
 // or several Python threads may read while another call runs.
 
 #include <Python.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -136,6 +137,15 @@ std::vector<std::size_t> indices_of(const py::array_t<std::int64_t, py::array::c
 }  // namespace
 
 void bind_read(py::module_& m) {
+  m.def(
+      "keep_freed_memory",
+      [] {
+        mallopt(M_MMAP_THRESHOLD, 64 << 20);
+        mallopt(M_TRIM_THRESHOLD, 512 << 20);
+      },
+      "Makes this process's malloc serve blocks up to 64 MiB from its heap and keep up to 512 MiB freed there "
+      "(glibc's mallopt), instead of mapping each decoded picture afresh and faulting its pages in: for the "
+      "DataLoader worker processes ldb.torch reads in, which allocate and free a batch of pictures at a time.");
   m.def("load", &load, py::arg("session"), py::arg("members"), py::arg("index"), py::arg("decode") = false,
         "The bytes of members[index] read through the session's storage backends and cache and checked against "
         "its id, or with decode=True its pixels (a uint8 numpy array, height x width x 3). Raises an ldb.Error naming "
