@@ -36,6 +36,10 @@ if ((tests)); then
     zsh
     # The UMAP projection plugin (plugins/ldb-umap) and its test.
     umap-learn
+    # scripts/test-package.sh: cpack -G DEB computes Depends with
+    # dpkg-shlibdeps (dpkg-dev), finding the binaries with file; the manual
+    # page is checked with man --warnings -l (man-db).
+    dpkg-dev file man-db
   )
   # node and npm run the S3 and Azure test servers (see below); a node that
   # already brings its own npm is left alone.
