@@ -39,6 +39,10 @@ if ((tests)); then
     # The Python module (python/; built when pybind11 and Python's headers
     # are there), its tests (pytest, numpy) and its install test (a venv).
     pybind11-dev python3-dev python3-pytest python3-numpy python3-venv
+    # scripts/test-package.sh: cpack -G DEB computes Depends with
+    # dpkg-shlibdeps (dpkg-dev), finding the binaries with file; the manual
+    # page is checked with man --warnings -l (man-db).
+    dpkg-dev file man-db
   )
   # node and npm run the S3 and Azure test servers (see below); a node that
   # already brings its own npm is left alone.

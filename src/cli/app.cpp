@@ -15,6 +15,7 @@
 #include "app/formats.hpp"
 #include "app/images.hpp"
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 
 namespace ldb::cli {
 
@@ -267,6 +268,8 @@ void print_error(const Error& e) {
   fmt::print(stderr, "hint: {}\n", hint);
 }
 
+}  // namespace
+
 int exit_code(const Error& e) {
   // Documented in the README; scripts may rely on them.
   switch (e.code) {
@@ -290,44 +293,6 @@ int exit_code(const Error& e) {
   return 1;
 }
 
-void print_help() {
-  fmt::print("ldb — a label database for data-centric machine learning\n\nusage: ldb COMMAND [ARGS]\n\ncommands:\n");
-  for (const auto& c : commands()) fmt::print("  {:<13} {}\n", c.name, c.summary);
-  fmt::print("\nRun 'ldb COMMAND --help' for a command's options.\n");
-}
-
-void print_command_help(const Command& c) {
-  fmt::print("usage: ldb {}\n\n{}\n\noptions:\n", c.usage, c.summary);
-  for (const auto& o : c.options) {
-    std::string names;
-    for (const auto& n : o.names) names += (names.empty() ? "" : ", ") + n;
-    fmt::print("  {:<34} {}\n", names, o.help);
-  }
-  if (c.with_filters) {
-    fmt::print("\nfilters (applied in the order given):\n");
-    for (const auto& o : filter_options()) fmt::print("  {:<34} {}\n", o.names[0], o.help);
-  }
-  if (c.format_params) {
-    fmt::print("\nformat parameters (-p KEY=VALUE):\n");
-    for (const auto& f : app::formats(*c.format_params)) {
-      for (const auto& p : f.params) {
-        // The registry's help reads "VALUE: what it does".
-        auto colon = p.help.find(": ");
-        auto value = colon == std::string_view::npos ? std::string_view("VALUE") : p.help.substr(0, colon);
-        auto text = colon == std::string_view::npos ? p.help : p.help.substr(colon + 2);
-        auto flag = fmt::format("-m {} -p {}={}", f.name, p.key, value);
-        if (flag.size() > 34) {
-          fmt::print("  {}\n  {:<34} {}\n", flag, "", text);
-        } else {
-          fmt::print("  {:<34} {}\n", flag, text);
-        }
-      }
-    }
-  }
-}
-
-}  // namespace
-
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = build_commands();
   return table;
@@ -340,7 +305,7 @@ namespace {
 // other failure (a full disk) is an io error. Store writes are transactions
 // that the unwinding already rolled back, or that committed before printing.
 int output_failed(int err) {
-  if (err == EPIPE) return 128 + SIGPIPE;
+  if (err == EPIPE) return k_exit_reader_gone;
   try {
     print_error(Error{ErrorCode::io, fmt::format("cannot write the output: {}", std::strerror(err)),
                       "check where the output goes (free space, a closed pipe)"});
@@ -428,7 +393,13 @@ int run_command(std::vector<std::string> args) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version" || args[0] == "version") {
-    fmt::print("ldb 0.1.0\n");
+    fmt::print("{}\n", version_line());
+    return 0;
+  }
+  // The manual page, in roff: the build writes it to ldb.1 (not listed in
+  // the help, as it is not for people).
+  if (args.size() == 2 && args[0] == "help" && args[1] == "--man") {
+    fmt::print("{}", man_page());
     return 0;
   }
   // `ldb help COMMAND` is `ldb COMMAND --help`.

@@ -137,9 +137,14 @@ Status cmd_completion(CommandEnv& env, const ParsedArgs& args) {
     fmt::print("# ldb completion for bash. Load it with: eval \"$(ldb completion -s bash)\"\n{}complete -F _ldb ldb\n",
                bash_function());
   } else {
+    // Installed as _ldb in $fpath (share/zsh/vendor-completions), the file
+    // is autoloaded as the body of the function _ldb at the first TAB; it
+    // then defines the real _ldb and completes that TAB too.
     fmt::print(
         "#compdef ldb\n# ldb completion for zsh. Load it with: eval \"$(ldb completion -s zsh)\"\n"
-        "autoload -U +X bashcompinit && bashcompinit\n{}complete -F _ldb ldb\n",
+        "# or save it as _ldb in a folder of $fpath.\n"
+        "autoload -U +X bashcompinit && bashcompinit\n{}complete -F _ldb ldb\n"
+        "if [[ ${{funcstack[1]-}} == _ldb ]]; then _bash_complete -F _ldb; fi\n",
         bash_function());
   }
   return {};

@@ -1,6 +1,7 @@
 #pragma once
 // The commands of the ldb executable, one function each, and what they share.
 
+#include <csignal>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,6 +41,13 @@ struct Command {
 
 // The command table, in the order `ldb --help` lists it.
 const std::vector<Command>& commands();
+
+// The exit status of a command that failed with `e` (documented in the
+// README and the manual page; scripts may rely on them).
+int exit_code(const Error& e);
+// The exit status when the reader of ldb's output went away (`ldb list | head`):
+// what a death by SIGPIPE would give.
+inline constexpr int k_exit_reader_gone = 128 + SIGPIPE;
 
 // The objects named on the command line and the filters, in order.
 app::Selector selector_of(const ParsedArgs& args);
