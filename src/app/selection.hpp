@@ -35,6 +35,7 @@ struct FilterInfo {
   bool is_expression = false;  // a JMESPath expression (query, jquery, file)
   bool takes_args = false;     // followed by a program's arguments (pipe)
   bool takes_model = false;    // may be followed by -m MODEL, its one argument (similar)
+  bool takes_count = false;    // consumes the --limit N / --sample P right after it (balance, stratify)
 };
 
 // Every filter, in the order help lists them.

@@ -51,6 +51,17 @@ Result<SplitSummary> split(Session& session, const SplitRequest& request) {
       options.default_source = {"ws:" + ws->root().string()};
     }
   }
+  if (request.selector.objects.empty() && options.default_source.front() == "ds:root" && session.context().warn) {
+    // `ldb split ds:pets --into ...` reads as splitting ds:pets, but it is
+    // the prefix: say so when it names a dataset.
+    LDB_TRY_ASSIGN(auto existing, ctx.store.datasets());
+    if (std::any_of(existing.begin(), existing.end(), [&](const auto& d) { return d.name == target->name; })) {
+      session.context().warn(fmt::format(
+          "splitting ds:root (no objects given); ds:{0} is the prefix of the parts. To split ds:{0}, name it "
+          "first: ldb split ds:{0} --into {1} ds:{0}",
+          target->name, request.into));
+    }
+  }
   auto selection = detail::select_objects(session, ctx, request.selector, options);
   if (!selection) {
     detail::report(session, ctx);
@@ -64,6 +75,7 @@ Result<SplitSummary> split(Session& session, const SplitRequest& request) {
   detail::report(session, ctx);
   if (!outcome) return std::unexpected(outcome.error());
   SplitSummary out;
+  out.source = request.selector.objects.empty() ? options.default_source : request.selector.objects;
   for (const auto& p : outcome->parts) {
     out.parts.push_back({p.dataset, p.fraction, p.objects, p.kept, p.committed, p.version.version});
   }

@@ -32,6 +32,9 @@ struct SplitPartSummary {
 };
 
 struct SplitSummary {
+  // What was split: the identifiers given, else the default used (ds:root,
+  // or ws:DIR for the staged dataset of the workspace there).
+  std::vector<std::string> source;
   std::vector<SplitPartSummary> parts;
   std::uint64_t objects = 0;
   std::uint64_t grouped_objects = 0;    // in near-duplicate groups of two or more

@@ -129,6 +129,20 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
+namespace {
+
+// True when `arg` names a filter that consumes a count and args[next] is
+// one (--limit, --sample, --sample-rate).
+bool count_follows(std::span<const std::string> args, std::size_t next, std::string_view arg) {
+  const auto* info = arg.starts_with("--") ? app::find_filter(arg.substr(2)) : nullptr;
+  if (!info || !info->takes_count || next >= args.size()) return false;
+  std::string_view word = args[next];
+  word = word.substr(0, word.find('='));
+  return word == "--limit" || word == "--sample" || word == "--sample-rate";
+}
+
+}  // namespace
+
 Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::string> args,
                               std::span<const OptionSpec> options, bool with_filters) {
   ParsedArgs out;
@@ -165,7 +179,13 @@ Result<ParsedArgs> parse_args(std::string_view command, std::span<const std::str
       }
       return args[++i];
     };
-    if (const auto* opt = find_option(options, arg)) {
+    const auto* opt = find_option(options, arg);
+    if (opt && with_filters && count_follows(args, i + (inline_value ? 1 : 2), arg)) {
+      // A command option that is also a counted filter (split's --stratify):
+      // followed by --limit N / --sample P, it is the filter.
+      opt = nullptr;
+    }
+    if (opt) {
       if (opt->kind == OptionSpec::Kind::flag) {
         if (inline_value) {
           return fail(ErrorCode::invalid_argument, fmt::format("{} takes no value", arg),

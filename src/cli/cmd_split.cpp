@@ -1,6 +1,7 @@
 // ldb split: the selection split into ds:PREFIX-NAME datasets.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "app/split.hpp"
@@ -42,7 +43,8 @@ Status cmd_split(CommandEnv& env, const ParsedArgs& args) {
                        {"fraction", p.fraction},
                        {"share", share(p)}});
     }
-    out_line(nlohmann::json{{"objects", summary->objects},
+    out_line(nlohmann::json{{"source", summary->source},
+                            {"objects", summary->objects},
                             {"seed", summary->seed},
                             {"threshold", summary->threshold},
                             {"grouped_objects", summary->grouped_objects},
@@ -54,8 +56,8 @@ Status cmd_split(CommandEnv& env, const ParsedArgs& args) {
     return {};
   }
   if (env.verbosity.quiet) return {};
-  out_line(
-      fmt::format("Split {} object{} (seed {}):", summary->objects, summary->objects == 1 ? "" : "s", summary->seed));
+  out_line(fmt::format("Split {} object{} of {} (seed {}):", summary->objects, summary->objects == 1 ? "" : "s",
+                       fmt::join(summary->source, " "), summary->seed));
   std::size_t width = 0;
   for (const auto& p : summary->parts)
     width = std::max(width, p.dataset.size() + 5 + fmt::formatted_size("{}", p.version));

@@ -52,6 +52,28 @@ class SamplingTest(LdbTestCase):
         self.assertEqual(self.label_counts("--stratify", "label", "--limit", "20"), {"cat": 12, "dog": 6, "fox": 2})
         self.assertEqual(self.count("ds:root", "--stratify", "label", "--sample-rate", "10"), 10)
 
+    def test_split_of_a_stratified_sample(self):
+        # --stratify followed by --limit is the filter (a stratified sample of
+        # 20), the later --stratify the split's option.
+        out = self.ok_json("split", "ds:root", "--stratify", "label", "--limit", "20", "--into", "a=0.5,b=0.5",
+                           "--stratify", "label", "ds:pre", "--json")
+        self.assertEqual(out["objects"], 20)
+        for part in ("a", "b"):
+            got = collections.Counter(self.label_of[h] for h in self.ids(f"ds:pre-{part}"))
+            self.assertEqual(dict(got), {"cat": 6, "dog": 3, "fox": 1}, part)
+
+    def test_split_says_what_it_split(self):
+        self.ok("split", "ds:root", "--into", "a=0.5,b=0.5", "ds:pets")
+        # Only a prefix that names a dataset: ds:root is split, and a warning
+        # says how to split that dataset instead.
+        r = self.ldb("split", "--into", "a=0.5,b=0.5", "ds:pets-a")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertIn("Split 100 objects of ds:root (seed 0):", r.out)
+        self.assertIn("ldb split ds:pets-a --into a=0.5,b=0.5 ds:pets-a", r.err)
+        out = self.ok_json("split", "ds:pets-a", "--into", "a=0.5,b=0.5", "ds:pets-a", "--json")
+        self.assertEqual(out["source"], ["ds:pets-a"])
+        self.assertEqual(out["objects"], 50)
+
     def test_bad_input(self):
         self.fails("list", "ds:root", "--balance", "label", rc=2,
                    contains="--balance 'label' needs --limit N or --sample P right after it")
@@ -81,7 +103,7 @@ class SplitTest(LdbTestCase):
 
     def test_families_of_near_duplicates_stay_in_one_part(self):
         out = self.ok("split", "ds:root", "--into", "train=0.6,val=0.2,test=0.2", "ds:near")
-        self.assertIn("Split 95 objects (seed 0):", out)
+        self.assertIn("Split 95 objects of ds:root (seed 0):", out)
         self.assertIn("Near duplicates: 95 objects in groups, each group in one part (pHash distance <= 12 bits)", out)
         parts = {p: set(self.members(f"ds:near-{p}")) for p in ("train", "val", "test")}
         self.assertEqual(sum(len(m) for m in parts.values()), 95)
