@@ -34,9 +34,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR
 # ---- The Python module (issue N), when this build made it -------------------
 # Debian's site-packages path for a /usr prefix is /usr/lib/python3/dist-packages
 # (the same for every Python 3 version; python3 -m site lists it).
-# NOT TESTED YET: written before the module was merged; it assumes the target
-# ldb_python builds the extension of a package `ldb` whose pure-Python part
-# (ldb.torch ...) is python/ldb/*.py. Check both once the module is merged.
+# The package `ldb`: the extension ldb/_ldb*.so (target ldb_python) and the
+# pure-Python part, python/ldb/*.py (ldb.torch ...). scripts/test-package.sh
+# imports it from the unpacked package.
 set(LDB_PYTHON_INSTALL_DIR "lib/python3/dist-packages" CACHE STRING
     "Where the Python module is installed, relative to the install prefix")
 if(TARGET ldb_python)

@@ -31,8 +31,8 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 # The UMAP projection plugin (ldb project --method umap) runs on Debian's
 # Python with umap-learn; without it only that method fails, with a hint.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "umap-learn, bash-completion")
-# NOT TESTED YET (see the Python module in cmake/install.cmake): the
-# extension is built for this Python 3.X.
+# The Python module (cmake/install.cmake): its extension is built for this
+# Python 3.X, so the package needs that one.
 if(TARGET ldb_python)
   find_package(Python3 REQUIRED COMPONENTS Interpreter)
   math(EXPR ldb_next_minor "${Python3_VERSION_MINOR} + 1")

@@ -53,7 +53,7 @@ for file in bin/ldb lib/ldb/plugins/ldb-umap share/man/man1/ldb.1 share/bash-com
 done
 [[ -x "$usr/bin/ldb" && -x "$usr/lib/ldb/plugins/ldb-umap" ]] || fail "ldb or ldb-umap is not executable"
 unexpected="$(dpkg-deb --contents "$deb" | awk '{print $NF}' |
-  grep -Ev '^\./(usr/((lib|share)/)?)?$|^\./usr/(bin/|lib/ldb/|share/(man|doc|bash-completion|zsh)/)' || true)"
+  grep -Ev '^\./(usr/((lib|share)/)?)?$|^\./usr/(bin/|lib/ldb/|lib/python3/|share/(man|doc|bash-completion|zsh)/)' || true)"
 [[ -z "$unexpected" ]] || fail "the package holds files outside those folders: $unexpected"
 
 ldb="$usr/bin/ldb"
@@ -84,6 +84,23 @@ if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
   unset LDB_DIR
 else
   echo "skipped: Debian's python3-numpy is not installed (scripts/install-deps.sh installs it)"
+fi
+
+echo "== the Python module, when the build made it"
+site="$usr/lib/python3/dist-packages"
+if [[ -f "$site/ldb/__init__.py" ]]; then
+  [[ "$(dpkg-deb --field "$deb" Depends)" == *"python3 (>= 3."* ]] || fail "the package holds the Python module but does not depend on python3"
+  # The demo's ds:numerals read through the packaged module, from outside
+  # the repository: the same members as the packaged binary lists.
+  expected="$(LDB_DIR="$work/demo/instance" HOME="$work/demo/home" "$ldb" list ds:numerals -s)"
+  got="$(cd "$work" && env -u PYTHONPATH PYTHONPATH="$site" LDB_DIR="$work/demo/instance" HOME="$work/demo/home" \
+    /usr/bin/python3 -c 'import ldb; s = ldb.Instance().dataset("numerals"); assert s[0].read()[:2]; print(len(s), ldb.__file__)')" ||
+    fail "import ldb from the unpacked package"
+  [[ "${got%% *}" == "$expected" ]] || fail "ldb.Instance().dataset('numerals') has ${got%% *} members, ldb list -s says $expected"
+  [[ "${got#* }" == "$site/ldb/__init__.py" ]] || fail "import ldb found ${got#* }, not the packaged module"
+  echo "import ldb from $site: ds:numerals has ${got%% *} members, as ldb list -s says"
+else
+  echo "not in this package (built without LDB_BUILD_PYTHON)"
 fi
 
 echo "== man --warnings -l on the unpacked page"
