@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "store/backend_common.hpp"
+
 namespace ldb::store {
 
 namespace {
@@ -139,33 +141,12 @@ Error Database::read_only_error() const {
                            folder.string())};
 }
 
-std::string sql_summary(std::string_view sql, std::size_t limit) {
-  std::string words;
-  for (char c : sql) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space) {
-      words.push_back(c);
-    } else if (!words.empty() && words.back() != ' ') {
-      words.push_back(' ');
-    }
-  }
-  while (!words.empty() && words.back() == ' ') words.pop_back();
-  if (words.size() <= limit) return words;
-  std::size_t cut = words.rfind(' ', limit);
-  if (cut == std::string::npos || cut == 0) cut = limit;
-  while (cut > 0 && (words[cut - 1] == ' ' || words[cut - 1] == ';' || words[cut - 1] == ',')) --cut;
-  return words.substr(0, cut) + "...";
-}
-
 Error Database::error(int rc, std::string_view what) const {
   int primary = rc & 0xff;
   std::string detail = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
   if (primary == SQLITE_READONLY && read_only()) return read_only_error();
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    return Error{ErrorCode::conflict,
-                 fmt::format("the instance is busy: another ldb process held its lock for over {:g} s ({})",
-                             m_busy_timeout.count() / 1000.0, what),
-                 "wait for the other command to finish, then run this one again"};
+    return instance_busy(m_busy_timeout, what);
   }
   if (primary == SQLITE_FULL) {
     return Error{ErrorCode::io, fmt::format("disk full while writing the instance ({})", what),

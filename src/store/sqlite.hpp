@@ -100,11 +100,6 @@ class Statement {
   sqlite3_stmt* m_stmt;
 };
 
-// The start of `sql` for a message: white space runs collapsed, then whole
-// words up to `limit` characters, "..." marking a cut (never inside a word,
-// unless the first word alone is longer than `limit`).
-std::string sql_summary(std::string_view sql, std::size_t limit = 60);
-
 // A read snapshot (BEGIN ... COMMIT) around a method that runs many
 // statements: one consistent view of the instance (a concurrent commit is
 // seen whole or not at all) and one file lock instead of one per statement.

@@ -2,37 +2,17 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include "core/json.hpp"
+#include "store/ingest_writer.hpp"
 #include "store/sqlite_store.hpp"
 
-// Ingest: the one writer of indexing results. A session opens one write
-// transaction, records each batch of files as it is added (new objects,
-// paths, annotation versions, tags) and at commit updates every touched
-// object's row once and commits, so an index run lands whole or not at all
-// while the store writes overlap the hashing of later files.
+// Ingest into SQLite: the statements of the steps ingest_writer.cpp takes,
+// prepared once per session, all inside one write transaction (BEGIN
+// IMMEDIATE), so an index run lands whole or not at all.
 
 namespace ldb::store {
 
 namespace {
-
-// Shallow merge for --annotation-update merge: top-level keys of `update`
-// replace those of `current` when both are objects; otherwise update wins.
-Result<std::string> merge_annotations(std::string_view current, std::string_view update) {
-  try {
-    auto base = nlohmann::json::parse(current);
-    auto add = nlohmann::json::parse(update);
-    if (base.is_object() && add.is_object()) {
-      base.update(add);
-    } else {
-      base = std::move(add);
-    }
-    return core::canonical_json(base.dump(), "merged annotation");
-  } catch (const nlohmann::json::exception& e) {
-    return fail(ErrorCode::corruption, fmt::format("cannot merge annotations: {}", e.what()));
-  }
-}
 
 // Binds a file's image attributes to parameters first..first+2 (width,
 // height, format): NULLs when its header was not examined, NULL sizes and
@@ -54,8 +34,8 @@ void bind_image(Statement& stmt, int first, const IndexedFile& file) {
 
 // The statements of one ingest, prepared once per session.
 struct IngestStatements {
-  Statement sel_obj, ins_obj, set_image, put_features, touch_obj, sel_content, ins_content, sel_version, ins_version, cur_json,
-      upsert_path, ins_tag, sel_path, sel_path_of_version;
+  Statement sel_obj, ins_obj, set_image, put_features, touch_obj, sel_content, ins_content, sel_version, ins_version,
+      cur_json, upsert_path, ins_tag, sel_path, sel_path_of_version;
 
   static Result<IngestStatements> prepare(Database& db) {
     auto sel_obj = db.prepare(
@@ -87,268 +67,145 @@ struct IngestStatements {
     auto sel_path = db.prepare("SELECT object_id, annotation_version FROM paths WHERE path = ?");
     auto sel_path_of_version =
         db.prepare("SELECT path FROM paths WHERE object_id = ? AND annotation_version = ? ORDER BY path LIMIT 1");
-    for (auto* s : {&sel_obj, &ins_obj, &set_image, &put_features, &touch_obj, &sel_content, &ins_content, &sel_version, &ins_version,
-                    &cur_json, &upsert_path, &ins_tag, &sel_path, &sel_path_of_version}) {
+    for (auto* s : {&sel_obj, &ins_obj, &set_image, &put_features, &touch_obj, &sel_content, &ins_content, &sel_version,
+                    &ins_version, &cur_json, &upsert_path, &ins_tag, &sel_path, &sel_path_of_version}) {
       if (!*s) return std::unexpected(s->error());
     }
-    return IngestStatements{std::move(*sel_obj),
-                            std::move(*ins_obj),
-                            std::move(*set_image),
-                            std::move(*put_features),
-                            std::move(*touch_obj),
-                            std::move(*sel_content),
-                            std::move(*ins_content),
-                            std::move(*sel_version),
-                            std::move(*ins_version),
-                            std::move(*cur_json),
-                            std::move(*upsert_path),
-                            std::move(*ins_tag),
-                            std::move(*sel_path),
-                            std::move(*sel_path_of_version)};
+    return IngestStatements{std::move(*sel_obj),     std::move(*ins_obj),
+                            std::move(*set_image),   std::move(*put_features),
+                            std::move(*touch_obj),   std::move(*sel_content),
+                            std::move(*ins_content), std::move(*sel_version),
+                            std::move(*ins_version), std::move(*cur_json),
+                            std::move(*upsert_path), std::move(*ins_tag),
+                            std::move(*sel_path),    std::move(*sel_path_of_version)};
   }
 };
 
-class SqliteIngest final : public IngestSession {
+// The SQLite steps of an ingest (the rules are in ingest_writer.cpp).
+class SqliteIngestTarget final : public IngestTarget {
  public:
-  SqliteIngest(Database& db, Transaction txn, IngestStatements statements, IngestOptions options)
-      : m_db(db), m_txn(std::move(txn)), m_s(std::move(statements)), m_options(std::move(options)), m_now(unix_now()) {}
+  SqliteIngestTarget(Database& db, Transaction txn, IngestStatements statements)
+      : m_db(db), m_txn(std::move(txn)), m_s(std::move(statements)) {}
 
-  Status add(std::span<const IndexedFile> files) override {
-    if (m_failed) return fail(ErrorCode::internal, "ingest session used after an error");
-    for (const auto& file : files) {
-      auto added = add_file(file);
-      if (!added) {
-        m_failed = true;
-        return added;
-      }
-    }
-    return {};
+  Result<std::optional<std::int64_t>> insert_object(const IndexedFile& file, std::uint32_t current,
+                                                    std::int64_t now) override {
+    m_s.ins_obj.bind_blob(1, file.hash.bytes)
+        .bind(2, static_cast<std::int64_t>(file.size))
+        .bind(3, now)
+        .bind(4, now)
+        .bind(5, static_cast<std::int64_t>(current));
+    bind_image(m_s.ins_obj, 6, file);
+    LDB_TRY(m_s.ins_obj.run());
+    if (sqlite3_changes(m_db.handle()) == 0) return std::nullopt;
+    return m_db.last_insert_rowid();
   }
 
-  Result<IngestResult> commit() override {
-    if (m_failed) return fail(ErrorCode::internal, "ingest session used after an error");
-    m_failed = true;  // a session commits once
-    for (const auto& [hash, object] : m_objects) {
-      if (object.created && object.current == object.stored_current) continue;
-      m_s.touch_obj.bind(1, m_now).bind(2, static_cast<std::int64_t>(object.current)).bind(3, object.id);
-      LDB_TRY(m_s.touch_obj.run());
-      LDB_TRY(note_current_from_another_path(hash, object));
-    }
-    std::sort(m_result.current_from_another_path.begin(), m_result.current_from_another_path.end(),
-              [](const CurrentFromAnotherPath& a, const CurrentFromAnotherPath& b) { return a.hash < b.hash; });
-    LDB_TRY(update_indexed_roots(m_db, m_options));
-    LDB_TRY(m_txn.commit());
-    return std::move(m_result);
+  Result<std::optional<StoredObject>> find_object(const Md5& hash) override {
+    m_s.sel_obj.bind_blob(1, hash.bytes);
+    return one_row(m_s.sel_obj, [](const Statement& r) {
+      return StoredObject{r.column_int(0), static_cast<std::uint32_t>(r.column_int(1)),
+                          static_cast<std::uint32_t>(r.column_int(2))};
+    });
+  }
+
+  Status set_image(std::int64_t object_id, const IndexedFile& file) override {
+    bind_image(m_s.set_image, 1, file);
+    m_s.set_image.bind(4, object_id);
+    return m_s.set_image.run();
+  }
+
+  Status put_features(std::int64_t object_id, const ImageFeatures& features) override {
+    m_s.put_features.bind(1, object_id);
+    bind_image_features(m_s.put_features, 2, features);
+    return m_s.put_features.run();
+  }
+
+  Status touch_object(std::int64_t object_id, std::int64_t now, std::uint32_t current) override {
+    m_s.touch_obj.bind(1, now).bind(2, static_cast<std::int64_t>(current)).bind(3, object_id);
+    return m_s.touch_obj.run();
+  }
+
+  Result<std::int64_t> content_id(const Md5& hash, std::string_view json) override {
+    // Most content is new: try the insert, look the row up only when it exists.
+    m_s.ins_content.bind_blob(1, hash.bytes).bind(2, json);
+    LDB_TRY(m_s.ins_content.run());
+    if (sqlite3_changes(m_db.handle()) > 0) return m_db.last_insert_rowid();
+    m_s.sel_content.bind_blob(1, hash.bytes);
+    LDB_TRY_ASSIGN(auto id, one_row(m_s.sel_content, [](const Statement& r) { return r.column_int(0); }));
+    if (!id) return fail(ErrorCode::internal, "annotation content vanished during ingest");
+    return *id;
+  }
+
+  Result<std::optional<std::uint32_t>> version_with_content(std::int64_t object_id, std::int64_t content_id) override {
+    m_s.sel_version.bind(1, object_id).bind(2, content_id);
+    return one_row(m_s.sel_version, [](const Statement& r) { return static_cast<std::uint32_t>(r.column_int(0)); });
+  }
+
+  Status insert_version(std::int64_t object_id, std::uint32_t version, std::int64_t content_id,
+                        std::int64_t now) override {
+    m_s.ins_version.bind(1, object_id).bind(2, static_cast<std::int64_t>(version)).bind(3, content_id).bind(4, now);
+    return m_s.ins_version.run();
+  }
+
+  Result<std::optional<std::string>> annotation_json(std::int64_t object_id, std::uint32_t version) override {
+    m_s.cur_json.bind(1, object_id).bind(2, static_cast<std::int64_t>(version));
+    return one_row(m_s.cur_json, [](const Statement& r) { return std::string(r.column_text(0)); });
+  }
+
+  Status put_path(const IndexedFile& file, std::int64_t object_id, std::uint32_t version) override {
+    const auto* a = file.annotation ? &*file.annotation : nullptr;
+    m_s.upsert_path.bind(1, file.path)
+        .bind(2, object_id)
+        .bind(3, static_cast<std::int64_t>(file.size))
+        .bind(4, file.mtime_ns)
+        .bind(5, a ? std::string_view(a->path) : std::string_view())
+        .bind(6, a ? static_cast<std::int64_t>(a->size) : 0)
+        .bind(7, a ? a->mtime_ns : 0)
+        .bind(8, static_cast<std::int64_t>(version));
+    return m_s.upsert_path.run();
+  }
+
+  Status add_tag(std::int64_t object_id, std::string_view tag) override {
+    m_s.ins_tag.bind(1, object_id).bind(2, tag);
+    return m_s.ins_tag.run();
+  }
+
+  Result<std::optional<StoredPath>> find_path(std::string_view path) override {
+    m_s.sel_path.bind(1, path);
+    return one_row(m_s.sel_path, [](const Statement& r) {
+      return StoredPath{r.column_int(0), static_cast<std::uint32_t>(r.column_int(1))};
+    });
+  }
+
+  Result<std::optional<std::string>> first_path_of_version(std::int64_t object_id, std::uint32_t version) override {
+    m_s.sel_path_of_version.bind(1, object_id).bind(2, static_cast<std::int64_t>(version));
+    return one_row(m_s.sel_path_of_version, [](const Statement& r) { return std::string(r.column_text(0)); });
+  }
+
+  Status commit(const IngestOptions& options) override {
+    LDB_TRY(update_indexed_roots(m_db, options));
+    return m_txn.commit();
   }
 
  private:
-  // Per object touched by this session. Its row is updated once at commit
-  // (last_indexed, current version), not once per file.
-  struct ObjectState {
-    std::int64_t id;
-    std::uint32_t current;  // may be older than newest after an undone edit
-    std::uint32_t newest;
-    std::uint32_t stored_current;  // what the row holds now
-    bool created;                  // inserted by this session (last_indexed already now)
-    // The data file path whose annotation made `current` what it is in this
-    // session, and whether that path held the stored current version before.
-    std::string current_set_at;
-    bool set_where_current_was = false;
-  };
-
-  // Remembers that `path` made `version` the object's current annotation.
-  Status set_current(ObjectState& object, std::uint32_t version, std::string_view path) {
-    object.current = version;
-    if (object.created || object.stored_current == 0 || path.empty()) return {};
-    object.current_set_at = std::string(path);
-    m_s.sel_path.bind(1, path);
-    auto row = m_s.sel_path.step();
-    if (!row) return std::unexpected(row.error());
-    object.set_where_current_was = *row && m_s.sel_path.column_int(0) == object.id &&
-                                   static_cast<std::uint32_t>(m_s.sel_path.column_int(1)) == object.stored_current;
-    m_s.sel_path.reset();
-    return {};
-  }
-
-  // Records `object` in current_from_another_path when its new current
-  // annotation came from a path that did not hold the one it replaces.
-  Status note_current_from_another_path(const Md5& hash, const ObjectState& object) {
-    if (object.created || object.stored_current == 0 || object.current == object.stored_current ||
-        object.current_set_at.empty() || object.set_where_current_was) {
-      return {};
+  // Steps the bound `stmt` once: what `read` takes from its row, or nullopt
+  // when there is none; resets it for the next use either way.
+  template <class Read>
+  static auto one_row(Statement& stmt, Read read) -> Result<std::optional<decltype(read(stmt))>> {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return std::unexpected(row.error());
     }
-    CurrentFromAnotherPath change{hash, object.stored_current, object.current, object.current_set_at, {}};
-    m_s.sel_path_of_version.bind(1, object.id).bind(2, static_cast<std::int64_t>(object.stored_current));
-    auto row = m_s.sel_path_of_version.step();
-    if (!row) return std::unexpected(row.error());
-    if (*row) change.previous_path = std::string(m_s.sel_path_of_version.column_text(0));
-    m_s.sel_path_of_version.reset();
-    m_result.current_from_another_path.push_back(std::move(change));
-    return {};
-  }
-
-  Result<ObjectState*> object_of(const IndexedFile& file) {
-    auto it = m_objects.find(file.hash);
-    if (it != m_objects.end()) return &it->second;
-    // Most objects of an index run are new: try the insert first and look
-    // the row up only when the hash is already there (one B-tree probe of
-    // the hash index fewer per new object). An annotation-only file (no
-    // path) never creates an object.
-    if (!file.path.empty()) {
-      // A new object with an annotation gets version 1 below; insert it
-      // with that current version to save an update.
-      std::uint32_t current = file.annotation ? 1 : 0;
-      m_s.ins_obj.bind_blob(1, file.hash.bytes)
-          .bind(2, static_cast<std::int64_t>(file.size))
-          .bind(3, m_now)
-          .bind(4, m_now)
-          .bind(5, static_cast<std::int64_t>(current));
-      bind_image(m_s.ins_obj, 6, file);
-      LDB_TRY(m_s.ins_obj.run());
-      if (sqlite3_changes(m_db.handle()) > 0) {
-        ++m_result.new_objects;
-        return &m_objects.emplace(file.hash, ObjectState{m_db.last_insert_rowid(), 0, 0, current, true, {}, false})
-                    .first->second;
-      }
-    }
-    Statement& sel_obj = m_s.sel_obj;
-    sel_obj.bind_blob(1, file.hash.bytes);
-    auto row = sel_obj.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) {
-      sel_obj.reset();
-      if (file.path.empty()) return std::unexpected(unknown_object(file.hash));
-      return fail(ErrorCode::internal, fmt::format("object id:{} vanished during ingest", file.hash.hex()));
-    }
-    auto current = static_cast<std::uint32_t>(sel_obj.column_int(1));
-    ObjectState state{
-        sel_obj.column_int(0), current, static_cast<std::uint32_t>(sel_obj.column_int(2)), current, false, {}, false};
-    sel_obj.reset();
-    return &m_objects.emplace(file.hash, state).first->second;
-  }
-
-  // The id of the content row holding `json`, inserting it when new.
-  Result<std::int64_t> content_id_of(std::string_view json) {
-    auto content_hash = core::md5_of(json);
-    // Most content is new: try the insert, look the row up only when it exists.
-    m_s.ins_content.bind_blob(1, content_hash.bytes).bind(2, json);
-    LDB_TRY(m_s.ins_content.run());
-    if (sqlite3_changes(m_db.handle()) > 0) return m_db.last_insert_rowid();
-    m_s.sel_content.bind_blob(1, content_hash.bytes);
-    auto found = m_s.sel_content.step();
-    if (!found) return std::unexpected(found.error());
-    if (!*found) return fail(ErrorCode::internal, "annotation content vanished during ingest");
-    std::int64_t id = m_s.sel_content.column_int(0);
-    m_s.sel_content.reset();
-    return id;
-  }
-
-  // The version of the object that `file`'s annotation is, creating it when new.
-  Result<std::uint32_t> version_of(const IndexedFile& file, ObjectState& object) {
-    std::string merged;
-    std::string_view json = file.annotation->canonical_json;
-    if (m_options.update == AnnotationUpdate::merge && object.current != 0) {
-      m_s.cur_json.bind(1, object.id).bind(2, static_cast<std::int64_t>(object.current));
-      auto row = m_s.cur_json.step();
-      if (!row) return std::unexpected(row.error());
-      if (*row) {
-        auto m = merge_annotations(m_s.cur_json.column_text(0), json);
-        m_s.cur_json.reset();
-        if (!m) return std::unexpected(m.error());
-        merged = std::move(*m);
-        json = merged;
-      } else {
-        m_s.cur_json.reset();
-      }
-    }
-    auto content_id = content_id_of(json);
-    if (!content_id) return std::unexpected(content_id.error());
-    // An object without versions (new in this session) cannot have this content.
-    Result<bool> row = false;
-    if (object.newest != 0) {
-      m_s.sel_version.bind(1, object.id).bind(2, *content_id);
-      row = m_s.sel_version.step();
-      if (!row) return std::unexpected(row.error());
-    }
-    if (!*row) {
-      m_s.sel_version.reset();
-      std::uint32_t version = object.newest + 1;
-      m_s.ins_version.bind(1, object.id)
-          .bind(2, static_cast<std::int64_t>(version))
-          .bind(3, *content_id)
-          .bind(4, m_now);
-      LDB_TRY(m_s.ins_version.run());
-      object.newest = version;
-      LDB_TRY(set_current(object, version, file.path));
-      ++m_result.new_annotations;
-      return version;
-    }
-    auto version = static_cast<std::uint32_t>(m_s.sel_version.column_int(0));
-    m_s.sel_version.reset();
-    // Content the object had before. It becomes current again when it was put
-    // back where another version had been found (an edit that was undone), or
-    // given explicitly by an annotation-only file.
-    bool reverted = file.path.empty();
-    if (!reverted) {
-      m_s.sel_path.bind(1, file.path);
-      auto prev = m_s.sel_path.step();
-      if (!prev) return std::unexpected(prev.error());
-      reverted = *prev && m_s.sel_path.column_int(0) == object.id && m_s.sel_path.column_int(1) != 0 &&
-                 static_cast<std::uint32_t>(m_s.sel_path.column_int(1)) != version;
-      m_s.sel_path.reset();
-    }
-    if (reverted) LDB_TRY(set_current(object, version, file.path));
-    return version;
-  }
-
-  Status add_file(const IndexedFile& file) {
-    auto found = object_of(file);
-    if (!found) return std::unexpected(found.error());
-    ObjectState& object = **found;
-    if (file.image_probed && !object.created) {
-      bind_image(m_s.set_image, 1, file);
-      m_s.set_image.bind(4, object.id);
-      LDB_TRY(m_s.set_image.run());
-    }
-    if (file.image_probed && file.image && file.image->features) {
-      m_s.put_features.bind(1, object.id);
-      bind_image_features(m_s.put_features, 2, *file.image->features);
-      LDB_TRY(m_s.put_features.run());
-    }
-    std::uint32_t version = 0;
-    if (file.annotation) {
-      auto v = version_of(file, object);
-      if (!v) return std::unexpected(v.error());
-      version = *v;
-    }
-    if (!file.path.empty()) {
-      const auto* a = file.annotation ? &*file.annotation : nullptr;
-      m_s.upsert_path.bind(1, file.path)
-          .bind(2, object.id)
-          .bind(3, static_cast<std::int64_t>(file.size))
-          .bind(4, file.mtime_ns)
-          .bind(5, a ? std::string_view(a->path) : std::string_view())
-          .bind(6, a ? static_cast<std::int64_t>(a->size) : 0)
-          .bind(7, a ? a->mtime_ns : 0)
-          .bind(8, static_cast<std::int64_t>(version));
-      LDB_TRY(m_s.upsert_path.run());
-    }
-    for (const auto& tag : m_options.add_tags) {
-      m_s.ins_tag.bind(1, object.id).bind(2, tag);
-      LDB_TRY(m_s.ins_tag.run());
-    }
-    m_result.refs.push_back(ObjectRef{file.hash, version});
-    return {};
+    std::optional<decltype(read(stmt))> out;
+    if (*row) out = read(stmt);
+    stmt.reset();
+    return out;
   }
 
   Database& m_db;
   Transaction m_txn;  // rolled back on destruction unless committed
   IngestStatements m_s;
-  IngestOptions m_options;
-  std::int64_t m_now;
-  std::unordered_map<Md5, ObjectState> m_objects;
-  IngestResult m_result;
-  bool m_failed = false;
 };
 
 }  // namespace
@@ -358,7 +215,8 @@ Result<std::unique_ptr<IngestSession>> SqliteStore::begin_ingest(const IngestOpt
   if (!txn) return std::unexpected(txn.error());
   auto statements = IngestStatements::prepare(m_db);
   if (!statements) return std::unexpected(statements.error());
-  return std::make_unique<SqliteIngest>(m_db, std::move(*txn), std::move(*statements), options);
+  return make_ingest_writer(std::make_unique<SqliteIngestTarget>(m_db, std::move(*txn), std::move(*statements)),
+                            options);
 }
 
 Result<IngestResult> SqliteStore::ingest(std::span<const IndexedFile> files, const IngestOptions& options) {

@@ -13,11 +13,6 @@
 
 namespace ldb::store {
 
-Error unknown_object(const Md5& hash) {
-  return Error{ErrorCode::not_found, fmt::format("object id:{} is not indexed", hash.hex()),
-               "index the data first: ldb index <path>"};
-}
-
 Result<std::int64_t> SqliteStore::object_id(const Md5& hash) {
   auto stmt = m_db.prepare("SELECT id FROM objects WHERE hash = ?");
   if (!stmt) return std::unexpected(stmt.error());
@@ -283,30 +278,6 @@ Result<ObjectInfo> SqliteStore::object_info(const Md5& hash) {
   if (!infos) return std::unexpected(infos.error());
   return std::move(infos->front());
 }
-
-namespace {
-
-// Sorts refs with distinct hashes by hash: one counting pass by the first two
-// bytes (MD5s are uniform, so the buckets are small and even), then each
-// small bucket on its own, which stays in cache.
-Collection sort_by_hash(Collection refs) {
-  constexpr std::size_t k_buckets = 1 << 16;
-  if (refs.size() < k_buckets) {
-    std::sort(refs.begin(), refs.end());
-    return refs;
-  }
-  auto bucket_of = [](const ObjectRef& r) { return std::size_t{r.hash.bytes[0]} << 8 | r.hash.bytes[1]; };
-  std::vector<std::uint32_t> starts(k_buckets + 1, 0);
-  for (const auto& r : refs) ++starts[bucket_of(r) + 1];
-  for (std::size_t b = 0; b < k_buckets; ++b) starts[b + 1] += starts[b];
-  Collection out(refs.size());
-  std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
-  for (const auto& r : refs) out[next[bucket_of(r)]++] = r;
-  for (std::size_t b = 0; b < k_buckets; ++b) std::sort(out.begin() + starts[b], out.begin() + starts[b + 1]);
-  return out;
-}
-
-}  // namespace
 
 Result<Collection> SqliteStore::root_collection() {
   // Read in rowid order and sorted here: "ORDER BY hash" would walk the hash

@@ -29,31 +29,9 @@ Result<RemovalOutcome> SqliteStore::remove_objects(std::span<const Md5> hashes) 
   RemovalOutcome outcome;
   auto versions = read_versions("ORDER BY d.name, v.version", "", 0);
   if (!versions) return std::unexpected(versions.error());
-  std::map<Md5, bool> holds;  // collection hash -> holds one of the objects
-  std::set<Md5> held;
-  for (const auto& v : *versions) {
-    auto it = holds.find(v.collection_hash);
-    if (it == holds.end()) {
-      auto members = collection(v.collection_hash);
-      if (!members) return std::unexpected(members.error());
-      bool any = false;
-      // Both sides are sorted by hash: one merge pass.
-      auto m = members->begin();
-      for (const auto& hash : sorted) {
-        while (m != members->end() && m->hash < hash) ++m;
-        if (m != members->end() && m->hash == hash) {
-          any = true;
-          held.insert(hash);
-        }
-      }
-      it = holds.emplace(v.collection_hash, any).first;
-    }
-    if (it->second) outcome.held_by.emplace_back(v.name, v.version);
-  }
-  if (!outcome.held_by.empty()) {
-    outcome.held.assign(held.begin(), held.end());
-    return outcome;  // the transaction rolls back; nothing was written
-  }
+  LDB_TRY(find_holding_versions(
+      *versions, sorted, [&](const Md5& hash) { return collection(hash); }, outcome));
+  if (!outcome.held_by.empty()) return outcome;  // the transaction rolls back; nothing was written
 
   auto contents = m_db.prepare("SELECT content_id FROM annotation_versions WHERE object_id = ?");
   if (!contents) return std::unexpected(contents.error());

@@ -8,16 +8,6 @@
 
 namespace ldb::store {
 
-Md5 md5_from_blob(std::string_view blob) {
-  Md5 m;
-  if (blob.size() == 16) std::copy(blob.begin(), blob.end(), reinterpret_cast<char*>(m.bytes.data()));
-  return m;
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 Result<std::unique_ptr<Store>> create_sqlite_store(const std::filesystem::path& instance_dir,
                                                    std::chrono::milliseconds busy_timeout) {
   auto file = instance_dir / k_database_file;
@@ -55,30 +45,6 @@ Status SqliteStore::check_writable() {
 
 // --- storage locations ----------------------------------------------------
 
-std::string encode_options(const std::vector<std::pair<std::string, std::string>>& options) {
-  std::string out;
-  for (const auto& [k, v] : options) {
-    out += k;
-    out.push_back('\x1f');
-    out += v;
-    out.push_back('\x1e');
-  }
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> decode_options(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!text.empty()) {
-    auto rec = text.find('\x1e');
-    auto item = text.substr(0, rec);
-    auto sep = item.find('\x1f');
-    if (sep != std::string_view::npos) out.emplace_back(item.substr(0, sep), item.substr(sep + 1));
-    if (rec == std::string_view::npos) break;
-    text.remove_prefix(rec + 1);
-  }
-  return out;
-}
-
 Result<std::vector<StorageLocation>> SqliteStore::storage_locations() {
   auto stmt = m_db.prepare("SELECT prefix, read_add, options FROM storage_locations ORDER BY prefix");
   if (!stmt) return std::unexpected(stmt.error());
@@ -102,8 +68,7 @@ Status SqliteStore::add_storage_location(const StorageLocation& location) {
   auto exists = check->step();
   if (!exists) return std::unexpected(exists.error());
   if (*exists) {
-    return fail(ErrorCode::already_exists, fmt::format("storage location '{}' is already registered", location.prefix),
-                "see them with: ldb storage list");
+    return std::unexpected(storage_location_exists(location.prefix));
   }
   auto ins = m_db.prepare("INSERT INTO storage_locations(prefix, read_add, options) VALUES(?, ?, ?)");
   if (!ins) return std::unexpected(ins.error());
@@ -120,8 +85,7 @@ Status SqliteStore::remove_storage_location(std::string_view prefix) {
   del->bind(1, prefix);
   LDB_TRY(del->run());
   if (sqlite3_changes(m_db.handle()) == 0) {
-    return fail(ErrorCode::not_found, fmt::format("storage location '{}' is not registered", prefix),
-                "see them with: ldb storage list");
+    return std::unexpected(storage_location_unknown(prefix));
   }
   return txn->commit();
 }
@@ -135,8 +99,7 @@ Status SqliteStore::put_storage_location(const StorageLocation& location, std::s
     del->bind(1, prefix);
     LDB_TRY(del->run());
     if (sqlite3_changes(m_db.handle()) == 0) {
-      return fail(ErrorCode::not_found, fmt::format("storage location '{}' is not registered", prefix),
-                  "see them with: ldb storage list");
+      return std::unexpected(storage_location_unknown(prefix));
     }
   }
   if (location.read_add) LDB_TRY(m_db.exec("UPDATE storage_locations SET read_add = 0"));
@@ -224,14 +187,10 @@ Result<DatasetVersion> SqliteStore::dataset_version(std::string_view name, std::
     if (version) {
       auto any = read_versions("WHERE d.name = ?1 ORDER BY v.version DESC LIMIT 1", name, 0);
       if (any && !any->empty()) {
-        return fail(
-            ErrorCode::not_found,
-            fmt::format("dataset 'ds:{}' has no version {} (latest is v{})", name, version, any->front().version),
-            fmt::format("see its versions with: ldb log ds:{}", name));
+        return std::unexpected(dataset_version_unknown(name, version, any->front().version));
       }
     }
-    return fail(ErrorCode::not_found, fmt::format("dataset 'ds:{}' does not exist", name),
-                "see the datasets with: ldb ds list");
+    return std::unexpected(dataset_unknown(name));
   }
   return rows->front();
 }
@@ -240,8 +199,7 @@ Result<std::vector<DatasetVersion>> SqliteStore::dataset_log(std::string_view na
   auto rows = read_versions("WHERE d.name = ?1 ORDER BY v.version", name, 0);
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) {
-    return fail(ErrorCode::not_found, fmt::format("dataset 'ds:{}' does not exist", name),
-                "see the datasets with: ldb ds list");
+    return std::unexpected(dataset_unknown(name));
   }
   return rows;
 }
@@ -318,19 +276,8 @@ Result<DatasetVersion> SqliteStore::append_version(std::string_view name, const 
   if (!*row) return fail(ErrorCode::internal, fmt::format("dataset '{}' vanished during commit", name));
   std::int64_t dataset_id = id_stmt->column_int(0);
 
-  DatasetVersion v;
-  v.name = std::string(name);
-  v.version = static_cast<std::uint32_t>(id_stmt->column_int(1) + 1);
-  v.parent = version.parent;
-  v.merge_parent = version.merge_parent;
-  v.collection_hash = hash;
-  v.transforms_hash = *transforms_hash;
-  v.message = std::string(message);
-  v.author = std::string(author);
-  v.time = now;
-  v.num_objects = members.size();
-  v.num_annotations = static_cast<std::uint64_t>(
-      std::count_if(members.begin(), members.end(), [](const ObjectRef& r) { return r.annotation_version != 0; }));
+  auto v = make_dataset_version(name, static_cast<std::uint32_t>(id_stmt->column_int(1) + 1), version, *transforms_hash,
+                                message, author);
 
   auto ins = m_db.prepare(
       "INSERT INTO dataset_versions(dataset_id, version, parent, collection_hash, message, author, time, "
@@ -342,7 +289,7 @@ Result<DatasetVersion> SqliteStore::append_version(std::string_view name, const 
       .bind_blob(4, hash.bytes)
       .bind(5, message)
       .bind(6, author)
-      .bind(7, now)
+      .bind(7, v.time)
       .bind(8, static_cast<std::int64_t>(v.num_objects))
       .bind(9, static_cast<std::int64_t>(v.num_annotations));
   if (v.transforms_hash == Md5{}) {
@@ -363,8 +310,7 @@ Status SqliteStore::delete_dataset(std::string_view name) {
   del->bind(1, name);
   LDB_TRY(del->run());
   if (sqlite3_changes(m_db.handle()) == 0) {
-    return fail(ErrorCode::not_found, fmt::format("dataset 'ds:{}' does not exist", name),
-                "see the datasets with: ldb ds list");
+    return std::unexpected(dataset_unknown(name));
   }
   // Collections no dataset version refers to any more are garbage.
   LDB_TRY(m_db.exec("DELETE FROM collections WHERE hash NOT IN (SELECT collection_hash FROM dataset_versions)"));

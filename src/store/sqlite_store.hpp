@@ -14,6 +14,7 @@
 
 #include <unordered_map>
 
+#include "store/backend_common.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
 
@@ -96,13 +97,6 @@ class SqliteStore final : public Store {
 Status create_schema(Database& db);
 Status migrate_schema(Database& db);
 
-std::int64_t unix_now();
-
-// KEY/VALUE pairs as stored in a TEXT column (storage options, format
-// parameters): each `KEY 0x1F VALUE 0x1E`, in order.
-std::string encode_options(const std::vector<std::pair<std::string, std::string>>& options);
-std::vector<std::pair<std::string, std::string>> decode_options(std::string_view text);
-
 // Applies IngestOptions::forget_roots and remember_roots to indexed_roots
 // inside the caller's write transaction.
 Status update_indexed_roots(Database& db, const IngestOptions& options);
@@ -112,11 +106,5 @@ Status update_indexed_roots(Database& db, const IngestOptions& options);
 // the row is absent, i.e. all NULL).
 void bind_image_features(Statement& stmt, int first, const ImageFeatures& features);
 std::optional<ImageFeatures> read_image_features(const Statement& row, int first);
-
-// An MD5 stored as a 16-byte BLOB; zero for a value of any other size.
-Md5 md5_from_blob(std::string_view blob);
-
-// not_found naming the object, with the hint to index it.
-Error unknown_object(const Md5& hash);
 
 }  // namespace ldb::store
