@@ -25,6 +25,8 @@ packages=(
   libre2-dev libtomlplusplus-dev libcurl4-openssl-dev libcli11-dev libxxhash-dev
   # src/image: the image decoders, and Eigen (PCA).
   libjpeg62-turbo-dev libspng-dev libwebp-dev libgif-dev libtiff-dev libeigen3-dev
+  # src/store: the PostgreSQL team store's client library.
+  libpq-dev
 )
 if ((tests)); then
   packages+=(
@@ -43,6 +45,11 @@ if ((tests)); then
     # dpkg-shlibdeps (dpkg-dev), finding the binaries with file; the manual
     # page is checked with man --warnings -l (man-db).
     dpkg-dev file man-db
+    # The PostgreSQL store's tests start a throwaway PostgreSQL 15 server
+    # (tests/support/postgres-cluster.sh: initdb, pg_ctl from
+    # /usr/lib/postgresql/15/bin; as root it runs as the `postgres` user
+    # this package creates).
+    postgresql
   )
   # node and npm run the S3 and Azure test servers (see below); a node that
   # already brings its own npm is left alone.

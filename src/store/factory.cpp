@@ -7,6 +7,9 @@
 #include <fmt/ranges.h>
 
 #include "store/check.hpp"
+#ifdef LDB_WITH_POSTGRES
+#include "store/postgres_store.hpp"
+#endif
 
 namespace ldb::store {
 
@@ -52,11 +55,24 @@ const Backend k_backends[] = {
        std::error_code ec;
        return std::filesystem::exists(config.instance_dir / k_database_file, ec);
      }},
+#ifdef LDB_WITH_POSTGRES
+    // A team's instance in a PostgreSQL database; the instance folder holds
+    // only the config naming it. "postgres://" is libpq's other spelling.
+    {k_postgres_backend,
+     [](const StoreConfig& config) { return create_postgres_store(config.url, config.options.busy_timeout); },
+     [](const StoreConfig& config) {
+       return open_postgres_store(config.url, config.options.access, config.options.busy_timeout);
+     },
+     [](const StoreConfig& config) { return check_postgres_store(config.url, config.options.busy_timeout); },
+     [](const StoreConfig& config) { return postgres_holds_store(config.url); }},
+#endif
 };
 
 Result<const Backend*> find_backend(const StoreConfig& config) {
+  // libpq reads both postgresql:// and postgres:// URLs.
+  std::string_view name = config.backend == "postgres" ? k_postgres_backend : std::string_view(config.backend);
   for (const auto& backend : k_backends) {
-    if (backend.name == config.backend) return &backend;
+    if (backend.name == name) return &backend;
   }
   std::string where = config.url.empty() ? config.instance_dir.string() : config.url;
   return fail(ErrorCode::unsupported,

@@ -6,9 +6,11 @@
 // entry in factory.cpp's table.
 //
 // Backends today: "sqlite" (the embedded default: the database file
-// k_database_file inside the instance folder). A server backend is named by
-// the scheme of its URL (`[core] store = "postgresql://..."` in the instance's
-// config); one this build does not have fails with unsupported, naming it.
+// k_database_file inside the instance folder) and "postgresql" (a team's
+// instance in a PostgreSQL database, when ldb is built with libpq). A server
+// backend is named by the scheme of its URL (`[core] store =
+// "postgresql://..."` in the instance's config); one this build does not have
+// fails with unsupported, naming it.
 //
 // Like all of src/store, nothing here reads files other than the store's own,
 // the environment or the terminal: the front end reads its settings and passes
@@ -30,6 +32,8 @@ namespace ldb::store {
 
 // The name of the embedded backend.
 inline constexpr std::string_view k_sqlite_backend = "sqlite";
+// The team backend (built when libpq is found): a postgresql:// store URL.
+inline constexpr std::string_view k_postgres_backend = "postgresql";
 
 // How the front end wants the store opened; the same for every backend.
 struct StoreOptions {

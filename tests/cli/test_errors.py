@@ -89,7 +89,7 @@ class UsageErrorTest(LdbTestCase):
         config = os.path.join(self.instance, "config")
         with open(config) as f:
             original = f.read()
-        for setting, rc, words in (('"postgresql://db.example/ldb"', 7, ["postgresql", "does not support", "sqlite"]),
+        for setting, rc, words in (('"mysql://db.example/ldb"', 7, ["mysql", "does not support", "sqlite"]),
                                    ('"://"', 2, ["[core] store", "not a store URL"])):
             with open(config, "w") as f:
                 f.write(original.replace("[core]", f"[core]\nstore = {setting}", 1))

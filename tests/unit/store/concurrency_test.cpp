@@ -6,9 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "store_test_support.hpp"
 
@@ -72,6 +76,31 @@ TEST_P(StoreTest, ConflictWaitsForTheBusyTimeout) {
   if (!st) {
     EXPECT_NE(st.error().message.find("0.3 s"), std::string::npos) << st.error().message;
   }
+}
+
+TEST_P(StoreTest, ConcurrentCommitsToOneDatasetEachGetTheirOwnVersion) {
+  // 4 clients x 25 commits to one dataset: 100 versions, none lost or doubled.
+  constexpr int k_clients = 4, k_commits = 25;
+  std::vector<std::thread> clients;
+  std::atomic<int> failures{0};
+  for (int c = 0; c < k_clients; ++c) {
+    clients.emplace_back([&, c] {
+      auto client = open_again();
+      if (!client) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < k_commits; ++i) {
+        if (!(*client)->commit_dataset("shared", {}, 0, fmt::format("client {} commit {}", c, i), "a")) ++failures;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto log = store().dataset_log("shared");
+  ASSERT_OK(log);
+  ASSERT_EQ(log->size(), static_cast<std::size_t>(k_clients * k_commits));
+  for (std::size_t i = 0; i < log->size(); ++i) EXPECT_EQ((*log)[i].version, i + 1);
 }
 
 }  // namespace

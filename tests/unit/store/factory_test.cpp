@@ -43,12 +43,12 @@ TEST(StoreFactoryTest, TheSettingNamesTheBackend) {
 
 TEST(StoreFactoryTest, AnUnknownBackendIsUnsupportedNamingIt) {
   ldb::testing::TempDir dir;
-  auto config = store_config_from(dir.path(), "postgresql://db.example/ldb");
+  auto config = store_config_from(dir.path(), "mysql://db.example/ldb");
   ASSERT_OK(config);
   auto expect_unsupported = [](const Error& error) {
     EXPECT_EQ(error.code, ErrorCode::unsupported);
-    EXPECT_NE(error.message.find("'postgresql'"), std::string::npos) << error.message;
-    EXPECT_NE(error.message.find("postgresql://db.example/ldb"), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("'mysql'"), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("mysql://db.example/ldb"), std::string::npos) << error.message;
     EXPECT_NE(error.message.find("it supports: sqlite"), std::string::npos) << error.message;
     EXPECT_FALSE(error.hint.empty());
   };

@@ -1,9 +1,14 @@
-// The backends the store conformance tests run against. A new backend (the
-// PostgreSQL team store) adds one entry to store_backends_under_test().
+// The backends the store conformance tests run against: SQLite, and the
+// PostgreSQL team store on a throwaway server (postgres_test_server.hpp) when
+// ldb is built with it. A new backend adds one entry to
+// store_backends_under_test().
 
 #include <sqlite3.h>
 
 #include "store_test_support.hpp"
+#ifdef LDB_WITH_POSTGRES
+#include "postgres_test_server.hpp"
+#endif
 
 namespace ldb::store::testing {
 
@@ -57,13 +62,41 @@ std::shared_ptr<void> sqlite_hold_write_lock(const StoreConfig& config) {
 
 const BackendUnderTest& sqlite_backend_under_test() {
   static const BackendUnderTest backend{"sqlite",
+                                        [] { return std::optional<std::string>(); },
                                         [](const std::filesystem::path& dir) { return sqlite_store_config(dir); },
-                                        sqlite_raw_int, sqlite_raw_exec, sqlite_hold_write_lock};
+                                        sqlite_raw_int,
+                                        sqlite_raw_exec,
+                                        sqlite_hold_write_lock};
   return backend;
 }
 
+#ifdef LDB_WITH_POSTGRES
+// Each instance gets a new database of its own on the test server; the
+// instance folder holds nothing (as for a team's instance, whose folder keeps
+// only the config naming the database).
+const BackendUnderTest& postgres_backend_under_test() {
+  static const BackendUnderTest backend{
+      "postgresql",
+      postgres_unavailable,
+      [](const std::filesystem::path& dir) {
+        auto config = store_config_from(dir, new_postgres_database());
+        EXPECT_TRUE(config.has_value()) << ldb::testing::describe(config);
+        return config ? *config : StoreConfig{};
+      },
+      [](const StoreConfig& config, const std::string& sql) { return postgres_raw_int(config.url, sql); },
+      [](const StoreConfig& config, const std::string& sql) { return postgres_raw_exec(config.url, sql); },
+      [](const StoreConfig& config) { return postgres_hold_write_lock(config.url); }};
+  return backend;
+}
+#endif
+
 const std::vector<BackendUnderTest>& store_backends_under_test() {
-  static const std::vector<BackendUnderTest> backends{sqlite_backend_under_test()};
+  static const std::vector<BackendUnderTest> backends{
+      sqlite_backend_under_test(),
+#ifdef LDB_WITH_POSTGRES
+      postgres_backend_under_test(),
+#endif
+  };
   return backends;
 }
 

@@ -31,7 +31,10 @@ namespace ldb::store::testing {
 // look behind the Store interface. SQL given to raw_int and raw_exec uses the
 // store's table and column names (store/schema.cpp), which every backend keeps.
 struct BackendUnderTest {
-  std::string name;  // the test name suffix: "sqlite"
+  std::string name;  // the test name suffix: "sqlite", "postgresql"
+  // Why this backend cannot be tested here (its tests are skipped, saying
+  // so), or nullopt.
+  std::function<std::optional<std::string>()> unavailable;
   // The config of a new instance in `dir` (an empty folder the test owns).
   std::function<StoreConfig(const std::filesystem::path& dir)> config;
   // One integer `sql` returns, read directly from the instance's tables (-1
@@ -50,6 +53,9 @@ inline void PrintTo(const BackendUnderTest& backend, std::ostream* out) { *out <
 // Every backend this build tests (store_backends_under_test.cpp).
 const std::vector<BackendUnderTest>& store_backends_under_test();
 const BackendUnderTest& sqlite_backend_under_test();
+#ifdef LDB_WITH_POSTGRES
+const BackendUnderTest& postgres_backend_under_test();
+#endif
 
 // A data file whose content is `content` (hashed like the indexer would),
 // with an optional annotation given as any JSON text.
@@ -84,6 +90,7 @@ inline IndexedFile annotation_for(const Md5& hash, std::string_view annotation_j
 class StoreTest : public ::testing::TestWithParam<BackendUnderTest> {
  protected:
   void SetUp() override {
+    if (auto why = GetParam().unavailable()) GTEST_SKIP() << *why;
     m_config = GetParam().config(m_dir.path());
     auto created = create_store(m_config);
     ASSERT_TRUE(created.has_value()) << ldb::testing::describe(created);
@@ -135,6 +142,12 @@ class StoreTest : public ::testing::TestWithParam<BackendUnderTest> {
 // Runs the TEST_Ps of `Fixture` (StoreTest or derived from it) for every backend.
 #define LDB_STORE_CONFORMANCE(Fixture)                                                                                 \
   INSTANTIATE_TEST_SUITE_P(Backends, Fixture, ::testing::ValuesIn(::ldb::store::testing::store_backends_under_test()), \
+                           [](const auto& info) { return info.param.name; })
+
+// Runs the TEST_Ps of `Fixture` for PostgreSQL only: for what only a server
+// backend does (concurrent writers, roles, connection errors).
+#define LDB_POSTGRES_ONLY(Fixture)                                                                                     \
+  INSTANTIATE_TEST_SUITE_P(Postgres, Fixture, ::testing::Values(::ldb::store::testing::postgres_backend_under_test()), \
                            [](const auto& info) { return info.param.name; })
 
 // Runs the TEST_Ps of `Fixture` for SQLite only: for tests of SQLite internals.
