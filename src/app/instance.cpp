@@ -156,9 +156,21 @@ bool is_instance_dir(const std::filesystem::path& dir) {
   return holds && *holds;
 }
 
-Status init_instance(const Context& context, const std::filesystem::path& relative_dir, bool force, bool quickstart) {
+Status init_instance(const Context& context, const std::filesystem::path& relative_dir, bool force, bool quickstart,
+                     std::string_view store_url) {
   const std::filesystem::path dir = context.absolute(relative_dir.string());
   std::error_code ec;
+  // A server store is checked and created before anything is written here:
+  // an unreachable server or a refused login leaves no folder behind.
+  std::unique_ptr<store::Store> server_store;
+  if (!store_url.empty()) {
+    if (store_url.find("://") == std::string_view::npos) {
+      return fail(ErrorCode::invalid_argument, fmt::format("--store '{}' is not a store URL", store_url),
+                  "write the database's URL, e.g. postgresql://USER@HOST:PORT/DB");
+    }
+    LDB_TRY_ASSIGN(auto at, store::store_config_from(dir, store_url, detail::store_options(context)));
+    LDB_TRY_ASSIGN(server_store, store::create_store(at));
+  }
   if (std::filesystem::exists(dir, ec)) {
     if (!std::filesystem::is_directory(dir, ec)) {
       return fail(ErrorCode::already_exists, fmt::format("'{}' exists and is not a folder", dir.string()),
@@ -189,13 +201,16 @@ Status init_instance(const Context& context, const std::filesystem::path& relati
                 "check the permissions of the parent folder");
   }
   toml::table core{{"auto_index", quickstart}, {"read_any_location", quickstart}};
+  if (!store_url.empty()) core.insert("store", std::string(store_url));
   toml::table root{{"core", core}};
   std::ostringstream config;
   config << root << "\n";
   LDB_TRY(storage::write_file_atomic(dir / "config", config.str()));
-  // A new instance is SQLite: its config names no other store.
-  auto store = store::create_store(store::sqlite_store_config(dir, detail::store_options(context)));
-  if (!store) return std::unexpected(store.error());
+  if (!server_store) {
+    // SQLite, in the instance folder: its config names no other store.
+    auto store = store::create_store(store::sqlite_store_config(dir, detail::store_options(context)));
+    if (!store) return std::unexpected(store.error());
+  }
   return write_user_config_if_absent(context, dir);
 }
 

@@ -44,8 +44,12 @@ bool is_instance_dir(const std::filesystem::path& dir);
 // force replaces an existing instance; a non-empty folder that is not an
 // instance is refused. `quickstart` writes a config with auto_index and
 // read_any_location on. The first instance made is written to ~/.ldb/config
-// as core.ldb_dir.
-Status init_instance(const Context& context, const std::filesystem::path& dir, bool force, bool quickstart);
+// as core.ldb_dir. `store_url` (e.g. postgresql://USER@HOST:PORT/DB) puts
+// the instance's store in that database instead of SQLite in `dir`: the store
+// is created there first, then the config naming it is written (never a
+// password: a URL carrying one is refused).
+Status init_instance(const Context& context, const std::filesystem::path& dir, bool force, bool quickstart,
+                     std::string_view store_url = {});
 
 // Opens the session's instance, found as find_instance_location() finds it
 // (none is created), and returns its folder: for front ends that keep a

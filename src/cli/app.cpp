@@ -74,8 +74,12 @@ OptionSpec param_option() { return value({"-p", "--param"}, "param", "format par
 
 std::vector<Command> build_commands() {
   std::vector<Command> c;
-  c.push_back({"init", "init [-f] PATH", "create an instance",
-               with_common({flag({"-f", "--force"}, "force", "replace an existing instance")}), false, cmd_init});
+  c.push_back({"init", "init [-f] [--store URL] PATH", "create an instance",
+               with_common({flag({"-f", "--force"}, "force", "replace an existing instance"),
+                            value({"--store"}, "store",
+                                  "keep the store in this database (postgresql://USER@HOST:PORT/DB; default: SQLite "
+                                  "in PATH)")}),
+               false, cmd_init});
   c.push_back({"instance",
                "instance [show] [--json]",
                "show which instance is in use and why",

@@ -32,10 +32,10 @@ Status expect_positional(const ParsedArgs& args, std::size_t n, std::string_view
 }  // namespace
 
 Status cmd_init(CommandEnv& env, const ParsedArgs& args) {
-  LDB_TRY(expect_positional(args, 1, "init [-f] PATH"));
+  LDB_TRY(expect_positional(args, 1, "init [-f] [--store URL] PATH"));
   const auto& context = env.session.context();
   auto dir = context.absolute(args.positional[0]);
-  LDB_TRY(app::init_instance(context, dir, args.has("force"), false));
+  LDB_TRY(app::init_instance(context, dir, args.has("force"), false, args.get("store").value_or("")));
   if (env.verbosity.quiet) return {};
   out_line(fmt::format("Initialized ldb instance at {}", dir));
   // ~/.ldb/config is written only when absent, as git never rewrites a
