@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/browse.hpp"
 #include "app/detail/instantiated.hpp"
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
@@ -9,6 +10,7 @@
 #include "dataset/object_ops.hpp"
 #include "dataset/pipe_plugin.hpp"
 #include "query/expression.hpp"
+#include "query/syntax_error.hpp"
 
 namespace ldb::app {
 
@@ -81,6 +83,8 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_params(std::span<
   }
   return out;
 }
+
+std::optional<std::size_t> query_error_column(const Error& error) { return query::syntax_error_column(error); }
 
 namespace detail {
 
