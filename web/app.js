@@ -127,18 +127,29 @@ let cellSize = 168;
 let columns = 1;
 const shown = new Map();  // position -> element in the DOM
 let selectedId = null;
+// Browsers cap an element's height (Chromium near 33.5 million pixels: 1.4M
+// objects at 7 a row); past MAX_HEIGHT the scroll range stands for the whole
+// grid at a scale, and the cells in view are placed relative to it.
+const MAX_HEIGHT = 15e6;
+let scale = 1;  // grid pixels per scrolled pixel
 
 function layout() {
   cellSize = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--cell")) || 168;
   columns = Math.max(1, Math.floor(grid.clientWidth / cellSize));
-  const rows = Math.ceil(selection.count / columns);
-  sizer.style.height = `${rows * cellSize}px`;
+  const total = Math.ceil(selection.count / columns) * cellSize;
+  const height = Math.min(total, MAX_HEIGHT);
+  const view = grid.clientHeight;
+  scale = total > height && height > view ? (total - view) / (height - view) : 1;
+  sizer.style.height = `${height}px`;
   for (const el of shown.values()) el.remove();
   shown.clear();
   render();
 }
 
-function makeCell(position, id) {
+// Where the grid's pixel `y` is drawn inside the scrolled content.
+const placed = (y, top) => y - top + grid.scrollTop;
+
+function makeCell(position, id, top) {
   const cell = document.createElement("div");
   cell.className = "cell";
   cell.dataset.testid = "grid-item";
@@ -146,7 +157,7 @@ function makeCell(position, id) {
   cell.dataset.position = String(position);
   cell.title = `id:${id}`;
   cell.style.left = `${(position % columns) * cellSize + 4}px`;
-  cell.style.top = `${Math.floor(position / columns) * cellSize + 4}px`;
+  cell.style.top = `${placed(Math.floor(position / columns) * cellSize, top) + 4}px`;
   if (id === selectedId) cell.classList.add("selected");
   const img = document.createElement("img");
   img.alt = "";
@@ -158,14 +169,17 @@ function makeCell(position, id) {
 }
 
 function render() {
-  const firstRow = Math.max(0, Math.floor(grid.scrollTop / cellSize) - OVERSCAN_ROWS);
-  const lastRow = Math.ceil((grid.scrollTop + grid.clientHeight) / cellSize) + OVERSCAN_ROWS;
+  const top = grid.scrollTop * scale;  // the grid's pixel at the top of the view
+  const firstRow = Math.max(0, Math.floor(top / cellSize) - OVERSCAN_ROWS);
+  const lastRow = Math.ceil((top + grid.clientHeight) / cellSize) + OVERSCAN_ROWS;
   const begin = firstRow * columns;
   const end = Math.min(selection.count, lastRow * columns);
   for (const [position, el] of shown) {
     if (position < begin || position >= end) {
       el.remove();
       shown.delete(position);
+    } else if (scale !== 1) {
+      el.style.top = `${placed(Math.floor(position / columns) * cellSize, top) + 4}px`;
     }
   }
   const fragment = document.createDocumentFragment();
@@ -175,7 +189,7 @@ function render() {
     if (!ids) continue;
     const id = ids[position % PAGE];
     if (id === undefined) continue;
-    const cell = makeCell(position, id);
+    const cell = makeCell(position, id, top);
     shown.set(position, cell);
     fragment.append(cell);
   }
