@@ -28,12 +28,43 @@ if (new URLSearchParams(location.search).has("token")) history.replaceState(null
 // to an older selection are dropped), its size and the pages fetched so far.
 let selection = { params: "", generation: 0, count: 0, pages: new Map() };
 
+// Filters a view sets (a bar of the statistics, a lasso in the embedding…),
+// each shown as a chip under the query box until its × removes it. They
+// follow the inputs' own parameters, so the query box's `query` comes first.
+let filters = [];  // [{ param, value, label }]
+
 function selectionParams() {
   const p = new URLSearchParams();
   for (const ident of objectsInput.value.split(/\s+/).filter(Boolean)) p.append("objects", ident);
   if (tagsInput.value.trim()) p.append("tag", tagsInput.value.trim());
   if (queryInput.value.trim()) p.append("query", queryInput.value);
+  for (const f of filters) p.append(f.param, f.value);
   return p.toString();
+}
+
+function renderChips() {
+  const chips = $("chips");
+  chips.replaceChildren();
+  filters.forEach((f, index) => {
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.dataset.testid = "filter-chip";
+    chip.dataset.param = f.param;
+    chip.textContent = f.label || `${f.param} ${f.value}`;
+    chip.title = `${f.param}=${f.value}`;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "×";
+    close.title = "remove this filter";
+    close.dataset.testid = "filter-chip-remove";
+    close.addEventListener("click", () => {
+      filters.splice(index, 1);
+      renderChips();
+      refresh();
+    });
+    chip.append(close);
+    chips.append(chip);
+  });
 }
 
 async function getJson(url) {
@@ -85,6 +116,7 @@ async function refresh() {
     countView.dataset.count = String(first.count);
     grid.scrollTop = 0;
     layout();
+    for (const listener of selectionListeners) listener(selection);
   } catch (e) {
     if (request !== latestRequest) return;
     showQueryError(e.detail || { message: e.message });
@@ -331,4 +363,75 @@ document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && !panel.hidden) closePanel();
 });
 
-refresh();
+// ---- the views beside the grid ---------------------------------------------
+
+// A view is a file of its own in web/ (loaded after this one) that calls
+// ldb.registerView; its tab shows it in the pane beside the grid, and a
+// second click on the tab hides the pane.
+const views = new Map();  // name -> { tab, element, onShow }
+const viewPane = $("view-pane");
+const selectionListeners = [];
+
+function showView(name) {
+  const next = viewPane.hidden || viewPane.dataset.view !== name ? name : null;
+  for (const [viewName, view] of views) {
+    const active = viewName === next;
+    view.tab.classList.toggle("active", active);
+    view.tab.setAttribute("aria-selected", String(active));
+    view.element.hidden = !active;
+  }
+  viewPane.hidden = next === null;
+  viewPane.dataset.view = next || "";
+  layout();
+  if (next) views.get(next).onShow?.(selection);
+}
+
+function registerView({ name, title, onShow }) {
+  const tab = document.createElement("button");
+  tab.type = "button";
+  tab.className = "tab";
+  tab.textContent = title;
+  tab.setAttribute("role", "tab");
+  tab.dataset.testid = `view-tab-${name}`;
+  tab.addEventListener("click", () => showView(name));
+  $("view-tabs").append(tab);
+  const element = document.createElement("div");
+  element.className = "view";
+  element.dataset.view = name;
+  element.hidden = true;
+  viewPane.append(element);
+  views.set(name, { tab, element, onShow });
+  return element;
+}
+
+// What the views may use. The grid's selection is `selection` (params, count,
+// generation); onSelection listeners run each time the grid shows a new one.
+window.ldb = {
+  getJson,
+  refresh,
+  openObject,
+  registerView,
+  showView,
+  selectionParams,
+  get selection() { return selection; },
+  isShown(name) { return !viewPane.hidden && viewPane.dataset.view === name; },
+  onSelection(listener) { selectionListeners.push(listener); },
+  // Adds a filter chip (replacing one with the same param and value) and
+  // shows the grid it selects.
+  addFilter(filter) {
+    filters = filters.filter((f) => !(f.param === filter.param && f.value === filter.value));
+    filters.push(filter);
+    renderChips();
+    return refresh();
+  },
+  removeFilters(predicate) {
+    filters = filters.filter((f) => !predicate(f));
+    renderChips();
+    return refresh();
+  },
+  get filters() { return filters.slice(); },
+};
+
+// The first selection once every view has registered (deferred scripts run
+// in order, before DOMContentLoaded).
+document.addEventListener("DOMContentLoaded", () => refresh());
