@@ -11,6 +11,7 @@
 #include "app/members.hpp"
 #include "app/read.hpp"
 #include "app/thumbnails.hpp"
+#include "server/params.hpp"
 
 namespace ldb::server {
 
@@ -24,12 +25,11 @@ constexpr std::size_t k_kept_selections = 8;
 // A thumbnail's id names its bytes: it never changes.
 constexpr std::string_view k_immutable = "private, max-age=31536000, immutable";
 
-// The filters the grid's query box may set, in the order they apply.
-constexpr std::string_view k_filter_params[] = {"tag", "no-tag", "path", "file", "query", "jquery"};
+// The filters the grid's query box and the views may set, in the order they
+// apply. A flag (dedup) is set by any value.
+constexpr std::string_view k_filter_params[] = {"tag", "no-tag", "path", "file", "query", "jquery", "dedup"};
 
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-Reply json_reply(const json& value) { return Reply{200, "application/json", dump(value), {}}; }
 
 int status_of(ErrorCode code) {
   switch (code) {
@@ -43,6 +43,22 @@ int status_of(ErrorCode code) {
       return 500;
   }
 }
+
+// The media type of a raster image ldb decodes, from its first bytes.
+std::optional<std::string_view> image_type(std::string_view bytes) {
+  auto starts = [&](std::string_view magic) { return bytes.starts_with(magic); };
+  if (starts("\xFF\xD8\xFF")) return "image/jpeg";
+  if (starts("\x89PNG\r\n\x1A\n")) return "image/png";
+  if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
+  if (bytes.size() >= 12 && starts("RIFF") && bytes.substr(8, 4) == "WEBP") return "image/webp";
+  if (starts("BM")) return "image/bmp";
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4))) return "image/tiff";
+  return std::nullopt;
+}
+
+}  // namespace
+
+Reply json_reply(const nlohmann::json& value) { return Reply{200, "application/json", dump(value), {}}; }
 
 std::vector<std::string> values_of(const Params& params, std::string_view name) {
   std::vector<std::string> out;
@@ -83,15 +99,57 @@ Result<app::Selector> selector_of(const Params& params) {
   }
   if (selector.objects.empty()) selector.objects.push_back("ds:root");
   for (auto name : k_filter_params) {
+    const bool flag = !app::find_filter(name)->takes_value;
     for (auto& value : values_of(params, name)) {
+      if (flag) {
+        selector.filters.push_back({std::string(name), {}, {}});
+        break;
+      }
       if (!value.empty()) selector.filters.push_back({std::string(name), std::move(value), {}});
     }
   }
   return selector;
 }
 
-// The one expression parameter a request carries, for the caret; nothing
-// when it has several (the error does not say which failed).
+Result<std::optional<std::vector<core::Md5>>> ids_of(const Params& params) {
+  auto texts = values_of(params, "ids");
+  if (texts.empty()) return std::nullopt;
+  std::vector<core::Md5> ids;
+  for (const auto& text : texts) {
+    for (std::size_t begin = 0; begin <= text.size();) {
+      auto end = std::min(text.find(',', begin), text.size());
+      std::string_view item = std::string_view(text).substr(begin, end - begin);
+      if (item.starts_with("id:")) item.remove_prefix(3);
+      auto id = core::Md5::from_hex(item);
+      if (!id) {
+        return fail(ErrorCode::invalid_argument, fmt::format("'{}' in ids= is not an object id", item),
+                    "ids= takes object ids (32 hex digits) separated by commas");
+      }
+      ids.push_back(*id);
+      begin = end + 1;
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (ids.size() > k_max_ids) {
+    return fail(ErrorCode::invalid_argument, fmt::format("ids= names {} objects, more than {}", ids.size(), k_max_ids),
+                "narrow the grid another way (a query, tags, a dataset version)");
+  }
+  return ids;
+}
+
+std::string selection_key(const app::Selector& selector, const std::optional<std::vector<core::Md5>>& ids) {
+  std::string key;
+  for (const auto& ident : selector.objects) key += fmt::format("{}\x1f", ident);
+  for (const auto& filter : selector.filters) key += fmt::format("\x1e{}\x1f{}", filter.name, filter.value);
+  if (ids) {
+    key += "\x1d";
+    for (const auto& id : *ids) key += id.hex();
+  }
+  return key;
+}
+
+// The error does not say which expression failed when there are several.
 std::optional<std::string> expression_field(const Params& params) {
   std::optional<std::string> field;
   for (std::string_view name : {"file", "query", "jquery"}) {
@@ -102,20 +160,6 @@ std::optional<std::string> expression_field(const Params& params) {
   }
   return field;
 }
-
-// The media type of a raster image ldb decodes, from its first bytes.
-std::optional<std::string_view> image_type(std::string_view bytes) {
-  auto starts = [&](std::string_view magic) { return bytes.starts_with(magic); };
-  if (starts("\xFF\xD8\xFF")) return "image/jpeg";
-  if (starts("\x89PNG\r\n\x1A\n")) return "image/png";
-  if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
-  if (bytes.size() >= 12 && starts("RIFF") && bytes.substr(8, 4) == "WEBP") return "image/webp";
-  if (starts("BM")) return "image/bmp";
-  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4))) return "image/tiff";
-  return std::nullopt;
-}
-
-}  // namespace
 
 Reply error_reply(const Error& error, std::optional<std::string> field) {
   json body = {{"code", core::to_string(error.code)}, {"message", error.message}, {"hint", error.hint}};
@@ -131,9 +175,8 @@ Api::Api(app::Session& session, std::filesystem::path instance_dir)
 
 Result<Api::Ids> Api::selection(const Params& params) {
   LDB_TRY_ASSIGN(auto selector, selector_of(params));
-  std::string key;
-  for (const auto& ident : selector.objects) key += fmt::format("{}\x1f", ident);
-  for (const auto& filter : selector.filters) key += fmt::format("\x1e{}\x1f{}", filter.name, filter.value);
+  LDB_TRY_ASSIGN(auto only, ids_of(params));
+  std::string key = selection_key(selector, only);
   std::lock_guard lock(m_call);
   auto kept = std::find_if(m_selections.begin(), m_selections.end(), [&](const auto& s) { return s.first == key; });
   if (kept != m_selections.end()) {
@@ -141,6 +184,10 @@ Result<Api::Ids> Api::selection(const Params& params) {
     return m_selections.front().second;
   }
   LDB_TRY_ASSIGN(auto refs, app::select_refs(m_session, {std::move(selector), std::nullopt, false}));
+  if (only) {
+    std::erase_if(refs,
+                  [&](const app::ObjectRef& r) { return !std::binary_search(only->begin(), only->end(), r.hash); });
+  }
   auto ids = std::make_shared<const std::vector<app::ObjectRef>>(std::move(refs));
   m_selections.emplace_front(std::move(key), ids);
   if (m_selections.size() > k_kept_selections) m_selections.pop_back();

@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "app/images.hpp"
+#include "app/inspect.hpp"
 #include "app/selection.hpp"
 #include "app/session.hpp"
 #include "core/error.hpp"
@@ -62,6 +64,12 @@ class Api {
   // GET /api/file/ID: the object's bytes; a known raster image type is named
   // as such, anything else is sent as an attachment.
   Reply file(const core::Md5& id);
+  // GET /api/dups?<selection>&threshold=BITS&offset=0&limit=50: a page of
+  // the selection's near-duplicate groups (server/dups.cpp).
+  Reply dups(const Params& params);
+  // GET /api/diff?a=ds:NAME.vN&b=ds:NAME.vM&section=&offset=0&limit=200: the
+  // objects added, removed and changed from a to b (server/diff.cpp).
+  Reply diff(const Params& params);
 
  private:
   using Ids = std::shared_ptr<const std::vector<app::ObjectRef>>;
@@ -74,6 +82,11 @@ class Api {
   std::mutex m_call;  // held around every call into m_session but read_object
   // The selections made last, most recent first (guarded by m_call).
   std::list<std::pair<std::string, Ids>> m_selections;
+  // The last near-duplicate groups and the last diff of two fixed versions,
+  // by their parameters, so that paging through them costs no new search
+  // (guarded by m_call).
+  std::pair<std::string, std::shared_ptr<const app::DupsResult>> m_last_dups;
+  std::pair<std::string, std::shared_ptr<const app::DiffResult>> m_last_diff;
 };
 
 }  // namespace ldb::server
