@@ -17,6 +17,9 @@ namespace {
 
 constexpr std::size_t k_default_groups = 50;
 constexpr std::size_t k_max_groups = 1000;
+// A group's members listed (a million blank images are one group): its size
+// says how many there are.
+constexpr std::size_t k_max_members = 100;
 
 }  // namespace
 
@@ -62,9 +65,12 @@ Reply Api::dups(const Params& params) {
   nlohmann::json groups = nlohmann::json::array();
   for (std::size_t i = std::min(*offset, result->groups.size()); i < result->groups.size() && i < *offset + *limit;
        ++i) {
+    const auto& group = result->groups[i];
     nlohmann::json listed = nlohmann::json::array();
-    for (const auto& m : result->groups[i]) listed.push_back({{"id", m.hash.hex()}, {"distance", m.distance}});
-    groups.push_back({{"members", std::move(listed)}});
+    for (std::size_t k = 0; k < group.size() && k < k_max_members; ++k) {
+      listed.push_back({{"id", group[k].hash.hex()}, {"distance", group[k].distance}});
+    }
+    groups.push_back({{"size", group.size()}, {"members", std::move(listed)}});
   }
   return json_reply({{"threshold", result->threshold},
                      {"objects", result->objects},

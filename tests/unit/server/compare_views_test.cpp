@@ -124,7 +124,7 @@ json expected_groups(const app::DupsResult& result) {
   for (const auto& g : result.groups) {
     json members = json::array();
     for (const auto& m : g) members.push_back({{"id", m.hash.hex()}, {"distance", m.distance}});
-    groups.push_back({{"members", members}});
+    groups.push_back({{"size", g.size()}, {"members", members}});
   }
   return groups;
 }
