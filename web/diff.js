@@ -17,12 +17,7 @@
   ];
   const view = ldb.registerView({ name: "diff", title: "Diff", onShow: () => loadDefaults() });
 
-  const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
-    const node = Object.assign(document.createElement(tag), props);
-    Object.assign(node.dataset, dataset);
-    node.append(...children);
-    return node;
-  };
+  const { el, thumb, errorLine } = window.ldbKit;
 
   const panel = el("div", { className: "compare diff", dataset: { testid: "diff-panel" } });
   const inputA = el("input", { spellcheck: false, placeholder: "ds:NAME.v1", dataset: { testid: "diff-a-input" },
@@ -31,7 +26,7 @@
                                title: "to: ds:NAME.vN, ds:NAME (its latest) or workspace" });
   const run = el("button", { type: "button", textContent: "compare", dataset: { testid: "diff-run" } });
   const summary = el("div", { className: "summary", dataset: { testid: "diff-summary" } });
-  const error = el("div", { className: "view-error", hidden: true, dataset: { testid: "diff-error" } });
+  const { line: error, show: showError } = errorLine("diff-error");
   panel.append(el("div", { className: "toolbar" }, el("label", {}, "from ", inputA), el("label", {}, "to ", inputB), run),
                summary, error);
   const sections = new Map();
@@ -51,26 +46,11 @@
   }
   view.append(panel);
 
-  function showError(detail) {
-    error.hidden = !detail;
-    error.replaceChildren();
-    if (!detail) return;
-    error.append(el("span", { className: "message", textContent: detail.message || String(detail) }));
-    if (detail.hint) error.append(el("span", { className: "hint", textContent: ` — ${detail.hint}` }));
-  }
-
   // A thumbnail; a changed object's shows its annotation versions, from → to.
-  function thumb(id, versions) {
-    const img = el("img", { alt: "", loading: "lazy", decoding: "async", src: `/api/thumb/${id}` });
-    const item = el("button", { type: "button", className: "thumb", title: `id:${id}`,
-                                dataset: { testid: "diff-item", objectId: id } }, img);
-    if (versions) {
-      item.append(el("span", { className: "distance", textContent: `v${versions[0]}→v${versions[1]}` }));
-      item.title += ` (annotation version ${versions[0]} → ${versions[1]})`;
-    }
-    img.addEventListener("error", () => item.classList.add("failed"));
-    item.addEventListener("click", () => ldb.openObject(id));
-    return item;
+  function item(id, versions) {
+    if (!versions) return thumb(id, "diff-item");
+    return thumb(id, "diff-item", `v${versions[0]}→v${versions[1]}`,
+                 `id:${id} (annotation version ${versions[0]} → ${versions[1]})`);
   }
 
   // What was compared last (the server's a and b), for "show in grid".
@@ -83,7 +63,7 @@
       state.ids = [];
     }
     state.total = part.count;
-    part.ids.forEach((id, i) => state.strip.append(thumb(id, part.versions && part.versions[i])));
+    part.ids.forEach((id, i) => state.strip.append(item(id, part.versions && part.versions[i])));
     state.ids.push(...part.ids);
     state.shown += part.ids.length;
     state.box.dataset.count = String(part.count);

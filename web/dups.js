@@ -11,12 +11,7 @@
   const MAX_IDS = 100;  // members listed per group, and so the largest group "show in grid" names
   const view = ldb.registerView({ name: "dups", title: "Duplicates", onShow: () => load() });
 
-  const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
-    const node = Object.assign(document.createElement(tag), props);
-    Object.assign(node.dataset, dataset);
-    node.append(...children);
-    return node;
-  };
+  const { el, thumb, errorLine } = window.ldbKit;
 
   const panel = el("div", { className: "compare dups", dataset: { testid: "dups-panel" } });
   const threshold = el("input", {
@@ -26,7 +21,7 @@
   });
   const dedup = el("input", { type: "checkbox", dataset: { testid: "dups-dedup" } });
   const summary = el("div", { className: "summary", dataset: { testid: "dups-summary" } });
-  const error = el("div", { className: "view-error", hidden: true, dataset: { testid: "dups-error" } });
+  const { line: error, show: showError } = errorLine("dups-error");
   const list = el("div", { className: "groups" });
   const more = el("button", { type: "button", className: "more", hidden: true, textContent: "more groups",
                               dataset: { testid: "dups-more" } });
@@ -47,26 +42,13 @@
     return p;
   }
 
-  function showError(detail) {
-    error.hidden = !detail;
-    error.replaceChildren();
-    if (!detail) return;
-    error.append(el("span", { className: "message", textContent: detail.message || String(detail) }));
-    if (detail.hint) error.append(el("span", { className: "hint", textContent: ` — ${detail.hint}` }));
-  }
-
   function groupRow(group) {
     const members = group.members;  // the first 100 of group.size
     const row = el("div", { className: "group", dataset: { testid: "dups-group", size: String(group.size) } });
     const strip = el("div", { className: "strip" });
     for (const m of members) {
-      const img = el("img", { alt: "", loading: "lazy", decoding: "async", src: `/api/thumb/${m.id}` });
-      img.addEventListener("error", () => item.classList.add("failed"));
-      const item = el("button", {
-        type: "button", className: "thumb", title: `id:${m.id} (distance ${m.distance})`,
-        dataset: { testid: "dups-item", objectId: m.id, distance: String(m.distance) },
-      }, img, el("span", { className: "distance", textContent: String(m.distance) }));
-      item.addEventListener("click", () => ldb.openObject(m.id));
+      const item = thumb(m.id, "dups-item", String(m.distance), `id:${m.id} (distance ${m.distance})`);
+      item.dataset.distance = String(m.distance);
       strip.append(item);
     }
     if (group.size > members.length) {

@@ -86,6 +86,12 @@ Result<std::size_t> number_param(const Params& params, std::string_view name, st
   return value;
 }
 
+Result<Page> page_of(const Params& params, std::size_t fallback, std::size_t max) {
+  LDB_TRY_ASSIGN(auto offset, number_param(params, "offset", 0, SIZE_MAX / 2));
+  LDB_TRY_ASSIGN(auto limit, number_param(params, "limit", fallback, max));
+  return Page{offset, limit};
+}
+
 // The grid's objects and filters. Only ds: and id: identifiers: a path would
 // make ldb read (or, with auto-indexing, index) files a request names.
 Result<app::Selector> selector_of(const Params& params) {
@@ -195,18 +201,14 @@ Result<Api::Ids> Api::selection(const Params& params) {
 }
 
 Reply Api::objects(const Params& params) {
-  auto offset = number_param(params, "offset", 0, SIZE_MAX / 2);
-  if (!offset) return error_reply(offset.error());
-  auto limit = number_param(params, "limit", k_default_limit, k_max_limit);
-  if (!limit) return error_reply(limit.error());
+  auto page = page_of(params, k_default_limit, k_max_limit);
+  if (!page) return error_reply(page.error());
   auto ids = selection(params);
   if (!ids) return error_reply(ids.error(), expression_field(params));
   const auto& refs = **ids;
-  json page = json::array();
-  for (std::size_t i = std::min(*offset, refs.size()); i < refs.size() && i < *offset + *limit; ++i) {
-    page.push_back(refs[i].hash.hex());
-  }
-  return json_reply({{"count", refs.size()}, {"offset", *offset}, {"ids", std::move(page)}});
+  json listed = json::array();
+  for (std::size_t i = page->first(refs.size()); i < page->last(refs.size()); ++i) listed.push_back(refs[i].hash.hex());
+  return json_reply({{"count", refs.size()}, {"offset", page->offset}, {"ids", std::move(listed)}});
 }
 
 Reply Api::count(const Params& params) {

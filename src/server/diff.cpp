@@ -41,10 +41,8 @@ bool fixed_version(const std::string& side) {
 }  // namespace
 
 Reply Api::diff(const Params& params) {
-  auto offset = number_param(params, "offset", 0, SIZE_MAX / 2);
-  if (!offset) return error_reply(offset.error());
-  auto limit = number_param(params, "limit", k_default_ids, k_max_ids_page);
-  if (!limit) return error_reply(limit.error());
+  auto page = page_of(params, k_default_ids, k_max_ids_page);
+  if (!page) return error_reply(page.error());
   auto section = value_of(params, "section").value_or("");
   if (!section.empty() && std::find(k_sections.begin(), k_sections.end(), section) == k_sections.end()) {
     return error_reply(Error{ErrorCode::invalid_argument, fmt::format("no diff section '{}'", section),
@@ -90,9 +88,9 @@ Reply Api::diff(const Params& params) {
       if (fixed) m_last_diff = {key, result};
     }
   }
-  auto page = [&](const std::vector<app::DiffEntry>& entries, bool from) {
+  auto listed = [&](const std::vector<app::DiffEntry>& entries, bool from) {
     nlohmann::json ids = nlohmann::json::array();
-    for (std::size_t i = std::min(*offset, entries.size()); i < entries.size() && i < *offset + *limit; ++i) {
+    for (std::size_t i = page->first(entries.size()); i < page->last(entries.size()); ++i) {
       ids.push_back((from ? entries[i].from : entries[i].to).hash.hex());
     }
     return nlohmann::json{{"count", entries.size()}, {"ids", std::move(ids)}};
@@ -100,15 +98,14 @@ Reply Api::diff(const Params& params) {
   // a "" is the version the workspace was staged from.
   nlohmann::json out = {{"a", a},
                         {"b", b.empty() ? std::string(k_workspace) : b},
-                        {"offset", *offset},
+                        {"offset", page->offset},
                         {"transforms_changed", result->transforms_changed.size()}};
-  if (section.empty() || section == "added") out["added"] = page(result->added, false);
-  if (section.empty() || section == "removed") out["removed"] = page(result->deleted, true);
+  if (section.empty() || section == "added") out["added"] = listed(result->added, false);
+  if (section.empty() || section == "removed") out["removed"] = listed(result->deleted, true);
   if (section.empty() || section == "changed") {
-    auto changed = page(result->modified, true);
+    auto changed = listed(result->modified, true);
     nlohmann::json versions = nlohmann::json::array();
-    for (std::size_t i = std::min(*offset, result->modified.size());
-         i < result->modified.size() && i < *offset + *limit; ++i) {
+    for (std::size_t i = page->first(result->modified.size()); i < page->last(result->modified.size()); ++i) {
       versions.push_back({result->modified[i].from.annotation_version, result->modified[i].to.annotation_version});
     }
     changed["versions"] = std::move(versions);

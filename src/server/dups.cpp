@@ -24,10 +24,8 @@ constexpr std::size_t k_max_members = 100;
 }  // namespace
 
 Reply Api::dups(const Params& params) {
-  auto offset = number_param(params, "offset", 0, SIZE_MAX / 2);
-  if (!offset) return error_reply(offset.error());
-  auto limit = number_param(params, "limit", k_default_groups, k_max_groups);
-  if (!limit) return error_reply(limit.error());
+  auto page = page_of(params, k_default_groups, k_max_groups);
+  if (!page) return error_reply(page.error());
   auto selector = selector_of(params);
   if (!selector) return error_reply(selector.error());
   auto only = ids_of(params);
@@ -63,8 +61,7 @@ Reply Api::dups(const Params& params) {
   std::uint64_t members = 0;
   for (const auto& g : result->groups) members += g.size();
   nlohmann::json groups = nlohmann::json::array();
-  for (std::size_t i = std::min(*offset, result->groups.size()); i < result->groups.size() && i < *offset + *limit;
-       ++i) {
+  for (std::size_t i = page->first(result->groups.size()); i < page->last(result->groups.size()); ++i) {
     const auto& group = result->groups[i];
     nlohmann::json listed = nlohmann::json::array();
     for (std::size_t k = 0; k < group.size() && k < k_max_members; ++k) {
@@ -77,7 +74,7 @@ Reply Api::dups(const Params& params) {
                      {"without_hash", result->without_hash},
                      {"group_count", result->groups.size()},
                      {"member_count", members},
-                     {"offset", *offset},
+                     {"offset", page->offset},
                      {"groups", std::move(groups)}});
 }
 

@@ -3,6 +3,7 @@
 // file per view): numbers, the grid's selection (objects and filters) and
 // the `ids` list a view sets to narrow the grid to a few objects.
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -31,6 +32,17 @@ std::optional<std::string> value_of(const Params& params, std::string_view name)
 // `name` as a whole number 0..max (fallback when absent or empty);
 // invalid_argument naming the parameter otherwise.
 Result<std::size_t> number_param(const Params& params, std::string_view name, std::size_t fallback, std::size_t max);
+
+// A page of a list: offset= (default 0) and limit= (default `fallback`, at
+// most `max`); invalid_argument naming the parameter otherwise.
+struct Page {
+  std::size_t offset = 0;
+  std::size_t limit = 0;
+  // The positions of a list of `size` on this page: [first, last).
+  std::size_t first(std::size_t size) const { return std::min(offset, size); }
+  std::size_t last(std::size_t size) const { return std::min(size, offset + std::min(limit, size)); }
+};
+Result<Page> page_of(const Params& params, std::size_t fallback, std::size_t max);
 
 // The grid's objects (only ds: and id: identifiers; none: ds:root) and
 // filters (tag, no-tag, path, file, query, jquery, dedup) as a Selector.
