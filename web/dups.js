@@ -77,9 +77,15 @@
   let shown = 0;
   let total = 0;
   let loadedFor = null;
-  async function load(append = false) {
+  // The request's parameters without the page: what the groups shown are of.
+  function query() {
     const p = params();
     if (threshold.value !== "") p.set("threshold", threshold.value);
+    return p;
+  }
+
+  async function load(append = false) {
+    const p = query();
     const key = p.toString();
     if (!append && key === loadedFor) return;
     const mine = ++request;
@@ -95,7 +101,10 @@
         shown = 0;
         loadedFor = key;
       }
-      if (threshold.value === "") threshold.value = String(body.threshold);
+      if (threshold.value === "") {  // the default: the same groups as with it set
+        threshold.value = String(body.threshold);
+        loadedFor = query().toString();
+      }
       total = body.group_count;
       for (const group of body.groups) list.append(groupRow(group));
       shown += body.groups.length;

@@ -45,7 +45,9 @@ Reply Api::dups(const Params& params) {
     }
     *selector = std::move(narrowed);
   }
-  const std::string key = fmt::format("{}\x1c{}", selection_key(*selector, std::nullopt), threshold.value_or(""));
+  // No threshold is the default: the same groups, the same key.
+  const std::string key = fmt::format("{}\x1c{}", selection_key(*selector, std::nullopt),
+                                      threshold.value_or(std::to_string(app::default_dup_threshold())));
   std::shared_ptr<const app::DupsResult> result;
   {
     std::lock_guard lock(m_call);
