@@ -62,14 +62,17 @@ Reply Api::diff(const Params& params) {
   std::shared_ptr<const app::DiffResult> result;
   {
     std::lock_guard lock(m_call);
-    // dataset=ds:NAME[.vN] alone: that version against the one before it.
+    // dataset=ds:NAME[.vN] alone: that version (the latest) against the one before it.
     if (a.empty() && dataset.starts_with("ds:")) {
       auto latest = app::dataset_status(m_session, dataset);
       if (!latest) return error_reply(latest.error());
       if (latest->version < 2) {
-        return error_reply(Error{ErrorCode::invalid_argument,
-                                 fmt::format("ds:{} has one version only: nothing to compare", latest->name),
-                                 "commit a second version, or compare with the workspace: a=ds:NAME&b=workspace"});
+        return error_reply(
+            Error{ErrorCode::invalid_argument,
+                  fmt::format("ds:{}.v1 is the first version: none before it to compare with", latest->name),
+                  fmt::format("commit another version, or compare it with the workspace: "
+                              "a=ds:{}.v1&b=workspace",
+                              latest->name)});
       }
       a = fmt::format("ds:{}.v{}", latest->name, latest->version - 1);
       b = fmt::format("ds:{}.v{}", latest->name, latest->version);

@@ -284,7 +284,12 @@ TEST_F(CompareViewsTest, DiffNamesOnlyDatasetsAndTheWorkspace) {
   ASSERT_OK(app::add(*m_session, add));
   ASSERT_OK(app::commit(*m_session, {ws2, "v1", std::nullopt, app::Resolution::none}));
   auto single = get_json("/api/diff?dataset=ds:single", 400);
-  EXPECT_NE(single["error"]["message"].get<std::string>().find("one version"), std::string::npos);
+  EXPECT_EQ(single["error"]["message"], "ds:single.v1 is the first version: none before it to compare with");
+  EXPECT_EQ(single["error"]["hint"],
+            "commit another version, or compare it with the workspace: a=ds:single.v1&b=workspace");
+  EXPECT_EQ(get_json("/api/diff?dataset=ds:pets.v1", 400)["error"]["message"],
+            "ds:pets.v1 is the first version: none before it to compare with");
+  EXPECT_EQ(get_json("/api/diff?dataset=ds:pets.v2")["a"], "ds:pets.v1");
 }
 
 }  // namespace
