@@ -54,7 +54,8 @@ Reply Api::dups(const Params& params) {
     if (m_last_dups.second && m_last_dups.first == key) {
       result = m_last_dups.second;
     } else {
-      auto found = app::find_dups(m_session, {std::move(*selector), std::nullopt, threshold});
+      auto found =
+          app::find_dups(m_session, {std::move(*selector), std::nullopt, threshold, app::DupsRequest::Paths::no});
       if (!found) return error_reply(found.error(), expression_field(params));
       result = std::make_shared<const app::DupsResult>(std::move(*found));
       m_last_dups = {key, result};

@@ -137,6 +137,13 @@ TEST_F(CompareViewsTest, DupsAreTheGroupsOfLdbDups) {
     expected = std::move(*found);
   }
   ASSERT_EQ(expected.groups.size(), 2u);
+  // The server asks without paths (a store lookup of every member): the same groups.
+  auto bare = app::find_dups(*m_session,
+                             {app::Selector{{"ds:root"}, {}}, std::nullopt, std::nullopt, app::DupsRequest::Paths::no});
+  ASSERT_OK(bare);
+  EXPECT_EQ(expected_groups(*bare), expected_groups(expected));
+  EXPECT_EQ(bare->groups[0][0].path, "");
+  EXPECT_NE(expected.groups[0][0].path, "");
   auto answer = get_json("/api/dups");
   EXPECT_EQ(answer["threshold"], app::default_dup_threshold());
   EXPECT_EQ(answer["objects"], 5);
