@@ -42,9 +42,11 @@ constexpr FilterEntry k_filters[] = {
     {{"dedup", "keep the first of each near-duplicate group (pHash)", false, false, false}, FilterKind::dedup},
     {{"similar", "nearest first to OBJECT (id: or image path): --similar OBJECT [-m MODEL]", true, false, false, true},
      FilterKind::similar},
-    {{"balance", "equal shares of each value of EXPR (--limit N or --sample P right after)", true, true, false, false, true},
+    {{"balance", "equal shares of each value of EXPR (--limit N or --sample P right after)", true, true, false, false,
+      true},
      FilterKind::balance},
-    {{"stratify", "each value of EXPR keeps its share (--limit N or --sample P right after)", true, true, false, false, true},
+    {{"stratify", "each value of EXPR keeps its share (--limit N or --sample P right after)", true, true, false, false,
+      true},
      FilterKind::stratify},
 };
 
@@ -85,6 +87,16 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_params(std::span<
 }
 
 std::optional<std::size_t> query_error_column(const Error& error) { return query::syntax_error_column(error); }
+
+Status check_expression(const Filter& filter) {
+  const auto* entry = find_entry(filter.name);
+  if (entry == nullptr ||
+      (entry->kind != FilterKind::query && entry->kind != FilterKind::jquery && entry->kind != FilterKind::file)) {
+    return {};
+  }
+  const dataset::FilterSpec spec{entry->kind, filter.value, {}};
+  return dataset::validate_filters(std::span(&spec, 1));
+}
 
 namespace detail {
 
