@@ -8,12 +8,11 @@
 //   "top_two": [[value, count], ...], "box_query": "...", "box_count": N}
 "use strict";
 
-const { chromium } = require("playwright-core");
 const path = require("path");
+const { TIMEOUT, collectErrors, run } = require("./driver.cjs");
 
 const [url, shots, expectedText] = process.argv.slice(2);
 const expected = JSON.parse(expectedText);
-const TIMEOUT = 30000;
 const BAR = '[data-testid="stats-bar"]';
 
 async function count(page) {
@@ -69,101 +68,84 @@ async function click(page, kind, index, shot) {
   return out;
 }
 
-async function main() {
+run(async (browser) => {
   const out = { clicks: [] };
-  const browser = await chromium.launch({
-    executablePath: process.env.LDB_CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
-  try {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await context.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    // Each error case answers 400 or 404, and the fake images 415 for their
-    // thumbnails ("no preview"): the browser logs them all.
-    page.on("console", (m) => {
-      if (m.type() === "error" && !/status of 4(00|04|15)/.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(url);
-    await waitCount(page, expected.total);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  // Each error case answers 400 or 404, and the fake images 415 for their
+  // thumbnails ("no preview"): the browser logs them all.
+  const errors = collectErrors(page, /status of 4(00|04|15)/);
+  await page.goto(url);
+  await waitCount(page, expected.total);
 
-    // The tab: the default key is the first top-level key with values to draw.
-    const started = Date.now();
-    await page.click('[data-testid="view-tab-stats"]');
-    await page.waitForSelector('[data-testid="stats-panel"]', { state: "visible", timeout: TIMEOUT });
-    const classBars = await bars(page, expected.classes.length);
-    out.first_bars_ms = Date.now() - started;
-    out.default_key = await page.inputValue('[data-testid="stats-key-input"]');
-    out.class_bars = classBars.map((b) => [b.value, b.count]);
-    out.class_missing = Number(await page.getAttribute('[data-testid="stats-missing"]', "data-count"));
-    await page.screenshot({ path: path.join(shots, "stats.png") });
+  // The tab: the default key is the first top-level key with values to draw.
+  const started = Date.now();
+  await page.click('[data-testid="view-tab-stats"]');
+  await page.waitForSelector('[data-testid="stats-panel"]', { state: "visible", timeout: TIMEOUT });
+  const classBars = await bars(page, expected.classes.length);
+  out.first_bars_ms = Date.now() - started;
+  out.default_key = await page.inputValue('[data-testid="stats-key-input"]');
+  out.class_bars = classBars.map((b) => [b.value, b.count]);
+  out.class_missing = Number(await page.getAttribute('[data-testid="stats-missing"]', "data-count"));
+  await page.screenshot({ path: path.join(shots, "stats.png") });
 
-    // Every class bar (quotes, backslashes and backticks in the values).
-    for (let i = 0; i < classBars.length; i++) {
-      const shot = i === 0 ? async () => {
-        const after = await bars(page, 1);
-        await page.screenshot({ path: path.join(shots, "stats-filtered.png") });
-        return after.map((b) => [b.value, b.count]);
-      } : null;
-      const result = await click(page, "value", i, shot);
-      if (shot) out.bars_after_click = result.bars_after;
-      delete result.bars_after;
-      out.clicks.push(result);
-      await bars(page, expected.classes.length);
-    }
-
-    // The "other" bar of the top two.
-    const topTwo = await showKey(page, "class", { top: "2", n: 1, kind: "other" });
-    out.top_two = topTwo.filter((b) => b.kind === "value").map((b) => [b.value, b.count]);
-    out.clicks.push(await click(page, "other", 0));
-
-    // A histogram: each bin, the last one inclusive.
-    const binBars = await showKey(page, "inference.confidence", { bins: "4", n: expected.bins.length, kind: "bin" });
-    out.bin_bars = binBars.filter((b) => b.kind === "bin").map((b) => [Number(b.low), Number(b.high), b.count]);
-    out.confidence_missing = Number(await page.getAttribute('[data-testid="stats-missing"]', "data-count"));
-    await page.screenshot({ path: path.join(shots, "stats-histogram.png") });
-    for (let i = 0; i < binBars.length; i++) {
-      out.clicks.push(await click(page, "bin", i));
-      await bars(page, expected.bins.length, "bin");
-    }
-
-    // A bad key: one error line with its caret; a missing key: the hint.
-    await page.fill('[data-testid="stats-key-input"]', "class ==");
-    await page.press('[data-testid="stats-key-input"]', "Enter");
-    await page.waitForSelector('[data-testid="stats-error"]', { state: "visible", timeout: TIMEOUT });
-    out.key_error_text = await page.textContent('[data-testid="stats-error"]');
-    out.key_error_column = Number(await page.getAttribute('[data-testid="stats-error"]', "data-column"));
-    await page.screenshot({ path: path.join(shots, "stats-error.png") });
-    await page.fill('[data-testid="stats-key-input"]', "labels");
-    await page.press('[data-testid="stats-key-input"]', "Enter");
-    await page.waitForFunction(() => /miss it/.test(document.querySelector('[data-testid="stats-error"]').textContent),
-                               null, { timeout: TIMEOUT });
-    out.missing_key_text = await page.textContent('[data-testid="stats-error"]');
-
-    // The query box's query, then a view's filter with a syntax error: the
-    // error is the filter's (index 1), so no caret under the query box.
-    await page.fill('[data-testid="query-input"]', expected.box_query);
-    await waitCount(page, expected.box_count);
-    await page.evaluate(() => ldb.addFilter({ param: "query", value: "class ==", label: "bad" }));
-    await page.waitForSelector('[data-testid="query-error"]', { state: "visible", timeout: TIMEOUT });
-    out.chip_error_text = await page.textContent('[data-testid="query-error"]');
-    out.chip_error_column = await page.getAttribute('[data-testid="query-error"]', "data-column");
-    out.chip_error_caret_hidden = await page.$eval('[data-testid="query-error"] .caret', (c) => c.hidden);
-    await page.click('[data-testid="filter-chip-remove"]');
-    await page.waitForSelector('[data-testid="query-error"]', { state: "hidden", timeout: TIMEOUT });
-    await page.fill('[data-testid="query-input"]', "class ==");
-    await page.waitForFunction(() => document.querySelector('[data-testid="query-error"]').dataset.column === "9",
-                               null, { timeout: TIMEOUT });
-    out.box_error_column = Number(await page.getAttribute('[data-testid="query-error"]', "data-column"));
-    out.errors = errors;
-  } finally {
-    await browser.close();
+  // Every class bar (quotes, backslashes and backticks in the values).
+  for (let i = 0; i < classBars.length; i++) {
+    const shot = i === 0 ? async () => {
+      const after = await bars(page, 1);
+      await page.screenshot({ path: path.join(shots, "stats-filtered.png") });
+      return after.map((b) => [b.value, b.count]);
+    } : null;
+    const result = await click(page, "value", i, shot);
+    if (shot) out.bars_after_click = result.bars_after;
+    delete result.bars_after;
+    out.clicks.push(result);
+    await bars(page, expected.classes.length);
   }
-  process.stdout.write(JSON.stringify(out) + "\n");
-}
 
-main().catch((e) => {
-  process.stderr.write(`${e.stack || e}\n`);
-  process.exit(1);
+  // The "other" bar of the top two.
+  const topTwo = await showKey(page, "class", { top: "2", n: 1, kind: "other" });
+  out.top_two = topTwo.filter((b) => b.kind === "value").map((b) => [b.value, b.count]);
+  out.clicks.push(await click(page, "other", 0));
+
+  // A histogram: each bin, the last one inclusive.
+  const binBars = await showKey(page, "inference.confidence", { bins: "4", n: expected.bins.length, kind: "bin" });
+  out.bin_bars = binBars.filter((b) => b.kind === "bin").map((b) => [Number(b.low), Number(b.high), b.count]);
+  out.confidence_missing = Number(await page.getAttribute('[data-testid="stats-missing"]', "data-count"));
+  await page.screenshot({ path: path.join(shots, "stats-histogram.png") });
+  for (let i = 0; i < binBars.length; i++) {
+    out.clicks.push(await click(page, "bin", i));
+    await bars(page, expected.bins.length, "bin");
+  }
+
+  // A bad key: one error line with its caret; a missing key: the hint.
+  await page.fill('[data-testid="stats-key-input"]', "class ==");
+  await page.press('[data-testid="stats-key-input"]', "Enter");
+  await page.waitForSelector('[data-testid="stats-error"]', { state: "visible", timeout: TIMEOUT });
+  out.key_error_text = await page.textContent('[data-testid="stats-error"]');
+  out.key_error_column = Number(await page.getAttribute('[data-testid="stats-error"]', "data-column"));
+  await page.screenshot({ path: path.join(shots, "stats-error.png") });
+  await page.fill('[data-testid="stats-key-input"]', "labels");
+  await page.press('[data-testid="stats-key-input"]', "Enter");
+  await page.waitForFunction(() => /miss it/.test(document.querySelector('[data-testid="stats-error"]').textContent),
+                             null, { timeout: TIMEOUT });
+  out.missing_key_text = await page.textContent('[data-testid="stats-error"]');
+
+  // The query box's query, then a view's filter with a syntax error: the
+  // error is the filter's (index 1), so no caret under the query box.
+  await page.fill('[data-testid="query-input"]', expected.box_query);
+  await waitCount(page, expected.box_count);
+  await page.evaluate(() => ldb.addFilter({ param: "query", value: "class ==", label: "bad" }));
+  await page.waitForSelector('[data-testid="query-error"]', { state: "visible", timeout: TIMEOUT });
+  out.chip_error_text = await page.textContent('[data-testid="query-error"]');
+  out.chip_error_column = await page.getAttribute('[data-testid="query-error"]', "data-column");
+  out.chip_error_caret_hidden = await page.$eval('[data-testid="query-error"] .caret', (c) => c.hidden);
+  await page.click('[data-testid="filter-chip-remove"]');
+  await page.waitForSelector('[data-testid="query-error"]', { state: "hidden", timeout: TIMEOUT });
+  await page.fill('[data-testid="query-input"]', "class ==");
+  await page.waitForFunction(() => document.querySelector('[data-testid="query-error"]').dataset.column === "9",
+                             null, { timeout: TIMEOUT });
+  out.box_error_column = Number(await page.getAttribute('[data-testid="query-error"]', "data-column"));
+  out.errors = errors;
+  return out;
 });

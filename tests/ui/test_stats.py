@@ -8,25 +8,13 @@ a bad key shows one error line, and a view's filter with a syntax error does
 not draw its caret under the query box. Screenshots go to
 $LDB_UI_SCREENSHOTS."""
 
-import json
 import os
-import shutil
-import subprocess
 import sys
-import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-
-from ldbtest import LdbTestCase, data_bytes, main, write_file, write_pair  # noqa: E402
-from test_ui import URL_LINE, UiServer  # noqa: E402
-
-SERVERS_DIR = os.environ.get("LDB_TEST_SERVERS_DIR", os.path.expanduser("~/.cache/ldb-test-servers"))
-NODE_MODULES = os.path.join(SERVERS_DIR, "node_modules")
-CHROMIUM = os.environ.get("LDB_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = os.environ.get("LDB_UI_SCREENSHOTS", "")
-HAVE_DRIVER = os.path.exists(os.path.join(NODE_MODULES, "playwright-core", "package.json"))
-HAVE_NODE = shutil.which("node") is not None
+from uitest import needs_browser, run_driver  # also puts tests/cli on the path
+from ldbtest import LdbTestCase, data_bytes, main, write_file, write_pair
+from test_ui import URL_LINE, UiServer
 
 # (class, confidence) of each labelled object; None: the annotation lacks it.
 LABELS = (
@@ -96,9 +84,7 @@ class StatsApiTest(StatsCase):
         self.assertEqual(rc, 0, err)
 
 
-@unittest.skipUnless(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed (scripts/install-deps.sh)")
-@unittest.skipUnless(HAVE_NODE and HAVE_DRIVER,
-                     f"node or playwright-core in {NODE_MODULES} is missing (scripts/install-deps.sh)")
+@needs_browser
 class StatsBrowserTest(StatsCase):
     def test_bars_filter_the_grid_to_their_counts(self):
         total = len(LABELS) + UNLABELLED
@@ -124,14 +110,7 @@ class StatsBrowserTest(StatsCase):
 
         self.server = UiServer(self, "--port", "0", "--no-browser")
         self.assertRegex(self.server.line, URL_LINE)
-        shots = SCREENSHOTS or os.path.join(self.tmp, "screenshots")
-        os.makedirs(shots, exist_ok=True)
-        env = dict(os.environ, NODE_PATH=NODE_MODULES)
-        run = subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "stats.cjs"),
-                              self.server.line, shots, json.dumps(expected)],
-                             capture_output=True, text=True, timeout=240, env=env)
-        self.assertEqual(run.returncode, 0, run.stderr)
-        seen = json.loads(run.stdout)
+        seen, shots = run_driver(self, "stats.cjs", self.server, expected)
 
         self.assertEqual(seen["errors"], [])
         self.assertEqual(seen["default_key"], "class")

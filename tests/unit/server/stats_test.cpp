@@ -11,18 +11,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/index.hpp"
-#include "app/instance.hpp"
 #include "app/json_output.hpp"
 #include "app/stats.hpp"
-#include "app/storage.hpp"
-#include "server/server.hpp"
-#include "test_support.hpp"
+#include "server_fixture.hpp"
 
 namespace ldb::server {
 namespace {
 
-using ldb::testing::TempDir;
 using nlohmann::json;
 
 // Percent-encodes a query parameter's value (the client sends it as given).
@@ -38,13 +33,9 @@ std::string encoded(std::string_view text) {
   return out;
 }
 
-class StatsRouteTest : public ::testing::Test {
+class StatsRouteTest : public ServerFixture {
  protected:
   void SetUp() override {
-    m_context.env.set("HOME", (m_dir.path() / "home").string());
-    m_context.env.set("LDB_DIR", (m_dir.path() / "instance").string());
-    m_context.env.set("LDB_CACHE_DIR", "none");
-    m_context.cwd = m_dir.path();
     // Six labelled objects (one class with a quote in it), one without a label.
     const std::pair<const char*, double> labels[] = {{"cat", 0.9},  {"cat", 0.8}, {"cat", 0.15},
                                                      {"dog", 0.55}, {"dog", 0.4}, {"it's", 0.1}};
@@ -54,26 +45,7 @@ class StatsRouteTest : public ::testing::Test {
                   json{{"class", labels[i].first}, {"inference", {{"confidence", labels[i].second}}}}.dump());
     }
     m_dir.write("data/unlabelled.png", "bytes without a label");
-    ASSERT_OK(app::init_instance(m_context, "instance", false, false));
-    m_session = std::make_unique<app::Session>(m_context);
-    ASSERT_OK(app::add_storage(*m_session, {"data", std::nullopt, {}, false}));
-    app::IndexSettings settings;
-    settings.format = "bare-pairs";
-    ASSERT_OK(app::index(*m_session, {{"data"}, settings}));
-    auto server = Server::start(*m_session, {});
-    ASSERT_OK(server);
-    m_server = std::move(*server);
-  }
-
-  json get_json(const std::string& path, int status = 200) {
-    httplib::Client c("127.0.0.1", m_server->port());
-    c.set_url_encode(false);
-    auto res = c.Get(path, {{"Cookie", fmt::format("ldb_token_{}={}", m_server->port(), m_server->token())}});
-    EXPECT_TRUE(res) << path;
-    if (!res) return {};
-    EXPECT_EQ(res->status, status) << path << ": " << res->body;
-    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
-    return json::parse(res->body);
+    start();
   }
 
   // What `ldb stats --json` gives for the same selection and keys.
@@ -82,11 +54,6 @@ class StatsRouteTest : public ::testing::Test {
     EXPECT_OK(result);
     return result ? json::parse(app::stats_json(*result)) : json{};
   }
-
-  TempDir m_dir;
-  app::Context m_context;
-  std::unique_ptr<app::Session> m_session;
-  std::unique_ptr<Server> m_server;
 };
 
 TEST_F(StatsRouteTest, TheDocumentOfLdbStatsJsonOverTheGridsSelection) {
