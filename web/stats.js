@@ -212,11 +212,19 @@
   const withParams = (params, extra) => [params, ...extra].filter(Boolean).join("&");
 
   // The first top-level key of the selection's annotations (most common
-  // first) that has values to draw: one request for the keys, one for their
-  // values (one scan, every key at once).
+  // first) that has values to draw. `keys(@)` counts the top-level keys as
+  // the overview's coverage does, in one scan of the annotations (the
+  // overview would also read every file's attributes); then one scan for
+  // the values of the most common ones, every key at once.
   async function defaultKey(params) {
-    const overview = await ldb.getJson(`/api/stats?${params}`);
-    const names = (overview.coverage || []).slice(0, DEFAULT_CANDIDATES).map((c) => identifier(c.key));
+    let names;
+    try {
+      const doc = await ldb.getJson(`/api/stats?${withParams(params, [`by=${encodeURIComponent("keys(@)")}`,
+                                                                      `top=${DEFAULT_CANDIDATES}`])}`);
+      names = doc.keys[0].top.map((v) => identifier(String(v.value)));
+    } catch {
+      return "";  // no annotations at all: the hint says what to type
+    }
     if (!names.length) return "";
     try {
       const doc = await ldb.getJson(`/api/stats?${withParams(params, names.map((k) => `by=${encodeURIComponent(k)}`))}`);
@@ -233,11 +241,8 @@
     if (!keyInput.value.trim() && !triedDefault) {
       triedDefault = true;
       note.textContent = "looking for a key…";
-      try {
-        keyInput.value = await defaultKey(params);
-      } catch (e) {
-        showError(e.detail || { message: e.message });
-      }
+      const found = await defaultKey(params);
+      if (!keyInput.value.trim()) keyInput.value = found;  // unless one was typed meanwhile
     }
     const key = keyInput.value.trim();
     if (!key) {
