@@ -42,11 +42,9 @@ constexpr FilterEntry k_filters[] = {
     {{"dedup", "keep the first of each near-duplicate group (pHash)", false, false, false}, FilterKind::dedup},
     {{"similar", "nearest first to OBJECT (id: or image path): --similar OBJECT [-m MODEL]", true, false, false, true},
      FilterKind::similar},
-    {{"balance", "equal shares of each value of EXPR (--limit N or --sample P right after)", true, true, false, false,
-      true},
+    {{"balance", "equal shares of each value of EXPR (--limit N or --sample P right after)", true, true, false, false, true},
      FilterKind::balance},
-    {{"stratify", "each value of EXPR keeps its share (--limit N or --sample P right after)", true, true, false, false,
-      true},
+    {{"stratify", "each value of EXPR keeps its share (--limit N or --sample P right after)", true, true, false, false, true},
      FilterKind::stratify},
 };
 

@@ -42,7 +42,7 @@ struct Reply {
 // A request's query parameters, decoded; a name may repeat.
 using Params = std::multimap<std::string, std::string, std::less<>>;
 
-// Every value of parameter `name`, in order; the first one.
+// The values of parameter `name` in order (values_of), or its first (value_of).
 std::vector<std::string> values_of(const Params& params, std::string_view name);
 std::optional<std::string> value_of(const Params& params, std::string_view name);
 
