@@ -212,10 +212,11 @@
   const withParams = (params, extra) => [params, ...extra].filter(Boolean).join("&");
 
   // The first top-level key of the selection's annotations (most common
-  // first) that has values to draw. `keys(@)` counts the top-level keys as
-  // the overview's coverage does, in one scan of the annotations (the
-  // overview would also read every file's attributes); then one scan for
-  // the values of the most common ones, every key at once.
+  // first) whose values are mostly strings, numbers or booleans. `keys(@)`
+  // counts the top-level keys as the overview's coverage does, in one scan
+  // of the annotations (the overview would also read every file's
+  // attributes); `type(KEY)` of the most common ones, in one more scan
+  // (their values themselves could be a million distinct strings to tally).
   async function defaultKey(params) {
     let names;
     try {
@@ -227,9 +228,10 @@
     }
     if (!names.length) return "";
     try {
-      const doc = await ldb.getJson(`/api/stats?${withParams(params, names.map((k) => `by=${encodeURIComponent(k)}`))}`);
-      const drawable = doc.keys.find((k) => k.top.length || k.numbers);
-      return drawable ? drawable.key : names[0];
+      const types = names.map((k) => `by=${encodeURIComponent(`type(${k})`)}`);
+      const doc = await ldb.getJson(`/api/stats?${withParams(params, types)}`);
+      const scalar = doc.keys.findIndex((k) => k.top.length && ["string", "number", "boolean"].includes(k.top[0].value));
+      return names[scalar >= 0 ? scalar : 0];
     } catch {
       return names[0];
     }
