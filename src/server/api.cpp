@@ -167,13 +167,31 @@ std::optional<std::string> expression_field(const Params& params) {
   return field;
 }
 
-Reply error_reply(const Error& error, std::optional<std::string> field) {
+Reply error_reply(const Error& error, std::optional<std::string> field, std::optional<std::size_t> index) {
   json body = {{"code", core::to_string(error.code)}, {"message", error.message}, {"hint", error.hint}};
   if (auto column = app::query_error_column(error)) {
     body["column"] = *column;
     if (field) body["field"] = *field;
+    if (index) body["index"] = *index;
   }
   return Reply{status_of(error.code), "application/json", dump(json{{"error", body}}), {}};
+}
+
+std::optional<Reply> expression_error(std::string_view param, std::string_view filter,
+                                      const std::vector<std::string>& values) {
+  for (std::size_t index = 0; index < values.size(); ++index) {
+    if (auto checked = app::check_expression({std::string(filter), values[index], {}}); !checked) {
+      return error_reply(checked.error(), std::string(param), index);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Reply> expression_error(const Params& params) {
+  for (std::string_view name : {"file", "query", "jquery"}) {
+    if (auto bad = expression_error(name, name, values_of(params, name))) return bad;
+  }
+  return std::nullopt;
 }
 
 Api::Api(app::Session& session, std::filesystem::path instance_dir)
@@ -203,6 +221,7 @@ Result<Api::Ids> Api::selection(const Params& params) {
 Reply Api::objects(const Params& params) {
   auto page = page_of(params, k_default_limit, k_max_limit);
   if (!page) return error_reply(page.error());
+  if (auto bad = expression_error(params)) return std::move(*bad);
   auto ids = selection(params);
   if (!ids) return error_reply(ids.error(), expression_field(params));
   const auto& refs = **ids;
@@ -212,6 +231,7 @@ Reply Api::objects(const Params& params) {
 }
 
 Reply Api::count(const Params& params) {
+  if (auto bad = expression_error(params)) return std::move(*bad);
   auto ids = selection(params);
   if (!ids) return error_reply(ids.error(), expression_field(params));
   return json_reply({{"count", (*ids)->size()}});

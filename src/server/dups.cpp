@@ -26,6 +26,7 @@ constexpr std::size_t k_max_members = 100;
 Reply Api::dups(const Params& params) {
   auto page = page_of(params, k_default_groups, k_max_groups);
   if (!page) return error_reply(page.error());
+  if (auto bad = expression_error(params)) return std::move(*bad);
   auto selector = selector_of(params);
   if (!selector) return error_reply(selector.error());
   auto only = ids_of(params);

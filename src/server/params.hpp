@@ -25,10 +25,6 @@ inline constexpr std::size_t k_max_ids = 200;
 // A 200 reply with `value` as compact JSON.
 Reply json_reply(const nlohmann::json& value);
 
-// Every value of `name`, in order; the first value of `name`, if any.
-std::vector<std::string> values_of(const Params& params, std::string_view name);
-std::optional<std::string> value_of(const Params& params, std::string_view name);
-
 // `name` as a whole number 0..max (fallback when absent or empty);
 // invalid_argument naming the parameter otherwise.
 Result<std::size_t> number_param(const Params& params, std::string_view name, std::size_t fallback, std::size_t max);

@@ -132,6 +132,8 @@ struct Server::Impl {
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->objects(params_of(req))); });
     http.Get("/api/count",
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->count(params_of(req))); });
+    http.Get("/api/stats",
+             [this](const httplib::Request& req, httplib::Response& res) { send(res, api->stats(params_of(req))); });
     http.Get("/api/dups",
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->dups(params_of(req))); });
     http.Get("/api/diff",

@@ -8,7 +8,7 @@
 "use strict";
 
 const path = require("path");
-const { TIMEOUT, run, waitAttribute, waitCount, waitImages, objectIds } = require("./driver.cjs");
+const { TIMEOUT, openPage, run, waitAttribute, waitCount, waitImages, objectIds } = require("./driver.cjs");
 
 const [url, shots, planText] = process.argv.slice(2);
 const plan = JSON.parse(planText);
@@ -24,7 +24,10 @@ async function sections(page) {
   return seen;
 }
 
-run(url, async (page, out) => {
+run(async (browser) => {
+  // The bad inputs typed at the end are answered 400 and 404.
+  const { page, errors } = await openPage(browser, url, /status of 40[04]/);
+  const out = {};
   await page.fill('[data-testid="objects-input"]', plan.dataset);
   await waitCount(page, plan.count);
   await page.click('[data-testid="view-tab-diff"]');
@@ -70,4 +73,6 @@ run(url, async (page, out) => {
   await page.press('[data-testid="diff-b-input"]', "Enter");
   await page.waitForSelector('[data-testid="diff-error"]', { state: "visible", timeout: TIMEOUT });
   out.error_text = await page.textContent('[data-testid="diff-error"]');
+  out.errors = errors;
+  return out;
 });

@@ -1,41 +1,54 @@
-// What the browser tests of the views share (dups.cjs, diff.cjs): Debian's
-// chromium driven by playwright-core, a page opened on the URL `ldb ui`
-// printed, the page's errors collected, and the outcome printed as one JSON
-// document on stdout for the Python side to compare with the CLI.
+// What the browser drivers of `ldb ui` (browse.cjs, stats.cjs…) share:
+// Debian's chromium started headless, the page's errors collected, and the
+// result printed as one JSON document on stdout.
 "use strict";
 
 const { chromium } = require("playwright-core");
 
 const TIMEOUT = 30000;
 
-// Runs `steps(page, out)` on a fresh page at `url`; prints `out` (with the
-// page's errors) and exits 0, or prints the failure on stderr and exits 1.
-async function drive(url, steps) {
-  const out = {};
-  const browser = await chromium.launch({
+function launch() {
+  return chromium.launch({
     executablePath: process.env.LDB_CHROMIUM || "/usr/bin/chromium",
     // root in a container has no user namespaces for chromium's sandbox.
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
   });
-  try {
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-    await page.goto(url);
-    await steps(page, out);
-    out.errors = errors;
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(out) + "\n");
 }
 
-function run(url, steps) {
-  drive(url, steps).catch((e) => {
+// The page's uncaught errors and console errors, but for the failed loads
+// whose status `expected` (a RegExp over the message) allows.
+function collectErrors(page, expected) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !(expected && expected.test(m.text()))) errors.push(m.text());
+  });
+  return errors;
+}
+
+// Runs `body(browser)` in a fresh browser and prints what it returns.
+function run(body) {
+  (async () => {
+    const browser = await launch();
+    let out;
+    try {
+      out = await body(browser);
+    } finally {
+      await browser.close();
+    }
+    process.stdout.write(JSON.stringify(out) + "\n");
+  })().catch((e) => {
     process.stderr.write(`${e.stack || e}\n`);
     process.exit(1);
   });
+}
+
+// A fresh page at `url` (1400 x 900) and its errors (collectErrors).
+async function openPage(browser, url, expected) {
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  const errors = collectErrors(page, expected);
+  await page.goto(url);
+  return { page, errors };
 }
 
 // Waits until the attribute `name` of the element `selector` is `value`.
@@ -46,7 +59,7 @@ function waitAttribute(page, selector, name, value) {
   }, [selector, name, value], { timeout: TIMEOUT });
 }
 
-// The grid's object count once it shows `count` (result-count's data-count).
+// Waits until the grid's count (result-count's data-count) is `count`.
 function waitCount(page, count) {
   return waitAttribute(page, '[data-testid="result-count"]', "data-count", count);
 }
@@ -62,4 +75,4 @@ function objectIds(page, selector) {
   return page.$$eval(selector, (els) => els.map((e) => e.dataset.objectId));
 }
 
-module.exports = { TIMEOUT, run, waitAttribute, waitCount, waitImages, objectIds };
+module.exports = { TIMEOUT, collectErrors, run, openPage, waitAttribute, waitCount, waitImages, objectIds };

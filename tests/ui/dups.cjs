@@ -7,13 +7,16 @@
 "use strict";
 
 const path = require("path");
-const { TIMEOUT, run, waitAttribute, waitCount, waitImages, objectIds } = require("./driver.cjs");
+const { TIMEOUT, openPage, run, waitAttribute, waitCount, waitImages, objectIds } = require("./driver.cjs");
 
 const [url, shots, planText] = process.argv.slice(2);
 const plan = JSON.parse(planText);
 const SUMMARY = '[data-testid="dups-summary"]';
 
-run(url, async (page, out) => {
+run(async (browser) => {
+  // The bad inputs typed at the end are answered 400 and 404.
+  const { page, errors } = await openPage(browser, url, /status of 40[04]/);
+  const out = {};
   await waitCount(page, plan.total);
   const started = Date.now();
   await page.click('[data-testid="view-tab-dups"]');
@@ -82,4 +85,6 @@ run(url, async (page, out) => {
   await page.waitForSelector('[data-testid="dups-error"]', { state: "visible", timeout: TIMEOUT });
   out.error_text = await page.textContent('[data-testid="dups-error"]');
   out.groups_after_error = await page.$$eval('[data-testid="dups-group"]', (g) => g.length);
+  out.errors = errors;
+  return out;
 });

@@ -11,29 +11,21 @@ import os
 import shutil
 import subprocess
 import sys
-import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "cli"))
-sys.path.insert(0, HERE)
+from uitest import needs_browser, run_driver  # also puts tests/cli on the path
+from ldbtest import LdbTestCase, main
+from test_ui import URL_LINE, UiServer
 
-from ldbtest import LdbTestCase, main  # noqa: E402
-from test_browser import CHROMIUM, HAVE_DRIVER, HAVE_NODE, NODE_MODULES, SCREENSHOTS, TESTDATA  # noqa: E402
-from test_ui import URL_LINE, UiServer  # noqa: E402
-
+TESTDATA = os.environ.get("LDB_TESTDATA_DIR", "")
 DEBIAN_PYTHON = "/usr/bin/python3"  # sees python3-pil, which makes the near-duplicate set
 
 
-@unittest.skipUnless(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed (scripts/install-deps.sh)")
-@unittest.skipUnless(HAVE_NODE and HAVE_DRIVER,
-                     f"node or playwright-core in {NODE_MODULES} is missing (scripts/install-deps.sh)")
+@needs_browser
 class CompareViewsTest(LdbTestCase):
     def setUp(self):
         super().setUp()
         self.use_init_instance()
         self.server = None
-        self.shots = SCREENSHOTS or os.path.join(self.tmp, "screenshots")
-        os.makedirs(self.shots, exist_ok=True)
 
     def tearDown(self):
         if self.server:
@@ -44,13 +36,8 @@ class CompareViewsTest(LdbTestCase):
         """Starts ldb ui (in the workspace folder), runs SCRIPT on it; what it saw."""
         self.server = UiServer(self, "--port", "0", "--no-browser")
         self.assertRegex(self.server.line, URL_LINE)
-        env = dict(os.environ, NODE_PATH=NODE_MODULES)
-        run = subprocess.run(["node", os.path.join(HERE, script), self.server.line, self.shots, json.dumps(plan)],
-                             capture_output=True, text=True, timeout=240, env=env)
-        self.assertEqual(run.returncode, 0, run.stderr)
-        seen = json.loads(run.stdout)
-        # The browser logs each 4xx; the bad inputs the scripts type end in one.
-        self.assertEqual([e for e in seen["errors"] if "status of 400" not in e and "status of 404" not in e], [])
+        seen, self.shots = run_driver(self, script, self.server, plan)
+        self.assertEqual(seen["errors"], [])
         rc, _, err = self.server.stop()
         self.assertEqual(rc, 0, err)
         self.server = None
