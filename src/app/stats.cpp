@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/detail/diff_sides.hpp"
 #include "app/detail/select.hpp"
@@ -151,10 +152,12 @@ Status check_keys_found(
   if (plan.overview) return {};
   auto check = [&](bool annotation, std::size_t k) -> Status {
     std::uint64_t objects = 0, missing = 0, errors = 0;
+    std::vector<std::uint64_t> per_side;
     std::string why;
     for (const auto& [selection, computed] : sides) {
       const auto& s = annotation ? computed->annotation_keys[k] : computed->file_keys[k];
       objects += s.objects;
+      per_side.push_back(s.objects);
       missing += s.missing;
       errors += s.errors;
       if (why.empty()) why = s.first_error;
@@ -162,13 +165,17 @@ Status check_keys_found(
     const auto& text = annotation ? plan.annotation_texts[k] : plan.file_texts[k];
     const char* flag = annotation ? "--by" : "--file-by";
     if (objects == 0 || missing + errors < objects) return {};
+    // "all 7 objects", or for diff --stats "all objects of both sides (67 and 74)":
+    // an object on both sides is counted on each.
+    const auto all = per_side.size() == 1 ? fmt::format("all {} objects", objects)
+                                          : fmt::format("all objects of both sides ({})", fmt::join(per_side, " and "));
     if (errors > 0) {
       return fail(ErrorCode::invalid_argument,
-                  fmt::format("{} '{}' could not be evaluated on any of the {} objects: {}", flag, text, objects, why),
+                  fmt::format("{} '{}' could not be evaluated on {}: {}", flag, text, all, why),
                   "check the argument types of the functions in the key");
     }
     if (!annotation) {
-      return fail(ErrorCode::not_found, fmt::format("--file-by '{}': all {} objects miss it", text, objects),
+      return fail(ErrorCode::invalid_argument, fmt::format("--file-by '{}': {} miss it", text, all),
                   "file attributes are fs.path, fs.size, fs.mtime, fs.protocol, alternate_paths, tags, "
                   "first_indexed, last_indexed and, for images, image.width, image.height, image.format "
                   "(docs/queries.md)");
@@ -191,7 +198,7 @@ Status check_keys_found(
     }
     std::stable_sort(coverage.begin(), coverage.end(),
                      [](const auto& a, const auto& b) { return a.annotations > b.annotations; });
-    return fail(ErrorCode::not_found, fmt::format("--by '{}': all {} objects miss it", text, objects),
+    return fail(ErrorCode::invalid_argument, fmt::format("--by '{}': {} miss it", text, all),
                 annotations == 0 || coverage.empty()
                     ? std::string("none of them has an annotation object; --file-by reads file attributes")
                     : fmt::format("the annotations' top-level keys are {}", coverage_list(coverage)));
