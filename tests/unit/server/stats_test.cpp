@@ -99,9 +99,10 @@ TEST_F(StatsRouteTest, ErrorsNameTheKeyOrExpressionThatIsWrong) {
   auto file_key = get_json("/api/stats?file-by=" + encoded("fs.size >"), 400);
   EXPECT_EQ(file_key["error"]["field"], "file-by");
   EXPECT_EQ(file_key["error"]["index"], 0);
-  // A key no object has: not found, the hint names the keys there are.
-  auto missing = get_json("/api/stats?by=labels", 404);
-  EXPECT_EQ(missing["error"]["code"], "not_found");
+  // A key no object has: a bad argument as `ldb stats` (exit 2), the hint
+  // names the keys there are.
+  auto missing = get_json("/api/stats?by=labels", 400);
+  EXPECT_EQ(missing["error"]["code"], "invalid_argument");
   EXPECT_NE(missing["error"]["hint"].get<std::string>().find("class (6)"), std::string::npos);
   auto bins = get_json("/api/stats?by=class&bins=0", 400);
   EXPECT_NE(bins["error"]["message"].get<std::string>().find("--bins"), std::string::npos);
