@@ -47,5 +47,6 @@ echo "== release build, the Python module and the Debian package (${SECONDS} s s
 echo "== run every test under ASan+UBSan (${SECONDS} s so far)"
 # The suites labelled `long` (the full kill -9 run: `ctest -L long`) are left
 # out; their short form (cli_crash_safety) runs here.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+# The browser tests fail rather than skip when chromium or playwright-core is missing.
+LDB_REQUIRE_BROWSER=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" -j"$jobs" --output-on-failure -LE long
