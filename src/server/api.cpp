@@ -11,6 +11,7 @@
 #include "app/members.hpp"
 #include "app/read.hpp"
 #include "app/thumbnails.hpp"
+#include "app/workspace.hpp"
 
 namespace ldb::server {
 
@@ -39,6 +40,8 @@ int status_of(ErrorCode code) {
       return 404;
     case ErrorCode::unsupported:
       return 415;
+    case ErrorCode::conflict:
+      return 409;
     default:
       return 500;
   }
@@ -75,9 +78,9 @@ Result<std::size_t> number_param(const Params& params, std::string_view name, st
 Result<app::Selector> selector_of(const Params& params) {
   app::Selector selector;
   for (auto& ident : values_of(params, "objects")) {
-    if (!ident.starts_with("ds:") && !ident.starts_with("id:")) {
+    if (!ident.starts_with("ds:") && !ident.starts_with("id:") && ident != "ws:") {
       return fail(ErrorCode::invalid_argument, fmt::format("the UI does not select '{}'", ident),
-                  "select by ds:NAME[.vN], ds:root or id:HASH");
+                  "select by ds:NAME[.vN], ds:root, id:HASH or ws: (the workspace's staged dataset)");
     }
     selector.objects.push_back(std::move(ident));
   }
@@ -129,8 +132,22 @@ Reply error_reply(const Error& error, std::optional<std::string> field) {
 Api::Api(app::Session& session, std::filesystem::path instance_dir)
     : m_session(session), m_thumbnails(app::thumbnail_dir(instance_dir)) {}
 
-Result<Api::Ids> Api::selection(const Params& params) {
+Result<app::Selector> Api::selector(const Params& params) {
   LDB_TRY_ASSIGN(auto selector, selector_of(params));
+  for (auto& ident : selector.objects) {
+    if (ident != "ws:") continue;
+    auto root = app::workspace_root(m_session.context());
+    if (!root) {
+      return fail(ErrorCode::not_found,
+                  "ldb ui was not started in a workspace: there is no ws:", std::string(k_no_workspace_hint));
+    }
+    ident = "ws:" + root->string();
+  }
+  return selector;
+}
+
+Result<Api::Ids> Api::selection(const Params& params) {
+  LDB_TRY_ASSIGN(auto selector, this->selector(params));
   std::string key;
   for (const auto& ident : selector.objects) key += fmt::format("{}\x1f", ident);
   for (const auto& filter : selector.filters) key += fmt::format("\x1e{}\x1f{}", filter.name, filter.value);
