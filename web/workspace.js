@@ -117,6 +117,7 @@
     try {
       const answer = await ldb.postJson(url, body);
       workspace = answer.workspace;
+      renderSummary();
       status.textContent = describe(answer);
       await ldb.refresh();
       return answer;

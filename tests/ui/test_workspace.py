@@ -90,7 +90,10 @@ class WorkspaceBrowserTest(LdbTestCase):
         self.assertEqual(after["objects"][1:], before["objects"][2:])
         # instantiate writes the new class (a bare pair: the annotation as JSON).
         self.ok("instantiate", "-m", "bare-pairs")
-        written = [json.load(open(p)) for p in glob.glob(os.path.join(self.ws, "**", "*.json"), recursive=True)]
+        written = []
+        for path in glob.glob(os.path.join(self.ws, "**", "*.json"), recursive=True):
+            with open(path) as f:
+                written.append(json.load(f))
         self.assertIn(after, written)
         for name in ("workspace.png", "box-edit.png", "box-saved.png", "workspace-committed.png"):
             self.assertGreater(os.path.getsize(os.path.join(shots, name)), 1000, name)

@@ -90,7 +90,7 @@ class WorkspaceRoutesTest : public ::testing::Test {
     return json::parse(res->body);
   }
   std::size_t staged_count() {
-    auto status = app::workspace_status(*m_session, std::string("ws"));
+    auto status = app::workspace_status(*m_session, (m_dir.path() / "ws").string());
     EXPECT_TRUE(status.has_value());
     return status ? status->objects : 0;
   }
