@@ -31,6 +31,10 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 # The UMAP projection plugin (ldb project --method umap) runs on Debian's
 # Python with umap-learn; without it only that method fails, with a hint.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "umap-learn, bash-completion")
+# The S3, Google Cloud Storage, Azure and HTTP backends load libcurl when
+# first used (dlopen, so dpkg-shlibdeps does not see it); without it they
+# fail with a hint, local storage works.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libcurl4")
 # The Python module (cmake/install.cmake): its extension is built for this
 # Python 3.X, so the package needs that one.
 if(TARGET ldb_python)

@@ -38,9 +38,17 @@ class CMakeBuild(build_ext):
     def build_extension(self, ext):
         build_dir = os.environ.get("LDB_CMAKE_BUILD_DIR")
         if build_dir:
-            build_dir = os.path.abspath(build_dir)
-            if not os.path.isfile(os.path.join(build_dir, "CMakeCache.txt")):
-                sys.exit(f"LDB_CMAKE_BUILD_DIR={build_dir} is not a configured CMake build folder")
+            # pip runs this in python/: a relative folder is taken from the
+            # repository root (LDB_CMAKE_BUILD_DIR=build, as the README says),
+            # else from here.
+            given = build_dir
+            candidates = [build_dir] if os.path.isabs(build_dir) else [os.path.join(REPO, build_dir), build_dir]
+            build_dir = next((os.path.abspath(c) for c in candidates
+                              if os.path.isfile(os.path.join(c, "CMakeCache.txt"))), None)
+            if build_dir is None:
+                sys.exit(f"LDB_CMAKE_BUILD_DIR={given} is not a configured CMake build folder "
+                         f"(looked in {', '.join(os.path.abspath(c) for c in candidates)}); "
+                         "hint: configure one with ./scripts/build.sh BUILD, or leave LDB_CMAKE_BUILD_DIR unset")
         else:
             build_dir = os.path.join(os.path.abspath(self.build_temp), "cmake")
             configure = ["cmake", "-S", REPO, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release", "-DLDB_BUILD_TESTS=OFF",

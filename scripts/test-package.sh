@@ -32,7 +32,7 @@ debs=("$work"/cpack/ldb_*.deb)
 [[ ${#debs[@]} -eq 1 && -f "${debs[0]}" ]] || fail "cpack made no ldb_*.deb (or several): ${debs[*]}"
 deb="${debs[0]}"
 echo "$(basename "$deb"): $(du -k "$deb" | cut -f1) KiB, made in $((SECONDS - start)) s"
-dpkg-deb --field "$deb" Package Version Architecture Maintainer Section Depends Suggests
+dpkg-deb --field "$deb" Package Version Architecture Maintainer Section Depends Recommends Suggests
 
 # Depends come from dpkg-shlibdeps: the Debian packages of the libraries the
 # binary links, each with the minimum version it needs.

@@ -97,18 +97,23 @@ function showQueryError(detail) {
     queryInput.classList.remove("bad");
     return;
   }
-  queryInput.classList.add("bad");
+  // The caret goes under the query box only for its own expression: the
+  // first `query` (index 0); a view's filters follow it.
+  const own = Boolean(detail.column) && (detail.field === undefined ||
+    (detail.field === "query" && !detail.index && queryInput.value.trim() !== ""));
+  queryInput.classList.toggle("bad", own || !detail.column);
   const caret = queryError.querySelector(".caret");
-  if (detail.column && (detail.field === "query" || detail.field === undefined)) {
+  if (own) {
     caret.textContent = `${queryInput.value}\n${" ".repeat(detail.column - 1)}^`;
     caret.hidden = false;
   } else {
     caret.hidden = true;
   }
   queryError.querySelector(".message").textContent = detail.message || "";
-  // The server's hint repeats the query with its own caret; show the rest.
-  queryError.querySelector(".hint").textContent = detail.column ? "" : detail.hint || "";
-  queryError.dataset.column = detail.column || "";
+  // The server's hint repeats the query with its own caret; show the rest
+  // (all of it for a filter's expression: its caret is there).
+  queryError.querySelector(".hint").textContent = own ? "" : detail.hint || "";
+  queryError.dataset.column = own ? String(detail.column) : "";
   queryError.hidden = false;
 }
 

@@ -131,7 +131,12 @@ class _Epochs:
 
     def __init__(self):
         # [the epoch set_epoch() fixed, or -1; the next epoch; iterations of it started]
-        self._shared = multiprocessing.Array("q", [-1, 0, 0])
+        # From the spawn context, whatever start method the DataLoader uses:
+        # its lock is a named semaphore that a spawned or forkserver worker
+        # reopens by name. The default (fork) context's is unlinked at once,
+        # and a spawned worker that unpickled it crashed on its first use.
+        # A forked worker inherits either kind.
+        self._shared = multiprocessing.get_context("spawn").Array("q", [-1, 0, 0])
 
     def set(self, epoch):
         with self._shared.get_lock():

@@ -22,4 +22,10 @@ Result<std::vector<ObjectRef>> select_refs(Session& session, const ListRequest& 
 // its own caret; nothing for any other error.
 std::optional<std::size_t> query_error_column(const Error& error);
 
+// A filter's expression (query, file, jquery) parsed as a selection parses it
+// before any work: its syntax error (query_error_column gives the column), or
+// nothing. So a front end that sends several can say which one is wrong.
+// Other filters pass.
+Status check_expression(const Filter& filter);
+
 }  // namespace ldb::app

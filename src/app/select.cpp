@@ -86,6 +86,16 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_params(std::span<
 
 std::optional<std::size_t> query_error_column(const Error& error) { return query::syntax_error_column(error); }
 
+Status check_expression(const Filter& filter) {
+  const auto* entry = find_entry(filter.name);
+  if (entry == nullptr ||
+      (entry->kind != FilterKind::query && entry->kind != FilterKind::jquery && entry->kind != FilterKind::file)) {
+    return {};
+  }
+  const dataset::FilterSpec spec{entry->kind, filter.value, {}};
+  return dataset::validate_filters(std::span(&spec, 1));
+}
+
 namespace detail {
 
 Result<std::vector<dataset::FilterSpec>> filter_specs(const Context& context, std::span<const Filter> filters) {

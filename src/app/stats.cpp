@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/detail/diff_sides.hpp"
 #include "app/detail/select.hpp"
@@ -151,10 +152,12 @@ Status check_keys_found(
   if (plan.overview) return {};
   auto check = [&](bool annotation, std::size_t k) -> Status {
     std::uint64_t objects = 0, missing = 0, errors = 0;
+    std::vector<std::uint64_t> per_side;
     std::string why;
     for (const auto& [selection, computed] : sides) {
       const auto& s = annotation ? computed->annotation_keys[k] : computed->file_keys[k];
       objects += s.objects;
+      per_side.push_back(s.objects);
       missing += s.missing;
       errors += s.errors;
       if (why.empty()) why = s.first_error;
@@ -162,13 +165,17 @@ Status check_keys_found(
     const auto& text = annotation ? plan.annotation_texts[k] : plan.file_texts[k];
     const char* flag = annotation ? "--by" : "--file-by";
     if (objects == 0 || missing + errors < objects) return {};
+    // "all 7 objects", or for diff --stats "all objects of both sides (67 and 74)":
+    // an object on both sides is counted on each.
+    const auto all = per_side.size() == 1 ? fmt::format("all {} objects", objects)
+                                          : fmt::format("all objects of both sides ({})", fmt::join(per_side, " and "));
     if (errors > 0) {
       return fail(ErrorCode::invalid_argument,
-                  fmt::format("{} '{}' could not be evaluated on any of the {} objects: {}", flag, text, objects, why),
+                  fmt::format("{} '{}' could not be evaluated on {}: {}", flag, text, all, why),
                   "check the argument types of the functions in the key");
     }
     if (!annotation) {
-      return fail(ErrorCode::not_found, fmt::format("--file-by '{}': all {} objects miss it", text, objects),
+      return fail(ErrorCode::invalid_argument, fmt::format("--file-by '{}': {} miss it", text, all),
                   "file attributes are fs.path, fs.size, fs.mtime, fs.protocol, alternate_paths, tags, "
                   "first_indexed, last_indexed and, for images, image.width, image.height, image.format "
                   "(docs/queries.md)");
@@ -191,7 +198,7 @@ Status check_keys_found(
     }
     std::stable_sort(coverage.begin(), coverage.end(),
                      [](const auto& a, const auto& b) { return a.annotations > b.annotations; });
-    return fail(ErrorCode::not_found, fmt::format("--by '{}': all {} objects miss it", text, objects),
+    return fail(ErrorCode::invalid_argument, fmt::format("--by '{}': {} miss it", text, all),
                 annotations == 0 || coverage.empty()
                     ? std::string("none of them has an annotation object; --file-by reads file attributes")
                     : fmt::format("the annotations' top-level keys are {}", coverage_list(coverage)));
@@ -212,18 +219,11 @@ std::vector<KeyStats> all_key_stats(const Plan& plan, dataset::SelectionStats& c
   return out;
 }
 
-}  // namespace
-
-Result<StatsResult> stats(Session& session, const StatsRequest& request) {
-  LDB_TRY_ASSIGN(auto plan, plan_of(request.keys));
-  LDB_TRY_ASSIGN(auto defaults, detail::default_source_for(session.context(), request.selector, request.target));
-  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
-  auto ctx = detail::dataset_context(session, *instance);
-  detail::SelectOptions select{"stats", defaults, detail::NoObjects::use_default};
-  auto selection = detail::select_objects(session, ctx, request.selector, select);
-  if (!selection) return std::unexpected(selection.error());
-  auto computed = scan(ctx, *selection, plan);
-  Status found = computed ? check_keys_found(ctx, plan, {{&*selection, &*computed}}) : Status{};
+// The stats of a selection made, whichever way it was.
+Result<StatsResult> stats_of(Session& session, dataset::Context& ctx, const dataset::Selection& selection,
+                             const Plan& plan) {
+  auto computed = scan(ctx, selection, plan);
+  Status found = computed ? check_keys_found(ctx, plan, {{&selection, &*computed}}) : Status{};
   detail::report(session, ctx);
   if (!computed) return std::unexpected(computed.error());
   LDB_TRY(found);
@@ -234,6 +234,26 @@ Result<StatsResult> stats(Session& session, const StatsRequest& request) {
   for (auto& c : computed->coverage) out.coverage.push_back({std::move(c.key), c.annotations});
   out.keys = all_key_stats(plan, *computed, plan.top);
   return out;
+}
+
+}  // namespace
+
+Result<StatsResult> stats(Session& session, const StatsRequest& request) {
+  LDB_TRY_ASSIGN(auto plan, plan_of(request.keys));
+  LDB_TRY_ASSIGN(auto defaults, detail::default_source_for(session.context(), request.selector, request.target));
+  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
+  auto ctx = detail::dataset_context(session, *instance);
+  detail::SelectOptions select{"stats", defaults, detail::NoObjects::use_default};
+  auto selection = detail::select_objects(session, ctx, request.selector, select);
+  if (!selection) return std::unexpected(selection.error());
+  return stats_of(session, ctx, *selection, plan);
+}
+
+Result<StatsResult> stats(Session& session, std::span<const ObjectRef> objects, const StatsKeys& keys) {
+  LDB_TRY_ASSIGN(auto plan, plan_of(keys));
+  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
+  auto ctx = detail::dataset_context(session, *instance);
+  return stats_of(session, ctx, detail::from_refs(objects), plan);
 }
 
 namespace {

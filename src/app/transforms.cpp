@@ -92,7 +92,8 @@ Result<TransformConfig> read_transform_config(const std::filesystem::path& insta
     auto bad = [&](std::string_view why) {
       return fail(ErrorCode::invalid_argument,
                   fmt::format("config file '{}': transform '{}' {}", file.string(), name, why),
-                  fmt::format("declare it as [transform.{}] with run = [\"program\", \"arg\", ...]",
+                  fmt::format("declare it as [transform.{}] with run = [\"program\", \"arg\", ...] or "
+                              "ops = [\"resize 224x224 fit\", ...]",
                               valid_name(name) ? name : "NAME"));
     };
     if (!valid_name(name)) return bad("has a name with characters other than letters, digits, '_' and '-'");
@@ -152,7 +153,7 @@ Result<store::TransformSet> resolve_transform_names(const TransformConfig& confi
       if (it == config.runs.end()) {
         return fail(ErrorCode::invalid_argument, fmt::format("unknown transform '{}'", name),
                     fmt::format("configured transforms: {}; add one to the instance config as "
-                                "[transform.{}] run = [\"program\", \"arg\"]",
+                                "[transform.{}] with run = [\"program\", \"arg\"] or ops = [\"resize 224x224 fit\"]",
                                 configured_list(config), valid_name(name) ? name : "NAME"));
       }
       out.push_back(transform_command(it->second));

@@ -109,14 +109,13 @@ void draw_bars(std::string& out, const std::vector<BarRow>& rows) {
   }
 }
 
-void draw_numbers(std::string& out, const app::NumberStats& n) {
-  out += fmt::format("  count {}  min {}  max {}  mean {}  std {}\n", n.count, number(n.min), number(n.max),
-                     number(n.mean), number(n.std));
-  std::string quantiles;
-  for (const auto& [level, value] : n.quantiles) {
-    quantiles += fmt::format("  {}%: {}", number(level * 100), number(value));
+void draw_histogram(std::string& out, const app::NumberStats& n) {
+  if (n.count > 0 && n.min == n.max) {
+    // numpy's bins over [v - 0.5, v + 0.5] (--json has them) would draw one
+    // full bar among empty ones.
+    out += fmt::format("  every value is {}\n", number(n.min));
+    return;
   }
-  out += fmt::format("  quantiles{}\n", quantiles);
   std::vector<BarRow> rows;
   for (std::size_t b = 0; b < n.histogram.size(); ++b) {
     const auto& bin = n.histogram[b];
@@ -125,6 +124,17 @@ void draw_numbers(std::string& out, const app::NumberStats& n) {
          bin.count, percent(bin.count, n.count)});
   }
   draw_bars(out, rows);
+}
+
+void draw_numbers(std::string& out, const app::NumberStats& n) {
+  out += fmt::format("  count {}  min {}  max {}  mean {}  std {}\n", n.count, number(n.min), number(n.max),
+                     number(n.mean), number(n.std));
+  std::string quantiles;
+  for (const auto& [level, value] : n.quantiles) {
+    quantiles += fmt::format("  {}%: {}", number(level * 100), number(value));
+  }
+  out += fmt::format("  quantiles{}\n", quantiles);
+  draw_histogram(out, n);
 }
 
 void draw_key(std::string& out, const app::KeyStats& k) {
@@ -219,7 +229,17 @@ Status cmd_diff_stats(CommandEnv& env, const ParsedArgs& args) {
                            100 * c.to_share, static_cast<std::int64_t>(c.to) - static_cast<std::int64_t>(c.from),
                            100 * (c.to_share - c.from_share));
       }
-      if (k.other_values) out += fmt::format("  {} other values\n", k.other_values);
+      if (k.other_values) {
+        // What the values beyond --top hold on each side, as stats says it.
+        std::uint64_t from_shown = 0, to_shown = 0;
+        for (const auto& c : k.changes) {
+          from_shown += c.from;
+          to_shown += c.to;
+        }
+        out += fmt::format("  {} other {} ({} -> {} {})\n", k.other_values, k.other_values == 1 ? "value" : "values",
+                           k.from.values - std::min(from_shown, k.from.values),
+                           k.to.values - std::min(to_shown, k.to.values), k.to.unit);
+      }
     }
     if (k.from.numbers || k.to.numbers) {
       auto cell = [](const std::optional<app::NumberStats>& n, auto get) { return n ? number(get(*n)) : "-"; };
@@ -240,6 +260,12 @@ Status cmd_diff_stats(CommandEnv& env, const ParsedArgs& args) {
       for (const auto& [name, get] : rows) {
         out += fmt::format("  {:<8}  {:>{}}  {:>{}}\n", name, cell(k.from.numbers, get), side, cell(k.to.numbers, get),
                            side);
+      }
+      // Each side's histogram (--bins), over its own range.
+      for (const auto& [name, numbers] : {std::pair{&from_name, &k.from.numbers}, std::pair{&to_name, &k.to.numbers}}) {
+        if (!*numbers || (*numbers)->histogram.empty()) continue;
+        out += fmt::format("  {}:\n", *name);
+        draw_histogram(out, **numbers);
       }
     }
   }

@@ -414,6 +414,7 @@ Result<std::vector<Evaluation>> evaluate_each(Context& ctx, const Selection& sel
       out[i].json = std::move(*value);
     } else {
       out[i].ok = false;
+      out[i].missing = value.error().code == ErrorCode::not_found;
       out[i].json = value.error().message;
     }
   });

@@ -2,8 +2,8 @@
 // The selection pipeline: an ordered list of objects passed through filters in
 // the order they were given on the command line (--query, --jquery, --file,
 // --path, --tag, --no-tag, --limit, --sample, --sample-rate, --shuffle, --seed, --sort,
-// --sort-desc, --pipe, --dedup, --similar, --balance, --stratify). Query expressions are parsed once, before any work, and
-// evaluated over annotations on all cores.
+// --sort-desc, --pipe, --dedup, --similar, --balance, --stratify). Query expressions are parsed once, before any work,
+// and evaluated over annotations on all cores.
 
 #include <span>
 #include <string>
@@ -31,8 +31,8 @@ enum class FilterKind {
   sort,
   sort_desc,
   pipe,
-  dedup,    // keep the first of each near-duplicate group (dataset/images.hpp)
-  similar,  // value: the object (id:HASH or an absolute image path); args: {MODEL} or none (builtin)
+  dedup,     // keep the first of each near-duplicate group (dataset/images.hpp)
+  similar,   // value: the object (id:HASH or an absolute image path); args: {MODEL} or none (builtin)
   balance,   // value: EXPR; takes the --limit / --sample / --sample-rate right after it (dataset/sampling.hpp)
   stratify,  // likewise
 };
@@ -58,7 +58,8 @@ Result<Selection> apply_filters(Context& ctx, Selection selection, std::span<con
 struct Evaluation {
   store::ObjectRef ref;
   bool ok = true;
-  std::string json;  // the value, or the error message when !ok
+  bool missing = false;  // !ok because a key the expression names is absent
+  std::string json;      // the value, or the error message when !ok
 };
 Result<std::vector<Evaluation>> evaluate_each(Context& ctx, const Selection& selection, const FilterSpec& expression);
 

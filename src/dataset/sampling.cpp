@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace ldb::dataset {
 
@@ -70,17 +71,21 @@ std::vector<std::uint64_t> quotas(std::span<const std::uint64_t> counts, std::ui
 }
 
 Result<std::vector<std::string>> key_values(Context& ctx, const Selection& selection, const std::string& expression,
-                                            std::uint64_t* errors) {
+                                            KeyMisses* misses) {
   auto evaluated = evaluate_each(ctx, selection, FilterSpec{FilterKind::query, expression, {}});
   if (!evaluated) return std::unexpected(evaluated.error());
   std::vector<std::string> out;
   out.reserve(evaluated->size());
-  std::uint64_t failed = 0;
+  KeyMisses counted;
   for (auto& e : *evaluated) {
-    if (!e.ok) ++failed;
+    if (!e.ok && e.missing) {
+      ++counted.missing;
+    } else if (!e.ok && counted.failed++ == 0) {
+      counted.first_failure = std::move(e.json);
+    }
     out.push_back(e.ok ? std::move(e.json) : std::string("null"));
   }
-  if (errors) *errors = failed;
+  if (misses) *misses = std::move(counted);
   return out;
 }
 
@@ -99,8 +104,8 @@ Result<Selection> sample_by_key(Context& ctx, Selection selection, const std::st
                                 const SampleSize& size, std::mt19937_64& rng) {
   const std::string_view flag = shares == Shares::equal ? "--balance" : "--stratify";
   if (selection.empty()) return selection;
-  std::uint64_t errors = 0;
-  auto values = key_values(ctx, selection, expression, &errors);
+  KeyMisses misses;
+  auto values = key_values(ctx, selection, expression, &misses);
   if (!values) return std::unexpected(values.error());
   const auto groups = group_by_value(*values);
   const auto nulls = static_cast<std::uint64_t>(std::count(values->begin(), values->end(), "null"));
@@ -111,11 +116,16 @@ Result<Selection> sample_by_key(Context& ctx, Selection selection, const std::st
         "check the key against an annotation: ldb eval --query EXPR on one object, or ldb stats");
   }
   if (nulls) {
+    // Why, when not all of them are a plain null: "(20 lack a key it names,
+    // 2 could not be evaluated: ...)".
+    std::vector<std::string> why;
+    if (misses.missing) why.push_back(fmt::format("{} lack a key it names", misses.missing));
+    if (misses.failed) why.push_back(fmt::format("{} could not be evaluated: {}", misses.failed, misses.first_failure));
     ctx.warnings.push_back(fmt::format(
-        "{} object{} no value for '{}'{}; they count as one more value (null) — put --query '{}' before {} to "
-        "leave them out",
+        "{} object{} no value for '{}'{}; they count as one more value (null) — put --query '{} != `null`' before {} "
+        "to leave them out",
         nulls, nulls == 1 ? " has" : "s have", expression,
-        errors ? fmt::format(" ({} could not be evaluated)", errors) : std::string(), expression, flag));
+        why.empty() ? std::string() : fmt::format(" ({})", fmt::join(why, ", ")), expression, flag));
   }
   std::uint64_t total = size.limit;
   if (size.by_probability) total = static_cast<std::uint64_t>(std::llround(size.probability * selection.size()));

@@ -33,9 +33,14 @@ std::vector<std::uint64_t> quotas(std::span<const std::uint64_t> counts, std::ui
 
 // The value (canonical JSON text) of `expression` (ldb dialect, over
 // annotations) for each object of `selection`, in order; "null" where it has
-// none. `errors` counts the objects it could not be evaluated on.
+// none. `misses` (when given) counts why an object has none.
+struct KeyMisses {
+  std::uint64_t missing = 0;  // a key the expression names is absent
+  std::uint64_t failed = 0;   // the expression could not be evaluated
+  std::string first_failure;  // why, for the first of `failed`
+};
 Result<std::vector<std::string>> key_values(Context& ctx, const Selection& selection, const std::string& expression,
-                                            std::uint64_t* errors = nullptr);
+                                            KeyMisses* misses = nullptr);
 
 // The positions of `values` grouped by value: groups in order of first
 // appearance, positions ascending within each.

@@ -201,8 +201,7 @@ Result<SplitOutcome> split(Context& ctx, const Selection& selection, const Split
   outcome.objects = selection.size();
   std::optional<std::vector<std::string>> values;
   if (options.stratify) {
-    std::uint64_t errors = 0;
-    auto found = key_values(ctx, selection, *options.stratify, &errors);
+    auto found = key_values(ctx, selection, *options.stratify);
     if (!found) return std::unexpected(found.error());
     outcome.unvalued = static_cast<std::uint64_t>(std::count(found->begin(), found->end(), "null"));
     if (outcome.unvalued == selection.size()) {

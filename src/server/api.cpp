@@ -47,19 +47,6 @@ int status_of(ErrorCode code) {
   }
 }
 
-std::vector<std::string> values_of(const Params& params, std::string_view name) {
-  std::vector<std::string> out;
-  auto [begin, end] = params.equal_range(name);
-  for (auto it = begin; it != end; ++it) out.push_back(it->second);
-  return out;
-}
-
-std::optional<std::string> value_of(const Params& params, std::string_view name) {
-  auto it = params.find(name);
-  if (it == params.end()) return std::nullopt;
-  return it->second;
-}
-
 Result<std::size_t> number_param(const Params& params, std::string_view name, std::size_t fallback, std::size_t max) {
   auto text = value_of(params, name);
   if (!text || text->empty()) return fallback;
@@ -120,13 +107,44 @@ std::optional<std::string_view> image_type(std::string_view bytes) {
 
 }  // namespace
 
-Reply error_reply(const Error& error, std::optional<std::string> field) {
+std::vector<std::string> values_of(const Params& params, std::string_view name) {
+  std::vector<std::string> out;
+  auto [begin, end] = params.equal_range(name);
+  for (auto it = begin; it != end; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::optional<std::string> value_of(const Params& params, std::string_view name) {
+  auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  return it->second;
+}
+
+Reply error_reply(const Error& error, std::optional<std::string> field, std::optional<std::size_t> index) {
   json body = {{"code", core::to_string(error.code)}, {"message", error.message}, {"hint", error.hint}};
   if (auto column = app::query_error_column(error)) {
     body["column"] = *column;
     if (field) body["field"] = *field;
+    if (index) body["index"] = *index;
   }
   return Reply{status_of(error.code), "application/json", dump(json{{"error", body}}), {}};
+}
+
+std::optional<Reply> expression_error(std::string_view param, std::string_view filter,
+                                      const std::vector<std::string>& values) {
+  for (std::size_t index = 0; index < values.size(); ++index) {
+    if (auto checked = app::check_expression({std::string(filter), values[index], {}}); !checked) {
+      return error_reply(checked.error(), std::string(param), index);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Reply> expression_error(const Params& params) {
+  for (std::string_view name : {"file", "query", "jquery"}) {
+    if (auto bad = expression_error(name, name, values_of(params, name))) return bad;
+  }
+  return std::nullopt;
 }
 
 Api::Api(app::Session& session, std::filesystem::path instance_dir)
@@ -169,6 +187,7 @@ Reply Api::objects(const Params& params) {
   if (!offset) return error_reply(offset.error());
   auto limit = number_param(params, "limit", k_default_limit, k_max_limit);
   if (!limit) return error_reply(limit.error());
+  if (auto bad = expression_error(params)) return std::move(*bad);
   auto ids = selection(params);
   if (!ids) return error_reply(ids.error(), expression_field(params));
   const auto& refs = **ids;
@@ -180,6 +199,7 @@ Reply Api::objects(const Params& params) {
 }
 
 Reply Api::count(const Params& params) {
+  if (auto bad = expression_error(params)) return std::move(*bad);
   auto ids = selection(params);
   if (!ids) return error_reply(ids.error(), expression_field(params));
   return json_reply({{"count", (*ids)->size()}});

@@ -42,10 +42,25 @@ struct Reply {
 // A request's query parameters, decoded; a name may repeat.
 using Params = std::multimap<std::string, std::string, std::less<>>;
 
+// The values of parameter `name` in order (values_of), or its first (value_of).
+std::vector<std::string> values_of(const Params& params, std::string_view name);
+std::optional<std::string> value_of(const Params& params, std::string_view name);
+
 // The JSON error reply for `error`: {"error": {"code", "message", "hint"}},
-// plus "column" (and "field") for a query syntax error, with the HTTP status
-// of its code (400 invalid_argument, 404 not_found, 415 unsupported, 500 else).
-Reply error_reply(const Error& error, std::optional<std::string> field = std::nullopt);
+// plus "column" (and "field", and "index" among that parameter's values) for
+// a query syntax error, with the HTTP status of its code (400
+// invalid_argument, 404 not_found, 415 unsupported, 500 else).
+Reply error_reply(const Error& error, std::optional<std::string> field = std::nullopt,
+                  std::optional<std::size_t> index = std::nullopt);
+
+// The first of a request's expressions (file, query, jquery; each may repeat:
+// the query box's own, then the filters views add) whose syntax is wrong, as
+// its error reply with "field" and "index"; checked before any work.
+std::optional<Reply> expression_error(const Params& params);
+// The same for `values` of parameter `param`, each parsed as filter `filter`
+// (query, file or jquery) is.
+std::optional<Reply> expression_error(std::string_view param, std::string_view filter,
+                                      const std::vector<std::string>& values);
 
 // The hint of every workspace route when ldb ui runs outside a workspace.
 inline constexpr std::string_view k_no_workspace_hint =
@@ -67,6 +82,9 @@ class Api {
   // GET /api/file/ID: the object's bytes; a known raster image type is named
   // as such, anything else is sent as an attachment.
   Reply file(const core::Md5& id);
+  // GET /api/stats?...&by=KEY&file-by=KEY&bins=N&top=N (server/stats.cpp):
+  // `ldb stats --json` of the grid's selection.
+  Reply stats(const Params& params);
 
   // The workspace (server/workspace.cpp; docs/ui.md "The workspace"). Each
   // POST takes a JSON body; a selection is {"objects": [...], "query": [...],

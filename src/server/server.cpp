@@ -161,6 +161,8 @@ struct Server::Impl {
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->objects(params_of(req))); });
     http.Get("/api/count",
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->count(params_of(req))); });
+    http.Get("/api/stats",
+             [this](const httplib::Request& req, httplib::Response& res) { send(res, api->stats(params_of(req))); });
     by_id(R"(/api/object/([^/]*))", [](Api& a, const core::Md5& id) { return a.object(id); });
     by_id(R"(/api/thumb/([^/]*))", [](Api& a, const core::Md5& id) { return a.thumbnail(id); });
     by_id(R"(/api/file/([^/]*))", [](Api& a, const core::Md5& id) { return a.file(id); });

@@ -196,20 +196,39 @@ class StatsTest(LdbTestCase):
         # Numbers side by side.
         out = self.ok("diff", "--stats", "ds:yolo.v1", "ds:yolo.v2", "--file-by", "image.width")
         self.assertRegex(out, r"count\s+3\s+7")
+        # --top: what the values left out hold on each side; --bins: each side's histogram.
+        top1 = self.ok_json("diff", "--stats", "ds:yolo.v1", "ds:yolo.v2", "--by", "objects[].category", "--top", "1",
+                            "--json")["keys"][0]
+        shown = top1["changes"][0]["value"]
+        out = self.ok("diff", "--stats", "ds:yolo.v1", "ds:yolo.v2", "--by", "objects[].category", "--top", "1")
+        self.assertIn(f"{len(after) - 1} other values ({sum(before.values()) - before[shown]} -> "
+                      f"{sum(after.values()) - after[shown]} {top1['to']['unit']})", out)
+        out = self.ok("diff", "--stats", "ds:yolo.v1", "ds:yolo.v2", "--file-by", "image.width", "--bins", "3")
+        for side, paths in (("ds:yolo.v1", images[:3]), ("ds:yolo.v2", images)):
+            widths = [expected_attributes(p)["width"] for p in paths]
+            drawn = out.split(f"\n  {side}:\n", 1)[1].splitlines()
+            if min(widths) == max(widths):
+                self.assertEqual(drawn[0], f"  every value is {widths[0]}")
+            else:
+                self.assertEqual([line.lstrip()[:1] for line in drawn[:3]], ["["] * 3, out)
+                self.assertIn(f", {max(widths)}]", drawn[2])
         # Plain diff is unchanged.
         self.assertEqual(self.ok("diff", "-s", "ds:yolo.v1", "ds:yolo.v2"), "Added: 4\nDeleted: 0\nModified: 0\n")
 
     def test_bad_input(self):
         self.index_yolo()
-        r = self.fails("stats", "ds:root", "--by", "labels", rc=3, contains=["--by 'labels'", "all 7 objects miss it"])
+        r = self.fails("stats", "ds:root", "--by", "labels", rc=2, contains=["--by 'labels'", "all 7 objects miss it"])
         self.assertIn("objects (7)", r.err)  # the top-level keys there are
-        self.fails("stats", "ds:root", "--file-by", "image.colour", rc=3, contains="image.width")
+        self.fails("stats", "ds:root", "--file-by", "image.colour", rc=2, contains="image.width")
         r = self.fails("stats", "ds:root", "--by", "objects[].category ==", rc=2, contains="query syntax error")
         self.assertIn("^", r.err)
         self.fails("stats", "ds:root", "--by", "abs(image)", rc=2, contains="could not be evaluated")
         for flag, value in (("--bins", "0"), ("--bins", "ten"), ("--top", "0"), ("--top", "-3"), ("--bins", "5000")):
             self.fails("stats", "ds:root", "--by", "image", flag, value, rc=2, contains=f"{flag} expects a whole number")
         self.fails("diff", "--stats", "ds:root", "ds:root", rc=2, contains="needs a key")
+        # Each side counted on its own: an object on both sides is not one of "14".
+        self.fails("diff", "--stats", "ds:root", "ds:root", "--by", "labels", rc=2,
+                   contains="--by 'labels': all objects of both sides (7 and 7) miss it")
         self.fails("diff", "ds:root", "ds:root", "--by", "class", rc=2, contains="--stats")
         # Some objects failing is a warning, not an error.
         r = self.ldb("stats", "ds:root", "--by", "image.width")

@@ -61,3 +61,20 @@ def test_pip_install_and_import_from_outside_the_repository(tmp_path):
     assert os.path.realpath(module).startswith(site), module
     assert module.endswith("_ldb" + sysconfig.get_config_var("EXT_SUFFIX"))
     assert filters > 10
+
+
+def test_a_build_folder_that_is_not_one_is_refused_naming_where_it_looked(tmp_path):
+    if not os.access(DEBIAN_PYTHON, os.X_OK):
+        pytest.skip(f"{DEBIAN_PYTHON} (Debian's python3) is not installed")
+    venv = str(tmp_path / "venv")
+    subprocess.run([DEBIAN_PYTHON, "-m", "venv", "--system-site-packages", venv], check=True, timeout=120)
+    env = dict(os.environ, LDB_CMAKE_BUILD_DIR="no-such-build", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.pop("PYTHONPATH", None)
+    install = subprocess.run(
+        [os.path.join(venv, "bin", "pip"), "install", "--no-build-isolation", "--no-index",
+         os.path.join(REPO, "python")], env=env, capture_output=True, text=True, timeout=600)
+    assert install.returncode != 0
+    said = install.stdout + install.stderr
+    assert "LDB_CMAKE_BUILD_DIR=no-such-build is not a configured CMake build folder" in said, said
+    assert os.path.join(REPO, "no-such-build") in said and "hint:" in said, said
+    assert not os.path.exists(os.path.join(venv, "lib", "python3.11", "site-packages", "ldb")), "installed anyway"

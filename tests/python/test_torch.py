@@ -232,6 +232,20 @@ def test_each_epoch_has_its_own_order_and_a_seed_repeats_it(pics):
     assert ns_of(DataLoader(in_order, batch_size=4)) == list(range(COUNT))
 
 
+@pytest.mark.parametrize("context", ["spawn", "forkserver"])
+def test_workers_started_by_spawn_or_forkserver(pics, context):
+    # The epoch counter is shared with workers that unpickle the dataset
+    # (CUDA users choose spawn): the same orders as forked workers read.
+    def orders(**loader_args):
+        loader = DataLoader(ldb.torch.IterableDataset("ds:pics", seed=5, decode=False), batch_size=4, num_workers=2,
+                            **loader_args)
+        return [ns_of(loader) for _ in range(2)]
+
+    started = orders(multiprocessing_context=context, timeout=120)
+    assert all(sorted(o) == list(range(COUNT)) for o in started)
+    assert started == orders()
+
+
 def test_iterable_dataset_decodes_and_transforms(pics):
     dataset = ldb.torch.IterableDataset("ds:pics", seed=3, transform=lambda image: image[:, :8, :8],
                                         target_transform=lambda a: a["n"], read_ahead=3)

@@ -7,31 +7,19 @@ objects `ldb list` lists, in its order; a query's count must be `ldb list
 opens the object panel with the annotation's boxes drawn. Screenshots go to
 $LDB_UI_SCREENSHOTS."""
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-
-from ldbtest import LdbTestCase, main  # noqa: E402
-from test_ui import URL_LINE, UiServer  # noqa: E402
+from uitest import needs_browser, run_driver  # also puts tests/cli on the path
+from ldbtest import LdbTestCase, main
+from test_ui import URL_LINE, UiServer
 
 TESTDATA = os.environ.get("LDB_TESTDATA_DIR", "")
-SERVERS_DIR = os.environ.get("LDB_TEST_SERVERS_DIR", os.path.expanduser("~/.cache/ldb-test-servers"))
-NODE_MODULES = os.path.join(SERVERS_DIR, "node_modules")
-CHROMIUM = os.environ.get("LDB_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = os.environ.get("LDB_UI_SCREENSHOTS", "")
-HAVE_DRIVER = os.path.exists(os.path.join(NODE_MODULES, "playwright-core", "package.json"))
-HAVE_NODE = shutil.which("node") is not None
 
 
-@unittest.skipUnless(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed (scripts/install-deps.sh)")
-@unittest.skipUnless(HAVE_NODE and HAVE_DRIVER,
-                     f"node or playwright-core in {NODE_MODULES} is missing (scripts/install-deps.sh)")
+@needs_browser
 class BrowserTest(LdbTestCase):
     def setUp(self):
         super().setUp()
@@ -65,16 +53,9 @@ class BrowserTest(LdbTestCase):
 
         self.server = UiServer(self, "--port", "0", "--no-browser")
         self.assertRegex(self.server.line, URL_LINE)
-        shots = SCREENSHOTS or os.path.join(self.tmp, "screenshots")
-        os.makedirs(shots, exist_ok=True)
         plan = {"count": len(ids), "query": query, "query_count": len(query_ids), "bad_query": bad_query,
                 "open": img_1, "open_boxes": boxes}
-        env = dict(os.environ, NODE_PATH=NODE_MODULES)
-        run = subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "browse.cjs"),
-                              self.server.line, shots, json.dumps(plan)],
-                             capture_output=True, text=True, timeout=240, env=env)
-        self.assertEqual(run.returncode, 0, run.stderr)
-        seen = json.loads(run.stdout)
+        seen, shots = run_driver(self, "browse.cjs", self.server, plan)
 
         self.assertEqual(seen["errors"], [])
         # The token left the address bar once the cookie held it.

@@ -10,20 +10,15 @@ import glob
 import json
 import os
 import shutil
-import subprocess
-import sys
-import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-
+from uitest import needs_browser, run_driver  # noqa: E402 (puts tests/cli on the path)
 from ldbtest import LdbTestCase, main  # noqa: E402
-from test_browser import CHROMIUM, HAVE_DRIVER, HAVE_NODE, NODE_MODULES, SCREENSHOTS, TESTDATA  # noqa: E402
 from test_ui import URL_LINE, UiServer  # noqa: E402
 
+TESTDATA = os.environ.get("LDB_TESTDATA_DIR", "")
 
-@unittest.skipUnless(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed (scripts/install-deps.sh)")
-@unittest.skipUnless(HAVE_NODE and HAVE_DRIVER,
-                     f"node or playwright-core in {NODE_MODULES} is missing (scripts/install-deps.sh)")
+
+@needs_browser
 class WorkspaceBrowserTest(LdbTestCase):
     def setUp(self):
         super().setUp()
@@ -49,16 +44,9 @@ class WorkspaceBrowserTest(LdbTestCase):
 
         self.server = UiServer(self, "--port", "0", "--no-browser")
         self.assertRegex(self.server.line, URL_LINE)
-        shots = SCREENSHOTS or os.path.join(self.tmp, "screenshots")
-        os.makedirs(shots, exist_ok=True)
         plan = {"query": query, "query_count": len(query_ids), "open": target, "open_boxes": boxes,
                 "new_class": "lorry", "first_message": "the buses", "second_message": "a lorry"}
-        env = dict(os.environ, NODE_PATH=NODE_MODULES)
-        run = subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "workspace.cjs"),
-                              self.server.line, shots, json.dumps(plan)],
-                             capture_output=True, text=True, timeout=240, env=env)
-        self.assertEqual(run.returncode, 0, run.stderr)
-        seen = json.loads(run.stdout)
+        seen, shots = run_driver(self, "workspace.cjs", self.server, plan)
         self.assertEqual(seen["errors"], [])
 
         self.assertEqual(seen["dataset"], "ds:buses (new, not committed)")

@@ -136,7 +136,19 @@ TEST_F(SamplingTest, ObjectsWithoutAValueAreOneMoreValueAndWarned) {
   auto out = apply(sel, {{K::balance, "label", {}}, {K::limit, "4", {}}});
   EXPECT_EQ(count_labels(out), (std::map<std::string, int>{{"\"cat\"", 2}, {"null", 2}}));
   ASSERT_EQ(ctx().warnings.size(), 1u);
-  EXPECT_NE(ctx().warnings[0].find("10 objects have no value for 'label'"), std::string::npos);
+  // Says why (the key is absent, not an evaluation failure) and how to leave
+  // them out with a query that keeps every other value (false, "" too).
+  EXPECT_NE(ctx().warnings[0].find("10 objects have no value for 'label' (10 lack a key it names)"), std::string::npos)
+      << ctx().warnings[0];
+  EXPECT_NE(ctx().warnings[0].find("--query 'label != `null`' before --balance"), std::string::npos);
+  dataset::KeyMisses misses;
+  ASSERT_TRUE(dataset::key_values(ctx(), sel, "label", &misses));
+  EXPECT_EQ(misses.missing, 10u);
+  EXPECT_EQ(misses.failed, 0u);
+  ASSERT_TRUE(dataset::key_values(ctx(), sel, "abs(label)", &misses));
+  EXPECT_EQ(misses.missing, 10u);
+  EXPECT_EQ(misses.failed, 10u);  // abs of a string
+  EXPECT_NE(misses.first_failure.find("abs"), std::string::npos) << misses.first_failure;
 }
 
 TEST_F(SamplingTest, BadInputIsRefusedBeforeAnyWork) {

@@ -16,17 +16,14 @@
 #include <nlohmann/json.hpp>
 
 #include "app/browse.hpp"
-#include "app/index.hpp"
 #include "app/inspect.hpp"
-#include "app/instance.hpp"
-#include "app/storage.hpp"
 #include "core/hash.hpp"
+#include "server_fixture.hpp"
 #include "test_support.hpp"
 
 namespace ldb::server {
 namespace {
 
-using ldb::testing::TempDir;
 using nlohmann::json;
 
 std::string read_file(const std::filesystem::path& path) {
@@ -46,13 +43,9 @@ std::pair<int, int> jpeg_size(std::string_view jpeg) {
   return {0, 0};
 }
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public ServerFixture {
  protected:
   void SetUp() override {
-    m_context.env.set("HOME", (m_dir.path() / "home").string());
-    m_context.env.set("LDB_DIR", (m_dir.path() / "instance").string());
-    m_context.env.set("LDB_CACHE_DIR", "none");
-    m_context.cwd = m_dir.path();
     const std::filesystem::path photos = std::filesystem::path(LDB_TESTDATA_DIR) / "photos";
     for (const char* name : {"dog", "kite", "chelsea"}) {
       std::string ext = name == std::string_view("chelsea") ? ".png" : ".jpg";
@@ -62,43 +55,12 @@ class ServerTest : public ::testing::Test {
           fmt::format("data/{}.json", name),
           fmt::format(R"({{"class": "{}", "objects": [{{"bbox": [1, 2, 30, 40], "category": "{}"}}]}})", name, name));
     }
-    ASSERT_OK(app::init_instance(m_context, "instance", false, false));
-    m_session = std::make_unique<app::Session>(m_context);
-    ASSERT_OK(app::add_storage(*m_session, {"data", std::nullopt, {}, false}));
-    app::IndexSettings settings;
-    settings.format = "bare-pairs";
-    ASSERT_OK(app::index(*m_session, {{"data"}, settings}));
-    auto server = Server::start(*m_session, {});
-    ASSERT_OK(server);
-    m_server = std::move(*server);
+    start();
   }
 
   std::string id_of(const char* name) { return core::md5_of(m_bytes[name]).hex(); }
 
-  httplib::Client client() {
-    httplib::Client c("127.0.0.1", m_server->port());
-    c.set_url_encode(false);
-    return c;
-  }
-  // GET with the token's cookie (as a browser sends it after the first visit).
-  httplib::Result get(const std::string& path, httplib::Headers headers = {}) {
-    headers.emplace("Cookie", fmt::format("ldb_token_{}={}", m_server->port(), m_server->token()));
-    return client().Get(path, headers);
-  }
-  json get_json(const std::string& path, int status = 200) {
-    auto res = get(path);
-    EXPECT_TRUE(res);
-    if (!res) return {};
-    EXPECT_EQ(res->status, status) << path << ": " << res->body;
-    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
-    return json::parse(res->body);
-  }
-
-  TempDir m_dir;
-  app::Context m_context;
   std::map<std::string, std::string> m_bytes;
-  std::unique_ptr<app::Session> m_session;
-  std::unique_ptr<Server> m_server;
 };
 
 TEST_F(ServerTest, ListensOnLoopbackOnAFreePortWithAToken) {

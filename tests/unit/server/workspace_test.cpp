@@ -4,37 +4,22 @@
 // header, is refused and changes nothing; outside a workspace every write
 // answers a hint.
 
-#include <gtest/gtest.h>
-#include <httplib.h>
-
 #include <filesystem>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
-#include "app/index.hpp"
 #include "app/inspect.hpp"
-#include "app/instance.hpp"
-#include "app/storage.hpp"
 #include "app/workspace.hpp"
 #include "core/hash.hpp"
-#include "server/server.hpp"
-#include "test_support.hpp"
+#include "server_fixture.hpp"
 
 namespace ldb::server {
 namespace {
 
-using ldb::testing::TempDir;
 using nlohmann::json;
 
-class WorkspaceRoutesTest : public ::testing::Test {
+class WorkspaceRoutesTest : public ServerFixture {
  protected:
   void SetUp() override {
-    m_context.env.set("HOME", (m_dir.path() / "home").string());
-    m_context.env.set("LDB_DIR", (m_dir.path() / "instance").string());
-    m_context.env.set("LDB_CACHE_DIR", "none");
     m_context.env.set("LDB_AUTHOR", "ui-test");
-    m_context.cwd = m_dir.path();
     for (const char* name : {"dog", "kite", "cat"}) {
       m_dir.write(fmt::format("data/{}.png", name), fmt::format("bytes of {}", name));
       m_dir.write(fmt::format("data/{}.json", name),
@@ -80,25 +65,11 @@ class WorkspaceRoutesTest : public ::testing::Test {
     EXPECT_EQ(res->status, status) << path << ": " << res->body;
     return json::parse(res->body);
   }
-  json get_json(const std::string& path, int status = 200) {
-    httplib::Client client("127.0.0.1", m_server->port());
-    client.set_url_encode(false);
-    auto res = client.Get(path, headers());
-    EXPECT_TRUE(res);
-    if (!res) return {};
-    EXPECT_EQ(res->status, status) << path << ": " << res->body;
-    return json::parse(res->body);
-  }
   std::size_t staged_count() {
     auto status = app::workspace_status(*m_session, (m_dir.path() / "ws").string());
     EXPECT_TRUE(status.has_value());
     return status ? status->objects : 0;
   }
-
-  TempDir m_dir;
-  app::Context m_context;
-  std::unique_ptr<app::Session> m_session;
-  std::unique_ptr<Server> m_server;
 };
 
 const json k_dogs = {{"objects", {"ds:root"}}, {"query", {"class == 'dog'"}}};
