@@ -67,8 +67,8 @@ function renderChips() {
   });
 }
 
-async function getJson(url) {
-  const res = await fetch(url, { credentials: "same-origin" });
+async function getJson(url, init) {
+  const res = await fetch(url, { credentials: "same-origin", ...init });
   let body = null;
   try { body = await res.json(); } catch { body = null; }
   if (!res.ok) {
@@ -76,6 +76,19 @@ async function getJson(url) {
     throw Object.assign(new Error(error.message), { detail: error });
   }
   return body;
+}
+
+// A request that changes the instance: JSON both ways, with the header the
+// server requires of a write (X-Ldb: a cross-site form cannot send it) and
+// the page's origin in Origin (the page's no-referrer policy would send
+// "null", which the server refuses).
+function postJson(url, body) {
+  return getJson(url, {
+    method: "POST",
+    referrerPolicy: "same-origin",
+    headers: { "Content-Type": "application/json", "X-Ldb": "1" },
+    body: JSON.stringify(body),
+  });
 }
 
 function showQueryError(detail) {
@@ -355,6 +368,7 @@ async function openObject(id) {
   img.src = `/api/file/${id}`;
   panel.hidden = false;
   layout();
+  for (const listener of objectListeners) listener(id, details);
 }
 
 function closePanel() {
@@ -376,6 +390,7 @@ document.addEventListener("keydown", (e) => {
 const views = new Map();  // name -> { tab, element, onShow }
 const viewPane = $("view-pane");
 const selectionListeners = [];
+const objectListeners = [];  // called with (id, details) when the object panel shows an object
 
 function showView(name) {
   const next = viewPane.hidden || viewPane.dataset.view !== name ? name : null;
@@ -421,6 +436,8 @@ window.ldb = {
   get selection() { return selection; },
   isShown(name) { return !viewPane.hidden && viewPane.dataset.view === name; },
   onSelection(listener) { selectionListeners.push(listener); },
+  onObject(listener) { objectListeners.push(listener); },
+  postJson,
   // Adds a filter chip (replacing one with the same param and value) and
   // shows the grid it selects.
   addFilter(filter) {

@@ -12,6 +12,7 @@
 #include "app/read.hpp"
 #include "app/thumbnails.hpp"
 #include "server/params.hpp"
+#include "app/workspace.hpp"
 
 namespace ldb::server {
 
@@ -39,6 +40,8 @@ int status_of(ErrorCode code) {
       return 404;
     case ErrorCode::unsupported:
       return 415;
+    case ErrorCode::conflict:
+      return 409;
     default:
       return 500;
   }
@@ -97,9 +100,9 @@ Result<Page> page_of(const Params& params, std::size_t fallback, std::size_t max
 Result<app::Selector> selector_of(const Params& params) {
   app::Selector selector;
   for (auto& ident : values_of(params, "objects")) {
-    if (!ident.starts_with("ds:") && !ident.starts_with("id:")) {
+    if (!ident.starts_with("ds:") && !ident.starts_with("id:") && ident != "ws:") {
       return fail(ErrorCode::invalid_argument, fmt::format("the UI does not select '{}'", ident),
-                  "select by ds:NAME[.vN], ds:root or id:HASH");
+                  "select by ds:NAME[.vN], ds:root, id:HASH or ws: (the workspace's staged dataset)");
     }
     selector.objects.push_back(std::move(ident));
   }
@@ -197,8 +200,22 @@ std::optional<Reply> expression_error(const Params& params) {
 Api::Api(app::Session& session, std::filesystem::path instance_dir)
     : m_session(session), m_thumbnails(app::thumbnail_dir(instance_dir)) {}
 
-Result<Api::Ids> Api::selection(const Params& params) {
+Result<app::Selector> Api::selector(const Params& params) {
   LDB_TRY_ASSIGN(auto selector, selector_of(params));
+  for (auto& ident : selector.objects) {
+    if (ident != "ws:") continue;
+    auto root = app::workspace_root(m_session.context());
+    if (!root) {
+      return fail(ErrorCode::not_found,
+                  "ldb ui was not started in a workspace: there is no ws:", std::string(k_no_workspace_hint));
+    }
+    ident = "ws:" + root->string();
+  }
+  return selector;
+}
+
+Result<Api::Ids> Api::selection(const Params& params) {
+  LDB_TRY_ASSIGN(auto selector, this->selector(params));
   LDB_TRY_ASSIGN(auto only, ids_of(params));
   std::string key = selection_key(selector, only);
   std::lock_guard lock(m_call);

@@ -64,6 +64,10 @@ std::optional<Reply> expression_error(const Params& params);
 std::optional<Reply> expression_error(std::string_view param, std::string_view filter,
                                       const std::vector<std::string>& values);
 
+// The hint of every workspace route when ldb ui runs outside a workspace.
+inline constexpr std::string_view k_no_workspace_hint =
+    "start ldb ui in a workspace: ldb stage ds:NAME DIR, then cd DIR and run ldb ui there";
+
 class Api {
  public:
   Api(app::Session& session, std::filesystem::path instance_dir);
@@ -90,9 +94,38 @@ class Api {
   // objects added, removed and changed from a to b (server/diff.cpp).
   Reply diff(const Params& params);
 
+  // The workspace (server/workspace.cpp; docs/ui.md "The workspace"). Each
+  // POST takes a JSON body; a selection is {"objects": [...], "query": [...],
+  // ...}: the grid's parameters, as GET /api/objects takes them. Outside a
+  // workspace every write answers not_found with the hint to start ldb ui in one.
+  // GET /api/info: the instance and the workspace ldb ui runs in (or null).
+  Reply info();
+  // POST /api/workspace/add {"selection"}: app::add.
+  Reply workspace_add(std::string_view body);
+  // POST /api/workspace/delete {"selection"}: app::del.
+  Reply workspace_delete(std::string_view body);
+  // POST /api/workspace/tag {"selection", "add": "a,b", "remove": "c"}: app::tag.
+  Reply workspace_tag(std::string_view body);
+  // POST /api/workspace/commit {"message"}: app::commit.
+  Reply workspace_commit(std::string_view body);
+  // GET /api/workspace/annotation/ID: the annotation version the workspace stages.
+  Reply staged_annotation(const core::Md5& id);
+  // POST /api/workspace/annotation {"id", "version", "edits": [{"index", "category"} | {"index", "delete": true}]}:
+  // app::edit_annotation.
+  Reply edit_annotation(std::string_view body);
+
  private:
   using Ids = std::shared_ptr<const std::vector<app::ObjectRef>>;
+  // The grid's objects and filters; "ws:" (no folder: the UI names no paths)
+  // is the staged dataset of the workspace ldb ui runs in.
+  Result<app::Selector> selector(const Params& params);
   Result<Ids> selection(const Params& params);
+  // A write route: parses `body` (a JSON object), then, under the lock and
+  // in a workspace, lets `change` fill the answer, drops the kept selections
+  // (they may hold what changed) and adds the workspace's counts. Defined in
+  // server/workspace.cpp, its only user.
+  template <class Change>
+  Reply write(std::string_view body, Change change);
   // The object's paths (one store call, under the lock).
   Result<std::vector<std::string>> paths_of(const core::Md5& id);
 

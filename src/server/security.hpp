@@ -46,6 +46,18 @@ bool is_loopback(std::string_view host);
 // than localhost is never accepted: that is what DNS rebinding sends).
 bool host_allowed(std::string_view host_header, std::string_view bound_host, std::uint16_t port);
 
+// The header the page sends with every request that changes the instance.
+inline constexpr std::string_view k_write_header = "X-Ldb";
+
+// Whether a request that changes the instance (a POST) may come from the
+// page itself rather than another site's form or script (CSRF), given its
+// headers: it must carry k_write_header (a cross-site form cannot set a
+// header, and a cross-site script cannot without a CORS preflight, which
+// this server never grants), and its Origin, when it has one, must be this
+// server's own origin, http:// and the Host header (already checked by
+// host_allowed). Browsers send Origin with every POST; "null" is refused.
+bool write_allowed(std::string_view origin_header, bool has_write_header, std::string_view host_header);
+
 // An object id in a request: exactly 32 hex digits (either case). Nothing
 // else is accepted: no prefix, no "id:", no path.
 std::optional<core::Md5> parse_object_id(std::string_view text);

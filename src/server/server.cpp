@@ -75,7 +75,19 @@ struct Server::Impl {
              fmt::format("open {}", server_url(options.host, port)));
       return false;
     }
+    const bool write = req.method != "GET" && req.method != "HEAD";
+    if (write && !write_allowed(req.get_header_value("Origin"), req.has_header(std::string(k_write_header).c_str()),
+                                req.get_header_value("Host"))) {
+      refuse(res, 403, "a change to the instance must come from the page ldb ui serves",
+             "use the page: open the URL ldb ui printed (scripts send the header X-Ldb: 1 and the token's cookie)");
+      return false;
+    }
     if (req.has_param("token")) {
+      if (write) {
+        refuse(res, 403, "a change to the instance needs the token's cookie, not ?token=",
+               "open the URL ldb ui printed first; its page sends the cookie");
+        return false;
+      }
       if (!same_token(req.get_param_value("token"), token)) {
         refuse(res, 403, "wrong token", "open the URL ldb ui printed, with its token");
         return false;
@@ -123,6 +135,23 @@ struct Server::Impl {
     });
   }
 
+  // The workspace (server/workspace.cpp): the only routes that change the
+  // instance, all POST (admit() holds them to the page's own origin).
+  void workspace_routes() {
+    http.Get("/api/info", [this](const httplib::Request&, httplib::Response& res) { send(res, api->info()); });
+    by_id(R"(/api/workspace/annotation/([^/]*))", [](Api& a, const core::Md5& id) { return a.staged_annotation(id); });
+    const std::pair<const char*, Reply (Api::*)(std::string_view)> posts[] = {
+        {"/api/workspace/add", &Api::workspace_add},          {"/api/workspace/delete", &Api::workspace_delete},
+        {"/api/workspace/tag", &Api::workspace_tag},          {"/api/workspace/commit", &Api::workspace_commit},
+        {"/api/workspace/annotation", &Api::edit_annotation},
+    };
+    for (auto [pattern, method] : posts) {
+      http.Post(pattern, [this, method](const httplib::Request& req, httplib::Response& res) {
+        send(res, ((*api).*method)(req.body));
+      });
+    }
+  }
+
   void routes() {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       for (const auto& [name, value] : security_headers()) res.set_header(name, value);
@@ -141,6 +170,7 @@ struct Server::Impl {
     by_id(R"(/api/object/([^/]*))", [](Api& a, const core::Md5& id) { return a.object(id); });
     by_id(R"(/api/thumb/([^/]*))", [](Api& a, const core::Md5& id) { return a.thumbnail(id); });
     by_id(R"(/api/file/([^/]*))", [](Api& a, const core::Md5& id) { return a.file(id); });
+    workspace_routes();
     http.Get(R"(/[^/]*)", [this](const httplib::Request& req, httplib::Response& res) { serve_asset(req, res); });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
@@ -163,6 +193,8 @@ Result<std::unique_ptr<Server>> Server::start(app::Session& session, const Serve
   impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // An idle browser connection holds a worker until this passes, and stop() waits for it.
   impl->http.set_keep_alive_timeout(2);
+  // The POST bodies are small JSON objects (a selection, a message, box edits).
+  impl->http.set_payload_max_length(1 << 20);
   // httplib's default sets SO_REUSEPORT, which lets a second process listen
   // on the same port and take a share of the connections (and the token's
   // cookie with them). SO_REUSEADDR alone: a port in use is an error.

@@ -215,7 +215,7 @@ TEST_F(ServerTest, QueryErrorsCarryTheirColumn) {
   auto limit = get_json("/api/objects?limit=ten", 400);
   EXPECT_NE(limit["error"]["message"].get<std::string>().find("'limit'"), std::string::npos);
   auto path = get_json("/api/objects?objects=/etc", 400);
-  EXPECT_EQ(path["error"]["hint"], "select by ds:NAME[.vN], ds:root or id:HASH");
+  EXPECT_EQ(path["error"]["hint"], "select by ds:NAME[.vN], ds:root, id:HASH or ws: (the workspace's staged dataset)");
   auto dataset = get_json("/api/count?objects=ds:nope", 404);
   EXPECT_EQ(dataset["error"]["code"], "not_found");
 }
