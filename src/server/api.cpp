@@ -134,6 +134,8 @@ Result<Api::Ids> Api::selection(const Params& params) {
   std::string key;
   for (const auto& ident : selector.objects) key += fmt::format("{}\x1f", ident);
   for (const auto& filter : selector.filters) key += fmt::format("\x1e{}\x1f{}", filter.name, filter.value);
+  auto pin = value_of(params, "pin");
+  if (pin && !pin->empty()) key += fmt::format("\x1dpin\x1f{}", *pin);
   std::lock_guard lock(m_call);
   auto kept = std::find_if(m_selections.begin(), m_selections.end(), [&](const auto& s) { return s.first == key; });
   if (kept != m_selections.end()) {
@@ -141,7 +143,10 @@ Result<Api::Ids> Api::selection(const Params& params) {
     return m_selections.front().second;
   }
   LDB_TRY_ASSIGN(auto refs, app::select_refs(m_session, {std::move(selector), std::nullopt, false}));
-  auto ids = std::make_shared<const std::vector<app::ObjectRef>>(std::move(refs));
+  Ids ids = std::make_shared<const std::vector<app::ObjectRef>>(std::move(refs));
+  if (pin && !pin->empty()) {
+    LDB_TRY_ASSIGN(ids, pinned(ids, *pin));
+  }
   m_selections.emplace_front(std::move(key), ids);
   if (m_selections.size() > k_kept_selections) m_selections.pop_back();
   return ids;

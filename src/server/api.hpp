@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -63,9 +64,22 @@ class Api {
   // as such, anything else is sent as an attachment.
   Reply file(const core::Md5& id);
 
+  // The embedding view (server/embedding.cpp, docs/ui.md "The embedding view").
+  // GET /api/points?<selection>&model=builtin&method=pca[&color=KEY]: the
+  // 2-D points of the selection's objects, as binary.
+  Reply points(const Params& params);
+  // POST /api/pin?<selection>, the body uint32 positions in that selection
+  // (little-endian): keeps those objects under a short key, which the
+  // selection parameter pin=KEY narrows any selection to (the last
+  // k_kept_pins are kept).
+  Reply pin(const Params& params, std::string_view body);
+  static constexpr std::size_t k_kept_pins = 16;
+
  private:
   using Ids = std::shared_ptr<const std::vector<app::ObjectRef>>;
   Result<Ids> selection(const Params& params);
+  // `ids` narrowed to the objects pinned under `key` (m_call held).
+  Result<Ids> pinned(const Ids& ids, const std::string& key);
   // The object's paths (one store call, under the lock).
   Result<std::vector<std::string>> paths_of(const core::Md5& id);
 
@@ -74,6 +88,9 @@ class Api {
   std::mutex m_call;  // held around every call into m_session but read_object
   // The selections made last, most recent first (guarded by m_call).
   std::list<std::pair<std::string, Ids>> m_selections;
+  // The pinned sets of objects, most recent first (guarded by m_call).
+  std::list<std::pair<std::string, std::shared_ptr<const std::vector<core::Md5>>>> m_pins;
+  std::uint64_t m_pins_made = 0;
 };
 
 }  // namespace ldb::server

@@ -105,6 +105,12 @@ bool host_allowed(std::string_view host_header, std::string_view bound_host, std
   return is_ipv4(name);
 }
 
+bool origin_allowed(std::string_view origin_header, std::string_view bound_host, std::uint16_t port) {
+  constexpr std::string_view scheme = "http://";
+  if (!origin_header.starts_with(scheme)) return false;
+  return host_allowed(origin_header.substr(scheme.size()), bound_host, port);
+}
+
 std::optional<core::Md5> parse_object_id(std::string_view text) {
   if (text.size() != 32) return std::nullopt;
   std::string lower(text);

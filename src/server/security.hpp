@@ -46,6 +46,12 @@ bool is_loopback(std::string_view host);
 // than localhost is never accepted: that is what DNS rebinding sends).
 bool host_allowed(std::string_view host_header, std::string_view bound_host, std::uint16_t port);
 
+// The Origin header of a request that changes state (POST): the page's own
+// origin, "http://" and a Host value host_allowed accepts. Another site's page
+// on this machine (another port is the same site to SameSite cookies) sends
+// its own origin; a missing Origin is refused too (browsers send it on POST).
+bool origin_allowed(std::string_view origin_header, std::string_view bound_host, std::uint16_t port);
+
 // An object id in a request: exactly 32 hex digits (either case). Nothing
 // else is accepted: no prefix, no "id:", no path.
 std::optional<core::Md5> parse_object_id(std::string_view text);

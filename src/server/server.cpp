@@ -75,6 +75,7 @@ struct Server::Impl {
              fmt::format("open {}", server_url(options.host, port)));
       return false;
     }
+    if (req.method != "GET" && req.method != "HEAD" && !admit_change(req, res)) return false;
     if (req.has_param("token")) {
       if (!same_token(req.get_param_value("token"), token)) {
         refuse(res, 403, "wrong token", "open the URL ldb ui printed, with its token");
@@ -86,6 +87,24 @@ struct Server::Impl {
     auto cookie = cookie_value(req.get_header_value("Cookie"), token_cookie_name(port));
     if (!cookie || !same_token(*cookie, token)) {
       refuse(res, 403, "this page needs the token ldb ui printed", "open the URL ldb ui printed, with its token");
+      return false;
+    }
+    return true;
+  }
+
+  // A request that changes state (POST) must come from the page itself
+  // (CSRF): its Origin is this server's, and its body is
+  // application/octet-stream, which no form and no no-cors fetch of another
+  // page can send without a preflight, which this server never grants.
+  bool admit_change(const httplib::Request& req, httplib::Response& res) {
+    if (!origin_allowed(req.get_header_value("Origin"), options.host, port)) {
+      refuse(res, 403, "this server takes changes only from its own page",
+             fmt::format("open {}", server_url(options.host, port)));
+      return false;
+    }
+    if (req.get_header_value("Content-Type") != "application/octet-stream") {
+      refuse(res, 403, "this server takes changes only as application/octet-stream",
+             "send the body as the page does (a typed array)");
       return false;
     }
     return true;
@@ -132,6 +151,11 @@ struct Server::Impl {
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->objects(params_of(req))); });
     http.Get("/api/count",
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->count(params_of(req))); });
+    http.Get("/api/points",
+             [this](const httplib::Request& req, httplib::Response& res) { send(res, api->points(params_of(req))); });
+    http.Post("/api/pin", [this](const httplib::Request& req, httplib::Response& res) {
+      send(res, api->pin(params_of(req), req.body));
+    });
     by_id(R"(/api/object/([^/]*))", [](Api& a, const core::Md5& id) { return a.object(id); });
     by_id(R"(/api/thumb/([^/]*))", [](Api& a, const core::Md5& id) { return a.thumbnail(id); });
     by_id(R"(/api/file/([^/]*))", [](Api& a, const core::Md5& id) { return a.file(id); });
@@ -164,6 +188,8 @@ Result<std::unique_ptr<Server>> Server::start(app::Session& session, const Serve
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // A pin's body: 4 bytes a pinned object (a million in 4 MB).
+  impl->http.set_payload_max_length(std::size_t{64} << 20);
   impl->routes();
   int port = options.port == 0 ? impl->http.bind_to_any_port(options.host)
                                : (impl->http.bind_to_port(options.host, options.port) ? options.port : -1);
