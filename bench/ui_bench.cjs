@@ -1,0 +1,50 @@
+// bench/ui_bench.py's browser part: opens a running `ldb ui` in headless
+// Chromium, waits for the grid's count, then clicks the Embedding tab and
+// waits until the canvas says its points are drawn. Prints the times (ms) as
+// JSON on stdout.
+//   node ui_bench.cjs URL OBJECTS
+"use strict";
+
+const { chromium } = require("playwright-core");
+
+const [url, objects] = process.argv.slice(2);
+const TIMEOUT = 300000;
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.LDB_CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+  });
+  const out = {};
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const started = Date.now();
+    await page.goto(url);
+    await page.waitForFunction((n) => document.querySelector('[data-testid="result-count"]')?.dataset.count === n,
+                               objects, { timeout: TIMEOUT });
+    out.first_count_ms = Date.now() - started;
+    const clicked = Date.now();
+    await page.click('[data-testid="view-tab-embedding"]');
+    await page.waitForFunction(() => {
+      const state = document.querySelector('[data-testid="embedding-canvas"]')?.dataset.state;
+      return state === "drawn" || state === "error" || state === "no-webgl";
+    }, null, { timeout: TIMEOUT, polling: 20 });
+    out.tab_to_drawn_ms = Date.now() - clicked;
+    out.goto_to_drawn_ms = Date.now() - started;
+    const canvas = await page.$('[data-testid="embedding-canvas"]');
+    out.state = await canvas.getAttribute("data-state");
+    if (out.state !== "drawn") throw new Error(await page.textContent('[data-testid="embedding-status"]'));
+    out.count = Number(await canvas.getAttribute("data-count"));
+    out.fetch_ms = Number(await canvas.getAttribute("data-fetch-ms"));
+    out.load_ms = Number(await canvas.getAttribute("data-load-ms"));
+    if (process.env.LDB_UI_BENCH_SCREENSHOT) await page.screenshot({ path: process.env.LDB_UI_BENCH_SCREENSHOT });
+  } finally {
+    await browser.close();
+  }
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack || e}\n`);
+  process.exit(1);
+});
