@@ -23,6 +23,13 @@ async function main() {
     await page.waitForFunction((n) => document.querySelector('[data-testid="result-count"]')?.dataset.count === n,
                                objects, { timeout: TIMEOUT });
     out.first_count_ms = Date.now() - started;
+    // The grid's thumbnails settled (here they fail: the generated objects
+    // have no files), so that the points' request does not queue behind them.
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('[data-testid="grid-item"] img')];
+      return imgs.length > 0 && imgs.every((img) => img.complete);
+    }, null, { timeout: TIMEOUT });
+    out.thumbnails_ms = Date.now() - started;
     const clicked = Date.now();
     await page.click('[data-testid="view-tab-embedding"]');
     await page.waitForFunction(() => {

