@@ -45,6 +45,14 @@ def splice(text: str, name: str, block: str) -> str:
     return text[:at + 1] + block + "\n\n" + text[at + 1:]
 
 
+def write_section(path: str, name: str, block: str) -> None:
+    """Replaces (or adds) section `name` of the file at `path` with `block`."""
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(splice(text, name, block))
+
+
 def carry_over(old_text: str, new_text: str) -> str:
     """`new_text` (rendered by run_bench.py) with every other script's section of `old_text`."""
     for name in OWNERS:

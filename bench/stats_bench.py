@@ -200,10 +200,7 @@ def main(argv=None) -> int:
     for r in results["workloads"]:
         log(f"{r['name']}: {r['wall']:.3f} s wall, {r['cpu']:.3f} s CPU, {r['maxrss_mb']:.0f} MB")
     if args.out:
-        with open(args.out) as f:
-            text = f.read()
-        with open(args.out, "w") as f:
-            f.write(doc_sections.splice(text, SECTION, render(results)))
+        doc_sections.write_section(args.out, SECTION, render(results))
         log(f"wrote the {SECTION} section of {args.out}")
     return 0
 

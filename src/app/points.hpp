@@ -29,8 +29,8 @@ struct PointCategory {
 };
 
 struct SelectionPoints {
-  std::vector<std::uint32_t> positions;  // positions in the selection that have a point, ascending
-  std::vector<float> xy;                 // x, y of each, in the same order
+  std::vector<std::uint32_t> positions;   // positions in the selection that have a point, ascending
+  std::vector<float> xy;                  // x, y of each, in the same order
   std::vector<std::uint16_t> categories;  // with a colour key: each point's index into legend
   std::vector<PointCategory> legend;      // with a colour key: the categories of the points, biggest first
 };

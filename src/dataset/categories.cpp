@@ -37,6 +37,29 @@ bool label_of(const query::Expression::Item& item, std::string& out) {
   }
 }
 
+enum class Value { none, one, several };
+
+// What `key` gives on `document`, by categorize()'s rules; the value's text
+// in `label` when it is one.
+Value value_of(const query::Expression& key, simdjson::dom::element document, std::string& label) {
+  std::string text;
+  std::size_t items = 0;
+  bool one_value = true;
+  auto spread = key.spread(document, [&](const query::Expression::Item& item) {
+    const bool scalar = label_of(item, text);
+    if (items++ == 0) {
+      label = text;
+      one_value = scalar;
+    } else if (!scalar || text != label) {
+      one_value = false;
+    }
+  });
+  using Spread = query::Expression::Spread;
+  if (items == 0 || (spread != Spread::value && spread != Spread::array)) return Value::none;
+  if (one_value) return Value::one;
+  return spread == Spread::array ? Value::several : Value::none;
+}
+
 struct WorkerLabels {
   std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> index;
   std::vector<std::string> labels;
@@ -55,36 +78,25 @@ Result<Categories> categorize(Context& ctx, const std::vector<store::ObjectRef>&
   max = std::clamp<std::size_t>(max, 3, std::numeric_limits<std::uint16_t>::max());
   const unsigned workers = ctx.pool.size();
   std::vector<WorkerLabels> labels(workers);
-  // Per position: the worker that saw it (high byte) and its label there.
+  // Per position: its label in the labels of the worker that saw it (seen_by).
   std::vector<std::uint32_t> local(selection.size(), k_none);
   std::vector<std::uint8_t> seen_by(selection.size(), 0);
-  LDB_TRY(scan_annotations(
-      ctx, selection, Unannotated::as_null,
-      [&](unsigned worker, std::size_t position, std::optional<simdjson::dom::element> document) {
-        if (!document) return;
-        std::string first, label;
-        std::size_t items = 0;
-        bool one_value = true;
-        auto spread = key.spread(*document, [&](const query::Expression::Item& item) {
-          const bool scalar = label_of(item, label);
-          if (items++ == 0) {
-            first = label;
-            one_value = scalar;
-          } else if (!scalar || label != first) {
-            one_value = false;
-          }
-        });
-        using Spread = query::Expression::Spread;
-        if (items == 0 || (spread != Spread::value && spread != Spread::array)) return;
-        if (one_value) {
-          local[position] = labels[worker].id_of(first);
-        } else if (spread == Spread::array) {
-          local[position] = k_several;
-        } else {
-          return;
-        }
-        seen_by[position] = static_cast<std::uint8_t>(worker);
-      }));
+  auto visit = [&](unsigned worker, std::size_t position, std::optional<simdjson::dom::element> document) {
+    if (!document) return;
+    std::string label;
+    switch (value_of(key, *document, label)) {
+      case Value::none:
+        return;
+      case Value::one:
+        local[position] = labels[worker].id_of(label);
+        break;
+      case Value::several:
+        local[position] = k_several;
+        break;
+    }
+    seen_by[position] = static_cast<std::uint8_t>(worker);
+  };
+  LDB_TRY(scan_annotations(ctx, selection, Unannotated::as_null, visit));
   // The counts of every label over the workers.
   std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> counts;
   std::uint64_t none = 0, several = 0;

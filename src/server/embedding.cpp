@@ -63,11 +63,11 @@ Reply Api::points(const Params& params) {
     legend = entries.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   const std::uint32_t header[6] = {k_points_magic,
-                                    n,
-                                    static_cast<std::uint32_t>(refs.size()),
-                                    static_cast<std::uint32_t>(refs.size() - n),
-                                    static_cast<std::uint32_t>(points.legend.size()),
-                                    static_cast<std::uint32_t>(legend.size())};
+                                   n,
+                                   static_cast<std::uint32_t>(refs.size()),
+                                   static_cast<std::uint32_t>(refs.size() - n),
+                                   static_cast<std::uint32_t>(points.legend.size()),
+                                   static_cast<std::uint32_t>(legend.size())};
   std::string body;
   body.reserve(sizeof header + n * 14 + 4 + legend.size());
   append(body, header, 6);

@@ -209,9 +209,8 @@ Result<Embeddings> SqliteStore::embeddings(std::string_view model, std::span<con
 
 Status SqliteStore::put_embeddings(std::string_view model, std::span<const Md5> hashes, const Embeddings& vectors) {
   if (vectors.dimensions == 0 || vectors.rows.size() != hashes.size() * vectors.dimensions) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("{} numbers for {} vectors of {} dimensions", vectors.rows.size(), hashes.size(),
-                            vectors.dimensions));
+    return fail(ErrorCode::invalid_argument, fmt::format("{} numbers for {} vectors of {} dimensions",
+                                                         vectors.rows.size(), hashes.size(), vectors.dimensions));
   }
   auto txn = Transaction::begin(m_db);
   if (!txn) return std::unexpected(txn.error());
@@ -346,10 +345,15 @@ Status SqliteStore::put_projection(std::string_view model, std::string_view meth
   LDB_TRY(clear->run());
   auto ids = object_ids(m_db, hashes);
   if (!ids) return std::unexpected(ids.error());
-  auto put = m_db.prepare("INSERT OR REPLACE INTO projections(model_id, method, object_id, x, y) VALUES(?, ?, ?, ?, ?)");
+  auto put =
+      m_db.prepare("INSERT OR REPLACE INTO projections(model_id, method, object_id, x, y) VALUES(?, ?, ?, ?, ?)");
   if (!put) return std::unexpected(put.error());
   for (std::size_t i = 0; i < hashes.size(); ++i) {
-    put->bind(1, (*found)->id).bind(2, method).bind(3, (*ids)[i]).bind_double(4, points[i].x).bind_double(5, points[i].y);
+    put->bind(1, (*found)->id)
+        .bind(2, method)
+        .bind(3, (*ids)[i])
+        .bind_double(4, points[i].x)
+        .bind_double(5, points[i].y);
     LDB_TRY(put->run());
   }
   return txn->commit();

@@ -250,12 +250,12 @@ TEST_F(EmbeddingRoutesTest, APostFromAnotherOriginIsRefused) {
   const std::string body(4, '\0');
   const std::string port = std::to_string(m_server->port());
   for (const auto& headers : std::vector<httplib::Headers>{
-           {{"Cookie", cookie()}},                                              // no Origin
-           {{"Cookie", cookie()}, {"Origin", "http://evil.example"}},           // another site
+           {{"Cookie", cookie()}},                                     // no Origin
+           {{"Cookie", cookie()}, {"Origin", "http://evil.example"}},  // another site
            {{"Cookie", cookie()}, {"Origin", "http://127.0.0.1:" + std::to_string(m_server->port() + 1)}},
-           {{"Cookie", cookie()}, {"Origin", "https://127.0.0.1:" + port}},     // another scheme
-           {{"Cookie", cookie()}, {"Origin", "null"}},                           // a sandboxed frame or file
-           {{"Origin", origin()}},                                               // no token
+           {{"Cookie", cookie()}, {"Origin", "https://127.0.0.1:" + port}},  // another scheme
+           {{"Cookie", cookie()}, {"Origin", "null"}},                       // a sandboxed frame or file
+           {{"Origin", origin()}},                                           // no token
        }) {
     auto res = post("/api/pin", body, headers);
     ASSERT_TRUE(res);

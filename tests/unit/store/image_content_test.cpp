@@ -86,8 +86,9 @@ TEST_P(StoreImageContentTest, ManyObjectsAreReadByOneScanWithTheSameAnswer) {
   std::vector<Md5> hashes;
   for (int i = 0; i < 20050; ++i) {
     auto content = "object " + std::to_string(i);
-    files.push_back(image_file("/d/" + std::to_string(i), content,
-                               i % 3 == 0 ? std::optional(sample_features(static_cast<std::uint64_t>(i))) : std::nullopt));
+    files.push_back(
+        image_file("/d/" + std::to_string(i), content,
+                   i % 3 == 0 ? std::optional(sample_features(static_cast<std::uint64_t>(i))) : std::nullopt));
     hashes.push_back(files.back().hash);
   }
   ingest(files);
@@ -197,9 +198,9 @@ TEST_P(StoreImageContentTest, AProjectionOfALargeSelection) {
     }
   }
   ingest(files);
-  ASSERT_OK(store().put_embeddings("builtin", projected,
-                                   Embeddings{1, std::vector<float>(projected.size(), 1.0f),
-                                              std::vector<char>(projected.size(), 1)}));
+  ASSERT_OK(store().put_embeddings(
+      "builtin", projected,
+      Embeddings{1, std::vector<float>(projected.size(), 1.0f), std::vector<char>(projected.size(), 1)}));
   ASSERT_OK(store().put_projection("builtin", "pca", projected, points));
   std::reverse(hashes.begin(), hashes.end());  // positions are the caller's order
   hashes.push_back(hashes.front());            // and a hash given twice
