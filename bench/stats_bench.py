@@ -177,13 +177,19 @@ def render(results: dict) -> str:
     return "\n".join(out)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_instance_arguments(parser) -> None:
+    """What a benchmark over build_instance's instance takes: the ldb binary,
+    the instance's size and seed, how many runs, and the work folder."""
     parser.add_argument("ldb")
     parser.add_argument("--count", type=int, default=1000000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", default="/tmp/ldb-bench")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_instance_arguments(parser)
     parser.add_argument("--out", help="docs/benchmarks.md: write the stats section there")
     args = parser.parse_args(argv)
     ldb = os.path.abspath(args.ldb)

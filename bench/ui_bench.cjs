@@ -5,53 +5,41 @@
 //   node ui_bench.cjs URL OBJECTS
 "use strict";
 
-const { chromium } = require("playwright-core");
+const path = require("path");
+const { run } = require(path.join(__dirname, "..", "tests", "ui", "driver.cjs"));
 
 const [url, objects] = process.argv.slice(2);
 const TIMEOUT = 300000;
 
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.LDB_CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
-  });
+run(async (browser) => {
   const out = {};
-  try {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    const started = Date.now();
-    await page.goto(url);
-    await page.waitForFunction((n) => document.querySelector('[data-testid="result-count"]')?.dataset.count === n,
-                               objects, { timeout: TIMEOUT });
-    out.first_count_ms = Date.now() - started;
-    // The grid's thumbnails settled (here they fail: the generated objects
-    // have no files), so that the points' request does not queue behind them.
-    await page.waitForFunction(() => {
-      const imgs = [...document.querySelectorAll('[data-testid="grid-item"] img')];
-      return imgs.length > 0 && imgs.every((img) => img.complete);
-    }, null, { timeout: TIMEOUT });
-    out.thumbnails_ms = Date.now() - started;
-    const clicked = Date.now();
-    await page.click('[data-testid="view-tab-embedding"]');
-    await page.waitForFunction(() => {
-      const state = document.querySelector('[data-testid="embedding-canvas"]')?.dataset.state;
-      return state === "drawn" || state === "error" || state === "no-webgl";
-    }, null, { timeout: TIMEOUT, polling: 20 });
-    out.tab_to_drawn_ms = Date.now() - clicked;
-    out.goto_to_drawn_ms = Date.now() - started;
-    const canvas = await page.$('[data-testid="embedding-canvas"]');
-    out.state = await canvas.getAttribute("data-state");
-    if (out.state !== "drawn") throw new Error(await page.textContent('[data-testid="embedding-status"]'));
-    out.count = Number(await canvas.getAttribute("data-count"));
-    out.fetch_ms = Number(await canvas.getAttribute("data-fetch-ms"));
-    out.load_ms = Number(await canvas.getAttribute("data-load-ms"));
-    if (process.env.LDB_UI_BENCH_SCREENSHOT) await page.screenshot({ path: process.env.LDB_UI_BENCH_SCREENSHOT });
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(out) + "\n");
-}
-
-main().catch((e) => {
-  process.stderr.write(`${e.stack || e}\n`);
-  process.exit(1);
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const started = Date.now();
+  await page.goto(url);
+  await page.waitForFunction((n) => document.querySelector('[data-testid="result-count"]')?.dataset.count === n,
+                             objects, { timeout: TIMEOUT });
+  out.first_count_ms = Date.now() - started;
+  // The grid's thumbnails settled (here they fail: the generated objects
+  // have no files), so that the points' request does not queue behind them.
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('[data-testid="grid-item"] img')];
+    return imgs.length > 0 && imgs.every((img) => img.complete);
+  }, null, { timeout: TIMEOUT });
+  out.thumbnails_ms = Date.now() - started;
+  const clicked = Date.now();
+  await page.click('[data-testid="view-tab-embedding"]');
+  await page.waitForFunction(() => {
+    const state = document.querySelector('[data-testid="embedding-canvas"]')?.dataset.state;
+    return state === "drawn" || state === "error" || state === "no-webgl";
+  }, null, { timeout: TIMEOUT, polling: 20 });
+  out.tab_to_drawn_ms = Date.now() - clicked;
+  out.goto_to_drawn_ms = Date.now() - started;
+  const canvas = await page.$('[data-testid="embedding-canvas"]');
+  out.state = await canvas.getAttribute("data-state");
+  if (out.state !== "drawn") throw new Error(await page.textContent('[data-testid="embedding-status"]'));
+  out.count = Number(await canvas.getAttribute("data-count"));
+  out.fetch_ms = Number(await canvas.getAttribute("data-fetch-ms"));
+  out.load_ms = Number(await canvas.getAttribute("data-load-ms"));
+  if (process.env.LDB_UI_BENCH_SCREENSHOT) await page.screenshot({ path: process.env.LDB_UI_BENCH_SCREENSHOT });
+  return out;
 });

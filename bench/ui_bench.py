@@ -223,11 +223,7 @@ def render(results: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("ldb")
-    parser.add_argument("--count", type=int, default=1000000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--work", default="/tmp/ldb-bench")
+    stats_bench.add_instance_arguments(parser)
     parser.add_argument("--build-type", default="RelWithDebInfo", help="what the doc says of the ldb measured")
     parser.add_argument("--out", help="docs/benchmarks.md: write the ui section there")
     parser.add_argument("--render", metavar="RESULTS_JSON",

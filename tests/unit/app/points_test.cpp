@@ -7,8 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include "app/browse.hpp"
@@ -22,12 +20,8 @@
 namespace ldb::app {
 namespace {
 
+using ldb::testing::read_bytes;
 using ldb::testing::TempDir;
-
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 class PointsTest : public ::testing::Test {
  protected:

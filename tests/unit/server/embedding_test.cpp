@@ -8,8 +8,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
@@ -26,13 +24,9 @@
 namespace ldb::server {
 namespace {
 
+using ldb::testing::read_bytes;
 using ldb::testing::TempDir;
 using nlohmann::json;
-
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 template <class T>
 std::vector<T> array_at(const std::string& body, std::size_t offset, std::size_t count) {
