@@ -211,7 +211,7 @@ def render(results: dict) -> str:
             ("Chromium: `goto` to the grid's count shown", "browser_first_count", ""),
             ("Chromium: the Embedding tab clicked to the points drawn", "points_drawn", "< 3 s"),
             ("of which fetching `/api/points`", "points_fetch", ""),
-            ("Chromium: `goto` to the points drawn", "goto_to_drawn", "")]
+            ("Chromium: `goto` to the points drawn (the grid's count and thumbnails first)", "goto_to_drawn", "")]
     for label, key, target in rows:
         runs = ", ".join(f"{r[key]:.3f}" for r in results["ui"]["runs"])
         mark = f"{target} ({verdict(key)})" if target else ""
