@@ -9,7 +9,7 @@ does not erase the other's results.
 
 # Section name -> the script that writes it.
 OWNERS = {"images": "bench/images_bench.py", "stats": "bench/stats_bench.py", "ops": "bench/ops_bench.py",
-          "torch": "bench/torch_bench.py"}
+          "torch": "bench/torch_bench.py", "ui": "bench/ui_bench.py"}
 # Where a section goes when the file has none yet: before this heading.
 DEFAULT_BEFORE = "## Micro-benchmarks"
 
@@ -43,6 +43,14 @@ def splice(text: str, name: str, block: str) -> str:
     if at < 0:
         return text.rstrip("\n") + "\n\n" + block + "\n"
     return text[:at + 1] + block + "\n\n" + text[at + 1:]
+
+
+def write_section(path: str, name: str, block: str) -> None:
+    """Replaces (or adds) section `name` of the file at `path` with `block`."""
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(splice(text, name, block))
 
 
 def carry_over(old_text: str, new_text: str) -> str:

@@ -177,13 +177,19 @@ def render(results: dict) -> str:
     return "\n".join(out)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_instance_arguments(parser) -> None:
+    """What a benchmark over build_instance's instance takes: the ldb binary,
+    the instance's size and seed, how many runs, and the work folder."""
     parser.add_argument("ldb")
     parser.add_argument("--count", type=int, default=1000000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", default="/tmp/ldb-bench")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_instance_arguments(parser)
     parser.add_argument("--out", help="docs/benchmarks.md: write the stats section there")
     args = parser.parse_args(argv)
     ldb = os.path.abspath(args.ldb)
@@ -200,10 +206,7 @@ def main(argv=None) -> int:
     for r in results["workloads"]:
         log(f"{r['name']}: {r['wall']:.3f} s wall, {r['cpu']:.3f} s CPU, {r['maxrss_mb']:.0f} MB")
     if args.out:
-        with open(args.out) as f:
-            text = f.read()
-        with open(args.out, "w") as f:
-            f.write(doc_sections.splice(text, SECTION, render(results)))
+        doc_sections.write_section(args.out, SECTION, render(results))
         log(f"wrote the {SECTION} section of {args.out}")
     return 0
 

@@ -218,6 +218,8 @@ Result<Api::Ids> Api::selection(const Params& params) {
   LDB_TRY_ASSIGN(auto selector, this->selector(params));
   LDB_TRY_ASSIGN(auto only, ids_of(params));
   std::string key = selection_key(selector, only);
+  auto pin = value_of(params, "pin");
+  if (pin && !pin->empty()) key += fmt::format("\x1dpin\x1f{}", *pin);
   std::lock_guard lock(m_call);
   auto kept = std::find_if(m_selections.begin(), m_selections.end(), [&](const auto& s) { return s.first == key; });
   if (kept != m_selections.end()) {
@@ -229,7 +231,10 @@ Result<Api::Ids> Api::selection(const Params& params) {
     std::erase_if(refs,
                   [&](const app::ObjectRef& r) { return !std::binary_search(only->begin(), only->end(), r.hash); });
   }
-  auto ids = std::make_shared<const std::vector<app::ObjectRef>>(std::move(refs));
+  Ids ids = std::make_shared<const std::vector<app::ObjectRef>>(std::move(refs));
+  if (pin && !pin->empty()) {
+    LDB_TRY_ASSIGN(ids, pinned(ids, *pin));
+  }
   m_selections.emplace_front(std::move(key), ids);
   if (m_selections.size() > k_kept_selections) m_selections.pop_back();
   return ids;

@@ -114,6 +114,17 @@ class Api {
   // app::edit_annotation.
   Reply edit_annotation(std::string_view body);
 
+  // The embedding view (server/embedding.cpp, docs/ui.md "The embedding view").
+  // GET /api/points?<selection>&model=builtin&method=pca[&color=KEY]: the
+  // 2-D points of the selection's objects, as binary.
+  Reply points(const Params& params);
+  // POST /api/pin?<selection>, the body uint32 positions in that selection
+  // (little-endian): keeps those objects under a short key, which the
+  // selection parameter pin=KEY narrows any selection to (the last
+  // k_kept_pins are kept).
+  Reply pin(const Params& params, std::string_view body);
+  static constexpr std::size_t k_kept_pins = 16;
+
  private:
   using Ids = std::shared_ptr<const std::vector<app::ObjectRef>>;
   // The grid's objects and filters; "ws:" (no folder: the UI names no paths)
@@ -126,6 +137,8 @@ class Api {
   // server/workspace.cpp, its only user.
   template <class Change>
   Reply write(std::string_view body, Change change);
+  // `ids` narrowed to the objects pinned under `key` (m_call held).
+  Result<Ids> pinned(const Ids& ids, const std::string& key);
   // The object's paths (one store call, under the lock).
   Result<std::vector<std::string>> paths_of(const core::Md5& id);
 
@@ -139,6 +152,9 @@ class Api {
   // (guarded by m_call).
   std::pair<std::string, std::shared_ptr<const app::DupsResult>> m_last_dups;
   std::pair<std::string, std::shared_ptr<const app::DiffResult>> m_last_diff;
+  // The pinned sets of objects, most recent first (guarded by m_call).
+  std::list<std::pair<std::string, std::shared_ptr<const std::vector<core::Md5>>>> m_pins;
+  std::uint64_t m_pins_made = 0;
 };
 
 }  // namespace ldb::server

@@ -105,10 +105,11 @@ bool host_allowed(std::string_view host_header, std::string_view bound_host, std
   return is_ipv4(name);
 }
 
-bool write_allowed(std::string_view origin_header, bool has_write_header, std::string_view host_header) {
-  if (!has_write_header || host_header.empty()) return false;
-  if (origin_header.empty()) return true;
-  return equals_ignoring_case(origin_header, fmt::format("http://{}", host_header));
+bool write_allowed(std::string_view origin_header, bool has_write_header, std::string_view bound_host,
+                   std::uint16_t port) {
+  constexpr std::string_view scheme = "http://";
+  if (!has_write_header || !origin_header.starts_with(scheme)) return false;
+  return host_allowed(origin_header.substr(scheme.size()), bound_host, port);
 }
 
 std::optional<core::Md5> parse_object_id(std::string_view text) {

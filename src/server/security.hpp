@@ -49,14 +49,16 @@ bool host_allowed(std::string_view host_header, std::string_view bound_host, std
 // The header the page sends with every request that changes the instance.
 inline constexpr std::string_view k_write_header = "X-Ldb";
 
-// Whether a request that changes the instance (a POST) may come from the
-// page itself rather than another site's form or script (CSRF), given its
-// headers: it must carry k_write_header (a cross-site form cannot set a
-// header, and a cross-site script cannot without a CORS preflight, which
-// this server never grants), and its Origin, when it has one, must be this
-// server's own origin, http:// and the Host header (already checked by
-// host_allowed). Browsers send Origin with every POST; "null" is refused.
-bool write_allowed(std::string_view origin_header, bool has_write_header, std::string_view host_header);
+// Whether a request that changes the instance (a POST) comes from the page
+// itself rather than another site's form or script (CSRF): it carries
+// k_write_header (a form cannot set a header, and a script of another origin
+// cannot without a CORS preflight, which this server never grants), and its
+// Origin is this server's own, "http://" and a Host value host_allowed
+// accepts. A missing Origin or "null" is refused: browsers send Origin with
+// every POST, and another site's page on this machine (another port is the
+// same site to SameSite cookies) sends its own.
+bool write_allowed(std::string_view origin_header, bool has_write_header, std::string_view bound_host,
+                   std::uint16_t port);
 
 // An object id in a request: exactly 32 hex digits (either case). Nothing
 // else is accepted: no prefix, no "id:", no path.

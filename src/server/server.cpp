@@ -77,9 +77,10 @@ struct Server::Impl {
     }
     const bool write = req.method != "GET" && req.method != "HEAD";
     if (write && !write_allowed(req.get_header_value("Origin"), req.has_header(std::string(k_write_header).c_str()),
-                                req.get_header_value("Host"))) {
+                                options.host, port)) {
       refuse(res, 403, "a change to the instance must come from the page ldb ui serves",
-             "use the page: open the URL ldb ui printed (scripts send the header X-Ldb: 1 and the token's cookie)");
+             fmt::format("use the page at {} (a script sends the header X-Ldb: 1, its own Origin and the "
+                         "token's cookie)", server_url(options.host, port)));
       return false;
     }
     if (req.has_param("token")) {
@@ -167,6 +168,11 @@ struct Server::Impl {
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->dups(params_of(req))); });
     http.Get("/api/diff",
              [this](const httplib::Request& req, httplib::Response& res) { send(res, api->diff(params_of(req))); });
+    http.Get("/api/points",
+             [this](const httplib::Request& req, httplib::Response& res) { send(res, api->points(params_of(req))); });
+    http.Post("/api/pin", [this](const httplib::Request& req, httplib::Response& res) {
+      send(res, api->pin(params_of(req), req.body));
+    });
     by_id(R"(/api/object/([^/]*))", [](Api& a, const core::Md5& id) { return a.object(id); });
     by_id(R"(/api/thumb/([^/]*))", [](Api& a, const core::Md5& id) { return a.thumbnail(id); });
     by_id(R"(/api/file/([^/]*))", [](Api& a, const core::Md5& id) { return a.file(id); });
@@ -202,6 +208,8 @@ Result<std::unique_ptr<Server>> Server::start(app::Session& session, const Serve
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // A pin's body: 4 bytes a pinned object (a million in 4 MB).
+  impl->http.set_payload_max_length(std::size_t{64} << 20);
   impl->routes();
   int port = options.port == 0 ? impl->http.bind_to_any_port(options.host)
                                : (impl->http.bind_to_port(options.host, options.port) ? options.port : -1);

@@ -1,17 +1,19 @@
-// What the browser drivers of `ldb ui` (browse.cjs, stats.cjs…) share:
-// Debian's chromium started headless, the page's errors collected, and the
-// result printed as one JSON document on stdout.
+// What the scripts that drive `ldb ui` in Chromium share (tests/ui/*.cjs,
+// bench/ui_bench.cjs): Debian's chromium started headless, the page's errors
+// collected, and the result printed as one JSON document on stdout (a
+// failure on stderr, exit 1).
 "use strict";
 
 const { chromium } = require("playwright-core");
 
 const TIMEOUT = 30000;
 
+// Root in a container has no user namespaces for chromium's sandbox, and
+// WebGL runs on SwiftShader (no GPU).
 function launch() {
   return chromium.launch({
     executablePath: process.env.LDB_CHROMIUM || "/usr/bin/chromium",
-    // root in a container has no user namespaces for chromium's sandbox.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
   });
 }
 
@@ -75,4 +77,4 @@ function objectIds(page, selector) {
   return page.$$eval(selector, (els) => els.map((e) => e.dataset.objectId));
 }
 
-module.exports = { TIMEOUT, collectErrors, run, openPage, waitAttribute, waitCount, waitImages, objectIds };
+module.exports = { TIMEOUT, collectErrors, launch, run, openPage, waitAttribute, waitCount, waitImages, objectIds };

@@ -66,16 +66,16 @@ TEST(Security, HostHeaderMustNameThisServer) {
 }
 
 TEST(Security, WritesNeedTheHeaderAndTheirOwnOrigin) {
-  EXPECT_TRUE(write_allowed("http://127.0.0.1:8080", true, "127.0.0.1:8080"));
-  EXPECT_TRUE(write_allowed("", true, "127.0.0.1:8080"));  // not a browser: it sends Origin with every POST
-  EXPECT_TRUE(write_allowed("HTTP://LOCALHOST:8080", true, "localhost:8080"));
-  EXPECT_FALSE(write_allowed("http://127.0.0.1:8080", false, "127.0.0.1:8080"));  // a form cannot send X-Ldb
-  EXPECT_FALSE(write_allowed("", false, "127.0.0.1:8080"));
-  EXPECT_FALSE(write_allowed("http://evil.example", true, "127.0.0.1:8080"));
-  EXPECT_FALSE(write_allowed("http://127.0.0.1:9090", true, "127.0.0.1:8080"));
-  EXPECT_FALSE(write_allowed("https://127.0.0.1:8080", true, "127.0.0.1:8080"));
-  EXPECT_FALSE(write_allowed("null", true, "127.0.0.1:8080"));
-  EXPECT_FALSE(write_allowed("http://127.0.0.1:8080", true, ""));
+  EXPECT_TRUE(write_allowed("http://127.0.0.1:8080", true, "127.0.0.1", 8080));
+  EXPECT_TRUE(write_allowed("http://localhost:8080", true, "127.0.0.1", 8080));
+  EXPECT_FALSE(write_allowed("http://127.0.0.1:8080", false, "127.0.0.1", 8080));  // a form cannot send X-Ldb
+  EXPECT_FALSE(write_allowed("", true, "127.0.0.1", 8080));  // browsers send Origin with every POST
+  EXPECT_FALSE(write_allowed("", false, "127.0.0.1", 8080));
+  EXPECT_FALSE(write_allowed("http://evil.example", true, "127.0.0.1", 8080));
+  EXPECT_FALSE(write_allowed("http://evil.example:8080", true, "127.0.0.1", 8080));
+  EXPECT_FALSE(write_allowed("http://127.0.0.1:9090", true, "127.0.0.1", 8080));
+  EXPECT_FALSE(write_allowed("https://127.0.0.1:8080", true, "127.0.0.1", 8080));
+  EXPECT_FALSE(write_allowed("null", true, "127.0.0.1", 8080));
 }
 
 TEST(Security, ObjectIdsAreExactly32HexDigits) {
