@@ -5,21 +5,13 @@ drawn (the canvas's count and its pixels), a lasso around the points left of
 a gap must select exactly those objects and narrow the grid to them, and a
 click on a point must open that object. Screenshots go to $LDB_UI_SCREENSHOTS."""
 
-import json
 import os
-import shutil
-import subprocess
 import sys
-import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "cli"))
-
-from ldbtest import main  # noqa: E402
-import test_browser  # noqa: E402
-from test_browser import CHROMIUM, HAVE_DRIVER, HAVE_NODE, NODE_MODULES, SCREENSHOTS  # noqa: E402
-from test_ui import UiServer  # noqa: E402
+from uitest import needs_browser, run_driver  # also puts tests/cli on the path
+from ldbtest import main
+import test_browser
+from test_ui import UiServer
 
 
 def lasso_plan(points):
@@ -37,9 +29,7 @@ def lasso_plan(points):
     return threshold, inside, lonely["id"][3:]
 
 
-@unittest.skipUnless(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed (scripts/install-deps.sh)")
-@unittest.skipUnless(HAVE_NODE and HAVE_DRIVER,
-                     f"node or playwright-core in {NODE_MODULES} is missing (scripts/install-deps.sh)")
+@needs_browser
 class EmbeddingViewTest(test_browser.BrowserTest):
     test_grid_query_error_and_object_panel = None  # BrowserTest's own test runs in test_browser.py
 
@@ -53,15 +43,9 @@ class EmbeddingViewTest(test_browser.BrowserTest):
         self.assertLess(len(inside), len(points))
 
         self.server = UiServer(self, "--port", "0", "--no-browser")
-        shots = SCREENSHOTS or os.path.join(self.tmp, "screenshots")
-        os.makedirs(shots, exist_ok=True)
         plan = {"count": len(points), "points": points, "threshold": threshold, "inside": len(inside),
                 "click": lonely, "color": "objects[0].category"}
-        env = dict(os.environ, NODE_PATH=NODE_MODULES)
-        run = subprocess.run(["node", os.path.join(HERE, "embedding.cjs"), self.server.line, shots, json.dumps(plan)],
-                             capture_output=True, text=True, timeout=240, env=env)
-        self.assertEqual(run.returncode, 0, run.stderr)
-        seen = json.loads(run.stdout)
+        seen, shots = run_driver(self, "embedding.cjs", self.server, plan)
 
         self.assertEqual(seen["errors"], [])
         self.assertEqual(seen["missing_hint"], "compute them: ldb embed -m builtin, then ldb project -m builtin --method umap")
