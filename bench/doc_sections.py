@@ -7,6 +7,9 @@ blocks it finds over into the file it renders, so that running either one
 does not erase the other's results.
 """
 
+import json
+import os
+
 # Section name -> the script that writes it.
 OWNERS = {"images": "bench/images_bench.py", "stats": "bench/stats_bench.py", "ops": "bench/ops_bench.py",
           "torch": "bench/torch_bench.py", "ui": "bench/ui_bench.py"}
@@ -51,6 +54,16 @@ def write_section(path: str, name: str, block: str) -> None:
         text = f.read()
     with open(path, "w") as f:
         f.write(splice(text, name, block))
+
+
+def save(results: dict, work: str, name: str, out, render, log) -> None:
+    """Writes `results` to WORK/NAME-results.json and, when `out` names a
+    file, section `name` of it from render(results)."""
+    with open(os.path.join(work, f"{name}-results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    if out:
+        write_section(out, name, render(results))
+        log(f"wrote the {name} section of {out}")
 
 
 def carry_over(old_text: str, new_text: str) -> str:

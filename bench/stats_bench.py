@@ -201,13 +201,9 @@ def main(argv=None) -> int:
                "ldb_build": machine["ldb_version"], "load_start": read_loadavg()}
     results["workloads"] = workloads(ldb, meta, args.repeat)
     results["load_end"] = read_loadavg()
-    with open(os.path.join(args.work, "stats-results.json"), "w") as f:
-        json.dump(results, f, indent=2)
     for r in results["workloads"]:
         log(f"{r['name']}: {r['wall']:.3f} s wall, {r['cpu']:.3f} s CPU, {r['maxrss_mb']:.0f} MB")
-    if args.out:
-        doc_sections.write_section(args.out, SECTION, render(results))
-        log(f"wrote the {SECTION} section of {args.out}")
+    doc_sections.save(results, args.work, SECTION, args.out, render, log)
     return 0
 
 

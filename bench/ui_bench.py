@@ -258,11 +258,7 @@ def main(argv=None) -> int:
     log(f"ldb project: {project.wall:.1f} s wall, {project.cpu:.1f} s CPU, {project.maxrss_kb / 1024:.0f} MB")
     results["ui"] = measure_ui(ldb, meta, args.repeat)
     results["load_end"] = read_loadavg()
-    with open(os.path.join(args.work, "ui-results.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    if args.out:
-        doc_sections.write_section(args.out, SECTION, render(results))
-        log(f"wrote the {SECTION} section of {args.out}")
+    doc_sections.save(results, args.work, SECTION, args.out, render, log)
     return 0
 
 
