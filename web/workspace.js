@@ -84,7 +84,7 @@
 
   function renderSelection() {
     const s = ldb.selection;
-    selectionNote.textContent = `${plural(s.count || 0, "object")}: ${decodeURIComponent(s.params || "").replaceAll("&", "  ")}`;
+    selectionNote.textContent = `${plural(s.count || 0, "object")}: ${[...new URLSearchParams(s.params || "")].map(([k, v]) => `${k}=${v}`).join("  ")}`;
   }
   ldb.onSelection(renderSelection);
 

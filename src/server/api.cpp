@@ -214,13 +214,14 @@ Result<app::Selector> Api::selector(const Params& params) {
   return selector;
 }
 
-Result<Api::Ids> Api::selection(const Params& params) {
+Result<Api::Ids> Api::selection(const Params& params, Kept kept_as) {
   LDB_TRY_ASSIGN(auto selector, this->selector(params));
   LDB_TRY_ASSIGN(auto only, ids_of(params));
   std::string key = selection_key(selector, only);
   auto pin = value_of(params, "pin");
   if (pin && !pin->empty()) key += fmt::format("\x1dpin\x1f{}", *pin);
   std::lock_guard lock(m_call);
+  if (kept_as == Kept::renew) std::erase_if(m_selections, [&](const auto& s) { return s.first == key; });
   auto kept = std::find_if(m_selections.begin(), m_selections.end(), [&](const auto& s) { return s.first == key; });
   if (kept != m_selections.end()) {
     m_selections.splice(m_selections.begin(), m_selections, kept);
@@ -244,7 +245,7 @@ Reply Api::objects(const Params& params) {
   auto page = page_of(params, k_default_limit, k_max_limit);
   if (!page) return error_reply(page.error());
   if (auto bad = expression_error(params)) return std::move(*bad);
-  auto ids = selection(params);
+  auto ids = selection(params, page->offset == 0 ? Kept::renew : Kept::reuse);
   if (!ids) return error_reply(ids.error(), expression_field(params));
   const auto& refs = **ids;
   json listed = json::array();

@@ -130,7 +130,11 @@ class Api {
   // The grid's objects and filters; "ws:" (no folder: the UI names no paths)
   // is the staged dataset of the workspace ldb ui runs in.
   Result<app::Selector> selector(const Params& params);
-  Result<Ids> selection(const Params& params);
+  // The selection the parameters describe: kept from an earlier request
+  // with the same parameters, or made anew (`renew`: the grid's first page,
+  // so that a page loaded again sees what the CLI changed meanwhile).
+  enum class Kept { reuse, renew };
+  Result<Ids> selection(const Params& params, Kept kept = Kept::reuse);
   // A write route: parses `body` (a JSON object), then, under the lock and
   // in a workspace, lets `change` fill the answer, drops the kept selections
   // (they may hold what changed) and adds the workspace's counts. Defined in

@@ -52,7 +52,8 @@ Reply Api::dups(const Params& params) {
   std::shared_ptr<const app::DupsResult> result;
   {
     std::lock_guard lock(m_call);
-    if (m_last_dups.second && m_last_dups.first == key) {
+    // The first page searches anew (a page loaded again sees what changed).
+    if (m_last_dups.second && m_last_dups.first == key && page->offset != 0) {
       result = m_last_dups.second;
     } else {
       auto found =

@@ -167,6 +167,20 @@ class UiTest(LdbTestCase):
         self.assertEqual((status, headers["content-type"]), (200, "image/jpeg"))
         self.assertTrue(thumb.startswith(b"\xff\xd8"))
 
+    def test_the_grids_first_page_sees_what_the_cli_changed(self):
+        # The grid's selection is kept for its pages, the count and the views;
+        # its first page (a page loaded again) makes it anew.
+        server = self.start("--no-browser")
+        status, page = server.json("/api/objects?objects=ds:root&tag=seen")
+        self.assertEqual((status, page["count"]), (200, 0))
+        self.ok("tag", "ds:root", "--limit", "2", "-a", "seen")
+        status, counted = server.json("/api/count?objects=ds:root&tag=seen")
+        self.assertEqual((status, counted["count"]), (200, 0))  # the kept selection, as the grid's pages
+        status, page = server.json("/api/objects?objects=ds:root&tag=seen&offset=0")
+        self.assertEqual((status, page["count"]), (200, 2))
+        status, counted = server.json("/api/count?objects=ds:root&tag=seen")
+        self.assertEqual((status, counted["count"]), (200, 2))
+
     def test_a_host_beyond_this_machine_is_warned_about(self):
         server = self.start("--host", "0.0.0.0", "--no-browser")
         self.assertTrue(server.line.startswith("http://0.0.0.0:"), server.line)
