@@ -189,7 +189,7 @@ TEST_F(CompareViewsTest, DupsErrorsAreOneClearLine) {
   EXPECT_NE(bad["error"]["message"].get<std::string>().find("'many'"), std::string::npos);
   EXPECT_FALSE(bad["error"]["hint"].get<std::string>().empty());
   EXPECT_EQ(get_json("/api/dups?limit=100000", 400)["error"]["code"], "invalid_argument");
-  EXPECT_EQ(get_json("/api/dups?objects=/etc", 400)["error"]["hint"], "select by ds:NAME[.vN], ds:root or id:HASH");
+  EXPECT_EQ(get_json("/api/dups?objects=/etc", 400)["error"]["hint"], "select by ds:NAME[.vN], ds:root, id:HASH or ws: (the workspace's staged dataset)");
   EXPECT_EQ(get_json("/api/dups?query=%5B", 400)["error"]["column"], 2);
 }
 
