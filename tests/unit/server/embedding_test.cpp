@@ -19,6 +19,7 @@
 #include "app/storage.hpp"
 #include "core/hash.hpp"
 #include "server/server.hpp"
+#include "server_fixture.hpp"
 #include "test_support.hpp"
 
 namespace ldb::server {
@@ -65,13 +66,9 @@ Points parse_points(const std::string& body) {
   return p;
 }
 
-class EmbeddingRoutesTest : public ::testing::Test {
+class EmbeddingRoutesTest : public ServerFixture {
  protected:
   void SetUp() override {
-    m_context.env.set("HOME", (m_dir.path() / "home").string());
-    m_context.env.set("LDB_DIR", (m_dir.path() / "instance").string());
-    m_context.env.set("LDB_CACHE_DIR", "none");
-    m_context.cwd = m_dir.path();
     const std::filesystem::path photos = std::filesystem::path(LDB_TESTDATA_DIR) / "photos";
     for (const char* name : {"dog", "kite", "chelsea", "astronaut"}) {
       std::string ext = name == std::string_view("chelsea") || name == std::string_view("astronaut") ? ".png" : ".jpg";
@@ -83,15 +80,7 @@ class EmbeddingRoutesTest : public ::testing::Test {
     // An object that is not an image: it gets no embedding, so no point.
     m_dir.write("data/notes.txt", "not an image");
     m_dir.write("data/notes.json", R"({"class": "notes"})");
-    ASSERT_OK(app::init_instance(m_context, "instance", false, false));
-    m_session = std::make_unique<app::Session>(m_context);
-    ASSERT_OK(app::add_storage(*m_session, {"data", std::nullopt, {}, false}));
-    app::IndexSettings settings;
-    settings.format = "bare-pairs";
-    ASSERT_OK(app::index(*m_session, {{"data"}, settings}));
-    auto server = Server::start(*m_session, {});
-    ASSERT_OK(server);
-    m_server = std::move(*server);
+    start();
   }
 
   void project() {
@@ -102,12 +91,6 @@ class EmbeddingRoutesTest : public ::testing::Test {
 
   std::string cookie() const { return fmt::format("ldb_token_{}={}", m_server->port(), m_server->token()); }
   std::string origin() const { return fmt::format("http://127.0.0.1:{}", m_server->port()); }
-  httplib::Client client() {
-    httplib::Client c("127.0.0.1", m_server->port());
-    c.set_url_encode(false);
-    return c;
-  }
-  httplib::Result get(const std::string& path) { return client().Get(path, {{"Cookie", cookie()}}); }
   httplib::Result post(const std::string& path, const std::string& body, httplib::Headers headers,
                        const std::string& type = "application/octet-stream") {
     return client().Post(path, headers, body, type);
@@ -124,11 +107,7 @@ class EmbeddingRoutesTest : public ::testing::Test {
     return json::parse(res->body)["ids"].get<std::vector<std::string>>();
   }
 
-  TempDir m_dir;
-  app::Context m_context;
   std::map<std::string, std::string> m_bytes;
-  std::unique_ptr<app::Session> m_session;
-  std::unique_ptr<Server> m_server;
 };
 
 TEST_F(EmbeddingRoutesTest, WithoutAProjectionTheErrorSaysHowToMakeOne) {
