@@ -7,9 +7,12 @@ blocks it finds over into the file it renders, so that running either one
 does not erase the other's results.
 """
 
+import json
+import os
+
 # Section name -> the script that writes it.
 OWNERS = {"images": "bench/images_bench.py", "stats": "bench/stats_bench.py", "ops": "bench/ops_bench.py",
-          "torch": "bench/torch_bench.py"}
+          "torch": "bench/torch_bench.py", "ui": "bench/ui_bench.py"}
 # Where a section goes when the file has none yet: before this heading.
 DEFAULT_BEFORE = "## Micro-benchmarks"
 
@@ -43,6 +46,24 @@ def splice(text: str, name: str, block: str) -> str:
     if at < 0:
         return text.rstrip("\n") + "\n\n" + block + "\n"
     return text[:at + 1] + block + "\n\n" + text[at + 1:]
+
+
+def write_section(path: str, name: str, block: str) -> None:
+    """Replaces (or adds) section `name` of the file at `path` with `block`."""
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(splice(text, name, block))
+
+
+def save(results: dict, work: str, name: str, out, render, log) -> None:
+    """Writes `results` to WORK/NAME-results.json and, when `out` names a
+    file, section `name` of it from render(results)."""
+    with open(os.path.join(work, f"{name}-results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    if out:
+        write_section(out, name, render(results))
+        log(f"wrote the {name} section of {out}")
 
 
 def carry_over(old_text: str, new_text: str) -> str:

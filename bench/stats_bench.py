@@ -177,13 +177,19 @@ def render(results: dict) -> str:
     return "\n".join(out)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_instance_arguments(parser) -> None:
+    """What a benchmark over build_instance's instance takes: the ldb binary,
+    the instance's size and seed, how many runs, and the work folder."""
     parser.add_argument("ldb")
     parser.add_argument("--count", type=int, default=1000000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", default="/tmp/ldb-bench")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_instance_arguments(parser)
     parser.add_argument("--out", help="docs/benchmarks.md: write the stats section there")
     args = parser.parse_args(argv)
     ldb = os.path.abspath(args.ldb)
@@ -195,16 +201,9 @@ def main(argv=None) -> int:
                "ldb_build": machine["ldb_version"], "load_start": read_loadavg()}
     results["workloads"] = workloads(ldb, meta, args.repeat)
     results["load_end"] = read_loadavg()
-    with open(os.path.join(args.work, "stats-results.json"), "w") as f:
-        json.dump(results, f, indent=2)
     for r in results["workloads"]:
         log(f"{r['name']}: {r['wall']:.3f} s wall, {r['cpu']:.3f} s CPU, {r['maxrss_mb']:.0f} MB")
-    if args.out:
-        with open(args.out) as f:
-            text = f.read()
-        with open(args.out, "w") as f:
-            f.write(doc_sections.splice(text, SECTION, render(results)))
-        log(f"wrote the {SECTION} section of {args.out}")
+    doc_sections.save(results, args.work, SECTION, args.out, render, log)
     return 0
 
 

@@ -27,6 +27,8 @@ packages=(
   libjpeg62-turbo-dev libspng-dev libwebp-dev libgif-dev libtiff-dev libeigen3-dev
   # src/store: the PostgreSQL team store's client library.
   libpq-dev
+  # src/server (ldb ui): cpp-httplib, Debian's compiled variant (a shared library).
+  libcpp-httplib-dev
 )
 if ((tests)); then
   packages+=(
@@ -50,6 +52,8 @@ if ((tests)); then
     # /usr/lib/postgresql/15/bin; as root it runs as the `postgres` user
     # this package creates).
     postgresql
+    # tests/ui: the web UI in a real browser, driven by playwright-core (npm, below).
+    chromium
   )
   # node and npm run the S3 and Azure test servers (see below); a node that
   # already brings its own npm is left alone.
@@ -68,16 +72,20 @@ fi
 
 # Test-only servers for tests/cli/test_s3.py and test_azure.py, from npm (no
 # Debian package exists): s3rver and Azurite, installed into a cache folder
-# outside the repository. The tests skip (saying why) when they are missing.
+# outside the repository; and playwright-core, which drives Debian's chromium
+# in tests/ui (its own browser downloads are never used). The tests skip
+# (saying why) when they are missing.
 install_test_servers() {
   local dir="${LDB_TEST_SERVERS_DIR:-$HOME/.cache/ldb-test-servers}"
-  if [[ -x "$dir/node_modules/.bin/s3rver" && -x "$dir/node_modules/.bin/azurite-blob" ]]; then
+  if [[ -x "$dir/node_modules/.bin/s3rver" && -x "$dir/node_modules/.bin/azurite-blob" &&
+        -f "$dir/node_modules/playwright-core/package.json" ]]; then
     return 0
   fi
   mkdir -p "$dir"
-  echo "installing test servers (s3rver, azurite) from npm into $dir" >&2
-  if ! npm install --no-audit --no-fund --loglevel=error --prefix "$dir" s3rver@3.7.1 azurite@3.37.0 >&2; then
-    echo "warning: could not install the npm test servers; the S3 and Azure server tests will be skipped" >&2
+  echo "installing test servers (s3rver, azurite) and playwright-core from npm into $dir" >&2
+  if ! PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error --prefix "$dir" \
+    s3rver@3.7.1 azurite@3.37.0 playwright-core@1.65.1 >&2; then
+    echo "warning: could not install the npm test tools; the S3, Azure and browser tests will be skipped" >&2
   fi
 }
 

@@ -39,7 +39,7 @@ dpkg-deb --field "$deb" Package Version Architecture Maintainer Section Depends 
 depends="$(dpkg-deb --field "$deb" Depends)"
 [[ -n "$depends" ]] || fail "the package's Depends is empty (was dpkg-shlibdeps run?)"
 names=" $(sed -E 's/ \([^)]*\)//g; s/,/ /g' <<<"$depends") "
-for package in libc6 libstdc++6 libsqlite3-0 libssl3 libre2-9 libfmt9 libjpeg62-turbo; do
+for package in libc6 libstdc++6 libsqlite3-0 libssl3 libre2-9 libfmt9 libjpeg62-turbo libcpp-httplib0.11; do
   [[ "$names" == *" $package "* ]] || fail "Depends does not name $package: $depends"
 done
 [[ -n "$(dpkg-deb --field "$deb" Description)" ]] || fail "no Description"

@@ -28,9 +28,10 @@ Result<dataset::Selection> select(Session& session, dataset::Context& ctx, const
   return detail::select_objects(session, ctx, selector, options);
 }
 
-// The first path of each object, in order.
+// The first path of each object, in order; empty paths unless `paths` is yes.
 Result<std::vector<std::string>> first_paths(dataset::Context& ctx, const dataset::Selection& selection,
-                                             std::span<const std::size_t> positions) {
+                                             std::span<const std::size_t> positions, DupsRequest::Paths paths) {
+  if (paths == DupsRequest::Paths::no) return std::vector<std::string>(positions.size());
   std::vector<core::Md5> hashes;
   hashes.reserve(positions.size());
   for (auto i : positions) hashes.push_back(selection[i].hash);
@@ -101,9 +102,9 @@ Result<DupsResult> find_dups(Session& session, const DupsRequest& request) {
       left.push_back(p.left);
       right.push_back(p.right);
     }
-    auto left_paths = first_paths(ctx, *selection, left);
+    auto left_paths = first_paths(ctx, *selection, left, request.paths);
     if (!left_paths) return std::unexpected(left_paths.error());
-    auto right_paths = first_paths(ctx, *other, right);
+    auto right_paths = first_paths(ctx, *other, right, request.paths);
     if (!right_paths) return std::unexpected(right_paths.error());
     for (std::size_t k = 0; k < cross->pairs.size(); ++k) {
       const auto& p = cross->pairs[k];
@@ -116,7 +117,7 @@ Result<DupsResult> find_dups(Session& session, const DupsRequest& request) {
     out.without_hash = groups->without_hash;
     std::vector<std::size_t> positions;
     for (const auto& g : groups->groups) positions.insert(positions.end(), g.members.begin(), g.members.end());
-    auto paths = first_paths(ctx, *selection, positions);
+    auto paths = first_paths(ctx, *selection, positions, request.paths);
     if (!paths) return std::unexpected(paths.error());
     std::size_t next = 0;
     for (const auto& g : groups->groups) {

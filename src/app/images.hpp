@@ -42,11 +42,14 @@ struct DupsRequest {
   Selector selector;                     // no objects: the staged dataset, else ds:root
   std::optional<Selector> against;       // set: only pairs straddling selector and against
   std::optional<std::string> threshold;  // bits, as given (checked here); unset: the default
+  // no: members' paths are left empty (a lookup of every member in the store,
+  // which a caller that shows ids, like the web UI, does not need).
+  enum class Paths { yes, no } paths = Paths::yes;
 };
 
 struct DupMember {
   core::Md5 hash;
-  std::string path;       // its first path
+  std::string path;       // its first path (empty with Paths::no)
   unsigned distance = 0;  // to the group's first member (--against: to the pair's left object)
 };
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/browse.hpp"
 #include "app/detail/diff_sides.hpp"
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
@@ -46,16 +47,36 @@ class TransformNames {
 
 }  // namespace
 
+namespace {
+
+// The objects list() and select_refs() show, in ctx (over the session's instance).
+Result<dataset::Selection> listed(Session& session, dataset::Context& ctx, const ListRequest& request,
+                                  const std::vector<std::string>& defaults) {
+  detail::SelectOptions select{"list", defaults, detail::NoObjects::use_default};
+  auto selection = detail::select_objects(session, ctx, request.selector, select);
+  if (!selection) return std::unexpected(selection.error());
+  detail::report(session, ctx);
+  return selection;
+}
+
+}  // namespace
+
+Result<std::vector<ObjectRef>> select_refs(Session& session, const ListRequest& request) {
+  LDB_TRY_ASSIGN(auto defaults, detail::default_source_for(session.context(), request.selector, request.target));
+  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
+  auto ctx = detail::dataset_context(session, *instance);
+  LDB_TRY_ASSIGN(auto selection, listed(session, ctx, request, defaults));
+  return detail::to_refs(selection);
+}
+
 Result<Listing> list(Session& session, const ListRequest& request) {
   auto defaults = detail::default_source_for(session.context(), request.selector, request.target);
   if (!defaults) return std::unexpected(defaults.error());
   auto instance = detail::instance(session);
   if (!instance) return std::unexpected(instance.error());
   auto ctx = detail::dataset_context(session, **instance);
-  detail::SelectOptions select{"list", *defaults, detail::NoObjects::use_default};
-  auto selection = detail::select_objects(session, ctx, request.selector, select);
+  auto selection = listed(session, ctx, request, *defaults);
   if (!selection) return std::unexpected(selection.error());
-  detail::report(session, ctx);
   Listing out;
   out.count = selection->size();
   if (!request.details) return out;

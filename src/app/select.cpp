@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/browse.hpp"
 #include "app/detail/instantiated.hpp"
 #include "app/detail/select.hpp"
 #include "app/detail/session.hpp"
@@ -9,6 +10,7 @@
 #include "dataset/object_ops.hpp"
 #include "dataset/pipe_plugin.hpp"
 #include "query/expression.hpp"
+#include "query/syntax_error.hpp"
 
 namespace ldb::app {
 
@@ -80,6 +82,18 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_params(std::span<
     out.emplace_back(text.substr(0, eq), text.substr(eq + 1));
   }
   return out;
+}
+
+std::optional<std::size_t> query_error_column(const Error& error) { return query::syntax_error_column(error); }
+
+Status check_expression(const Filter& filter) {
+  const auto* entry = find_entry(filter.name);
+  if (entry == nullptr ||
+      (entry->kind != FilterKind::query && entry->kind != FilterKind::jquery && entry->kind != FilterKind::file)) {
+    return {};
+  }
+  const dataset::FilterSpec spec{entry->kind, filter.value, {}};
+  return dataset::validate_filters(std::span(&spec, 1));
 }
 
 namespace detail {

@@ -219,18 +219,11 @@ std::vector<KeyStats> all_key_stats(const Plan& plan, dataset::SelectionStats& c
   return out;
 }
 
-}  // namespace
-
-Result<StatsResult> stats(Session& session, const StatsRequest& request) {
-  LDB_TRY_ASSIGN(auto plan, plan_of(request.keys));
-  LDB_TRY_ASSIGN(auto defaults, detail::default_source_for(session.context(), request.selector, request.target));
-  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
-  auto ctx = detail::dataset_context(session, *instance);
-  detail::SelectOptions select{"stats", defaults, detail::NoObjects::use_default};
-  auto selection = detail::select_objects(session, ctx, request.selector, select);
-  if (!selection) return std::unexpected(selection.error());
-  auto computed = scan(ctx, *selection, plan);
-  Status found = computed ? check_keys_found(ctx, plan, {{&*selection, &*computed}}) : Status{};
+// The stats of a selection made, whichever way it was.
+Result<StatsResult> stats_of(Session& session, dataset::Context& ctx, const dataset::Selection& selection,
+                             const Plan& plan) {
+  auto computed = scan(ctx, selection, plan);
+  Status found = computed ? check_keys_found(ctx, plan, {{&selection, &*computed}}) : Status{};
   detail::report(session, ctx);
   if (!computed) return std::unexpected(computed.error());
   LDB_TRY(found);
@@ -241,6 +234,26 @@ Result<StatsResult> stats(Session& session, const StatsRequest& request) {
   for (auto& c : computed->coverage) out.coverage.push_back({std::move(c.key), c.annotations});
   out.keys = all_key_stats(plan, *computed, plan.top);
   return out;
+}
+
+}  // namespace
+
+Result<StatsResult> stats(Session& session, const StatsRequest& request) {
+  LDB_TRY_ASSIGN(auto plan, plan_of(request.keys));
+  LDB_TRY_ASSIGN(auto defaults, detail::default_source_for(session.context(), request.selector, request.target));
+  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
+  auto ctx = detail::dataset_context(session, *instance);
+  detail::SelectOptions select{"stats", defaults, detail::NoObjects::use_default};
+  auto selection = detail::select_objects(session, ctx, request.selector, select);
+  if (!selection) return std::unexpected(selection.error());
+  return stats_of(session, ctx, *selection, plan);
+}
+
+Result<StatsResult> stats(Session& session, std::span<const ObjectRef> objects, const StatsKeys& keys) {
+  LDB_TRY_ASSIGN(auto plan, plan_of(keys));
+  LDB_TRY_ASSIGN(auto* instance, detail::instance(session));
+  auto ctx = detail::dataset_context(session, *instance);
+  return stats_of(session, ctx, detail::from_refs(objects), plan);
 }
 
 namespace {

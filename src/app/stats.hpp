@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,9 @@ struct StatsResult {
 // bad --bins/--top, or a key no object could be evaluated on; not_found for a
 // key every selected object misses (the hint names the keys there are).
 Result<StatsResult> stats(Session& session, const StatsRequest& request);
+// The same over objects already selected (a front end that keeps its
+// selection, as the web UI's grid does), in their order.
+Result<StatsResult> stats(Session& session, std::span<const ObjectRef> objects, const StatsKeys& keys);
 
 struct DiffStatsRequest {
   DiffRequest sides;  // as ldb diff takes them (details is ignored)

@@ -143,19 +143,15 @@ Result<VersionSummary> dataset_status(Session& session, const std::string& datas
   return summary_of(*v);
 }
 
-Result<WorkspaceStatus> workspace_status(Session& session, const std::optional<std::string>& target) {
-  // The instance first: with none configured, that is the error to see.
-  auto instance = detail::instance(session);
-  if (!instance) return std::unexpected(instance.error());
-  auto opened = open_workspace(session, target);
-  if (!opened) return std::unexpected(opened.error());
-  auto& [ws, ctx] = *opened;
+namespace {
+
+// What workspace_status says but the files.
+Result<WorkspaceStatus> staged_status(Opened& opened) {
+  auto& [ws, ctx] = opened;
   auto changes = dataset::uncommitted_changes(ctx, ws);
   if (!changes) return std::unexpected(changes.error());
   auto moved_on_to = dataset::moved_on_to(ctx, ws);
   if (!moved_on_to) return std::unexpected(moved_on_to.error());
-  auto files = files_status(session, ws.root());
-  if (!files) return std::unexpected(files.error());
   const auto& s = ws.state();
   WorkspaceStatus out;
   out.dataset = s.dataset_name;
@@ -169,8 +165,35 @@ Result<WorkspaceStatus> workspace_status(Session& session, const std::optional<s
   out.modified = changes->modified.size();
   out.transforms_changed = changes->retransformed.size();
   out.behind = *moved_on_to;
+  return out;
+}
+
+}  // namespace
+
+Result<WorkspaceStatus> workspace_status(Session& session, const std::optional<std::string>& target) {
+  // The instance first: with none configured, that is the error to see.
+  auto instance = detail::instance(session);
+  if (!instance) return std::unexpected(instance.error());
+  auto opened = open_workspace(session, target);
+  if (!opened) return std::unexpected(opened.error());
+  LDB_TRY_ASSIGN(auto out, staged_status(*opened));
+  auto files = files_status(session, opened->ws.root());
+  if (!files) return std::unexpected(files.error());
   out.files = std::move(*files);
   return out;
+}
+
+std::optional<std::filesystem::path> workspace_root(const Context& context) {
+  return dataset::Workspace::find_root(context.cwd);
+}
+
+Result<std::optional<WorkspaceStatus>> find_workspace(Session& session) {
+  auto root = workspace_root(session.context());
+  if (!root) return std::optional<WorkspaceStatus>();
+  auto opened = open_workspace(session, root->string());
+  if (!opened) return std::unexpected(opened.error());
+  LDB_TRY_ASSIGN(auto out, staged_status(*opened));
+  return std::optional<WorkspaceStatus>(std::move(out));
 }
 
 Result<CommitOutcome> commit(Session& session, const CommitRequest& request) {

@@ -93,6 +93,15 @@ struct WorkspaceStatus {
 // The staged dataset of the workspace at `target` (or the Context's cwd).
 Result<WorkspaceStatus> workspace_status(Session& session, const std::optional<std::string>& target);
 
+// The root of the workspace at the Context's cwd or above, if any (looks
+// only for the folder; reads nothing).
+std::optional<std::filesystem::path> workspace_root(const Context& context);
+
+// The workspace at the Context's cwd or above, as workspace_status gives it
+// but without comparing its files (`files` is left empty: what a front end
+// asks after each change); nullopt when there is none.
+Result<std::optional<WorkspaceStatus>> find_workspace(Session& session);
+
 // A committed dataset version (ds:NAME, ds:NAME.vN).
 Result<VersionSummary> dataset_status(Session& session, const std::string& dataset);
 

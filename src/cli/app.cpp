@@ -257,6 +257,12 @@ std::vector<Command> build_commands() {
                cmd_completion});
   c.push_back({"fsck", "fsck [-t DIR] [--json]", "check the instance (and workspace) for damage",
                with_common({json_flag(), target_flag()}), false, cmd_fsck});
+  c.push_back(
+      {"ui", "ui [--host 127.0.0.1] [--port 0] [--no-browser]", "serve the web UI over the instance (until Ctrl-C)",
+       with_common({value({"--host"}, "host", "the address to listen on (default 127.0.0.1: this machine only)"),
+                    value({"--port"}, "port", "the port to listen on (default 0: any free port)"),
+                    flag({"--no-browser"}, "no-browser", "print the URL only; do not open a browser")}),
+       false, cmd_ui});
   return c;
 }
 

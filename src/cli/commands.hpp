@@ -86,6 +86,7 @@ Status cmd_get(CommandEnv&, const ParsedArgs&);
 Status cmd_unindex(CommandEnv&, const ParsedArgs&);
 Status cmd_completion(CommandEnv&, const ParsedArgs&);
 Status cmd_fsck(CommandEnv&, const ParsedArgs&);
+Status cmd_ui(CommandEnv&, const ParsedArgs&);
 Status cmd_transform(CommandEnv&, const ParsedArgs&);
 Status cmd_features(CommandEnv&, const ParsedArgs&);
 Status cmd_dups(CommandEnv&, const ParsedArgs&);

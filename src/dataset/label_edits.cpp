@@ -179,4 +179,75 @@ Result<std::string> merge_label_edit(std::string_view original, const WrittenLab
   return core::canonical_json(text, fmt::format("the edited annotation of {}", subject));
 }
 
+Result<std::string> edit_boxes(std::string_view original, std::span<const BoxEdit> edits, std::string_view subject) {
+  if (edits.empty()) {
+    return fail(ErrorCode::invalid_argument, fmt::format("no change to the annotation of {}", subject),
+                "change a box's class or delete a box, then save");
+  }
+  simdjson::dom::parser parser;
+  auto root = core::parse_json(parser, original, fmt::format("the annotation of {}", subject));
+  if (!root) return std::unexpected(std::move(root).error());
+  auto objects = objects_of(*root);
+  if (!objects) {
+    return fail(ErrorCode::invalid_argument,
+                fmt::format("the annotation of {} has no \"objects\" array: it is not in the detection shape", subject),
+                "only annotations with boxes (\"objects\": [{\"bbox\": [x, y, w, h], \"category\": ...}]) can be "
+                "edited box by box");
+  }
+  std::vector<element> entries;
+  for (auto entry : *objects) entries.push_back(entry);
+  std::vector<const BoxEdit*> edit_of(entries.size(), nullptr);
+  for (const auto& edit : edits) {
+    if (edit.index >= entries.size()) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("the annotation of {} has no box {} (it has {}, numbered from 0)", subject, edit.index,
+                              entries.size()),
+                  "reload the object: its annotation may have changed");
+    }
+    if (edit_of[edit.index] != nullptr) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("box {} of {} is changed twice in one edit", edit.index, subject),
+                  "give each box at most one change");
+    }
+    if (!entries[edit.index].is_object()) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("box {} of {} is not a JSON object: it has no class to change", edit.index, subject),
+                  "only entries like {\"bbox\": [x, y, w, h], \"category\": ...} can be edited");
+    }
+    if (edit.action == BoxAction::set_category && edit.category.empty()) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt::format("the new class of box {} of {} is empty", edit.index, subject),
+                  "give a class name, or delete the box");
+    }
+    edit_of[edit.index] = &edit;
+  }
+  // The annotation as a label file holding the edited boxes would read; the
+  // merge keeps every untouched box verbatim and gives a changed one its
+  // class's ids.
+  std::string text = "{\"objects\":[";
+  bool first = true;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const BoxEdit* edit = edit_of[i];
+    if (edit && edit->action == BoxAction::remove) continue;
+    if (!first) text.push_back(',');
+    first = false;
+    if (!edit) {
+      text += canonical_of(entries[i]);
+      continue;
+    }
+    std::string box = "{";
+    for (auto [key, value] : entries[i].get_object()) {
+      if (key == "category" || key == "category_id" || key == "supercategory") continue;
+      append_member(key, canonical_of(value), box);
+    }
+    std::string name;
+    core::append_json_string(edit->category, name);
+    append_member("category", name, box);
+    box.push_back('}');
+    text += box;
+  }
+  text += "]}";
+  return merge_label_edit(original, written_as_is(original), text, subject);
+}
+
 }  // namespace ldb::dataset

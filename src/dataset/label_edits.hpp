@@ -81,4 +81,23 @@ WrittenLabels written_as_is(std::string_view annotation);
 Result<std::string> merge_label_edit(std::string_view original, const WrittenLabels& written, std::string_view edited,
                                      std::string_view subject);
 
+// One change to a box (an entry of the annotation's "objects"), as the web
+// UI's object panel makes it.
+enum class BoxAction { set_category, remove };
+
+struct BoxEdit {
+  std::size_t index = 0;  // into "objects", as stored
+  BoxAction action = BoxAction::set_category;
+  std::string category;  // set_category: the new class (not empty)
+};
+
+// `original` (a stored annotation, canonical) with `edits` applied: a box's
+// "category" set (its "category_id" and "supercategory" then come from a box
+// of that class in the annotation, as merge_label_edit gives them, else go),
+// or the box removed; every other byte stays. invalid_argument naming
+// `subject` when the annotation has no "objects" array (not the detection
+// shape), an index is out of range or given twice, the entry is not a JSON
+// object, a class is empty, or there are no edits. Returns canonical JSON.
+Result<std::string> edit_boxes(std::string_view original, std::span<const BoxEdit> edits, std::string_view subject);
+
 }  // namespace ldb::dataset

@@ -126,15 +126,28 @@ Result<Workspace> Workspace::open(const std::filesystem::path& root) {
   return Workspace(root, std::move(*state));
 }
 
-Result<Workspace> Workspace::find(const std::filesystem::path& start) {
+namespace {
+
+std::filesystem::path normalized_start(const std::filesystem::path& start) {
   std::error_code ec;
   auto dir = std::filesystem::absolute(start, ec).lexically_normal();
   // "a/b/.." normalizes to "a/": drop the trailing separator so root() is "a".
   if (!dir.has_filename() && dir.has_relative_path()) dir = dir.parent_path();
-  for (auto cur = dir;; cur = cur.parent_path()) {
-    if (exists(cur)) return open(cur);
-    if (cur == cur.root_path() || cur.empty()) break;
+  return dir;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> Workspace::find_root(const std::filesystem::path& start) {
+  for (auto cur = normalized_start(start);; cur = cur.parent_path()) {
+    if (exists(cur)) return cur;
+    if (cur == cur.root_path() || cur.empty()) return std::nullopt;
   }
+}
+
+Result<Workspace> Workspace::find(const std::filesystem::path& start) {
+  if (auto root = find_root(start)) return open(*root);
+  auto dir = normalized_start(start);
   return fail(ErrorCode::not_found, fmt::format("no workspace at '{}' or above it", dir.string()),
               "stage a dataset first: ldb stage ds:NAME (or pass -t DIR)");
 }

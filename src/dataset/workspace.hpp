@@ -38,6 +38,8 @@ class Workspace {
   static Result<Workspace> open(const std::filesystem::path& root);
   // Finds the workspace containing `start` (itself or a parent folder).
   static Result<Workspace> find(const std::filesystem::path& start);
+  // The root of the workspace containing `start` (itself or a parent folder), if any.
+  static std::optional<std::filesystem::path> find_root(const std::filesystem::path& start);
   // Makes `root` a workspace with the given state (creating folders), saved.
   static Result<Workspace> create(const std::filesystem::path& root, WorkspaceState state);
   // True when `root` holds a workspace.

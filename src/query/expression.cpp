@@ -5,6 +5,7 @@
 #include "query/ast.hpp"
 #include "query/evaluator.hpp"
 #include "query/parser.hpp"
+#include "query/syntax_error.hpp"
 
 namespace ldb::query {
 
@@ -23,6 +24,8 @@ std::size_t column_of(std::string_view text, std::size_t offset) {
   return column;
 }
 
+constexpr std::string_view k_syntax_error_prefix = "query syntax error at column ";
+
 Error syntax_error(std::string_view text, const SyntaxError& error) {
   std::size_t column = column_of(text, error.offset);
   // Control characters would break the two-line picture; show them as spaces.
@@ -31,7 +34,7 @@ Error syntax_error(std::string_view text, const SyntaxError& error) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
   std::string hint = fmt::format("  {}\n  {}^", shown, std::string(column - 1, ' '));
-  return Error{ErrorCode::invalid_argument, fmt::format("query syntax error at column {}: {}", column, error.message),
+  return Error{ErrorCode::invalid_argument, fmt::format("{}{}: {}", k_syntax_error_prefix, column, error.message),
                std::move(hint)};
 }
 
@@ -60,6 +63,19 @@ Error runtime_error(const Ast& ast, const Context& ctx) {
 }
 
 }  // namespace
+
+std::optional<std::size_t> syntax_error_column(const Error& error) {
+  std::string_view message = error.message;
+  if (error.code != ErrorCode::invalid_argument || !message.starts_with(k_syntax_error_prefix)) return std::nullopt;
+  message.remove_prefix(k_syntax_error_prefix.size());
+  std::size_t column = 0;
+  std::size_t digits = 0;
+  for (; digits < message.size() && digits < 9 && message[digits] >= '0' && message[digits] <= '9'; ++digits) {
+    column = column * 10 + static_cast<std::size_t>(message[digits] - '0');
+  }
+  if (digits == 0 || column == 0 || digits >= message.size() || message[digits] != ':') return std::nullopt;
+  return column;
+}
 
 Result<Expression> Expression::parse(std::string_view text, Dialect dialect) {
   auto ast = std::make_shared<Ast>();

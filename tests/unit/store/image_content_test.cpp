@@ -86,8 +86,9 @@ TEST_P(StoreImageContentTest, ManyObjectsAreReadByOneScanWithTheSameAnswer) {
   std::vector<Md5> hashes;
   for (int i = 0; i < 20050; ++i) {
     auto content = "object " + std::to_string(i);
-    files.push_back(image_file("/d/" + std::to_string(i), content,
-                               i % 3 == 0 ? std::optional(sample_features(static_cast<std::uint64_t>(i))) : std::nullopt));
+    files.push_back(
+        image_file("/d/" + std::to_string(i), content,
+                   i % 3 == 0 ? std::optional(sample_features(static_cast<std::uint64_t>(i))) : std::nullopt));
     hashes.push_back(files.back().hash);
   }
   ingest(files);
@@ -179,6 +180,47 @@ TEST_P(StoreImageContentTest, AProjectionIsReplacedWhole) {
   auto no_model = store().put_projection("never embedded", "pca", only_b, moved);
   ASSERT_FALSE(no_model);
   EXPECT_EQ(no_model.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreImageContentTest, AProjectionOfALargeSelection) {
+  // Past 20000 hashes the projection is scanned instead of probed per object.
+  constexpr std::size_t k_objects = 20100;
+  std::vector<IndexedFile> files;
+  std::vector<Md5> hashes, projected;
+  std::vector<Point2> points;
+  for (std::size_t i = 0; i < k_objects; ++i) {
+    std::string content = "object " + std::to_string(i);
+    files.push_back(file("/d/" + std::to_string(i), content));
+    hashes.push_back(core::md5_of(content));
+    if (i % 5 != 0) {
+      projected.push_back(hashes.back());
+      points.push_back({static_cast<float>(i), -static_cast<float>(i)});
+    }
+  }
+  ingest(files);
+  ASSERT_OK(store().put_embeddings(
+      "builtin", projected,
+      Embeddings{1, std::vector<float>(projected.size(), 1.0f), std::vector<char>(projected.size(), 1)}));
+  ASSERT_OK(store().put_projection("builtin", "pca", projected, points));
+  std::reverse(hashes.begin(), hashes.end());  // positions are the caller's order
+  hashes.push_back(hashes.front());            // and a hash given twice
+  auto got = store().projection("builtin", "pca", hashes);
+  ASSERT_OK(got);
+  ASSERT_EQ(got->size(), k_objects + 1);
+  for (std::size_t position = 0; position < k_objects; ++position) {
+    const std::size_t i = k_objects - 1 - position;
+    if (i % 5 == 0) {
+      EXPECT_FALSE((*got)[position].has_value()) << i;
+    } else {
+      ASSERT_TRUE((*got)[position].has_value()) << i;
+      EXPECT_EQ(*(*got)[position], (Point2{static_cast<float>(i), -static_cast<float>(i)})) << i;
+    }
+  }
+  EXPECT_EQ(got->back(), got->front());
+  hashes.push_back(core::md5_of("unknown"));
+  auto unknown = store().projection("builtin", "pca", hashes);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
 }
 
 TEST_P(StoreImageContentTest, RemovingAnObjectRemovesWhatWasSeenInIt) {
