@@ -10,11 +10,12 @@ the PostgreSQL server binaries are missing (failed under LDB_REQUIRE_POSTGRES=1)
 
 import itertools
 import os
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ldbtest import LdbTestCase, main, make_pairs, psql, require_postgres
+from ldbtest import CLUSTER_SCRIPT, LdbTestCase, main, make_pairs, psql, require_postgres
 
 ROLE_NUMBERS = itertools.count(1)
 # tests/support/postgres-cluster.sh: this role logs in with this password only.
@@ -201,6 +202,25 @@ class PostgresStoreTest(LdbTestCase):
             r = self.fails(*args, cwd=ws2, env=as_reader, contains=denied)
             self.assertEqual(len(r.err.strip().splitlines()), 2, r.describe())
         self.assertEqual(self.fingerprint(url), before)
+
+    # ---- the test cluster itself ------------------------------------------------------
+
+    def test_cluster_script_takes_a_deep_folder_under_a_private_one(self):
+        # As CI has it (.ci/run): a build tree in a 0700 mktemp folder (the
+        # server's user, when the tests run as root, cannot enter it), deeper
+        # than a unix socket path may be (107 bytes).
+        private = os.path.join(self.tmp, "private")
+        os.makedirs(private, mode=0o700)
+        deep = os.path.join(private, *(["a-rather-long-folder-name"] * 5), "postgres-cluster")
+        self.assertGreater(len(deep), 120)
+        started = subprocess.run([CLUSTER_SCRIPT, "start", deep], capture_output=True, text=True, timeout=120)
+        try:
+            self.assertEqual(started.returncode, 0, started.stderr)
+            url = started.stdout.strip()
+            self.assertEqual(psql(f"{url}/postgres", "SELECT 1").strip(), "1")
+        finally:
+            subprocess.run([CLUSTER_SCRIPT, "stop", deep], capture_output=True, timeout=120)
+        self.assertFalse(os.path.exists(deep))
 
     # ---- bad input: one line and a hint, fast, nothing left -----------------------------
 
