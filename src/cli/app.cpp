@@ -78,7 +78,7 @@ std::vector<Command> build_commands() {
                with_common({flag({"-f", "--force"}, "force", "replace an existing instance"),
                             value({"--store"}, "store",
                                   "keep the store in this database (postgresql://USER@HOST:PORT/DB; default: SQLite "
-                                  "in PATH)")}),
+                                  "in PATH); when it already holds an instance, PATH joins it")}),
                false, cmd_init});
   c.push_back({"instance",
                "instance [show] [--json]",

@@ -35,9 +35,15 @@ Status cmd_init(CommandEnv& env, const ParsedArgs& args) {
   LDB_TRY(expect_positional(args, 1, "init [-f] [--store URL] PATH"));
   const auto& context = env.session.context();
   auto dir = context.absolute(args.positional[0]);
-  LDB_TRY(app::init_instance(context, dir, args.has("force"), false, args.get("store").value_or("")));
+  const auto store_url = args.get("store").value_or("");
+  LDB_TRY_ASSIGN(auto outcome, app::init_instance(context, dir, args.has("force"), false, store_url));
   if (env.verbosity.quiet) return {};
-  out_line(fmt::format("Initialized ldb instance at {}", dir));
+  if (outcome.joined) {
+    out_line(fmt::format("Joined the existing ldb instance in {} ({} objects, {} datasets) at {}", store_url,
+                         outcome.objects, outcome.datasets, dir));
+  } else {
+    out_line(fmt::format("Initialized ldb instance at {}", dir));
+  }
   // ~/.ldb/config is written only when absent, as git never rewrites a
   // user's global settings: say when another instance stays in use.
   auto in_use = app::find_instance_location(context);
