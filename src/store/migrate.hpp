@@ -4,9 +4,11 @@
 // share the schema version (k_schema_version) and the table and column names,
 // so the copy is table by table, ids included.
 //
-// The whole copy is one PostgreSQL transaction: create the schema, COPY every
-// table (binary COPY FROM STDIN), move each identity sequence past the largest
-// id copied, verify, COMMIT. Any failure, or a killed process, rolls it back
+// The whole copy is one PostgreSQL transaction: create the schema, drop its
+// foreign keys and secondary indexes, COPY every table (binary COPY FROM
+// STDIN), make the keys and indexes again (the keys validate what was
+// copied), move each identity sequence past the largest id copied, verify,
+// COMMIT. Any failure, or a killed process, rolls it back
 // and leaves the database as it was (empty). While it runs, the SQLite store
 // is held under its write lock (BEGIN IMMEDIATE), so no other process changes
 // what is being copied; nothing is written to it.

@@ -292,6 +292,19 @@ TEST_F(MigrateTest, EveryReadGivesTheSameAnswerOnBothBackends) {
   auto checked = check_store(*config);
   ASSERT_OK(checked);
   EXPECT_TRUE(checked->problems.empty());
+  // The copy drops foreign keys and secondary indexes while it loads and
+  // makes them again: the schema is the one a new instance has.
+  auto fresh = store_config_from(m_dir.path(), testing::new_postgres_database());
+  ASSERT_OK(fresh);
+  ASSERT_OK(create_store(*fresh));
+  for (const char* sql : {"SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()",
+                          "SELECT count(*) FROM pg_constraint WHERE connamespace = current_schema()::regnamespace",
+                          "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = "
+                          "current_schema()::regnamespace"}) {
+    auto migrated = testing::postgres_raw_int(m_url, sql);
+    EXPECT_GT(migrated, 0) << sql;
+    EXPECT_EQ(migrated, testing::postgres_raw_int(fresh->url, sql)) << sql;
+  }
 }
 
 TEST_F(MigrateTest, PostgresNumbersNewRowsAfterTheCopiedIds) {
