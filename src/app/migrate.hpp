@@ -40,17 +40,17 @@ struct MigratedTableSummary {
 
 struct MigrateOutcome {
   std::filesystem::path instance_dir;
-  std::string url;                            // the database the config now names
-  std::vector<MigratedTableSummary> tables;   // empty when only a leftover file was renamed
+  std::string url;                           // the database the config now names
+  std::vector<MigratedTableSummary> tables;  // empty when only a leftover file was renamed
   std::uint64_t rows = 0;
-  std::uint64_t dataset_versions = 0;         // whose collections were verified
-  std::string root_collection;                // hex hash both sides agreed on
+  std::uint64_t dataset_versions = 0;  // whose collections were verified
+  std::string root_collection;         // hex hash both sides agreed on
   double seconds = 0;
   // What an earlier, interrupted run had done already: "copied" (the data
   // was in the database; verified, not copied again), "switched" (the config
   // named the database; only the SQLite file was left to rename), or "".
   std::string resumed;
-  std::filesystem::path kept_sqlite;          // where the SQLite file is now
+  std::filesystem::path kept_sqlite;  // where the SQLite file is now
 };
 
 // Migrates the instance in use (find_instance_location) to the PostgreSQL

@@ -83,10 +83,9 @@ std::vector<Command> build_commands() {
   c.push_back({"instance",
                "instance [show] [--json] | instance migrate --to URL [--json]",
                "show which instance is in use and why; move its store to PostgreSQL",
-               with_common({json_flag(),
-                            value({"--to"}, "to",
-                                  "migrate: the PostgreSQL database to move the store to "
-                                  "(postgresql://USER@HOST:PORT/DB)")}),
+               with_common({json_flag(), value({"--to"}, "to",
+                                               "migrate: the PostgreSQL database to move the store to "
+                                               "(postgresql://USER@HOST:PORT/DB)")}),
                false,
                cmd_instance,
                {"show", "migrate"}});

@@ -86,14 +86,16 @@ Status instance_migrate(CommandEnv& env, const ParsedArgs& args) {
   }
   if (env.verbosity.quiet) return {};
   if (done->resumed == "switched") {
-    out_line(fmt::format("Instance {} already uses {}; an earlier run was interrupted before setting its SQLite "
-                         "file aside",
-                         done->instance_dir.string(), done->url));
+    out_line(
+        fmt::format("Instance {} already uses {}; an earlier run was interrupted before setting its SQLite "
+                    "file aside",
+                    done->instance_dir.string(), done->url));
   } else {
     if (done->resumed == "copied") {
-      out_line(fmt::format("{} already held a verified copy of this instance (an earlier run was interrupted); "
-                           "not copied again",
-                           done->url));
+      out_line(
+          fmt::format("{} already held a verified copy of this instance (an earlier run was interrupted); "
+                      "not copied again",
+                      done->url));
     }
     if (env.verbosity.verbose) {
       for (const auto& t : done->tables) out_line(fmt::format("  {:<22} {:>12} rows", t.name, t.rows));
@@ -102,9 +104,10 @@ Status instance_migrate(CommandEnv& env, const ParsedArgs& args) {
                          done->instance_dir.string(), done->url, done->tables.size(), done->rows,
                          done->dataset_versions, done->seconds));
   }
-  out_line(fmt::format("The SQLite store is kept at {}; nothing uses it any more, delete it when you no longer "
-                       "need it",
-                       done->kept_sqlite.string()));
+  out_line(
+      fmt::format("The SQLite store is kept at {}; nothing uses it any more, delete it when you no longer "
+                  "need it",
+                  done->kept_sqlite.string()));
   return {};
 }
 
@@ -119,9 +122,9 @@ Status cmd_instance(CommandEnv& env, const ParsedArgs& args) {
     std::string sub = args.positional.empty() ? "" : args.positional[0];
     std::string_view guess = edit_distance(sub, "migrate") < edit_distance(sub, "show") ? "migrate" : "show";
     return fail(ErrorCode::invalid_argument, fmt::format("unknown instance subcommand '{}'", sub),
-                edit_distance(sub, guess) <= 2 ? fmt::format("did you mean 'ldb instance {}'? {}", guess,
-                                                             k_instance_usage)
-                                               : std::string(k_instance_usage));
+                edit_distance(sub, guess) <= 2
+                    ? fmt::format("did you mean 'ldb instance {}'? {}", guess, k_instance_usage)
+                    : std::string(k_instance_usage));
   }
   auto location = app::find_instance_location(env.session.context());
   if (!location) return std::unexpected(location.error());

@@ -423,9 +423,10 @@ std::unexpected<Error> copy_mismatch(const std::string& what) {
 // row PostgreSQL numbers does not collide with a copied one.
 Status advance_sequences(PgConnection& conn, const TablePlan& table) {
   for (const auto& column : table.identity) {
-    LDB_TRY(conn.query(fmt::format("SELECT setval(pg_get_serial_sequence('\"{0}\"', '{1}'), coalesce((SELECT "
-                                   "max(\"{1}\") FROM \"{0}\"), 0) + 1, false)",
-                                   table.spec.name, column)));
+    LDB_TRY(
+        conn.query(fmt::format("SELECT setval(pg_get_serial_sequence('\"{0}\"', '{1}'), coalesce((SELECT "
+                               "max(\"{1}\") FROM \"{0}\"), 0) + 1, false)",
+                               table.spec.name, column)));
   }
   return {};
 }

@@ -45,9 +45,9 @@ struct MigratedTable {
 };
 
 struct MigrationReport {
-  std::vector<MigratedTable> tables;  // in copy order
-  std::uint64_t rows = 0;             // over all tables
-  Md5 root_collection;                // the hash both sides' root collections have
+  std::vector<MigratedTable> tables;   // in copy order
+  std::uint64_t rows = 0;              // over all tables
+  Md5 root_collection;                 // the hash both sides' root collections have
   std::uint64_t dataset_versions = 0;  // versions whose collections were compared
   // True when the database already held this very instance (an earlier run
   // committed the copy but did not switch the instance over): nothing was

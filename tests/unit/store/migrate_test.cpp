@@ -97,8 +97,8 @@ class MigrateTest : public ::testing::Test {
   }
 
   std::int64_t pg_tables(const std::string& url) const {
-    return testing::postgres_raw_int(
-        url, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()");
+    return testing::postgres_raw_int(url,
+                                     "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()");
   }
   bool raw_sqlite(const std::string& sql) const {
     return testing::sqlite_backend_under_test().raw_exec(sqlite_store_config(m_dir.path()), sql);
