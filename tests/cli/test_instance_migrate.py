@@ -4,11 +4,12 @@ migration, after which list / ds list / log / diff / instantiate say exactly
 what they said before, and new indexing and commits work on PostgreSQL. The
 refusals (a database holding an instance, a bad URL, an unreachable server, a
 password in the URL) are one error line and a hint, and change nothing.
-Runs on a throwaway PostgreSQL cluster (tests/support/postgres-cluster.sh);
-skipped, saying why, without the server binaries."""
+Runs on the ctest fixture's PostgreSQL cluster (LDB_TEST_POSTGRES_DIR), or on
+one started for this file (tests/support/postgres-cluster.sh); skipped, saying
+why, without the server binaries."""
 
+import atexit
 import glob
-import json
 import os
 import subprocess
 import tempfile
@@ -16,39 +17,51 @@ import unittest
 
 from ldbtest import LdbTestCase, main, make_pairs
 
-CLUSTER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support", "postgres-cluster.sh")
-SERVER = {}
+try:
+    # The shared helpers of the PostgreSQL CLI tests (branch pg-cli): the ctest
+    # fixture's cluster, or one started for this process.
+    from ldbtest import new_postgres_database, psql, require_postgres
+except ImportError:  # before those helpers: the same, here
+    CLUSTER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support", "postgres-cluster.sh")
+    _SERVER = {}
 
+    def require_postgres(test: unittest.TestCase) -> str:
+        if "url" not in _SERVER:
+            fixture = os.environ.get("LDB_TEST_POSTGRES_DIR", "")
+            if fixture and os.path.exists(os.path.join(fixture, "url")):
+                with open(os.path.join(fixture, "url")) as f:
+                    _SERVER["url"] = f.read().strip()
+            else:
+                # Directly under /tmp: as root the cluster runs as the postgres user.
+                folder = tempfile.mkdtemp(prefix="ldb-pg-migrate-", dir="/tmp")
+                r = subprocess.run([CLUSTER_SCRIPT, "start", folder], capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise unittest.SkipTest(f"no PostgreSQL test cluster: {(r.stderr.strip() or '?').splitlines()[0]}")
+                _SERVER["url"] = r.stdout.strip()
+                atexit.register(lambda: subprocess.run([CLUSTER_SCRIPT, "stop", folder], capture_output=True))
+        return _SERVER["url"]
 
-def setUpModule():
-    # Directly under /tmp: as root the cluster runs as the postgres user, which must reach it.
-    folder = tempfile.mkdtemp(prefix="ldb-pg-migrate-", dir="/tmp")
-    os.rmdir(folder)
-    r = subprocess.run([CLUSTER_SCRIPT, "start", folder], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise unittest.SkipTest(f"no PostgreSQL test cluster: {r.stderr.strip().splitlines()[0] if r.stderr else ''}")
-    SERVER["dir"] = folder
-    SERVER["url"] = r.stdout.strip()
-    SERVER["count"] = 0
+    def psql(url: str, statement: str) -> str:
+        r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", statement],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"psql {statement!r} on {url}: {r.stderr.strip()}")
+        return r.stdout
 
-
-def tearDownModule():
-    if "dir" in SERVER:
-        subprocess.run([CLUSTER_SCRIPT, "stop", SERVER["dir"]], capture_output=True)
-
-
-def psql(url: str, statement: str) -> str:
-    r = subprocess.run(["psql", "-qAt", "-v", "ON_ERROR_STOP=1", url, "-c", statement], check=True,
-                       capture_output=True, text=True)
-    return r.stdout.strip()
+    def new_postgres_database() -> str:
+        _SERVER["count"] = _SERVER.get("count", 0) + 1
+        name = f"ldb_migrate_{os.getpid()}_{_SERVER['count']}"
+        psql(_SERVER["url"] + "/postgres", f"CREATE DATABASE {name}")
+        return f"{_SERVER['url']}/{name}"
 
 
 class InstanceMigrateTest(LdbTestCase):
+    def setUp(self):
+        super().setUp()
+        require_postgres(self)
+
     def new_database(self) -> str:
-        SERVER["count"] += 1
-        name = f"migrate_{os.getpid()}_{SERVER['count']}"
-        psql(f"{SERVER['url']}/postgres", f"CREATE DATABASE {name}")
-        return f"{SERVER['url']}/{name}"
+        return new_postgres_database()
 
     def seed(self):
         """The seed workflow on a SQLite instance: index, tags, two datasets,
@@ -123,7 +136,7 @@ class InstanceMigrateTest(LdbTestCase):
         self.ok("add", "ds:root", "--query", "i >= `100`")
         self.ok("commit", "-m", "after the move")
         self.assertIn("ds:cats.v4", self.ok("log", "ds:cats"))
-        self.assertEqual(psql(url, "SELECT count(*) FROM dataset_versions"), "5")
+        self.assertEqual(psql(url, "SELECT count(*) FROM dataset_versions").strip(), "5")
 
         # Done: a second run says so and changes nothing.
         self.fails("instance", "migrate", "--to", url, contains=["already keeps its store in", "needs no migration"])
@@ -189,7 +202,7 @@ class InstanceMigrateTest(LdbTestCase):
         other = self.new_database()
         psql(other, "CREATE TABLE invoices(id int)")
         self.fails("instance", "migrate", "--to", other, contains=["another program", "createdb"])
-        self.assertEqual(psql(other, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "1")
+        self.assertEqual(psql(other, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").strip(), "1")
         unchanged()
 
 
