@@ -374,6 +374,22 @@ TEST_F(MigrateTest, APathPostgresRefusesStopsTheCopyNamingTheTable) {
   EXPECT_EQ(pg_tables(m_url), 0);
 }
 
+TEST_F(MigrateTest, AnOlderSqliteSchemaIsUpgradedFirstAsOpeningDoes) {
+  ASSERT_NO_FATAL_FAILURE(fill());
+  // Schema 5 is schema 6 without the image tables.
+  ASSERT_TRUE(
+      raw_sqlite("DROP TABLE projections; DROP TABLE embeddings; DROP TABLE embedding_models; "
+                 "DROP TABLE image_features; UPDATE meta SET value = '5' WHERE key = 'schema_version'"));
+  auto report = migrate(m_url);
+  ASSERT_OK(report);
+  EXPECT_EQ(testing::sqlite_backend_under_test().raw_int(sqlite_store_config(m_dir.path()),
+                                                         "SELECT value FROM meta WHERE key = 'schema_version'"),
+            6);
+  EXPECT_EQ(testing::postgres_raw_int(m_url, "SELECT max(version) FROM ldb_schema_migrations"), 6);
+  EXPECT_EQ(testing::postgres_raw_int(m_url, "SELECT count(*) FROM objects"), 5);
+  EXPECT_EQ(testing::postgres_raw_int(m_url, "SELECT count(*) FROM image_features"), 0);
+}
+
 TEST_F(MigrateTest, RefusesDatabasesThatAreNotEmptyAndUrlsWithPasswords) {
   ASSERT_NO_FATAL_FAILURE(fill());
   ASSERT_TRUE(testing::postgres_raw_exec(m_url, "CREATE TABLE invoices(id int)"));
