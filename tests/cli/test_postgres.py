@@ -10,6 +10,7 @@ the PostgreSQL server binaries are missing (failed under LDB_REQUIRE_POSTGRES=1)
 
 import itertools
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -239,6 +240,14 @@ class PostgresStoreTest(LdbTestCase):
                 ["cannot reach PostgreSQL server postgresql://ldb@127.0.0.1:1/x"])
         refused("non-routable address", "postgresql://ldb@10.255.255.1:5432/x",
                 ["cannot reach PostgreSQL server postgresql://ldb@10.255.255.1:5432/x"])
+        # A server that never answers (a firewall dropping packets looks the
+        # same to the client): the connect timeout (10 s) ends the wait.
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            port = silent.getsockname()[1]
+            refused("server that never answers", f"postgresql://ldb@127.0.0.1:{port}/x",
+                    [f"cannot reach PostgreSQL server postgresql://ldb@127.0.0.1:{port}/x"])
         url = self.new_store_url()
         as_password_role = self.role_url(url, PASSWORD_ROLE)
         no_pgpass = {"PGPASSFILE": os.path.join(self.tmp, "no-pgpass")}

@@ -38,7 +38,7 @@ if [[ -z "$bindir" ]]; then
     if [[ -x "$candidate/initdb" ]]; then bindir=$candidate; break; fi
   done
 fi
-if [[ -z "$bindir" || ! -x "$bindir/initdb" ]]; then
+if [[ "$command" == start && ( -z "$bindir" || ! -x "$bindir/initdb" ) ]]; then
   echo "postgres-cluster.sh: no PostgreSQL server binaries (initdb) found in /usr/lib/postgresql/*/bin" >&2
   echo "hint: install them with scripts/install-deps.sh (Debian's postgresql), or set LDB_PG_BINDIR" >&2
   exit 3
@@ -94,7 +94,7 @@ case "$command" in
     ;;
   stop)
     home=$(cat "$dir/cluster" 2>/dev/null || true)
-    if [[ -n "$home" && -d "$home/data" ]]; then
+    if [[ -n "$home" && -d "$home/data" && -x "$bindir/pg_ctl" ]]; then
       as_owner "$bindir/pg_ctl" -D "$home/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
     if [[ "$home" == /tmp/ldb-pg.* ]]; then rm -rf "$home"; fi
