@@ -8,53 +8,13 @@ Runs on the ctest fixture's PostgreSQL cluster (LDB_TEST_POSTGRES_DIR), or on
 one started for this file (tests/support/postgres-cluster.sh); skipped, saying
 why, without the server binaries."""
 
-import atexit
 import glob
 import os
 import signal
 import subprocess
-import tempfile
 import time
-import unittest
 
-from ldbtest import LDB_BIN, LdbTestCase, main, make_pairs
-
-try:
-    # The shared helpers of the PostgreSQL CLI tests (branch pg-cli): the ctest
-    # fixture's cluster, or one started for this process.
-    from ldbtest import new_postgres_database, psql, require_postgres
-except ImportError:  # before those helpers: the same, here
-    CLUSTER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support", "postgres-cluster.sh")
-    _SERVER = {}
-
-    def require_postgres(test: unittest.TestCase) -> str:
-        if "url" not in _SERVER:
-            fixture = os.environ.get("LDB_TEST_POSTGRES_DIR", "")
-            if fixture and os.path.exists(os.path.join(fixture, "url")):
-                with open(os.path.join(fixture, "url")) as f:
-                    _SERVER["url"] = f.read().strip()
-            else:
-                # Directly under /tmp: as root the cluster runs as the postgres user.
-                folder = tempfile.mkdtemp(prefix="ldb-pg-migrate-", dir="/tmp")
-                r = subprocess.run([CLUSTER_SCRIPT, "start", folder], capture_output=True, text=True)
-                if r.returncode != 0:
-                    raise unittest.SkipTest(f"no PostgreSQL test cluster: {(r.stderr.strip() or '?').splitlines()[0]}")
-                _SERVER["url"] = r.stdout.strip()
-                atexit.register(lambda: subprocess.run([CLUSTER_SCRIPT, "stop", folder], capture_output=True))
-        return _SERVER["url"]
-
-    def psql(url: str, statement: str) -> str:
-        r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", statement],
-                           capture_output=True, text=True, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"psql {statement!r} on {url}: {r.stderr.strip()}")
-        return r.stdout
-
-    def new_postgres_database() -> str:
-        _SERVER["count"] = _SERVER.get("count", 0) + 1
-        name = f"ldb_migrate_{os.getpid()}_{_SERVER['count']}"
-        psql(_SERVER["url"] + "/postgres", f"CREATE DATABASE {name}")
-        return f"{_SERVER['url']}/{name}"
+from ldbtest import LDB_BIN, LdbTestCase, main, make_pairs, new_postgres_database, psql, require_postgres
 
 
 class InstanceMigrateTest(LdbTestCase):
