@@ -28,6 +28,28 @@ struct pg_result;
 
 namespace ldb::store {
 
+// A one-dimensional array parameter built element by element (NULLs
+// allowed), for the multi-row statements of a batch:
+// `INSERT ... SELECT * FROM unnest($1::int8[], $2::text[])`.
+class PgArray {
+ public:
+  // Element type: "int8", "text" or "bytea".
+  explicit PgArray(std::string_view type);
+  PgArray& add(std::int64_t value);
+  PgArray& add(std::string_view text);  // text or bytea, as the element type
+  PgArray& add(const Md5& hash);
+  PgArray& add_null();
+  std::size_t size() const { return m_count; }
+
+ private:
+  friend class PgParams;
+  PgArray& element(std::string_view bytes);
+  unsigned m_type;
+  std::size_t m_count = 0;
+  bool m_has_null = false;
+  std::string m_elements;  // length-prefixed elements, as the binary format has them
+};
+
 // The parameters of one query, in order ($1, $2, ...), in binary format.
 class PgParams {
  public:
@@ -41,6 +63,7 @@ class PgParams {
   // Arrays (bytea[] of 16-byte hashes, int8[]), for unnest().
   PgParams& add_hashes(std::span<const Md5> hashes);
   PgParams& add_int_array(std::span<const std::int64_t> values);
+  PgParams& add(const PgArray& array);
 
   std::size_t size() const { return m_types.size(); }
 
