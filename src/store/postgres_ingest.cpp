@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -203,7 +204,11 @@ class PostgresIngestTarget final : public IngestTarget {
   Status insert_version(std::int64_t object_id, std::uint32_t version, std::int64_t content_id,
                         std::int64_t now) override {
     // Versions read before stay right: the rows are locked (or new) for the session.
-    if (auto it = m_versions.find(object_id); it != m_versions.end()) it->second.push_back({version, content_id});
+    if (auto it = m_versions.find(object_id); it != m_versions.end()) {
+      it->second.push_back({version, content_id});
+    } else {
+      m_unread_versions.insert(object_id);
+    }
     m_new_versions.push_back(NewVersion{object_id, version, content_id, now});
     ++m_pending;
     return flush_if_full();
@@ -221,7 +226,7 @@ class PostgresIngestTarget final : public IngestTarget {
   Status put_path(const IndexedFile& file, std::int64_t object_id, std::uint32_t version) override {
     // One row per path (a multi-row upsert may not touch a row twice).
     if (m_pending_paths.contains(file.path)) LDB_TRY(flush());
-    m_pending_paths.insert(file.path);
+    m_pending_paths.emplace(file.path, StoredPath{object_id, version});
     const auto* a = file.annotation ? &*file.annotation : nullptr;
     auto& p = m_new_paths;
     p.paths.add(std::string_view(file.path));
@@ -232,7 +237,6 @@ class PostgresIngestTarget final : public IngestTarget {
     p.annotation_sizes.add(a ? static_cast<std::int64_t>(a->size) : std::int64_t{0});
     p.annotation_mtimes.add(a ? a->mtime_ns : std::int64_t{0});
     p.versions.add(std::int64_t{version});
-    m_paths.insert_or_assign(file.path, StoredPath{object_id, version});
     ++m_pending;
     return flush_if_full();
   }
@@ -244,6 +248,7 @@ class PostgresIngestTarget final : public IngestTarget {
   }
 
   Result<std::optional<StoredPath>> find_path(std::string_view path) override {
+    if (auto it = m_pending_paths.find(std::string(path)); it != m_pending_paths.end()) return it->second;
     if (auto it = m_paths.find(std::string(path)); it != m_paths.end()) return it->second;
     if (!m_paths_loaded) {
       m_paths_loaded = true;
@@ -251,8 +256,7 @@ class PostgresIngestTarget final : public IngestTarget {
       if (auto it = m_paths.find(std::string(path)); it != m_paths.end()) return it->second;
     }
     LDB_TRY(load_paths(std::span<const std::string_view>(&path, 1)));
-    if (auto it = m_paths.find(std::string(path)); it != m_paths.end()) return it->second;
-    return std::nullopt;
+    return m_paths[std::string(path)];
   }
 
   Result<std::optional<std::string>> first_path_of_version(std::int64_t object_id, std::uint32_t version) override {
@@ -314,9 +318,11 @@ class PostgresIngestTarget final : public IngestTarget {
 
   // Reads (and locks, FOR UPDATE: their annotation versions are numbered by
   // this session) the object rows of `hashes` that exist.
+  // Buffered rows need not be sent first: the objects the writer asks for
+  // are not yet its own, so no buffered version or path belongs to them.
   Status load_objects(std::span<const Md5> hashes) {
     if (hashes.empty()) return {};
-    LDB_TRY(flush());
+    if (!m_touched.empty()) LDB_TRY(flush());
     PgArray list("bytea");
     for (const auto& hash : hashes) list.add(hash);
     LDB_TRY_ASSIGN(auto rows, m_conn.query("SELECT o.hash, o.id, o.current_version, (SELECT COALESCE(max(version), 0) "
@@ -331,11 +337,11 @@ class PostgresIngestTarget final : public IngestTarget {
     return {};
   }
 
-  // Reads the paths rows of `paths` that exist, keeping what this session wrote.
+  // Reads the paths rows of `paths` (buffered rows need not be sent first:
+  // find_path answers those from m_pending_paths).
   template <class Path>
   Status load_paths(std::span<const Path> paths) {
     if (paths.empty()) return {};
-    LDB_TRY(flush());
     PgArray list("text");
     for (const auto& path : paths) list.add(std::string_view(path));
     LDB_TRY_ASSIGN(auto rows, m_conn.query("SELECT path, object_id, annotation_version FROM paths WHERE path = "
@@ -345,16 +351,20 @@ class PostgresIngestTarget final : public IngestTarget {
       m_paths.emplace(std::string(rows.text(i, 0)),
                       StoredPath{rows.integer(i, 1), static_cast<std::uint32_t>(rows.integer(i, 2))});
     }
+    for (const auto& path : paths) m_paths.emplace(std::string(path), std::nullopt);  // not recorded
     return {};
   }
 
   // Reads the annotation versions of `object_id` and of every object of the
   // batch read so far whose versions are not known yet.
   Status load_versions(std::int64_t object_id) {
-    LDB_TRY(flush());
     std::vector<std::int64_t> ids{object_id};
     for (const auto& [hash, object] : m_found_objects) {
       if (object.id != object_id && !m_versions.contains(object.id)) ids.push_back(object.id);
+    }
+    // Versions buffered for an object whose versions were not read are sent first.
+    if (std::ranges::any_of(ids, [&](std::int64_t id) { return m_unread_versions.contains(id); })) {
+      LDB_TRY(flush());
     }
     for (auto id : ids) m_versions.emplace(id, std::vector<VersionRow>{});
     LDB_TRY_ASSIGN(auto rows, m_conn.query("SELECT object_id, version, content_id FROM annotation_versions WHERE "
@@ -391,6 +401,7 @@ class PostgresIngestTarget final : public IngestTarget {
         times.add(row.indexed_at);
       }
       m_new_versions.clear();
+      m_unread_versions.clear();
       LDB_TRY(
           m_conn.query("INSERT INTO annotation_versions(object_id, version, content_id, indexed_at) SELECT * "
                        "FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[])",
@@ -398,6 +409,7 @@ class PostgresIngestTarget final : public IngestTarget {
     }
     if (m_new_paths.paths.size() > 0) {
       auto p = std::exchange(m_new_paths, PathColumns{});
+      for (auto& [path, row] : m_pending_paths) m_paths.insert_or_assign(path, row);
       m_pending_paths.clear();
       LDB_TRY(m_conn.query(
           "INSERT INTO paths(path, object_id, size, mtime_ns, annotation_path, annotation_size, "
@@ -452,8 +464,9 @@ class PostgresIngestTarget final : public IngestTarget {
   std::vector<std::string> m_batch_paths;
   bool m_objects_loaded = false, m_paths_loaded = false;
   std::unordered_map<Md5, StoredObject> m_found_objects;
-  std::unordered_map<std::string, StoredPath> m_paths;  // read, or written by this session
-  std::unordered_map<Md5, std::int64_t> m_contents;     // content ids by hash
+  // Read (nullopt: not recorded), or written by this session.
+  std::unordered_map<std::string, std::optional<StoredPath>> m_paths;
+  std::unordered_map<Md5, std::int64_t> m_contents;  // content ids by hash
   // Annotation versions per object, for the session: the objects are new or locked.
   std::unordered_map<std::int64_t, std::vector<VersionRow>> m_versions;
 
@@ -463,7 +476,8 @@ class PostgresIngestTarget final : public IngestTarget {
   std::unordered_set<std::int64_t> m_image_objects;
   std::vector<NewVersion> m_new_versions;
   PathColumns m_new_paths;
-  std::unordered_set<std::string> m_pending_paths;
+  std::unordered_map<std::string, StoredPath> m_pending_paths;  // the rows in m_new_paths
+  std::unordered_set<std::int64_t> m_unread_versions;           // objects with buffered versions, not in m_versions
   std::vector<std::pair<std::int64_t, std::string>> m_tags;
   std::vector<TouchRow> m_touched;
 };
@@ -472,6 +486,11 @@ class PostgresIngestTarget final : public IngestTarget {
 
 Result<std::unique_ptr<IngestSession>> PostgresStore::begin_ingest(const IngestOptions& options) {
   LDB_TRY_ASSIGN(auto txn, PgTransaction::begin(m_conn, PgTransaction::Kind::write));
+  // The tables grow inside this one transaction, unseen by autovacuum's
+  // statistics: a plan cached while they were small (a sequential scan of
+  // paths) would stay and make every batch slower than the one before.
+  // Plan each statement for the table as it is and the arrays as given.
+  LDB_TRY(m_conn.exec("SET LOCAL plan_cache_mode = force_custom_plan"));
   return make_ingest_writer(std::make_unique<PostgresIngestTarget>(m_conn, std::move(txn)), options);
 }
 
