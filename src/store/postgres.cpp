@@ -343,7 +343,7 @@ Status PgConnection::exec(std::string_view sql) {
   return {};
 }
 
-Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& params) {
+Result<std::string> PgConnection::prepared(std::string_view sql, const PgParams& params) {
   // A statement is prepared once per connection and parameter types.
   std::string key(sql);
   for (auto type : params.m_types) key += fmt::format("\x1f{}", type);
@@ -358,6 +358,16 @@ Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& param
     }
     it = m_prepared.emplace(std::move(key), std::move(name)).first;
   }
+  return it->second;
+}
+
+Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& params) {
+  LDB_TRY(send(sql, params));
+  return receive();
+}
+
+Status PgConnection::send(std::string_view sql, const PgParams& params) {
+  LDB_TRY_ASSIGN(auto name, prepared(sql, params));
   std::size_t n = params.size();
   std::vector<const char*> values(n);
   std::vector<int> lengths(n);
@@ -366,11 +376,22 @@ Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& param
     values[i] = params.m_null[i] ? nullptr : params.m_values[i].data();
     lengths[i] = static_cast<int>(params.m_values[i].size());
   }
-  PgResult result(PQexecPrepared(m_conn, it->second.c_str(), static_cast<int>(n), values.data(), lengths.data(),
-                                 formats.data(), 1));
+  m_pending_sql = sql_summary(sql);
+  if (PQsendQueryPrepared(m_conn, name.c_str(), static_cast<int>(n), values.data(), lengths.data(), formats.data(),
+                          1) != 1) {
+    return std::unexpected(error(nullptr, m_pending_sql));
+  }
+  return {};
+}
+
+Result<PgResult> PgConnection::receive() {
+  // One result per statement, then nullptr; an error result is kept over
+  // what follows it.
+  PgResult result(PQgetResult(m_conn));
+  while (pg_result* more = PQgetResult(m_conn)) PQclear(more);
   auto status = PQresultStatus(result.get());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return std::unexpected(error(result.get(), sql_summary(sql)));
+  if (!result.get() || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) {
+    return std::unexpected(error(result.get(), m_pending_sql));
   }
   return result;
 }

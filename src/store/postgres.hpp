@@ -122,6 +122,11 @@ class PgConnection {
 
   // Runs `sql` (prepared and cached on first use) with `params`.
   Result<PgResult> query(std::string_view sql, const PgParams& params = {});
+  // query() in two halves, so the caller can work while the server does:
+  // send() returns once the statement is sent; receive() waits for its
+  // result. Nothing else may use the connection in between.
+  Status send(std::string_view sql, const PgParams& params = {});
+  Result<PgResult> receive();
   // Runs one or more statements without parameters or results (DDL).
   Status exec(std::string_view sql);
   // Maps the failure `result` reports (nullptr: the connection's) to an Error,
@@ -140,8 +145,12 @@ class PgConnection {
  private:
   PgConnection(pg_conn* conn, std::string target, std::chrono::milliseconds busy_timeout, Access access)
       : m_conn(conn), m_target(std::move(target)), m_busy_timeout(busy_timeout), m_access(access) {}
+  // The name of the prepared statement for `sql` with `params`' types.
+  Result<std::string> prepared(std::string_view sql, const PgParams& params);
+
   pg_conn* m_conn = nullptr;
   std::string m_target;
+  std::string m_pending_sql;  // what send() sent last, for errors
   std::chrono::milliseconds m_busy_timeout;
   Access m_access;
   std::unordered_map<std::string, std::string> m_prepared;  // key -> statement name

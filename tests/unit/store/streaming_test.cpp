@@ -113,6 +113,23 @@ TEST_P(ScanTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
   expect_fixture_rows(refs, drain_all(*cursors));
 }
 
+// A scan given up half-way (a query that stopped early) leaves the store as
+// it was: its snapshot ends and the next command reads and writes.
+TEST_P(ScanTest, ScanAnnotationsGivenUpHalfWayLeavesTheStoreUsable) {
+  auto refs = ingest_scan_fixture();
+  {
+    auto cursors = store().scan_annotations(refs, 1);
+    ASSERT_OK(cursors);
+    AnnotationBatch batch;
+    auto more = cursors->front()->next(batch, 100);
+    ASSERT_OK(more);
+    EXPECT_TRUE(*more);
+    EXPECT_GT(batch.size(), 0u);
+  }
+  ingest({file("/after/a.jpg", "after", R"({"v":1})")});
+  EXPECT_EQ(info(core::md5_of("after")).current_version, 1u);
+}
+
 // How SQLite splits a scan: into as many parts as asked when no writer is at
 // work, one part while one is (the Store contract allows 1..parts).
 class SqliteScanTest : public ScanTest {};
