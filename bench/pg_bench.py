@@ -188,7 +188,7 @@ def list_part(ldb: str, cluster: Cluster, work: str, count: int, repeat: int, ti
 def render(results: dict) -> str:
     index, listing = results.get("index"), results.get("list")
     lines = [doc_sections.begin_marker(SECTION), "## PostgreSQL store (issue 21)", "",
-             f"Measured {results['date']} on {results['machine']}, ldb {results['ldb_version']}. "
+             f"Measured {results['date']} on {results['machine']}, {results['ldb_version']}. "
              "The PostgreSQL server is a throwaway cluster on the same machine (fsync off), so client and "
              "server share its cores; times are wall clock, each pair measured in the same run. The machine is "
              "shared: the load average (1, 5, 15 min) is given before and after each part.", "",
