@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "store/scan_rows.hpp"
 #include "store/store.hpp"
 
 namespace ldb::store {
@@ -22,6 +23,26 @@ void AnnotationBatch::remove_unplaced() {
   m_positions.resize(kept);
   m_ends.resize(kept);
   m_text.resize(text_end);
+}
+
+void place_scanned_rows(AnnotationBatch& batch, std::span<const ObjectRef> refs, const core::HashIndex& position,
+                        std::span<const Md5> hashes, std::span<const std::uint32_t> versions) {
+  for (std::size_t row = 0; row < batch.size(); ++row) {
+    auto i = position.find(hashes[row]);
+    if (i) {
+      batch.place(row, *i);
+      __builtin_prefetch(&refs[*i]);
+    }
+  }
+  bool dropped = false;
+  for (std::size_t row = 0; row < batch.size(); ++row) {
+    std::uint32_t i = batch.position(row);
+    if (i != AnnotationBatch::k_unplaced && refs[i].annotation_version != versions[row]) {
+      batch.place(row, AnnotationBatch::k_unplaced);
+    }
+    dropped = dropped || batch.position(row) == AnnotationBatch::k_unplaced;
+  }
+  if (dropped) batch.remove_unplaced();
 }
 
 namespace {

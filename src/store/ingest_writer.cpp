@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -25,6 +26,11 @@ class IngestWriter final : public IngestSession {
 
   Status add(std::span<const IndexedFile> files) override {
     if (m_failed) return fail(ErrorCode::internal, "ingest session used after an error");
+    auto inserted = insert_new_objects(files);
+    if (!inserted) {
+      m_failed = true;
+      return inserted;
+    }
     for (const auto& file : files) {
       auto added = add_file(file);
       if (!added) {
@@ -89,20 +95,50 @@ class IngestWriter final : public IngestSession {
     return {};
   }
 
+  // A new object with an annotation gets version 1 (version_of); it is
+  // inserted with that current version to save an update.
+  static std::uint32_t initial_current(const IndexedFile& file) { return file.annotation ? 1 : 0; }
+
+  void note_created(const IndexedFile& file, std::int64_t id) {
+    ++m_result.new_objects;
+    m_objects.emplace(file.hash, ObjectState{id, 0, 0, initial_current(file), true, {}, false});
+  }
+
+  // Most objects of an index run are new: insert the batch's objects first,
+  // in one step, so object_of looks rows up only for hashes already there.
+  // An annotation-only file (no path) never creates an object, nor may a
+  // later file of the batch create its object ahead of it.
+  Status insert_new_objects(std::span<const IndexedFile> files) {
+    LDB_TRY(m_target->prefetch(files, m_options.update != AnnotationUpdate::merge));
+    m_existing.clear();
+    std::vector<NewObject> fresh;
+    std::unordered_set<Md5> seen;
+    for (const auto& file : files) {
+      if (!seen.insert(file.hash).second || file.path.empty() || m_objects.contains(file.hash)) continue;
+      fresh.push_back(NewObject{&file, initial_current(file)});
+    }
+    if (fresh.empty()) return {};
+    LDB_TRY_ASSIGN(auto ids, m_target->insert_objects(fresh, m_now));
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+      if (ids[i]) {
+        note_created(*fresh[i].file, *ids[i]);
+      } else {
+        m_existing.insert(fresh[i].file->hash);
+      }
+    }
+    return {};
+  }
+
   Result<ObjectState*> object_of(const IndexedFile& file) {
     auto it = m_objects.find(file.hash);
     if (it != m_objects.end()) return &it->second;
-    // Most objects of an index run are new: try the insert first and look
-    // the row up only when the hash is already there. An annotation-only
-    // file (no path) never creates an object.
-    if (!file.path.empty()) {
-      // A new object with an annotation gets version 1 below; insert it
-      // with that current version to save an update.
-      std::uint32_t current = file.annotation ? 1 : 0;
-      LDB_TRY_ASSIGN(auto id, m_target->insert_object(file, current, m_now));
+    // Not inserted with its batch (an annotation-only file came first): try
+    // the insert and look the row up only when the hash is already there.
+    if (!file.path.empty() && !m_existing.contains(file.hash)) {
+      LDB_TRY_ASSIGN(auto id, m_target->insert_object(file, initial_current(file), m_now));
       if (id) {
-        ++m_result.new_objects;
-        return &m_objects.emplace(file.hash, ObjectState{*id, 0, 0, current, true, {}, false}).first->second;
+        note_created(file, *id);
+        return &m_objects.find(file.hash)->second;
       }
     }
     LDB_TRY_ASSIGN(auto row, m_target->find_object(file.hash));
@@ -174,6 +210,7 @@ class IngestWriter final : public IngestSession {
   IngestOptions m_options;
   std::int64_t m_now;
   std::unordered_map<Md5, ObjectState> m_objects;
+  std::unordered_set<Md5> m_existing;  // hashes of this batch that insert_objects found stored
   IngestResult m_result;
   bool m_failed = false;
 };

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "store/ingest_session.hpp"
@@ -25,6 +27,12 @@ struct StoredObject {
   std::uint32_t newest = 0;   // highest annotation version
 };
 
+// An object to insert: the file it is first found at and its current version.
+struct NewObject {
+  const IndexedFile* file = nullptr;
+  std::uint32_t current = 0;
+};
+
 // What a paths row records.
 struct StoredPath {
   std::int64_t object_id = 0;
@@ -34,9 +42,36 @@ struct StoredPath {
 // The storage steps of one ingest, all inside the write transaction the
 // backend opened before making the target; the target owns that transaction
 // (dropping the target uncommitted rolls it back). Called from one thread.
+//
+// The writer hands the files over in batches (one per IngestSession::add).
+// A target on a server may use prefetch() and insert_objects() to spend a
+// few round trips per batch instead of several per file: load what the
+// batch's steps will read, buffer writes and send them together (before
+// anything reads them back, and at commit). The defaults suit a local
+// database: nothing ahead, one insert_object per object.
 class IngestTarget {
  public:
   virtual ~IngestTarget() = default;
+  // Called once per batch before its other steps. When
+  // `annotations_stored_as_found`, every annotation of the batch is stored as
+  // found (no merge), so their contents may be inserted ahead.
+  virtual Status prefetch(std::span<const IndexedFile> files, bool annotations_stored_as_found) {
+    (void)files;
+    (void)annotations_stored_as_found;
+    return {};
+  }
+  // insert_object for each of `objects` (distinct hashes) in order; their
+  // ids, nullopt where the hash exists already.
+  virtual Result<std::vector<std::optional<std::int64_t>>> insert_objects(std::span<const NewObject> objects,
+                                                                          std::int64_t now) {
+    std::vector<std::optional<std::int64_t>> ids;
+    ids.reserve(objects.size());
+    for (const auto& object : objects) {
+      LDB_TRY_ASSIGN(auto id, insert_object(*object.file, object.current, now));
+      ids.push_back(id);
+    }
+    return ids;
+  }
   // Inserts a new object for `file` (size, image attributes) with current
   // version `current`, first and last indexed `now`; its id, or nullopt when
   // an object with that hash exists already (nothing changed).

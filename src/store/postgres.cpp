@@ -15,7 +15,7 @@ namespace {
 
 // Type OIDs (pg_type.oid; fixed since PostgreSQL 7).
 constexpr unsigned k_bool = 16, k_bytea = 17, k_int8 = 20, k_int2 = 21, k_int4 = 23, k_text = 25, k_float4 = 700,
-                   k_float8 = 701, k_bytea_array = 1001, k_int8_array = 1016;
+                   k_float8 = 701, k_bytea_array = 1001, k_text_array = 1009, k_int8_array = 1016;
 
 static_assert(std::endian::native == std::endian::little, "binary values are converted from network byte order");
 
@@ -39,11 +39,11 @@ T read_big_endian(const char* p) {
   return std::byteswap(value);
 }
 
-// A one-dimensional array with no NULLs, in PostgreSQL's binary array format.
-std::string array_header(unsigned element_type, std::size_t count) {
+// The header of a one-dimensional array in PostgreSQL's binary array format.
+std::string array_header(unsigned element_type, std::size_t count, bool has_null = false) {
   std::string out;
   append_int32(out, 1);  // dimensions
-  append_int32(out, 0);  // has NULLs
+  append_int32(out, has_null ? 1 : 0);
   append_int32(out, static_cast<std::int32_t>(element_type));
   append_int32(out, static_cast<std::int32_t>(count));
   append_int32(out, 1);  // lower bound
@@ -106,6 +106,32 @@ PgParams& PgParams::add_int_array(std::span<const std::int64_t> values) {
     out += big_endian(value);
   }
   return push(k_int8_array, std::move(out));
+}
+
+PgArray::PgArray(std::string_view type) : m_type(type_of(type)) {}
+
+PgArray& PgArray::element(std::string_view bytes) {
+  append_int32(m_elements, static_cast<std::int32_t>(bytes.size()));
+  m_elements.append(bytes);
+  ++m_count;
+  return *this;
+}
+
+PgArray& PgArray::add(std::int64_t value) { return element(big_endian(value)); }
+PgArray& PgArray::add(std::string_view text) { return element(text); }
+PgArray& PgArray::add(const Md5& hash) {
+  return element(std::string_view(reinterpret_cast<const char*>(hash.bytes.data()), hash.bytes.size()));
+}
+PgArray& PgArray::add_null() {
+  append_int32(m_elements, -1);
+  m_has_null = true;
+  ++m_count;
+  return *this;
+}
+
+PgParams& PgParams::add(const PgArray& array) {
+  unsigned array_type = array.m_type == k_int8 ? k_int8_array : array.m_type == k_bytea ? k_bytea_array : k_text_array;
+  return push(array_type, array_header(array.m_type, array.size(), array.m_has_null) + array.m_elements);
 }
 
 // --- results -------------------------------------------------------------------
@@ -317,7 +343,7 @@ Status PgConnection::exec(std::string_view sql) {
   return {};
 }
 
-Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& params) {
+Result<std::string> PgConnection::prepared(std::string_view sql, const PgParams& params) {
   // A statement is prepared once per connection and parameter types.
   std::string key(sql);
   for (auto type : params.m_types) key += fmt::format("\x1f{}", type);
@@ -332,6 +358,16 @@ Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& param
     }
     it = m_prepared.emplace(std::move(key), std::move(name)).first;
   }
+  return it->second;
+}
+
+Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& params) {
+  LDB_TRY(send(sql, params));
+  return receive();
+}
+
+Status PgConnection::send(std::string_view sql, const PgParams& params) {
+  LDB_TRY_ASSIGN(auto name, prepared(sql, params));
   std::size_t n = params.size();
   std::vector<const char*> values(n);
   std::vector<int> lengths(n);
@@ -340,11 +376,22 @@ Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& param
     values[i] = params.m_null[i] ? nullptr : params.m_values[i].data();
     lengths[i] = static_cast<int>(params.m_values[i].size());
   }
-  PgResult result(PQexecPrepared(m_conn, it->second.c_str(), static_cast<int>(n), values.data(), lengths.data(),
-                                 formats.data(), 1));
+  m_pending_sql = sql_summary(sql);
+  if (PQsendQueryPrepared(m_conn, name.c_str(), static_cast<int>(n), values.data(), lengths.data(), formats.data(),
+                          1) != 1) {
+    return std::unexpected(error(nullptr, m_pending_sql));
+  }
+  return {};
+}
+
+Result<PgResult> PgConnection::receive() {
+  // One result per statement, then nullptr; an error result is kept over
+  // what follows it.
+  PgResult result(PQgetResult(m_conn));
+  while (pg_result* more = PQgetResult(m_conn)) PQclear(more);
   auto status = PQresultStatus(result.get());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return std::unexpected(error(result.get(), sql_summary(sql)));
+  if (!result.get() || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) {
+    return std::unexpected(error(result.get(), m_pending_sql));
   }
   return result;
 }

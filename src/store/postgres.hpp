@@ -28,6 +28,28 @@ struct pg_result;
 
 namespace ldb::store {
 
+// A one-dimensional array parameter built element by element (NULLs
+// allowed), for the multi-row statements of a batch:
+// `INSERT ... SELECT * FROM unnest($1::int8[], $2::text[])`.
+class PgArray {
+ public:
+  // Element type: "int8", "text" or "bytea".
+  explicit PgArray(std::string_view type);
+  PgArray& add(std::int64_t value);
+  PgArray& add(std::string_view text);  // text or bytea, as the element type
+  PgArray& add(const Md5& hash);
+  PgArray& add_null();
+  std::size_t size() const { return m_count; }
+
+ private:
+  friend class PgParams;
+  PgArray& element(std::string_view bytes);
+  unsigned m_type;
+  std::size_t m_count = 0;
+  bool m_has_null = false;
+  std::string m_elements;  // length-prefixed elements, as the binary format has them
+};
+
 // The parameters of one query, in order ($1, $2, ...), in binary format.
 class PgParams {
  public:
@@ -41,6 +63,7 @@ class PgParams {
   // Arrays (bytea[] of 16-byte hashes, int8[]), for unnest().
   PgParams& add_hashes(std::span<const Md5> hashes);
   PgParams& add_int_array(std::span<const std::int64_t> values);
+  PgParams& add(const PgArray& array);
 
   std::size_t size() const { return m_types.size(); }
 
@@ -99,6 +122,11 @@ class PgConnection {
 
   // Runs `sql` (prepared and cached on first use) with `params`.
   Result<PgResult> query(std::string_view sql, const PgParams& params = {});
+  // query() in two halves, so the caller can work while the server does:
+  // send() returns once the statement is sent; receive() waits for its
+  // result. Nothing else may use the connection in between.
+  Status send(std::string_view sql, const PgParams& params = {});
+  Result<PgResult> receive();
   // Runs one or more statements without parameters or results (DDL).
   Status exec(std::string_view sql);
   // Maps the failure `result` reports (nullptr: the connection's) to an Error,
@@ -119,8 +147,12 @@ class PgConnection {
  private:
   PgConnection(pg_conn* conn, std::string target, std::chrono::milliseconds busy_timeout, Access access)
       : m_conn(conn), m_target(std::move(target)), m_busy_timeout(busy_timeout), m_access(access) {}
+  // The name of the prepared statement for `sql` with `params`' types.
+  Result<std::string> prepared(std::string_view sql, const PgParams& params);
+
   pg_conn* m_conn = nullptr;
   std::string m_target;
+  std::string m_pending_sql;  // what send() sent last, for errors
   std::chrono::milliseconds m_busy_timeout;
   Access m_access;
   std::unordered_map<std::string, std::string> m_prepared;  // key -> statement name

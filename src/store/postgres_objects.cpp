@@ -1,9 +1,12 @@
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "core/hash_index.hpp"
 #include "store/postgres_store.hpp"
+#include "store/scan_rows.hpp"
 
 // Objects, paths, annotation versions and tags in PostgreSQL (ingest is in
 // postgres_ingest.cpp). Lookups of many objects send their hashes as one
@@ -208,6 +211,119 @@ Result<std::vector<std::string>> PostgresStore::annotations(std::span<const Obje
   std::vector<std::string> out(refs.size());
   for (int r = 0; r < rows.rows(); ++r) out[position(rows, r)] = std::string(rows.text(r, 1));
   return out;
+}
+
+namespace {
+
+// Selections at least this large are served by a scan of every annotation
+// version (as SQLite's), in chunks of this many object ids: each chunk is
+// one query whose joins follow the id order of objects, versions and (as
+// ingest makes them) contents, and the next chunk is computed by the server
+// while the client places and evaluates this one. Only one chunk's rows are
+// held in memory, whatever the size of the instance.
+constexpr std::size_t k_scan_threshold = 20000;
+constexpr std::int64_t k_scan_chunk = 10000;
+
+constexpr std::string_view k_scan_chunk_sql =
+    "SELECT c.json, o.hash, v.version FROM annotation_versions v JOIN objects o ON o.id = v.object_id "
+    "JOIN annotation_contents c ON c.id = v.content_id WHERE v.object_id BETWEEN $1 AND $2";
+
+class PostgresAnnotationCursor final : public AnnotationCursor {
+ public:
+  PostgresAnnotationCursor(PgConnection& conn, PgTransaction snapshot, std::span<const ObjectRef> refs,
+                           std::unique_ptr<core::HashIndex> position, std::int64_t first_id, std::int64_t last_id)
+      : m_conn(conn),
+        m_snapshot(std::move(snapshot)),
+        m_refs(refs),
+        m_position(std::move(position)),
+        m_next_id(first_id),
+        m_last_id(last_id) {}
+
+  ~PostgresAnnotationCursor() override {
+    if (m_in_flight) (void)m_conn.receive();  // the connection must be idle before the rollback
+  }
+
+  Result<bool> next(AnnotationBatch& batch, std::size_t max_rows) override {
+    batch.clear();
+    while (batch.size() == 0 && !m_done) {
+      m_hashes.clear();
+      m_versions.clear();
+      while (batch.size() < max_rows) {
+        if (m_row == m_rows.rows()) {
+          LDB_TRY_ASSIGN(bool more, next_chunk());
+          if (!more) {
+            m_done = true;
+            break;
+          }
+          continue;
+        }
+        m_hashes.push_back(m_rows.hash(m_row, 1));
+        m_position->prefetch(m_hashes.back());
+        m_versions.push_back(static_cast<std::uint32_t>(m_rows.integer(m_row, 2)));
+        batch.add(AnnotationBatch::k_unplaced, m_rows.text(m_row, 0));
+        ++m_row;
+      }
+      place_scanned_rows(batch, m_refs, *m_position, m_hashes, m_versions);
+    }
+    return batch.size() > 0;
+  }
+
+ private:
+  // Takes the chunk in flight (sending the first when none is) and sends
+  // the one after it; false when every chunk was read.
+  Result<bool> next_chunk() {
+    if (!m_in_flight) {
+      if (m_next_id > m_last_id) return false;
+      LDB_TRY(send_chunk());
+    }
+    m_in_flight = false;
+    m_rows = PgResult();
+    LDB_TRY_ASSIGN(m_rows, m_conn.receive());
+    m_row = 0;
+    if (m_next_id <= m_last_id) LDB_TRY(send_chunk());
+    return true;
+  }
+
+  Status send_chunk() {
+    std::int64_t last = m_last_id - m_next_id < k_scan_chunk ? m_last_id : m_next_id + k_scan_chunk - 1;
+    LDB_TRY(m_conn.send(k_scan_chunk_sql, PgParams().add(m_next_id).add(last)));
+    m_in_flight = true;
+    m_next_id = last + 1;
+    return {};
+  }
+
+  PgConnection& m_conn;
+  PgTransaction m_snapshot;  // every chunk reads this one snapshot
+  std::span<const ObjectRef> m_refs;
+  std::unique_ptr<core::HashIndex> m_position;
+  std::int64_t m_next_id;  // the first object id of the next chunk to send
+  std::int64_t m_last_id;
+  bool m_in_flight = false;
+  PgResult m_rows;  // the chunk being handed out
+  int m_row = 0;
+  std::vector<Md5> m_hashes;              // the current batch's object hashes
+  std::vector<std::uint32_t> m_versions;  // ... and versions
+  bool m_done = false;
+};
+
+}  // namespace
+
+Result<std::vector<std::unique_ptr<AnnotationCursor>>> PostgresStore::scan_annotations(std::span<const ObjectRef> refs,
+                                                                                       unsigned parts) {
+  if (refs.size() < k_scan_threshold) return Store::scan_annotations(refs, parts);
+  LDB_TRY_ASSIGN(auto snapshot, PgTransaction::begin(m_conn, PgTransaction::Kind::snapshot));
+  LDB_TRY_ASSIGN(auto range, m_conn.query("SELECT min(object_id), max(object_id) FROM annotation_versions"));
+  auto position = std::make_unique<core::HashIndex>(refs.size());
+  constexpr std::size_t k_ahead = 16;  // inserts prefetch the slot this many refs ahead
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    if (i + k_ahead < refs.size()) position->prefetch(refs[i + k_ahead].hash);
+    if (refs[i].annotation_version != 0) position->insert(refs[i].hash, static_cast<std::uint32_t>(i));
+  }
+  std::int64_t first = range.integer(0, 0), last = range.is_null(0, 1) ? first - 1 : range.integer(0, 1);
+  std::vector<std::unique_ptr<AnnotationCursor>> cursors;
+  cursors.push_back(
+      std::make_unique<PostgresAnnotationCursor>(m_conn, std::move(snapshot), refs, std::move(position), first, last));
+  return cursors;
 }
 
 Result<std::vector<Md5>> PostgresStore::annotation_hashes(std::span<const ObjectRef> refs) {

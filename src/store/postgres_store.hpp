@@ -50,6 +50,8 @@ class PostgresStore final : public Store {
   Result<Collection> root_collection() override;
   Result<Collection> current_versions(std::span<const Md5> hashes) override;
   Result<std::vector<std::string>> annotations(std::span<const ObjectRef> refs) override;
+  Result<std::vector<std::unique_ptr<AnnotationCursor>>> scan_annotations(std::span<const ObjectRef> refs,
+                                                                          unsigned parts) override;
   Result<std::vector<Md5>> annotation_hashes(std::span<const ObjectRef> refs) override;
   Result<std::vector<ObjectInfo>> objects_info(std::span<const Md5> hashes) override;
   Result<std::vector<ObjectFiles>> object_files(std::span<const Md5> hashes) override;

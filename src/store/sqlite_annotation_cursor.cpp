@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/hash_index.hpp"
+#include "store/scan_rows.hpp"
 #include "store/sqlite_parallel.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -66,30 +67,9 @@ class SqliteAnnotationCursor final : public AnnotationCursor {
         m_versions.push_back(static_cast<std::uint32_t>(m_statement.column_int(2)));
         batch.add(AnnotationBatch::k_unplaced, m_statement.column_text(0));
       }
-      place(batch);
+      place_scanned_rows(batch, m_refs, *m_position, m_hashes, m_versions);
     }
     return batch.size() > 0;
-  }
-
-  // Gives each row of the batch its position, or drops it when its object is
-  // not in the selection or pinned to another version.
-  void place(AnnotationBatch& batch) {
-    for (std::size_t row = 0; row < batch.size(); ++row) {
-      auto i = m_position->find(m_hashes[row]);
-      if (i) {
-        batch.place(row, *i);
-        __builtin_prefetch(&m_refs[*i]);
-      }
-    }
-    bool dropped = false;
-    for (std::size_t row = 0; row < batch.size(); ++row) {
-      std::uint32_t i = batch.position(row);
-      if (i != AnnotationBatch::k_unplaced && m_refs[i].annotation_version != m_versions[row]) {
-        batch.place(row, AnnotationBatch::k_unplaced);
-      }
-      dropped = dropped || batch.position(row) == AnnotationBatch::k_unplaced;
-    }
-    if (dropped) batch.remove_unplaced();
   }
 
   // Lookup mode: the statement takes (object hash, version) and returns json.

@@ -113,6 +113,23 @@ TEST_P(ScanTest, ScanAnnotationsScansLargeSelectionsAndHonoursPinnedVersions) {
   expect_fixture_rows(refs, drain_all(*cursors));
 }
 
+// A scan given up half-way (a query that stopped early) leaves the store as
+// it was: its snapshot ends and the next command reads and writes.
+TEST_P(ScanTest, ScanAnnotationsGivenUpHalfWayLeavesTheStoreUsable) {
+  auto refs = ingest_scan_fixture();
+  {
+    auto cursors = store().scan_annotations(refs, 1);
+    ASSERT_OK(cursors);
+    AnnotationBatch batch;
+    auto more = cursors->front()->next(batch, 100);
+    ASSERT_OK(more);
+    EXPECT_TRUE(*more);
+    EXPECT_GT(batch.size(), 0u);
+  }
+  ingest({file("/after/a.jpg", "after", R"({"v":1})")});
+  EXPECT_EQ(info(core::md5_of("after")).current_version, 1u);
+}
+
 // How SQLite splits a scan: into as many parts as asked when no writer is at
 // work, one part while one is (the Store contract allows 1..parts).
 class SqliteScanTest : public ScanTest {};
@@ -222,6 +239,86 @@ TEST_P(StoreTest, IngestSessionErrorDiscardsEarlierBatches) {
   EXPECT_EQ(added.error().code, ErrorCode::not_found);
   EXPECT_FALSE((*session)->commit().has_value());
   session->reset();
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM objects"), 0);
+}
+
+// A backend may buffer a batch's writes and read a batch's rows ahead; the
+// outcome is the same as file by file: a path recorded twice keeps the later
+// object, an object seen twice gets both annotations as versions, and one
+// annotation content serves many objects. The batch's files do not outlive
+// add(), as the indexer reuses its buffer.
+TEST_P(StoreTest, IngestBatchMayRepeatPathsObjectsAndContents) {
+  auto session = store().begin_ingest({});
+  ASSERT_OK(session);
+  {
+    std::vector<IndexedFile> batch{file("/d/a.jpg", "a", R"({"v":1})"), file("/d/b.jpg", "b", R"({"v":1})"),
+                                   file("/d/c.jpg", "a", R"({"v":2})"), file("/d/a.jpg", "x", R"({"v":1})")};
+    ASSERT_OK((*session)->add(batch));
+  }
+  {
+    std::vector<IndexedFile> batch{file("/d/d.jpg", "b", R"({"v":1})"), file("/d/e.jpg", "e", R"({"v":1})")};
+    ASSERT_OK((*session)->add(batch));
+  }
+  auto result = (*session)->commit();
+  ASSERT_OK(result);
+  EXPECT_EQ(result->new_objects, 4u);
+  EXPECT_EQ(result->new_annotations, 5u);
+  EXPECT_EQ(result->refs, (std::vector<ObjectRef>{{core::md5_of("a"), 1},
+                                                  {core::md5_of("b"), 1},
+                                                  {core::md5_of("a"), 2},
+                                                  {core::md5_of("x"), 1},
+                                                  {core::md5_of("b"), 1},
+                                                  {core::md5_of("e"), 1}}));
+  EXPECT_EQ(info(core::md5_of("a")).current_version, 2u);
+  EXPECT_EQ(info(core::md5_of("b")).current_version, 1u);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM annotation_contents"), 2);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM annotation_versions"), 5);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM paths"), 5);
+  auto known = store().known_paths_under("/d/");
+  ASSERT_OK(known);
+  ASSERT_EQ(known->size(), 5u);
+  EXPECT_EQ((*known)[0].path, "/d/a.jpg");
+  EXPECT_EQ((*known)[0].hash, core::md5_of("x"));
+  EXPECT_EQ((*known)[0].annotation_version, 1u);
+
+  // A later session: objects already stored and new ones in one batch, an
+  // edit undone at its path, image attributes of a stored object recorded
+  // twice (the later wins).
+  auto again = store().begin_ingest({});
+  ASSERT_OK(again);
+  {
+    auto probed = file("/d/b.jpg", "b", R"({"v":1})");
+    probed.image_probed = true;
+    auto probed_again = file("/d/f.jpg", "b", R"({"v":1})");
+    probed_again.image_probed = true;
+    probed_again.image = ImageInfo{};
+    probed_again.image->width = 3;
+    probed_again.image->height = 2;
+    probed_again.image->format = "png";
+    std::vector<IndexedFile> batch{file("/d/c.jpg", "a", R"({"v":1})"), file("/d/g.jpg", "g", R"({"v":3})"), probed,
+                                   probed_again};
+    ASSERT_OK((*again)->add(batch));
+  }
+  auto second = (*again)->commit();
+  ASSERT_OK(second);
+  EXPECT_EQ(second->new_objects, 1u);
+  EXPECT_EQ(second->new_annotations, 1u);
+  EXPECT_EQ(info(core::md5_of("a")).current_version, 1u);  // c.jpg held version 2, now holds 1 again
+  auto b = info(core::md5_of("b"));
+  ASSERT_TRUE(b.image.has_value());
+  EXPECT_EQ(b.image->width, 3u);
+  EXPECT_EQ(b.image->height, 2u);
+  EXPECT_EQ(b.image->format, "png");
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM paths"), 7);
+}
+
+// An annotation-only file names an object that must be stored before it:
+// a later file of the same batch does not create it ahead.
+TEST_P(StoreTest, IngestBatchAnnotationBeforeItsObjectIsUnknown) {
+  std::vector<IndexedFile> batch{annotation_for(core::md5_of("n"), R"({"v":1})"), file("/d/n.jpg", "n")};
+  auto result = store().ingest(batch, {});
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::not_found);
   EXPECT_EQ(raw_int("SELECT COUNT(*) FROM objects"), 0);
 }
 
