@@ -144,7 +144,13 @@ using BeginSession = std::function<Result<std::unique_ptr<store::IngestSession>>
 // whole. Counts go to `report`, the objects found to `refs`.
 class IngestPipeline {
  public:
-  enum class Session { when_needed, always };
+  enum class Session {
+    when_needed,  // begun for the first file to write (or roots to record), written as hashed
+    // Always begun and committed (it records that a batch is done), the
+    // files written at commit in hash order: concurrent batches then take
+    // object rows in one order and do not deadlock on shared objects.
+    batch,
+  };
 
   IngestPipeline(storage::FileSystem& fs, const Plan& plan, const std::vector<Work>& work, std::size_t first,
                  std::size_t last, const IndexOptions& options, BeginSession begin_session, Session when,
@@ -175,12 +181,16 @@ class IngestPipeline {
   // roots' format, or always) and completes the report.
   Status commit() {
     bool roots = !(m_options.ingest.remember_roots.empty() && m_options.ingest.forget_roots.empty());
-    if (!m_session && (roots || m_when == Session::always)) {
+    if (m_when == Session::batch && !m_files.empty()) {
+      std::stable_sort(m_files.begin(), m_files.end(), [](const auto& a, const auto& b) { return a.hash < b.hash; });
+      LDB_TRY(begin_session());
+      LDB_TRY(m_session->add(m_files));
+      m_files.clear();
+    }
+    if (!m_session && (roots || m_when == Session::batch)) {
       // Nothing changed on disk, but the run decided the roots' format (or
       // the session records that the batch is done).
-      auto session = m_begin_session();
-      if (!session) return std::unexpected(std::move(session).error());
-      m_session = std::move(*session);
+      LDB_TRY(begin_session());
     }
     if (m_session) {
       auto ingested = m_session->commit();
@@ -252,7 +262,7 @@ class IngestPipeline {
   // the run: the first in path order, as chunks are written in order.
   Status write_chunk(std::size_t chunk) {
     std::size_t end = std::min(m_last, m_first + (chunk + 1) * k_chunk);
-    m_files.clear();
+    if (m_when == Session::when_needed) m_files.clear();
     for (std::size_t i = m_first + chunk * k_chunk; i < end; ++i) {
       const auto& item = m_plan.items[i];
       const Work& w = m_work[i];
@@ -283,14 +293,18 @@ class IngestPipeline {
       m_files.push_back(store::IndexedFile{data.path, data.size, data.mtime_ns, outcome.hash,
                                            found_annotation(item, outcome), w.hash, std::move(outcome.image)});
     }
-    if (m_files.empty()) return {};
-    if (!m_session) {
-      auto session = m_begin_session();
-      if (!session) return std::unexpected(std::move(session).error());
-      m_session = std::move(*session);
-    }
+    if (m_files.empty() || m_when == Session::batch) return {};  // a batch writes at commit
+    LDB_TRY(begin_session());
     LDB_TRY(m_session->add(m_files));
     m_files.clear();
+    return {};
+  }
+
+  Status begin_session() {
+    if (m_session) return {};
+    auto session = m_begin_session();
+    if (!session) return std::unexpected(std::move(session).error());
+    m_session = std::move(*session);
     return {};
   }
 
@@ -419,7 +433,7 @@ class Heartbeat {
 Result<IndexReport> index_shared(store::WorkQueue& queue, storage::FileSystem& fs, core::ThreadPool& pool,
                                  core::Progress& progress, std::span<const std::string> paths, Plan& plan,
                                  const std::vector<Work>& work, const IndexOptions& options) {
-  constexpr int k_tries = 3;
+  constexpr int k_tries = 5;
   const auto& share = options.share;
   std::size_t batch_files = std::max<std::size_t>(1, share.batch_files);
   auto batches =
@@ -453,7 +467,7 @@ Result<IndexReport> index_shared(store::WorkQueue& queue, storage::FileSystem& f
       if (share.batch_pause.count() > 0) std::this_thread::sleep_for(share.batch_pause);
       IngestPipeline pipeline(
           fs, plan, work, first, last, batch_options, [&] { return queue.begin_batch(*lease, batch_options.ingest); },
-          IngestPipeline::Session::always, batch, batch_refs);
+          IngestPipeline::Session::batch, batch, batch_refs);
       LDB_TRY(pipeline.run(pool, progress));
       return pipeline.commit();
     }();
@@ -467,7 +481,10 @@ Result<IndexReport> index_shared(store::WorkQueue& queue, storage::FileSystem& f
         continue;
       }
       (void)queue.release(*lease);  // another worker may take it at once
-      if (conflict && ++tries < k_tries) continue;
+      if (conflict && ++tries < k_tries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 * tries));  // let the other transaction finish
+        continue;
+      }
       return std::unexpected(std::move(done).error());
     }
     tries = 0;
