@@ -14,32 +14,11 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
-import unittest
 
 from ldbtest import LDB_BIN, LdbTestCase, main, make_pairs
-
-CLUSTER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support", "postgres-cluster.sh")
-SERVER = {}
-
-
-def setUpModule():
-    # Directly under /tmp: as root the cluster runs as the postgres user, which must reach it.
-    folder = tempfile.mkdtemp(prefix="ldb-pg-scale-", dir="/tmp")
-    os.rmdir(folder)
-    r = subprocess.run([CLUSTER_SCRIPT, "start", folder], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise unittest.SkipTest(f"no PostgreSQL test cluster: {r.stderr.strip().splitlines()[0] if r.stderr else ''}")
-    SERVER["dir"] = folder
-    SERVER["url"] = r.stdout.strip()
-    SERVER["count"] = 0
-
-
-def tearDownModule():
-    if "dir" in SERVER:
-        subprocess.run([CLUSTER_SCRIPT, "stop", SERVER["dir"]], capture_output=True)
-
+# The throwaway cluster, started once for this file and stopped at its end, as test_postgres.py does.
+from test_postgres import SERVER, setUpModule, tearDownModule  # noqa: F401
 
 def query(url: str, statement: str) -> str:
     """One value (or rows joined by newlines) that `statement` returns."""
