@@ -2,7 +2,9 @@
 // The indexer: walks storage paths, pairs data files with their annotations in
 // one of the ingest formats (SPEC section 5), hashes and parses in parallel,
 // and records everything in the store with ONE Store::ingest call (one
-// transaction: the index lands whole or not at all).
+// transaction: the index lands whole or not at all) — or, shared with other
+// index processes through a store's work queue (ShareWork, PostgreSQL), in
+// batches that each land whole.
 //
 // Formats (index/format_registry.hpp describes each; parse_format, format_name
 // and format_names are declared there):
