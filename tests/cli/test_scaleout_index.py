@@ -121,7 +121,8 @@ class ScaleOutIndexTest(LdbTestCase):
                                     "AND state = 'leased'"), "1")
 
         # Another worker joins the run, does the rest and takes the dead
-        # worker's batch over once its lease has expired.
+        # worker's batch over (at once: its owner is a process of this host
+        # that is gone; on another host, once the 1.5 s lease has expired).
         out = self.ok("index", self.data, env={k: str(v) for k, v in tuning.items()})
         found, new = counts(out)
         self.assertEqual(new, total - 100 * done_by_victim)

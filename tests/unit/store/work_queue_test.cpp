@@ -4,11 +4,14 @@
 // batch lands exactly once. SQLite offers no queue.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <optional>
 #include <set>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "store/postgres.hpp"
 #include "store/work_queue.hpp"
@@ -146,6 +149,29 @@ TEST_P(WorkQueueTest, AnExpiredLeaseIsTakenOverAndTheStaleOwnersCompleteIsRefuse
   auto late = a.begin_batch(**stale, {});
   ASSERT_OK(late);
   EXPECT_FALSE((*late)->commit().has_value());
+}
+
+TEST_P(WorkQueueTest, ALeaseOfAProcessOfThisHostThatIsGoneIsTakenOverAtOnce) {
+  auto& a = queue_of(store());
+  auto run = a.join_run(key("run"), 2);
+  ASSERT_OK(run);
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  // Batch 0: a process of this host that does not exist (pids stay below
+  // 2^22); batch 1: a process of another host. Both leases run for an hour.
+  ASSERT_TRUE(
+      raw_exec(fmt::format("UPDATE index_batches SET state = 'leased', attempt = 1, expires_at = now() + "
+                           "interval '1 hour', owner = CASE batch WHEN 0 THEN '{}:99999999:0' ELSE "
+                           "'elsewhere:1:0' END",
+                           host)));
+  auto lease = a.claim(run->id, 60s);
+  ASSERT_OK(lease);
+  ASSERT_TRUE(lease->has_value());
+  EXPECT_EQ((*lease)->batch, 0u);
+  EXPECT_EQ((*lease)->attempt, 2);
+  auto none = a.claim(run->id, 60s);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
 }
 
 TEST_P(WorkQueueTest, ARenewedLeaseIsNotTakenOver) {
