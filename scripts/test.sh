@@ -9,7 +9,9 @@
 #   3. every test — unit tests (GoogleTest) and CLI end-to-end tests that run
 #      the real binary — from the build of step 1 (AddressSanitizer and UndefinedBehaviorSanitizer),
 #      so that any memory error or UB fails a test; the kill -9 suite runs in its
-#      short form (70 kills; the 280-kill run is `ctest -L long`)
+#      short form (70 kills; the 280-kill run is `ctest -L long`); the store's
+#      tests and the seed workflow's CLI tests also run on PostgreSQL (a
+#      throwaway cluster, tests/support/postgres-cluster.sh)
 # Exits non-zero on the first failing stage; ctest's summary closes the output.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,6 +49,9 @@ echo "== release build, the Python module and the Debian package (${SECONDS} s s
 echo "== run every test under ASan+UBSan (${SECONDS} s so far)"
 # The suites labelled `long` (the full kill -9 run: `ctest -L long`) are left
 # out; their short form (cli_crash_safety) runs here.
-# The browser tests fail rather than skip when chromium or playwright-core is missing.
-LDB_REQUIRE_BROWSER=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+# The browser tests fail rather than skip when chromium or playwright-core is
+# missing, and the PostgreSQL tests (the store's conformance suite and the
+# cli_pg_* / cli_postgres runs on the cluster of the ctest fixture `postgres`)
+# when PostgreSQL's server binaries are.
+LDB_REQUIRE_BROWSER=1 LDB_REQUIRE_POSTGRES=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" -j"$jobs" --output-on-failure -LE long

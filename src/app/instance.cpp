@@ -156,20 +156,39 @@ bool is_instance_dir(const std::filesystem::path& dir) {
   return holds && *holds;
 }
 
-Status init_instance(const Context& context, const std::filesystem::path& relative_dir, bool force, bool quickstart,
-                     std::string_view store_url) {
+namespace {
+
+// Opens the instance a server database already holds, for reading only (a
+// folder joining it changes nothing there), and counts what it holds.
+Result<InitOutcome> join_instance(store::StoreConfig at) {
+  at.options.access = store::Access::read_only;
+  LDB_TRY_ASSIGN(auto store, store::open_store(at));
+  LDB_TRY_ASSIGN(auto objects, store->root_collection());
+  LDB_TRY_ASSIGN(auto datasets, store->datasets());
+  return InitOutcome{true, objects.size(), datasets.size()};
+}
+
+}  // namespace
+
+Result<InitOutcome> init_instance(const Context& context, const std::filesystem::path& relative_dir, bool force,
+                                  bool quickstart, std::string_view store_url) {
   const std::filesystem::path dir = context.absolute(relative_dir.string());
   std::error_code ec;
-  // A server store is checked and created before anything is written here:
-  // an unreachable server or a refused login leaves no folder behind.
-  std::unique_ptr<store::Store> server_store;
+  InitOutcome outcome;
+  // A server store is checked and created (or joined) before anything is
+  // written here: an unreachable server or a refused login leaves no folder.
   if (!store_url.empty()) {
     if (store_url.find("://") == std::string_view::npos) {
       return fail(ErrorCode::invalid_argument, fmt::format("--store '{}' is not a store URL", store_url),
                   "write the database's URL, e.g. postgresql://USER@HOST:PORT/DB");
     }
     LDB_TRY_ASSIGN(auto at, store::store_config_from(dir, store_url, detail::store_options(context)));
-    LDB_TRY_ASSIGN(server_store, store::create_store(at));
+    auto created = store::create_store(at);
+    if (!created && created.error().code == ErrorCode::already_exists) {
+      LDB_TRY_ASSIGN(outcome, join_instance(at));
+    } else if (!created) {
+      return std::unexpected(created.error());
+    }
   }
   if (std::filesystem::exists(dir, ec)) {
     if (!std::filesystem::is_directory(dir, ec)) {
@@ -206,12 +225,13 @@ Status init_instance(const Context& context, const std::filesystem::path& relati
   std::ostringstream config;
   config << root << "\n";
   LDB_TRY(storage::write_file_atomic(dir / "config", config.str()));
-  if (!server_store) {
+  if (store_url.empty()) {
     // SQLite, in the instance folder: its config names no other store.
     auto store = store::create_store(store::sqlite_store_config(dir, detail::store_options(context)));
     if (!store) return std::unexpected(store.error());
   }
-  return write_user_config_if_absent(context, dir);
+  LDB_TRY(write_user_config_if_absent(context, dir));
+  return outcome;
 }
 
 namespace detail {

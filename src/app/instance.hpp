@@ -5,6 +5,7 @@
 // none exists. The store behind an instance is made by the store factory
 // (store/factory.hpp).
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -40,16 +41,28 @@ std::string describe_source(const InstanceLocation& location);
 // True when `dir` holds an instance.
 bool is_instance_dir(const std::filesystem::path& dir);
 
+// What init_instance did: made a new instance, or joined an existing one.
+struct InitOutcome {
+  // The database `store_url` names already held an instance: the folder now
+  // names it (as git clone gives a second machine the team's repository).
+  bool joined = false;
+  // When joined: what the instance holds.
+  std::uint64_t objects = 0;
+  std::uint64_t datasets = 0;
+};
+
 // Creates an instance in `dir` (ldb init; relative to the context's cwd).
-// force replaces an existing instance; a non-empty folder that is not an
-// instance is refused. `quickstart` writes a config with auto_index and
+// force replaces an existing instance folder; a non-empty folder that is not
+// an instance is refused. `quickstart` writes a config with auto_index and
 // read_any_location on. The first instance made is written to ~/.ldb/config
 // as core.ldb_dir. `store_url` (e.g. postgresql://USER@HOST:PORT/DB) puts
 // the instance's store in that database instead of SQLite in `dir`: the store
 // is created there first, then the config naming it is written (never a
-// password: a URL carrying one is refused).
-Status init_instance(const Context& context, const std::filesystem::path& dir, bool force, bool quickstart,
-                     std::string_view store_url = {});
+// password: a URL carrying one is refused). When that database already holds
+// an instance, the folder joins it: it is read, never changed (force does
+// not drop a team's data), and only the folder's config is written.
+Result<InitOutcome> init_instance(const Context& context, const std::filesystem::path& dir, bool force, bool quickstart,
+                                  std::string_view store_url = {});
 
 // Opens the session's instance, found as find_instance_location() finds it
 // (none is created), and returns its folder: for front ends that keep a

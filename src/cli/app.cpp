@@ -78,15 +78,17 @@ std::vector<Command> build_commands() {
                with_common({flag({"-f", "--force"}, "force", "replace an existing instance"),
                             value({"--store"}, "store",
                                   "keep the store in this database (postgresql://USER@HOST:PORT/DB; default: SQLite "
-                                  "in PATH)")}),
+                                  "in PATH); when it already holds an instance, PATH joins it")}),
                false, cmd_init});
   c.push_back({"instance",
-               "instance [show] [--json]",
-               "show which instance is in use and why",
-               with_common({json_flag()}),
+               "instance [show] [--json] | instance migrate --to URL [--json]",
+               "show which instance is in use and why; move its store to PostgreSQL",
+               with_common({json_flag(), value({"--to"}, "to",
+                                               "migrate: the PostgreSQL database to move the store to "
+                                               "(postgresql://USER@HOST:PORT/DB)")}),
                false,
                cmd_instance,
-               {"show"}});
+               {"show", "migrate"}});
   c.push_back({"add-storage", "add-storage [-a true|false] [-o KEY VALUE]... PATH", "register a storage location",
                with_common({value({"-a", "--read-add"}, "read-add", "make it the read-add location (true/false)",
                                   {"true", "false"}),

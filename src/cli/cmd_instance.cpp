@@ -1,4 +1,4 @@
-// ldb init, instance [show], add-storage, storage list/rm.
+// ldb init, instance [show] / instance migrate, add-storage, storage list/rm.
 
 #include <algorithm>
 
@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/instance.hpp"
+#include "app/migrate.hpp"
 #include "app/storage.hpp"
 #include "cli/commands.hpp"
 
@@ -35,9 +36,15 @@ Status cmd_init(CommandEnv& env, const ParsedArgs& args) {
   LDB_TRY(expect_positional(args, 1, "init [-f] [--store URL] PATH"));
   const auto& context = env.session.context();
   auto dir = context.absolute(args.positional[0]);
-  LDB_TRY(app::init_instance(context, dir, args.has("force"), false, args.get("store").value_or("")));
+  const auto store_url = args.get("store").value_or("");
+  LDB_TRY_ASSIGN(auto outcome, app::init_instance(context, dir, args.has("force"), false, store_url));
   if (env.verbosity.quiet) return {};
-  out_line(fmt::format("Initialized ldb instance at {}", dir));
+  if (outcome.joined) {
+    out_line(fmt::format("Joined the existing ldb instance in {} ({} objects, {} datasets) at {}", store_url,
+                         outcome.objects, outcome.datasets, dir));
+  } else {
+    out_line(fmt::format("Initialized ldb instance at {}", dir));
+  }
   // ~/.ldb/config is written only when absent, as git never rewrites a
   // user's global settings: say when another instance stays in use.
   auto in_use = app::find_instance_location(context);
@@ -51,14 +58,79 @@ Status cmd_init(CommandEnv& env, const ParsedArgs& args) {
   return {};
 }
 
+namespace {
+
+constexpr std::string_view k_instance_usage =
+    "usage: ldb instance [show] [--json] | ldb instance migrate --to postgresql://USER@HOST:PORT/DB [--json]";
+
+// ldb instance migrate --to URL: the instance's SQLite store copied into
+// PostgreSQL, verified, and the instance switched over (app/migrate.hpp).
+Status instance_migrate(CommandEnv& env, const ParsedArgs& args) {
+  auto url = args.get("to");
+  if (args.positional.size() != 1 || !url || url->empty()) {
+    return fail(ErrorCode::invalid_argument,
+                args.positional.size() != 1 ? "ldb instance migrate takes no arguments besides --to URL"
+                                            : "ldb instance migrate needs --to URL",
+                std::string(k_instance_usage));
+  }
+  auto done = app::migrate_instance(env.session.context(), *url);
+  if (!done) return std::unexpected(done.error());
+  if (args.has("json")) {
+    auto tables = nlohmann::json::array();
+    for (const auto& t : done->tables) tables.push_back({{"table", t.name}, {"rows", t.rows}});
+    nlohmann::json out = {{"instance", done->instance_dir.string()},
+                          {"store", done->url},
+                          {"tables", tables},
+                          {"rows", done->rows},
+                          {"dataset_versions", done->dataset_versions},
+                          {"root_collection", done->root_collection},
+                          {"seconds", done->seconds},
+                          {"resumed", done->resumed.empty() ? nlohmann::json(nullptr) : nlohmann::json(done->resumed)},
+                          {"sqlite_kept_at", done->kept_sqlite.string()}};
+    out_line(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    return {};
+  }
+  if (env.verbosity.quiet) return {};
+  if (done->resumed == "switched") {
+    out_line(
+        fmt::format("Instance {} already uses {}; an earlier run was interrupted before setting its SQLite "
+                    "file aside",
+                    done->instance_dir.string(), done->url));
+  } else {
+    if (done->resumed == "copied") {
+      out_line(
+          fmt::format("{} already held a verified copy of this instance (an earlier run was interrupted); "
+                      "not copied again",
+                      done->url));
+    }
+    if (env.verbosity.verbose) {
+      for (const auto& t : done->tables) out_line(fmt::format("  {:<22} {:>12} rows", t.name, t.rows));
+    }
+    out_line(fmt::format("Migrated instance {} to {}: {} tables, {} rows, {} dataset versions verified, in {:.1f} s",
+                         done->instance_dir.string(), done->url, done->tables.size(), done->rows,
+                         done->dataset_versions, done->seconds));
+  }
+  out_line(
+      fmt::format("The SQLite store is kept at {}; nothing uses it any more, delete it when you no longer "
+                  "need it",
+                  done->kept_sqlite.string()));
+  return {};
+}
+
+}  // namespace
+
 Status cmd_instance(CommandEnv& env, const ParsedArgs& args) {
-  (void)env;
-  constexpr std::string_view k_usage = "usage: ldb instance [show] [--json]";
+  if (!args.positional.empty() && args.positional[0] == "migrate") return instance_migrate(env, args);
+  if (args.has("to")) {
+    return fail(ErrorCode::invalid_argument, "--to belongs to ldb instance migrate", std::string(k_instance_usage));
+  }
   if (args.positional.size() > 1 || (args.positional.size() == 1 && args.positional[0] != "show")) {
     std::string sub = args.positional.empty() ? "" : args.positional[0];
+    std::string_view guess = edit_distance(sub, "migrate") < edit_distance(sub, "show") ? "migrate" : "show";
     return fail(ErrorCode::invalid_argument, fmt::format("unknown instance subcommand '{}'", sub),
-                edit_distance(sub, "show") <= 2 ? fmt::format("did you mean 'ldb instance show'? {}", k_usage)
-                                                : std::string(k_usage));
+                edit_distance(sub, guess) <= 2
+                    ? fmt::format("did you mean 'ldb instance {}'? {}", guess, k_instance_usage)
+                    : std::string(k_instance_usage));
   }
   auto location = app::find_instance_location(env.session.context());
   if (!location) return std::unexpected(location.error());

@@ -113,6 +113,8 @@ class PgConnection {
   // The server as user@host:port/dbname, for messages (no password).
   const std::string& target() const { return m_target; }
   std::chrono::milliseconds busy_timeout() const { return m_busy_timeout; }
+  // The libpq connection, for what this layer does not wrap (COPY, in migrate.cpp).
+  pg_conn* handle() const { return m_conn; }
 
  private:
   PgConnection(pg_conn* conn, std::string target, std::chrono::milliseconds busy_timeout, Access access)

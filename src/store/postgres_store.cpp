@@ -227,6 +227,15 @@ Result<std::vector<std::optional<DatasetVersion>>> PostgresStore::commit_dataset
 Result<DatasetVersion> PostgresStore::append_version(std::string_view name, const NewVersion& version,
                                                      std::string_view message, std::string_view author) {
   LDB_TRY_ASSIGN(auto transforms_hash, put_transform_assignments(version.members, version.transforms));
+  // PostgreSQL stores no value over 1 GB (a bytea of 20-byte members: at most
+  // 53,687,091 members); say so instead of the server's allocation error.
+  constexpr std::size_t k_max_value_bytes = (std::size_t{1} << 30) - 1;
+  if (version.members.size() > k_max_value_bytes / 20) {
+    return fail(ErrorCode::unsupported,
+                fmt::format("dataset '{}' would hold {} members; a dataset version in PostgreSQL holds at most {}",
+                            name, version.members.size(), k_max_value_bytes / 20),
+                "split it into several datasets (ldb split), or keep it in a SQLite instance");
+  }
   auto blob = serialize_collection(version.members);
   auto hash = core::md5_of(blob);
   LDB_TRY(m_conn.query("INSERT INTO collections(hash, members) VALUES($1, $2) ON CONFLICT (hash) DO NOTHING",

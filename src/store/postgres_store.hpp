@@ -115,6 +115,10 @@ inline constexpr std::string_view k_put_image_features =
     "dhash = excluded.dhash, mean = excluded.mean, std = excluded.std, sharpness = excluded.sharpness, "
     "entropy = excluded.entropy, channels = excluded.channels, error = excluded.error";
 
+// The tables of the work queue of scale-out indexing (postgres_leases.cpp):
+// PostgreSQL's alone, coordination rather than instance data (not copied).
+inline constexpr std::string_view k_postgres_work_queue_tables[] = {"index_runs", "index_batches"};
+
 // Creates the schema in an empty database. already_exists when it holds an
 // ldb instance; invalid_argument when it holds another program's tables.
 Status create_postgres_schema(PgConnection& conn);

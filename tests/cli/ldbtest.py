@@ -5,7 +5,20 @@ a workspace folder, so test files (and tests) can run in parallel. The binary
 comes from $LDB_BIN (CMake passes $<TARGET_FILE:ldb>). LDB_DIR is removed from
 the environment unless a test sets it (see LdbTestCase.use_init_instance).
 Set LDB_KEEP_TMP=1 to keep the temporary folders for a look.
+
+LDB_TEST_STORE=postgresql runs the same tests on the PostgreSQL store (SPEC
+section 12; the ctest variants cli_pg_<file>): every instance a test makes
+(use_init_instance, and the private instance of QuickStart) is made with
+`ldb init --store URL` on a database of its own on the test cluster — the ctest
+fixture's (LDB_TEST_POSTGRES_DIR) or, run by hand, one this process starts and
+stops. Without PostgreSQL server binaries such a run skips, saying why, unless
+LDB_REQUIRE_POSTGRES=1 (scripts/test.sh), which makes it fail. Tests that are
+about SQLite's own files are marked @sqlite_only(why).
 """
+
+import atexit
+import itertools
+import re
 
 import hashlib
 import json
@@ -20,6 +33,8 @@ from dataclasses import dataclass
 
 LDB_BIN = os.environ.get("LDB_BIN", "")
 DEFAULT_TIMEOUT = 30
+POSTGRES = os.environ.get("LDB_TEST_STORE", "sqlite") == "postgresql"
+CLUSTER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support", "postgres-cluster.sh")
 
 # Two byte strings whose MD5 digests share their first 8 hex digits
 # ("bce97118"), found once by a birthday search; they make an ambiguous id: prefix.
@@ -130,6 +145,84 @@ def folder_size(folder: str) -> int:
     return total
 
 
+def sqlite_only(why: str):
+    """Marks a test that is about the SQLite store's own files or behaviour:
+    skipped in the PostgreSQL runs (LDB_TEST_STORE=postgresql)."""
+    return unittest.skipIf(POSTGRES, f"SQLite store only: {why}")
+
+
+# ---- the PostgreSQL test cluster ---------------------------------------------
+
+_SERVER = {}
+_DATABASE_NUMBERS = itertools.count(1)
+
+
+class PostgresUnavailable(Exception):
+    pass
+
+
+def postgres_server() -> str:
+    """The test cluster's URL without a database (postgresql://ldb@127.0.0.1:PORT):
+    the ctest fixture's cluster (LDB_TEST_POSTGRES_DIR) or one started for
+    this process (stopped at its exit). Raises PostgresUnavailable, saying why."""
+    if "url" in _SERVER:
+        return _SERVER["url"]
+    if "unavailable" in _SERVER:
+        raise PostgresUnavailable(_SERVER["unavailable"])
+    fixture = os.environ.get("LDB_TEST_POSTGRES_DIR", "")
+    if fixture:
+        try:
+            with open(os.path.join(fixture, "url")) as f:
+                _SERVER["url"] = f.read().strip()
+        except OSError:
+            _SERVER["unavailable"] = (f"the PostgreSQL test cluster in {fixture} did not start "
+                                      "(see the ctest fixture store_postgres_cluster_start)")
+    else:
+        # Directly under /tmp: as root the cluster runs as the postgres user.
+        folder = tempfile.mkdtemp(prefix="ldb-pg-cli-", dir="/tmp")
+        r = subprocess.run([CLUSTER_SCRIPT, "start", folder], capture_output=True, text=True)
+        if r.returncode == 0:
+            _SERVER["url"] = r.stdout.strip()
+            atexit.register(lambda: subprocess.run([CLUSTER_SCRIPT, "stop", folder], capture_output=True))
+        else:
+            first = r.stderr.strip().splitlines()[0] if r.stderr.strip() else f"exit {r.returncode}"
+            _SERVER["unavailable"] = f"no PostgreSQL test cluster: {first}"
+            shutil.rmtree(folder, ignore_errors=True)
+    return postgres_server()
+
+
+def require_postgres(test: unittest.TestCase) -> str:
+    """postgres_server(), or the test skips (fails under LDB_REQUIRE_POSTGRES=1:
+    CI must not pass by skipping)."""
+    try:
+        return postgres_server()
+    except PostgresUnavailable as why:
+        if os.environ.get("LDB_REQUIRE_POSTGRES") == "1":
+            test.fail(f"{why} (LDB_REQUIRE_POSTGRES=1: no skipping)")
+        raise unittest.SkipTest(str(why))
+
+
+def psql(url: str, statement: str) -> str:
+    """Runs one SQL statement with the psql client on the database URL names; returns its output."""
+    r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", statement],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError(f"psql {statement!r} on {url}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def new_postgres_database() -> str:
+    """A new, empty database on the test cluster; returns its URL."""
+    name = f"ldb_cli_{os.getpid()}_{next(_DATABASE_NUMBERS)}"
+    psql(postgres_server() + "/postgres", f"CREATE DATABASE {name}")
+    return f"{postgres_server()}/{name}"
+
+
+def drop_postgres_database(url: str):
+    name = url.rsplit("/", 1)[1]
+    psql(postgres_server() + "/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @dataclass
 class Run:
     args: tuple
@@ -158,12 +251,54 @@ class LdbTestCase(unittest.TestCase):
         self.env = {k: v for k, v in os.environ.items() if k not in ("LDB_DIR",)}
         self.env["HOME"] = self.home
         self.instance = os.path.join(self.home, ".ldb", "private_instance")
+        self.databases = []  # PostgreSQL databases this test made (dropped at its end)
+        self.private_instance_ready = not POSTGRES
+        if POSTGRES:
+            require_postgres(self)
 
     def tearDown(self):
         if os.environ.get("LDB_KEEP_TMP"):
             sys.stderr.write(f"\nkept {self.tmp}\n")
             return
+        for url in self.databases:
+            drop_postgres_database(url)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # ---- the store under test ---------------------------------------------------
+
+    def new_store_url(self) -> str:
+        """A new database on the PostgreSQL test cluster, dropped at the test's end."""
+        url = new_postgres_database()
+        self.databases.append(url)
+        return url
+
+    def init_args(self, folder: str) -> list:
+        """`ldb init` arguments making an instance at folder on the store under test."""
+        return ["init", "--store", self.new_store_url(), folder] if POSTGRES else ["init", folder]
+
+    def _prepare_private_instance(self, args, env):
+        """On PostgreSQL, the private instance QuickStart would make in
+        SQLite is made on a database of its own first, before the test's first
+        command that would use it (not when the test names its own instance)."""
+        if self.private_instance_ready:
+            return
+        if env.get("LDB_DIR") or (args and args[0] == "init") or env.get("HOME") != self.home:
+            if args and args[0] == "init":
+                self.private_instance_ready = True
+            return
+        self.private_instance_ready = True
+        if os.path.exists(os.path.join(self.home, ".ldb", "config")):
+            return
+        proc = subprocess.run([LDB_BIN, *self.init_args(self.instance)], cwd=self.ws, env=env, capture_output=True,
+                              text=True, timeout=DEFAULT_TIMEOUT, stdin=subprocess.DEVNULL)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        # As QuickStart makes it: indexes what is added, reads any location.
+        config_file = os.path.join(self.instance, "config")
+        with open(config_file) as f:
+            config = f.read()
+        config = re.sub(r"(auto_index|read_any_location) = false", r"\1 = true", config)
+        with open(config_file, "w") as f:
+            f.write(config)
 
     # ---- running the binary -------------------------------------------------
 
@@ -172,6 +307,7 @@ class LdbTestCase(unittest.TestCase):
         run_env = dict(self.env)
         if env:
             run_env.update(env)
+        self._prepare_private_instance(args, run_env)
         proc = subprocess.run([LDB_BIN, *args], cwd=cwd or self.ws, env=run_env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL if stdin is None else stdin)
         return Run(tuple(args), proc.returncode, proc.stdout, proc.stderr)
@@ -202,6 +338,7 @@ class LdbTestCase(unittest.TestCase):
     def on_terminal(self, *args, cwd=None):
         """Runs ldb with stderr on a pseudo-terminal (so it draws progress);
         returns (exit code, stdout bytes, the bytes the terminal received)."""
+        self._prepare_private_instance(args, self.env)
         master, slave = pty.openpty()
         try:
             proc = subprocess.run([LDB_BIN, *args], cwd=cwd or self.ws, env=self.env, stdout=subprocess.PIPE,
@@ -230,7 +367,7 @@ class LdbTestCase(unittest.TestCase):
         at it and registers the data folder as storage."""
         inst = os.path.join(self.tmp, "instance")
         self.env["LDB_DIR"] = inst
-        out = self.ok("init", inst)
+        out = self.ok(*self.init_args(inst))
         self.assertEqual(out, f"Initialized ldb instance at {inst}\n")
         if register_data:
             self.ok("add-storage", self.data)

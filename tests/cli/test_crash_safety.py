@@ -12,6 +12,11 @@ After every kill:
   aside into .ldb_workspace/removed/, with its bytes;
 - running the command again completes it, and then the state is the "after" one.
 
+With LDB_TEST_STORE=postgresql (ctest cli_pg_crash_safety) the instances
+live on the PostgreSQL test cluster (see ldbtest.py) and the families that
+write the store run: index, add/del, commit, merge commit, tag and ds del
+(instantiate writes only the workspace, the same on both stores).
+
 The kill delays come from a seeded random generator (LDB_CRASH_SEED), so a run
 can be repeated; where in the program a delay lands also depends on the
 machine's speed. Each command family runs in its own instance; two families run
@@ -32,7 +37,8 @@ import tempfile
 import time
 import unittest
 
-from ldbtest import LDB_BIN, data_bytes, files_under, md5, write_file
+from ldbtest import (LDB_BIN, POSTGRES, data_bytes, files_under, md5, new_postgres_database, postgres_server,
+                     write_file, drop_postgres_database, PostgresUnavailable)
 
 SEED = int(os.environ.get("LDB_CRASH_SEED", "20261121"))
 KILLS = int(os.environ.get("LDB_CRASH_KILLS", "40"))
@@ -142,7 +148,11 @@ class Family:
         return hashes
 
     def init(self, files):
-        self.out("init", self.inst)
+        if POSTGRES:
+            self.database = new_postgres_database()
+            self.out("init", "--store", self.database, self.inst)
+        else:
+            self.out("init", self.inst)
         self.out("add-storage", self.data)
         self.folder = os.path.join(self.data, "pairs")
         self.hashes = self.make_pairs(self.folder, files)
@@ -435,6 +445,33 @@ class InstantiateForceFamily(InstantiateFamily):
         self.loop(kills, step)
 
 
+class TagFamily(Family):
+    name = "tag"
+
+    def go(self, kills):
+        self.init(FILES)
+        self.timed("tag", "tag", "ds:root", "-a", "probe")
+        self.out("tag", "ds:root", "-r", "probe")
+
+        def tagged(tag):
+            return self.json("list", "--json", "ds:root", "--tag", tag)
+
+        def step(i):
+            # Add a tag to every object, or take it off again.
+            tag = f"t{i // 2}"
+            add = i % 2 == 0
+            everything = sorted(e["id"] for e in self.json("list", "--json", "ds:root"))
+            before, after = ([], everything) if add else (everything, [])
+            self.kill_during("tag", "tag", "ds:root", "-a" if add else "-r", tag)
+            self.fsck(f"tag kill {i}")
+            seen = sorted(e["id"] for e in tagged(tag))
+            if self.expect_one_of(seen, before, after, f"tag kill {i}") == "before":
+                self.out("tag", "ds:root", "-a" if add else "-r", tag)
+                self.expect_one_of(sorted(e["id"] for e in tagged(tag)), after, after, f"tag rerun {i}")
+
+        self.loop(kills, step)
+
+
 class DsDelFamily(Family):
     name = "ds del"
 
@@ -468,12 +505,20 @@ class CrashSafetyTest(unittest.TestCase):
     def test_sigkill_at_random_moments(self):
         if not LDB_BIN or not os.access(LDB_BIN, os.X_OK):
             self.fail(f"LDB_BIN must name the ldb executable (got {LDB_BIN!r})")
+        kinds = [IndexFamily, AddDelFamily, CommitFamily, MergeCommitFamily, InstantiateFamily, DsDelFamily,
+                 InstantiateForceFamily, TagFamily]
+        if POSTGRES:
+            try:
+                postgres_server()
+            except PostgresUnavailable as why:
+                if os.environ.get("LDB_REQUIRE_POSTGRES") == "1":
+                    self.fail(f"{why} (LDB_REQUIRE_POSTGRES=1: no skipping)")
+                self.skipTest(str(why))
+            kinds = [k for k in kinds if k not in (InstantiateFamily, InstantiateForceFamily)]
         tmp = tempfile.mkdtemp(prefix="ldb-crash-")
-        families = [cls(tmp, SEED + n) for n, cls in
-                    enumerate([IndexFamily, AddDelFamily, CommitFamily, MergeCommitFamily, InstantiateFamily,
-                               DsDelFamily, InstantiateForceFamily])]
+        families = [cls(tmp, SEED + n) for n, cls in enumerate(kinds)]
         quotas = {"index": KILLS, "add and del": 2 * KILLS, "commit": KILLS, "merge commit": KILLS,
-                  "instantiate": KILLS, "instantiate -f": max(KILLS // 2, 1), "ds del": KILLS}
+                  "instantiate": KILLS, "instantiate -f": max(KILLS // 2, 1), "ds del": KILLS, "tag": KILLS}
         started = time.monotonic()
         errors = {}
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
@@ -498,8 +543,11 @@ class CrashSafetyTest(unittest.TestCase):
             sys.stderr.write(f"kept {tmp}\n")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+            for family in families:
+                if getattr(family, "database", None):
+                    drop_postgres_database(family.database)
         self.assertEqual(errors, {})
-        self.assertGreaterEqual(total, 6 * KILLS)
+        self.assertGreaterEqual(total, (len(families) - 1) * KILLS)
 
 
 if __name__ == "__main__":

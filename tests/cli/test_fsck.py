@@ -6,7 +6,7 @@ import os
 import re
 import sqlite3
 
-from ldbtest import LdbTestCase, main, make_pairs
+from ldbtest import LdbTestCase, main, make_pairs, sqlite_only
 
 
 class FsckTest(LdbTestCase):
@@ -49,6 +49,7 @@ class FsckTest(LdbTestCase):
         self.assertIsNone(self.ok_json("fsck", "--json", cwd=self.data)["workspace"])
         self.assertEqual(self.ok("fsck", "-q"), "")
 
+    @sqlite_only("damages ldb.sqlite with SQL (PostgreSQL's keys refuse it)")
     def test_missing_collection_is_named_with_a_hint(self):
         self.damage("DELETE FROM collections")
         r = self.damaged()
@@ -64,6 +65,7 @@ class FsckTest(LdbTestCase):
         self.assertIn({"where": "table dataset_versions", "problem": "refers to a missing row of table collections",
                        "hint": parsed["problems"][0]["hint"]}, parsed["problems"])
 
+    @sqlite_only("damages ldb.sqlite with SQL (PostgreSQL's keys refuse it)")
     def test_missing_object_and_annotation_version(self):
         self.damage(f"DELETE FROM annotation_versions WHERE object_id = (SELECT id FROM objects WHERE hash = "
                     f"X'{self.hashes[1]}'); UPDATE objects SET current_version = 7 WHERE hash = X'{self.hashes[2]}'")
@@ -90,6 +92,7 @@ class FsckTest(LdbTestCase):
         self.ok("stage", "-f", "ds:x")
         self.ok("fsck")
 
+    @sqlite_only("overwrites ldb.sqlite")
     def test_file_that_is_not_a_database(self):
         for name in ("ldb.sqlite-wal", "ldb.sqlite-shm"):
             if os.path.exists(os.path.join(self.instance, name)):
@@ -99,6 +102,7 @@ class FsckTest(LdbTestCase):
         r = self.damaged(cwd=self.data)
         self.assertIn("ldb.sqlite: cannot be opened as a database", r.out)
 
+    @sqlite_only("rewrites the config without the store it names")
     def test_bad_config_is_reported(self):
         with open(os.path.join(self.instance, "config"), "w") as f:
             f.write("[core\nauto_index = \n")

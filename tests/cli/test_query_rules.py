@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 
-from ldbtest import LDB_BIN, LdbTestCase, main, md5, write_json
+from ldbtest import LDB_BIN, LdbTestCase, main, md5, sqlite_only, write_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTDATA = os.environ.get("LDB_TESTDATA_DIR") or os.path.join(REPO, "tests", "data")
@@ -126,6 +126,7 @@ class CocoMissingKeysTest(LdbTestCase):
                          "[0,0]\n")
 
 
+@sqlite_only("a PostgreSQL UTF8 database refuses file names that are not UTF-8 (pg-progress.md)")
 class NonUtf8FileNameTest(LdbTestCase):
     """A file whose name is not UTF-8: indexed, listed, and seen by --file and --path."""
 

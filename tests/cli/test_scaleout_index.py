@@ -2,8 +2,8 @@
 indexing"): several `ldb index` processes on one storage share one run
 through the store's work queue, each batch leased with SKIP LOCKED and
 ingested once; a worker killed in the middle loses nothing, because another
-takes its expired lease over. Runs on a throwaway PostgreSQL cluster
-(tests/support/postgres-cluster.sh, started once for this file); skipped,
+takes its expired lease over. Runs on the PostgreSQL test cluster
+(ldbtest.py: the ctest fixture's, or one started for this file); skipped,
 saying why, without the PostgreSQL server binaries.
 
 LDB_INDEX_BATCH_FILES makes batches small, LDB_INDEX_LEASE_MS leases short
@@ -16,15 +16,11 @@ import signal
 import subprocess
 import time
 
-from ldbtest import LDB_BIN, LdbTestCase, main, make_pairs
-# The throwaway cluster, started once for this file and stopped at its end, as test_postgres.py does.
-from test_postgres import SERVER, setUpModule, tearDownModule  # noqa: F401
+from ldbtest import LDB_BIN, LdbTestCase, main, make_pairs, psql, require_postgres
 
 def query(url: str, statement: str) -> str:
     """One value (or rows joined by newlines) that `statement` returns."""
-    r = subprocess.run(["psql", "-qtA", "-v", "ON_ERROR_STOP=1", url, "-c", statement], check=True,
-                       capture_output=True, text=True)
-    return r.stdout.strip()
+    return psql(url, statement).strip()
 
 
 def counts(out: str) -> tuple:
@@ -36,10 +32,8 @@ def counts(out: str) -> tuple:
 
 class ScaleOutIndexTest(LdbTestCase):
     def init_on_postgres(self) -> str:
-        SERVER["count"] += 1
-        name = f"scale_{os.getpid()}_{SERVER['count']}"
-        query(f"{SERVER['url']}/postgres", f"CREATE DATABASE {name}")
-        url = f"{SERVER['url']}/{name}"
+        require_postgres(self)
+        url = self.new_store_url()
         inst = os.path.join(self.tmp, "instance")
         self.env["LDB_DIR"] = inst
         self.ok("init", "--store", url, inst)

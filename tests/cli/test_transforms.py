@@ -81,10 +81,15 @@ class TransformTest(LdbTestCase):
         self.ok("add", self.data)
 
     def write_config(self, transforms: dict):
-        lines = ["[core]", "auto_index = false", "read_any_location = false", ""]
+        lines = ["[core]", "auto_index = false", "read_any_location = false", *self.store_line(), ""]
         for name, run in transforms.items():
             lines += [f"[transform.{name}]", "run = " + json.dumps(run), ""]
         write_file(os.path.join(self.instance, "config"), "\n".join(lines))
+
+    def store_line(self) -> list:
+        """The config's line naming the instance's store (PostgreSQL's URL), or []."""
+        with open(os.path.join(self.instance, "config")) as f:
+            return [line for line in f.read().splitlines() if line.startswith("store = ")]
 
     def transforms_by_hash(self, *args, **kw):
         return {e["id"][3:]: e["transforms"] for e in self.listing(*args, **kw)}
@@ -145,9 +150,10 @@ class TransformTest(LdbTestCase):
         self.fails("transform", "id:" + self.hashes[0], "-a", "rotate", rc=2, contains="not in the staged dataset")
 
     def test_bad_config_is_a_clear_error(self):
-        write_file(os.path.join(self.instance, "config"), "[transform.self]\nrun = ['x']\n")
+        core = "\n".join(["[core]", *self.store_line(), ""])
+        write_file(os.path.join(self.instance, "config"), core + "[transform.self]\nrun = ['x']\n")
         self.fails("transform", "-a", "self", rc=2, contains=["transform 'self'", "reserved"])
-        write_file(os.path.join(self.instance, "config"), "[transform.rot]\nrun = []\n")
+        write_file(os.path.join(self.instance, "config"), core + "[transform.rot]\nrun = []\n")
         self.fails("transform", "-a", "rot", rc=2, contains=["transform 'rot'", "non-empty run"])
 
     # ---- commit, diff, log, show ----------------------------------------------

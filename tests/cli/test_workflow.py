@@ -3,10 +3,12 @@
 import os
 import re
 
-from ldbtest import LdbTestCase, data_bytes, files_under, folder_size, main, make_numerals, make_pairs, md5, read_json
+from ldbtest import (LdbTestCase, data_bytes, files_under, folder_size, main, make_numerals, make_pairs, md5, read_json,
+                     sqlite_only)
 
 
 class QuickStartTest(LdbTestCase):
+    @sqlite_only("QuickStart makes a SQLite private instance in an empty HOME")
     def test_stage_with_empty_home_creates_private_instance_and_config(self):
         self.assertEqual(os.listdir(self.home), [])
         out = self.ok("stage", "ds:x")

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -108,6 +109,10 @@ struct Raw {
 std::optional<std::string> postgres_unavailable() {
   const auto& s = server();
   if (s.unavailable.empty()) return std::nullopt;
+  // CI (scripts/test.sh) must not pass by skipping the PostgreSQL cases.
+  if (const char* require = std::getenv("LDB_REQUIRE_POSTGRES"); require && std::string_view(require) == "1") {
+    ADD_FAILURE() << s.unavailable << " (LDB_REQUIRE_POSTGRES=1: no skipping)";
+  }
   return s.unavailable;
 }
 
