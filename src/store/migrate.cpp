@@ -551,7 +551,7 @@ Result<MigrationReport> migrate_sqlite_to_postgres(const std::filesystem::path& 
   // while it is copied. Nothing is written; the destructor rolls back.
   LDB_TRY_ASSIGN(auto lock, Transaction::begin(source.db()));
   LDB_TRY_ASSIGN(auto conn, PgConnection::connect(url, busy_timeout, Access::as_permitted));
-  PostgresStore target(std::move(conn));
+  PostgresStore target(std::move(conn), std::string(url));
   bool holds_instance = false;
   auto copied = copy_into(source, target, holds_instance);
   if (copied || !holds_instance) return copied;
