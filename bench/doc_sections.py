@@ -12,7 +12,8 @@ import os
 
 # Section name -> the script that writes it.
 OWNERS = {"images": "bench/images_bench.py", "stats": "bench/stats_bench.py", "ops": "bench/ops_bench.py",
-          "torch": "bench/torch_bench.py", "ui": "bench/ui_bench.py", "postgres": "bench/pg_bench.py"}
+          "torch": "bench/torch_bench.py", "ui": "bench/ui_bench.py", "postgres": "bench/pg_bench.py",
+          "pg_scaleout": "bench/pg_scaleout_bench.py"}
 # Where a section goes when the file has none yet: before this heading.
 DEFAULT_BEFORE = "## Micro-benchmarks"
 

@@ -26,6 +26,13 @@ Result<IndexSummary> index(Session& session, const IndexRequest& request) {
   // A malformed annotation file is reported and left out; the rest of the
   // run is indexed and the command still exits non-zero.
   options->bad_annotation = index::BadAnnotation::skip;
+  // `ldb index` (not the indexing that other commands do on the way) shares
+  // its run with other index processes when the store offers a work queue.
+  options->share.enabled = true;
+  const auto& sharing = request.sharing;
+  if (sharing.batch_files) options->share.batch_files = *sharing.batch_files;
+  if (sharing.lease) options->share.lease = *sharing.lease;
+  if (sharing.batch_pause) options->share.batch_pause = *sharing.batch_pause;
   auto index_options = dataset::with_location_check(ctx, std::move(*options));
   auto& state = session.state();
   auto report = index::index_paths(*(*instance)->store, state.fs, state.pool, state.progress(), *paths, index_options);
@@ -57,6 +64,9 @@ Result<IndexSummary> index(Session& session, const IndexRequest& request) {
     out.current_from_another_path.push_back({c.hash, c.previous_version, c.version, c.path, c.previous_path});
   }
   out.skipped = std::move(report->skipped);
+  if (const auto& shared = report->shared; shared.shared) {
+    out.shared = IndexSummary::Shared{shared.joined, shared.batches, shared.indexed, shared.taken_over, shared.lost};
+  }
   detail::report(session, ctx);
   return out;
 }

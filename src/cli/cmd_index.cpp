@@ -1,5 +1,9 @@
 // ldb index.
 
+#include <charconv>
+#include <chrono>
+#include <optional>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -27,6 +31,44 @@ void print_current_from_another_path(std::span<const app::IndexSummary::Relabel>
   }
 }
 
+// A whole number of at least 1 from the environment variable `name`
+// (nullopt when unset); invalid_argument naming it otherwise.
+Result<std::optional<std::int64_t>> positive_from_env(const CommandEnv& env, std::string_view name) {
+  auto text = env.session.context().env.get(name);
+  if (text.empty()) return std::nullopt;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+    return fail(ErrorCode::invalid_argument, fmt::format("{}='{}' is not a whole number of at least 1", name, text),
+                fmt::format("unset {} or give it a number such as 1000", name));
+  }
+  return value;
+}
+
+// Tuning of a run shared with other index processes (app::IndexSharing).
+Result<app::IndexSharing> index_sharing_of(const CommandEnv& env) {
+  app::IndexSharing sharing;
+  LDB_TRY_ASSIGN(auto batch_files, positive_from_env(env, "LDB_INDEX_BATCH_FILES"));
+  LDB_TRY_ASSIGN(auto lease, positive_from_env(env, "LDB_INDEX_LEASE_MS"));
+  LDB_TRY_ASSIGN(auto pause, positive_from_env(env, "LDB_INDEX_BATCH_PAUSE_MS"));
+  if (batch_files) sharing.batch_files = static_cast<std::size_t>(*batch_files);
+  if (lease) sharing.lease = std::chrono::milliseconds(*lease);
+  if (pause) sharing.batch_pause = std::chrono::milliseconds(*pause);
+  return sharing;
+}
+
+// A run several index processes shared: what this one did of it.
+void print_shared(const app::IndexSummary::Shared& shared) {
+  if (!shared.joined && shared.indexed == shared.batches && shared.lost == 0) return;  // it did the whole run
+  std::string extra;
+  if (shared.taken_over) extra += fmt::format(", {} taken over from a worker whose lease expired", shared.taken_over);
+  if (shared.lost) extra += fmt::format(", {} lost to another worker after its lease expired", shared.lost);
+  out_line(
+      fmt::format("Shared run:   {} of {} batch{} indexed by this process{} (the counts above are its own; "
+                  "the run is done)",
+                  shared.indexed, shared.batches, shared.batches == 1 ? "" : "es", extra));
+}
+
 }  // namespace
 
 Result<app::IndexSettings> index_settings_of(const ParsedArgs& args) {
@@ -42,7 +84,8 @@ Result<app::IndexSettings> index_settings_of(const ParsedArgs& args) {
 Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
   auto settings = index_settings_of(args);
   if (!settings) return std::unexpected(settings.error());
-  auto report = app::index(env.session, {args.positional, std::move(*settings)});
+  LDB_TRY_ASSIGN(auto sharing, index_sharing_of(env));
+  auto report = app::index(env.session, {args.positional, std::move(*settings), sharing});
   if (!report) return std::unexpected(report.error());
   // Images whose files are missing are left out; the rest is indexed.
   for (const auto& missing : report->missing_images) {
@@ -77,6 +120,7 @@ Status cmd_index(CommandEnv& env, const ParsedArgs& args) {
                            report->skipped.size() == 1 ? "" : "s"));
     }
     print_current_from_another_path(report->current_from_another_path, env.verbosity.verbose);
+    if (report->shared) print_shared(*report->shared);
   }
   if (!report->skipped.empty()) {
     for (std::size_t i = 0; i + 1 < report->skipped.size(); ++i) {

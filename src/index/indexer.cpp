@@ -8,10 +8,13 @@
 // order is reported, so a run fails the same way every time.
 
 #include <algorithm>
+#include <condition_variable>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -22,6 +25,7 @@
 #include "index/plan.hpp"
 #include "index/roots.hpp"
 #include "index/scan.hpp"
+#include "store/work_queue.hpp"
 
 namespace ldb::index {
 
@@ -129,54 +133,74 @@ std::optional<store::FoundAnnotation> found_annotation(const PlannedItem& item, 
   return std::nullopt;
 }
 
-// The hashing and the store writes of index_pairs, overlapped: workers hash
-// chunks of the plan in parallel and, whenever a worker finishes a chunk and
-// no other worker is writing, it writes every finished chunk at the front of
-// the plan to the ingest session (in path order). The session is one
-// transaction committed at the end; any error discards it whole.
+// Opens the ingest session a pipeline writes to.
+using BeginSession = std::function<Result<std::unique_ptr<store::IngestSession>>()>;
+
+// The hashing and the store writes of the items [first, last) of a plan,
+// overlapped: workers hash chunks in parallel and, whenever a worker
+// finishes a chunk and no other worker is writing, it writes every finished
+// chunk at the front of the range to the ingest session (in path order). The
+// session is one transaction committed at the end; any error discards it
+// whole. Counts go to `report`, the objects found to `refs`.
 class IngestPipeline {
  public:
-  IngestPipeline(store::Store& store, storage::FileSystem& fs, const Plan& plan, const std::vector<Work>& work,
-                 const IndexOptions& options, IndexReport& report)
-      : m_store(store),
-        m_fs(fs),
+  enum class Session {
+    when_needed,  // begun for the first file to write (or roots to record), written as hashed
+    // Always begun and committed (it records that a batch is done), the
+    // files written at commit in hash order: concurrent batches then take
+    // object rows in one order and do not deadlock on shared objects.
+    batch,
+  };
+
+  IngestPipeline(storage::FileSystem& fs, const Plan& plan, const std::vector<Work>& work, std::size_t first,
+                 std::size_t last, const IndexOptions& options, BeginSession begin_session, Session when,
+                 IndexReport& report, store::Collection& refs)
+      : m_fs(fs),
         m_plan(plan),
         m_work(work),
+        m_first(first),
+        m_last(last),
         m_options(options),
+        m_begin_session(std::move(begin_session)),
+        m_when(when),
         m_report(report),
-        m_outcomes(plan.items.size()),
-        m_chunks((plan.items.size() + k_chunk - 1) / k_chunk),
+        m_refs(refs),
+        m_outcomes(last - first),
+        m_chunks((last - first + k_chunk - 1) / k_chunk),
         m_hashed(m_chunks, 0) {}
 
   // Runs everything on the pool; then the caller commits.
   Status run(core::ThreadPool& pool, core::Progress& progress) {
-    std::uint64_t total = 0;
-    for (const auto& w : m_work) total += (w.hash || w.read_annotation) ? 1 : 0;
-    progress.start("indexing", total);
     pool.parallel_for(pool.size(), 1, [&](std::size_t, std::size_t, unsigned) { work_loop(progress); });
-    progress.finish();
     write_finished(Wait::yes);  // chunks finished after the last worker looked
     if (m_failure) return std::unexpected(std::move(*m_failure));
     return {};
   }
 
-  // Commits the session (when anything was written) and completes the report.
+  // Commits the session (when anything was written, or the run decided the
+  // roots' format, or always) and completes the report.
   Status commit() {
-    if (!m_session && !(m_options.ingest.remember_roots.empty() && m_options.ingest.forget_roots.empty())) {
-      // Nothing changed on disk, but the run decided the roots' format.
-      auto session = m_store.begin_ingest(m_options.ingest);
-      if (!session) return std::unexpected(std::move(session).error());
-      m_session = std::move(*session);
+    bool roots = !(m_options.ingest.remember_roots.empty() && m_options.ingest.forget_roots.empty());
+    if (m_when == Session::batch && !m_files.empty()) {
+      std::stable_sort(m_files.begin(), m_files.end(), [](const auto& a, const auto& b) { return a.hash < b.hash; });
+      LDB_TRY(begin_session());
+      LDB_TRY(m_session->add(m_files));
+      m_files.clear();
+    }
+    if (!m_session && (roots || m_when == Session::batch)) {
+      // Nothing changed on disk, but the run decided the roots' format (or
+      // the session records that the batch is done).
+      LDB_TRY(begin_session());
     }
     if (m_session) {
       auto ingested = m_session->commit();
       if (!ingested) return std::unexpected(std::move(ingested).error());
-      m_report.new_objects = ingested->new_objects;
-      m_report.new_annotations = ingested->new_annotations;
-      m_report.current_from_another_path = std::move(ingested->current_from_another_path);
+      m_report.new_objects += ingested->new_objects;
+      m_report.new_annotations += ingested->new_annotations;
+      std::move(ingested->current_from_another_path.begin(), ingested->current_from_another_path.end(),
+                std::back_inserter(m_report.current_from_another_path));
       m_refs.insert(m_refs.end(), ingested->refs.begin(), ingested->refs.end());
     }
-    m_report.refs = newest_per_hash(std::move(m_refs));
     return {};
   }
 
@@ -192,9 +216,9 @@ class IngestPipeline {
         chunk = m_next_chunk++;
       }
       std::uint64_t done = 0;
-      std::size_t end = std::min(m_plan.items.size(), (chunk + 1) * k_chunk);
-      for (std::size_t i = chunk * k_chunk; i < end; ++i) {
-        run_item(m_fs, m_plan.items[i], m_work[i], m_options.features, m_outcomes[i]);
+      std::size_t end = std::min(m_last, m_first + (chunk + 1) * k_chunk);
+      for (std::size_t i = m_first + chunk * k_chunk; i < end; ++i) {
+        run_item(m_fs, m_plan.items[i], m_work[i], m_options.features, m_outcomes[i - m_first]);
         if (m_work[i].hash || m_work[i].read_annotation) ++done;
       }
       progress.advance(done);
@@ -206,7 +230,7 @@ class IngestPipeline {
     }
   }
 
-  // Writes the finished chunks at the front of the plan, unless another
+  // Writes the finished chunks at the front of the range, unless another
   // worker is writing (Wait::no) — it will take these too.
   void write_finished(Wait wait) {
     std::unique_lock writing(m_write_mutex, std::defer_lock);
@@ -237,12 +261,12 @@ class IngestPipeline {
   // needs writing: a re-index of unchanged files writes nothing). Errors stop
   // the run: the first in path order, as chunks are written in order.
   Status write_chunk(std::size_t chunk) {
-    std::size_t end = std::min(m_plan.items.size(), (chunk + 1) * k_chunk);
-    m_files.clear();
-    for (std::size_t i = chunk * k_chunk; i < end; ++i) {
+    std::size_t end = std::min(m_last, m_first + (chunk + 1) * k_chunk);
+    if (m_when == Session::when_needed) m_files.clear();
+    for (std::size_t i = m_first + chunk * k_chunk; i < end; ++i) {
       const auto& item = m_plan.items[i];
       const Work& w = m_work[i];
-      Outcome& outcome = m_outcomes[i];
+      Outcome& outcome = m_outcomes[i - m_first];
       if (outcome.error) {
         if (outcome.malformed_annotation && m_options.bad_annotation == BadAnnotation::skip) {
           m_report.skipped.push_back(std::move(*outcome.error));
@@ -269,24 +293,32 @@ class IngestPipeline {
       m_files.push_back(store::IndexedFile{data.path, data.size, data.mtime_ns, outcome.hash,
                                            found_annotation(item, outcome), w.hash, std::move(outcome.image)});
     }
-    if (m_files.empty()) return {};
-    if (!m_session) {
-      auto session = m_store.begin_ingest(m_options.ingest);
-      if (!session) return std::unexpected(std::move(session).error());
-      m_session = std::move(*session);
-    }
+    if (m_files.empty() || m_when == Session::batch) return {};  // a batch writes at commit
+    LDB_TRY(begin_session());
     LDB_TRY(m_session->add(m_files));
     m_files.clear();
     return {};
   }
 
-  store::Store& m_store;
+  Status begin_session() {
+    if (m_session) return {};
+    auto session = m_begin_session();
+    if (!session) return std::unexpected(std::move(session).error());
+    m_session = std::move(*session);
+    return {};
+  }
+
   storage::FileSystem& m_fs;
   const Plan& m_plan;
   const std::vector<Work>& m_work;
+  const std::size_t m_first;
+  const std::size_t m_last;
   const IndexOptions& m_options;
+  BeginSession m_begin_session;
+  const Session m_when;
   IndexReport& m_report;
-  std::vector<Outcome> m_outcomes;  // one slot per plan item
+  store::Collection& m_refs;
+  std::vector<Outcome> m_outcomes;  // one slot per item of the range
   const std::size_t m_chunks;
 
   std::mutex m_state_mutex;  // guards the fields below up to m_failure
@@ -299,25 +331,196 @@ class IngestPipeline {
   std::mutex m_write_mutex;  // held by the one worker writing; guards the fields below
   std::unique_ptr<store::IngestSession> m_session;
   std::vector<store::IndexedFile> m_files;
-  store::Collection m_refs;
 };
 
-Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
-                                core::Progress& progress, Plan& plan, Result<KnownPaths> known_paths,
-                                const IndexOptions& options) {
-  if (!known_paths) return std::unexpected(std::move(known_paths).error());
-  LDB_TRY(known_paths->add(store, outside_paths(plan)));
-  auto work = decide_work(store, plan, *known_paths, options);
-  if (!work) return std::unexpected(std::move(work).error());
+std::uint64_t work_total(const std::vector<Work>& work) {
+  std::uint64_t total = 0;
+  for (const auto& w : work) total += (w.hash || w.read_annotation) ? 1 : 0;
+  return total;
+}
 
+IndexReport report_of(Plan& plan) {
   IndexReport report;
   report.format_used = plan.format;
   report.skipped = std::move(plan.skipped);
   report.missing_images = std::move(plan.missing_images);
   report.not_detection = std::move(plan.not_detection);
-  IngestPipeline pipeline(store, fs, plan, *work, options, report);
-  LDB_TRY(pipeline.run(pool, progress));
+  return report;
+}
+
+// Adds a batch's counts and notes to the run's.
+void add_batch(IndexReport& total, IndexReport&& batch) {
+  total.data_objects_found += batch.data_objects_found;
+  total.new_objects += batch.new_objects;
+  total.annotations_found += batch.annotations_found;
+  total.new_annotations += batch.new_annotations;
+  total.skipped_unchanged += batch.skipped_unchanged;
+  total.images_with_features += batch.images_with_features;
+  auto append = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
+  append(total.undecodable_images, batch.undecodable_images);
+  append(total.skipped, batch.skipped);
+  append(total.current_from_another_path, batch.current_from_another_path);
+}
+
+// What identifies a shared run: the same paths, options and files (path,
+// size, mtime of data and annotation) cut into the same batches. Workers that
+// see the same plan join one run; a worker that saw files change meanwhile
+// starts a run of its own (both then index correctly; ingest is idempotent).
+// The roots a run remembers are not part of it: a worker starting after batch
+// 0 recorded them finds them remembered (and the same format in the key).
+core::Md5 run_key(std::span<const std::string> paths, const Plan& plan, const IndexOptions& options) {
+  core::Md5Hasher hasher;
+  auto field = [&hasher](std::string_view text) {
+    hasher.update(text);
+    hasher.update(std::string_view("\0", 1));
+  };
+  field("ldb index run 1");
+  for (const auto& path : paths) field(path);
+  field(format_name(plan.format));
+  for (const auto& [key, value] : options.params) {
+    field(key);
+    field(value);
+  }
+  field(options.ingest.update == store::AnnotationUpdate::merge ? "merge" : "replace");
+  for (const auto& tag : options.ingest.add_tags) field(tag);
+  field(options.features ? "features" : "no features");
+  field(fmt::format("{}", options.share.batch_files));
+  for (const auto& item : plan.items) {
+    const auto& data = item.data->info;
+    field(fmt::format("{} {} {}", data.path, data.size, data.mtime_ns));
+    if (item.annotation_file) {
+      const auto& file = item.annotation_file->info;
+      field(fmt::format("{} {} {}", file.path, file.size, file.mtime_ns));
+    }
+    field(item.derived_json);
+  }
+  return hasher.finish();
+}
+
+// Renews a lease every third of its duration until destroyed. A failed
+// renewal is left to the batch's commit, which then fails as it must.
+class Heartbeat {
+ public:
+  Heartbeat(store::WorkQueue& queue, const store::Lease& lease, std::chrono::milliseconds duration)
+      : m_thread([this, &queue, lease, duration] {
+          std::unique_lock lock(m_mutex);
+          while (!m_cv.wait_for(lock, duration / 3, [this] { return m_stop; })) {
+            lock.unlock();
+            (void)queue.renew(lease, duration);
+            lock.lock();
+          }
+        }) {}
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+  ~Heartbeat() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_stop = false;
+  std::thread m_thread;  // last: started once the fields above exist
+};
+
+// index_pairs through a work queue: leases batches of the plan until the run
+// is done (ShareWork).
+Result<IndexReport> index_shared(store::WorkQueue& queue, storage::FileSystem& fs, core::ThreadPool& pool,
+                                 core::Progress& progress, std::span<const std::string> paths, Plan& plan,
+                                 const std::vector<Work>& work, const IndexOptions& options) {
+  constexpr int k_tries = 5;
+  const auto& share = options.share;
+  std::size_t batch_files = std::max<std::size_t>(1, share.batch_files);
+  auto batches =
+      static_cast<std::uint32_t>(std::max<std::size_t>(1, (plan.items.size() + batch_files - 1) / batch_files));
+  LDB_TRY_ASSIGN(auto run, queue.join_run(run_key(paths, plan, options), batches));
+  IndexReport report = report_of(plan);
+  report.shared = SharedRun{true, !run.created, run.batches, 0, 0, 0};
+  // The roots' formats are recorded once, with batch 0, so that concurrent
+  // batches do not queue on the same indexed_roots rows.
+  IndexOptions first_options = options;
+  IndexOptions other_options = options;
+  other_options.ingest.remember_roots.clear();
+  other_options.ingest.forget_roots.clear();
+  store::Collection refs;
+  progress.start("indexing", work_total(work));
+  for (int tries = 0;;) {
+    LDB_TRY_ASSIGN(auto lease, queue.claim(run.id, share.lease));
+    if (!lease) {
+      LDB_TRY_ASSIGN(auto state, queue.progress(run.id));
+      if (state.finished()) break;
+      std::this_thread::sleep_for(share.poll);  // others' batches are in flight
+      continue;
+    }
+    const auto& batch_options = lease->batch == 0 ? first_options : other_options;
+    std::size_t first = std::min(plan.items.size(), std::size_t{lease->batch} * batch_files);
+    std::size_t last = std::min(plan.items.size(), first + batch_files);
+    IndexReport batch;
+    store::Collection batch_refs;
+    auto done = [&]() -> Status {
+      Heartbeat heartbeat(queue, *lease, share.lease);
+      if (share.batch_pause.count() > 0) std::this_thread::sleep_for(share.batch_pause);
+      IngestPipeline pipeline(
+          fs, plan, work, first, last, batch_options, [&] { return queue.begin_batch(*lease, batch_options.ingest); },
+          IngestPipeline::Session::batch, batch, batch_refs);
+      LDB_TRY(pipeline.run(pool, progress));
+      return pipeline.commit();
+    }();
+    if (!done) {
+      // A conflict is either the lease lost (another worker has the batch
+      // now; nothing of this attempt landed) or another transaction in the
+      // way (deadlock, serialization failure): worth another try.
+      bool conflict = done.error().code == ErrorCode::conflict;
+      if (conflict && !queue.renew(*lease, share.lease)) {
+        ++report.shared.lost;
+        continue;
+      }
+      (void)queue.release(*lease);  // another worker may take it at once
+      if (conflict && ++tries < k_tries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 * tries));  // let the other transaction finish
+        continue;
+      }
+      return std::unexpected(std::move(done).error());
+    }
+    tries = 0;
+    ++report.shared.indexed;
+    if (lease->attempt > 1) ++report.shared.taken_over;
+    add_batch(report, std::move(batch));
+    refs.insert(refs.end(), batch_refs.begin(), batch_refs.end());
+  }
+  progress.finish();
+  report.refs = newest_per_hash(std::move(refs));
+  return report;
+}
+
+Result<IndexReport> index_pairs(store::Store& store, storage::FileSystem& fs, core::ThreadPool& pool,
+                                core::Progress& progress, std::span<const std::string> paths, Plan& plan,
+                                Result<KnownPaths> known_paths, const IndexOptions& options) {
+  if (!known_paths) return std::unexpected(std::move(known_paths).error());
+  LDB_TRY(known_paths->add(store, outside_paths(plan)));
+  auto work = decide_work(store, plan, *known_paths, options);
+  if (!work) return std::unexpected(std::move(work).error());
+
+  if (options.share.enabled) {
+    LDB_TRY_ASSIGN(auto queue, store.work_queue());
+    if (queue) return index_shared(*queue, fs, pool, progress, paths, plan, *work, options);
+  }
+  IndexReport report = report_of(plan);
+  store::Collection refs;
+  IngestPipeline pipeline(
+      fs, plan, *work, 0, plan.items.size(), options, [&] { return store.begin_ingest(options.ingest); },
+      IngestPipeline::Session::when_needed, report, refs);
+  progress.start("indexing", work_total(*work));
+  auto ran = pipeline.run(pool, progress);
+  progress.finish();
+  LDB_TRY(ran);
   LDB_TRY(pipeline.commit());
+  report.refs = newest_per_hash(std::move(refs));
   return report;
 }
 
@@ -392,7 +595,7 @@ Result<IndexReport> index_paths(store::Store& store, storage::FileSystem& fs, co
       known_paths.wait();  // done with the store before anything else uses it
       return index_annotation_only(store, plan, run_options);
     }
-    return index_pairs(store, fs, pool, progress, plan, known_paths.get(), run_options);
+    return index_pairs(store, fs, pool, progress, paths, plan, known_paths.get(), run_options);
   }();
   if (report) report->formats_used = std::move(run->formats);
   return report;

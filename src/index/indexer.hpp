@@ -2,7 +2,9 @@
 // The indexer: walks storage paths, pairs data files with their annotations in
 // one of the ingest formats (SPEC section 5), hashes and parses in parallel,
 // and records everything in the store with ONE Store::ingest call (one
-// transaction: the index lands whole or not at all).
+// transaction: the index lands whole or not at all) — or, shared with other
+// index processes through a store's work queue (ShareWork, PostgreSQL), in
+// batches that each land whole.
 //
 // Formats (index/format_registry.hpp describes each; parse_format, format_name
 // and format_names are declared there):
@@ -42,6 +44,7 @@
 //   when there is no pair, when every .json file is an array of tasks with
 //   "data" objects.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -70,6 +73,23 @@ enum class BadAnnotation {
 // says why not.
 using LocationCheck = std::function<Status(std::string_view path)>;
 
+// Scale-out indexing (SPEC section 12; docs/team.md "Scale-out indexing"):
+// on a store that offers a work queue (store/work_queue.hpp: PostgreSQL),
+// index processes indexing the same paths with the same options at the same
+// time share one run. The plan (sorted by data path) is cut into batches of
+// `batch_files` items (an item is a data file with its annotation, so pairs
+// stay together); each batch is leased, hashed and ingested in one
+// transaction that marks it done. A worker with no batch left waits for the
+// others' batches, taking over any whose lease expires, until the run is
+// done. Without a queue (SQLite) a run is one transaction, as always.
+struct ShareWork {
+  bool enabled = false;
+  std::size_t batch_files = 2000;            // short transactions; tests set it small
+  std::chrono::milliseconds lease{60'000};   // renewed every lease/3 while a batch is worked on
+  std::chrono::milliseconds poll{250};       // how often a worker with no batch left looks again
+  std::chrono::milliseconds batch_pause{0};  // tests only: a pause per batch, to be killed in the middle
+};
+
 struct IndexOptions {
   Format format = Format::auto_detect;
   std::vector<std::pair<std::string, std::string>> params;  // -p K=V: label-key, base-label (infer), images (coco)
@@ -82,6 +102,7 @@ struct IndexOptions {
   // Compute the content features of the images hashed (SPEC section 8) in the
   // same pass; off, their stored features are left as they are.
   bool features = true;
+  ShareWork share;
 };
 
 // An image file that claims a format and does not decode (its features hold
@@ -111,6 +132,17 @@ std::string describe_missing(const MissingImages& missing);
 // One line per image: "'F': image id 3: 'x.jpg' is not at 'P1', 'P2'".
 std::string describe_missing_image(std::string_view annotation_file, const MissingImage& image);
 
+// What a worker of a shared run (ShareWork) did. Its IndexReport counts only
+// the batches it committed.
+struct SharedRun {
+  bool shared = false;           // the run went through a work queue
+  bool joined = false;           // another worker had created the run
+  std::uint32_t batches = 0;     // in the whole run
+  std::uint32_t indexed = 0;     // batches this worker committed
+  std::uint32_t taken_over = 0;  // of those, batches another worker's lease had expired on
+  std::uint32_t lost = 0;        // batches this worker's lease expired on and another took over
+};
+
 struct IndexReport {
   Format format_used = Format::auto_detect;
   // Every format the run read files in (index/roots.hpp), format_used first.
@@ -137,10 +169,12 @@ struct IndexReport {
   // Objects already annotated whose current annotation is now one found at
   // another path (store::IngestResult::current_from_another_path).
   std::vector<store::CurrentFromAnotherPath> current_from_another_path;
+  SharedRun shared;
 };
 
 // Indexes `paths` (files or folders; globs already expanded by the caller)
-// into the store in one Store::ingest call. Without options.format (and
+// into the store in one Store::ingest call (with options.share on a store
+// with a work queue: in batches shared with other processes, ShareWork). Without options.format (and
 // params), files below a folder an earlier run indexed are read in the format
 // it remembers; the folders whose format this run decides are remembered
 // (index/roots.hpp). Hashing and JSON parsing run on

@@ -332,6 +332,8 @@ Result<std::vector<TablePlan>> plan_tables(Database& db, PgConnection& conn) {
                                             "current_schema()"));
   std::set<std::string> pg_names;
   for (int r = 0; r < pg_tables.rows(); ++r) pg_names.emplace(pg_tables.text(r, 0));
+  // The work queue of scale-out indexing is coordination, not instance data.
+  for (auto name : k_postgres_work_queue_tables) pg_names.erase(std::string(name));
   LDB_TRY(same_tables("PostgreSQL", std::move(pg_names), k_postgres_own));
 
   std::vector<TablePlan> plans;
@@ -549,7 +551,7 @@ Result<MigrationReport> migrate_sqlite_to_postgres(const std::filesystem::path& 
   // while it is copied. Nothing is written; the destructor rolls back.
   LDB_TRY_ASSIGN(auto lock, Transaction::begin(source.db()));
   LDB_TRY_ASSIGN(auto conn, PgConnection::connect(url, busy_timeout, Access::as_permitted));
-  PostgresStore target(std::move(conn));
+  PostgresStore target(std::move(conn), std::string(url));
   bool holds_instance = false;
   auto copied = copy_into(source, target, holds_instance);
   if (copied || !holds_instance) return copied;

@@ -14,14 +14,14 @@ namespace ldb::store {
 Result<std::unique_ptr<Store>> create_postgres_store(std::string_view url, std::chrono::milliseconds busy_timeout) {
   LDB_TRY_ASSIGN(auto conn, PgConnection::connect(url, busy_timeout, Access::as_permitted));
   LDB_TRY(create_postgres_schema(conn));
-  return std::make_unique<PostgresStore>(std::move(conn));
+  return std::make_unique<PostgresStore>(std::move(conn), std::string(url));
 }
 
 Result<std::unique_ptr<Store>> open_postgres_store(std::string_view url, Access access,
                                                    std::chrono::milliseconds busy_timeout) {
   LDB_TRY_ASSIGN(auto conn, PgConnection::connect(url, busy_timeout, access));
   LDB_TRY(open_postgres_schema(conn));
-  return std::make_unique<PostgresStore>(std::move(conn));
+  return std::make_unique<PostgresStore>(std::move(conn), std::string(url));
 }
 
 bool postgres_holds_store(std::string_view url) {

@@ -9,6 +9,7 @@
 //   postgres_ingest.cpp       ingest (the rules are ingest_writer.cpp's, shared with SQLite)
 //   postgres_objects.cpp      objects, paths, annotations, tags, removal
 //   postgres_images.cpp       image features, embeddings, projections
+//   postgres_leases.cpp       the work queue of scale-out indexing (store/work_queue.hpp)
 //
 // Concurrency is PostgreSQL's: readers never wait; a write waits at most the
 // busy timeout for a lock another client holds (lock_timeout), then fails
@@ -26,12 +27,14 @@
 #include "store/check_report.hpp"
 #include "store/postgres.hpp"
 #include "store/store.hpp"
+#include "store/work_queue.hpp"
 
 namespace ldb::store {
 
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(PgConnection conn) : m_conn(std::move(conn)) {}
+  // `url`: where `conn` was opened, for the work queue's own connection.
+  PostgresStore(PgConnection conn, std::string url) : m_conn(std::move(conn)), m_url(std::move(url)) {}
 
   Status check_writable() override;
 
@@ -44,6 +47,7 @@ class PostgresStore final : public Store {
   Result<IngestResult> ingest(std::span<const IndexedFile> files, const IngestOptions& options) override;
   Result<std::unique_ptr<IngestSession>> begin_ingest(const IngestOptions& options) override;
   Result<std::vector<IndexedRoot>> indexed_roots() override;
+  Result<WorkQueue*> work_queue() override;  // postgres_leases.cpp
 
   Result<std::vector<Md5>> objects_with_prefix(std::string_view hex_prefix, std::size_t limit) override;
   Result<ObjectInfo> object_info(const Md5& hash) override;
@@ -98,6 +102,8 @@ class PostgresStore final : public Store {
   Result<std::vector<DatasetVersion>> read_versions(std::string_view where_sql, const PgParams& params);
 
   PgConnection m_conn;
+  std::string m_url;
+  std::unique_ptr<WorkQueue> m_work_queue;  // opened on first use
 };
 
 // An image_features row: adds the 8 columns phash .. error as parameters;
@@ -110,6 +116,10 @@ inline constexpr std::string_view k_put_image_features =
     "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (object_id) DO UPDATE SET phash = excluded.phash, "
     "dhash = excluded.dhash, mean = excluded.mean, std = excluded.std, sharpness = excluded.sharpness, "
     "entropy = excluded.entropy, channels = excluded.channels, error = excluded.error";
+
+// The tables of the work queue of scale-out indexing (postgres_leases.cpp):
+// PostgreSQL's alone, coordination rather than instance data (not copied).
+inline constexpr std::string_view k_postgres_work_queue_tables[] = {"index_runs", "index_batches"};
 
 // Creates the schema in an empty database. already_exists when it holds an
 // ldb instance; invalid_argument when it holds another program's tables.

@@ -24,6 +24,8 @@
 
 namespace ldb::store {
 
+class WorkQueue;
+
 // Schema version written by this build; older stores are migrated on open.
 inline constexpr int k_schema_version = 6;
 
@@ -87,6 +89,10 @@ class Store {
   // Every recorded indexed root, sorted by prefix. Roots are recorded and
   // forgotten by ingest (IngestOptions::remember_roots, forget_roots).
   virtual Result<std::vector<IndexedRoot>> indexed_roots() = 0;
+  // The queue through which several index processes share one run
+  // (store/work_queue.hpp), owned by the store; nullptr when this store
+  // offers none (SQLite: an index run is one transaction).
+  virtual Result<WorkQueue*> work_queue() { return nullptr; }
 
   // --- objects ------------------------------------------------------------
   // Objects whose hash starts with `hex_prefix` (at most `limit`).
