@@ -323,6 +323,12 @@ Error PgConnection::error(const pg_result* result, std::string_view what) const 
                  "ask the database's owner for the privilege (GRANT), or use a role that has it; reading commands "
                  "(list, query, stats, diff, instantiate) need SELECT only"};
   }
+  if (sqlstate == "22021") {  // character_not_in_repertoire: bytes that are not UTF-8
+    return Error{ErrorCode::unsupported,
+                 fmt::format("the PostgreSQL instance store {} takes only UTF-8 text: {}", m_target, detail),
+                 "a file or folder name that is not valid UTF-8 cannot be indexed into a PostgreSQL instance: rename "
+                 "it, or keep such data in a SQLite instance; nothing was changed"};
+  }
   if (sqlstate == "53100") {  // disk_full
     return Error{ErrorCode::io, fmt::format("the PostgreSQL server {} is out of disk space ({})", m_target, what),
                  "free some space on the server, then run the command again; nothing was changed"};

@@ -15,8 +15,9 @@ import json
 import os
 import shutil
 import subprocess
+import unittest
 
-from ldbtest import LDB_BIN, LdbTestCase, main, md5, sqlite_only, write_json
+from ldbtest import LDB_BIN, POSTGRES, LdbTestCase, main, md5, sqlite_only, write_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTDATA = os.environ.get("LDB_TESTDATA_DIR") or os.path.join(REPO, "tests", "data")
@@ -124,6 +125,27 @@ class CocoMissingKeysTest(LdbTestCase):
         # Per box, through an expression reference: null.
         self.assertEqual(self.ok("eval", "-j", "id:" + self.plain, "--query", "map(&not_null(iscrowd, `0`), objects)"),
                          "[0,0]\n")
+
+
+@unittest.skipUnless(POSTGRES, "the PostgreSQL store's answer to a file name that is not UTF-8")
+class NonUtf8FileNameOnPostgresTest(LdbTestCase):
+    """A PostgreSQL database stores paths as UTF-8 text: a name that is not
+    UTF-8 is refused in one line with a hint, and nothing of the run lands."""
+
+    def test_indexing_it_is_refused_and_nothing_is_written(self):
+        self.use_init_instance()
+        folder = os.fsencode(os.path.join(self.data, "odd"))
+        os.makedirs(folder)
+        with open(os.path.join(PHOTOS, "chelsea.png"), "rb") as f:
+            content = f.read()
+        with open(os.path.join(folder, b"\xff\xfe.png"), "wb") as f:
+            f.write(content)
+        with open(os.path.join(folder, b"\xff\xfe.json"), "wb") as f:
+            f.write(b'{"class": "cat"}')
+        add_photo(os.path.join(self.data, "odd"), "plain", "coffee.png", {"class": "cup"})
+        r = self.fails("index", self.data, contains=("takes only UTF-8", "not valid UTF-8"))
+        self.assertEqual(len([line for line in r.err.splitlines() if not line.startswith("hint: ")]), 1, r.describe())
+        self.assertEqual(self.count("ds:root"), 0)
 
 
 @sqlite_only("a PostgreSQL UTF8 database refuses file names that are not UTF-8 (pg-progress.md)")
