@@ -33,7 +33,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,11 +40,11 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import doc_sections  # noqa: E402
+from pg_cluster import Cluster  # noqa: E402
 import gen_data  # noqa: E402
 from measure import measure  # noqa: E402
 
 SECTION = "postgres"
-CLUSTER = os.path.join(REPO, "tests", "support", "postgres-cluster.sh")
 QUERY = "inference.confidence < 0.75"
 # Targets of issue 21: PostgreSQL within this factor of SQLite.
 INDEX_TARGET = 3.0
@@ -76,30 +75,6 @@ def data_of(work: str, count: int) -> str:
         with open(done, "w") as f:
             f.write("1\n")
     return pairs
-
-
-class Cluster:
-    """A throwaway PostgreSQL cluster; one new database per instance."""
-
-    def __init__(self):
-        # Directly under /tmp: as root the server runs as the postgres user, which must reach it.
-        self.dir = tempfile.mkdtemp(prefix="ldb-pg-bench-", dir="/tmp")
-        os.rmdir(self.dir)
-        r = subprocess.run([CLUSTER, "start", self.dir], capture_output=True, text=True)
-        if r.returncode != 0:
-            raise SystemExit(f"pg_bench: cannot start a PostgreSQL cluster: {r.stderr.strip()}")
-        self.url = r.stdout.strip()
-        self.count = 0
-
-    def new_database(self) -> str:
-        self.count += 1
-        name = f"bench_{os.getpid()}_{self.count}"
-        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", f"{self.url}/postgres", "-c",
-                        f"CREATE DATABASE {name}"], check=True, capture_output=True)
-        return f"{self.url}/{name}"
-
-    def stop(self):
-        subprocess.run([CLUSTER, "stop", self.dir], capture_output=True)
 
 
 class Instance:
@@ -134,7 +109,7 @@ def index_part(ldb: str, cluster: Cluster, work: str, count: int, timeout: float
     data = data_of(work, count)
     out = {"count": count, "load_before": loadavg()}
     for backend in ("sqlite", "postgresql"):
-        url = cluster.new_database() if backend == "postgresql" else None
+        url = cluster.new_database()[1] if backend == "postgresql" else None
         inst = Instance(ldb, os.path.join(work, f"index-{backend}-{count}"), url, timeout)
         inst.must(["add-storage", data])
         m = inst.timed(f"index-{backend}", ["index", data])
@@ -151,7 +126,7 @@ def list_part(ldb: str, cluster: Cluster, work: str, count: int, repeat: int, ti
     out = {"count": count, "query": QUERY, "repeat": repeat}
     instances = {}
     for backend in ("sqlite", "postgresql"):
-        url = cluster.new_database() if backend == "postgresql" else None
+        url = cluster.new_database()[1] if backend == "postgresql" else None
         inst = Instance(ldb, os.path.join(work, f"list-{backend}-{count}"), url, timeout)
         inst.must(["add-storage", data])
         start = time.perf_counter()
@@ -234,7 +209,7 @@ def main(argv=None) -> int:
                "command": "/usr/bin/python3 bench/pg_bench.py build/src/cli/ldb "
                           f"--index-count {args.index_count} --list-count {args.list_count} "
                           f"--repeat {args.repeat}" + (f" --out {args.out}" if args.out else "")}
-    cluster = Cluster()
+    cluster = Cluster("pg-bench")
     try:
         if args.index_count:
             results["index"] = index_part(ldb, cluster, args.work, args.index_count, args.timeout)

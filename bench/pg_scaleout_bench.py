@@ -41,19 +41,13 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import doc_sections  # noqa: E402
+from pg_cluster import Cluster, psql  # noqa: E402
 
 SECTION = "pg_scaleout"
-CLUSTER = os.path.join(REPO, "tests", "support", "postgres-cluster.sh")
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def psql(url: str, statement: str) -> str:
-    r = subprocess.run(["psql", "-qtA", "-v", "ON_ERROR_STOP=1", url, "-c", statement], check=True,
-                       capture_output=True, text=True)
-    return r.stdout.strip()
 
 
 # The workloads: photo-sized files (hashing is most of a worker's own work,
@@ -80,16 +74,12 @@ def storage_of(work: str, count: int, min_size: int, max_size: int) -> tuple:
 
 
 class Bench:
-    def __init__(self, ldb: str, work: str, server_url: str, data: str, distinct: int, batch_files: int):
-        self.ldb, self.work, self.server, self.data, self.distinct = ldb, work, server_url, data, distinct
+    def __init__(self, ldb: str, work: str, cluster: Cluster, data: str, distinct: int, batch_files: int):
+        self.ldb, self.work, self.cluster, self.data, self.distinct = ldb, work, cluster, data, distinct
         self.batch_files = batch_files
-        self.runs = 0
 
     def fresh_instance(self) -> tuple:
-        self.runs += 1
-        name = f"scale_{os.getpid()}_{self.runs}"
-        psql(f"{self.server}/postgres", f"CREATE DATABASE {name}")
-        url = f"{self.server}/{name}"
+        name, url = self.cluster.new_database()
         inst = os.path.join(self.work, "instances", name)
         shutil.rmtree(inst, ignore_errors=True)
         os.makedirs(os.path.dirname(inst), exist_ok=True)
@@ -122,7 +112,7 @@ class Bench:
         if objects != self.distinct or versions != self.distinct or sum(new) != self.distinct:
             raise SystemExit(f"wrong result: {objects} objects, {versions} annotation versions, new {new}; "
                              f"expected {self.distinct}")
-        psql(f"{self.server}/postgres", f"DROP DATABASE {name}")
+        self.cluster.drop_database(name)
         return {"seconds": seconds, "new_per_process": new}
 
     def best(self, cores: list, repeat: int) -> dict:
@@ -199,9 +189,7 @@ def main(argv=None) -> int:
     ldb = os.path.abspath(args.ldb)
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
-    cluster = os.path.join("/tmp", f"ldb-pg-scaleout-bench-{os.getpid()}")
-    started = subprocess.run([CLUSTER, "start", cluster], check=True, capture_output=True, text=True)
-    server = started.stdout.strip()
+    cluster = Cluster("pg-scaleout-bench")
     results = {"repeat": args.repeat, "cores": os.cpu_count(), "machine": machine(), "build": args.build,
                "notes": args.note, "workloads": []}
     try:
@@ -212,7 +200,7 @@ def main(argv=None) -> int:
             data, info = storage_of(work, count, shape["min_size"], shape["max_size"])
             distinct = info["distinct_objects"]
             log(f"{name}: {count} pairs, {distinct} distinct objects, batches of {shape['batch_files']}")
-            bench = Bench(ldb, work, server, data, distinct, shape["batch_files"])
+            bench = Bench(ldb, work, cluster, data, distinct, shape["batch_files"])
             w = {"name": name, "count": count, "distinct": distinct, **shape}
             w["pinned"] = {"one": bench.best([0], args.repeat), "two": bench.best([0, 1], args.repeat)}
             w["unpinned"] = {"one": bench.best([None], args.repeat), "two": bench.best([None, None], args.repeat)}
@@ -222,7 +210,7 @@ def main(argv=None) -> int:
                 log(f"  {case}: one {r['one']['seconds']:.2f} s, two {r['two']['seconds']:.2f} s, "
                     f"ratio {r['two']['seconds'] / r['one']['seconds']:.2f}")
     finally:
-        subprocess.run([CLUSTER, "stop", cluster], capture_output=True)
+        cluster.stop()
     doc_sections.save(results, work, SECTION, args.out, render, log)
     return 0
 
