@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cctype>
 #include "store/postgres.hpp"
 
 #include <libpq-fe.h>
@@ -305,6 +307,51 @@ Error PgConnection::read_only_error() const {
                "list, query, stats, diff and instantiate still work; run without read-only access to change it"};
 }
 
+// "permission denied for table tags" while running `what`: which privilege
+// the statement needed on which object, and the GRANT that gives it.
+Error PgConnection::privilege_error(std::string_view what, std::string_view detail) const {
+  std::string upper(what);
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::string_view object_kind;
+  std::string object;
+  for (std::string_view kind : {"table", "schema", "sequence", "database"}) {
+    auto prefix = fmt::format("permission denied for {} ", kind);
+    if (detail.starts_with(prefix)) {
+      object_kind = kind;
+      object = std::string(detail.substr(prefix.size()));
+    }
+  }
+  std::string privilege = "SELECT";
+  if (object_kind == "schema") {
+    privilege = "CREATE";
+  } else if (object_kind == "sequence") {
+    privilege = "USAGE";
+  } else if (object_kind == "database") {
+    privilege = "CONNECT";
+  } else if (upper.find("INSERT") != std::string::npos || upper.starts_with("COPY")) {
+    privilege = "INSERT";
+  } else if (upper.find("UPDATE") != std::string::npos) {
+    privilege = "UPDATE";
+  } else if (upper.find("DELETE") != std::string::npos) {
+    privilege = "DELETE";
+  }
+  auto user_end = m_target.find('@');
+  auto scheme_end = m_target.find("://");
+  std::string role = user_end != std::string::npos && scheme_end != std::string::npos
+                         ? m_target.substr(scheme_end + 3, user_end - scheme_end - 3)
+                         : std::string("ROLE");
+  std::string on(object_kind);
+  std::transform(on.begin(), on.end(), on.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::string grant = object.empty() ? fmt::format("GRANT {} ... TO {}", privilege, role)
+                                     : fmt::format("GRANT {} ON {} {} TO {}", privilege, on, object, role);
+  return Error{ErrorCode::io,
+               fmt::format("the database role {} lacks the {} privilege{} in the instance store {}", role, privilege,
+                           object.empty() ? std::string() : fmt::format(" on {} {}", object_kind, object), m_target),
+               fmt::format("ask the database's owner to run: {} (or use a role that has it); reading commands (list, "
+                           "query, stats, diff, instantiate) need SELECT only",
+                           grant)};
+}
+
 Error PgConnection::error(const pg_result* result, std::string_view what) const {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string sqlstate = state ? state : "";
@@ -317,12 +364,7 @@ Error PgConnection::error(const pg_result* result, std::string_view what) const 
                  "run the command again"};
   }
   if (sqlstate == "25006") return read_only_error();  // read_only_sql_transaction
-  if (sqlstate == "42501") {                          // insufficient_privilege
-    return Error{ErrorCode::io,
-                 fmt::format("the database role may not do this in the instance store {}: {}", m_target, detail),
-                 "ask the database's owner for the privilege (GRANT), or use a role that has it; reading commands "
-                 "(list, query, stats, diff, instantiate) need SELECT only"};
-  }
+  if (sqlstate == "42501") return privilege_error(what, detail);  // insufficient_privilege
   if (sqlstate == "22021") {  // character_not_in_repertoire: bytes that are not UTF-8
     return Error{ErrorCode::unsupported,
                  fmt::format("the PostgreSQL instance store {} takes only UTF-8 text: {}", m_target, detail),

@@ -136,6 +136,7 @@ class PgConnection {
   bool read_only() const { return m_access == Access::read_only; }
   // What a write on a read-only connection fails with (io, naming the database).
   Error read_only_error() const;
+  Error privilege_error(std::string_view what, std::string_view detail) const;
   // True inside a transaction (BEGIN without COMMIT yet).
   bool in_transaction() const;
   // The server as user@host:port/dbname, for messages (no password).

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/hash.hpp"
+#include "core/json.hpp"
 #include "store/ingest_writer.hpp"
 #include "store/postgres_store.hpp"
 
@@ -52,6 +53,16 @@ constexpr std::size_t k_flush_rows = 20000;
 // step that needs one of them; annotation versions, paths, tags and object
 // updates wait in buffers and go out as one multi-row statement each, before
 // any read of those tables and at commit, so every read sees them.
+// PostgreSQL keeps paths as UTF-8 text; a name that is not UTF-8 is refused
+// before anything is sent, naming the file (the server's error names only bytes).
+Status require_utf8(std::string_view path) {
+  auto shown = core::escape_invalid_utf8(path);
+  if (shown == path) return {};
+  return fail(ErrorCode::unsupported,
+              fmt::format("'{}' is not a valid UTF-8 name, and a PostgreSQL instance stores paths as UTF-8 text", shown),
+              "rename the file, or index it into a SQLite instance; nothing of this batch was written");
+}
+
 class PostgresIngestTarget final : public IngestTarget {
  public:
   PostgresIngestTarget(PgConnection& conn, PgTransaction txn) : m_conn(conn), m_txn(std::move(txn)) {}
@@ -59,6 +70,10 @@ class PostgresIngestTarget final : public IngestTarget {
   Status prefetch(std::span<const IndexedFile> files, bool annotations_stored_as_found) override {
     m_batch_hashes.clear();
     m_batch_paths.clear();
+    for (const auto& file : files) {
+      LDB_TRY(require_utf8(file.path));
+      if (file.annotation) LDB_TRY(require_utf8(file.annotation->path));
+    }
     for (const auto& file : files) {
       m_batch_hashes.push_back(file.hash);
       if (!file.path.empty()) m_batch_paths.push_back(file.path);

@@ -214,7 +214,8 @@ Result<Contents> read_contents(PgConnection& conn) {
 Error another_program(const PgConnection& conn, std::int64_t tables) {
   return Error{
       ErrorCode::invalid_argument,
-      fmt::format("the database {} holds {} tables of another program, not an ldb instance", conn.target(), tables),
+      fmt::format("the database {} holds {} table{} of another program, not an ldb instance", conn.target(), tables,
+                  tables == 1 ? "" : "s"),
       "give ldb a database of its own: createdb NAME, then use postgresql://.../NAME"};
 }
 

@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 
-from ldbtest import LdbTestCase, main, write_file, write_json
+from ldbtest import POSTGRES, LdbTestCase, main, require_postgres, write_file, write_json
 
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "json-output.md")
 PHOTOS = os.path.join(os.environ.get("LDB_TESTDATA_DIR", ""), "photos")
@@ -171,6 +171,10 @@ class JsonOutputDocTest(LdbTestCase):
             f.write(data[:data.index(b"\n") + 1])
         run("ldb fsck --json", "fsck", "--json", "-t", broken, rc=6)
         self.assertTrue(os.path.isdir(pets))
+        # Last: moving the SQLite instance to the PostgreSQL test cluster.
+        if not POSTGRES:
+            require_postgres(self)
+            run("ldb instance migrate --json", "instance", "migrate", "--to", self.new_store_url(), "--json")
         return out
 
     def test_every_command_with_json_is_documented(self):
