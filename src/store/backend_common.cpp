@@ -271,4 +271,17 @@ Collection sort_by_hash(Collection refs) {
   return out;
 }
 
+Result<DatasetVersion> commit_given_version(Store& store, std::string_view name, const Collection& members,
+                                            const TransformAssignments& transforms, std::uint32_t parent,
+                                            std::string_view message, std::string_view author) {
+  auto saved = store.commit_dataset_decided(
+      name,
+      [&](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> {
+        return NewVersion{members, transforms, parent, 0};
+      },
+      message, author);
+  if (!saved) return std::unexpected(saved.error());
+  return **saved;
+}
+
 }  // namespace ldb::store

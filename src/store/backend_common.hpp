@@ -74,6 +74,12 @@ Error transform_set_missing(std::uint32_t id);
 DatasetVersion make_dataset_version(std::string_view name, std::uint32_t number, const NewVersion& version,
                                     const Md5& transforms_hash, std::string_view message, std::string_view author);
 
+// Store::commit_dataset_with_transforms as every backend does it: the given
+// version appended through store.commit_dataset_decided (one transaction).
+Result<DatasetVersion> commit_given_version(Store& store, std::string_view name, const Collection& members,
+                                            const TransformAssignments& transforms, std::uint32_t parent,
+                                            std::string_view message, std::string_view author);
+
 // Which of `versions` (sorted by name, then version) hold any of `sorted`
 // (sorted, unique hashes): fills outcome.held_by and outcome.held.
 // `collection` reads a collection by hash; each distinct one is read once.

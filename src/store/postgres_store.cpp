@@ -180,14 +180,7 @@ Result<DatasetVersion> PostgresStore::commit_dataset_with_transforms(std::string
                                                                      const TransformAssignments& transforms,
                                                                      std::uint32_t parent, std::string_view message,
                                                                      std::string_view author) {
-  auto saved = commit_dataset_decided(
-      name,
-      [&](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> {
-        return NewVersion{members, transforms, parent, 0};
-      },
-      message, author);
-  if (!saved) return std::unexpected(saved.error());
-  return **saved;
+  return commit_given_version(*this, name, members, transforms, parent, message, author);
 }
 
 Result<std::vector<std::optional<DatasetVersion>>> PostgresStore::commit_datasets_decided(

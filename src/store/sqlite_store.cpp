@@ -208,14 +208,7 @@ Result<DatasetVersion> SqliteStore::commit_dataset_with_transforms(std::string_v
                                                                    const TransformAssignments& transforms,
                                                                    std::uint32_t parent, std::string_view message,
                                                                    std::string_view author) {
-  auto saved = commit_dataset_decided(
-      name,
-      [&](const std::optional<DatasetVersion>&) -> Result<std::optional<NewVersion>> {
-        return NewVersion{members, transforms, parent, 0};
-      },
-      message, author);
-  if (!saved) return std::unexpected(saved.error());
-  return **saved;
+  return commit_given_version(*this, name, members, transforms, parent, message, author);
 }
 
 Result<std::vector<std::optional<DatasetVersion>>> SqliteStore::commit_datasets_decided(
